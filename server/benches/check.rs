@@ -1,0 +1,60 @@
+//! How long `check` takes on a tenant at Exchange Online's limit of 300 transport rules.
+//! Run with `cargo bench -p mailflow --bench check`; prints the median and the fastest run.
+
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+use mailflow::check::{check_yaml, Selection};
+
+/// A file shaped like a large real tenant: the signature rule, a smart host rule, and
+/// 298 ordinary rules with conditions, exceptions, patterns and `other` parameters.
+fn three_hundred_rules() -> String {
+    let mut text = String::from(
+        "mailflow: 1\norganization:\n  name: Contoso\n  domains: [contoso.com, contoso.onmicrosoft.com]\n\
+         connectors:\n  - name: CodeTwo Email Signatures 365 connector\n    type: on-premises\n    use: transport-rule\n\
+         \x20   smartHosts: [1a2b3c.smtp.codetwo.online]\n    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}\n\
+         \x20 - name: Mimecast outbound\n    use: transport-rule\n    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]\n\
+         \x20   service: {kind: smart-host, vendor: mimecast, returnsToExchange: false}\n\
+         transportRules:\n  - name: CodeTwo Exchange transport rule\n    priority: 0\n    conditions: {senderIs: inside}\n\
+         \x20   exceptions:\n      headerContains: {header: X-CodeTwoProcessed, words: [\"true\"]}\n\
+         \x20   actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}\n    stopProcessingMoreRules: true\n\
+         \x20 - name: Mimecast smart host\n    priority: 1\n    conditions: {senderIs: inside, recipientIs: outside}\n\
+         \x20   exceptions:\n      headerContains: {header: X-AntiLoop-Smarthost, words: [\"true\"]}\n\
+         \x20   actions:\n      setHeader: {name: X-AntiLoop-Smarthost, value: \"true\"}\n      redirectToConnector: Mimecast outbound\n\
+         \x20   deferOnError: true\n",
+    );
+    for i in 2..300 {
+        write!(
+            text,
+            "  # Department {i}\n  - name: \"Department {i} disclaimer\"\n    priority: {i}\n    mode: enforce\n    conditions:\n\
+             \x20     senderDomainIs: [dept{i}.contoso.com]\n      recipientAddressMatches: ['^(?!noreply)[^@]+@partner{i}\\.example$']\n\
+             \x20     other: {{SubjectContainsWords: [\"invoice {i}\"]}}\n    exceptions:\n      headerMatches: {{header: X-Dept-{i}, patterns: ['^skip']}}\n\
+             \x20   actions:\n      other: {{ApplyHtmlDisclaimerText: \"<p>Department {i}</p>\"}}\n    comments: |\n      Added for department {i}.\n"
+        )
+        .unwrap();
+    }
+    text
+}
+
+fn main() {
+    let text = three_hundred_rules();
+    let selection = Selection::default();
+    let checked = check_yaml(&text, &selection);
+    assert_eq!(checked.flow.rules.len(), 300, "the benchmark file must hold 300 rules");
+    let runs = 50;
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(check_yaml(std::hint::black_box(&text), &selection));
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "check of 300 rules ({} KiB, {} lines): median {:.2} ms, fastest {:.2} ms over {runs} runs",
+        text.len() / 1024,
+        text.lines().count(),
+        times[runs / 2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3
+    );
+}

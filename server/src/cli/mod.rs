@@ -1,0 +1,203 @@
+//! The command line. Only this module knows about terminals, files on disk and exit codes.
+
+mod discover;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::check::{check_yaml, Selection};
+use crate::diagnostic::Severity;
+use crate::rules;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mailflow",
+    version,
+    about = "Checks Exchange Online mail flow (transport rules and outbound connectors) kept as code"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check mail-flow definitions and report ordering, loop and schema problems.
+    Check(CheckArgs),
+    /// List every diagnostic code with its name, severity and summary.
+    Rules,
+    /// Print the documentation page of a diagnostic code.
+    Explain {
+        /// A code such as MF102.
+        code: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Files or folders to check (default: the current folder). Folders are searched for
+    /// `*.mailflow.yaml`, `*.mailflow.yml` and YAML files whose first key is `mailflow`,
+    /// honouring `.gitignore`.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Report only these codes or prefixes (comma-separated, e.g. `MF1,MF203`).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not report these codes or prefixes.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Exit with 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Never colour the output (colour is used only on a terminal, and never with NO_COLOR set).
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// file:line:col, code, message and the source with the span underlined.
+    Human,
+    /// One line per finding.
+    Concise,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Hint,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Hint => Severity::Hint,
+        }
+    }
+}
+
+/// Exit codes: nothing at or above the fail level, something is, the tool could not do its job.
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_TROUBLE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_TROUBLE } else { EXIT_CLEAN });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules => {
+            let mut out = String::new();
+            for rule in rules::ALL {
+                out.push_str(&format!(
+                    "{}  {:<48} {:<8} {}\n",
+                    rule.code,
+                    rule.name,
+                    rule.severity.as_str(),
+                    rule.summary
+                ));
+            }
+            print_out(&out)
+        }
+        Command::Explain { code } => {
+            match rules::by_code(code.trim()) {
+                Some(rule) => print_out(&format!("{}\n\nSeverity: {}\n", rule.doc.trim_end(), rule.severity.as_str())),
+                None => {
+                    eprintln!("mailflow: error: `{code}` is not a mailflow code; `mailflow rules` lists them (MF001 to MF405)");
+                    ExitCode::from(EXIT_TROUBLE)
+                }
+            }
+        }
+    }
+}
+
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not the tool's failure.
+    let _ = stdout.write_all(text.as_bytes());
+    ExitCode::from(EXIT_CLEAN)
+}
+
+/// One file's findings, ready for output.
+pub struct FileReport {
+    /// The path as given or found, for display.
+    pub path: String,
+    pub text: String,
+    pub checked: crate::check::Checked,
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let mut trouble = false;
+    for code in args.select.iter().chain(&args.ignore) {
+        if !rules::ALL
+            .iter()
+            .any(|rule| rule.code.len() >= code.len() && rule.code[..code.len()].eq_ignore_ascii_case(code))
+        {
+            eprintln!(
+                "mailflow: error: `{code}` matches no code (codes run MF001 to MF405; prefixes like MF3 are allowed)"
+            );
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    }
+    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let discovered = discover::find(&roots);
+    for problem in &discovered.problems {
+        eprintln!("mailflow: error: {problem}");
+        trouble = true;
+    }
+    let selection = Selection { select: args.select, ignore: args.ignore };
+    let results = discover::check_in_parallel(&discovered.files, |path| -> Result<FileReport, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "`{}` is not valid UTF-8 (byte {} is not): save it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let checked = check_yaml(&text, &selection);
+        Ok(FileReport { path: discover::display(path), text, checked })
+    });
+    let mut reports = Vec::new();
+    for result in results {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(problem) => {
+                eprintln!("mailflow: error: {problem}");
+                trouble = true;
+            }
+        }
+    }
+    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let text = output::render(args.format, &reports, color);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    let threshold = args.fail_on.threshold();
+    let failing = reports.iter().flat_map(|r| &r.checked.diagnostics).any(|d| d.severity() >= threshold);
+    ExitCode::from(if trouble {
+        EXIT_TROUBLE
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}

@@ -1,0 +1,301 @@
+//! The output formats of `mailflow check`.
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use serde_json::{json, Value};
+
+use super::{FileReport, Format};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules;
+use crate::text::{Position, Span};
+
+pub fn render(format: Format, reports: &[FileReport], color: bool) -> String {
+    match format {
+        Format::Human => human(reports, color),
+        Format::Concise => concise(reports),
+        Format::Json => pretty(&json_document(reports)),
+        Format::Sarif => pretty(&sarif(reports)),
+        Format::Github => github(reports),
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+fn each(reports: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
+    reports.iter().flat_map(|report| report.checked.diagnostics.iter().map(move |d| (report, d)))
+}
+
+fn start_end(report: &FileReport, span: Span) -> (Position, Position) {
+    let lines = &report.checked.lines;
+    (lines.position(&report.text, span.start), lines.position(&report.text, span.end))
+}
+
+#[derive(Default)]
+struct Counts {
+    errors: usize,
+    warnings: usize,
+    hints: usize,
+    fixable: usize,
+}
+
+fn counts(reports: &[FileReport]) -> Counts {
+    let mut counts = Counts::default();
+    for (_, diagnostic) in each(reports) {
+        match diagnostic.severity() {
+            Severity::Error => counts.errors += 1,
+            Severity::Warning => counts.warnings += 1,
+            Severity::Hint => counts.hints += 1,
+        }
+        counts.fixable += usize::from(diagnostic.fix.is_some());
+    }
+    counts
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn summary_line(reports: &[FileReport]) -> String {
+    let c = counts(reports);
+    let files = plural(reports.len(), "file");
+    if c.errors + c.warnings + c.hints == 0 {
+        return format!("All good: {files} checked, nothing found.\n");
+    }
+    let mut line = format!(
+        "Found {}, {}, {} in {files}.",
+        plural(c.errors, "error"),
+        plural(c.warnings, "warning"),
+        plural(c.hints, "hint")
+    );
+    if c.fixable > 0 {
+        line.push_str(&format!(" {} can be fixed automatically.", c.fixable));
+    }
+    line.push('\n');
+    line
+}
+
+fn human(reports: &[FileReport], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for (report, diagnostic) in each(reports) {
+        out.push_str(&human_one(report, diagnostic, &renderer));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(reports));
+    out
+}
+
+/// One finding as rustc shows one: the header, the source lines with the span underlined,
+/// related places labelled, and a pointer to the code's page.
+fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) -> String {
+    let lines = &report.checked.lines;
+    let text = &report.text;
+    // Show only the lines from the first span to the last, not the whole file.
+    let spans = std::iter::once(diagnostic.span).chain(diagnostic.related.iter().map(|r| r.span));
+    let (first, last) = spans.fold((usize::MAX, 0), |(first, last), span| {
+        (first.min(lines.line_of(span.start)), last.max(lines.line_of(span.end.max(span.start + 1) - 1)))
+    });
+    let last = last.min(lines.line_count() - 1);
+    let window_start = lines.line_start(first);
+    let window_end = (lines.line_start(last) + lines.line_text(text, last).len()).max(window_start);
+    let window = &text[window_start..window_end];
+    let local = |span: Span| {
+        let start = span.start.clamp(window_start, window_end) - window_start;
+        let end = span.end.clamp(window_start, window_end) - window_start;
+        start..end.max(start)
+    };
+    let position = lines.position(text, diagnostic.span.start);
+    let mut snippet = Snippet::source(window)
+        .line_start(first + 1)
+        .path(format!("{}:{}:{}", report.path, position.line, position.column))
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(local(diagnostic.span)).label(diagnostic.rule.name));
+    for related in &diagnostic.related {
+        snippet = snippet.annotation(AnnotationKind::Context.span(local(related.span)).label(related.message.as_str()));
+    }
+    let level = match diagnostic.severity() {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Hint => Level::HELP,
+    };
+    let mut group = level.primary_title(diagnostic.message.as_str()).id(diagnostic.code()).element(snippet);
+    if let Some(fix) = &diagnostic.fix {
+        let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
+        group = group.element(Level::HELP.message(format!("{} (mailflow check {how})", fix.title)));
+    }
+    group = group.element(Level::NOTE.message(format!("see `mailflow explain {}`", diagnostic.code())));
+    renderer.render(&[group])
+}
+
+fn concise(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for (report, diagnostic) in each(reports) {
+        let (start, _) = start_end(report, diagnostic.span);
+        out.push_str(&format!(
+            "{}:{}:{}: {} {} [{}] {}\n",
+            report.path,
+            start.line,
+            start.column,
+            diagnostic.severity().as_str(),
+            diagnostic.code(),
+            diagnostic.rule.name,
+            diagnostic.message
+        ));
+    }
+    out.push_str(&summary_line(reports));
+    out
+}
+
+fn range_json(report: &FileReport, span: Span) -> Value {
+    let (start, end) = start_end(report, span);
+    json!({
+        "start": {"line": start.line, "column": start.column},
+        "end": {"line": end.line, "column": end.column},
+    })
+}
+
+/// The machine-readable document: version 1, 1-based lines and columns (columns count
+/// Unicode characters).
+fn json_document(reports: &[FileReport]) -> Value {
+    let diagnostics: Vec<Value> = each(reports)
+        .map(|(report, diagnostic)| {
+            json!({
+                "code": diagnostic.code(),
+                "name": diagnostic.rule.name,
+                "severity": diagnostic.severity().as_str(),
+                "message": diagnostic.message,
+                "file": report.path,
+                "range": range_json(report, diagnostic.span),
+                "related": diagnostic.related.iter().map(|related| json!({
+                    "message": related.message,
+                    "file": report.path,
+                    "range": range_json(report, related.span),
+                })).collect::<Vec<_>>(),
+                "fixable": diagnostic.fix.is_some(),
+            })
+        })
+        .collect();
+    let c = counts(reports);
+    json!({
+        "version": 1,
+        "diagnostics": diagnostics,
+        "summary": {
+            "files": reports.len(),
+            "errors": c.errors,
+            "warnings": c.warnings,
+            "hints": c.hints,
+            "fixable": c.fixable,
+        },
+    })
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Hint => "note",
+    }
+}
+
+fn sarif_region(report: &FileReport, span: Span) -> Value {
+    let (start, end) = start_end(report, span);
+    json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+    })
+}
+
+/// SARIF 2.1.0 as GitHub code scanning reads it: every rule with its name and help, every
+/// result with its rule, level and region.
+fn sarif(reports: &[FileReport]) -> Value {
+    let rules_json: Vec<Value> = rules::ALL
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.code,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.summary},
+                "help": {"text": rule.doc, "markdown": rule.doc},
+                "defaultConfiguration": {"level": sarif_level(rule.severity)},
+                "properties": {"tags": ["mail-flow"]},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = each(reports)
+        .map(|(report, diagnostic)| {
+            let rule_index = rules::ALL.iter().position(|rule| std::ptr::eq(*rule, diagnostic.rule));
+            let location = |span: Span| {
+                json!({"physicalLocation": {
+                    "artifactLocation": {"uri": report.path},
+                    "region": sarif_region(report, span),
+                }})
+            };
+            json!({
+                "ruleId": diagnostic.code(),
+                "ruleIndex": rule_index,
+                "level": sarif_level(diagnostic.severity()),
+                "message": {"text": diagnostic.message},
+                "locations": [location(diagnostic.span)],
+                "relatedLocations": diagnostic.related.iter().enumerate().map(|(id, related)| {
+                    let mut related_location = location(related.span);
+                    related_location["id"] = json!(id);
+                    related_location["message"] = json!({"text": related.message});
+                    related_location
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mailflow",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/mailflow/mailflow",
+                "rules": rules_json,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// Escapes text for a workflow command's message.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes text for a workflow command's property value.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn github(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for (report, diagnostic) in each(reports) {
+        let (start, end) = start_end(report, diagnostic.span);
+        let command = match diagnostic.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Hint => "notice",
+        };
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            github_property(&report.path),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            github_property(&format!("{} {}", diagnostic.code(), diagnostic.rule.name)),
+            github_data(&diagnostic.message),
+        ));
+    }
+    out
+}

@@ -1,0 +1,476 @@
+//! Lowering from the YAML tree to the model. It reads every value it can and reports what it
+//! cannot: unknown keys (MF002), values of the wrong type or outside the allowed set (MF003),
+//! required keys that are absent (MF004), and keys given twice (MF001). Checks that need the
+//! whole model (duplicate names, unknown connectors, limits...) run on the model afterwards,
+//! whatever syntax it came from.
+
+use super::keys::{self, Object, ValueShape};
+use super::*;
+use crate::diagnostic::Diagnostic;
+use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
+use crate::syntax::scalar::Resolved;
+use crate::syntax::yaml::{Entry, Node, NodeKind, YamlFile};
+use crate::text::{Span, Spanned};
+
+/// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
+pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
+    let mut lowerer = Lowerer { text, diagnostics: Vec::new() };
+    let mut flow = MailFlow { rules_span: Span::new(0, 0), ..MailFlow::default() };
+    match &file.root {
+        None => lowerer.diagnostics.push(mf004_missing_key::diagnostic(
+            Span::new(0, 0),
+            "the file",
+            "mailflow",
+            "it says which version of the format the file is written in; start the file with `mailflow: 1`",
+        )),
+        Some(root) => lowerer.root(root, &mut flow),
+    }
+    (flow, lowerer.diagnostics)
+}
+
+struct Lowerer<'a> {
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The entries of one mapping, checked against the keys its kind may hold.
+struct Fields<'n> {
+    object: Object,
+    span: Span,
+    entries: Vec<(&'static str, &'n Entry)>,
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.entries.iter().find(|(name, _)| *name == key).map(|(_, entry)| &entry.value)
+    }
+
+    fn entry(&self, key: &str) -> Option<&'n Entry> {
+        self.entries.iter().find(|(name, _)| *name == key).map(|(_, entry)| *entry)
+    }
+}
+
+impl Lowerer<'_> {
+    /// Reads `node` as a mapping of `object`'s keys; `None` (after MF003) when it is not one.
+    fn fields<'n>(&mut self, node: &'n Node, object: Object, owner: &str) -> Option<Fields<'n>> {
+        let Some(entries) = node.as_map() else {
+            if !matches!(node.kind, NodeKind::Invalid) {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(
+                    node.span,
+                    owner,
+                    node.describe(),
+                    "a mapping of keys",
+                ));
+            }
+            return None;
+        };
+        let mut fields = Fields { object, span: node.span, entries: Vec::new() };
+        for entry in entries {
+            let Some(name) = entry.key.as_str() else {
+                self.diagnostics.push(mf002_unknown_key::diagnostic(
+                    entry.key.span,
+                    &self.text[entry.key.span.range()],
+                    object,
+                    None,
+                ));
+                continue;
+            };
+            let Some(key) = keys::lookup(object, name) else {
+                self.diagnostics.push(mf002_unknown_key::diagnostic(
+                    entry.key.span,
+                    name,
+                    object,
+                    keys::nearest(object, name),
+                ));
+                continue;
+            };
+            if let Some((_, first)) = fields.entries.iter().find(|(known, _)| *known == key.name) {
+                self.diagnostics.push(
+                    mf001_syntax_error::duplicate_key(entry.key.span, key.name)
+                        .with_related(first.key.span, "first given here"),
+                );
+                continue;
+            }
+            fields.entries.push((key.name, entry));
+        }
+        Some(fields)
+    }
+
+    /// Reports MF004 for every required key of `fields`' kind that is absent.
+    fn require(&mut self, fields: &Fields, what: &str) {
+        for key in keys::keys(fields.object).iter().filter(|k| k.required) {
+            if fields.get(key.name).is_none() {
+                let span = first_line(self.text, fields.span);
+                self.diagnostics.push(mf004_missing_key::diagnostic(span, what, key.name, key.doc));
+            }
+        }
+    }
+
+    fn root(&mut self, root: &Node, flow: &mut MailFlow) {
+        let Some(fields) = self.fields(root, Object::Root, "the file") else { return };
+        self.require(&fields, "the file");
+        flow.version = fields.get("mailflow").and_then(|v| self.integer(v, "mailflow", 1));
+        flow.rules_span = fields.entry("transportRules").map_or(Span::new(0, 0), |e| e.key.span);
+        if let Some(node) = fields.get("organization") {
+            flow.organization = self.organization(node);
+        }
+        if let Some(node) = fields.get("connectors") {
+            for item in self.list(node, "connectors") {
+                if let Some(connector) = self.connector(item) {
+                    flow.connectors.push(connector);
+                }
+            }
+        }
+        if let Some(node) = fields.get("transportRules") {
+            for item in self.list(node, "transportRules") {
+                if let Some(rule) = self.rule(item) {
+                    flow.rules.push(rule);
+                }
+            }
+        }
+    }
+
+    fn organization(&mut self, node: &Node) -> Option<Organization> {
+        let fields = self.fields(node, Object::Organization, "organization")?;
+        let on_premises = fields.get("onPremises").and_then(|node| {
+            let fields = self.fields(node, Object::OnPremises, "onPremises")?;
+            Some(OnPremises {
+                span: node.span,
+                relays_through: fields.get("relaysThrough").and_then(|v| self.text_value(v, "relaysThrough")),
+            })
+        });
+        Some(Organization {
+            span: node.span,
+            name: fields.get("name").and_then(|v| self.text_value(v, "name")),
+            domains: fields.get("domains").map(|v| self.text_list(v, "domains").value).unwrap_or_default(),
+            on_premises,
+        })
+    }
+
+    fn connector(&mut self, node: &Node) -> Option<Connector> {
+        let fields = self.fields(node, Object::Connector, "a connector")?;
+        let name = fields.get("name").and_then(|v| self.text_value(v, "name"));
+        self.require(&fields, "this connector");
+        let service = fields.get("service").and_then(|node| self.service(node));
+        Some(Connector {
+            span: node.span,
+            enabled: fields.get("enabled").and_then(|v| self.boolean(v, "enabled")),
+            connector_type: self.enumerated(&fields, "type", |v| match v {
+                "partner" => ConnectorType::Partner,
+                _ => ConnectorType::OnPremises,
+            }),
+            use_: self.enumerated(&fields, "use", |v| match v {
+                "transport-rule" => ConnectorUse::TransportRule,
+                _ => ConnectorUse::RecipientDomains,
+            }),
+            recipient_domains: fields.get("recipientDomains").map(|v| self.text_list(v, "recipientDomains")),
+            smart_hosts: fields.get("smartHosts").map(|v| self.text_list(v, "smartHosts")),
+            service,
+            name,
+        })
+    }
+
+    fn service(&mut self, node: &Node) -> Option<Service> {
+        let fields = self.fields(node, Object::Service, "service")?;
+        let vendor = self.enumerated(&fields, "vendor", |v| {
+            Vendor::ALL.into_iter().find(|vendor| vendor.key() == v).unwrap_or(Vendor::Other)
+        });
+        let kind = match fields.get("kind") {
+            Some(_) => self.enumerated(&fields, "kind", |v| match v {
+                "signature" => ServiceKind::Signature,
+                _ => ServiceKind::SmartHost,
+            })?,
+            // A vendor that does one thing says what the service is.
+            None => match vendor.as_ref().and_then(|v| v.value.kind().map(|kind| Spanned::new(kind, v.span))) {
+                Some(kind) => kind,
+                None => {
+                    let span = vendor.as_ref().map_or_else(|| first_line(self.text, node.span), |v| v.span);
+                    self.diagnostics.push(mf004_missing_key::diagnostic(
+                        span,
+                        "this service",
+                        "kind",
+                        "say `kind: signature` or `kind: smart-host` (only a known vendor implies it)",
+                    ));
+                    return None;
+                }
+            },
+        };
+        Some(Service {
+            span: node.span,
+            vendor,
+            domain: fields.get("domain").and_then(|v| self.text_value(v, "domain")),
+            processed_header: fields.get("processedHeader").and_then(|v| self.header(v, "processedHeader")),
+            returns_to_exchange: fields.get("returnsToExchange").and_then(|v| self.boolean(v, "returnsToExchange")),
+            relay_domains: fields.get("relayDomains").map(|v| self.text_list(v, "relayDomains")),
+            kind,
+        })
+    }
+
+    fn header(&mut self, node: &Node, owner: &str) -> Option<Header> {
+        let fields = self.fields(node, Object::Header, owner)?;
+        self.require(&fields, &format!("`{owner}`"));
+        Some(Header {
+            span: node.span,
+            name: fields.get("name").and_then(|v| self.text_value(v, "name"))?,
+            value: fields.get("value").and_then(|v| self.text_value(v, "value"))?,
+        })
+    }
+
+    fn rule(&mut self, node: &Node) -> Option<TransportRule> {
+        let fields = self.fields(node, Object::Rule, "a transport rule")?;
+        let name = fields.get("name").and_then(|v| self.text_value(v, "name"));
+        self.require(&fields, "this rule");
+        Some(TransportRule {
+            span: node.span,
+            priority: fields.get("priority").and_then(|v| self.integer(v, "priority", 0)),
+            enabled: fields.get("enabled").and_then(|v| self.boolean(v, "enabled")),
+            mode: self.enumerated(&fields, "mode", |v| match v {
+                "enforce" => RuleMode::Enforce,
+                "audit" => RuleMode::Audit,
+                _ => RuleMode::AuditAndNotify,
+            }),
+            conditions: fields.get("conditions").map(|v| self.predicates(v, "conditions")).unwrap_or_default(),
+            exceptions: fields.get("exceptions").map(|v| self.predicates(v, "exceptions")).unwrap_or_default(),
+            actions: fields.get("actions").map(|v| self.actions(v)).unwrap_or_default(),
+            stop_processing: fields
+                .get("stopProcessingMoreRules")
+                .and_then(|v| self.boolean(v, "stopProcessingMoreRules")),
+            defer_on_error: fields.get("deferOnError").and_then(|v| self.boolean(v, "deferOnError")),
+            comments: fields.get("comments").and_then(|v| self.text_value(v, "comments")),
+            name,
+        })
+    }
+
+    fn predicates(&mut self, node: &Node, owner: &str) -> Predicates {
+        let mut predicates = Predicates { span: Some(node.span), ..Predicates::default() };
+        if matches!(&node.kind, NodeKind::Scalar(s) if s.value == Resolved::Null) {
+            return predicates;
+        }
+        let Some(fields) = self.fields(node, Object::Predicates, owner) else { return predicates };
+        let scope = |v: &str| match v {
+            "inside" => Scope::Inside,
+            "outside" => Scope::Outside,
+            "external-partner" => Scope::ExternalPartner,
+            _ => Scope::ExternalNonPartner,
+        };
+        predicates.sender_is = self.enumerated(&fields, "senderIs", scope);
+        predicates.recipient_is = self.enumerated(&fields, "recipientIs", scope);
+        predicates.sender_domain_is = fields.get("senderDomainIs").map(|v| self.text_list(v, "senderDomainIs"));
+        predicates.recipient_domain_is =
+            fields.get("recipientDomainIs").map(|v| self.text_list(v, "recipientDomainIs"));
+        predicates.recipient_address_matches = fields.get("recipientAddressMatches").map(|v| {
+            let list = self.text_list(v, "recipientAddressMatches");
+            Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span)
+        });
+        predicates.header_contains = fields.get("headerContains").and_then(|node| {
+            let fields = self.fields(node, Object::HeaderContains, "headerContains")?;
+            self.require(&fields, "`headerContains`");
+            Some(HeaderContains {
+                span: node.span,
+                header: fields.get("header").and_then(|v| self.text_value(v, "header"))?,
+                words: fields.get("words").map(|v| self.text_list(v, "words").value)?,
+            })
+        });
+        predicates.header_matches = fields.get("headerMatches").and_then(|node| {
+            let fields = self.fields(node, Object::HeaderMatches, "headerMatches")?;
+            self.require(&fields, "`headerMatches`");
+            Some(HeaderMatches {
+                span: node.span,
+                header: fields.get("header").and_then(|v| self.text_value(v, "header"))?,
+                patterns: fields
+                    .get("patterns")
+                    .map(|v| self.text_list(v, "patterns").value.into_iter().map(Pattern::compile).collect())?,
+            })
+        });
+        predicates.message_type_matches = self.enumerated(&fields, "messageTypeMatches", |v| match v {
+            "oof" => MessageType::Oof,
+            "auto-forward" => MessageType::AutoForward,
+            "encrypted" => MessageType::Encrypted,
+            "calendaring" => MessageType::Calendaring,
+            "permission-controlled" => MessageType::PermissionControlled,
+            "voicemail" => MessageType::Voicemail,
+            "signed" => MessageType::Signed,
+            "approval-request" => MessageType::ApprovalRequest,
+            _ => MessageType::ReadReceipt,
+        });
+        if let Some(node) = fields.get("other") {
+            predicates.other = self.other(node);
+        }
+        predicates
+    }
+
+    fn actions(&mut self, node: &Node) -> Actions {
+        let mut actions = Actions { span: Some(node.span), ..Actions::default() };
+        let Some(fields) = self.fields(node, Object::Actions, "actions") else { return actions };
+        actions.set_header = fields.get("setHeader").and_then(|v| self.header(v, "setHeader"));
+        actions.redirect_to_connector =
+            fields.get("redirectToConnector").and_then(|v| self.text_value(v, "redirectToConnector"));
+        if let Some(node) = fields.get("other") {
+            actions.other = self.other(node);
+        }
+        actions
+    }
+
+    fn other(&mut self, node: &Node) -> Vec<OtherParameter> {
+        let Some(entries) = node.as_map() else {
+            self.diagnostics.push(mf003_invalid_value::wrong_type(
+                node.span,
+                "other",
+                node.describe(),
+                "a mapping from Exchange PowerShell parameter names to their values",
+            ));
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|entry| {
+                let name = self.text_value(&entry.key, "other")?;
+                Some(OtherParameter { name, span: entry.span })
+            })
+            .collect()
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
+        match &node.kind {
+            NodeKind::Seq(items) => items,
+            NodeKind::Scalar(s) if s.value == Resolved::Null => &[],
+            NodeKind::Invalid => &[],
+            _ => {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a list"));
+                &[]
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, key: &str) -> Option<Spanned<bool>> {
+        match &node.kind {
+            NodeKind::Scalar(s) => match &s.value {
+                Resolved::Bool(b) => Some(Spanned::new(*b, node.span)),
+                _ => {
+                    let written = &self.text[node.span.range()];
+                    self.diagnostics.push(mf003_invalid_value::not_allowed(
+                        node.span,
+                        key,
+                        written,
+                        &["true", "false"],
+                    ));
+                    None
+                }
+            },
+            NodeKind::Invalid => None,
+            _ => {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(
+                    node.span,
+                    key,
+                    node.describe(),
+                    "true or false",
+                ));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, node: &Node, key: &str, min: i64) -> Option<Spanned<i64>> {
+        match &node.kind {
+            NodeKind::Scalar(s) => match s.value {
+                Resolved::Int(i) if i >= min => Some(Spanned::new(i, node.span)),
+                Resolved::Int(i) => {
+                    self.diagnostics.push(mf003_invalid_value::out_of_range(node.span, key, i, min));
+                    None
+                }
+                _ => {
+                    let found = if matches!(s.value, Resolved::Str(_)) { "a string" } else { node.describe() };
+                    self.diagnostics.push(mf003_invalid_value::wrong_type(
+                        node.span,
+                        key,
+                        found,
+                        &format!("a whole number, {min} or more"),
+                    ));
+                    None
+                }
+            },
+            NodeKind::Invalid => None,
+            _ => {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(
+                    node.span,
+                    key,
+                    node.describe(),
+                    "a whole number",
+                ));
+                None
+            }
+        }
+    }
+
+    /// A string value. Plain scalars that YAML reads as numbers (a numeric name, say) are
+    /// taken as the text written, since every such key is text in Exchange.
+    fn text_value(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        match &node.kind {
+            NodeKind::Scalar(s) => match &s.value {
+                Resolved::Str(text) => Some(Spanned::new(text.clone(), node.span)),
+                Resolved::Int(_) | Resolved::Float(_) => {
+                    Some(Spanned::new(self.text[node.span.range()].trim().to_owned(), node.span))
+                }
+                Resolved::Null | Resolved::Bool(_) => {
+                    self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a string"));
+                    None
+                }
+            },
+            NodeKind::Invalid => None,
+            _ => {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a string"));
+                None
+            }
+        }
+    }
+
+    /// One string, or a list of strings; the span is the whole value.
+    fn text_list(&mut self, node: &Node, key: &str) -> Spanned<Vec<Spanned<String>>> {
+        let values = match &node.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|item| self.text_value(item, key)).collect(),
+            NodeKind::Scalar(s) if s.value == Resolved::Null => Vec::new(),
+            _ => self.text_value(node, key).into_iter().collect(),
+        };
+        Spanned::new(values, node.span)
+    }
+
+    /// A value from the key's enumeration, mapped to its model type.
+    fn enumerated<T>(&mut self, fields: &Fields, key: &str, map: impl Fn(&str) -> T) -> Option<Spanned<T>> {
+        let node = fields.get(key)?;
+        let ValueShape::OneOf(allowed) = keys::lookup(fields.object, key)?.shape else {
+            unreachable!("`{key}` is an enumeration in the key table");
+        };
+        let text = match &node.kind {
+            NodeKind::Scalar(s) => match &s.value {
+                Resolved::Str(text) => text.clone(),
+                _ => self.text[node.span.range()].trim().to_owned(),
+            },
+            NodeKind::Invalid => return None,
+            _ => {
+                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "one word"));
+                return None;
+            }
+        };
+        if allowed.iter().any(|(value, _)| *value == text) {
+            return Some(Spanned::new(map(&text), node.span));
+        }
+        let names: Vec<&str> = allowed.iter().map(|(value, _)| *value).collect();
+        self.diagnostics.push(mf003_invalid_value::not_allowed(node.span, key, &text, &names));
+        None
+    }
+}
+
+impl Pattern {
+    pub fn compile(source: Spanned<String>) -> Pattern {
+        // Exchange matches patterns without regard to case.
+        let regex =
+            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string());
+        Pattern { source, regex }
+    }
+}
+
+/// The first line of `span`, for pointing at an object without underlining all of it.
+fn first_line(text: &str, span: Span) -> Span {
+    let end = text[span.range()].find(['\n', '\r']).map_or(span.end, |i| span.start + i);
+    Span::new(span.start, end)
+}

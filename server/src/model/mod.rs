@@ -1,0 +1,362 @@
+//! The typed model of one tenant's outbound mail flow, the same whatever syntax it was
+//! written in. Every value keeps the span it was read from, so findings and fixes can point
+//! at it. Absent optional settings are `None`; their defaults are applied by the accessors.
+
+pub mod keys;
+pub mod lower_yaml;
+
+use crate::text::{Span, Spanned};
+
+/// The format versions this tool reads.
+pub const SUPPORTED_VERSIONS: &[i64] = &[1];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MailFlow {
+    pub version: Option<Spanned<i64>>,
+    pub organization: Option<Organization>,
+    pub connectors: Vec<Connector>,
+    pub rules: Vec<TransportRule>,
+    /// Span of the `transportRules` key, or of the whole document when it is absent.
+    pub rules_span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Organization {
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub domains: Vec<Spanned<String>>,
+    pub on_premises: Option<OnPremises>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OnPremises {
+    pub span: Span,
+    pub relays_through: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectorType {
+    Partner,
+    OnPremises,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectorUse {
+    TransportRule,
+    RecipientDomains,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Connector {
+    /// The whole list item.
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub enabled: Option<Spanned<bool>>,
+    pub connector_type: Option<Spanned<ConnectorType>>,
+    pub use_: Option<Spanned<ConnectorUse>>,
+    /// The `recipientDomains` key and its values.
+    pub recipient_domains: Option<Spanned<Vec<Spanned<String>>>>,
+    pub smart_hosts: Option<Spanned<Vec<Spanned<String>>>>,
+    pub service: Option<Service>,
+}
+
+impl Connector {
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.as_ref().is_none_or(|e| e.value)
+    }
+
+    pub fn name(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+
+    /// Exchange's default is a connector used for the recipient domains it lists.
+    pub fn usage(&self) -> ConnectorUse {
+        self.use_.as_ref().map_or(ConnectorUse::RecipientDomains, |u| u.value)
+    }
+
+    /// The span that names this connector: its name, or the item when it has none.
+    pub fn name_span(&self) -> Span {
+        self.name.as_ref().map_or(self.span, |n| n.span)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceKind {
+    Signature,
+    SmartHost,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vendor {
+    CodeTwo,
+    Exclaimer,
+    Mimecast,
+    Proofpoint,
+    Barracuda,
+    Reflexion,
+    Symantec,
+    Other,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 8] = [
+        Vendor::CodeTwo,
+        Vendor::Exclaimer,
+        Vendor::Mimecast,
+        Vendor::Proofpoint,
+        Vendor::Barracuda,
+        Vendor::Reflexion,
+        Vendor::Symantec,
+        Vendor::Other,
+    ];
+
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            Vendor::CodeTwo => "codetwo",
+            Vendor::Exclaimer => "exclaimer",
+            Vendor::Mimecast => "mimecast",
+            Vendor::Proofpoint => "proofpoint",
+            Vendor::Barracuda => "barracuda",
+            Vendor::Reflexion => "reflexion",
+            Vendor::Symantec => "symantec",
+            Vendor::Other => "other",
+        }
+    }
+
+    /// What this vendor's service does, for vendors whose product is one thing.
+    pub fn kind(self) -> Option<ServiceKind> {
+        match self {
+            Vendor::CodeTwo | Vendor::Exclaimer => Some(ServiceKind::Signature),
+            Vendor::Other => None,
+            _ => Some(ServiceKind::SmartHost),
+        }
+    }
+
+    /// The header a signature service stamps on mail it has processed.
+    pub fn default_processed_header(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Vendor::CodeTwo => Some(("X-CodeTwoProcessed", "true")),
+            Vendor::Exclaimer => Some(("X-ExclaimerHostedSignatures-MessageProcessed", "true")),
+            _ => None,
+        }
+    }
+
+    /// The vendor whose host names `host` belongs to, if it is a known one.
+    pub fn from_host(host: &str) -> Option<Vendor> {
+        const SUFFIXES: &[(&str, Vendor)] = &[
+            (".smtp.codetwo.online", Vendor::CodeTwo),
+            (".exclaimer.net", Vendor::Exclaimer),
+            (".mimecast.com", Vendor::Mimecast),
+            (".mimecast.co.za", Vendor::Mimecast),
+            (".ppe-hosted.com", Vendor::Proofpoint),
+            (".pphosted.com", Vendor::Proofpoint),
+            (".barracudanetworks.com", Vendor::Barracuda),
+            (".reflexion.net", Vendor::Reflexion),
+            (".messagelabs.com", Vendor::Symantec),
+        ];
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        SUFFIXES.iter().find(|(suffix, _)| host.ends_with(suffix)).map(|&(_, vendor)| vendor)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub span: Span,
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub span: Span,
+    pub kind: Spanned<ServiceKind>,
+    pub vendor: Option<Spanned<Vendor>>,
+    pub domain: Option<Spanned<String>>,
+    pub processed_header: Option<Header>,
+    pub returns_to_exchange: Option<Spanned<bool>>,
+    pub relay_domains: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+impl Service {
+    /// Signature services always hand mail back; smart hosts deliver unless told otherwise.
+    pub fn returns_to_exchange(&self) -> bool {
+        self.returns_to_exchange.as_ref().map_or(self.kind.value == ServiceKind::Signature, |r| r.value)
+    }
+
+    /// The processed header as written, or the vendor's default.
+    pub fn processed_header(&self) -> Option<(String, String)> {
+        match &self.processed_header {
+            Some(header) => Some((header.name.value.clone(), header.value.value.clone())),
+            None => self
+                .vendor
+                .as_ref()
+                .and_then(|v| v.value.default_processed_header())
+                .map(|(name, value)| (name.to_owned(), value.to_owned())),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleMode {
+    Enforce,
+    Audit,
+    AuditAndNotify,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Inside,
+    Outside,
+    /// Exchange Server only (MF012).
+    ExternalPartner,
+    /// Exchange Server only (MF012).
+    ExternalNonPartner,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageType {
+    Oof,
+    AutoForward,
+    Encrypted,
+    Calendaring,
+    PermissionControlled,
+    Voicemail,
+    Signed,
+    ApprovalRequest,
+    ReadReceipt,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderContains {
+    pub span: Span,
+    pub header: Spanned<String>,
+    pub words: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderMatches {
+    pub span: Span,
+    pub header: Spanned<String>,
+    pub patterns: Vec<Pattern>,
+}
+
+/// A regular expression as written, and compiled (case-insensitive, as Exchange matches),
+/// or why it does not compile (MF011).
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub source: Spanned<String>,
+    pub regex: Result<fancy_regex::Regex, String>,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// An Exchange condition, exception or action the format does not model, by its PowerShell
+/// name; the analysis treats its effect as unknown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherParameter {
+    pub name: Spanned<String>,
+    pub span: Span,
+}
+
+/// The conditions of a rule, or its exceptions: the same keys.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Predicates {
+    /// The `conditions:`/`exceptions:` entry; `None` when absent.
+    pub span: Option<Span>,
+    pub sender_is: Option<Spanned<Scope>>,
+    pub recipient_is: Option<Spanned<Scope>>,
+    pub sender_domain_is: Option<Spanned<Vec<Spanned<String>>>>,
+    pub recipient_domain_is: Option<Spanned<Vec<Spanned<String>>>>,
+    pub recipient_address_matches: Option<Spanned<Vec<Pattern>>>,
+    pub header_contains: Option<HeaderContains>,
+    pub header_matches: Option<HeaderMatches>,
+    pub message_type_matches: Option<Spanned<MessageType>>,
+    pub other: Vec<OtherParameter>,
+}
+
+impl Predicates {
+    pub fn is_empty(&self) -> bool {
+        self.sender_is.is_none()
+            && self.recipient_is.is_none()
+            && self.sender_domain_is.is_none()
+            && self.recipient_domain_is.is_none()
+            && self.recipient_address_matches.is_none()
+            && self.header_contains.is_none()
+            && self.header_matches.is_none()
+            && self.message_type_matches.is_none()
+            && self.other.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Actions {
+    pub span: Option<Span>,
+    pub set_header: Option<Header>,
+    pub redirect_to_connector: Option<Spanned<String>>,
+    pub other: Vec<OtherParameter>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransportRule {
+    /// The whole list item.
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub priority: Option<Spanned<i64>>,
+    pub enabled: Option<Spanned<bool>>,
+    pub mode: Option<Spanned<RuleMode>>,
+    pub conditions: Predicates,
+    pub exceptions: Predicates,
+    pub actions: Actions,
+    pub stop_processing: Option<Spanned<bool>>,
+    pub defer_on_error: Option<Spanned<bool>>,
+    pub comments: Option<Spanned<String>>,
+}
+
+impl TransportRule {
+    pub fn name(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+
+    pub fn name_span(&self) -> Span {
+        self.name.as_ref().map_or(self.span, |n| n.span)
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.as_ref().is_none_or(|e| e.value)
+    }
+
+    pub fn mode(&self) -> RuleMode {
+        self.mode.as_ref().map_or(RuleMode::Enforce, |m| m.value)
+    }
+
+    /// Only enabled rules in enforce mode take actions.
+    pub fn is_active(&self) -> bool {
+        self.is_enabled() && self.mode() == RuleMode::Enforce
+    }
+
+    pub fn stops_processing(&self) -> bool {
+        self.stop_processing.as_ref().is_some_and(|s| s.value)
+    }
+
+    pub fn defers_on_error(&self) -> bool {
+        self.defer_on_error.as_ref().is_some_and(|d| d.value)
+    }
+}
+
+impl MailFlow {
+    pub fn connector(&self, name: &str) -> Option<&Connector> {
+        self.connectors.iter().find(|c| c.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(name)))
+    }
+
+    /// Rules in the order Exchange evaluates them: by priority, rules without one last.
+    pub fn rules_in_order(&self) -> Vec<&TransportRule> {
+        let mut rules: Vec<&TransportRule> = self.rules.iter().collect();
+        rules.sort_by_key(|r| r.priority.as_ref().map_or(i64::MAX, |p| p.value));
+        rules
+    }
+}

@@ -1,0 +1,90 @@
+//! MF005 duplicate-name: two transport rules, or two connectors, have the same name.
+
+use super::RuleMeta;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
+use crate::model::MailFlow;
+use crate::text::Spanned;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF005",
+    name: "duplicate-name",
+    severity: Severity::Error,
+    summary: "Two rules, or two connectors, share a name; Exchange requires unique names",
+    doc: r#"# MF005 duplicate-name
+
+## What it finds
+A transport rule whose `name` is already used by another rule of the file, or a connector
+whose `name` is already used by another connector. Rules and connectors are counted
+apart: a rule may have the same name as a connector. Names are compared without regard
+to case, as Exchange compares them. The first object with the name is given as related
+information.
+
+## Why it breaks mail
+In Exchange the name is the identity of a rule or a connector (the Name parameter of
+New-TransportRule and New-OutboundConnector; Set-TransportRule and Set-OutboundConnector
+find the object by it), so a tenant cannot hold two objects of one kind with one name:
+creating the second fails, or a script that updates "the" rule by name overwrites the
+other one. For connectors it is worse: `redirectToConnector` (RouteMessageOutboundConnector)
+names its connector, and with two candidates nobody can tell which smart host the rule
+really sends mail to. The file then describes a tenant that cannot exist.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com, fabrikam.com]}
+transportRules:
+  - name: Legal disclaimer
+    priority: 0
+    conditions: {senderDomainIs: [contoso.com], recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+  - name: Legal disclaimer
+    priority: 1
+    conditions: {senderDomainIs: [fabrikam.com], recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Fabrikam Inc, Boston</p>"}}
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com, fabrikam.com]}
+transportRules:
+  - name: Legal disclaimer contoso.com
+    priority: 0
+    conditions: {senderDomainIs: [contoso.com], recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+  - name: Legal disclaimer fabrikam.com
+    priority: 1
+    conditions: {senderDomainIs: [fabrikam.com], recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Fabrikam Inc, Boston</p>"}}
+```
+
+## Fix safety
+There is no automatic fix: the tool does not know which object keeps the name, nor what
+the tenant really calls the other one. Rename one of them (for a connector, also every
+`redirectToConnector` that should point at it), or delete the one that is a leftover.
+"#,
+};
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    duplicates(flow.connectors.iter().filter_map(|c| c.name.as_ref()), "connector", out);
+    duplicates(flow.rules.iter().filter_map(|r| r.name.as_ref()), "rule", out);
+}
+
+/// Exchange compares names without regard to case.
+fn duplicates<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &str, out: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<&Spanned<String>> = Vec::new();
+    for name in names {
+        match seen.iter().find(|first| first.value.eq_ignore_ascii_case(&name.value)) {
+            Some(first) => out.push(
+                Diagnostic::new(
+                    &RULE,
+                    name.span,
+                    format!("another {what} is already named `{}`: Exchange {what} names are unique", first.value),
+                )
+                .with_related(first.span, "first named here"),
+            ),
+            None => seen.push(name),
+        }
+    }
+}

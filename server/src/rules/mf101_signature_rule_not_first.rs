@@ -1,0 +1,82 @@
+//! MF101 signature-rule-not-first: an enabled rule is evaluated before the signature rule.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF101",
+    name: "signature-rule-not-first",
+    severity: Severity::Error,
+    summary: "An enabled rule has a smaller priority number than the signature rule",
+    doc: r#"# MF101 signature-rule-not-first
+
+## What it finds
+A signature rule (a rule redirecting to a connector whose service is `kind: signature`)
+with any enabled rule above it, that is, with a smaller `priority` number. Every enabled
+rule counts, routing or not: a subject tag, a disclaimer, a smart host rule. Disabled
+rules are ignored, as Exchange skips them.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Ensuring that messages are always routed to the CodeTwo cloud service
+first", step 1, asks for the CodeTwo rule at the very top of the list, and section
+"Modifying the CodeTwo transport rule" explains why: in the first pass the signature rule
+must be the only rule that acts. A rule above it acts on the message before the
+signature service sees it. A disclaimer or body change puts text where the service
+expects the reply separator, so the signature lands in the wrong place; a rule that
+redirects to a smart host or stops processing keeps the message from the service, and
+it leaves without a signature.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+transportRules:
+  - name: Legal disclaimer
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+  - name: CodeTwo Exchange transport rule
+    priority: 1
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Legal disclaimer
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+```
+
+## Fix safety
+The fix moves the signature rule to priority 0 and renumbers the others in their order.
+It is unsafe, offered only on request: the rules that were above now run after the
+signature rule (with its stop setting, only once the message is back from the service),
+so which messages they act on, and in what state, changes.
+"#,
+};

@@ -1,0 +1,105 @@
+//! MF103 smart-host-rule-not-next: another kind of rule sits between the signature rule and a smart host rule.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF103",
+    name: "smart-host-rule-not-next",
+    severity: Severity::Warning,
+    summary: "A non-smart-host rule sits between the signature rule and a smart host rule",
+    doc: r#"# MF103 smart-host-rule-not-next
+
+## What it finds
+A smart host rule below the signature rule, with at least one rule between them that is
+not itself a smart host rule. Several smart host rules may follow each other directly
+below the signature rule; any other rule (a disclaimer, a subject tag, a routing rule to
+an unclassified connector) in that stretch is reported.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Creating a transport rule to forward messages through a smart host",
+step 3, has you move the smart host rule directly below the CodeTwo Exchange transport
+rule (priority 1 when CodeTwo's is 0). In the pass after the signature service, every
+rule between the two runs before the smart host rule: one that stops processing keeps
+the message from the smart host, one that redirects it elsewhere competes with it, and
+one that rewrites the message changes what the smart host receives. None of that is
+visible from the smart host rule itself.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Legal disclaimer
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+  - name: Mimecast smart host
+    priority: 2
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Mimecast smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+  - name: Legal disclaimer
+    priority: 2
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions: {other: {ApplyHtmlDisclaimerText: "<p>Contoso Ltd, Seattle</p>"}}
+```
+
+## Fix safety
+The fix moves the smart host rule directly below the signature rule and renumbers the
+rules in between. It is unsafe, offered only on request: those rules now run after the
+smart host rule, so a stop, a redirect or a header they set no longer decides what the
+smart host rule does.
+"#,
+};

@@ -1,0 +1,97 @@
+//! MF201 smart-host-connector-not-rule-scoped: a smart host connector routes by recipient domain beside a rule-routed signature service.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF201",
+    name: "smart-host-connector-not-rule-scoped",
+    severity: Severity::Error,
+    summary: "A smart host connector uses recipient-domains beside a rule-routed signature service",
+    doc: r#"# MF201 smart-host-connector-not-rule-scoped
+
+## What it finds
+A connector whose service is `kind: smart-host` with `use: recipient-domains`, in a file
+where a signature rule sends mail to a signature service. Such a connector takes mail on
+its own, by recipient domain, instead of only when a rule redirects to it.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software" reports, in section "Ensuring that messages are always routed to the CodeTwo
+cloud service first", a routing glitch: a smart host connector that works by itself can
+still catch messages before they reach CodeTwo, with missing signatures, messages
+reaching the smart host several times (duplicates) or routing loops (NDR `554 5.4.6 Hop
+count exceeded`, the guide's "ATTR1"). Its "Important" note gives Microsoft's
+recommendation: once one connector is driven by a transport rule, every later redirect
+should be too. Section "Reconfiguring a smart host's outbound connector" therefore
+switches the connector to "Only when I have a transport rule set up..." (IsTransportRuleScoped)
+and moves its domains into a new smart host rule.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: recipient-domains
+    recipientDomains: ["*"]
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Mimecast outbound
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+The catch-all `*` needs no domain condition: `recipientIs: outside` already covers it.
+
+## Fix safety
+The fix sets `use: transport-rule`, drops `recipientDomains`, and, if no rule redirects
+to the connector yet, inserts the anti-loop smart host rule: named after the connector,
+`senderIs: inside`, `recipientIs: outside`, a `recipientDomainIs` with the connector's
+former domains if it had specific ones, a `setHeader` with an anti-loop header no other
+rule uses (`X-AntiLoop-Smarthost` first) and the matching exception, the redirect,
+`deferOnError: true`, enabled, directly below the signature rule, with the rules below
+renumbered. It is unsafe, offered only on request: the connector stops taking mail by
+domain and takes only what the rule sends it, for instance no more mail from outside
+senders.
+"#,
+};

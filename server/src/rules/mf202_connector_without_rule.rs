@@ -1,0 +1,90 @@
+//! MF202 connector-without-rule: a transport-rule connector that no enabled, enforcing rule redirects to.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF202",
+    name: "connector-without-rule",
+    severity: Severity::Error,
+    summary: "A transport-rule connector has no enabled, enforcing rule redirecting to it",
+    doc: r#"# MF202 connector-without-rule
+
+## What it finds
+A connector with `use: transport-rule` that no rule sends mail to, counting only rules
+that are enabled and in `mode: enforce`. A rule that redirects to it but is disabled or
+in audit mode does not count (MF404 or MF405 then points at that rule). Any connector is
+checked, whatever its service.
+
+## Why it breaks mail
+A connector scoped to transport rules (IsTransportRuleScoped in Microsoft's
+New-OutboundConnector reference) carries only the mail a rule redirects to it. The CodeTwo
+guide "How to configure smart host (mail relay) services to work with CodeTwo software",
+section "Reconfiguring a smart host's outbound connector", says so in its "Important"
+note: each reconfigured connector needs its own new transport rule. Without one, the
+smart host is silently skipped: mail goes straight to the recipients without the
+filtering, archiving or encryption it was bought for, and for a signature connector,
+without a signature.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Mimecast outbound
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fix safety
+For a smart host connector the fix inserts the anti-loop smart host rule shown above
+(named after the connector, directly below the signature rule, the rules below
+renumbered); for other connectors there is no automatic fix: add the rule that should
+use the connector, or delete the connector. The fix is unsafe, offered only on request:
+mail that went straight out starts going through the smart host.
+"#,
+};

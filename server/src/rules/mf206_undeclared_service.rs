@@ -1,0 +1,78 @@
+//! MF206 undeclared-service: a connector points at a known vendor's host but does not say what service is behind it.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF206",
+    name: "undeclared-service",
+    severity: Severity::Hint,
+    summary: "A connector without a service block has a smart host of a known vendor",
+    doc: r#"# MF206 undeclared-service
+
+## What it finds
+A connector with no `service` block whose `smartHosts` include a host of a known
+vendor: `*.smtp.codetwo.online` (CodeTwo), `*.exclaimer.net` (Exclaimer),
+`*.mimecast.com` and `*.mimecast.co.za` (Mimecast), `*.ppe-hosted.com` and
+`*.pphosted.com` (Proofpoint), `*.barracudanetworks.com` (Barracuda), `*.reflexion.net`
+(Reflexion), `*.messagelabs.com` (Symantec).
+
+## Why it breaks mail
+The `service` block is not an Exchange setting; it tells the checker what sits behind the
+connector. Without it the connector is unclassified, and every check built on the CodeTwo
+guide "How to configure smart host (mail relay) services to work with CodeTwo software"
+stays silent about it: the order of rules (section "Ensuring that messages are always
+routed to the CodeTwo cloud service first"), the anti-loop header and exception and the
+deferral setting (section "Creating a transport rule to forward messages through a smart
+host"), the loop simulation. The guide names Barracuda, Proofpoint, Mimecast and Reflexion
+as the smart hosts it is about, so a connector to one of them that the tool cannot check
+may hide a loop or a bypassed signature service.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix adds the `service` block for the vendor (`kind: signature` for CodeTwo and
+Exclaimer, `kind: smart-host` for the others). It is safe, applied by
+`mailflow check --fix`: the block only describes the connector to the checker and changes
+nothing that Exchange does with mail. Afterwards, check `returnsToExchange` (a smart host
+that hands mail back to Exchange needs `true`) and expect the new checks to report
+whatever they find.
+"#,
+};

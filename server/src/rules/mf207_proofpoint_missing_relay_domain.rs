@@ -1,0 +1,98 @@
+//! MF207 proofpoint-missing-relay-domain: Proofpoint does not list the signature service's domain as a relay domain.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF207",
+    name: "proofpoint-missing-relay-domain",
+    severity: Severity::Warning,
+    summary: "A Proofpoint service's relayDomains lacks the signature service's domain",
+    doc: r#"# MF207 proofpoint-missing-relay-domain
+
+## What it finds
+A connector whose service is `vendor: proofpoint`, in a file with a signature service
+that has a `domain` (for CodeTwo, the tenant's unique `[id].smtp.codetwo.online`), where
+the Proofpoint service's `relayDomains` does not include that domain. A missing
+`relayDomains` list counts as an empty one. `relayDomains` is not an Exchange setting:
+it records the domains set up as Relay domains in Proofpoint.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Additional steps for Proofpoint", explains that CodeTwo adds its
+unique domain to the tenant when it is provisioned, and that Proofpoint may have to be
+told about it: under Account Management > Domains, as a domain of type Relay, with the
+same domain as primary delivery destination. The guide gives directory synchronisation
+between Azure AD and Proofpoint as one thing that needs it; without the entry, Proofpoint
+does not know a domain the tenant uses, and the two services may not work together.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Proofpoint outbound
+    use: transport-rule
+    smartHosts: [outbound-us1.ppe-hosted.com]
+    service: {kind: smart-host, vendor: proofpoint}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Proofpoint smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Proofpoint, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Proofpoint, value: "true"}
+      redirectToConnector: Proofpoint outbound
+    deferOnError: true
+```
+
+## Fixed
+The Proofpoint connector's service lists the CodeTwo domain; the rest is unchanged:
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Proofpoint outbound
+    use: transport-rule
+    smartHosts: [outbound-us1.ppe-hosted.com]
+    service: {kind: smart-host, vendor: proofpoint, relayDomains: [1a2b3c.smtp.codetwo.online]}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Proofpoint smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Proofpoint, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Proofpoint, value: "true"}
+      redirectToConnector: Proofpoint outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix adds the signature service's domain to `relayDomains`. It is safe, applied by
+`mailflow check --fix`: the list only records Proofpoint's configuration, so no rule or
+connector of the tenant changes. The file then claims the domain is set up in
+Proofpoint: add it there too, as the guide describes.
+"#,
+};

@@ -1,0 +1,96 @@
+//! MF302 smart-host-rule-without-anti-loop-exception: a smart host rule marks mail but never checks the mark.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF302",
+    name: "smart-host-rule-without-anti-loop-exception",
+    severity: Severity::Error,
+    summary: "A smart host rule sets a header but has no header exception",
+    doc: r#"# MF302 smart-host-rule-without-anti-loop-exception
+
+## What it finds
+A smart host rule that has a `setHeader` action but no header exception at all: neither
+`headerContains` nor `headerMatches` under `exceptions`. (A rule that has header
+exceptions, none of them on its own header, is MF303.)
+
+## Why it breaks mail
+Setting the header only half-does the guide's anti-loop step. The CodeTwo guide "How to
+configure smart host (mail relay) services to work with CodeTwo software", section
+"Creating a transport rule to forward messages through a smart host", step 2, pairs the
+action with an "Except if" on the same header and value, and says that the pair is what
+lets the smart host return mail to Exchange Online without a loop, so that each message
+goes to the smart host only once. Without the exception the mark is there but nothing
+reads it: a smart host that hands mail back gets it again in every pass, until the
+message is rejected with `554 5.4.6 Hop count exceeded - possible mail loop` (the
+guide's "ATTR1").
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Barracuda outbound
+    use: transport-rule
+    smartHosts: [d123456a.o.ess.barracudanetworks.com]
+    service: {kind: smart-host, vendor: barracuda, returnsToExchange: true}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Barracuda smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions:
+      setHeader: {name: X-AntiLoop-Barracuda, value: "true"}
+      redirectToConnector: Barracuda outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Barracuda outbound
+    use: transport-rule
+    smartHosts: [d123456a.o.ess.barracudanetworks.com]
+    service: {kind: smart-host, vendor: barracuda, returnsToExchange: true}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Barracuda smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Barracuda, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Barracuda, value: "true"}
+      redirectToConnector: Barracuda outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix adds `exceptions.headerContains` on the header and value the rule sets. It is
+safe, applied by `mailflow check --fix`: the exception only matches mail that already
+carries this rule's own mark, that is, mail the rule has already sent to its smart
+host.
+"#,
+};

@@ -1,0 +1,77 @@
+//! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF303",
+    name: "anti-loop-mismatch",
+    severity: Severity::Error,
+    summary: "A smart host rule's header exceptions do not test the header and value it sets",
+    doc: r#"# MF303 anti-loop-mismatch
+
+## What it finds
+A smart host rule with a `setHeader` action and at least one header exception, where no
+header exception tests that header for that value. Header names are compared without
+regard to case (`X-AntiLoop-Smarthost` and `x-antiloop-smarthost` are the same header);
+a `headerContains` exception matches when its `words` include the value set, a
+`headerMatches` exception when one of its `patterns` matches it. Typical causes: the
+header was renamed in the action but not in the exception, a typo in one of the two, or
+a different value (`"yes"` set, `"true"` tested).
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Creating a transport rule to forward messages through a smart host",
+step 2, asks for the exception to use the same header name and the same value as the
+action. When they differ, the exception never matches the mail the rule has marked: the
+rule looks protected but is not. A smart host that returns mail to Exchange Online (the
+guide's Fig. 1b) gets each message again in every pass until it is rejected with
+`554 5.4.6 Hop count exceeded - possible mail loop` (the guide's "ATTR1").
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast, returnsToExchange: true}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Mimecast, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast, returnsToExchange: true}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Mimecast, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Mimecast, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix makes the exception match the action: it tests the header name and value that
+`setHeader` writes. It is safe, applied by `mailflow check --fix`: the corrected
+exception only matches mail this rule has already marked and routed, so no message the
+rule routed before stops being routed once.
+"#,
+};

@@ -1,0 +1,105 @@
+//! MF307 shared-anti-loop-header: two smart host rules use the same anti-loop header, so one skips mail the other has handled.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF307",
+    name: "shared-anti-loop-header",
+    severity: Severity::Error,
+    summary: "Two smart host rules set the same header; one skips mail the other handled",
+    doc: r#"# MF307 shared-anti-loop-header
+
+## What it finds
+Two smart host rules whose `setHeader` actions set the same header name (compared
+without regard to case). The simulation shows what it costs: the simulated messages
+(from an inside and an outside sender, to a recipient in each accepted domain, in each
+domain the file names and in `recipient.example`, no headers at the start, followed pass
+by pass) that the first rule marks still carry the mark when the second rule's turn
+comes, and its exception matches. Reported once per cause (per shared header), on the
+rule to change, with a simulated message and its hops as related information. Whether
+a header set by one rule is already seen by the rules below it in the same pass is
+unconfirmed; the sharing is wrong either way.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Reconfiguring a smart host's outbound connector", has you repeat the
+whole procedure for each smart host connector, and the rule of section "Creating a
+transport rule to forward messages through a smart host", step 2, recognises its own
+mail only by its header. Copying the guide's example name `X-AntiLoop-Smarthost` into
+both rules makes the mark of one smart host count as the mark of the other: below, mail
+that Barracuda hands back already carries the header, so the Mimecast rule never applies
+and the message leaves without passing Mimecast.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Barracuda outbound
+    use: transport-rule
+    smartHosts: [d123456a.o.ess.barracudanetworks.com]
+    service: {kind: smart-host, vendor: barracuda, returnsToExchange: true}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Barracuda smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Barracuda outbound
+    stopProcessingMoreRules: true
+    deferOnError: true
+  - name: Mimecast smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+The Mimecast rule gets a header of its own, in its action and in its exception:
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Barracuda outbound
+    use: transport-rule
+    smartHosts: [d123456a.o.ess.barracudanetworks.com]
+    service: {kind: smart-host, vendor: barracuda, returnsToExchange: true}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Barracuda smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Barracuda outbound
+    stopProcessingMoreRules: true
+    deferOnError: true
+  - name: Mimecast smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Mimecast, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Mimecast, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fix safety
+There is no automatic fix. Give each smart host rule its own header name, and change the
+rule's exception to the same new name in the same edit, or MF303 follows.
+"#,
+};

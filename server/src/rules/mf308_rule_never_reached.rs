@@ -1,0 +1,112 @@
+//! MF308 rule-never-reached: a routing rule that would apply is cut off by a rule above it that stops processing.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF308",
+    name: "rule-never-reached",
+    severity: Severity::Warning,
+    summary: "A routing rule never applies because a rule above it stops processing first",
+    doc: r#"# MF308 rule-never-reached
+
+## What it finds
+A routing rule that never applies to one of the simulated messages (from an inside and
+an outside sender, to a recipient in each accepted domain, in each domain the file names
+and in `recipient.example`, no headers at the start, followed pass by pass until
+delivered), although in that message's last pass its conditions match and none of its
+exceptions does: a rule above it applied and stopped processing first. A stop in an
+earlier pass is not reported: the signature rule stops in the first pass by design, and
+the message comes back for another pass. A condition under `other` is followed both ways
+("may"). Reported once per cause, on the rule or connector to change, with the rule that
+stopped, the simulated message and its hops as related information.
+
+## Why it breaks mail
+In the pass after the signature service, the CodeTwo guide "How to configure smart host
+(mail relay) services to work with CodeTwo software" expects every other rule to run as
+usual (section "Modifying the CodeTwo transport rule", the "Important" box on the two
+passes), and places the smart host rule directly below the CodeTwo rule (section
+"Creating a transport rule to forward messages through a smart host", step 3). A rule in
+between that stops processing in that last pass means the smart host rule is never
+evaluated for those messages: below, mail to adatum.com is encrypted and leaves without
+passing Mimecast, unscanned and unarchived.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Encrypt mail to legal counsel
+    priority: 1
+    conditions: {senderIs: inside, recipientDomainIs: [adatum.com]}
+    actions: {other: {ApplyOME: true}}
+    stopProcessingMoreRules: true
+  - name: Mimecast smart host
+    priority: 2
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+The smart host rule moves directly below the signature rule:
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Mimecast smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+  - name: Encrypt mail to legal counsel
+    priority: 2
+    conditions: {senderIs: inside, recipientDomainIs: [adatum.com]}
+    actions: {other: {ApplyOME: true}}
+    stopProcessingMoreRules: true
+```
+
+## Fix safety
+There is no automatic fix: either the stop or the order may be what was intended. Move
+the routing rule above the rule that stops (MF103 offers the move when it sits below the
+signature rule), narrow that rule's conditions, or drop its stop.
+"#,
+};

@@ -1,0 +1,79 @@
+//! MF309 signature-rule-without-processed-exception: the signature rule sends mail back to its service even after the service has processed it.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF309",
+    name: "signature-rule-without-processed-exception",
+    severity: Severity::Error,
+    summary: "The signature rule has no exception on its service's processed header",
+    doc: r#"# MF309 signature-rule-without-processed-exception
+
+## What it finds
+A signature rule without an exception on the header its service stamps on processed
+mail: `service.processedHeader` if given, otherwise the vendor's default
+(`X-CodeTwoProcessed: true` for CodeTwo,
+`X-ExclaimerHostedSignatures-MessageProcessed: true` for Exclaimer). Header names are
+compared without regard to case. The simulation shows the effect on the simulated
+messages (from an inside and an outside sender, to a recipient in each accepted domain,
+in each domain the file names and in `recipient.example`, no headers at the start,
+followed pass by pass): each one the rule sends to the service comes back stamped and is
+sent again. Reported once per cause, on the signature rule, with a simulated message and
+its hops as related information.
+
+## Why it breaks mail
+A signature service adds the signature, stamps its header and hands the message back to
+Exchange Online, which runs the rules again: the second pass that the CodeTwo guide "How
+to configure smart host (mail relay) services to work with CodeTwo software" describes in
+section "Modifying the CodeTwo transport rule" (the "Important" box), where the CodeTwo
+rule is expected not to apply again. Microsoft's pattern for add-on services likewise
+excepts mail that already carries the service's header. Without that exception the rule
+matches the returned message as it did the first time and the message circles between
+Exchange and the service until it is rejected with `554 5.4.6 Hop count exceeded -
+possible mail loop` (the guide's "ATTR1").
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Exclaimer connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [eu.smtp.exclaimer.net]
+    service: {kind: signature, vendor: exclaimer}
+transportRules:
+  - name: Exclaimer signature rule
+    priority: 0
+    conditions: {senderIs: inside}
+    actions: {redirectToConnector: Exclaimer connector}
+    stopProcessingMoreRules: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Exclaimer connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [eu.smtp.exclaimer.net]
+    service: {kind: signature, vendor: exclaimer}
+transportRules:
+  - name: Exclaimer signature rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-ExclaimerHostedSignatures-MessageProcessed, words: ["true"]}}
+    actions: {redirectToConnector: Exclaimer connector}
+    stopProcessingMoreRules: true
+```
+
+## Fix safety
+The fix adds `exceptions.headerContains` with the service's processed header and value.
+It is safe, applied by `mailflow check --fix`: only messages the service has already
+processed carry that header, so every message that went to the service the first time
+still goes there once.
+"#,
+};

@@ -1,0 +1,78 @@
+//! MF311 signature-service-bypassed: a simulated outgoing message is delivered without ever reaching the signature service.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF311",
+    name: "signature-service-bypassed",
+    severity: Severity::Warning,
+    summary: "A simulated inside-to-outside message never reaches the signature service",
+    doc: r#"# MF311 signature-service-bypassed
+
+## What it finds
+A file with a signature service where a simulated message from an inside sender to an
+outside recipient (one for each outside domain the file names, and one for
+`recipient.example`, which nothing names; no headers at the start) is followed pass by
+pass until delivered and never reaches that service. Typical causes: the signature rule
+is disabled or in audit mode, its conditions or exceptions leave some recipients out, a
+rule above it stops processing, or a smart host that delivers mail itself gets the
+message first. A condition under `other` is followed both ways ("may").
+Reported once per cause, on the rule or connector to change, with the simulated message
+and its hops as related information.
+
+## Why it breaks mail
+The message goes out without a signature. The CodeTwo guide "How to configure smart host
+(mail relay) services to work with CodeTwo software" names missing signatures first among
+the problems of a wrong mail flow, and its section "Ensuring that messages are always
+routed to the CodeTwo cloud service first" expects every message leaving Exchange Online
+to pass the service. It is a warning, not an error, because leaving some mail out can be
+deliberate. Below, a pilot restriction to fabrikam.com stayed on the CodeTwo rule, so
+mail to every other outside domain is sent unsigned.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside, recipientDomainIs: [fabrikam.com]}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+```
+If the restriction is intended, keep it and silence the finding on the rule with
+`# mailflow: ignore[MF311]`.
+
+## Fix safety
+There is no automatic fix: leaving mail out of the signature service may be a choice.
+Widen the signature rule's conditions, enable it or set it to enforce (MF404, MF405),
+or move it to the top (MF101).
+"#,
+};

@@ -1,0 +1,73 @@
+//! MF401 smart-host-rule-without-sender-scope: a smart host rule is not limited to senders inside the organization.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF401",
+    name: "smart-host-rule-without-sender-scope",
+    severity: Severity::Warning,
+    summary: "A smart host rule lacks senderIs: inside",
+    doc: r#"# MF401 smart-host-rule-without-sender-scope
+
+## What it finds
+A smart host rule whose `conditions` have no `senderIs: inside` (FromScope
+InOrganization, "The sender is internal"). A missing `senderIs` and `senderIs: outside`
+are both reported.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Creating a transport rule to forward messages through a smart host",
+step 2, makes "the sender is inside the organization" the first condition of the rule,
+because an outbound connector is meant only for mail that your organization sends.
+Without it, mail from outside senders that Exchange Online passes on to outside
+addresses (a mailbox forwarding rule, a distribution list with external members) is
+also pushed to the outbound smart host. The gateway then relays mail for senders that
+are not yours, which it may reject, flag as spoofing or count against your reputation.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Proofpoint outbound
+    use: transport-rule
+    smartHosts: [outbound-us1.ppe-hosted.com]
+    service: {kind: smart-host, vendor: proofpoint}
+transportRules:
+  - name: Proofpoint smart host
+    priority: 0
+    conditions: {recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Proofpoint, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Proofpoint, value: "true"}
+      redirectToConnector: Proofpoint outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Proofpoint outbound
+    use: transport-rule
+    smartHosts: [outbound-us1.ppe-hosted.com]
+    service: {kind: smart-host, vendor: proofpoint}
+transportRules:
+  - name: Proofpoint smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Proofpoint, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Proofpoint, value: "true"}
+      redirectToConnector: Proofpoint outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix adds `senderIs: inside` to the rule's conditions. It is unsafe, offered only on
+request: mail from outside senders that the rule routed until now stops going through
+the smart host, which may be a flow someone relies on.
+"#,
+};

@@ -1,0 +1,75 @@
+//! MF402 smart-host-rule-without-recipient-scope: a smart host rule is not limited to recipients outside the organization.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF402",
+    name: "smart-host-rule-without-recipient-scope",
+    severity: Severity::Warning,
+    summary: "A smart host rule lacks recipientIs: outside",
+    doc: r#"# MF402 smart-host-rule-without-recipient-scope
+
+## What it finds
+A smart host rule whose `conditions` have no `recipientIs: outside` (SentToScope
+NotInOrganization, "The recipient is external"). This is reported even when the rule
+has a `recipientDomainIs` list of outside domains: the scope condition is what
+guarantees that internal mail is never matched.
+
+## Why it breaks mail
+The CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo
+software", section "Creating a transport rule to forward messages through a smart host",
+step 2, adds "the recipient is outside the organization" as the second condition,
+because an outbound connector should only carry mail leaving your organization. Without
+it, mail between colleagues is redirected to the outbound gateway: a smart host that
+delivers mail itself (the guide's Fig. 1a) sends it back in from the internet, slower
+and exposed to your own inbound filtering; one that hands mail back (Fig. 1b) adds a
+round trip to every internal message.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix adds `recipientIs: outside` to the rule's conditions. It is unsafe, offered only
+on request: internal mail that the rule sent to the smart host until now stays inside,
+which changes what the smart host sees (journaling or archiving of internal mail, for
+instance).
+"#,
+};

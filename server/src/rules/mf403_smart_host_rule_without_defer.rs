@@ -1,0 +1,72 @@
+//! MF403 smart-host-rule-without-defer: a smart host rule lets mail go on without it when rule processing fails.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+
+pub static RULE: RuleMeta = RuleMeta {
+    code: "MF403",
+    name: "smart-host-rule-without-defer",
+    severity: Severity::Warning,
+    summary: "A smart host rule lacks deferOnError: true",
+    doc: r#"# MF403 smart-host-rule-without-defer
+
+## What it finds
+A smart host rule without `deferOnError: true` (RuleErrorAction Defer, "Defer the
+message if rule processing doesn't complete"). The default, `false`, is RuleErrorAction
+Ignore.
+
+## Why it breaks mail
+With Ignore, a message for which Exchange cannot finish processing the rule simply goes
+on as if the rule did not exist: it is delivered directly, without passing the smart
+host, so it escapes the gateway's scanning, archiving or encryption, and nobody is told.
+With Defer, Exchange keeps the message and tries again later. The CodeTwo guide "How to
+configure smart host (mail relay) services to work with CodeTwo software", section
+"Creating a transport rule to forward messages through a smart host", step 2, has you
+select the defer option in the rule settings so that the message keeps trying to use
+the smart host after a failed attempt.
+
+## Example
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Reflexion outbound
+    use: transport-rule
+    smartHosts: [outbound.asp.reflexion.net]
+    service: {kind: smart-host, vendor: reflexion}
+transportRules:
+  - name: Reflexion smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Reflexion, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Reflexion, value: "true"}
+      redirectToConnector: Reflexion outbound
+```
+
+## Fixed
+```yaml
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Reflexion outbound
+    use: transport-rule
+    smartHosts: [outbound.asp.reflexion.net]
+    service: {kind: smart-host, vendor: reflexion}
+transportRules:
+  - name: Reflexion smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {headerContains: {header: X-AntiLoop-Reflexion, words: ["true"]}}
+    actions:
+      setHeader: {name: X-AntiLoop-Reflexion, value: "true"}
+      redirectToConnector: Reflexion outbound
+    deferOnError: true
+```
+
+## Fix safety
+The fix sets `deferOnError: true`. It is safe, applied by `mailflow check --fix`: it
+only changes what happens when processing the rule fails; the messages the rule acts on
+are exactly the same.
+"#,
+};

@@ -1,0 +1,133 @@
+//! The diagnostic catalogue: one module per code, each carrying the code, its name, its
+//! severity, a one-line summary and its documentation page (and, for the analysis rules,
+//! the check itself and its fix).
+
+use crate::diagnostic::Severity;
+
+pub mod mf001_syntax_error;
+pub mod mf002_unknown_key;
+pub mod mf003_invalid_value;
+pub mod mf004_missing_key;
+pub mod mf005_duplicate_name;
+pub mod mf006_unknown_connector;
+pub mod mf007_duplicate_priority;
+pub mod mf008_unsupported_version;
+pub mod mf009_limit_exceeded;
+pub mod mf010_invalid_header_name;
+pub mod mf011_invalid_regex;
+pub mod mf012_on_premises_only_value;
+pub mod mf013_priority_gap;
+pub mod mf014_unused_suppression;
+pub mod mf101_signature_rule_not_first;
+pub mod mf102_signature_rule_without_stop;
+pub mod mf103_smart_host_rule_not_next;
+pub mod mf104_smart_host_rule_before_signature;
+pub mod mf201_smart_host_connector_not_rule_scoped;
+pub mod mf202_connector_without_rule;
+pub mod mf203_rule_scoped_connector_lists_domains;
+pub mod mf204_redirect_to_disabled_connector;
+pub mod mf205_on_premises_relays_through_smart_host;
+pub mod mf206_undeclared_service;
+pub mod mf207_proofpoint_missing_relay_domain;
+pub mod mf301_smart_host_rule_without_anti_loop_header;
+pub mod mf302_smart_host_rule_without_anti_loop_exception;
+pub mod mf303_anti_loop_mismatch;
+pub mod mf304_routing_loop;
+pub mod mf305_smart_host_visited_twice;
+pub mod mf306_smart_host_before_signature;
+pub mod mf307_shared_anti_loop_header;
+pub mod mf308_rule_never_reached;
+pub mod mf309_signature_rule_without_processed_exception;
+pub mod mf310_conflicting_redirects;
+pub mod mf311_signature_service_bypassed;
+pub mod mf401_smart_host_rule_without_sender_scope;
+pub mod mf402_smart_host_rule_without_recipient_scope;
+pub mod mf403_smart_host_rule_without_defer;
+pub mod mf404_routing_rule_disabled;
+pub mod mf405_routing_rule_not_enforced;
+
+/// What every rule declares about itself.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable code, `MF` and three digits.
+    pub code: &'static str,
+    /// Kebab-case name that says what is wrong.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line for `mailflow rules` and SARIF `shortDescription`.
+    pub summary: &'static str,
+    /// The Markdown page printed by `mailflow explain` and shown on hover.
+    pub doc: &'static str,
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&RuleMeta] = &[
+    &mf001_syntax_error::RULE,
+    &mf002_unknown_key::RULE,
+    &mf003_invalid_value::RULE,
+    &mf004_missing_key::RULE,
+    &mf005_duplicate_name::RULE,
+    &mf006_unknown_connector::RULE,
+    &mf007_duplicate_priority::RULE,
+    &mf008_unsupported_version::RULE,
+    &mf009_limit_exceeded::RULE,
+    &mf010_invalid_header_name::RULE,
+    &mf011_invalid_regex::RULE,
+    &mf012_on_premises_only_value::RULE,
+    &mf013_priority_gap::RULE,
+    &mf014_unused_suppression::RULE,
+    &mf101_signature_rule_not_first::RULE,
+    &mf102_signature_rule_without_stop::RULE,
+    &mf103_smart_host_rule_not_next::RULE,
+    &mf104_smart_host_rule_before_signature::RULE,
+    &mf201_smart_host_connector_not_rule_scoped::RULE,
+    &mf202_connector_without_rule::RULE,
+    &mf203_rule_scoped_connector_lists_domains::RULE,
+    &mf204_redirect_to_disabled_connector::RULE,
+    &mf205_on_premises_relays_through_smart_host::RULE,
+    &mf206_undeclared_service::RULE,
+    &mf207_proofpoint_missing_relay_domain::RULE,
+    &mf301_smart_host_rule_without_anti_loop_header::RULE,
+    &mf302_smart_host_rule_without_anti_loop_exception::RULE,
+    &mf303_anti_loop_mismatch::RULE,
+    &mf304_routing_loop::RULE,
+    &mf305_smart_host_visited_twice::RULE,
+    &mf306_smart_host_before_signature::RULE,
+    &mf307_shared_anti_loop_header::RULE,
+    &mf308_rule_never_reached::RULE,
+    &mf309_signature_rule_without_processed_exception::RULE,
+    &mf310_conflicting_redirects::RULE,
+    &mf311_signature_service_bypassed::RULE,
+    &mf401_smart_host_rule_without_sender_scope::RULE,
+    &mf402_smart_host_rule_without_recipient_scope::RULE,
+    &mf403_smart_host_rule_without_defer::RULE,
+    &mf404_routing_rule_disabled::RULE,
+    &mf405_routing_rule_not_enforced::RULE,
+];
+
+/// The rule with this code (case-insensitive), if any.
+pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
+    ALL.iter().copied().find(|rule| rule.code.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_ordered() {
+        for pair in ALL.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
+        }
+    }
+
+    #[test]
+    fn every_page_has_the_required_sections() {
+        for rule in ALL {
+            for heading in ["## What it finds", "## Why it breaks mail", "## Example", "## Fixed", "## Fix safety"] {
+                assert!(rule.doc.contains(heading), "{} lacks {heading}", rule.code);
+            }
+            assert!(rule.doc.starts_with(&format!("# {} {}", rule.code, rule.name)), "{} page title", rule.code);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The syntax layer: lossless, error-recovering trees with byte spans.
+
+pub mod scalar;
+pub mod yaml;

@@ -1,0 +1,631 @@
+//! The YAML front end: tree-sitter-yaml's concrete tree turned into a small value tree in
+//! which every node keeps its byte span.
+//!
+//! Reading never fails. Where tree-sitter reports an error region, the line that caused it
+//! is reported and blanked (replaced by spaces, so every byte offset stays valid) and the
+//! text is parsed again; the rest of the file is then read as if that line were absent.
+
+use std::collections::HashMap;
+
+use super::scalar::{self, Resolved};
+use crate::text::{LineIndex, Span};
+
+/// How many nodes alias expansion may create in one file before it is called a bomb.
+const ALIAS_EXPANSION_LIMIT: usize = 100_000;
+/// How deep lists and mappings may nest; no mail-flow file comes near it, and it keeps a
+/// hostile file from exhausting the stack.
+const MAX_DEPTH: usize = 64;
+/// How many broken lines are blanked before the remaining error regions are just skipped.
+const MAX_RECOVERY_ROUNDS: usize = 32;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+    /// Could not be read (an unknown alias, a bad tag, an expansion over the limit).
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    pub value: Resolved,
+    pub style: ScalarStyle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+    /// The value of a key written with nothing after its colon.
+    Empty,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+    /// The whole `key: value` pair.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    /// From the `#` to the end of the line.
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct YamlFile {
+    /// The document's root, `None` for an empty file.
+    pub root: Option<Node>,
+    pub comments: Vec<Comment>,
+    pub errors: Vec<SyntaxError>,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar(Scalar { value: Resolved::Str(s), .. }) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// What kind of value this is, in the words an error message uses.
+    pub fn describe(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar(s) => match s.value {
+                Resolved::Null => "an empty value",
+                Resolved::Bool(_) => "a boolean",
+                Resolved::Int(_) => "an integer",
+                Resolved::Float(_) => "a number",
+                Resolved::Str(_) => "a string",
+            },
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+            NodeKind::Invalid => "an unreadable value",
+        }
+    }
+}
+
+pub fn parse(text: &str) -> YamlFile {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_yaml::LANGUAGE.into())
+        .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
+    let lines = LineIndex::new(text);
+    let mut working = text.to_owned();
+    let mut errors = Vec::new();
+    let mut tree = parse_text(&mut parser, &working);
+    for _ in 0..MAX_RECOVERY_ROUNDS {
+        let Some(broken) = first_error_line(&mut parser, &tree, &working, &lines) else { break };
+        if lines.line_text(&working, broken).trim().is_empty() {
+            // Blanking did not help: the error lies in how the lines around it combine, and
+            // reading goes on without the error region.
+            break;
+        }
+        errors.push(describe_broken_line(text, &lines, broken));
+        blank_line(&mut working, &lines, broken);
+        tree = parse_text(&mut parser, &working);
+    }
+    let root = tree.root_node();
+    let mut reader = Reader { text, lines: &lines, anchors: HashMap::new(), expanded: 0, depth: 0, errors };
+    let mut comments = Vec::new();
+    collect_comments(root, text, &mut comments);
+    let mut documents = Vec::new();
+    collect_documents(root, &mut documents);
+    let mut file_root = None;
+    for (index, document) in documents.iter().enumerate() {
+        if index == 1 {
+            let span = span_of(*document);
+            reader.errors.push(SyntaxError {
+                span: Span::new(
+                    span.start,
+                    span.start + reader.lines.line_text(text, reader.lines.line_of(span.start)).len(),
+                ),
+                message: "a mailflow file holds one YAML document; this is a second one (split the file, \
+                          or remove the `---` line)"
+                    .into(),
+            });
+        }
+        if index > 0 {
+            continue;
+        }
+        let mut cursor = document.walk();
+        let content =
+            document.named_children(&mut cursor).find(|child| matches!(child.kind(), "block_node" | "flow_node"));
+        file_root = content.map(|content| reader.node(content, 0));
+    }
+    let mut errors = reader.errors;
+    errors.sort_by_key(|e| e.span);
+    YamlFile { root: file_root, comments, errors }
+}
+
+fn parse_text(parser: &mut tree_sitter::Parser, text: &str) -> tree_sitter::Tree {
+    parser.parse(text, None).expect("parsing without a timeout or cancellation always yields a tree")
+}
+
+/// The 0-based line that the first error region of `tree` should be blamed on.
+fn first_error_line(
+    parser: &mut tree_sitter::Parser,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    lines: &LineIndex,
+) -> Option<usize> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let error = first_error_node(root)?;
+    let first = lines.line_of(error.start_byte());
+    let last = lines.line_of(error.end_byte().saturating_sub(1).max(error.start_byte()));
+    if first == last || error.is_missing() {
+        return Some(first);
+    }
+    // A region over several lines: tree-sitter gave up somewhere inside it. The culprit is
+    // the first line whose prefix of the file no longer parses.
+    let (mut good, mut bad) = (first, last + 1);
+    if prefix_has_error(parser, text, lines, first + 1) {
+        return Some(first);
+    }
+    while bad - good > 1 {
+        let middle = (good + bad) / 2;
+        if prefix_has_error(parser, text, lines, middle + 1) {
+            bad = middle;
+        } else {
+            good = middle;
+        }
+    }
+    Some(bad.min(last))
+}
+
+fn prefix_has_error(parser: &mut tree_sitter::Parser, text: &str, lines: &LineIndex, line_count: usize) -> bool {
+    let end = if line_count >= lines.line_count() { text.len() } else { lines.line_start(line_count) };
+    parse_text(parser, &text[..end]).root_node().has_error()
+}
+
+fn first_error_node(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    let found =
+        node.children(&mut cursor).filter(|child| child.has_error() || child.is_missing()).find_map(first_error_node);
+    found
+}
+
+/// Replaces the characters of `line` with spaces, keeping its length and line break.
+fn blank_line(text: &mut String, lines: &LineIndex, line: usize) {
+    let start = lines.line_start(line);
+    let len = lines.line_text(text, line).len();
+    text.replace_range(start..start + len, &" ".repeat(len));
+}
+
+/// Says what is wrong with a line that does not parse, as precisely as a look at it allows.
+fn describe_broken_line(text: &str, lines: &LineIndex, line: usize) -> SyntaxError {
+    let content = lines.line_text(text, line);
+    let indent = content.len() - content.trim_start().len();
+    let start = lines.line_start(line) + indent;
+    let span = Span::new(start, lines.line_start(line) + content.len());
+    let body = content.trim_start();
+    let message = if content.starts_with('\t') || content[..indent].contains('\t') {
+        "a tab in the indentation: YAML indents with spaces only".to_owned()
+    } else if let Some(message) = quoted_scalar_problem(body) {
+        message
+    } else if body.matches('[').count() > body.matches(']').count() {
+        "a `[` list is not closed with `]` on this line".to_owned()
+    } else if body.matches('{').count() > body.matches('}').count() {
+        "a `{` mapping is not closed with `}` on this line".to_owned()
+    } else {
+        format!(
+            "this line is not valid YAML here (`{}`): expected `key: value`, a list item `- ...`, \
+             or a value indented under its key; the rest of the file was read without it",
+            shorten(body)
+        )
+    };
+    SyntaxError { span, message }
+}
+
+/// The problem with the first quoted scalar on a line, if it has one.
+fn quoted_scalar_problem(line: &str) -> Option<String> {
+    let (open, quote) = line.char_indices().find(|&(_, c)| c == '"' || c == '\'')?;
+    let rest = &line[open + 1..];
+    if quote == '\'' {
+        let closed = rest.replace("''", "").contains('\'');
+        return (!closed).then(|| "a single-quoted string is not closed with `'`".to_owned());
+    }
+    let mut escaped = false;
+    for (index, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                let raw = &line[open..open + 1 + index + 1];
+                return scalar::double_quoted(raw).err().map(|(_, message)| message);
+            }
+            _ => {}
+        }
+    }
+    Some("a double-quoted string is not closed with `\"`".to_owned())
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+/// Every comment in the tree, in order. Walks with a cursor, not recursion, so that a deeply
+/// nested file cannot exhaust the stack.
+fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "comment" {
+            let span = span_of(node);
+            out.push(Comment { span, text: text[span.range()].to_owned() });
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+fn collect_documents<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::Node<'t>>) {
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "document" => out.push(child),
+            // Error regions left after recovery may still hold documents.
+            "ERROR" => collect_documents(child, out),
+            _ => {}
+        }
+    }
+}
+
+fn span_of(node: tree_sitter::Node) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    lines: &'a LineIndex,
+    anchors: HashMap<String, (Node, usize)>,
+    /// Nodes created so far by alias expansion.
+    expanded: usize,
+    /// Lists and mappings around the node being read.
+    depth: usize,
+    errors: Vec<SyntaxError>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.errors.push(SyntaxError { span, message: message.into() });
+    }
+
+    fn column(&self, offset: usize) -> usize {
+        offset - self.lines.line_start(self.lines.line_of(offset))
+    }
+
+    /// Reads a `block_node` or `flow_node` (or a bare content node). `owner_indent` is the
+    /// column of the key or `-` that owns it, which block scalars' indentation counts from.
+    fn node(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
+        if !matches!(ts.kind(), "block_node" | "flow_node") {
+            return self.content(ts, owner_indent);
+        }
+        let mut anchor = None;
+        let mut tag = None;
+        let mut content = None;
+        let mut cursor = ts.walk();
+        for child in ts.named_children(&mut cursor) {
+            match child.kind() {
+                "anchor" => anchor = Some(child),
+                "tag" => tag = Some(child),
+                "comment" => {}
+                _ => content = Some(child),
+            }
+        }
+        let mut node = match content {
+            Some(content) => self.content(content, owner_indent),
+            // An anchor or tag with nothing after it.
+            None => Node { span: Span::new(ts.end_byte(), ts.end_byte()), kind: empty_scalar() },
+        };
+        if let Some(tag) = tag {
+            node = self.apply_tag(&self.text[span_of(tag).range()].to_owned(), span_of(tag), node);
+        }
+        if let Some(anchor) = anchor {
+            let name = anchor_name(anchor, self.text);
+            let size = node_count(&node);
+            self.anchors.insert(name, (node.clone(), size));
+        }
+        node
+    }
+
+    fn content(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
+        let span = span_of(ts);
+        if matches!(ts.kind(), "block_mapping" | "flow_mapping" | "block_sequence" | "flow_sequence") {
+            if self.depth >= MAX_DEPTH {
+                if self.depth == MAX_DEPTH {
+                    self.error(
+                        span,
+                        format!("lists and mappings nest more than {MAX_DEPTH} deep here; the rest is not read"),
+                    );
+                    self.depth += 1;
+                }
+                return Node { span, kind: NodeKind::Invalid };
+            }
+            self.depth += 1;
+            let node = self.collection(ts, span);
+            self.depth -= 1;
+            return node;
+        }
+        let raw = &self.text[span.range()];
+        let kind = match ts.kind() {
+            "plain_scalar" => NodeKind::Scalar(Scalar {
+                value: scalar::resolve_plain(&scalar::plain(raw)),
+                style: ScalarStyle::Plain,
+            }),
+            "single_quote_scalar" => NodeKind::Scalar(Scalar {
+                value: Resolved::Str(scalar::single_quoted(raw)),
+                style: ScalarStyle::SingleQuoted,
+            }),
+            "double_quote_scalar" => match scalar::double_quoted(raw) {
+                Ok(value) => NodeKind::Scalar(Scalar { value: Resolved::Str(value), style: ScalarStyle::DoubleQuoted }),
+                Err((offset, message)) => {
+                    self.error(Span::new(span.start + offset, span.end), message);
+                    NodeKind::Invalid
+                }
+            },
+            "block_scalar" => {
+                let style = if raw.starts_with('>') { ScalarStyle::Folded } else { ScalarStyle::Literal };
+                let trailing = scalar::block_scalar_trailing(self.text, span.end);
+                NodeKind::Scalar(Scalar {
+                    value: Resolved::Str(scalar::block_scalar(raw, owner_indent, trailing)),
+                    style,
+                })
+            }
+            "alias" => return self.alias(ts),
+            _ => NodeKind::Invalid,
+        };
+        Node { span, kind }
+    }
+
+    /// Reads a list or mapping node (the caller keeps count of the depth).
+    fn collection(&mut self, ts: tree_sitter::Node, span: Span) -> Node {
+        let kind = match ts.kind() {
+            "block_sequence" => {
+                let mut items = Vec::new();
+                let mut cursor = ts.walk();
+                for item in ts.named_children(&mut cursor).filter(|c| c.kind() == "block_sequence_item") {
+                    let dash_column = self.column(item.start_byte());
+                    let mut item_cursor = item.walk();
+                    let value = item.named_children(&mut item_cursor).find(|c| c.kind() != "comment");
+                    items.push(match value {
+                        Some(value) => self.node(value, dash_column),
+                        None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
+                    });
+                }
+                NodeKind::Seq(items)
+            }
+            "flow_sequence" => {
+                let mut items = Vec::new();
+                let mut cursor = ts.walk();
+                for child in ts.named_children(&mut cursor) {
+                    match child.kind() {
+                        "flow_node" => items.push(self.node(child, 0)),
+                        // `[key: value]` is a list holding a one-entry mapping.
+                        "flow_pair" => {
+                            let entry = self.pair(child, 0);
+                            items.push(Node { span: entry.span, kind: NodeKind::Map(vec![entry]) });
+                        }
+                        _ => {}
+                    }
+                }
+                NodeKind::Seq(items)
+            }
+            _ => NodeKind::Map(self.mapping(ts)),
+        };
+        Node { span, kind }
+    }
+
+    fn mapping(&mut self, ts: tree_sitter::Node) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        let mut merges = Vec::new();
+        let mut cursor = ts.walk();
+        for child in ts.named_children(&mut cursor) {
+            let entry = match child.kind() {
+                "block_mapping_pair" | "flow_pair" => self.pair(child, self.column(child.start_byte())),
+                // `{a}`: a key whose value is empty.
+                "flow_node" => {
+                    let key = self.node(child, 0);
+                    let end = key.span.end;
+                    Entry { span: key.span, key, value: Node { span: Span::new(end, end), kind: empty_scalar() } }
+                }
+                _ => continue,
+            };
+            let is_merge = matches!(&entry.key.kind,
+                NodeKind::Scalar(Scalar { value: Resolved::Str(s), style: ScalarStyle::Plain }) if s == "<<");
+            if is_merge {
+                merges.push(entry);
+            } else {
+                entries.push(entry);
+            }
+        }
+        for merge in merges {
+            self.merge_into(&mut entries, merge);
+        }
+        entries
+    }
+
+    /// Applies a `<<` merge key: entries of the merged mapping(s) whose keys the mapping does
+    /// not already have are added; with a list, earlier mappings win.
+    fn merge_into(&mut self, entries: &mut Vec<Entry>, merge: Entry) {
+        let sources = match merge.value.kind {
+            NodeKind::Map(_) => vec![merge.value],
+            NodeKind::Seq(items) => items,
+            NodeKind::Invalid => return,
+            NodeKind::Scalar(_) => vec![merge.value],
+        };
+        for source in sources {
+            let NodeKind::Map(merged) = source.kind else {
+                self.error(
+                    source.span,
+                    "a `<<` merge key takes a mapping or a list of mappings (usually aliases like `*defaults`)",
+                );
+                continue;
+            };
+            for entry in merged {
+                if !entries.iter().any(|existing| same_key(&existing.key, &entry.key)) {
+                    entries.push(entry);
+                }
+            }
+        }
+    }
+
+    fn pair(&mut self, ts: tree_sitter::Node, key_column: usize) -> Entry {
+        let span = span_of(ts);
+        let key = match ts.child_by_field_name("key") {
+            Some(key) => self.node(key, key_column),
+            // `: value` (an empty key) or `? ` with nothing after it.
+            None => Node { span: Span::new(span.start, span.start), kind: empty_scalar() },
+        };
+        let value = match ts.child_by_field_name("value") {
+            Some(value) => self.node(value, key_column),
+            None => Node { span: Span::new(span.end, span.end), kind: empty_scalar() },
+        };
+        Entry { key, value, span }
+    }
+
+    fn alias(&mut self, ts: tree_sitter::Node) -> Node {
+        let span = span_of(ts);
+        let name = anchor_name(ts, self.text);
+        let Some((node, size)) = self.anchors.get(&name) else {
+            self.error(span, format!("`*{name}` refers to no anchor `&{name}` defined above it"));
+            return Node { span, kind: NodeKind::Invalid };
+        };
+        if self.expanded + size > ALIAS_EXPANSION_LIMIT {
+            if self.expanded > ALIAS_EXPANSION_LIMIT {
+                // Reported once: every later alias is over the limit too.
+                return Node { span, kind: NodeKind::Invalid };
+            }
+            self.expanded = ALIAS_EXPANSION_LIMIT + 1;
+            self.error(
+                span,
+                format!(
+                    "expanding `*{name}` would make more than {ALIAS_EXPANSION_LIMIT} values: aliases nest too deep \
+                     (an alias bomb?); the value is not read"
+                ),
+            );
+            return Node { span, kind: NodeKind::Invalid };
+        }
+        self.expanded += size;
+        node.clone()
+    }
+
+    fn apply_tag(&mut self, tag: &str, tag_span: Span, node: Node) -> Node {
+        let NodeKind::Scalar(scalar) = &node.kind else {
+            return match tag {
+                "!!map" | "!!seq" => node,
+                _ => {
+                    self.error(
+                        tag_span,
+                        format!("the tag `{tag}` is not supported on a list or mapping; allowed: !!map, !!seq"),
+                    );
+                    node
+                }
+            };
+        };
+        let text = match &scalar.value {
+            Resolved::Str(s) => s.clone(),
+            _ if scalar.style == ScalarStyle::Empty => String::new(),
+            _ => scalar::plain(&self.text[node.span.range()]),
+        };
+        let value = match tag {
+            "!!str" => Some(Resolved::Str(text.clone())),
+            "!!bool" => match scalar::resolve_plain(&text) {
+                value @ Resolved::Bool(_) => Some(value),
+                _ => None,
+            },
+            "!!int" => match scalar::resolve_plain(&text) {
+                value @ Resolved::Int(_) => Some(value),
+                _ => None,
+            },
+            "!!float" => match scalar::resolve_plain(&text) {
+                Resolved::Int(i) => Some(Resolved::Float(i as f64)),
+                value @ Resolved::Float(_) => Some(value),
+                _ => None,
+            },
+            "!!null" => match scalar::resolve_plain(&text) {
+                Resolved::Null => Some(Resolved::Null),
+                _ => None,
+            },
+            _ => {
+                self.error(
+                    tag_span,
+                    format!("the tag `{tag}` is not supported; allowed: !!str, !!bool, !!int, !!float, !!null"),
+                );
+                return node;
+            }
+        };
+        match value {
+            Some(value) => Node { span: node.span, kind: NodeKind::Scalar(Scalar { value, style: scalar.style }) },
+            None => {
+                self.error(node.span, format!("`{text}` is not a valid {tag} value"));
+                Node { span: node.span, kind: NodeKind::Invalid }
+            }
+        }
+    }
+}
+
+fn empty_scalar() -> NodeKind {
+    NodeKind::Scalar(Scalar { value: Resolved::Null, style: ScalarStyle::Empty })
+}
+
+fn anchor_name(ts: tree_sitter::Node, text: &str) -> String {
+    text[span_of(ts).range()].trim_start_matches(['&', '*']).to_owned()
+}
+
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.value == y.value,
+        _ => false,
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(node_count).sum(),
+        NodeKind::Map(entries) => entries.iter().map(|e| node_count(&e.key) + node_count(&e.value)).sum(),
+        _ => 0,
+    }
+}
