@@ -1,7 +1,9 @@
 //! What each rule and connector is for: the routing, signature and smart host rules of
-//! format.md, resolved once per check.
+//! format.md, resolved once per check; and what the checks ask of them in common (header
+//! exceptions, where to report a setting).
 
-use crate::model::{Connector, MailFlow, ServiceKind, TransportRule};
+use crate::model::{Connector, MailFlow, Predicates, ServiceKind, TransportRule};
+use crate::text::Span;
 
 /// A routing rule: a rule that redirects to a connector of the file.
 #[derive(Clone, Copy, Debug)]
@@ -59,4 +61,44 @@ impl<'a> Roles<'a> {
     pub fn is_smart_host_rule(&self, rule: &TransportRule) -> bool {
         self.smart_host_rules().any(|r| std::ptr::eq(r.rule, rule))
     }
+
+    /// The rules that redirect to `connector`, in evaluation order.
+    pub fn rules_to<'b>(&'b self, connector: &'b Connector) -> impl Iterator<Item = &'a TransportRule> + 'b {
+        self.routing.iter().filter(move |r| std::ptr::eq(r.connector, connector)).map(|r| r.rule)
+    }
+}
+
+/// Whether one of `exceptions` matches a message that carries the header `name: value`, as
+/// Exchange matches them: header names without regard to case, `headerContains` when the
+/// value contains one of its words, `headerMatches` when one of its patterns matches the
+/// value. The anti-loop and processed-header exceptions are tested this way.
+pub fn excepts_header(exceptions: &Predicates, name: &str, value: &str) -> bool {
+    let value_lower = value.to_lowercase();
+    let contains = exceptions.header_contains.as_ref().is_some_and(|test| {
+        test.header.value.eq_ignore_ascii_case(name)
+            && test.words.iter().any(|word| value_lower.contains(&word.value.to_lowercase()))
+    });
+    // A pattern that does not compile (MF011) matches nothing.
+    let matches = exceptions.header_matches.as_ref().is_some_and(|test| {
+        test.header.value.eq_ignore_ascii_case(name)
+            && test.patterns.iter().any(|p| p.regex.as_ref().is_ok_and(|regex| regex.is_match(value).unwrap_or(false)))
+    });
+    contains || matches
+}
+
+/// Whether `exceptions` test any header at all: none is MF302, only the wrong ones MF303.
+pub fn has_header_exception(exceptions: &Predicates) -> bool {
+    exceptions.header_contains.is_some() || exceptions.header_matches.is_some()
+}
+
+/// Where a finding about a setting of `rule` goes: the setting's value when it is written in
+/// the rule, else the rule's name. A value read through a YAML alias carries the span of its
+/// anchor, which may lie in another object.
+pub fn rule_span(rule: &TransportRule, value: Option<Span>) -> Span {
+    value.filter(|v| rule.span.contains(*v)).unwrap_or_else(|| rule.name_span())
+}
+
+/// Where a finding about a setting of `connector` goes, as [`rule_span`] for rules.
+pub fn connector_span(connector: &Connector, value: Option<Span>) -> Span {
+    value.filter(|v| connector.span.contains(*v)).unwrap_or_else(|| connector.name_span())
 }

@@ -2,6 +2,7 @@
 
 mod discover;
 mod output;
+mod trace;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -34,6 +35,19 @@ enum Command {
     Explain {
         /// A code such as MF102.
         code: String,
+    },
+    /// Follow one simulated message through Exchange Online, pass by pass.
+    Trace {
+        /// The mail-flow file.
+        file: PathBuf,
+        /// Where the sender is.
+        #[arg(long, value_enum, default_value_t = Origin::Inside)]
+        from: Origin,
+        /// The recipient's address (default: user@recipient.example, a domain no rule names).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = trace::TraceFormat::Text)]
+        format: trace::TraceFormat,
     },
 }
 
@@ -70,6 +84,12 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Origin {
+    Inside,
+    Outside,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,6 +137,7 @@ pub fn main() -> ExitCode {
             }
             print_out(&out)
         }
+        Command::Trace { file, from, to, format } => run_trace(&file, from, to, format),
         Command::Explain { code } => {
             match rules::by_code(code.trim()) {
                 Some(rule) => print_out(&format!("{}\n\nSeverity: {}\n", rule.doc.trim_end(), rule.severity.as_str())),
@@ -165,14 +186,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     }
     let selection = Selection { select: args.select, ignore: args.ignore };
     let results = discover::check_in_parallel(&discovered.files, |path| -> Result<FileReport, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "`{}` is not valid UTF-8 (byte {} is not): save it as UTF-8",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            )
-        })?;
+        let text = read_utf8(path)?;
         let checked = check_yaml(&text, &selection);
         Ok(FileReport { path: discover::display(path), text, checked })
     });
@@ -199,5 +213,35 @@ fn run_check(args: CheckArgs) -> ExitCode {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    })
+}
+
+fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: trace::TraceFormat) -> ExitCode {
+    let text = match read_utf8(file) {
+        Ok(text) => text,
+        Err(problem) => {
+            eprintln!("mailflow: error: {problem}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    let to = to.unwrap_or_else(trace::default_recipient);
+    if !to.contains('@') {
+        eprintln!("mailflow: error: `--to {to}` is not an address: give one like user@fabrikam.com");
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    let checked = check_yaml(&text, &Selection::default());
+    let message = crate::analysis::simulate::Message { from_inside: from == Origin::Inside, to };
+    print_out(&trace::render(&checked.flow, &message, format))
+}
+
+/// A file's text, or a message saying which file could not be read and why.
+fn read_utf8(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{}` is not valid UTF-8 (byte {} is not): save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
     })
 }

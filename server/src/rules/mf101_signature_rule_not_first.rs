@@ -1,7 +1,10 @@
 //! MF101 signature-rule-not-first: an enabled rule is evaluated before the signature rule.
 
 use super::RuleMeta;
+use crate::analysis::roles::Roles;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF101",
@@ -80,3 +83,33 @@ signature rule (with its stop setting, only once the message is back from the se
 so which messages they act on, and in what state, changes.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    let Some(signature) = roles.signature_rule() else { return };
+    // Exchange skips disabled rules. A rule in audit mode counts: it is one switch away from
+    // acting on mail before the service sees it.
+    let above: Vec<&TransportRule> =
+        roles.ordered[..roles.position(signature.rule)].iter().copied().filter(|r| r.is_enabled()).collect();
+    if above.is_empty() {
+        return;
+    }
+    let names = above.iter().map(|r| format!("`{}`", r.name())).collect::<Vec<_>>().join(", ");
+    let who = match above.len() {
+        1 => format!("the enabled rule {names} runs"),
+        n => format!("{n} enabled rules ({names}) run"),
+    };
+    let name = signature.rule.name();
+    let mut diagnostic = Diagnostic::new(
+        &RULE,
+        signature.rule.name_span(),
+        format!(
+            "`{name}` sends mail to the signature service, but {who} before it and can change, redirect or stop \
+             the message before the service sees it; move `{name}` to priority 0"
+        ),
+    );
+    for rule in above {
+        diagnostic = diagnostic.with_related(rule.name_span(), "an enabled rule evaluated before the signature rule");
+    }
+    out.push(diagnostic);
+}

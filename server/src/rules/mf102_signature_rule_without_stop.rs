@@ -1,7 +1,10 @@
 //! MF102 signature-rule-without-stop: the signature rule does not stop processing more rules.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF102",
@@ -94,3 +97,22 @@ sends the message to its service, and the message comes back for a pass in which
 other rule runs as before.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for signature in Roles::of(flow).signature_rules() {
+        let rule = signature.rule;
+        if rule.stops_processing() {
+            continue;
+        }
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, rule.stop_processing.as_ref().map(|s| s.span)),
+            format!(
+                "`{}` does not stop processing more rules: in the pass that sends mail to the signature service, \
+                 the rules below it apply too, and a smart host rule competes with its redirect; set \
+                 `stopProcessingMoreRules: true`",
+                rule.name()
+            ),
+        ));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF103 smart-host-rule-not-next: another kind of rule sits between the signature rule and a smart host rule.
 
 use super::RuleMeta;
+use crate::analysis::roles::Roles;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF103",
@@ -103,3 +106,34 @@ smart host rule, so a stop, a redirect or a header they set no longer decides wh
 smart host rule does.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    let Some(signature) = roles.signature_rule() else { return };
+    let below = roles.position(signature.rule) + 1;
+    for smart_host in roles.smart_host_rules() {
+        // A smart host rule above the signature rule has no stretch below it (MF104).
+        let Some(stretch) = roles.ordered.get(below..roles.position(smart_host.rule)) else { continue };
+        let between: Vec<&TransportRule> = stretch.iter().copied().filter(|r| !roles.is_smart_host_rule(r)).collect();
+        if between.is_empty() {
+            continue;
+        }
+        let names = between.iter().map(|r| format!("`{}`", r.name())).collect::<Vec<_>>().join(", ");
+        let verb = if between.len() == 1 { "runs" } else { "run" };
+        let (name, signature_name) = (smart_host.rule.name(), signature.rule.name());
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            smart_host.rule.name_span(),
+            format!(
+                "`{name}` is not directly below the signature rule `{signature_name}`: {names} {verb} between them \
+                 and can stop, redirect or change mail before it reaches the smart host; move `{name}` directly \
+                 below `{signature_name}`"
+            ),
+        )
+        .with_related(signature.rule.name_span(), "the signature rule");
+        for rule in between {
+            diagnostic = diagnostic.with_related(rule.name_span(), "not a smart host rule, between the two");
+        }
+        out.push(diagnostic);
+    }
+}

@@ -1,7 +1,10 @@
 //! MF104 smart-host-rule-before-signature: a smart host rule is evaluated before the signature rule.
 
 use super::RuleMeta;
+use crate::analysis::roles::Roles;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF104",
@@ -97,3 +100,24 @@ the first pass and acts once the message is back from the signature service, so 
 mail it routes, and when, changes.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    let Some(signature) = roles.signature_rule() else { return };
+    let position = roles.position(signature.rule);
+    for smart_host in roles.smart_host_rules().filter(|r| roles.position(r.rule) < position) {
+        let (name, signature_name) = (smart_host.rule.name(), signature.rule.name());
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                smart_host.rule.name_span(),
+                format!(
+                    "`{name}` is evaluated before the signature rule `{signature_name}`: mail can reach the smart \
+                     host `{}` before it has its signature; move `{name}` directly below `{signature_name}`",
+                    smart_host.connector.name()
+                ),
+            )
+            .with_related(signature.rule.name_span(), "the signature rule"),
+        );
+    }
+}

@@ -1,7 +1,10 @@
 //! MF201 smart-host-connector-not-rule-scoped: a smart host connector routes by recipient domain beside a rule-routed signature service.
 
 use super::RuleMeta;
+use crate::analysis::roles::{connector_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{ConnectorUse, MailFlow, ServiceKind};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF201",
@@ -95,3 +98,29 @@ domain and takes only what the rule sends it, for instance no more mail from out
 senders.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    let Some(signature) = roles.signature_rules().find(|r| r.rule.is_active()) else { return };
+    for connector in &flow.connectors {
+        let smart_host = connector.service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::SmartHost);
+        if !smart_host || connector.usage() != ConnectorUse::RecipientDomains {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                // Without `use`, Exchange's default is recipient-domains: point at the name.
+                connector_span(connector, connector.use_.as_ref().map(|u| u.span)),
+                format!(
+                    "`{}` takes mail by recipient domain on its own, while the signature service is reached through \
+                     the transport rule `{}`: the connector can catch mail before the signature service does; set \
+                     `use: transport-rule` and send mail to it with a smart host rule",
+                    connector.name(),
+                    signature.rule.name()
+                ),
+            )
+            .with_related(signature.rule.name_span(), "the rule that sends mail to the signature service"),
+        );
+    }
+}

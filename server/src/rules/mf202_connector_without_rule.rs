@@ -1,7 +1,10 @@
 //! MF202 connector-without-rule: a transport-rule connector that no enabled, enforcing rule redirects to.
 
 use super::RuleMeta;
+use crate::analysis::roles::Roles;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{ConnectorUse, MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF202",
@@ -88,3 +91,36 @@ use the connector, or delete the connector. The fix is unsafe, offered only on r
 mail that went straight out starts going through the smart host.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    for connector in &flow.connectors {
+        if connector.usage() != ConnectorUse::TransportRule {
+            continue;
+        }
+        let rules: Vec<&TransportRule> = roles.rules_to(connector).collect();
+        if rules.iter().any(|r| r.is_active()) {
+            continue;
+        }
+        let why = if rules.is_empty() {
+            "no rule redirects to it"
+        } else {
+            "every rule that redirects to it is disabled or in audit mode"
+        };
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            connector.name_span(),
+            format!(
+                "`{}` is used only when a transport rule redirects mail to it, and {why}: it carries no mail; add \
+                 an enabled rule that redirects to it (for a smart host, the anti-loop smart host rule), or delete \
+                 the connector",
+                connector.name()
+            ),
+        );
+        for rule in rules {
+            let state = if rule.is_enabled() { "is in audit mode" } else { "is disabled" };
+            diagnostic = diagnostic.with_related(rule.name_span(), format!("redirects here, but {state}"));
+        }
+        out.push(diagnostic);
+    }
+}

@@ -1,7 +1,10 @@
 //! MF203 rule-scoped-connector-lists-domains: a connector used only by transport rules still lists recipient domains, which do nothing.
 
 use super::RuleMeta;
+use crate::analysis::roles::{connector_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{ConnectorUse, MailFlow};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF203",
@@ -75,3 +78,27 @@ scope the user wrote down come true. Note that `recipientDomainIs` also matches
 subdomains.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    for connector in &flow.connectors {
+        let Some(domains) = &connector.recipient_domains else { continue };
+        // An empty list is how an export shows a rule-scoped connector: nothing is left over.
+        if connector.usage() != ConnectorUse::TransportRule || domains.value.is_empty() {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            connector_span(connector, Some(domains.span)),
+            format!(
+                "`{}` is used only when a transport rule redirects mail to it, so its `recipientDomains` do \
+                 nothing; move them into its rule as `recipientDomainIs`",
+                connector.name()
+            ),
+        );
+        for rule in roles.rules_to(connector) {
+            diagnostic = diagnostic.with_related(rule.name_span(), "the rule that decides which mail goes to it");
+        }
+        out.push(diagnostic);
+    }
+}

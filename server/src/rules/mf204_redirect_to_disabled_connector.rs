@@ -1,7 +1,10 @@
 //! MF204 redirect-to-disabled-connector: a rule redirects mail to a connector that is turned off.
 
 use super::RuleMeta;
+use crate::analysis::roles::{connector_span, rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF204",
@@ -71,3 +74,29 @@ through a connector someone may have turned off on purpose (during a migration o
 outage at the vendor); in that case disable or change the rule instead.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(flow);
+    for connector in flow.connectors.iter().filter(|c| !c.is_enabled()) {
+        let rules: Vec<&TransportRule> = roles.rules_to(connector).collect();
+        let who = match rules.as_slice() {
+            [] => continue,
+            [rule] => format!("`{}` redirects", rule.name()),
+            rules => format!("{} rules redirect", rules.len()),
+        };
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            connector_span(connector, connector.enabled.as_ref().map(|e| e.span)),
+            format!(
+                "`{}` is disabled, but {who} mail to it: that mail cannot reach the service behind it; enable the \
+                 connector",
+                connector.name()
+            ),
+        );
+        for rule in rules {
+            let redirect = rule.actions.redirect_to_connector.as_ref().map(|r| r.span);
+            diagnostic = diagnostic.with_related(rule_span(rule, redirect), "redirects to the disabled connector");
+        }
+        out.push(diagnostic);
+    }
+}

@@ -1,7 +1,9 @@
 //! MF205 on-premises-relays-through-smart-host: in a hybrid setup, the on-premises server relays outbound mail through a smart host.
 
 use super::RuleMeta;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF205",
@@ -85,3 +87,31 @@ give the smart host a transport-rule connector and a smart host rule there, and 
 remove `relaysThrough`.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let Some(relay) = flow.organization.as_ref().and_then(|o| o.on_premises.as_ref()?.relays_through.as_ref()) else {
+        return;
+    };
+    let mut diagnostic = Diagnostic::new(
+        &RULE,
+        relay.span,
+        format!(
+            "the on-premises server relays its outbound mail through `{}`: that mail never passes the Exchange \
+             Online rules, so nothing puts the signature service before the smart host; send on-premises outbound \
+             mail through Exchange Online instead",
+            relay.value
+        ),
+    );
+    // `relaysThrough` names a connector or a host; show the connector it means, if any.
+    let connector = flow.connector(&relay.value).or_else(|| {
+        flow.connectors.iter().find(|c| {
+            c.smart_hosts
+                .as_ref()
+                .is_some_and(|hosts| hosts.value.iter().any(|h| h.value.eq_ignore_ascii_case(&relay.value)))
+        })
+    });
+    if let Some(connector) = connector {
+        diagnostic = diagnostic.with_related(connector.name_span(), "the Exchange Online connector to that smart host");
+    }
+    out.push(diagnostic);
+}

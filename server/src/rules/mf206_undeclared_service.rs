@@ -1,7 +1,10 @@
 //! MF206 undeclared-service: a connector points at a known vendor's host but does not say what service is behind it.
 
 use super::RuleMeta;
+use crate::analysis::roles::connector_span;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, Vendor};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF206",
@@ -76,3 +79,23 @@ that hands mail back to Exchange needs `true`) and expect the new checks to repo
 whatever they find.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for connector in flow.connectors.iter().filter(|c| c.service.is_none()) {
+        let Some(hosts) = &connector.smart_hosts else { continue };
+        let Some((host, vendor)) = hosts.value.iter().find_map(|h| Some((h, Vendor::from_host(&h.value)?.key())))
+        else {
+            continue;
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            connector_span(connector, Some(host.span)),
+            format!(
+                "`{}` has no `service` block, but its smart host `{}` is a `{vendor}` host: the signature and smart \
+                 host checks skip this connector; add a `service` block with `vendor: {vendor}`",
+                connector.name(),
+                host.value
+            ),
+        ));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF207 proofpoint-missing-relay-domain: Proofpoint does not list the signature service's domain as a relay domain.
 
 use super::RuleMeta;
+use crate::analysis::roles::connector_span;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, ServiceKind, Vendor};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF207",
@@ -96,3 +99,39 @@ connector of the tenant changes. The file then claims the domain is set up in
 Proofpoint: add it there too, as the guide describes.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let services = || flow.connectors.iter().filter_map(|c| Some((c, c.service.as_ref()?)));
+    let signature_domains: Vec<_> = services()
+        .filter(|(_, s)| s.kind.value == ServiceKind::Signature)
+        .filter_map(|(_, s)| s.domain.as_ref())
+        .collect();
+    for (connector, service) in services() {
+        let proofpoint = service.vendor.as_ref().is_some_and(|v| v.value == Vendor::Proofpoint);
+        if !proofpoint || service.kind.value != ServiceKind::SmartHost {
+            continue;
+        }
+        let relay_domains = service.relay_domains.as_ref().map_or(&[][..], |d| &d.value);
+        for domain in &signature_domains {
+            if relay_domains.iter().any(|d| d.value.eq_ignore_ascii_case(&domain.value)) {
+                continue;
+            }
+            // Point at the list to extend, or at `vendor: proofpoint` when there is none.
+            let place = service.relay_domains.as_ref().map(|d| d.span).or(service.vendor.as_ref().map(|v| v.span));
+            out.push(
+                Diagnostic::new(
+                    &RULE,
+                    connector_span(connector, place),
+                    format!(
+                        "the Proofpoint service of `{}` does not list the signature service's domain `{}` as a relay \
+                         domain; add it to `relayDomains`, and in Proofpoint under Account Management > Domains as a \
+                         Relay domain",
+                        connector.name(),
+                        domain.value
+                    ),
+                )
+                .with_related(domain.span, "the signature service's domain"),
+            );
+        }
+    }
+}

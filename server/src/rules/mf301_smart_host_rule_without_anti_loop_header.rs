@@ -1,7 +1,10 @@
 //! MF301 smart-host-rule-without-anti-loop-header: a smart host rule does not mark the mail it routes.
 
 use super::RuleMeta;
+use crate::analysis::roles::Roles;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF301",
@@ -92,3 +95,19 @@ first) and the value `"true"`, plus the exception that tests it. It is safe, app
 its smart host, so every message it routed before is still routed once.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules().filter(|r| r.rule.actions.set_header.is_none()) {
+        out.push(Diagnostic::new(
+            &RULE,
+            smart_host.rule.name_span(),
+            format!(
+                "`{}` sends mail to the smart host `{}` without marking it with an anti-loop header: mail that comes \
+                 back to Exchange is sent to the smart host again; add `setHeader` with a header unique to this smart \
+                 host (value \"true\") and the exception on it",
+                smart_host.rule.name(),
+                smart_host.connector.name()
+            ),
+        ));
+    }
+}

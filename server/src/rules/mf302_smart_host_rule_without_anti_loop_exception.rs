@@ -1,7 +1,10 @@
 //! MF302 smart-host-rule-without-anti-loop-exception: a smart host rule marks mail but never checks the mark.
 
 use super::RuleMeta;
+use crate::analysis::roles::{has_header_exception, rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF302",
@@ -94,3 +97,26 @@ carries this rule's own mark, that is, mail the rule has already sent to its sma
 host.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        let Some(header) = &rule.actions.set_header else { continue };
+        if has_header_exception(&rule.exceptions) {
+            continue;
+        }
+        let (name, value) = (&header.name.value, &header.value.value);
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule.name_span(),
+                format!(
+                    "`{}` sets `{name}` but has no exception on it: mail that already carries the header is sent to \
+                     the smart host again; add the exception `headerContains: {{header: {name}, words: [\"{value}\"]}}`",
+                    rule.name()
+                ),
+            )
+            .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets"),
+        );
+    }
+}

@@ -1,7 +1,10 @@
 //! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
 
 use super::RuleMeta;
+use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF303",
@@ -75,3 +78,35 @@ exception only matches mail this rule has already marked and routed, so no messa
 rule routed before stops being routed once.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        let Some(header) = &rule.actions.set_header else { continue };
+        let exceptions = &rule.exceptions;
+        if !has_header_exception(exceptions) || excepts_header(exceptions, &header.name.value, &header.value.value) {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            rule.name_span(),
+            format!(
+                "`{}` sets `{}: {}`, but none of its header exceptions tests that header for that value: mail it has \
+                 already sent to the smart host is sent there again; make the exception match the action",
+                rule.name(),
+                header.name.value,
+                header.value.value
+            ),
+        )
+        .with_related(rule_span(rule, Some(header.name.span)), "the header this rule sets");
+        let tested = [
+            exceptions.header_contains.as_ref().map(|t| t.header.span),
+            exceptions.header_matches.as_ref().map(|t| t.header.span),
+        ];
+        for span in tested.into_iter().flatten() {
+            diagnostic =
+                diagnostic.with_related(rule_span(rule, Some(span)), "the header exception, which does not match it");
+        }
+        out.push(diagnostic);
+    }
+}

@@ -73,3 +73,34 @@ exception on the signature rule) and MF201 (routing the smart host through a rul
 those codes carry their own fixes.
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use crate::diagnostic::Diagnostic;
+
+/// One finding per object that sends a looping message round again.
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    let mut reported = Vec::new();
+    for (message, path) in simulation.paths() {
+        if !path.ending.is_loop() {
+            continue;
+        }
+        // The last pass that sent the message to a service which handed it back.
+        let Some((span, who)) = path.passes.iter().rev().find_map(|pass| sender_of(flow, pass)) else { continue };
+        if reported.contains(&span) {
+            continue;
+        }
+        reported.push(span);
+        let message_text = describe_message(message);
+        let diagnostic = Diagnostic::new(
+            &RULE,
+            span,
+            format!(
+                "{message_text} {}: {who} sends it out again every time it comes back, until Exchange \
+                 gives up with an NDR (554 5.4.6 hop count exceeded, ATTR1)",
+                verb(path.uncertain, "loops", "loop")
+            ),
+        );
+        out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
+    }
+}

@@ -89,3 +89,44 @@ header that rule's siblings set, and make sure no recipient-domain connector sen
 mail there again after a rule did.
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use crate::diagnostic::Diagnostic;
+use crate::model::ServiceKind;
+
+/// One finding per object that sends a message to a smart host it has already passed.
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    let mut reported = Vec::new();
+    for (message, path) in simulation.paths() {
+        let mut visited = Vec::new();
+        for pass in &path.passes {
+            let Some(connector) = pass.connector() else { continue };
+            if simulation.kind_of(connector) != Some(ServiceKind::SmartHost) {
+                continue;
+            }
+            if !visited.contains(&connector) {
+                visited.push(connector);
+                continue;
+            }
+            let Some((span, who)) = sender_of(flow, pass) else { continue };
+            if reported.contains(&span) {
+                break;
+            }
+            reported.push(span);
+            let diagnostic = Diagnostic::new(
+                &RULE,
+                span,
+                format!(
+                    "{} {} smart host `{}` a second time through {who}: recipients get duplicates, or the \
+                     message loops",
+                    describe_message(message),
+                    verb(path.uncertain, "reaches", "reach"),
+                    flow.connectors[connector].name()
+                ),
+            );
+            out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
+            break;
+        }
+    }
+}

@@ -100,3 +100,53 @@ and the smart host rule directly below it (MF101, MF104 and MF103 offer those mo
 and route every smart host through a rule rather than by recipient domain (MF201).
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use crate::diagnostic::Diagnostic;
+use crate::model::ServiceKind;
+
+/// For inside-to-outside messages in a file with a signature service: the first smart host
+/// reached while the signature service has not yet had the message.
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    let signature_exists = (0..flow.connectors.len()).any(|c| simulation.kind_of(c) == Some(ServiceKind::Signature));
+    if !signature_exists {
+        return;
+    }
+    let mut reported = Vec::new();
+    for (message, path) in simulation.paths() {
+        if !message.from_inside || simulation.is_inside(message.recipient_domain()) {
+            continue;
+        }
+        for pass in &path.passes {
+            let Some(connector) = pass.connector() else { continue };
+            match simulation.kind_of(connector) {
+                Some(ServiceKind::Signature) => break,
+                Some(ServiceKind::SmartHost) => {
+                    let Some((span, who)) = sender_of(flow, pass) else { break };
+                    if !reported.contains(&span) {
+                        reported.push(span);
+                        let diagnostic = Diagnostic::new(
+                            &RULE,
+                            span,
+                            format!(
+                                "{} {} smart host `{}` through {who} before the signature service: the \
+                                 signature is missing or misplaced if the smart host changes or encrypts the body",
+                                describe_message(message),
+                                verb(path.uncertain, "reaches", "reach"),
+                                flow.connectors[connector].name()
+                            ),
+                        );
+                        out.push(
+                            hops(flow, message, path)
+                                .into_iter()
+                                .fold(diagnostic, |d, r| d.with_related(r.span, r.message)),
+                        );
+                    }
+                    break;
+                }
+                None => {}
+            }
+        }
+    }
+}

@@ -1,7 +1,10 @@
 //! MF307 shared-anti-loop-header: two smart host rules use the same anti-loop header, so one skips mail the other has handled.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{Header, MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF307",
@@ -103,3 +106,33 @@ There is no automatic fix. Give each smart host rule its own header name, and ch
 rule's exception to the same new name in the same edit, or MF303 follows.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    let mut first_setters: Vec<(&TransportRule, &Header)> = Vec::new();
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        let Some(header) = &rule.actions.set_header else { continue };
+        let first = first_setters.iter().find(|(_, h)| h.name.value.eq_ignore_ascii_case(&header.name.value));
+        let Some(&(first, first_header)) = first else {
+            first_setters.push((rule, header));
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                // The name, not the header: an alias would carry the first rule's span.
+                rule.name_span(),
+                format!(
+                    "`{}` uses the anti-loop header `{}`, which `{}` already sets: mail that rule has handled carries \
+                     it, so this rule's exception skips it and the smart host `{}` is bypassed; give this rule a \
+                     header of its own, in the action and the exception",
+                    rule.name(),
+                    header.name.value,
+                    first.name(),
+                    smart_host.connector.name()
+                ),
+            )
+            .with_related(rule_span(first, Some(first_header.name.span)), "first set by this rule"),
+        );
+    }
+}

@@ -110,3 +110,44 @@ the routing rule above the rule that stops (MF103 offers the move when it sits b
 signature rule), narrow that rule's conditions, or drop its stop.
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, Simulation};
+use crate::diagnostic::Diagnostic;
+
+/// A routing rule that applies to no simulated message, although in some message's last
+/// pass its conditions match and no exception does: a rule above it stopped processing.
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    let applied_somewhere = |rule: usize| {
+        simulation.paths().any(|(_, path)| path.passes.iter().any(|p| p.applied.iter().any(|a| a.rule == rule)))
+    };
+    for (index, rule) in flow.rules.iter().enumerate() {
+        if rule.actions.redirect_to_connector.is_none() || !rule.is_active() || applied_somewhere(index) {
+            continue;
+        }
+        let blocked = simulation.paths().find_map(|(message, path)| {
+            let last = path.passes.last()?;
+            let stopper = last.stopped_by?;
+            let mut headers = last.start_headers.clone();
+            headers.extend(last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())));
+            simulation.simulator.would_apply(rule, message, &headers).then_some((message, last.number, stopper))
+        });
+        if let Some((message, pass, stopper)) = blocked {
+            let stopper = &flow.rules[stopper];
+            out.push(
+                Diagnostic::new(
+                    &RULE,
+                    rule.name_span(),
+                    format!(
+                        "`{}` never applies: for {} its conditions match in pass {pass}, the message's last pass, \
+                         but `{}` above it stops processing more rules first",
+                        rule.name(),
+                        describe_message(message),
+                        stopper.name()
+                    ),
+                )
+                .with_related(stopper.name_span(), "stops processing more rules here"),
+            );
+        }
+    }
+}

@@ -1,7 +1,10 @@
 //! MF309 signature-rule-without-processed-exception: the signature rule sends mail back to its service even after the service has processed it.
 
 use super::RuleMeta;
+use crate::analysis::roles::{excepts_header, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF309",
@@ -77,3 +80,28 @@ processed carry that header, so every message that went to the service the first
 still goes there once.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for signature in Roles::of(flow).signature_rules() {
+        let Some(service) = &signature.connector.service else { continue };
+        // A service of vendor `other` without `processedHeader`: nothing to check against.
+        let Some((name, value)) = service.processed_header() else { continue };
+        if excepts_header(&signature.rule.exceptions, &name, &value) {
+            continue;
+        }
+        let stamped_at = service.processed_header.as_ref().map_or(signature.connector.name_span(), |h| h.span);
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                signature.rule.name_span(),
+                format!(
+                    "`{}` has no exception on `{name}: {value}`, the header the signature service stamps on mail it \
+                     has processed: mail coming back from the service is sent to it again, in a loop; add the \
+                     exception `headerContains: {{header: {name}, words: [\"{value}\"]}}`",
+                    signature.rule.name()
+                ),
+            )
+            .with_related(stamped_at, format!("the signature service stamps `{name}: {value}`")),
+        );
+    }
+}

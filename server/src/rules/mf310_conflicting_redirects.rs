@@ -104,3 +104,43 @@ visit both services one after the other, stop processing in the first rule and l
 service hand the message back for the second.
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, Simulation};
+use crate::diagnostic::Diagnostic;
+
+/// One finding per rule that redirects a message another routing rule already redirected
+/// in the same pass.
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    let mut reported = Vec::new();
+    for (message, path) in simulation.paths() {
+        for pass in &path.passes {
+            let mut routing =
+                pass.applied.iter().filter(|a| flow.rules[a.rule].actions.redirect_to_connector.is_some());
+            let Some(first) = routing.next() else { continue };
+            for second in routing {
+                if reported.contains(&second.rule) {
+                    continue;
+                }
+                reported.push(second.rule);
+                let (a, b) = (&flow.rules[first.rule], &flow.rules[second.rule]);
+                let may = if first.uncertain || second.uncertain { "may " } else { "" };
+                out.push(
+                    Diagnostic::new(
+                        &RULE,
+                        b.name_span(),
+                        format!(
+                            "`{}` and `{}` {may}both redirect {} in pass {}: only one route can win, and which one \
+                             is not documented; give them exclusive conditions, or stop processing in the first",
+                            a.name(),
+                            b.name(),
+                            describe_message(message),
+                            pass.number
+                        ),
+                    )
+                    .with_related(a.name_span(), "the other redirect in the same pass"),
+                );
+            }
+        }
+    }
+}

@@ -76,3 +76,42 @@ Widen the signature rule's conditions, enable it or set it to enforce (MF404, MF
 or move it to the top (MF101).
 "#,
 };
+
+use crate::analysis::simulate::{describe_message, hops, verb, Simulation};
+use crate::diagnostic::Diagnostic;
+use crate::model::ServiceKind;
+
+/// An inside-to-outside message that never reaches a signature service of the file; one
+/// finding per signature connector, on its rule (or on the connector when no rule uses it).
+pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+    let flow = simulation.flow;
+    for (index, connector) in flow.connectors.iter().enumerate() {
+        if simulation.kind_of(index) != Some(ServiceKind::Signature) {
+            continue;
+        }
+        let bypassed = simulation.paths().find(|(message, path)| {
+            message.from_inside
+                && !simulation.is_inside(message.recipient_domain())
+                && !path
+                    .passes
+                    .iter()
+                    .any(|p| p.connector().is_some_and(|c| simulation.kind_of(c) == Some(ServiceKind::Signature)))
+        });
+        let Some((message, path)) = bypassed else { continue };
+        let rule = flow.rules_in_order().into_iter().find(|r| {
+            r.actions.redirect_to_connector.as_ref().is_some_and(|t| t.value.eq_ignore_ascii_case(connector.name()))
+        });
+        let span = rule.map_or(connector.name_span(), |r| r.name_span());
+        let diagnostic = Diagnostic::new(
+            &RULE,
+            span,
+            format!(
+                "{} {} signature service `{}`: it leaves without a signature",
+                describe_message(message),
+                verb(path.uncertain, "never reaches", "never reach"),
+                connector.name()
+            ),
+        );
+        out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF401 smart-host-rule-without-sender-scope: a smart host rule is not limited to senders inside the organization.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, Scope};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF401",
@@ -71,3 +74,25 @@ request: mail from outside senders that the rule routed until now stops going th
 the smart host, which may be a flow someone relies on.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        let sender = rule.conditions.sender_is.as_ref();
+        let (problem, action) = match sender {
+            Some(s) if s.value == Scope::Inside => continue,
+            Some(_) => ("has a `senderIs` other than `inside`", "set"),
+            None => ("is not limited to senders inside the organization", "add"),
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, sender.map(|s| s.span)),
+            format!(
+                "`{}` {problem}, so mail from outside senders can be sent to the smart host `{}`; {action} \
+                 `senderIs: inside`",
+                rule.name(),
+                smart_host.connector.name()
+            ),
+        ));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF402 smart-host-rule-without-recipient-scope: a smart host rule is not limited to recipients outside the organization.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, Scope};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF402",
@@ -73,3 +76,25 @@ which changes what the smart host sees (journaling or archiving of internal mail
 instance).
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        let recipient = rule.conditions.recipient_is.as_ref();
+        let (problem, action) = match recipient {
+            Some(r) if r.value == Scope::Outside => continue,
+            Some(_) => ("has a `recipientIs` other than `outside`", "set"),
+            None => ("is not limited to recipients outside the organization", "add"),
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, recipient.map(|r| r.span)),
+            format!(
+                "`{}` {problem}, so mail between users of the organization can be sent to the smart host `{}`; \
+                 {action} `recipientIs: outside`",
+                rule.name(),
+                smart_host.connector.name()
+            ),
+        ));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF403 smart-host-rule-without-defer: a smart host rule lets mail go on without it when rule processing fails.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF403",
@@ -70,3 +73,22 @@ only changes what happens when processing the rule fails; the messages the rule 
 are exactly the same.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for smart_host in Roles::of(flow).smart_host_rules() {
+        let rule = smart_host.rule;
+        if rule.defers_on_error() {
+            continue;
+        }
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, rule.defer_on_error.as_ref().map(|d| d.span)),
+            format!(
+                "`{}` does not defer mail when rule processing fails: the message then goes on without the smart \
+                 host `{}`; set `deferOnError: true`",
+                rule.name(),
+                smart_host.connector.name()
+            ),
+        ));
+    }
+}

@@ -1,7 +1,10 @@
 //! MF404 routing-rule-disabled: a rule that redirects mail to a connector is turned off.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF404",
@@ -71,3 +74,18 @@ routing mail, and a rule can be off on purpose (a service being tested, or retir
 Check the rule's conditions and place first, or delete the rule if it is a leftover.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for routing in Roles::of(flow).routing.iter().filter(|r| !r.rule.is_enabled()) {
+        let rule = routing.rule;
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, rule.enabled.as_ref().map(|e| e.span)),
+            format!(
+                "`{}` is disabled, so no mail reaches `{}` through it; enable the rule",
+                rule.name(),
+                routing.connector.name()
+            ),
+        ));
+    }
+}

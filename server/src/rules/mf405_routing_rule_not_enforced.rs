@@ -1,7 +1,10 @@
 //! MF405 routing-rule-not-enforced: a rule that redirects mail runs in a test mode that takes no action.
 
 use super::RuleMeta;
+use crate::analysis::roles::{rule_span, Roles};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{MailFlow, RuleMode};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF405",
@@ -73,3 +76,24 @@ redirecting the mail it only observed until now, and a test mode is often chosen
 purpose while a service is being introduced.
 "#,
 };
+
+pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+    for routing in Roles::of(flow).routing.iter() {
+        let rule = routing.rule;
+        let mode = match rule.mode() {
+            RuleMode::Enforce => continue,
+            RuleMode::Audit => "audit",
+            RuleMode::AuditAndNotify => "audit-and-notify",
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            rule_span(rule, rule.mode.as_ref().map(|m| m.span)),
+            format!(
+                "`{}` is in `{mode}` mode: it only records what it would do and redirects no mail to `{}`; set \
+                 `mode: enforce`",
+                rule.name(),
+                routing.connector.name()
+            ),
+        ));
+    }
+}

@@ -1,0 +1,814 @@
+//! The pass simulator: follows a message through Exchange Online as exchange.md models it,
+//! pass by pass — rules, then routing, then the service behind the connector — until it is
+//! delivered, loops, or cannot be delivered.
+//!
+//! Conditions the tool cannot evaluate (`other`) are followed both ways; what depends on
+//! them is marked uncertain ("may"). Branches that end in the same state are merged, so a
+//! file of many rules with unknown conditions stays polynomial.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Connector, ConnectorUse, HeaderContains, HeaderMatches, MailFlow, Pattern, Predicates, Scope, ServiceKind,
+    TransportRule,
+};
+
+/// Exchange Server's default hop limit; Exchange Online's is not published (exchange.md).
+pub const MAX_PASSES: usize = 30;
+/// Partial outcomes kept per pass, and paths per message, before branching stops.
+const MAX_BRANCHES: usize = 64;
+
+/// The domain of simulated outside senders, and of recipients no rule names.
+pub const UNNAMED_DOMAIN: &str = "recipient.example";
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Message {
+    pub from_inside: bool,
+    /// The recipient's address.
+    pub to: String,
+}
+
+impl Message {
+    pub fn recipient_domain(&self) -> &str {
+        self.to.rsplit_once('@').map_or(self.to.as_str(), |(_, domain)| domain)
+    }
+}
+
+/// What happened to a rule in one pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// Index into `MailFlow::rules`.
+    pub rule: usize,
+    /// The rule's conditions or exceptions depend on something the tool cannot evaluate.
+    pub uncertain: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// A rule redirected the message to a connector.
+    Rule { rule: usize, connector: usize },
+    /// The most specific recipient-domain connector took it.
+    RecipientDomains { connector: usize },
+    /// To the recipient's MX: delivered.
+    Mx,
+    /// An inside recipient: delivered to the mailbox.
+    Mailbox,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pass {
+    /// 1 for the message as sent.
+    pub number: usize,
+    /// The headers the message carried when it entered Exchange for this pass.
+    pub start_headers: Headers,
+    /// Rules that applied, in order.
+    pub applied: Vec<Applied>,
+    /// The rule whose "Stop processing more rules" ended this pass's rule evaluation.
+    pub stopped_by: Option<usize>,
+    /// Headers that rules set in this pass.
+    pub set_headers: Vec<(String, String)>,
+    pub route: Route,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    DeliveredToMailbox,
+    DeliveredByMx,
+    /// A connector without a known service delivered it.
+    DeliveredByConnector {
+        connector: usize,
+    },
+    /// A smart host that does not hand mail back delivered it.
+    DeliveredBySmartHost {
+        connector: usize,
+    },
+    /// The message came back to a state it was in at the start of pass `first`.
+    Loop {
+        first: usize,
+    },
+    /// More than `MAX_PASSES` passes.
+    HopCapExceeded,
+    /// A rule redirected to a disabled connector.
+    DisabledConnector {
+        connector: usize,
+    },
+}
+
+impl Ending {
+    pub fn is_loop(&self) -> bool {
+        matches!(self, Ending::Loop { .. } | Ending::HopCapExceeded)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    pub passes: Vec<Pass>,
+    pub ending: Ending,
+    /// The path depends on a condition the tool could not evaluate.
+    pub uncertain: bool,
+}
+
+impl Pass {
+    /// The connector the message left through at the end of this pass, if any.
+    pub fn connector(&self) -> Option<usize> {
+        match self.route {
+            Route::Rule { connector, .. } | Route::RecipientDomains { connector } => Some(connector),
+            Route::Mx | Route::Mailbox => None,
+        }
+    }
+}
+
+/// Three-valued truth for conditions the tool may not be able to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Truth {
+    No,
+    Maybe,
+    Yes,
+}
+
+impl Truth {
+    fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::No, _) | (_, Truth::No) => Truth::No,
+            (Truth::Yes, Truth::Yes) => Truth::Yes,
+            _ => Truth::Maybe,
+        }
+    }
+    fn or(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::Yes, _) | (_, Truth::Yes) => Truth::Yes,
+            (Truth::No, Truth::No) => Truth::No,
+            _ => Truth::Maybe,
+        }
+    }
+    fn not(self) -> Truth {
+        match self {
+            Truth::No => Truth::Yes,
+            Truth::Maybe => Truth::Maybe,
+            Truth::Yes => Truth::No,
+        }
+    }
+    fn from(yes: bool) -> Truth {
+        if yes {
+            Truth::Yes
+        } else {
+            Truth::No
+        }
+    }
+}
+
+/// Headers on the message: lower-cased name to value.
+pub type Headers = BTreeMap<String, String>;
+
+/// The messages exchange.md says to simulate for a file: from inside and from outside, to
+/// a recipient in every accepted domain, in every domain a rule or connector names, and in
+/// one domain nothing names.
+pub fn messages(flow: &MailFlow) -> Vec<Message> {
+    let mut domains: Vec<String> = Vec::new();
+    let mut add = |domain: &str| {
+        let domain = domain.trim().trim_start_matches("*.").trim_start_matches('*').to_ascii_lowercase();
+        if !domain.is_empty() && !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    };
+    for domain in flow.organization.iter().flat_map(|o| &o.domains) {
+        add(&domain.value);
+    }
+    for rule in &flow.rules {
+        for predicates in [&rule.conditions, &rule.exceptions] {
+            for domain in predicates.recipient_domain_is.iter().flat_map(|d| &d.value) {
+                add(&domain.value);
+            }
+        }
+    }
+    for connector in &flow.connectors {
+        for domain in connector.recipient_domains.iter().flat_map(|d| &d.value) {
+            add(&domain.value);
+        }
+    }
+    add(UNNAMED_DOMAIN);
+    [true, false]
+        .into_iter()
+        .flat_map(|from_inside| domains.iter().map(move |d| Message { from_inside, to: format!("user@{d}") }))
+        .collect()
+}
+
+/// Everything the simulation needs to know about the file, computed once.
+pub struct Simulator<'a> {
+    flow: &'a MailFlow,
+    /// Rule indices in evaluation order; only rules that take actions (enabled, enforce).
+    active: Vec<usize>,
+    /// Lower-cased accepted domains.
+    domains: Vec<String>,
+}
+
+/// One branch of a pass while its rules are evaluated.
+#[derive(Clone, Debug)]
+struct Partial {
+    headers: Headers,
+    applied: Vec<Applied>,
+    set_headers: Vec<(String, String)>,
+    redirect: Option<usize>,
+    stopped_by: Option<usize>,
+    uncertain: bool,
+}
+
+impl<'a> Simulator<'a> {
+    pub fn new(flow: &'a MailFlow) -> Self {
+        let active =
+            flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| index_of(&flow.rules, r)).collect();
+        let domains =
+            flow.organization.iter().flat_map(|o| &o.domains).map(|d| d.value.trim().to_ascii_lowercase()).collect();
+        Simulator { flow, active, domains }
+    }
+
+    fn is_inside(&self, domain: &str) -> bool {
+        self.domains.iter().any(|d| domain_matches(domain, d))
+    }
+
+    fn sender_address(&self, message: &Message) -> String {
+        match (message.from_inside, self.domains.first()) {
+            (true, Some(domain)) => format!("sender@{domain}"),
+            (true, None) => "sender@inside.example".to_owned(),
+            (false, _) => "sender@sender.example".to_owned(),
+        }
+    }
+
+    /// Every way `message` can go, each to its end.
+    pub fn run(&self, message: &Message) -> Vec<Path> {
+        let mut finished = Vec::new();
+        // (path so far, headers at the start of the next pass, states seen at each pass start)
+        let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), Vec::<Headers>::new(), false)];
+        while let Some((passes, headers, seen, uncertain)) = pending.pop() {
+            if let Some(first) = seen.iter().position(|h| *h == headers) {
+                finished.push(Path { passes, ending: Ending::Loop { first: first + 1 }, uncertain });
+                continue;
+            }
+            if passes.len() >= MAX_PASSES {
+                finished.push(Path { passes, ending: Ending::HopCapExceeded, uncertain });
+                continue;
+            }
+            let number = passes.len() + 1;
+            for outcome in self.pass(message, &headers) {
+                let mut passes = passes.clone();
+                let mut seen = seen.clone();
+                seen.push(headers.clone());
+                let mut next_headers = outcome.headers.clone();
+                let uncertain = uncertain || outcome.uncertain;
+                let route = self.route(message, outcome.redirect);
+                let ending = match &route {
+                    Route::Mailbox => Some(Ending::DeliveredToMailbox),
+                    Route::Mx => Some(Ending::DeliveredByMx),
+                    Route::Rule { connector, .. } | Route::RecipientDomains { connector } => {
+                        self.through_connector(*connector, &mut next_headers)
+                    }
+                };
+                passes.push(Pass {
+                    number,
+                    start_headers: headers.clone(),
+                    applied: outcome.applied,
+                    stopped_by: outcome.stopped_by,
+                    set_headers: outcome.set_headers,
+                    route,
+                });
+                match ending {
+                    Some(ending) => finished.push(Path { passes, ending, uncertain }),
+                    None if finished.len() + pending.len() < MAX_BRANCHES => {
+                        pending.push((passes, next_headers, seen, uncertain))
+                    }
+                    // Too many branches: stop following this one rather than blow up.
+                    None => finished.push(Path { passes, ending: Ending::HopCapExceeded, uncertain: true }),
+                }
+            }
+        }
+        finished
+    }
+
+    /// What the service behind a connector does; `None` when the message comes back for
+    /// another pass (with the service's header added to `headers`).
+    fn through_connector(&self, index: usize, headers: &mut Headers) -> Option<Ending> {
+        let connector = &self.flow.connectors[index];
+        if !connector.is_enabled() {
+            return Some(Ending::DisabledConnector { connector: index });
+        }
+        let Some(service) = &connector.service else {
+            return Some(Ending::DeliveredByConnector { connector: index });
+        };
+        if service.kind.value == ServiceKind::Signature {
+            if let Some((name, value)) = service.processed_header() {
+                headers.insert(name.to_ascii_lowercase(), value);
+            }
+        }
+        if service.returns_to_exchange() {
+            None
+        } else {
+            Some(Ending::DeliveredBySmartHost { connector: index })
+        }
+    }
+
+    /// Where the message goes after the rules: a rule's redirect, else the most specific
+    /// recipient-domain connector, else the mailbox or the MX.
+    fn route(&self, message: &Message, redirect: Option<usize>) -> Route {
+        if let Some(rule) = redirect {
+            let target = &self.flow.rules[rule].actions.redirect_to_connector;
+            if let Some(connector) = target.as_ref().and_then(|t| connector_index(self.flow, &t.value)) {
+                return Route::Rule { rule, connector };
+            }
+        }
+        let domain = message.recipient_domain();
+        if self.is_inside(domain) {
+            return Route::Mailbox;
+        }
+        let best = self
+            .flow
+            .connectors
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_enabled() && c.usage() == ConnectorUse::RecipientDomains)
+            .filter_map(|(i, c)| Some((specificity(c, domain)?, i)))
+            .max_by_key(|(score, i)| (*score, std::cmp::Reverse(*i)));
+        match best {
+            Some((_, connector)) => Route::RecipientDomains { connector },
+            None => Route::Mx,
+        }
+    }
+
+    /// The rules of one pass over every branch of the unknown conditions.
+    fn pass(&self, message: &Message, headers: &Headers) -> Vec<Partial> {
+        let mut partials = vec![Partial {
+            headers: headers.clone(),
+            applied: Vec::new(),
+            set_headers: Vec::new(),
+            redirect: None,
+            stopped_by: None,
+            uncertain: false,
+        }];
+        for &index in &self.active {
+            let rule = &self.flow.rules[index];
+            let mut next = Vec::with_capacity(partials.len());
+            for partial in partials {
+                if partial.stopped_by.is_some() {
+                    next.push(partial);
+                    continue;
+                }
+                match self.applies(rule, message, &partial.headers) {
+                    Truth::No => next.push(partial),
+                    Truth::Yes => next.push(apply(rule, index, partial, false)),
+                    Truth::Maybe if !has_effect(rule) => next.push(partial),
+                    Truth::Maybe => {
+                        let mut skipped = partial.clone();
+                        skipped.uncertain = true;
+                        next.push(apply(rule, index, partial, true));
+                        next.push(skipped);
+                    }
+                }
+            }
+            merge(&mut next);
+            next.truncate(MAX_BRANCHES);
+            partials = next;
+        }
+        partials
+    }
+
+    fn applies(&self, rule: &TransportRule, message: &Message, headers: &Headers) -> Truth {
+        let conditions = self.predicates(&rule.conditions, message, headers, Truth::and, Truth::Yes);
+        if conditions == Truth::No {
+            return Truth::No;
+        }
+        let exceptions = self.predicates(&rule.exceptions, message, headers, Truth::or, Truth::No);
+        conditions.and(exceptions.not())
+    }
+
+    /// Whether a rule's conditions would let it apply: for MF308, which asks about rules a
+    /// stop kept from being evaluated.
+    pub fn would_apply(&self, rule: &TransportRule, message: &Message, headers: &Headers) -> bool {
+        self.applies(rule, message, headers) == Truth::Yes
+    }
+
+    /// Conditions combine with AND (empty: true); exceptions with OR (empty: false).
+    fn predicates(
+        &self,
+        predicates: &Predicates,
+        message: &Message,
+        headers: &Headers,
+        combine: fn(Truth, Truth) -> Truth,
+        empty: Truth,
+    ) -> Truth {
+        let recipient_inside = self.is_inside(message.recipient_domain());
+        let sender = self.sender_address(message);
+        let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d);
+        let mut tests: Vec<Truth> = Vec::new();
+        if let Some(scope) = &predicates.sender_is {
+            tests.push(scope_truth(scope.value, message.from_inside));
+        }
+        if let Some(scope) = &predicates.recipient_is {
+            tests.push(scope_truth(scope.value, recipient_inside));
+        }
+        if let Some(domains) = &predicates.sender_domain_is {
+            tests.push(Truth::from(domains.value.iter().any(|d| domain_matches(sender_domain, &d.value))));
+        }
+        if let Some(domains) = &predicates.recipient_domain_is {
+            tests.push(Truth::from(domains.value.iter().any(|d| domain_matches(message.recipient_domain(), &d.value))));
+        }
+        if let Some(patterns) = &predicates.recipient_address_matches {
+            tests.push(any_pattern(&patterns.value, &message.to));
+        }
+        if let Some(test) = &predicates.header_contains {
+            tests.push(header_contains(test, headers));
+        }
+        if let Some(test) = &predicates.header_matches {
+            tests.push(header_matches(test, headers));
+        }
+        if predicates.message_type_matches.is_some() {
+            // The simulated messages are ordinary mail of no special type.
+            tests.push(Truth::No);
+        }
+        if !predicates.other.is_empty() {
+            tests.push(Truth::Maybe);
+        }
+        tests.into_iter().reduce(combine).unwrap_or(empty)
+    }
+}
+
+fn apply(rule: &TransportRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
+    partial.applied.push(Applied { rule: index, uncertain });
+    partial.uncertain |= uncertain;
+    if let Some(header) = &rule.actions.set_header {
+        partial.headers.insert(header.name.value.to_ascii_lowercase(), header.value.value.clone());
+        partial.set_headers.push((header.name.value.clone(), header.value.value.clone()));
+    }
+    if rule.actions.redirect_to_connector.is_some() && partial.redirect.is_none() {
+        // Which of two redirects wins is unconfirmed (exchange.md); the first is followed and
+        // MF310 reports the conflict.
+        partial.redirect = Some(index);
+    }
+    if rule.stops_processing() {
+        partial.stopped_by = Some(index);
+    }
+    partial
+}
+
+/// Whether applying the rule can change where the message goes.
+fn has_effect(rule: &TransportRule) -> bool {
+    rule.actions.set_header.is_some() || rule.actions.redirect_to_connector.is_some() || rule.stops_processing()
+}
+
+/// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
+fn merge(partials: &mut Vec<Partial>) {
+    let mut kept: Vec<Partial> = Vec::with_capacity(partials.len());
+    for partial in partials.drain(..) {
+        let same = kept.iter_mut().find(|k| {
+            k.headers == partial.headers
+                && k.redirect == partial.redirect
+                && k.stopped_by == partial.stopped_by
+                && k.applied.iter().map(|a| a.rule).eq(partial.applied.iter().map(|a| a.rule))
+        });
+        match same {
+            Some(existing) => existing.uncertain &= partial.uncertain,
+            None => kept.push(partial),
+        }
+    }
+    *partials = kept;
+}
+
+fn scope_truth(scope: Scope, inside: bool) -> Truth {
+    match scope {
+        Scope::Inside => Truth::from(inside),
+        Scope::Outside => Truth::from(!inside),
+        // Exchange Online rejects these (MF012); whether they match is unknown.
+        Scope::ExternalPartner | Scope::ExternalNonPartner => Truth::Maybe,
+    }
+}
+
+fn any_pattern(patterns: &[Pattern], text: &str) -> Truth {
+    patterns.iter().map(|p| pattern_truth(p, text)).fold(Truth::No, Truth::or)
+}
+
+fn pattern_truth(pattern: &Pattern, text: &str) -> Truth {
+    match &pattern.regex {
+        Ok(regex) => match regex.is_match(text) {
+            Ok(found) => Truth::from(found),
+            Err(_) => Truth::Maybe,
+        },
+        Err(_) => Truth::Maybe,
+    }
+}
+
+fn header_contains(test: &HeaderContains, headers: &Headers) -> Truth {
+    let Some(value) = headers.get(&test.header.value.to_ascii_lowercase()) else { return Truth::No };
+    let value = value.to_lowercase();
+    Truth::from(test.words.iter().any(|w| value.contains(&w.value.to_lowercase())))
+}
+
+fn header_matches(test: &HeaderMatches, headers: &Headers) -> Truth {
+    let Some(value) = headers.get(&test.header.value.to_ascii_lowercase()) else { return Truth::No };
+    any_pattern(&test.patterns, value)
+}
+
+/// `domain` is `pattern` or a subdomain of it (as RecipientDomainIs and SenderDomainIs
+/// match); `*` matches every domain and `*.x.com` the subdomains of x.com.
+pub fn domain_matches(domain: &str, pattern: &str) -> bool {
+    let domain = domain.to_ascii_lowercase();
+    let pattern = pattern.trim().to_ascii_lowercase();
+    if pattern == "*" {
+        return true;
+    }
+    let bare = pattern.trim_start_matches("*.");
+    domain == bare || domain.ends_with(&format!(".{bare}"))
+}
+
+/// How specifically a recipient-domain connector names `domain`: an exact domain beats
+/// `*.domain`, which beats `*`; `None` when it does not match.
+fn specificity(connector: &Connector, domain: &str) -> Option<usize> {
+    let domains = connector.recipient_domains.as_ref()?;
+    domains
+        .value
+        .iter()
+        .filter(|d| domain_matches(domain, &d.value))
+        .map(|d| {
+            let pattern = d.value.trim();
+            match pattern {
+                "*" => 0,
+                p if p.starts_with("*.") => 1 + p.len(),
+                p => 1_000 + p.len(),
+            }
+        })
+        .max()
+}
+
+pub fn connector_index(flow: &MailFlow, name: &str) -> Option<usize> {
+    flow.connectors.iter().position(|c| c.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(name)))
+}
+
+fn index_of(rules: &[TransportRule], rule: &TransportRule) -> usize {
+    rules.iter().position(|r| std::ptr::eq(r, rule)).expect("the rule belongs to the model")
+}
+
+/// Every simulated message of a file and the ways each can go.
+pub struct Simulation<'a> {
+    pub flow: &'a MailFlow,
+    pub simulator: Simulator<'a>,
+    pub runs: Vec<(Message, Vec<Path>)>,
+}
+
+impl<'a> Simulation<'a> {
+    pub fn of(flow: &'a MailFlow) -> Self {
+        let simulator = Simulator::new(flow);
+        let runs = messages(flow).into_iter().map(|m| (m.clone(), simulator.run(&m))).collect();
+        Simulation { flow, simulator, runs }
+    }
+
+    /// Every path with its message.
+    pub fn paths(&self) -> impl Iterator<Item = (&Message, &Path)> {
+        self.runs.iter().flat_map(|(message, paths)| paths.iter().map(move |p| (message, p)))
+    }
+
+    pub fn is_inside(&self, domain: &str) -> bool {
+        self.simulator.is_inside(domain)
+    }
+
+    pub fn kind_of(&self, connector: usize) -> Option<ServiceKind> {
+        self.flow.connectors[connector].service.as_ref().map(|s| s.kind.value)
+    }
+}
+
+/// A sentence naming the message, for findings: "a message from inside to user@x.com".
+pub fn describe_message(message: &Message) -> String {
+    format!("a message from {} to {}", if message.from_inside { "inside" } else { "outside" }, message.to)
+}
+
+/// The hops of a path as related information: each pass's rules and where it went.
+pub fn hops(flow: &MailFlow, message: &Message, path: &Path) -> Vec<crate::diagnostic::Related> {
+    use crate::diagnostic::Related;
+    let mut related = Vec::new();
+    let may = if path.uncertain { " (depends on a condition the tool cannot evaluate)" } else { "" };
+    for pass in &path.passes {
+        for applied in &pass.applied {
+            let rule = &flow.rules[applied.rule];
+            let maybe = if applied.uncertain { " may" } else { "" };
+            related.push(Related {
+                span: rule.name_span(),
+                message: format!(
+                    "pass {}: `{}`{maybe} applies to {}",
+                    pass.number,
+                    rule.name(),
+                    describe_message(message)
+                ),
+            });
+        }
+        let (connector, how) = match pass.route {
+            Route::Rule { connector, rule } => (connector, format!("redirected by `{}`", flow.rules[rule].name())),
+            Route::RecipientDomains { connector } => (connector, "chosen by its recipient domains".to_owned()),
+            Route::Mx | Route::Mailbox => continue,
+        };
+        let target = &flow.connectors[connector];
+        related.push(Related {
+            span: target.name_span(),
+            message: format!("pass {}: out through `{}` ({how})", pass.number, target.name()),
+        });
+    }
+    let end = path.passes.last().map_or(0, |p| p.number);
+    let ending = match &path.ending {
+        Ending::Loop { first } => format!("the message is back in the state it had at pass {first}: a loop{may}"),
+        Ending::HopCapExceeded => format!("after {MAX_PASSES} passes Exchange gives up (hop count exceeded){may}"),
+        Ending::DisabledConnector { .. } => "the connector is disabled: the message is not delivered".to_owned(),
+        _ => return related,
+    };
+    if let Some(last) = related.last().map(|r| r.span) {
+        related.push(Related { span: last, message: format!("after pass {end}: {ending}") });
+    }
+    related
+}
+
+/// What sent the message out in this pass, named by the span a finding should sit on: the
+/// redirecting rule, or the recipient-domain connector.
+pub fn sender_of(flow: &MailFlow, pass: &Pass) -> Option<(crate::text::Span, String)> {
+    match pass.route {
+        Route::Rule { rule, .. } => Some((flow.rules[rule].name_span(), format!("rule `{}`", flow.rules[rule].name()))),
+        Route::RecipientDomains { connector } => {
+            let c = &flow.connectors[connector];
+            Some((c.name_span(), format!("connector `{}`", c.name())))
+        }
+        Route::Mx | Route::Mailbox => None,
+    }
+}
+
+/// The verb of a finding: "loops", or "may loop" when the path depends on a condition the
+/// tool cannot evaluate.
+pub fn verb(uncertain: bool, third_person: &str, base: &str) -> String {
+    if uncertain {
+        format!("may {base}")
+    } else {
+        third_person.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::lower_yaml::lower;
+    use crate::syntax::yaml::parse;
+
+    fn flow(text: &str) -> MailFlow {
+        let (flow, diagnostics) = lower(&parse(text), text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        flow
+    }
+
+    fn run(flow: &MailFlow, from_inside: bool, to: &str) -> Vec<Path> {
+        Simulator::new(flow).run(&Message { from_inside, to: to.to_owned() })
+    }
+
+    const HEAD: &str = "mailflow: 1\norganization: {domains: [contoso.com]}\n";
+
+    const SIGNATURE: &str = "  - name: CodeTwo
+    use: transport-rule
+    smartHosts: [1a2b.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo}
+";
+
+    const SIGNATURE_RULE: &str = "  - name: CodeTwo rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions:
+      headerContains: {header: X-CodeTwoProcessed, words: ['true']}
+    actions: {redirectToConnector: CodeTwo}
+    stopProcessingMoreRules: true
+";
+
+    #[test]
+    fn inside_recipient_is_delivered_to_the_mailbox() {
+        let flow = flow(HEAD);
+        let paths = run(&flow, true, "user@contoso.com");
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0].ending, Ending::DeliveredToMailbox);
+    }
+
+    #[test]
+    fn outside_recipient_without_connectors_goes_through_mx() {
+        let flow = flow(HEAD);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        assert_eq!(paths[0].ending, Ending::DeliveredByMx);
+        assert_eq!(paths[0].passes.len(), 1);
+    }
+
+    #[test]
+    fn most_specific_recipient_domain_connector_delivers() {
+        let text = format!(
+            "{HEAD}connectors:\n  - name: All\n    recipientDomains: ['*']\n  - name: Fabrikam\n    recipientDomains: [fabrikam.com]\n"
+        );
+        let flow = flow(&text);
+        assert_eq!(run(&flow, true, "user@fabrikam.com")[0].ending, Ending::DeliveredByConnector { connector: 1 });
+        assert_eq!(run(&flow, true, "user@litware.com")[0].ending, Ending::DeliveredByConnector { connector: 0 });
+    }
+
+    #[test]
+    fn signature_then_smart_host_that_delivers() {
+        let text = format!(
+            "{HEAD}connectors:\n{SIGNATURE}  - name: Mimecast
+    use: transport-rule
+    service: {{kind: smart-host, vendor: mimecast, returnsToExchange: false}}
+transportRules:\n{SIGNATURE_RULE}  - name: Mimecast rule
+    priority: 1
+    conditions: {{senderIs: inside, recipientIs: outside}}
+    exceptions:
+      headerContains: {{header: X-AntiLoop-Smarthost, words: ['true']}}
+    actions:
+      setHeader: {{name: X-AntiLoop-Smarthost, value: 'true'}}
+      redirectToConnector: Mimecast
+"
+        );
+        let flow = flow(&text);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        assert_eq!(paths.len(), 1);
+        let path = &paths[0];
+        assert_eq!(path.ending, Ending::DeliveredBySmartHost { connector: 1 });
+        // Pass 1 to CodeTwo (which stamps its header), pass 2 to Mimecast.
+        assert_eq!(path.passes.iter().filter_map(Pass::connector).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(path.passes[0].stopped_by, Some(0));
+        assert_eq!(path.passes[1].start_headers.get("x-codetwoprocessed").map(String::as_str), Some("true"));
+        assert!(!path.uncertain);
+    }
+
+    #[test]
+    fn signature_rule_without_exception_loops_by_repeated_state() {
+        let text = format!(
+            "{HEAD}connectors:\n{SIGNATURE}transportRules:\n  - name: CodeTwo rule
+    priority: 0
+    conditions: {{senderIs: inside}}
+    actions: {{redirectToConnector: CodeTwo}}
+"
+        );
+        let flow = flow(&text);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        // Pass 2 starts with the processed header, and so would pass 3: a repeated state.
+        assert_eq!(paths[0].ending, Ending::Loop { first: 2 });
+        assert_eq!(paths[0].passes.len(), 2);
+    }
+
+    #[test]
+    fn a_chain_of_ever_new_headers_hits_the_hop_cap() {
+        // Each service stamps a header of its own, so no state repeats; the cap ends it.
+        let mut text = format!("{HEAD}connectors:\n");
+        for i in 0..=MAX_PASSES {
+            text += &format!(
+                "  - name: S{i}\n    use: transport-rule\n    service: {{kind: signature, processedHeader: {{name: X-S{i}, value: 'y'}}}}\n"
+            );
+        }
+        text += "transportRules:\n";
+        for i in 0..=MAX_PASSES {
+            text += &format!(
+                "  - name: R{i}\n    priority: {i}\n    exceptions: {{headerContains: {{header: X-S{i}, words: ['y']}}}}\n    actions: {{redirectToConnector: S{i}}}\n    stopProcessingMoreRules: true\n"
+            );
+        }
+        let flow = flow(&text);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        assert_eq!(paths[0].ending, Ending::HopCapExceeded);
+        assert_eq!(paths[0].passes.len(), MAX_PASSES);
+    }
+
+    #[test]
+    fn unknown_conditions_are_followed_both_ways() {
+        let text = format!(
+            "{HEAD}connectors:\n{SIGNATURE}transportRules:\n  - name: CodeTwo rule
+    priority: 0
+    conditions: {{other: {{SubjectContainsWords: [invoice]}}}}
+    exceptions:
+      headerContains: {{header: X-CodeTwoProcessed, words: ['true']}}
+    actions: {{redirectToConnector: CodeTwo}}
+"
+        );
+        let flow = flow(&text);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        let mut endings: Vec<_> = paths.iter().map(|p| (p.passes.len(), p.uncertain)).collect();
+        endings.sort();
+        // Not applied: straight to MX. Applied: CodeTwo, then MX on the way back.
+        assert_eq!(endings, [(1, true), (2, true)]);
+    }
+
+    #[test]
+    fn three_hundred_unknown_conditions_stay_polynomial() {
+        let mut text = format!("{HEAD}connectors:\n{SIGNATURE}transportRules:\n");
+        for i in 0..300 {
+            text += &format!(
+                "  - name: R{i}\n    priority: {i}\n    conditions: {{other: {{SubjectContainsWords: [w{i}]}}}}\n    actions:\n      setHeader: {{name: X-Dept, value: 'd{}'}}\n",
+                i % 3
+            );
+        }
+        let flow = flow(&text);
+        let paths = run(&flow, true, "user@fabrikam.com");
+        // Four outcomes for the header (unset, d0, d1, d2), merged however the rules branch.
+        assert!(paths.len() <= 4 * 300, "{} paths", paths.len());
+        assert!(paths.iter().all(|p| p.ending == Ending::DeliveredByMx));
+    }
+
+    #[test]
+    fn messages_cover_accepted_named_and_unnamed_domains() {
+        let text = format!(
+            "{HEAD}connectors:\n  - name: P\n    recipientDomains: ['*.litware.com']\ntransportRules:\n  - name: R\n    priority: 0\n    conditions: {{recipientDomainIs: [fabrikam.com]}}\n"
+        );
+        let flow = flow(&text);
+        let recipients: Vec<String> = messages(&flow).into_iter().filter(|m| m.from_inside).map(|m| m.to).collect();
+        assert_eq!(recipients, ["user@contoso.com", "user@fabrikam.com", "user@litware.com", "user@recipient.example"]);
+    }
+}
