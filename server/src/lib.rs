@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod fixes;
 pub mod model;
 pub mod rules;
 pub mod suppression;

@@ -1,6 +1,7 @@
 //! The command line. Only this module knows about terminals, files on disk and exit codes.
 
 mod discover;
+mod fix;
 mod output;
 mod trace;
 
@@ -52,6 +53,7 @@ enum Command {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("fixing").args(["fix", "diff"])))]
 struct CheckArgs {
     /// Files or folders to check (default: the current folder). Folders are searched for
     /// `*.mailflow.yaml`, `*.mailflow.yml` and YAML files whose first key is `mailflow`,
@@ -71,6 +73,28 @@ struct CheckArgs {
     /// Never colour the output (colour is used only on a terminal, and never with NO_COLOR set).
     #[arg(long)]
     no_color: bool,
+    /// Apply the safe fixes of the findings, again until none is left, and write back the
+    /// files that changed; then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// Print a unified diff of what `--fix` would change instead of the report; write nothing.
+    #[arg(long)]
+    diff: bool,
+    /// With `--fix` or `--diff`, apply the unsafe fixes too: they may change which messages a
+    /// rule acts on.
+    #[arg(long, requires = "fixing")]
+    unsafe_fixes: bool,
+}
+
+impl CheckArgs {
+    fn fix_request(&self) -> Option<fix::Request> {
+        let output = match (self.fix, self.diff) {
+            (_, true) => fix::Output::Diff,
+            (true, false) => fix::Output::Write,
+            (false, false) => return None,
+        };
+        Some(fix::Request { output, unsafe_fixes: self.unsafe_fixes })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -184,16 +208,17 @@ fn run_check(args: CheckArgs) -> ExitCode {
         eprintln!("mailflow: error: {problem}");
         trouble = true;
     }
+    let fixing = args.fix_request();
     let selection = Selection { select: args.select, ignore: args.ignore };
-    let results = discover::check_in_parallel(&discovered.files, |path| -> Result<FileReport, String> {
-        let text = read_utf8(path)?;
-        let checked = check_yaml(&text, &selection);
-        Ok(FileReport { path: discover::display(path), text, checked })
-    });
+    let results = discover::check_in_parallel(&discovered.files, |path| check_file(path, &selection, fixing));
     let mut reports = Vec::new();
+    let mut fixed = Vec::new();
     for result in results {
         match result {
-            Ok(report) => reports.push(report),
+            Ok((report, done)) => {
+                reports.push(report);
+                fixed.extend(done);
+            }
             Err(problem) => {
                 eprintln!("mailflow: error: {problem}");
                 trouble = true;
@@ -201,9 +226,28 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    let text = output::render(args.format, &reports, color);
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
+    match fixing {
+        Some(request) if request.output == fix::Output::Diff => {
+            for diff in fixed.iter().filter_map(|done| done.diff.as_deref()) {
+                let _ = stdout.write_all(diff.as_bytes());
+            }
+            eprint!("{}", fix::summary(request, &fixed, &reports));
+        }
+        _ => {
+            let text = output::render(args.format, &reports, color);
+            let _ = stdout.write_all(text.as_bytes());
+            if let Some(request) = fixing {
+                let summary = fix::summary(request, &fixed, &reports);
+                // Machine-readable output stays one document: the summary goes beside it.
+                if matches!(args.format, Format::Human | Format::Concise) {
+                    let _ = stdout.write_all(summary.as_bytes());
+                } else {
+                    eprint!("{summary}");
+                }
+            }
+        }
+    }
     let _ = stdout.flush();
     let threshold = args.fail_on.threshold();
     let failing = reports.iter().flat_map(|r| &r.checked.diagnostics).any(|d| d.severity() >= threshold);
@@ -232,6 +276,21 @@ fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: t
     let checked = check_yaml(&text, &Selection::default());
     let message = crate::analysis::simulate::Message { from_inside: from == Origin::Inside, to };
     print_out(&trace::render(&checked.flow, &message, format))
+}
+
+/// Checks one file, or fixes it when asked (then reporting what remains).
+fn check_file(
+    path: &std::path::Path,
+    selection: &Selection,
+    fixing: Option<fix::Request>,
+) -> Result<(FileReport, Option<fix::Done>), String> {
+    let text = read_utf8(path)?;
+    if let Some(request) = fixing {
+        let (report, done) = fix::fix_file(path, discover::display(path), text, selection, request)?;
+        return Ok((report, Some(done)));
+    }
+    let checked = check_yaml(&text, selection);
+    Ok((FileReport { path: discover::display(path), text, checked }, None))
 }
 
 /// A file's text, or a message saying which file could not be read and why.

@@ -1,0 +1,148 @@
+//! Fixes: computing the text edits that resolve a finding, and applying them.
+//!
+//! A rule that can fix what it finds builds a [`YamlEditor`] on the checked text (once per
+//! text: it takes the tree `check_yaml` parsed) and turns the spans of the model into
+//! edits with its primitives; the edits become a [`Fix`] on the diagnostic. The edits of one
+//! fix must not overlap one another (two insertions at one offset overlap: write them as
+//! one edit, or as two fixes). Every front door applies fixes with [`apply_fixes`], which
+//! keeps a fix whole or leaves it out.
+//!
+//! ```
+//! use mailflow::check::{check_yaml, Selection};
+//! use mailflow::diagnostic::Fix;
+//! use mailflow::fixes::{apply_fixes, Value, YamlEditor};
+//!
+//! let text = "transportRules:\n  - name: CodeTwo  # signatures\n    priority: 0\n";
+//! let checked = check_yaml(text, &Selection::default());
+//! let editor = YamlEditor::new(text, &checked.yaml);
+//! let rule = &checked.flow.rules[0];
+//! let edit = editor.set_entry(rule.span, "stopProcessingMoreRules", &Value::Bool(true)).unwrap();
+//! let fix = Fix { title: "Stop processing more rules".into(), safe: true, edits: vec![edit] };
+//! assert_eq!(
+//!     apply_fixes(text, [&fix]).text,
+//!     "transportRules:\n  - name: CodeTwo  # signatures\n    priority: 0\n    stopProcessingMoreRules: true\n"
+//! );
+//! ```
+
+mod yaml_edit;
+
+pub use yaml_edit::{RulePlace, Value, YamlEditor};
+
+use crate::diagnostic::{Edit, Fix};
+use crate::text::Span;
+
+/// What [`apply_fixes`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub text: String,
+    /// Indices, into the fixes given, of those applied.
+    pub applied: Vec<usize>,
+    /// Indices of those left out: an edit overlaps an edit of a fix before it (or of the
+    /// same fix), or its span is not a range of char boundaries of the text.
+    pub skipped: Vec<usize>,
+}
+
+/// Applies `fixes` to `text`, each whole or not at all, in the order given: a fix whose edit
+/// overlaps one of an earlier applied fix is skipped (checking again after applying, which
+/// computes fresh spans, may offer it again).
+///
+/// Two edits overlap when they share a byte, when both insert at the same offset (which
+/// would come first is not defined), or when one inserts strictly inside the other's span.
+/// An insertion at either end of a replaced span does not overlap it: it lands before or
+/// after the replacement.
+pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> Applied {
+    let mut accepted: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    let mut skipped = Vec::new();
+    for (index, fix) in fixes.into_iter().enumerate() {
+        let fits = fix.edits.iter().enumerate().all(|(i, edit)| {
+            is_range_of(text, edit.span)
+                && !fix.edits[..i].iter().any(|other| overlap(edit.span, other.span))
+                && !accepted.iter().any(|other| overlap(edit.span, other.span))
+        });
+        if fits {
+            accepted.extend(&fix.edits);
+            applied.push(index);
+        } else {
+            skipped.push(index);
+        }
+    }
+    // Insertions at the start of a replaced span go before it: they sort first.
+    accepted.sort_by_key(|edit| (edit.span.start, edit.span.end));
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for edit in accepted {
+        out.push_str(&text[copied..edit.span.start]);
+        out.push_str(&edit.replacement);
+        copied = edit.span.end;
+    }
+    out.push_str(&text[copied..]);
+    Applied { text: out, applied, skipped }
+}
+
+fn is_range_of(text: &str, span: Span) -> bool {
+    text.get(span.range()).is_some()
+}
+
+fn overlap(a: Span, b: Span) -> bool {
+    if a.is_empty() && b.is_empty() {
+        return a.start == b.start;
+    }
+    a.start < b.end && b.start < a.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(edits: &[(usize, usize, &str)]) -> Fix {
+        Fix {
+            title: "test".into(),
+            safe: true,
+            edits: edits
+                .iter()
+                .map(|&(start, end, replacement)| Edit { span: Span::new(start, end), replacement: replacement.into() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn applies_edits_in_offset_order_whatever_the_order_given() {
+        let fixes = [fix(&[(8, 9, "Z")]), fix(&[(0, 1, "A"), (4, 4, "+")])];
+        let result = apply_fixes("abcdefghij", &fixes);
+        assert_eq!(result.text, "Abcd+efghZj");
+        assert_eq!((result.applied, result.skipped), (vec![0, 1], vec![]));
+    }
+
+    #[test]
+    fn a_fix_that_overlaps_an_earlier_one_is_skipped_whole() {
+        let fixes = [fix(&[(2, 5, "X")]), fix(&[(0, 1, "A"), (4, 6, "Y")]), fix(&[(7, 8, "H")])];
+        let result = apply_fixes("abcdefghij", &fixes);
+        // The second fix's first edit would fit, but a fix is applied whole or not at all.
+        assert_eq!(result.text, "abXfgHij");
+        assert_eq!((result.applied, result.skipped), (vec![0, 2], vec![1]));
+    }
+
+    #[test]
+    fn insertions_conflict_only_at_the_same_offset_or_inside_a_replacement() {
+        let text = "0123456789";
+        // At both ends of a replacement: fine, and placed before and after it.
+        let ends = [fix(&[(3, 6, "R")]), fix(&[(3, 3, "<")]), fix(&[(6, 6, ">")])];
+        assert_eq!(apply_fixes(text, &ends).text, "012<R>6789");
+        // Two insertions at one offset, or one inside a replaced span: the later is skipped.
+        let same = [fix(&[(3, 3, "a")]), fix(&[(3, 3, "b")]), fix(&[(0, 2, "x")]), fix(&[(1, 1, "y")])];
+        let result = apply_fixes(text, &same);
+        assert_eq!(result.text, "x2a3456789");
+        assert_eq!(result.skipped, vec![1, 3]);
+    }
+
+    #[test]
+    fn a_fix_whose_own_edits_overlap_or_leave_the_text_is_skipped() {
+        let fixes = [fix(&[(0, 3, "a"), (2, 4, "b")]), fix(&[(8, 12, "c")]), fix(&[(1, 2, "é")])];
+        let result = apply_fixes("0123456789", &fixes);
+        assert_eq!(result.text, "0é23456789");
+        assert_eq!(result.skipped, vec![0, 1]);
+        // Not on a char boundary.
+        assert_eq!(apply_fixes("é", &[fix(&[(1, 2, "e")])]).skipped, vec![0]);
+    }
+}

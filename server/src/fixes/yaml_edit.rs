@@ -1,0 +1,749 @@
+//! Minimal text edits on a YAML source: the primitives fixes are made of.
+//!
+//! Every primitive returns [`Edit`]s that touch only the bytes that must change. Comments,
+//! indentation, the quoting of values left alone, line endings and every byte outside the
+//! edits stay as written. Targets are named by the spans the model keeps (a rule's or a
+//! connector's item span, `Predicates.span`, `Actions.span`, a value's span), looked up in
+//! the parsed tree of the same text.
+//!
+//! A primitive returns `None` when its target is not what it expects: a span that names no
+//! node of this text, a value reached through an alias (editing it would edit the anchor,
+//! and so every place that uses it), a key already present where it must be absent, or a
+//! shape it does not edit. A fix is then better not offered than offered wrong.
+//!
+//! New text follows the file: its line break (`\r\n` when the first line ends so), its
+//! indent step, the column of the keys or dashes around it. New strings are written plain
+//! when YAML reads them back as the same string, double-quoted otherwise; a replaced string
+//! keeps the quotes the old one had.
+//!
+//! One change is not avoided: a line added after a `|` block scalar that ends the file
+//! without a final line break gives the scalar that line break.
+
+use std::fmt::Write as _;
+
+use crate::diagnostic::Edit;
+use crate::model::TransportRule;
+use crate::syntax::scalar::{self, Resolved};
+use crate::syntax::yaml::{Entry, Node, NodeKind, Scalar, ScalarStyle, YamlFile};
+use crate::text::{LineIndex, Span};
+
+/// The indent step of a file in which no key has a nested block under it.
+const DEFAULT_INDENT_STEP: usize = 2;
+/// Columns from a list item's dash to its mapping's keys when no item shows it (`- name`).
+const DEFAULT_ITEM_KEY_OFFSET: usize = 2;
+
+/// A value to write.
+///
+/// Strings, booleans and integers are scalars. A `List` is written in flow style
+/// (`[a, b]`). A `Map` is written as a nested block under its key when the key is in a block
+/// mapping, and in flow style inside a flow collection; a `FlowMap` is always written in
+/// flow style (`{header: X, words: ["true"]}`). An empty `Map` is written `{}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    List(Vec<Value>),
+    Map(Vec<(String, Value)>),
+    FlowMap(Vec<(String, Value)>),
+}
+
+impl Value {
+    pub fn str(text: impl Into<String>) -> Value {
+        Value::Str(text.into())
+    }
+
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(key, value)| (key.into(), value)).collect())
+    }
+
+    pub fn flow_map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::FlowMap(entries.into_iter().map(|(key, value)| (key.into(), value)).collect())
+    }
+}
+
+/// Where [`YamlEditor::insert_rule`] puts a new rule in `transportRules`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulePlace {
+    /// Before the rule whose item span (`TransportRule.span`) this is, and before the
+    /// comment lines directly above that rule, which stay with it.
+    Before(Span),
+    /// After the last rule, and after the comment lines indented under it.
+    End,
+}
+
+/// Computes edits on one YAML text. Build it once per text and ask it for every fix.
+pub struct YamlEditor<'a> {
+    text: &'a str,
+    root: Option<&'a Node>,
+    lines: LineIndex,
+    newline: &'static str,
+    indent_step: usize,
+}
+
+/// A node found by its span, with what holds it.
+struct Found<'a> {
+    node: &'a Node,
+    /// The mapping and entry whose value the node is; `None` for a list item or the root.
+    owner: Option<(&'a Node, &'a Entry)>,
+    /// Whether the node sits inside a flow collection, where `,[]{}` end a plain scalar.
+    in_flow: bool,
+}
+
+impl<'a> YamlEditor<'a> {
+    /// `file` must be `text` as [`crate::syntax::yaml::parse`] read it.
+    pub fn new(text: &'a str, file: &'a YamlFile) -> Self {
+        let mut editor = YamlEditor {
+            text,
+            root: file.root.as_ref(),
+            lines: LineIndex::new(text),
+            newline: if text.find('\n').is_some_and(|i| text[..i].ends_with('\r')) { "\r\n" } else { "\n" },
+            indent_step: DEFAULT_INDENT_STEP,
+        };
+        editor.indent_step =
+            editor.root.and_then(|root| editor.smallest_indent_step(root)).unwrap_or(DEFAULT_INDENT_STEP);
+        editor
+    }
+
+    /// The line break new lines end with: `\r\n` when the text's first line ends with it.
+    pub fn newline(&self) -> &'static str {
+        self.newline
+    }
+
+    /// The smallest positive difference between the column of a key and that of the block
+    /// nested under it; 2 when no key has one.
+    pub fn indent_step(&self) -> usize {
+        self.indent_step
+    }
+
+    /// Replaces the value at `value` (the span of a scalar or a collection) with `new`,
+    /// written inline: a string keeps the old scalar's quotes when it can be written in them
+    /// (plain when safe, double quotes otherwise), and a collection is written in flow
+    /// style. An empty value (`key:` with nothing after it) becomes `key: new`.
+    /// `None` when no value has exactly that span. The model's span of a value written
+    /// through an alias is that of its anchor: replacing it changes every use of the anchor
+    /// ([`Self::set_entry`] refuses to).
+    pub fn replace_value(&self, value: Span, new: &Value) -> Option<Edit> {
+        let found = self.locate(value)?;
+        Some(self.replace_in_place(found.node, found.in_flow, new))
+    }
+
+    /// Gives `key` the value `new` in the mapping at `mapping` (the span of a mapping node,
+    /// or of the empty value of a `key:` that should hold one).
+    ///
+    /// When the key is present, its value is replaced: in place as [`Self::replace_value`]
+    /// does, except that in a block mapping a nested block is written for a [`Value::Map`],
+    /// and a block collection being replaced by an inline value moves up behind the colon.
+    /// When it is absent, it is added as [`Self::insert_entry`] does. `None` when
+    /// `mapping` names no mapping (or empty value), or the value is reached through an alias.
+    pub fn set_entry(&self, mapping: Span, key: &str, new: &Value) -> Option<Edit> {
+        let found = self.locate(mapping)?;
+        match self.own_entries(found.node).find(|entry| entry.key.as_str() == Some(key)) {
+            Some(entry) => self.replace_entry_value(found.node, entry, new),
+            None => self.insert_into(&found, key, new),
+        }
+    }
+
+    /// Adds `key: value` to the mapping at `mapping`, where `key` must be absent.
+    ///
+    /// - Block mapping: a new line after the mapping's last line (after a comment that ends
+    ///   that line, and before comment lines that follow it), indented like its first key.
+    ///   A [`Value::Map`] is written as a nested block one indent step deeper.
+    /// - Flow mapping: `, key: value` after its last entry (`{key: value}` when empty).
+    /// - The empty value of a `key:` (say `conditions:` with nothing after it): the mapping
+    ///   is created there, as a block one indent step deeper than that key (after a comment
+    ///   that ends its line), or as `{key: value}` inside a flow mapping.
+    ///
+    /// `None` when `mapping` names none of these, or `key` is present.
+    pub fn insert_entry(&self, mapping: Span, key: &str, value: &Value) -> Option<Edit> {
+        let found = self.locate(mapping)?;
+        if self.own_entries(found.node).any(|entry| entry.key.as_str() == Some(key)) {
+            return None;
+        }
+        self.insert_into(&found, key, value)
+    }
+
+    /// Appends `item` to the list at `list`.
+    ///
+    /// - Flow list: `, item` after its last item (`[item]` when empty).
+    /// - Block list: a new `- item` line after the list's last line, its dash in the column
+    ///   of the others; a [`Value::Map`] item is written as a block mapping, its first entry
+    ///   on the dash's line and its keys aligned as in the list's existing items.
+    /// - A single string (which the format reads as a one-item list): `old` becomes
+    ///   `[old, item]`, `old` keeping its quotes (re-quoted if it cannot stand in a flow list).
+    /// - An empty value (`key:`): ` [item]`.
+    ///
+    /// `None` when `list` names none of these.
+    pub fn push_item(&self, list: Span, item: &Value) -> Option<Edit> {
+        let found = self.locate(list)?;
+        let node = found.node;
+        match &node.kind {
+            NodeKind::Seq(_) if self.is_flow(node) => {
+                let mut text = String::new();
+                let at = match self.own_items(node).last() {
+                    Some(last) => {
+                        text.push_str(", ");
+                        last.span.end
+                    }
+                    None => node.span.start + 1,
+                };
+                inline(item, true, &mut text);
+                Some(insert(at, text))
+            }
+            NodeKind::Seq(_) => {
+                let mut text = self.newline.to_owned();
+                self.block_item(item, self.column(node.span.start), self.item_key_offset(node), &mut text);
+                Some(insert(self.line_end(self.content_end(node)), text))
+            }
+            NodeKind::Scalar(Scalar { style: ScalarStyle::Empty, .. }) => {
+                let mut text = " [".to_owned();
+                inline(item, true, &mut text);
+                text.push(']');
+                Some(insert(node.span.start, text))
+            }
+            NodeKind::Scalar(old) => {
+                let end = self.content_end(node);
+                let raw = &self.text[node.span.start..end];
+                let mut text = "[".to_owned();
+                match (&old.value, old.style) {
+                    (_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) => text.push_str(raw),
+                    (Resolved::Str(value), _) if !is_plain_safe(raw, true) => text.push_str(&double_quoted(value)),
+                    _ => text.push_str(raw),
+                }
+                text.push_str(", ");
+                inline(item, true, &mut text);
+                text.push(']');
+                Some(Edit { span: Span::new(node.span.start, end), replacement: text })
+            }
+            _ => None,
+        }
+    }
+
+    /// Removes `key` and its value from the mapping at `mapping`.
+    ///
+    /// - Block mapping: the whole lines from the key to the end of its value, with the
+    ///   comments on those lines; comment lines above or below stay. When the key shares its
+    ///   line with a list item's dash (`- name: A`), the next key moves up onto that line
+    ///   (comment lines between the two go too), or, when it was the only key, the item
+    ///   becomes `- {}`.
+    /// - Flow mapping: the entry and the comma that separates it from a neighbour.
+    ///
+    /// `None` when `mapping` names no mapping or `key` is absent. Removing the last key of a
+    /// nested block leaves its parent key empty (`conditions:`), which YAML reads as null.
+    pub fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit> {
+        let map = self.locate(mapping)?.node;
+        let entries: Vec<&Entry> = self.own_entries(map).collect();
+        let index = entries.iter().position(|entry| entry.key.as_str() == Some(key))?;
+        let entry = entries[index];
+        if self.is_flow(map) {
+            let span = match (index, entries.get(1)) {
+                (0, None) => entry.span,
+                (0, Some(next)) => Span::new(entry.span.start, next.span.start),
+                (_, _) => Span::new(entries[index - 1].span.end, entry.span.end),
+            };
+            return Some(Edit { span, replacement: String::new() });
+        }
+        let last_line = self.lines.line_of(self.entry_end(map, entry));
+        let line_start = self.lines.line_start(self.lines.line_of(entry.key.span.start));
+        if self.text[line_start..entry.key.span.start].trim().is_empty() {
+            return Some(Edit {
+                span: Span::new(line_start, self.next_line_start(last_line)),
+                replacement: String::new(),
+            });
+        }
+        Some(match entries.get(index + 1) {
+            Some(next) => {
+                Edit { span: Span::new(entry.key.span.start, next.key.span.start), replacement: String::new() }
+            }
+            None => Edit {
+                span: Span::new(entry.key.span.start, self.line_end_of(last_line)),
+                replacement: "{}".to_owned(),
+            },
+        })
+    }
+
+    /// Inserts a new transport rule with `fields` (in the order given) into `transportRules`.
+    ///
+    /// In a block list the rule is written in block style, its dash in the column of the
+    /// other rules' dashes and its keys aligned as theirs; when the rules are separated by
+    /// blank lines, so is the new one. In a flow list it is written `{name: ..., ...}`.
+    /// When `transportRules` is empty (`transportRules:`) the list is started under it, one
+    /// indent step deeper; when it is absent, it is added at the end of the file. Nested
+    /// values follow [`Value`]'s rules.
+    ///
+    /// `None` when the place names no rule of the list, or the file's top level or
+    /// `transportRules` is not something a rule can be added to.
+    pub fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
+        let root = self.root.filter(|root| matches!(root.kind, NodeKind::Map(_)))?;
+        let Some(entry) = self.own_entries(root).find(|entry| entry.key.as_str() == Some("transportRules")) else {
+            if place != RulePlace::End || self.is_flow(root) {
+                return None;
+            }
+            let indent = self.column(root.span.start);
+            let mut text = self.newline.to_owned();
+            push_indent(&mut text, indent);
+            text.push_str("transportRules:");
+            text.push_str(self.newline);
+            self.block_map_item(fields, indent + self.indent_step, DEFAULT_ITEM_KEY_OFFSET, &mut text);
+            return Some(insert(self.line_end(self.content_end(root)), text));
+        };
+        let list = &entry.value;
+        match &list.kind {
+            NodeKind::Scalar(Scalar { style: ScalarStyle::Empty, .. }) if place == RulePlace::End => {
+                let mut text = self.newline.to_owned();
+                let dash = self.column(entry.key.span.start) + self.indent_step;
+                self.block_map_item(fields, dash, DEFAULT_ITEM_KEY_OFFSET, &mut text);
+                Some(insert(self.line_end(entry.key.span.start), text))
+            }
+            NodeKind::Seq(_) if self.is_flow(list) => {
+                let mut rule = String::new();
+                flow_map(fields, &mut rule);
+                let items: Vec<&Node> = self.own_items(list).collect();
+                Some(match (place, items.last()) {
+                    (RulePlace::Before(span), _) => {
+                        let target = items.iter().find(|item| item.span == span)?;
+                        rule.push_str(", ");
+                        insert(target.span.start, rule)
+                    }
+                    (RulePlace::End, Some(last)) => insert(last.span.end, format!(", {rule}")),
+                    (RulePlace::End, None) => insert(list.span.start + 1, rule),
+                })
+            }
+            NodeKind::Seq(_) => self.insert_block_rule(list, place, fields),
+            _ => None,
+        }
+    }
+
+    /// Edits that give each rule of `order` its index as priority: the rule at index `i`
+    /// gets priority `i`. A `None` slot holds the priority of a rule the same fix inserts,
+    /// so the rules after it move down one. Only priorities that differ are edited (as
+    /// [`Self::set_entry`] does: a missing `priority` is added). `None` when a rule's span
+    /// names no mapping of this text.
+    pub fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
+        order
+            .iter()
+            .enumerate()
+            .filter_map(|(place, rule)| rule.map(|rule| (place as i64, rule)))
+            .filter(|(place, rule)| rule.priority.as_ref().map(|p| p.value) != Some(*place))
+            .map(|(place, rule)| self.set_entry(rule.span, "priority", &Value::Int(place)))
+            .collect()
+    }
+
+    fn insert_block_rule(&self, list: &Node, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
+        let dash = self.column(list.span.start);
+        let items: Vec<&Node> = self.own_items(list).collect();
+        let separated =
+            items.windows(2).any(|pair| self.blank_line_between(self.content_end(pair[0]), self.dash_of(pair[1])));
+        let mut rule = String::new();
+        self.block_map_item(fields, dash, self.item_key_offset(list), &mut rule);
+        let blank = if separated { self.newline } else { "" };
+        match place {
+            RulePlace::Before(span) => {
+                let target = items.iter().find(|item| item.span == span)?;
+                let mut line = self.lines.line_of(self.dash_of(target));
+                // Comment lines right above a rule, no deeper than its dash, are about it.
+                while line > 0 && self.is_comment_line(line - 1, |indent| indent <= dash) {
+                    line -= 1;
+                }
+                Some(insert(self.lines.line_start(line), format!("{rule}{}{blank}", self.newline)))
+            }
+            RulePlace::End => {
+                let mut line = self.lines.line_of(self.content_end(items.last()?));
+                // Comment lines indented under the last rule belong to it.
+                while line + 1 < self.lines.line_count() && self.is_comment_line(line + 1, |indent| indent > dash) {
+                    line += 1;
+                }
+                Some(insert(self.line_end_of(line), format!("{}{blank}{rule}", self.newline)))
+            }
+        }
+    }
+
+    fn insert_into(&self, found: &Found, key: &str, value: &Value) -> Option<Edit> {
+        let node = found.node;
+        match &node.kind {
+            NodeKind::Map(_) if self.is_flow(node) => {
+                let mut text = String::new();
+                let at = match self.own_entries(node).last() {
+                    Some(last) => {
+                        text.push_str(", ");
+                        last.span.end
+                    }
+                    None => node.span.start + 1,
+                };
+                flow_entry(key, value, &mut text);
+                Some(insert(at, text))
+            }
+            NodeKind::Map(_) => {
+                let indent = self.column(node.span.start);
+                let mut text = self.newline.to_owned();
+                push_indent(&mut text, indent);
+                self.block_entry(key, value, indent, &mut text);
+                Some(insert(self.line_end(self.content_end(node)), text))
+            }
+            NodeKind::Scalar(Scalar { style: ScalarStyle::Empty, .. }) => {
+                let (owner, entry) = found.owner?;
+                if self.is_flow(owner) {
+                    let mut text = " {".to_owned();
+                    flow_entry(key, value, &mut text);
+                    text.push('}');
+                    return Some(insert(node.span.start, text));
+                }
+                let indent = self.column(entry.key.span.start) + self.indent_step;
+                let mut text = self.newline.to_owned();
+                push_indent(&mut text, indent);
+                self.block_entry(key, value, indent, &mut text);
+                Some(insert(self.line_end(entry.key.span.start), text))
+            }
+            _ => None,
+        }
+    }
+
+    fn replace_entry_value(&self, map: &Node, entry: &Entry, new: &Value) -> Option<Edit> {
+        let old = &entry.value;
+        if !map.span.contains(old.span) {
+            return None;
+        }
+        let in_flow = self.is_flow(map);
+        if !in_flow {
+            let nested_block = matches!(new, Value::Map(entries) if !entries.is_empty());
+            let key_line = self.lines.line_of(entry.key.span.start);
+            if nested_block || self.lines.line_of(old.span.start) > key_line {
+                let mut text = String::new();
+                self.after_key(new, self.column(entry.key.span.start), &mut text);
+                if nested_block && is_empty_scalar(old) {
+                    // After a comment that ends the key's line, not before it.
+                    return Some(insert(self.line_end(entry.key.span.start), text));
+                }
+                if let Some(colon) = self.after_colon(entry) {
+                    // Not over a comment or a tag between the colon and the value.
+                    if self.text.get(colon..old.span.start).is_some_and(|gap| gap.trim().is_empty()) {
+                        return Some(Edit { span: Span::new(colon, self.content_end(old)), replacement: text });
+                    }
+                }
+            }
+        }
+        Some(self.replace_in_place(old, in_flow, new))
+    }
+
+    fn replace_in_place(&self, old: &Node, in_flow: bool, new: &Value) -> Edit {
+        let mut text = String::new();
+        if is_empty_scalar(old) {
+            // `key:` has no space after its colon.
+            text.push(' ');
+        }
+        match (&old.kind, new) {
+            (NodeKind::Scalar(scalar), Value::Str(value)) => text.push_str(&scalar_text(value, in_flow, scalar.style)),
+            _ => inline(new, in_flow, &mut text),
+        }
+        Edit { span: Span::new(old.span.start, self.content_end(old)), replacement: text }
+    }
+
+    /// `key: value` as the line of a block mapping whose keys sit at column `indent`; the
+    /// caller writes the first line's indentation.
+    fn block_entry(&self, key: &str, value: &Value, indent: usize, out: &mut String) {
+        out.push_str(&scalar_text(key, false, ScalarStyle::Plain));
+        out.push(':');
+        self.after_key(value, indent, out);
+    }
+
+    /// What follows the colon of a block key at column `indent`: ` value`, or the lines of
+    /// a nested block mapping.
+    fn after_key(&self, value: &Value, indent: usize, out: &mut String) {
+        match value {
+            Value::Map(entries) if !entries.is_empty() => {
+                let inner = indent + self.indent_step;
+                for (key, value) in entries {
+                    out.push_str(self.newline);
+                    push_indent(out, inner);
+                    self.block_entry(key, value, inner, out);
+                }
+            }
+            _ => {
+                out.push(' ');
+                inline(value, false, out);
+            }
+        }
+    }
+
+    /// A block list item with its dash at column `dash`; a mapping's keys sit `key_offset`
+    /// columns right of the dash, its first entry on the dash's line.
+    fn block_item(&self, value: &Value, dash: usize, key_offset: usize, out: &mut String) {
+        match value {
+            Value::Map(entries) if !entries.is_empty() => self.block_map_item(entries, dash, key_offset, out),
+            _ => {
+                push_indent(out, dash);
+                out.push('-');
+                push_indent(out, key_offset - 1);
+                inline(value, false, out);
+            }
+        }
+    }
+
+    fn block_map_item(&self, entries: &[(String, Value)], dash: usize, key_offset: usize, out: &mut String) {
+        push_indent(out, dash);
+        out.push('-');
+        push_indent(out, key_offset - 1);
+        let indent = dash + key_offset;
+        for (index, (key, value)) in entries.iter().enumerate() {
+            if index > 0 {
+                out.push_str(self.newline);
+                push_indent(out, indent);
+            }
+            self.block_entry(key, value, indent, out);
+        }
+    }
+
+    /// The node whose span is exactly `span`, searched from the root.
+    fn locate(&self, span: Span) -> Option<Found<'a>> {
+        fn search<'n>(
+            editor: &YamlEditor,
+            node: &'n Node,
+            span: Span,
+            in_flow: bool,
+            owner: Option<(&'n Node, &'n Entry)>,
+        ) -> Option<Found<'n>> {
+            if node.span == span {
+                return Some(Found { node, owner, in_flow });
+            }
+            // Also prunes the copies aliases made, whose spans lie at their anchor.
+            if !node.span.contains(span) {
+                return None;
+            }
+            let in_flow = in_flow || editor.is_flow(node);
+            match &node.kind {
+                NodeKind::Map(entries) => {
+                    entries.iter().find_map(|entry| search(editor, &entry.value, span, in_flow, Some((node, entry))))
+                }
+                NodeKind::Seq(items) => items.iter().find_map(|item| search(editor, item, span, in_flow, None)),
+                _ => None,
+            }
+        }
+        search(self, self.root?, span, false, None)
+    }
+
+    /// The entries written in `node` itself, in order: not those a `<<` merge brought in.
+    fn own_entries(&self, node: &'a Node) -> impl Iterator<Item = &'a Entry> {
+        let entries = node.as_map().unwrap_or_default();
+        entries.iter().filter(move |entry| node.span.contains(entry.key.span))
+    }
+
+    fn own_items(&self, node: &'a Node) -> impl Iterator<Item = &'a Node> {
+        let items = match &node.kind {
+            NodeKind::Seq(items) => items.as_slice(),
+            _ => &[],
+        };
+        items.iter().filter(move |item| node.span.contains(item.span))
+    }
+
+    fn is_flow(&self, node: &Node) -> bool {
+        matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_))
+            && matches!(self.text.as_bytes().get(node.span.start), Some(b'{' | b'['))
+    }
+
+    /// Where the node's own text ends: tree-sitter's block nodes also take the comment lines
+    /// and blank lines after them, which belong to no value.
+    fn content_end(&self, node: &Node) -> usize {
+        let trimmed = || node.span.start + self.text[node.span.range()].trim_end().len();
+        match &node.kind {
+            _ if self.is_flow(node) => node.span.end,
+            NodeKind::Map(_) => {
+                self.own_entries(node).map(|entry| self.entry_end(node, entry)).max().unwrap_or_else(trimmed)
+            }
+            NodeKind::Seq(_) => self.own_items(node).map(|item| self.content_end(item)).max().unwrap_or_else(trimmed),
+            _ => trimmed(),
+        }
+    }
+
+    fn entry_end(&self, map: &Node, entry: &Entry) -> usize {
+        if map.span.contains(entry.value.span) {
+            self.content_end(&entry.value).max(entry.key.span.end)
+        } else {
+            // An alias: its text is on the key's line, its node's span at the anchor.
+            entry.key.span.end
+        }
+    }
+
+    /// The offset just after the colon that follows `entry`'s key, when only spaces are
+    /// between them.
+    fn after_colon(&self, entry: &Entry) -> Option<usize> {
+        let rest = &self.text[entry.key.span.end..];
+        let gap = rest.len() - rest.trim_start_matches(' ').len();
+        rest[gap..].starts_with(':').then_some(entry.key.span.end + gap + 1)
+    }
+
+    /// The offset of the dash that introduces a block list item.
+    fn dash_of(&self, item: &Node) -> usize {
+        let before = self.text[..item.span.start].trim_end();
+        if before.ends_with('-') {
+            before.len() - 1
+        } else {
+            item.span.start
+        }
+    }
+
+    /// How many columns the keys of the list's mapping items sit right of their dash.
+    fn item_key_offset(&self, list: &Node) -> usize {
+        let dash = self.column(list.span.start);
+        self.own_items(list)
+            .filter(|item| matches!(item.kind, NodeKind::Map(_)) && !self.is_flow(item))
+            .find(|item| self.lines.line_of(self.dash_of(item)) == self.lines.line_of(item.span.start))
+            .map_or(DEFAULT_ITEM_KEY_OFFSET, |item| self.column(item.span.start) - dash)
+            .max(DEFAULT_ITEM_KEY_OFFSET)
+    }
+
+    fn smallest_indent_step(&self, node: &Node) -> Option<usize> {
+        let own = node.as_map().into_iter().flatten().filter_map(|entry| {
+            let value = &entry.value;
+            let nested = matches!(value.kind, NodeKind::Map(_) | NodeKind::Seq(_))
+                && !self.is_flow(value)
+                && self.lines.line_of(value.span.start) > self.lines.line_of(entry.key.span.start);
+            let step = self.column(value.span.start).checked_sub(self.column(entry.key.span.start))?;
+            (nested && step > 0).then_some(step)
+        });
+        let children: Vec<&Node> = match &node.kind {
+            NodeKind::Map(entries) => entries.iter().map(|entry| &entry.value).collect(),
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        own.chain(children.into_iter().filter_map(|child| self.smallest_indent_step(child))).min()
+    }
+
+    fn blank_line_between(&self, from: usize, to: usize) -> bool {
+        let (first, last) = (self.lines.line_of(from), self.lines.line_of(to));
+        (first + 1..last).any(|line| self.lines.line_text(self.text, line).trim().is_empty())
+    }
+
+    /// Whether 0-based `line` holds only a comment, at an indentation `indent_ok` accepts.
+    fn is_comment_line(&self, line: usize, indent_ok: impl Fn(usize) -> bool) -> bool {
+        let content = self.lines.line_text(self.text, line);
+        let body = content.trim_start_matches(' ');
+        body.starts_with('#') && indent_ok(content.len() - body.len())
+    }
+
+    fn column(&self, offset: usize) -> usize {
+        offset - self.lines.line_start(self.lines.line_of(offset))
+    }
+
+    /// The end of the line holding `offset`, before its line break.
+    fn line_end(&self, offset: usize) -> usize {
+        self.line_end_of(self.lines.line_of(offset))
+    }
+
+    fn line_end_of(&self, line: usize) -> usize {
+        self.lines.line_start(line) + self.lines.line_text(self.text, line).len()
+    }
+
+    /// The start of the line after 0-based `line`, or the end of the text.
+    fn next_line_start(&self, line: usize) -> usize {
+        if line + 1 < self.lines.line_count() {
+            self.lines.line_start(line + 1)
+        } else {
+            self.text.len()
+        }
+    }
+}
+
+fn insert(at: usize, text: String) -> Edit {
+    Edit { span: Span::new(at, at), replacement: text }
+}
+
+fn is_empty_scalar(node: &Node) -> bool {
+    matches!(node.kind, NodeKind::Scalar(Scalar { style: ScalarStyle::Empty, .. }))
+}
+
+fn push_indent(out: &mut String, columns: usize) {
+    out.extend(std::iter::repeat_n(' ', columns));
+}
+
+/// A value written on one line: scalars as such, collections in flow style.
+fn inline(value: &Value, in_flow: bool, out: &mut String) {
+    match value {
+        Value::Str(text) => out.push_str(&scalar_text(text, in_flow, ScalarStyle::Plain)),
+        Value::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+        Value::Int(value) => out.push_str(&value.to_string()),
+        Value::List(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                inline(item, true, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) | Value::FlowMap(entries) => flow_map(entries, out),
+    }
+}
+
+fn flow_map(entries: &[(String, Value)], out: &mut String) {
+    out.push('{');
+    for (index, (key, value)) in entries.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        flow_entry(key, value, out);
+    }
+    out.push('}');
+}
+
+fn flow_entry(key: &str, value: &Value, out: &mut String) {
+    out.push_str(&scalar_text(key, true, ScalarStyle::Plain));
+    out.push_str(": ");
+    inline(value, true, out);
+}
+
+/// A string as a scalar. `like` is the style of the scalar it replaces: quotes are kept
+/// when the string can be written in them; otherwise it is plain when YAML reads it back
+/// as the same string, and double-quoted when not.
+fn scalar_text(text: &str, in_flow: bool, like: ScalarStyle) -> String {
+    match like {
+        ScalarStyle::DoubleQuoted => double_quoted(text),
+        ScalarStyle::SingleQuoted if text.chars().all(printable) => format!("'{}'", text.replace('\'', "''")),
+        _ if is_plain_safe(text, in_flow) => text.to_owned(),
+        _ => double_quoted(text),
+    }
+}
+
+/// Whether `text` written plain reads back as the same string: no indicator first, nothing
+/// that starts a comment or a mapping, no flow indicators inside a flow collection, and not
+/// a null, boolean or number.
+fn is_plain_safe(text: &str, in_flow: bool) -> bool {
+    let Some(first) = text.chars().next() else { return false };
+    let needs_quotes = "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        || text.ends_with([' ', ':'])
+        || text.contains(": ")
+        || text.contains(" #")
+        || !text.chars().all(printable)
+        || (in_flow && text.contains([',', '[', ']', '{', '}', ':']));
+    !needs_quotes && matches!(scalar::resolve_plain(text), Resolved::Str(_))
+}
+
+/// Characters that stand for themselves on one line in every scalar style: YAML's printable
+/// set without line breaks, tabs, the byte order mark and YAML 1.1's line separators.
+fn printable(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if printable(c) => out.push(c),
+            c if u32::from(c) <= 0xff => write!(out, "\\x{:02X}", u32::from(c)).expect("writing to a String"),
+            c if u32::from(c) <= 0xffff => write!(out, "\\u{:04X}", u32::from(c)).expect("writing to a String"),
+            c => write!(out, "\\U{:08X}", u32::from(c)).expect("writing to a String"),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests;
