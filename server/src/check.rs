@@ -3,6 +3,7 @@
 
 use crate::analysis;
 use crate::diagnostic::Diagnostic;
+use crate::fixes::{FixContext, YamlEditor};
 use crate::model::{lower_yaml, MailFlow};
 use crate::rules::mf001_syntax_error;
 use crate::suppression::{self, ObjectSpans};
@@ -54,7 +55,18 @@ pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
+    attach_fixes(&mut diagnostics, &flow, &yaml, text);
     Checked { yaml, flow, lines, diagnostics }
+}
+
+/// Computes each finding's fix from its rule, for findings that name their subject.
+fn attach_fixes(diagnostics: &mut [Diagnostic], flow: &MailFlow, yaml: &YamlFile, text: &str) {
+    let mut context = None;
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
+        let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
+        let context = context.get_or_insert_with(|| FixContext { flow, editor: YamlEditor::new(text, yaml) });
+        diagnostic.fix = fix(subject, context);
+    }
 }
 
 #[cfg(test)]

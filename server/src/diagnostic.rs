@@ -46,6 +46,17 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+/// The object a finding is about, by its index in the model: what its rule's fix edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// Index into `MailFlow::rules`.
+    Rule(usize),
+    /// Index into `MailFlow::connectors`.
+    Connector(usize),
+    /// The file as a whole (the order of all rules, say).
+    File,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub rule: &'static RuleMeta,
@@ -53,15 +64,22 @@ pub struct Diagnostic {
     pub message: String,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
+    pub subject: Option<Subject>,
 }
 
 impl Diagnostic {
     pub fn new(rule: &'static RuleMeta, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { rule, span, message: message.into(), related: Vec::new(), fix: None }
+        Diagnostic { rule, span, message: message.into(), related: Vec::new(), fix: None, subject: None }
     }
 
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Related { span, message: message.into() });
+        self
+    }
+
+    /// Names the object the finding is about, so that its rule's fix can be computed.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
         self
     }
 

@@ -215,8 +215,7 @@ struct Partial {
 
 impl<'a> Simulator<'a> {
     pub fn new(flow: &'a MailFlow) -> Self {
-        let active =
-            flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| index_of(&flow.rules, r)).collect();
+        let active = flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| flow.rule_index(r)).collect();
         let domains =
             flow.organization.iter().flat_map(|o| &o.domains).map(|d| d.value.trim().to_ascii_lowercase()).collect();
         Simulator { flow, active, domains }
@@ -538,10 +537,6 @@ fn specificity(connector: &Connector, domain: &str) -> Option<usize> {
 
 pub fn connector_index(flow: &MailFlow, name: &str) -> Option<usize> {
     flow.connectors.iter().position(|c| c.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(name)))
-}
-
-fn index_of(rules: &[TransportRule], rule: &TransportRule) -> usize {
-    rules.iter().position(|r| std::ptr::eq(r, rule)).expect("the rule belongs to the model")
 }
 
 /// Every simulated message of a file and the ways each can go.

@@ -29,7 +29,27 @@ mod yaml_edit;
 pub use yaml_edit::{RulePlace, Value, YamlEditor};
 
 use crate::diagnostic::{Edit, Fix};
+use crate::model::MailFlow;
 use crate::text::Span;
+
+/// What a rule's fix reads: the model, and an editor on the text it was read from.
+pub struct FixContext<'a> {
+    pub flow: &'a MailFlow,
+    pub editor: YamlEditor<'a>,
+}
+
+/// Joins insertions at the same offset into one edit, in the order given, so that a fix may
+/// add two things at one place (a key inside `actions` and a key after it, say).
+pub fn join_insertions(edits: Vec<Edit>) -> Vec<Edit> {
+    let mut joined: Vec<Edit> = Vec::with_capacity(edits.len());
+    for edit in edits {
+        match joined.iter_mut().find(|e| e.span.is_empty() && edit.span.is_empty() && e.span.start == edit.span.start) {
+            Some(existing) => existing.replacement.push_str(&edit.replacement),
+            None => joined.push(edit),
+        }
+    }
+    joined
+}
 
 /// What [`apply_fixes`] did.
 #[derive(Debug, PartialEq, Eq)]

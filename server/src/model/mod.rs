@@ -353,6 +353,16 @@ impl MailFlow {
         self.connectors.iter().find(|c| c.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(name)))
     }
 
+    /// The index of a rule of this model.
+    pub fn rule_index(&self, rule: &TransportRule) -> usize {
+        self.rules.iter().position(|r| std::ptr::eq(r, rule)).expect("the rule belongs to this model")
+    }
+
+    /// The index of a connector of this model.
+    pub fn connector_index(&self, connector: &Connector) -> usize {
+        self.connectors.iter().position(|c| std::ptr::eq(c, connector)).expect("the connector belongs to this model")
+    }
+
     /// Rules in the order Exchange evaluates them: by priority, rules without one last.
     pub fn rules_in_order(&self) -> Vec<&TransportRule> {
         let mut rules: Vec<&TransportRule> = self.rules.iter().collect();

@@ -73,6 +73,7 @@ transportRules:
 There is no automatic fix: the tool cannot know what the broken text was meant to say.
 Correct the text at the reported position; the message says what the parser expected.
 "#,
+    fix: None,
 };
 
 pub fn diagnostic(error: &SyntaxError) -> Diagnostic {

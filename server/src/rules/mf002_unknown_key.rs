@@ -76,6 +76,7 @@ which messages the rule acts on (here, rules below stop running in the first pas
 the nearest spelling is not always the key that was meant. When no key is close, there
 is no automatic fix: correct the key, move the setting under `other:`, or delete it.
 "#,
+    fix: None,
 };
 
 pub fn diagnostic(span: Span, key: &str, object: Object, nearest: Option<&str>) -> Diagnostic {

@@ -81,6 +81,7 @@ transportRules:
 There is no automatic fix: the tool does not guess which allowed value was meant. Replace
 the value with one of those the message lists.
 "#,
+    fix: None,
 };
 
 /// A value of the wrong kind, such as a list where a string belongs.

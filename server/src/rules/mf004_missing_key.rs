@@ -76,6 +76,7 @@ There is no automatic fix: the tool cannot invent a name, a priority or the miss
 of a header test. Add the key; for a signature rule the priority is 0, for a smart host
 rule the number directly below the signature rule's.
 "#,
+    fix: None,
 };
 
 /// `what` names the object ("this rule"); `purpose` says what the key is for (its first

@@ -64,6 +64,7 @@ There is no automatic fix: the tool does not know which object keeps the name, n
 the tenant really calls the other one. Rename one of them (for a connector, also every
 `redirectToConnector` that should point at it), or delete the one that is a leftover.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -72,6 +72,7 @@ There is no automatic fix: the tool cannot tell a typo from a missing connector,
 closest name is not always the right one. Correct the name in `redirectToConnector`
 (the suggestion helps), or add the connector the rule is meant to use.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -77,6 +77,7 @@ transportRules:
 There is no automatic fix: only the user knows which of the rules must run first. Give
 each rule its own priority, the signature rule 0 and a smart host rule the next number.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

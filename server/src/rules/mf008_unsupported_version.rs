@@ -70,6 +70,7 @@ There is no automatic fix. If the file is written in the format described by thi
 tool's documentation, set `mailflow: 1`; if it really is a newer format, use a version of
 the tool that reads it.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -75,6 +75,7 @@ There is no automatic fix: shortening a name or a comment needs words only the u
 choose. Move detail from a long name into `comments`, trim the comments, or merge rules
 that do the same thing until the tenant has 300 or fewer.
 "#,
+    fix: None,
 };
 
 /// Transport rules per tenant (community-reported limit).

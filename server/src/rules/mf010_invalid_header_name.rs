@@ -73,6 +73,7 @@ There is no automatic fix: a stray colon is easy to spot, but a space or a non-A
 letter may stand for any of several names. Write the header name exactly as it appears
 before the colon in a real message's headers.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

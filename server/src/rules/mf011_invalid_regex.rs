@@ -76,6 +76,7 @@ There is no automatic fix: the tool cannot know what the pattern was meant to ma
 Correct the pattern using the error shown; for plain domains `recipientDomainIs` is
 simpler and needs no escaping.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

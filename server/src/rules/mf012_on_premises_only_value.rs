@@ -74,6 +74,7 @@ There is no automatic fix: `outside` is wider than either value, so replacing it
 change which mail the rule routes. Use `recipientIs: outside`, and if only some partners
 are meant, add `recipientDomainIs` with their domains.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

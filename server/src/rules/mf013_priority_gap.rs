@@ -81,6 +81,7 @@ The fix renumbers every rule 0..n-1 in its current order. It is safe: the order 
 rules are evaluated, and so what each rule acts on, stays exactly the same; only the
 numbers change.
 "#,
+    fix: None,
 };
 
 /// Reports the first rule, in priority order, whose priority is not its place in 0..n-1.

@@ -79,6 +79,7 @@ transportRules:
 There is no automatic fix. Delete the comment, or move it to the object it was meant for
 if the diagnostic it should silence is still reported elsewhere.
 "#,
+    fix: None,
 };
 
 pub fn unused(span: Span, code: &str) -> Diagnostic {

@@ -82,6 +82,7 @@ It is unsafe, offered only on request: the rules that were above now run after t
 signature rule (with its stop setting, only once the message is back from the service),
 so which messages they act on, and in what state, changes.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

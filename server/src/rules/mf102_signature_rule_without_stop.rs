@@ -96,6 +96,7 @@ by `mailflow check --fix`: the stop only takes effect in the pass where the sign
 sends the message to its service, and the message comes back for a pass in which every
 other rule runs as before.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -105,6 +105,7 @@ rules in between. It is unsafe, offered only on request: those rules now run aft
 smart host rule, so a stop, a redirect or a header they set no longer decides what the
 smart host rule does.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -99,6 +99,7 @@ rules between. It is unsafe, offered only on request: the smart host rule stops 
 the first pass and acts once the message is back from the signature service, so the
 mail it routes, and when, changes.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

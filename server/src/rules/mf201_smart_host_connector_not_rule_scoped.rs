@@ -97,6 +97,7 @@ renumbered. It is unsafe, offered only on request: the connector stops taking ma
 domain and takes only what the rule sends it, for instance no more mail from outside
 senders.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -90,6 +90,7 @@ renumbered); for other connectors there is no automatic fix: add the rule that s
 use the connector, or delete the connector. The fix is unsafe, offered only on request:
 mail that went straight out starts going through the smart host.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

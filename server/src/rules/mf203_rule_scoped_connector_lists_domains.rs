@@ -77,6 +77,7 @@ exactly the domains the file already declared for this connector, so it only mak
 scope the user wrote down come true. Note that `recipientDomainIs` also matches
 subdomains.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

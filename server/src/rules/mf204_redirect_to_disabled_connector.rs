@@ -73,6 +73,7 @@ The fix enables the connector. It is unsafe, offered only on request: mail start
 through a connector someone may have turned off on purpose (during a migration or an
 outage at the vendor); in that case disable or change the rule instead.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

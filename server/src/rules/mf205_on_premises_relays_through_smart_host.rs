@@ -86,6 +86,7 @@ file. Route on-premises outbound mail through Exchange Online instead of the sma
 give the smart host a transport-rule connector and a smart host rule there, and then
 remove `relaysThrough`.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

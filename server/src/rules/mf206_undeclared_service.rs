@@ -78,6 +78,7 @@ nothing that Exchange does with mail. Afterwards, check `returnsToExchange` (a s
 that hands mail back to Exchange needs `true`) and expect the new checks to report
 whatever they find.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -98,6 +98,7 @@ The fix adds the signature service's domain to `relayDomains`. It is safe, appli
 connector of the tenant changes. The file then claims the domain is set up in
 Proofpoint: add it there too, as the guide describes.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -94,6 +94,7 @@ first) and the value `"true"`, plus the exception that tests it. It is safe, app
 `mailflow check --fix`: the exception only matches mail this rule has already sent to
 its smart host, so every message it routed before is still routed once.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -96,6 +96,7 @@ safe, applied by `mailflow check --fix`: the exception only matches mail that al
 carries this rule's own mark, that is, mail the rule has already sent to its smart
 host.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -77,6 +77,7 @@ The fix makes the exception match the action: it tests the header name and value
 exception only matches mail this rule has already marked and routed, so no message the
 rule routed before stops being routed once.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -72,6 +72,7 @@ and its matching exception on the smart host rule), MF309 (the processed-header
 exception on the signature rule) and MF201 (routing the smart host through a rule), and
 those codes carry their own fixes.
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};

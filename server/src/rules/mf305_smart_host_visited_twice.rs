@@ -88,6 +88,7 @@ one rule (merge the conditions), or make every rule that routes to it except the
 header that rule's siblings set, and make sure no recipient-domain connector sends the
 mail there again after a rule did.
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};

@@ -99,6 +99,7 @@ There is no automatic fix for the simulated route itself. Put the signature rule
 and the smart host rule directly below it (MF101, MF104 and MF103 offer those moves),
 and route every smart host through a rule rather than by recipient domain (MF201).
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};

@@ -105,6 +105,7 @@ transportRules:
 There is no automatic fix. Give each smart host rule its own header name, and change the
 rule's exception to the same new name in the same edit, or MF303 follows.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

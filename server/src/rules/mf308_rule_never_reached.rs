@@ -109,6 +109,7 @@ There is no automatic fix: either the stop or the order may be what was intended
 the routing rule above the rule that stops (MF103 offers the move when it sits below the
 signature rule), narrow that rule's conditions, or drop its stop.
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, Simulation};

@@ -79,6 +79,7 @@ It is safe, applied by `mailflow check --fix`: only messages the service has alr
 processed carry that header, so every message that went to the service the first time
 still goes there once.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -103,6 +103,7 @@ an exception to one rule (as above), narrow its conditions, or, when the message
 visit both services one after the other, stop processing in the first rule and let the
 service hand the message back for the second.
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, Simulation};

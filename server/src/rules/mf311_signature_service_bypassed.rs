@@ -75,6 +75,7 @@ There is no automatic fix: leaving mail out of the signature service may be a ch
 Widen the signature rule's conditions, enable it or set it to enforce (MF404, MF405),
 or move it to the top (MF101).
 "#,
+    fix: None,
 };
 
 use crate::analysis::simulate::{describe_message, hops, verb, Simulation};

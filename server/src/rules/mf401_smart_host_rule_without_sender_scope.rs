@@ -73,6 +73,7 @@ The fix adds `senderIs: inside` to the rule's conditions. It is unsafe, offered 
 request: mail from outside senders that the rule routed until now stops going through
 the smart host, which may be a flow someone relies on.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -75,6 +75,7 @@ on request: internal mail that the rule sent to the smart host until now stays i
 which changes what the smart host sees (journaling or archiving of internal mail, for
 instance).
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -72,6 +72,7 @@ The fix sets `deferOnError: true`. It is safe, applied by `mailflow check --fix`
 only changes what happens when processing the rule fails; the messages the rule acts on
 are exactly the same.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

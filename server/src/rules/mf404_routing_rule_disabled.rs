@@ -73,6 +73,7 @@ The fix sets `enabled: true`. It is unsafe, offered only on request: the rule st
 routing mail, and a rule can be off on purpose (a service being tested, or retired).
 Check the rule's conditions and place first, or delete the rule if it is a leftover.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -75,6 +75,7 @@ The fix sets `mode: enforce`. It is unsafe, offered only on request: the rule st
 redirecting the mail it only observed until now, and a test mode is often chosen on
 purpose while a service is being introduced.
 "#,
+    fix: None,
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

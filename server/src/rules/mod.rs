@@ -2,7 +2,8 @@
 //! severity, a one-line summary and its documentation page (and, for the analysis rules,
 //! the check itself and its fix).
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Fix, Severity, Subject};
+use crate::fixes::FixContext;
 
 pub mod mf001_syntax_error;
 pub mod mf002_unknown_key;
@@ -47,7 +48,7 @@ pub mod mf404_routing_rule_disabled;
 pub mod mf405_routing_rule_not_enforced;
 
 /// What every rule declares about itself.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct RuleMeta {
     /// Stable code, `MF` and three digits.
     pub code: &'static str,
@@ -58,7 +59,22 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The Markdown page printed by `mailflow explain` and shown on hover.
     pub doc: &'static str,
+    /// Computes the fix for a finding about this subject, when the rule has one.
+    pub fix: Option<FixFn>,
 }
+
+/// Rules are identified by their code.
+impl PartialEq for RuleMeta {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for RuleMeta {}
+
+/// A rule's fix: the edits that resolve its finding about `subject`, or `None` when this
+/// file's shape does not allow a safe edit.
+pub type FixFn = fn(Subject, &FixContext) -> Option<Fix>;
 
 /// Every rule, in code order.
 pub static ALL: &[&RuleMeta] = &[
