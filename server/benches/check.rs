@@ -39,7 +39,11 @@ fn three_hundred_rules() -> String {
 fn main() {
     let text = three_hundred_rules();
     let selection = Selection::default();
+    // The first check in a process compiles every pattern; later checks of the same text
+    // (the language server after an edit, `--fix` rounds) find them compiled.
+    let start = Instant::now();
     let checked = check_yaml(&text, &selection);
+    let cold = start.elapsed();
     assert_eq!(checked.flow.rules.len(), 300, "the benchmark file must hold 300 rules");
     let runs = 50;
     let mut times: Vec<Duration> = (0..runs)
@@ -51,9 +55,10 @@ fn main() {
         .collect();
     times.sort();
     println!(
-        "check of 300 rules ({} KiB, {} lines): median {:.2} ms, fastest {:.2} ms over {runs} runs",
+        "check of 300 rules ({} KiB, {} lines): first check {:.2} ms; then median {:.2} ms, fastest {:.2} ms over {runs} runs",
         text.len() / 1024,
         text.lines().count(),
+        cold.as_secs_f64() * 1e3,
         times[runs / 2].as_secs_f64() * 1e3,
         times[0].as_secs_f64() * 1e3
     );

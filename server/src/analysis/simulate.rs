@@ -384,7 +384,9 @@ impl<'a> Simulator<'a> {
         self.applies(rule, message, headers) == Truth::Yes
     }
 
-    /// Conditions combine with AND (empty: true); exceptions with OR (empty: false).
+    /// Conditions combine with AND (empty: true); exceptions with OR (empty: false). Tests
+    /// run cheapest first and stop once the answer is settled, so patterns are matched only
+    /// when they can still change it.
     fn predicates(
         &self,
         predicates: &Predicates,
@@ -393,39 +395,41 @@ impl<'a> Simulator<'a> {
         combine: fn(Truth, Truth) -> Truth,
         empty: Truth,
     ) -> Truth {
-        let recipient_inside = self.is_inside(message.recipient_domain());
-        let sender = self.sender_address(message);
-        let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d);
-        let mut tests: Vec<Truth> = Vec::new();
-        if let Some(scope) = &predicates.sender_is {
-            tests.push(scope_truth(scope.value, message.from_inside));
-        }
-        if let Some(scope) = &predicates.recipient_is {
-            tests.push(scope_truth(scope.value, recipient_inside));
-        }
-        if let Some(domains) = &predicates.sender_domain_is {
-            tests.push(Truth::from(domains.value.iter().any(|d| domain_matches(sender_domain, &d.value))));
-        }
-        if let Some(domains) = &predicates.recipient_domain_is {
-            tests.push(Truth::from(domains.value.iter().any(|d| domain_matches(message.recipient_domain(), &d.value))));
-        }
-        if let Some(patterns) = &predicates.recipient_address_matches {
-            tests.push(any_pattern(&patterns.value, &message.to));
-        }
-        if let Some(test) = &predicates.header_contains {
-            tests.push(header_contains(test, headers));
-        }
-        if let Some(test) = &predicates.header_matches {
-            tests.push(header_matches(test, headers));
-        }
-        if predicates.message_type_matches.is_some() {
+        // The value that settles the answer: a failed condition, or a matching exception.
+        let settled = empty.not();
+        let recipient_domain = message.recipient_domain();
+        let tests: [&dyn Fn() -> Option<Truth>; 9] = [
+            &|| predicates.sender_is.as_ref().map(|scope| scope_truth(scope.value, message.from_inside)),
+            &|| {
+                predicates.recipient_is.as_ref().map(|scope| scope_truth(scope.value, self.is_inside(recipient_domain)))
+            },
+            &|| {
+                let sender = self.sender_address(message);
+                let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
+                let domains = predicates.sender_domain_is.as_ref()?;
+                Some(Truth::from(domains.value.iter().any(|d| domain_matches(&sender_domain, &d.value))))
+            },
+            &|| {
+                let domains = predicates.recipient_domain_is.as_ref()?;
+                Some(Truth::from(domains.value.iter().any(|d| domain_matches(recipient_domain, &d.value))))
+            },
             // The simulated messages are ordinary mail of no special type.
-            tests.push(Truth::No);
+            &|| predicates.message_type_matches.as_ref().map(|_| Truth::No),
+            &|| predicates.header_contains.as_ref().map(|test| header_contains(test, headers)),
+            &|| (!predicates.other.is_empty()).then_some(Truth::Maybe),
+            &|| predicates.recipient_address_matches.as_ref().map(|patterns| any_pattern(&patterns.value, &message.to)),
+            &|| predicates.header_matches.as_ref().map(|test| header_matches(test, headers)),
+        ];
+        let mut result: Option<Truth> = None;
+        for test in tests {
+            let Some(truth) = test() else { continue };
+            let combined = result.map_or(truth, |so_far| combine(so_far, truth));
+            if combined == settled {
+                return settled;
+            }
+            result = Some(combined);
         }
-        if !predicates.other.is_empty() {
-            tests.push(Truth::Maybe);
-        }
-        tests.into_iter().reduce(combine).unwrap_or(empty)
+        result.unwrap_or(empty)
     }
 }
 

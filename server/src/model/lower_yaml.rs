@@ -460,15 +460,6 @@ impl Lowerer<'_> {
     }
 }
 
-impl Pattern {
-    pub fn compile(source: Spanned<String>) -> Pattern {
-        // Exchange matches patterns without regard to case.
-        let regex =
-            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string());
-        Pattern { source, regex }
-    }
-}
-
 /// The first line of `span`, for pointing at an object without underlining all of it.
 fn first_line(text: &str, span: Span) -> Span {
     let end = text[span.range()].find(['\n', '\r']).map_or(span.end, |i| span.start + i);

@@ -5,6 +5,8 @@
 pub mod keys;
 pub mod lower_yaml;
 
+use std::collections::HashMap;
+
 use crate::text::{Span, Spanned};
 
 /// The format versions this tool reads.
@@ -247,6 +249,33 @@ pub struct HeaderMatches {
 pub struct Pattern {
     pub source: Spanned<String>,
     pub regex: Result<fancy_regex::Regex, String>,
+}
+
+/// Compiled patterns by source, shared by every check in the process: a file re-checked
+/// after an edit (the language server, `--fix` rounds) keeps most of its patterns, and
+/// compiling a .NET pattern costs tens of microseconds.
+static COMPILED: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Result<fancy_regex::Regex, String>>>> =
+    std::sync::LazyLock::new(Default::default);
+/// Past this many distinct patterns the cache starts again, so memory stays bounded.
+const COMPILED_LIMIT: usize = 4096;
+
+impl Pattern {
+    pub fn compile(source: Spanned<String>) -> Pattern {
+        let cache = || COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(regex) = cache().get(&source.value) {
+            return Pattern { regex: regex.clone(), source };
+        }
+        // Exchange matches patterns without regard to case. Compiled outside the lock, so
+        // files checked in parallel do not wait for each other.
+        let regex =
+            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string());
+        let mut cache = cache();
+        if cache.len() >= COMPILED_LIMIT {
+            cache.clear();
+        }
+        cache.insert(source.value.clone(), regex.clone());
+        Pattern { source, regex }
+    }
 }
 
 impl PartialEq for Pattern {
