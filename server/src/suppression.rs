@@ -56,6 +56,12 @@ fn parse(comments: &[Comment], lines: &LineIndex) -> Vec<Suppression> {
     found
 }
 
+/// Every code named in a suppression comment, as written, with its span: what hover
+/// explains.
+pub fn codes(comments: &[Comment], lines: &LineIndex) -> Vec<(String, Span)> {
+    parse(comments, lines).into_iter().flat_map(|suppression| suppression.codes).collect()
+}
+
 /// An object a suppression can name: a connector or a rule.
 #[derive(Clone, Copy, Debug)]
 pub struct ObjectSpans {

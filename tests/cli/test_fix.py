@@ -1,7 +1,7 @@
 """`mailflow check --fix`, `--diff` and `--unsafe-fixes` as a user runs them.
 
-Until more rules carry fixes, MF002 (rename an unknown key to the nearest known one, an
-unsafe fix) drives these tests.
+MF002 (rename an unknown key to the nearest known one, an unsafe fix) drives most of these
+tests; MF102 (set "Stop processing more rules" on the signature rule) shows a safe fix.
 """
 
 import json
@@ -56,6 +56,22 @@ def test_fix_without_unsafe_fixes_leaves_unsafe_fixes_alone(mailflow, tmp_path):
     assert "error[MF002]: unknown key `priorty`" in result.stdout
     assert "Applied 0 fixes (0 files changed). 2 more fixes with --unsafe-fixes." in result.stdout
 
+
+def test_fix_sets_the_stop_on_the_signature_rule_and_keeps_the_comments(mailflow, tmp_path):
+    original = (EXAMPLES / "broken-rule-order.mailflow.yaml").read_text()
+    path = tmp_path / "flow.mailflow.yaml"
+    path.write_text(original)
+    assert "warning[MF102]" in mailflow("check", path).stdout
+    result = mailflow("check", "--fix", path)
+    fixed = path.read_text()
+    assert "MF102" not in result.stdout
+    # The rule order findings have no safe fix: they remain, and fail the run.
+    assert result.returncode == 1 and "error[MF101]" in result.stdout
+    # Only the signature rule's setting changed; every comment and blank line stays.
+    assert original.count("stopProcessingMoreRules: false") == 1
+    assert fixed == original.replace("stopProcessingMoreRules: false", "stopProcessingMoreRules: true")
+    comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) > 20 and comments == [line for line in fixed.splitlines() if line.lstrip().startswith("#")]
 
 def test_unsafe_fixes_rename_the_keys_and_keep_every_other_byte(mailflow, tmp_path):
     path = write(tmp_path / "flow.mailflow.yaml", MISSPELT)
@@ -143,3 +159,30 @@ def test_fix_flags_that_make_no_sense_together_are_refused(mailflow, tmp_path):
     assert mailflow("check", "--unsafe-fixes", path).returncode == 2
     assert mailflow("check", "--fix", "--diff", path).returncode == 2
     assert path.read_bytes() == MISSPELT
+
+
+def test_unsafe_fixes_scope_a_smart_host_connector_and_insert_its_anti_loop_rule(mailflow, tmp_path):
+    original = (EXAMPLES / "broken-smart-host-not-rule-scoped.mailflow.yaml").read_bytes()
+    path = write(tmp_path / "flow.mailflow.yaml", original)
+    result = mailflow("check", "--fix", "--unsafe-fixes", path)
+    assert result.returncode == 0, result.stdout
+    assert "MF201" not in result.stdout and "error" not in result.stdout
+    assert "Applied 1 fix (1 file changed)." in result.stdout
+    fixed = path.read_text()
+    # Every comment stays, on its own line or after a value.
+    comments = [line.strip() for line in original.decode().splitlines() if "#" in line]
+    assert comments and all(comment in fixed for comment in comments)
+    assert "    use: transport-rule\n    smartHosts:\n      - us-smtp-o365-outbound-1.mimecast.com" in fixed
+    assert 'recipientDomains: ["*"]' not in fixed
+    assert fixed.endswith(
+        "  - name: Mimecast Outbound Connector smart host rule\n"
+        "    priority: 1\n"
+        "    conditions: {senderIs: inside, recipientIs: outside}\n"
+        '    exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}\n'
+        "    actions:\n"
+        '      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}\n'
+        "      redirectToConnector: Mimecast Outbound Connector\n"
+        "    deferOnError: true\n"
+    )
+    # Checked again, nothing is left to fix.
+    assert mailflow("check", path).returncode == 0

@@ -1,9 +1,7 @@
 //! The command line. Only this module knows about terminals, files on disk and exit codes.
 
-mod discover;
 mod fix;
 mod output;
-mod trace;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,6 +35,12 @@ enum Command {
         /// A code such as MF102.
         code: String,
     },
+    /// Serve the Language Server Protocol on stdin/stdout (for VS Code, Neovim, any LSP client).
+    Lsp {
+        /// Accepted for clients that always pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Follow one simulated message through Exchange Online, pass by pass.
     Trace {
         /// The mail-flow file.
@@ -47,8 +51,8 @@ enum Command {
         /// The recipient's address (default: user@recipient.example, a domain no rule names).
         #[arg(long)]
         to: Option<String>,
-        #[arg(long, value_enum, default_value_t = trace::TraceFormat::Text)]
-        format: trace::TraceFormat,
+        #[arg(long, value_enum, default_value_t = crate::trace::TraceFormat::Text)]
+        format: crate::trace::TraceFormat,
     },
 }
 
@@ -161,6 +165,13 @@ pub fn main() -> ExitCode {
             }
             print_out(&out)
         }
+        Command::Lsp { .. } => match crate::lsp::serve_stdio() {
+            Ok(()) => ExitCode::from(EXIT_CLEAN),
+            Err(error) => {
+                eprintln!("mailflow: error: the language server could not start: {error}");
+                ExitCode::from(EXIT_TROUBLE)
+            }
+        },
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format),
         Command::Explain { code } => {
             match rules::by_code(code.trim()) {
@@ -203,14 +214,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     }
     let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let discovered = discover::find(&roots);
+    let discovered = crate::discover::find(&roots);
     for problem in &discovered.problems {
         eprintln!("mailflow: error: {problem}");
         trouble = true;
     }
     let fixing = args.fix_request();
     let selection = Selection { select: args.select, ignore: args.ignore };
-    let results = discover::check_in_parallel(&discovered.files, |path| check_file(path, &selection, fixing));
+    let results = crate::discover::check_in_parallel(&discovered.files, |path| check_file(path, &selection, fixing));
     let mut reports = Vec::new();
     let mut fixed = Vec::new();
     for result in results {
@@ -260,7 +271,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     })
 }
 
-fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: trace::TraceFormat) -> ExitCode {
+fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: crate::trace::TraceFormat) -> ExitCode {
     let text = match read_utf8(file) {
         Ok(text) => text,
         Err(problem) => {
@@ -268,14 +279,14 @@ fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: t
             return ExitCode::from(EXIT_TROUBLE);
         }
     };
-    let to = to.unwrap_or_else(trace::default_recipient);
+    let to = to.unwrap_or_else(crate::trace::default_recipient);
     if !to.contains('@') {
         eprintln!("mailflow: error: `--to {to}` is not an address: give one like user@fabrikam.com");
         return ExitCode::from(EXIT_TROUBLE);
     }
     let checked = check_yaml(&text, &Selection::default());
     let message = crate::analysis::simulate::Message { from_inside: from == Origin::Inside, to };
-    print_out(&trace::render(&checked.flow, &message, format))
+    print_out(&crate::trace::render(&checked.flow, &message, format))
 }
 
 /// Checks one file, or fixes it when asked (then reporting what remains).
@@ -286,11 +297,11 @@ fn check_file(
 ) -> Result<(FileReport, Option<fix::Done>), String> {
     let text = read_utf8(path)?;
     if let Some(request) = fixing {
-        let (report, done) = fix::fix_file(path, discover::display(path), text, selection, request)?;
+        let (report, done) = fix::fix_file(path, crate::discover::display(path), text, selection, request)?;
         return Ok((report, Some(done)));
     }
     let checked = check_yaml(&text, selection);
-    Ok((FileReport { path: discover::display(path), text, checked }, None))
+    Ok((FileReport { path: crate::discover::display(path), text, checked }, None))
 }
 
 /// A file's text, or a message saying which file could not be read and why.

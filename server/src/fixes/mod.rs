@@ -24,6 +24,8 @@
 //! );
 //! ```
 
+pub mod rule_edits;
+pub mod smart_host_rule;
 mod yaml_edit;
 
 pub use yaml_edit::{RulePlace, Value, YamlEditor};

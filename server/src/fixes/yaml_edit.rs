@@ -704,9 +704,13 @@ fn scalar_text(text: &str, in_flow: bool, like: ScalarStyle) -> String {
     }
 }
 
+/// Words YAML 1.1 tools (PowerShell's YAML modules among them) read as booleans, though
+/// YAML 1.2 reads them as text: written quoted, so every reader agrees.
+const YAML_1_1_BOOLEANS: &[&str] = &["y", "n", "yes", "no", "on", "off"];
+
 /// Whether `text` written plain reads back as the same string: no indicator first, nothing
 /// that starts a comment or a mapping, no flow indicators inside a flow collection, and not
-/// a null, boolean or number.
+/// a null, boolean (in YAML 1.2 or 1.1) or number.
 fn is_plain_safe(text: &str, in_flow: bool) -> bool {
     let Some(first) = text.chars().next() else { return false };
     let needs_quotes = "-?:,[]{}#&*!|>'\"%@`".contains(first)
@@ -715,7 +719,9 @@ fn is_plain_safe(text: &str, in_flow: bool) -> bool {
         || text.contains(" #")
         || !text.chars().all(printable)
         || (in_flow && text.contains([',', '[', ']', '{', '}', ':']));
-    !needs_quotes && matches!(scalar::resolve_plain(text), Resolved::Str(_))
+    !needs_quotes
+        && matches!(scalar::resolve_plain(text), Resolved::Str(_))
+        && !YAML_1_1_BOOLEANS.contains(&text.to_ascii_lowercase().as_str())
 }
 
 /// Characters that stand for themselves on one line in every scalar style: YAML's printable

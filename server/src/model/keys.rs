@@ -21,7 +21,11 @@ pub enum Object {
 /// What a key's value must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueShape {
-    Bool,
+    /// `true` or `false`, with what each does.
+    Bool {
+        when_true: &'static str,
+        when_false: &'static str,
+    },
     /// A whole number at or above the minimum.
     Integer {
         min: i64,
@@ -75,6 +79,21 @@ impl Key {
     const fn guide(mut self, section: &'static str) -> Self {
         self.guide = Some(section);
         self
+    }
+
+    /// The values the key allows, each with what it does: an enumeration's, or `true` and
+    /// `false`. Empty for free-form values.
+    pub fn values(&self) -> Vec<(&'static str, &'static str)> {
+        match self.shape {
+            ValueShape::OneOf(values) => values.to_vec(),
+            ValueShape::Bool { when_true, when_false } => vec![("true", when_true), ("false", when_false)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// What `value` does as this key's value, when the key allows only listed values.
+    pub fn meaning(&self, value: &str) -> Option<&'static str> {
+        self.values().into_iter().find(|(allowed, _)| *allowed == value).map(|(_, meaning)| meaning)
     }
 }
 
@@ -136,11 +155,13 @@ pub const VENDORS: &[(&str, &str)] = &[
     ("other", "another vendor"),
 ];
 
-const GUIDE_ENSURING: &str = "Ensuring that messages are always routed to the CodeTwo cloud service first";
-const GUIDE_RECONFIGURING: &str = "Reconfiguring a smart host's outbound connector";
-const GUIDE_CREATING: &str = "Creating a transport rule to forward messages through a smart host";
-const GUIDE_MODIFYING: &str = "Modifying the CodeTwo transport rule";
-const GUIDE_PROOFPOINT: &str = "Additional steps for Proofpoint";
+/// The title of the guide, and the sections of it that keys cite.
+pub const GUIDE_TITLE: &str = "How to configure smart host (mail relay) services to work with CodeTwo software";
+pub const GUIDE_ENSURING: &str = "Ensuring that messages are always routed to the CodeTwo cloud service first";
+pub const GUIDE_RECONFIGURING: &str = "Reconfiguring a smart host's outbound connector";
+pub const GUIDE_CREATING: &str = "Creating a transport rule to forward messages through a smart host";
+pub const GUIDE_MODIFYING: &str = "Modifying the CodeTwo transport rule";
+pub const GUIDE_PROOFPOINT: &str = "Additional steps for Proofpoint";
 
 static ROOT: &[Key] = &[
     key(
@@ -177,7 +198,7 @@ static CONNECTOR: &[Key] = &[
     key("name", ValueShape::Text { max_chars: None }, "The connector's name, unique in the tenant. Rules redirect to it by this name.")
         .required()
         .ps("Name", "Name"),
-    key("enabled", ValueShape::Bool, "Whether the connector carries mail. A rule redirecting to a disabled connector cannot deliver.")
+    key("enabled", ValueShape::Bool { when_true: "The connector carries mail.", when_false: "The connector is off: mail a rule redirects to it is not delivered." }, "Whether the connector carries mail. A rule redirecting to a disabled connector cannot deliver.")
         .default("true")
         .ps("Enabled", "Turn it on"),
     key("type", ValueShape::OneOf(CONNECTOR_TYPES), "Where the connector sends mail: a partner, or servers acting for your organization.")
@@ -202,7 +223,7 @@ static SERVICE: &[Key] = &[
         .guide(GUIDE_PROOFPOINT),
     key("processedHeader", ValueShape::Object(Object::Header), "The header a signature service stamps on mail it has processed; its rule must except mail carrying it. Defaults: CodeTwo X-CodeTwoProcessed: true, Exclaimer X-ExclaimerHostedSignatures-MessageProcessed: true.")
         .guide(GUIDE_MODIFYING),
-    key("returnsToExchange", ValueShape::Bool, "Whether the service hands mail back to Exchange Online (a new pass through the rules) or delivers it to the recipients itself. Signature services always hand it back; smart hosts do in the guide's Fig. 1b.")
+    key("returnsToExchange", ValueShape::Bool { when_true: "The service hands mail back to Exchange Online, which runs the rules again in a new pass (the guide's Fig. 1b).", when_false: "The service delivers mail to the recipients itself (the guide's Fig. 1a)." }, "Whether the service hands mail back to Exchange Online (a new pass through the rules) or delivers it to the recipients itself. Signature services always hand it back; smart hosts do in the guide's Fig. 1b.")
         .default("true for a signature service, false for a smart host")
         .guide(GUIDE_ENSURING),
     key("relayDomains", ValueShape::TextList, "Proofpoint only: the domains listed as Relay domains in Proofpoint. The signature service's domain belongs here.")
@@ -222,7 +243,7 @@ static RULE: &[Key] = &[
         .required()
         .ps("Priority", "Priority")
         .guide(GUIDE_CREATING),
-    key("enabled", ValueShape::Bool, "Whether the rule runs. The admin center creates new rules disabled.")
+    key("enabled", ValueShape::Bool { when_true: "The rule runs.", when_false: "The rule is off: it takes no action, as a rule the admin center has just created." }, "Whether the rule runs. The admin center creates new rules disabled.")
         .default("true")
         .ps("State / Enabled", "the rule's toggle")
         .guide(GUIDE_CREATING),
@@ -235,11 +256,11 @@ static RULE: &[Key] = &[
         .ps("ExceptIf...", "Except if")
         .guide(GUIDE_CREATING),
     key("actions", ValueShape::Object(Object::Actions), "What the rule does when it applies; all actions run.").ps("the action parameters", "Do the following"),
-    key("stopProcessingMoreRules", ValueShape::Bool, "When the rule applies, no rule below it runs in this pass. The signature rule needs it so that the first pass goes straight to the signature service.")
+    key("stopProcessingMoreRules", ValueShape::Bool { when_true: "When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.", when_false: "The rules below it run in this pass as usual." }, "When the rule applies, no rule below it runs in this pass. The signature rule needs it so that the first pass goes straight to the signature service.")
         .default("false")
         .ps("StopRuleProcessing", "Stop processing more rules")
         .guide(GUIDE_MODIFYING),
-    key("deferOnError", ValueShape::Bool, "When rule processing fails, defer the message and retry instead of sending it on without the rule.")
+    key("deferOnError", ValueShape::Bool { when_true: "When rule processing fails, the message is deferred and retried (RuleErrorAction Defer).", when_false: "When rule processing fails, the message goes on without the rule (RuleErrorAction Ignore)." }, "When rule processing fails, defer the message and retry instead of sending it on without the rule.")
         .default("false (Ignore)")
         .ps("RuleErrorAction Defer", "Defer the message if rule processing doesn't complete")
         .guide(GUIDE_CREATING),

@@ -42,10 +42,30 @@ pub enum ConnectorType {
     OnPremises,
 }
 
+impl ConnectorType {
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            ConnectorType::Partner => "partner",
+            ConnectorType::OnPremises => "on-premises",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectorUse {
     TransportRule,
     RecipientDomains,
+}
+
+impl ConnectorUse {
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            ConnectorUse::TransportRule => "transport-rule",
+            ConnectorUse::RecipientDomains => "recipient-domains",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,6 +106,16 @@ impl Connector {
 pub enum ServiceKind {
     Signature,
     SmartHost,
+}
+
+impl ServiceKind {
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            ServiceKind::Signature => "signature",
+            ServiceKind::SmartHost => "smart-host",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -204,6 +234,17 @@ pub enum RuleMode {
     Enforce,
     Audit,
     AuditAndNotify,
+}
+
+impl RuleMode {
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            RuleMode::Enforce => "enforce",
+            RuleMode::Audit => "audit",
+            RuleMode::AuditAndNotify => "audit-and-notify",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

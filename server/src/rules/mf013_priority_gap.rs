@@ -1,9 +1,9 @@
 //! MF013 priority-gap: rule priorities are not numbered 0 to n-1 as Exchange numbers them.
 
 use super::RuleMeta;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
-use crate::model::MailFlow;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::FixContext;
+use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF013",
@@ -77,11 +77,12 @@ A file numbered in steps on purpose can keep its numbers and say so once, anywhe
 the file: `# mailflow: ignore-file[MF013]`.
 
 ## Fix safety
-The fix renumbers every rule 0..n-1 in its current order. It is safe: the order in which
-rules are evaluated, and so what each rule acts on, stays exactly the same; only the
-numbers change.
+The fix renumbers the rules 0..n-1 in their current order. It is safe, applied by
+`mailflow check --fix`: the order in which rules are evaluated, and so what each rule
+acts on, stays exactly the same; only the numbers change. It is not offered while two
+rules share a priority (MF007) or a rule has none (MF004): their order is not known.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 /// Reports the first rule, in priority order, whose priority is not its place in 0..n-1.
@@ -92,15 +93,53 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     let gap = priorities.iter().enumerate().find(|(place, (priority, _))| *priority != *place as i64);
     if let Some((place, (priority, rule))) = gap {
         let span = rule.priority.as_ref().map_or(rule.span, |p| p.span);
-        out.push(Diagnostic::new(
-            &RULE,
-            span,
-            format!(
-                "`{}` has priority {priority} where Exchange would number it {place}: Exchange numbers \
-                 priorities 0 to {} without gaps, so the file no longer mirrors the tenant",
-                rule.name(),
-                priorities.len() - 1
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                span,
+                format!(
+                    "`{}` has priority {priority} where Exchange would number it {place}: Exchange numbers \
+                     priorities 0 to {} without gaps, so the file no longer mirrors the tenant",
+                    rule.name(),
+                    priorities.len() - 1
+                ),
+            )
+            .about(Subject::File),
+        );
+    }
+}
+
+/// Renumbers the rules 0..n-1 in their order.
+fn fix(_: Subject, context: &FixContext) -> Option<Fix> {
+    let rules = context.flow.rules_in_order();
+    // A rule without a priority (MF004), or two rules that share one (MF007), have no known
+    // place to keep.
+    let priorities: Vec<i64> =
+        rules.iter().map(|rule| rule.priority.as_ref().map(|p| p.value)).collect::<Option<_>>()?;
+    if priorities.windows(2).any(|pair| pair[0] == pair[1]) {
+        return None;
+    }
+    let order: Vec<Option<&TransportRule>> = rules.into_iter().map(Some).collect();
+    Some(Fix {
+        title: format!("Renumber rule priorities 0 to {}", order.len() - 1),
+        safe: true,
+        edits: context.editor.renumber_priorities(&order)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{check_yaml, Selection};
+
+    #[test]
+    fn rules_without_a_known_order_are_not_renumbered() {
+        let shared =
+            "transportRules:\n  - {name: A, priority: 0}\n  - {name: B, priority: 2}\n  - {name: C, priority: 2}\n";
+        let missing = "transportRules:\n  - {name: A, priority: 0}\n  - {name: B, priority: 2}\n  - {name: C}\n";
+        for text in [shared, missing] {
+            let checked = check_yaml(text, &Selection::default());
+            let gap = checked.diagnostics.iter().find(|d| d.code() == "MF013").expect("a gap at 1");
+            assert_eq!(gap.fix, None, "{text}");
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! MF101 signature-rule-not-first: an enabled rule is evaluated before the signature rule.
 
+use std::{iter, ptr};
+
 use super::RuleMeta;
 use crate::analysis::roles::Roles;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext};
 use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -77,12 +79,13 @@ transportRules:
 ```
 
 ## Fix safety
-The fix moves the signature rule to priority 0 and renumbers the others in their order.
-It is unsafe, offered only on request: the rules that were above now run after the
-signature rule (with its stop setting, only once the message is back from the service),
-so which messages they act on, and in what state, changes.
+The fix moves the signature rule to priority 0 and renumbers the others in their order:
+only the priority numbers change, every rule keeps its place in the file. It is unsafe,
+offered only on request: the rules that were above now run after the signature rule (with
+its stop setting, only once the message is back from the service), so which messages they
+act on, and in what state, changes.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -108,9 +111,22 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
             "`{name}` sends mail to the signature service, but {who} before it and can change, redirect or stop \
              the message before the service sees it; move `{name}` to priority 0"
         ),
-    );
+    )
+    .about(Subject::Rule(flow.rule_index(signature.rule)));
     for rule in above {
         diagnostic = diagnostic.with_related(rule.name_span(), "an enabled rule evaluated before the signature rule");
     }
     out.push(diagnostic);
+}
+
+/// Moves the signature rule to priority 0; the others follow in their order.
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let signature = rule_edits::rule(context.flow, subject)?;
+    let others = context.flow.rules_in_order().into_iter().filter(|rule| !ptr::eq(*rule, signature));
+    let order: Vec<Option<&TransportRule>> = iter::once(signature).chain(others).map(Some).collect();
+    Some(Fix {
+        title: format!("Move `{}` to priority 0", signature.name()),
+        safe: false,
+        edits: context.editor.renumber_priorities(&order)?,
+    })
 }

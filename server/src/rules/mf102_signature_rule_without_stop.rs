@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -96,7 +96,7 @@ by `mailflow check --fix`: the stop only takes effect in the pass where the sign
 sends the message to its service, and the message comes back for a pass in which every
 other rule runs as before.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -105,15 +105,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
         if rule.stops_processing() {
             continue;
         }
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, rule.stop_processing.as_ref().map(|s| s.span)),
-            format!(
-                "`{}` does not stop processing more rules: in the pass that sends mail to the signature service, \
-                 the rules below it apply too, and a smart host rule competes with its redirect; set \
-                 `stopProcessingMoreRules: true`",
-                rule.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, rule.stop_processing.as_ref().map(|s| s.span)),
+                format!(
+                    "`{}` does not stop processing more rules: in the pass that sends mail to the signature service, \
+                     the rules below it apply too, and a smart host rule competes with its redirect; set \
+                     `stopProcessingMoreRules: true`",
+                    rule.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = context.editor.set_entry(rule.span, "stopProcessingMoreRules", &Value::Bool(true))?;
+    Some(Fix {
+        title: format!("Set \"Stop processing more rules\" on `{}`", rule.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

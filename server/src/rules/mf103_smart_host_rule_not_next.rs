@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::Roles;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity, Subject};
+use crate::fixes::smart_host_rule::move_below_signature;
 use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -101,11 +101,12 @@ transportRules:
 
 ## Fix safety
 The fix moves the smart host rule directly below the signature rule and renumbers the
-rules in between. It is unsafe, offered only on request: those rules now run after the
-smart host rule, so a stop, a redirect or a header they set no longer decides what the
-smart host rule does.
+rules in between: only the priority numbers change, every rule keeps its place in the
+file. It is unsafe, offered only on request: those rules now run after the smart host
+rule, so a stop, a redirect or a header they set no longer decides what the smart host
+rule does.
 "#,
-    fix: None,
+    fix: Some(move_below_signature),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -131,7 +132,8 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                  below `{signature_name}`"
             ),
         )
-        .with_related(signature.rule.name_span(), "the signature rule");
+        .with_related(signature.rule.name_span(), "the signature rule")
+        .about(Subject::Rule(flow.rule_index(smart_host.rule)));
         for rule in between {
             diagnostic = diagnostic.with_related(rule.name_span(), "not a smart host rule, between the two");
         }

@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::Roles;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity, Subject};
+use crate::fixes::smart_host_rule::move_below_signature;
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -95,11 +95,12 @@ transportRules:
 
 ## Fix safety
 The fix moves the smart host rule directly below the signature rule and renumbers the
-rules between. It is unsafe, offered only on request: the smart host rule stops acting in
-the first pass and acts once the message is back from the signature service, so the
-mail it routes, and when, changes.
+rules between: only the priority numbers change, every rule keeps its place in the file.
+It is unsafe, offered only on request: the smart host rule stops acting in the first pass
+and acts once the message is back from the signature service, so the mail it routes, and
+when, changes.
 "#,
-    fix: None,
+    fix: Some(move_below_signature),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -118,7 +119,8 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                     smart_host.connector.name()
                 ),
             )
-            .with_related(signature.rule.name_span(), "the signature rule"),
+            .with_related(signature.rule.name_span(), "the signature rule")
+            .about(Subject::Rule(flow.rule_index(smart_host.rule))),
         );
     }
 }

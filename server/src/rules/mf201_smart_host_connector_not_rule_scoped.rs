@@ -2,9 +2,11 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{connector_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Subject};
+use crate::fixes::smart_host_rule::insert_anti_loop_rule;
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::{ConnectorUse, MailFlow, ServiceKind};
+use crate::text::Span;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF201",
@@ -75,7 +77,7 @@ transportRules:
     exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
     actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
     stopProcessingMoreRules: true
-  - name: Mimecast outbound
+  - name: Mimecast outbound smart host rule
     priority: 1
     conditions: {senderIs: inside, recipientIs: outside}
     exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
@@ -87,17 +89,19 @@ transportRules:
 The catch-all `*` needs no domain condition: `recipientIs: outside` already covers it.
 
 ## Fix safety
-The fix sets `use: transport-rule`, drops `recipientDomains`, and, if no rule redirects
-to the connector yet, inserts the anti-loop smart host rule: named after the connector,
-`senderIs: inside`, `recipientIs: outside`, a `recipientDomainIs` with the connector's
-former domains if it had specific ones, a `setHeader` with an anti-loop header no other
-rule uses (`X-AntiLoop-Smarthost` first) and the matching exception, the redirect,
-`deferOnError: true`, enabled, directly below the signature rule, with the rules below
-renumbered. It is unsafe, offered only on request: the connector stops taking mail by
-domain and takes only what the rule sends it, for instance no more mail from outside
-senders.
+The fix sets `use: transport-rule`. When no rule redirects to the connector yet, it also
+drops `recipientDomains` and inserts the anti-loop smart host rule: named after the
+connector, `senderIs: inside`, `recipientIs: outside`, a `recipientDomainIs` with the
+connector's former domains if it had specific ones (`*.contoso.com` as `contoso.com`,
+which covers its subdomains too), a `setHeader` with an anti-loop header no other rule
+uses (`X-AntiLoop-Smarthost` first, then one named after the vendor) and the matching
+exception, the redirect, `deferOnError: true`, enabled, directly below the signature
+rule, with the rules below renumbered. When a rule already redirects to the connector,
+the domains stay, and MF203 then offers to move them into that rule. It is unsafe,
+offered only on request: the connector stops taking mail by domain and takes only what
+the rule sends it, for instance no more mail from outside senders.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -121,7 +125,40 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                     signature.rule.name()
                 ),
             )
-            .with_related(signature.rule.name_span(), "the rule that sends mail to the signature service"),
+            .with_related(signature.rule.name_span(), "the rule that sends mail to the signature service")
+            .about(Subject::Connector(flow.connector_index(connector))),
         );
     }
+}
+
+/// Sets `use: transport-rule`. When no rule redirects to the connector yet, also drops its
+/// `recipientDomains` and inserts its anti-loop smart host rule, which carries them. When
+/// one does, the domains stay for MF203, whose fix moves them into that rule.
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let editor = &context.editor;
+    let mut set_use = editor.set_entry(connector.span, "use", &Value::str("transport-rule"))?;
+    if Roles::of(context.flow).rules_to(connector).next().is_some() {
+        return Some(Fix {
+            title: format!("Use `{}` only when a transport rule redirects to it", connector.name()),
+            safe: false,
+            edits: vec![set_use],
+        });
+    }
+    let mut fix = insert_anti_loop_rule(connector, context)?;
+    if connector.recipient_domains.is_some() {
+        let removal = editor.remove_entry(connector.span, "recipientDomains")?;
+        // Without `use`, the key is added on a line after the connector's last one: when that
+        // is the `recipientDomains` being removed, the new line takes the removed lines' place.
+        if removal.span.start < set_use.span.start && set_use.span.start < removal.span.end {
+            let line = set_use.replacement.strip_prefix(editor.newline())?;
+            set_use = Edit {
+                span: Span::new(removal.span.start, removal.span.start),
+                replacement: format!("{line}{}", editor.newline()),
+            };
+        }
+        fix.edits.push(removal);
+    }
+    fix.edits.push(set_use);
+    Some(fix)
 }

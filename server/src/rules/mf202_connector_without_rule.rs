@@ -2,9 +2,10 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::Roles;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
-use crate::model::{ConnectorUse, MailFlow, TransportRule};
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::smart_host_rule::insert_anti_loop_rule;
+use crate::fixes::{rule_edits, FixContext};
+use crate::model::{ConnectorUse, MailFlow, ServiceKind, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF202",
@@ -73,7 +74,7 @@ transportRules:
     exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
     actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
     stopProcessingMoreRules: true
-  - name: Mimecast outbound
+  - name: Mimecast outbound smart host rule
     priority: 1
     conditions: {senderIs: inside, recipientIs: outside}
     exceptions: {headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}}
@@ -84,13 +85,18 @@ transportRules:
 ```
 
 ## Fix safety
-For a smart host connector the fix inserts the anti-loop smart host rule shown above
-(named after the connector, directly below the signature rule, the rules below
-renumbered); for other connectors there is no automatic fix: add the rule that should
-use the connector, or delete the connector. The fix is unsafe, offered only on request:
-mail that went straight out starts going through the smart host.
+For a smart host connector that no rule redirects to, the fix inserts the anti-loop smart
+host rule shown above: named after the connector, directly below the signature rule (the
+rules below renumbered), with an anti-loop header no other rule uses
+(`X-AntiLoop-Smarthost` first, then one named after the vendor) and, when the connector
+still lists specific `recipientDomains`, a `recipientDomainIs` with them. When a rule
+redirects to it but is disabled or in audit mode, enable or enforce that rule (the fixes
+of MF404 and MF405) rather than add a second one. For other connectors there is no
+automatic fix: add the rule that should use the connector, or delete the connector. The
+fix is unsafe, offered only on request: mail that went straight out starts going through
+the smart host.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -117,11 +123,25 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                  the connector",
                 connector.name()
             ),
-        );
+        )
+        .about(Subject::Connector(flow.connector_index(connector)));
         for rule in rules {
             let state = if rule.is_enabled() { "is in audit mode" } else { "is disabled" };
             diagnostic = diagnostic.with_related(rule.name_span(), format!("redirects here, but {state}"));
         }
         out.push(diagnostic);
     }
+}
+
+/// Inserts the anti-loop smart host rule for a smart host connector no rule redirects to. A
+/// rule that does but is disabled or in audit mode is to be enabled or enforced instead
+/// (the fixes of MF404 and MF405), not doubled.
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let smart_host = connector.service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::SmartHost);
+    let redirected = Roles::of(context.flow).rules_to(connector).next().is_some();
+    if !smart_host || redirected {
+        return None;
+    }
+    insert_anti_loop_rule(connector, context)
 }

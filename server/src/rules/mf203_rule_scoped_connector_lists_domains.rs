@@ -2,9 +2,11 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{connector_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
-use crate::model::{ConnectorUse, MailFlow};
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, Block};
+use crate::fixes::{FixContext, Value};
+use crate::model::{ConnectorUse, MailFlow, TransportRule};
+use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF203",
@@ -71,13 +73,21 @@ transportRules:
 ```
 
 ## Fix safety
-The fix moves the domains from the connector into the rule that redirects to it, as
-`recipientDomainIs`. It is safe, applied by `mailflow check --fix`: the rule then routes
-exactly the domains the file already declared for this connector, so it only makes the
-scope the user wrote down come true. Note that `recipientDomainIs` also matches
-subdomains.
+The fix removes `recipientDomains` from the connector. When the list holds only `*`, or
+the one rule that redirects to the connector already has those domains in its
+`recipientDomainIs`, that is all it does, and it is safe, applied by
+`mailflow check --fix`: the list did nothing, so no mail changes its way.
+
+Otherwise it also moves the domains into the rule that redirects to the connector, as
+`recipientDomainIs` (`*.fabrikam.com` becomes `fabrikam.com`, which also matches
+subdomains; `*` is left out). That is unsafe, offered only on request: the rule then
+routes only those domains, and mail to every other outside domain, which went to the
+smart host until now, no longer does. That is what the guide's step 2 asks for, but
+check that the list is still the one you want. There is no automatic fix when several
+rules redirect to the connector (which one should get the domains is yours to decide),
+or when the rule already has a `recipientDomainIs` list of other domains.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -96,10 +106,55 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                  nothing; move them into its rule as `recipientDomainIs`",
                 connector.name()
             ),
-        );
+        )
+        .about(Subject::Connector(flow.connector_index(connector)));
         for rule in roles.rules_to(connector) {
             diagnostic = diagnostic.with_related(rule.name_span(), "the rule that decides which mail goes to it");
         }
         out.push(diagnostic);
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let removal = context.editor.remove_entry(connector.span, "recipientDomains")?;
+    let domains = rule_domains(&connector.recipient_domains.as_ref()?.value);
+    let name = connector.name();
+    // The rule's new condition, unless the domains limit nothing or the rule has them already.
+    let (title, scope) = if domains.is_empty() {
+        (format!("Remove the `recipientDomains` of `{name}`: `*` limits nothing"), None)
+    } else {
+        let roles = Roles::of(context.flow);
+        let [rule] = roles.rules_to(connector).collect::<Vec<&TransportRule>>()[..] else { return None };
+        match &rule.conditions.recipient_domain_is {
+            Some(listed) if domains.iter().all(|d| listed.value.iter().any(|l| l.value.eq_ignore_ascii_case(d))) => {
+                (format!("Remove the `recipientDomains` of `{name}`: `{}` already lists them", rule.name()), None)
+            }
+            // The rule has domains of its own: which of the two lists was meant is not for a fix to decide.
+            Some(_) => return None,
+            None => {
+                let list = Value::List(domains.iter().map(|domain| Value::str(*domain)).collect());
+                let scope = rule_edits::set_in_block(context, rule, Block::Conditions, "recipientDomainIs", &list)?;
+                (
+                    format!("Move the `recipientDomains` of `{name}` into `{}` as `recipientDomainIs`", rule.name()),
+                    Some(scope),
+                )
+            }
+        }
+    };
+    // Only a new condition changes what mail is routed: the rule stops routing the other domains.
+    Some(Fix { title, safe: scope.is_none(), edits: [Some(removal), scope].into_iter().flatten().collect() })
+}
+
+/// The connector's recipient domains as a rule's `recipientDomainIs`, which also matches
+/// subdomains: `*.fabrikam.com` is `fabrikam.com`, and `*` (every domain) is no limit.
+fn rule_domains(domains: &[Spanned<String>]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for domain in domains {
+        let domain = domain.value.strip_prefix("*.").unwrap_or(&domain.value);
+        if domain != "*" && !out.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            out.push(domain);
+        }
+    }
+    out
 }

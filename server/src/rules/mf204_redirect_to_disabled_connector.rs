@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{connector_span, rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -73,7 +73,7 @@ The fix enables the connector. It is unsafe, offered only on request: mail start
 through a connector someone may have turned off on purpose (during a migration or an
 outage at the vendor); in that case disable or change the rule instead.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -93,11 +93,18 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                  connector",
                 connector.name()
             ),
-        );
+        )
+        .about(Subject::Connector(flow.connector_index(connector)));
         for rule in rules {
             let redirect = rule.actions.redirect_to_connector.as_ref().map(|r| r.span);
             diagnostic = diagnostic.with_related(rule_span(rule, redirect), "redirects to the disabled connector");
         }
         out.push(diagnostic);
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let edit = context.editor.set_entry(connector.span, "enabled", &Value::Bool(true))?;
+    Some(Fix { title: format!("Enable the connector `{}`", connector.name()), safe: false, edits: vec![edit] })
 }

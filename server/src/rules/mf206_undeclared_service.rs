@@ -2,9 +2,10 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::connector_span;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
-use crate::model::{MailFlow, Vendor};
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
+use crate::model::{Connector, MailFlow, ServiceKind, Vendor};
+use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF206",
@@ -78,25 +79,46 @@ nothing that Exchange does with mail. Afterwards, check `returnsToExchange` (a s
 that hands mail back to Exchange needs `true`) and expect the new checks to report
 whatever they find.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     for connector in flow.connectors.iter().filter(|c| c.service.is_none()) {
-        let Some(hosts) = &connector.smart_hosts else { continue };
-        let Some((host, vendor)) = hosts.value.iter().find_map(|h| Some((h, Vendor::from_host(&h.value)?.key())))
-        else {
-            continue;
-        };
-        out.push(Diagnostic::new(
-            &RULE,
-            connector_span(connector, Some(host.span)),
-            format!(
-                "`{}` has no `service` block, but its smart host `{}` is a `{vendor}` host: the signature and smart \
-                 host checks skip this connector; add a `service` block with `vendor: {vendor}`",
-                connector.name(),
-                host.value
-            ),
-        ));
+        let Some((host, vendor)) = vendor_host(connector) else { continue };
+        let vendor = vendor.key();
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                connector_span(connector, Some(host.span)),
+                format!(
+                    "`{}` has no `service` block, but its smart host `{}` is a `{vendor}` host: the signature and \
+                     smart host checks skip this connector; add a `service` block with `vendor: {vendor}`",
+                    connector.name(),
+                    host.value
+                ),
+            )
+            .about(Subject::Connector(flow.connector_index(connector))),
+        );
     }
+}
+
+/// The first smart host of `connector` that belongs to a known vendor, with the vendor.
+fn vendor_host(connector: &Connector) -> Option<(&Spanned<String>, Vendor)> {
+    connector.smart_hosts.as_ref()?.value.iter().find_map(|host| Some((host, Vendor::from_host(&host.value)?)))
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let (_, vendor) = vendor_host(connector)?;
+    let kind = match vendor.kind()? {
+        ServiceKind::Signature => "signature",
+        ServiceKind::SmartHost => "smart-host",
+    };
+    let service = Value::flow_map([("kind", Value::str(kind)), ("vendor", Value::str(vendor.key()))]);
+    let edit = context.editor.insert_entry(connector.span, "service", &service)?;
+    Some(Fix {
+        title: format!("Add `service: {{kind: {kind}, vendor: {}}}` to `{}`", vendor.key(), connector.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

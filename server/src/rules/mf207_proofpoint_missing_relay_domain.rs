@@ -2,9 +2,11 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::connector_span;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
-use crate::model::{MailFlow, ServiceKind, Vendor};
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, written_in};
+use crate::fixes::{join_insertions, FixContext, Value};
+use crate::model::{MailFlow, Service, ServiceKind, Vendor};
+use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF207",
@@ -98,25 +100,13 @@ The fix adds the signature service's domain to `relayDomains`. It is safe, appli
 connector of the tenant changes. The file then claims the domain is set up in
 Proofpoint: add it there too, as the guide describes.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
-    let services = || flow.connectors.iter().filter_map(|c| Some((c, c.service.as_ref()?)));
-    let signature_domains: Vec<_> = services()
-        .filter(|(_, s)| s.kind.value == ServiceKind::Signature)
-        .filter_map(|(_, s)| s.domain.as_ref())
-        .collect();
-    for (connector, service) in services() {
-        let proofpoint = service.vendor.as_ref().is_some_and(|v| v.value == Vendor::Proofpoint);
-        if !proofpoint || service.kind.value != ServiceKind::SmartHost {
-            continue;
-        }
-        let relay_domains = service.relay_domains.as_ref().map_or(&[][..], |d| &d.value);
-        for domain in &signature_domains {
-            if relay_domains.iter().any(|d| d.value.eq_ignore_ascii_case(&domain.value)) {
-                continue;
-            }
+    for connector in &flow.connectors {
+        let Some(service) = &connector.service else { continue };
+        for domain in missing_relay_domains(flow, service) {
             // Point at the list to extend, or at `vendor: proofpoint` when there is none.
             let place = service.relay_domains.as_ref().map(|d| d.span).or(service.vendor.as_ref().map(|v| v.span));
             out.push(
@@ -131,8 +121,53 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                         domain.value
                     ),
                 )
-                .with_related(domain.span, "the signature service's domain"),
+                .with_related(domain.span, "the signature service's domain")
+                .about(Subject::Connector(flow.connector_index(connector))),
             );
         }
     }
+}
+
+/// The domains of the file's signature services that `service`, when it is a Proofpoint
+/// smart host, does not list in `relayDomains`.
+fn missing_relay_domains<'a>(flow: &'a MailFlow, service: &Service) -> Vec<&'a Spanned<String>> {
+    let proofpoint = service.vendor.as_ref().is_some_and(|v| v.value == Vendor::Proofpoint);
+    if !proofpoint || service.kind.value != ServiceKind::SmartHost {
+        return Vec::new();
+    }
+    let relay_domains = service.relay_domains.as_ref().map_or(&[][..], |d| &d.value);
+    flow.connectors
+        .iter()
+        .filter_map(|c| c.service.as_ref())
+        .filter(|s| s.kind.value == ServiceKind::Signature)
+        .filter_map(|s| s.domain.as_ref())
+        .filter(|domain| !relay_domains.iter().any(|d| d.value.eq_ignore_ascii_case(&domain.value)))
+        .collect()
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let connector = rule_edits::connector(context.flow, subject)?;
+    let service = connector.service.as_ref()?;
+    let missing: Vec<&str> = missing_relay_domains(context.flow, service).iter().map(|d| d.value.as_str()).collect();
+    let edits = match &service.relay_domains {
+        Some(list) if !list.value.is_empty() => {
+            let list = written_in(connector.span, list.span)?;
+            let pushed = missing.iter().map(|domain| context.editor.push_item(list, &Value::str(*domain)));
+            join_insertions(pushed.collect::<Option<_>>()?)
+        }
+        // Absent, or written empty (`relayDomains:` or `[]`).
+        _ => {
+            let domains = Value::List(missing.iter().map(|domain| Value::str(*domain)).collect());
+            vec![context.editor.set_entry(written_in(connector.span, service.span)?, "relayDomains", &domains)?]
+        }
+    };
+    // Several domains pushed onto a single string would each rewrite it.
+    if edits.len() != 1 {
+        return None;
+    }
+    Some(Fix {
+        title: format!("Add `{}` to the relay domains of `{}`", missing.join("`, `"), connector.name()),
+        safe: true,
+        edits,
+    })
 }

@@ -2,8 +2,9 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::Roles;
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, Block};
+use crate::fixes::{join_insertions, FixContext, Value};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -89,17 +90,20 @@ transportRules:
 ```
 
 ## Fix safety
-The fix adds `setHeader` with a header name no other rule sets (`X-AntiLoop-Smarthost`
-first) and the value `"true"`, plus the exception that tests it. It is safe, applied by
+The fix adds `setHeader` with a header name no other rule sets or tests
+(`X-AntiLoop-Smarthost` first, then one named after the vendor such as
+`X-AntiLoop-Mimecast`, then `X-AntiLoop-Smarthost-2` and so on) and the value `"true"`,
+plus the `headerContains` exception that tests it. It is safe, applied by
 `mailflow check --fix`: the exception only matches mail this rule has already sent to
-its smart host, so every message it routed before is still routed once.
+its smart host, so every message it routed before is still routed once. A rule has one
+`headerContains` exception: when it already has one, there is no automatic fix.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     for smart_host in Roles::of(flow).smart_host_rules().filter(|r| r.rule.actions.set_header.is_none()) {
-        out.push(Diagnostic::new(
+        let diagnostic = Diagnostic::new(
             &RULE,
             smart_host.rule.name_span(),
             format!(
@@ -109,6 +113,31 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                 smart_host.rule.name(),
                 smart_host.connector.name()
             ),
-        ));
+        );
+        out.push(diagnostic.about(Subject::Rule(flow.rule_index(smart_host.rule))));
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let flow = context.flow;
+    let rule = rule_edits::rule(flow, subject)?;
+    // A rule has one `headerContains`: replacing the one it has would drop that exception.
+    if rule.exceptions.header_contains.is_some() {
+        return None;
+    }
+    let connector = flow.connector(&rule.actions.redirect_to_connector.as_ref()?.value)?;
+    let vendor = connector.service.as_ref()?.vendor.as_ref().map(|v| v.value);
+    let header = rule_edits::unused_anti_loop_header(flow.rules.iter().filter(|r| !std::ptr::eq(*r, rule)), vendor);
+    let mark = Value::flow_map([("name", Value::str(&header)), ("value", Value::str("true"))]);
+    let set = rule_edits::set_in_block(context, rule, Block::Actions, "setHeader", &mark)?;
+    let except = rule_edits::set_header_exception(context, rule, &header, "true")?;
+    Some(Fix {
+        title: format!(
+            "Mark mail `{}` routes with the anti-loop header `{header}`, and except mail that has it",
+            rule.name()
+        ),
+        safe: true,
+        // When `actions` ends the rule, the new `exceptions` goes after the new `setHeader`.
+        edits: join_insertions(vec![set, except]),
+    })
 }

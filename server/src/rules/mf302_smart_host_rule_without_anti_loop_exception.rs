@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{has_header_exception, rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -96,7 +96,7 @@ safe, applied by `mailflow check --fix`: the exception only matches mail that al
 carries this rule's own mark, that is, mail the rule has already sent to its smart
 host.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -117,7 +117,20 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                     rule.name()
                 ),
             )
-            .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets"),
+            .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets")
+            .about(Subject::Rule(flow.rule_index(rule))),
         );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let header = rule.actions.set_header.as_ref()?;
+    let (name, value) = (&header.name.value, &header.value.value);
+    let edit = rule_edits::set_header_exception(context, rule, name, value)?;
+    Some(Fix {
+        title: format!("Add the exception on `{name}: {value}` to `{}`", rule.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -72,12 +72,15 @@ transportRules:
 ```
 
 ## Fix safety
-The fix makes the exception match the action: it tests the header name and value that
-`setHeader` writes. It is safe, applied by `mailflow check --fix`: the corrected
+The fix makes the exception match the action: its `headerContains` exception (added when
+the rule only has `headerMatches`) tests the header name and value that `setHeader`
+writes. It is safe, applied by `mailflow check --fix`: the corrected
 exception only matches mail this rule has already marked and routed, so no message the
-rule routed before stops being routed once.
+rule routed before stops being routed once. When the `headerContains` exception it would
+replace tests a header that another rule sets, there is no automatic fix: the rule would
+stop skipping the mail that rule marks, which may be on purpose.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -108,6 +111,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
             diagnostic =
                 diagnostic.with_related(rule_span(rule, Some(span)), "the header exception, which does not match it");
         }
-        out.push(diagnostic);
+        out.push(diagnostic.about(Subject::Rule(flow.rule_index(rule))));
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let flow = context.flow;
+    let rule = rule_edits::rule(flow, subject)?;
+    let header = rule.actions.set_header.as_ref()?;
+    // Replacing a test on a header another rule sets would stop excepting the mail it marks.
+    if let Some(tested) = &rule.exceptions.header_contains {
+        let mut others = flow.rules.iter().filter(|r| !std::ptr::eq(*r, rule));
+        if others.any(|r| {
+            r.actions.set_header.as_ref().is_some_and(|h| h.name.value.eq_ignore_ascii_case(&tested.header.value))
+        }) {
+            return None;
+        }
+    }
+    let (name, value) = (&header.name.value, &header.value.value);
+    let edit = rule_edits::set_header_exception(context, rule, name, value)?;
+    Some(Fix {
+        title: format!("Make the header exception of `{}` test `{name}: {value}`, the header it sets", rule.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

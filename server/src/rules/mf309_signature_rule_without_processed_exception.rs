@@ -2,8 +2,9 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{excepts_header, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, rule_owned};
+use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -74,12 +75,16 @@ transportRules:
 ```
 
 ## Fix safety
-The fix adds `exceptions.headerContains` with the service's processed header and value.
-It is safe, applied by `mailflow check --fix`: only messages the service has already
-processed carry that header, so every message that went to the service the first time
-still goes there once.
+The fix adds `exceptions.headerContains` with the service's processed header and value;
+when the rule already has a `headerContains` exception on that header for other words,
+it adds the value to its `words`. It is safe, applied by `mailflow check --fix`: only
+messages the service has already processed carry that header, so every message that
+went to the service the first time still goes there once. A rule has one
+`headerContains` exception: when it tests another header, there is no automatic fix
+(replacing it would drop that test); add the exception on the processed header with
+`headerMatches`, or move the other test there.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -102,7 +107,30 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
                     signature.rule.name()
                 ),
             )
-            .with_related(stamped_at, format!("the signature service stamps `{name}: {value}`")),
+            .with_related(stamped_at, format!("the signature service stamps `{name}: {value}`"))
+            .about(Subject::Rule(flow.rule_index(signature.rule))),
         );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let flow = context.flow;
+    let rule = rule_edits::rule(flow, subject)?;
+    let connector = flow.connector(&rule.actions.redirect_to_connector.as_ref()?.value)?;
+    let (name, value) = connector.service.as_ref()?.processed_header()?;
+    let edit = match &rule.exceptions.header_contains {
+        None => rule_edits::set_header_exception(context, rule, &name, &value)?,
+        // The exception tests the right header for other words: the value joins them.
+        Some(test) if test.header.value.eq_ignore_ascii_case(&name) => {
+            let words = test.words.iter().map(|word| Value::str(&word.value)).chain([Value::str(&value)]);
+            context.editor.set_entry(rule_owned(flow, rule, test.span)?, "words", &Value::List(words.collect()))?
+        }
+        // A rule has one `headerContains`: replacing the one on another header would drop it.
+        Some(_) => return None,
+    };
+    Some(Fix {
+        title: format!("Add the exception on the processed header `{name}: {value}` to `{}`", rule.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

@@ -2,8 +2,9 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, Block};
+use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -73,7 +74,7 @@ The fix adds `senderIs: inside` to the rule's conditions. It is unsafe, offered 
 request: mail from outside senders that the rule routed until now stops going through
 the smart host, which may be a flow someone relies on.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -85,15 +86,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
             Some(_) => ("has a `senderIs` other than `inside`", "set"),
             None => ("is not limited to senders inside the organization", "add"),
         };
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, sender.map(|s| s.span)),
-            format!(
-                "`{}` {problem}, so mail from outside senders can be sent to the smart host `{}`; {action} \
-                 `senderIs: inside`",
-                rule.name(),
-                smart_host.connector.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, sender.map(|s| s.span)),
+                format!(
+                    "`{}` {problem}, so mail from outside senders can be sent to the smart host `{}`; {action} \
+                     `senderIs: inside`",
+                    rule.name(),
+                    smart_host.connector.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = rule_edits::set_in_block(context, rule, Block::Conditions, "senderIs", &Value::str("inside"))?;
+    Some(Fix {
+        title: format!("Limit `{}` to senders inside the organization (`senderIs: inside`)", rule.name()),
+        safe: false,
+        edits: vec![edit],
+    })
 }

@@ -2,8 +2,9 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::rule_edits::{self, Block};
+use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -75,7 +76,7 @@ on request: internal mail that the rule sent to the smart host until now stays i
 which changes what the smart host sees (journaling or archiving of internal mail, for
 instance).
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -87,15 +88,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
             Some(_) => ("has a `recipientIs` other than `outside`", "set"),
             None => ("is not limited to recipients outside the organization", "add"),
         };
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, recipient.map(|r| r.span)),
-            format!(
-                "`{}` {problem}, so mail between users of the organization can be sent to the smart host `{}`; \
-                 {action} `recipientIs: outside`",
-                rule.name(),
-                smart_host.connector.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, recipient.map(|r| r.span)),
+                format!(
+                    "`{}` {problem}, so mail between users of the organization can be sent to the smart host `{}`; \
+                     {action} `recipientIs: outside`",
+                    rule.name(),
+                    smart_host.connector.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = rule_edits::set_in_block(context, rule, Block::Conditions, "recipientIs", &Value::str("outside"))?;
+    Some(Fix {
+        title: format!("Limit `{}` to recipients outside the organization (`recipientIs: outside`)", rule.name()),
+        safe: false,
+        edits: vec![edit],
+    })
 }

@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -72,7 +72,7 @@ The fix sets `deferOnError: true`. It is safe, applied by `mailflow check --fix`
 only changes what happens when processing the rule fails; the messages the rule acts on
 are exactly the same.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -81,15 +81,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
         if rule.defers_on_error() {
             continue;
         }
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, rule.defer_on_error.as_ref().map(|d| d.span)),
-            format!(
-                "`{}` does not defer mail when rule processing fails: the message then goes on without the smart \
-                 host `{}`; set `deferOnError: true`",
-                rule.name(),
-                smart_host.connector.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, rule.defer_on_error.as_ref().map(|d| d.span)),
+                format!(
+                    "`{}` does not defer mail when rule processing fails: the message then goes on without the smart \
+                     host `{}`; set `deferOnError: true`",
+                    rule.name(),
+                    smart_host.connector.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = context.editor.set_entry(rule.span, "deferOnError", &Value::Bool(true))?;
+    Some(Fix {
+        title: format!("Set \"Defer the message if rule processing doesn't complete\" on `{}`", rule.name()),
+        safe: true,
+        edits: vec![edit],
+    })
 }

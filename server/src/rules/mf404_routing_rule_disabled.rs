@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::MailFlow;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -73,20 +73,29 @@ The fix sets `enabled: true`. It is unsafe, offered only on request: the rule st
 routing mail, and a rule can be off on purpose (a service being tested, or retired).
 Check the rule's conditions and place first, or delete the rule if it is a leftover.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     for routing in Roles::of(flow).routing.iter().filter(|r| !r.rule.is_enabled()) {
         let rule = routing.rule;
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, rule.enabled.as_ref().map(|e| e.span)),
-            format!(
-                "`{}` is disabled, so no mail reaches `{}` through it; enable the rule",
-                rule.name(),
-                routing.connector.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, rule.enabled.as_ref().map(|e| e.span)),
+                format!(
+                    "`{}` is disabled, so no mail reaches `{}` through it; enable the rule",
+                    rule.name(),
+                    routing.connector.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = context.editor.set_entry(rule.span, "enabled", &Value::Bool(true))?;
+    Some(Fix { title: format!("Enable the rule `{}`", rule.name()), safe: false, edits: vec![edit] })
 }

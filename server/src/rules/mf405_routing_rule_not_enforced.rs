@@ -2,8 +2,8 @@
 
 use super::RuleMeta;
 use crate::analysis::roles::{rule_span, Roles};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::fixes::{rule_edits, FixContext, Value};
 use crate::model::{MailFlow, RuleMode};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -75,7 +75,7 @@ The fix sets `mode: enforce`. It is unsafe, offered only on request: the rule st
 redirecting the mail it only observed until now, and a test mode is often chosen on
 purpose while a service is being introduced.
 "#,
-    fix: None,
+    fix: Some(fix),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
@@ -86,15 +86,28 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
             RuleMode::Audit => "audit",
             RuleMode::AuditAndNotify => "audit-and-notify",
         };
-        out.push(Diagnostic::new(
-            &RULE,
-            rule_span(rule, rule.mode.as_ref().map(|m| m.span)),
-            format!(
-                "`{}` is in `{mode}` mode: it only records what it would do and redirects no mail to `{}`; set \
-                 `mode: enforce`",
-                rule.name(),
-                routing.connector.name()
-            ),
-        ));
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                rule_span(rule, rule.mode.as_ref().map(|m| m.span)),
+                format!(
+                    "`{}` is in `{mode}` mode: it only records what it would do and redirects no mail to `{}`; set \
+                     `mode: enforce`",
+                    rule.name(),
+                    routing.connector.name()
+                ),
+            )
+            .about(Subject::Rule(flow.rule_index(rule))),
+        );
     }
+}
+
+fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
+    let rule = rule_edits::rule(context.flow, subject)?;
+    let edit = context.editor.set_entry(rule.span, "mode", &Value::str("enforce"))?;
+    Some(Fix {
+        title: format!("Switch `{}` from its test mode to enforce (`mode: enforce`)", rule.name()),
+        safe: false,
+        edits: vec![edit],
+    })
 }

@@ -1,5 +1,5 @@
-//! `mailflow trace`: the simulated path of one message, pass by pass, as text, JSON or a
-//! Mermaid flow diagram.
+//! The simulated path of one message, pass by pass, as text, JSON or a Mermaid flow
+//! diagram: what `mailflow trace` prints and the editor command `mailflow.trace` returns.
 
 use serde_json::{json, Value};
 
@@ -28,6 +28,15 @@ pub fn render(flow: &MailFlow, message: &Message, format: TraceFormat) -> String
         }
         TraceFormat::Mermaid => mermaid(flow, message, &paths),
     }
+}
+
+/// The trace as a JSON value, for the editor command.
+pub fn to_json(flow: &MailFlow, message: &Message) -> Value {
+    let paths = Simulator::new(flow).run(message);
+    let mut document = json_document(flow, message, &paths);
+    document["text"] = Value::String(text(flow, message, &paths));
+    document["mermaid"] = Value::String(mermaid(flow, message, &paths));
+    document
 }
 
 fn origin(message: &Message) -> &'static str {

@@ -1,4 +1,4 @@
-//! Finding the files to check, and checking them on every core.
+//! Finding the mail-flow files under folders, and checking files on every core.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,275 @@
+//! Hover: what the thing under the cursor means, in the project's own words.
+
+use super::complete::Cursor;
+use super::describe::{connector_page, key_page, rule_page, value_page};
+use super::locate::{last_key, locate, resolve, touches, On, Slot};
+use super::navigate::references_in;
+use crate::check::Checked;
+use crate::model::keys;
+use crate::rules;
+use crate::suppression;
+use crate::syntax::scalar::Resolved;
+use crate::syntax::yaml::{NodeKind, Scalar};
+use crate::text::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverInfo {
+    /// What the hover is about: a key, a value, a name, a code.
+    pub span: Span,
+    pub markdown: String,
+}
+
+/// The page of the diagnostic code `code` (`MF203`, any case), as `mailflow explain` prints
+/// it.
+pub fn diagnostic_page(code: &str) -> Option<String> {
+    rules::by_code(code).map(|rule| rule.doc.to_owned())
+}
+
+/// What is at `offset`: a code in a suppression comment, a rule's or connector's name, a
+/// reference to a connector, or a key or value of the format.
+pub fn hover(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> {
+    suppressed_code(checked, offset)
+        .or_else(|| named_object(checked, offset))
+        .or_else(|| catalogue(checked, offset))
+        .or_else(|| typed_key(checked, text, offset))
+}
+
+fn suppressed_code(checked: &Checked, offset: usize) -> Option<HoverInfo> {
+    suppression::codes(&checked.yaml.comments, &checked.lines)
+        .into_iter()
+        .find(|(_, span)| touches(*span, offset))
+        .and_then(|(code, span)| Some(HoverInfo { span, markdown: diagnostic_page(&code)? }))
+}
+
+/// A rule's or connector's name, or a value that names a connector.
+fn named_object(checked: &Checked, offset: usize) -> Option<HoverInfo> {
+    let flow = &checked.flow;
+    let named = |name: Option<Span>| name.is_some_and(|span| touches(span, offset));
+    if let Some(rule) = flow.rules.iter().find(|rule| named(rule.name.as_ref().map(|n| n.span))) {
+        return Some(HoverInfo { span: rule.name_span(), markdown: rule_page(flow, rule) });
+    }
+    if let Some(connector) = flow.connectors.iter().find(|c| named(c.name.as_ref().map(|n| n.span))) {
+        return Some(HoverInfo { span: connector.name_span(), markdown: connector_page(flow, connector) });
+    }
+    let reference = references_in(flow).find(|reference| touches(reference.span, offset))?;
+    let connector = flow.connector(&reference.value)?;
+    Some(HoverInfo { span: reference.span, markdown: connector_page(flow, connector) })
+}
+
+/// A key of the format, or a value the catalogue explains (an enumerated or boolean one).
+fn catalogue(checked: &Checked, offset: usize) -> Option<HoverInfo> {
+    let located = locate(checked.yaml.root.as_ref()?, offset)?;
+    let key = last_key(&located.path)?;
+    match located.on {
+        On::Key(node) => {
+            Some(HoverInfo { span: node.span, markdown: key_page(key, &located.path[..located.path.len() - 1]) })
+        }
+        On::Value(node) => {
+            let value = match &node.kind {
+                NodeKind::Scalar(Scalar { value: Resolved::Str(value), .. }) => value.clone(),
+                NodeKind::Scalar(Scalar { value: Resolved::Bool(value), .. }) => value.to_string(),
+                _ => return None,
+            };
+            Some(HoverInfo { span: node.span, markdown: value_page(key, &value)? })
+        }
+    }
+}
+
+/// A key on a line the parser could not read (it is blanked and reported as MF001): read
+/// from the text as completion reads it, so hover still explains what is being typed.
+fn typed_key(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> {
+    let line = checked.lines.line_of(offset);
+    let rest = text.get(offset..checked.lines.line_start(line) + checked.lines.line_text(text, line).len())?;
+    // Completion reads what is before the cursor: put it at the end of the word.
+    let word_end = offset + rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let cursor = Cursor::at(text, &checked.lines, word_end).filter(Cursor::types_key)?;
+    let Some(Slot::Keys(object)) = resolve(&cursor.path) else { return None };
+    let key = keys::lookup(object, &text[cursor.partial.range()])?;
+    Some(HoverInfo { span: cursor.partial, markdown: key_page(key, &cursor.path) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check_yaml, Selection};
+    use crate::ide::tests::cursor;
+
+    const FILE: &str = r#"mailflow: 1
+organization:
+  name: Contoso Ltd
+  domains: [contoso.com]
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [7f3a9c2e1b.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo}
+  - name: Mimecast Outbound Connector   # mailflow: ignore[MF203]
+    use: transport-rule
+    recipientDomains: ["*"]
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service:
+      kind: smart-host
+      vendor: mimecast
+      returnsToExchange: false
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions:
+      headerContains: {header: X-CodeTwoProcessed, words: ["true"]}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+  - name: Route outbound mail through Mimecast
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions:
+      headerContains: {header: X-AntiLoop-Smarthost, words: ["true"]}
+    actions:
+      setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
+      redirectToConnector: Mimecast Outbound Connector
+    deferOnError: true
+"#;
+
+    /// The hover with the cursor placed before the first `at` in `text`, moved `into` bytes
+    /// into it: the hovered text in brackets, then the Markdown.
+    fn hover_in(text: &str, at: &str, into: usize) -> String {
+        let offset = text.find(at).unwrap_or_else(|| panic!("`{at}` is in the text")) + into;
+        let checked = check_yaml(text, &Selection::default());
+        match hover(&checked, text, offset) {
+            Some(info) => format!("[{}]\n{}", &text[info.span.range()], info.markdown),
+            None => "nothing".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_key_shows_its_meaning_values_default_exchange_names_and_guide_section() {
+        insta::assert_snapshot!(hover_in(FILE, "stopProcessingMoreRules", 4), @r#"
+        [stopProcessingMoreRules]
+        **`stopProcessingMoreRules`** in `transportRules`
+
+        When the rule applies, no rule below it runs in this pass. The signature rule needs it so that the first pass goes straight to the signature service.
+
+        **Values**
+        - `true`: When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.
+        - `false`: The rules below it run in this pass as usual.
+
+        **Default:** false
+
+        **Exchange PowerShell:** `StopRuleProcessing`
+
+        **Exchange admin center:** "Stop processing more rules"
+
+        *CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo software", section "Modifying the CodeTwo transport rule"*
+        "#);
+    }
+
+    #[test]
+    fn a_condition_key_in_exceptions_takes_the_except_if_names() {
+        insta::assert_snapshot!(hover_in(FILE, "headerContains: {header: X-AntiLoop", 2), @r#"
+        [headerContains]
+        **`headerContains`** in `transportRules › exceptions`
+
+        A header contains one of these words.
+
+        **Value:** a mapping of `header`, `words`
+
+        **Exchange PowerShell:** `ExceptIfHeaderContainsMessageHeader + ExceptIfHeaderContainsWords`
+
+        **Exchange admin center:** "Except if › The message headers include any of these words"
+
+        *CodeTwo guide "How to configure smart host (mail relay) services to work with CodeTwo software", section "Creating a transport rule to forward messages through a smart host"*
+        "#);
+    }
+
+    #[test]
+    fn a_value_shows_what_it_does() {
+        insta::assert_snapshot!(hover_in(FILE, "on-premises", 3), @"
+        [on-premises]
+        **`type: on-premises`**
+
+        Mail to your own servers or a service acting for you, as add-on services use (ConnectorType OnPremises).
+        ");
+        insta::assert_snapshot!(hover_in(FILE, "false\ntransportRules", 0), @"
+        [false]
+        **`returnsToExchange: false`**
+
+        The service delivers mail to the recipients itself (the guide's Fig. 1a).
+        ");
+        insta::assert_snapshot!(hover_in(FILE, "true\n  - name: Route", 0), @"
+        [true]
+        **`stopProcessingMoreRules: true`**
+
+        When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.
+        ");
+        // Free text has nothing more to say than its key.
+        assert_eq!(hover_in(FILE, "Contoso Ltd", 1), "nothing");
+    }
+
+    #[test]
+    fn a_rule_name_shows_what_the_rule_does_and_when_it_acts() {
+        insta::assert_snapshot!(hover_in(FILE, "Route outbound mail", 6), @"
+        [Route outbound mail through Mimecast]
+        **Transport rule** `Route outbound mail through Mimecast` · smart host rule
+
+        - **Priority** 1 · enabled · mode `enforce`
+        - **Redirects to** `Mimecast Outbound Connector` (smart host (mimecast) · transport-rule)
+        - **Sets the header** `X-AntiLoop-Smarthost: true`
+        - **Stop processing more rules** `false`: The rules below it run in this pass as usual.
+        - **Acts on inside-to-outside mail** in pass 2 (simulated)
+        ");
+        insta::assert_snapshot!(hover_in(FILE, "CodeTwo Exchange transport rule", 0), @"
+        [CodeTwo Exchange transport rule]
+        **Transport rule** `CodeTwo Exchange transport rule` · signature rule
+
+        - **Priority** 0 · enabled · mode `enforce`
+        - **Redirects to** `CodeTwo Email Signatures 365 connector` (signature service (codetwo) · transport-rule)
+        - **Stop processing more rules** `true`: When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.
+        - **Acts on inside-to-outside mail** in pass 1 (simulated)
+        ");
+    }
+
+    #[test]
+    fn a_connector_name_or_redirect_shows_the_connector_and_where_it_is_used() {
+        insta::assert_snapshot!(hover_in(FILE, "Mimecast Outbound Connector   #", 3), @"
+        [Mimecast Outbound Connector]
+        **Connector** `Mimecast Outbound Connector`
+
+        - **Type** `partner`: mail to a partner organization or a service provider (ConnectorType Partner)
+        - **Use** `transport-rule`: used only for mail a transport rule redirects to it (IsTransportRuleScoped $true)
+        - **Smart hosts** `eu-smtp-o365-outbound-1.mimecast.com`
+        - **Service** smart host (mimecast). The service delivers mail to the recipients itself (the guide's Fig. 1a).
+        - **Where it is used** `Route outbound mail through Mimecast` (priority 1 · smart host rule)
+        ");
+        let from_redirect = hover_in(FILE, "CodeTwo Email Signatures 365 connector}", 0);
+        assert_eq!(from_redirect.lines().nth(1), Some("**Connector** `CodeTwo Email Signatures 365 connector`"));
+        assert!(
+            from_redirect
+                .contains("- **Where it is used** `CodeTwo Exchange transport rule` (priority 0 · signature rule)"),
+            "{from_redirect}"
+        );
+    }
+
+    #[test]
+    fn a_suppressed_code_shows_its_page() {
+        let page = hover_in(FILE, "MF203]", 2);
+        assert!(page.starts_with("[MF203]\n# MF203 rule-scoped-connector-lists-domains\n"), "{page}");
+        assert_eq!(diagnostic_page("mf203"), rules::by_code("MF203").map(|rule| rule.doc.to_owned()));
+        assert_eq!(diagnostic_page("MF999"), None);
+    }
+
+    #[test]
+    fn a_key_on_a_line_that_does_not_parse_is_still_explained() {
+        let text = FILE.replace("    deferOnError: true\n", "    deferOnError: true: yes\n");
+        assert!(check_yaml(&text, &Selection::default()).diagnostics.iter().any(|d| d.code() == "MF001"));
+        let page = hover_in(&text, "deferOnError", 3);
+        assert!(page.starts_with("[deferOnError]\n**`deferOnError`** in `transportRules`\n"), "{page}");
+    }
+
+    #[test]
+    fn the_cursor_just_after_a_word_still_hovers_it() {
+        let (text, offset) = cursor(&FILE.replace("priority: 0", "priority$0: 0"));
+        let checked = check_yaml(&text, &Selection::default());
+        assert_eq!(hover(&checked, &text, offset).map(|info| &text[info.span.range()]), Some("priority"));
+    }
+}

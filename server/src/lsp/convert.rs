@@ -1,0 +1,359 @@
+//! From the library's findings, fixes and editor features to LSP values, for one analysed
+//! version of one document.
+
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::*;
+
+use super::document::{Encoding, Positions};
+use super::Analysis;
+use crate::diagnostic::{self as mf, Edit, Severity, Subject};
+use crate::fixes::apply_fixes;
+use crate::ide;
+use crate::text::Span;
+
+pub const FIX_ALL: &str = "source.fixAll.mailflow";
+
+pub struct Convert<'a> {
+    uri: &'a Uri,
+    analysis: &'a Analysis,
+    positions: Positions<'a>,
+    docs_url: Option<String>,
+}
+
+impl<'a> Convert<'a> {
+    pub fn new(uri: &'a Uri, analysis: &'a Analysis, encoding: Encoding, docs_url: Option<String>) -> Self {
+        Convert { uri, analysis, positions: Positions::new(&analysis.text, encoding), docs_url }
+    }
+
+    fn range(&self, span: Span) -> Range {
+        self.positions.range(span)
+    }
+
+    fn offset(&self, position: Position) -> usize {
+        self.positions.offset(position)
+    }
+
+    fn text_edit(&self, edit: &Edit) -> TextEdit {
+        TextEdit { range: self.range(edit.span), new_text: edit.replacement.clone() }
+    }
+
+    fn workspace_edit(&self, edits: &[Edit]) -> WorkspaceEdit {
+        let edits = edits.iter().map(|e| self.text_edit(e)).collect();
+        WorkspaceEdit { changes: Some([(self.uri.clone(), edits)].into_iter().collect()), ..Default::default() }
+    }
+
+    fn diagnostic(&self, index: usize, diagnostic: &mf::Diagnostic) -> Diagnostic {
+        let severity = match diagnostic.severity() {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Hint => DiagnosticSeverity::HINT,
+        };
+        let code_description = self
+            .docs_url
+            .as_ref()
+            .and_then(|base| format!("{base}/{}", diagnostic.code()).parse::<Uri>().ok())
+            .map(|href| CodeDescription { href });
+        let related: Vec<DiagnosticRelatedInformation> = diagnostic
+            .related
+            .iter()
+            .map(|r| DiagnosticRelatedInformation {
+                location: Location { uri: self.uri.clone(), range: self.range(r.span) },
+                message: r.message.clone(),
+            })
+            .collect();
+        // Code that does nothing is shown faded: an unused suppression, a rule never reached.
+        let tags = matches!(diagnostic.code(), "MF014" | "MF308").then(|| vec![DiagnosticTag::UNNECESSARY]);
+        Diagnostic {
+            range: self.range(diagnostic.span),
+            severity: Some(severity),
+            code: Some(NumberOrString::String(diagnostic.code().into())),
+            code_description,
+            source: Some("mailflow".into()),
+            message: format!("{} ({})", diagnostic.message, diagnostic.rule.name),
+            related_information: (!related.is_empty()).then_some(related),
+            tags,
+            data: Some(json!({"index": index, "version": self.analysis.version})),
+        }
+    }
+
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.analysis.checked.diagnostics.iter().enumerate().map(|(i, d)| self.diagnostic(i, d)).collect()
+    }
+
+    pub fn hover(&self, position: Position) -> Option<Hover> {
+        let offset = self.offset(position);
+        let checked = &self.analysis.checked;
+        let info = ide::hover(checked, &self.analysis.text, offset);
+        // The pages of the findings under the cursor follow what is hovered.
+        let pages: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.start <= offset && offset <= d.span.end)
+            .filter_map(|d| ide::diagnostic_page(d.code()))
+            .collect();
+        let mut parts: Vec<String> = info.iter().map(|i| i.markdown.clone()).collect();
+        parts.extend(pages);
+        parts.dedup();
+        if parts.is_empty() {
+            return None;
+        }
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: parts.join("\n\n---\n\n"),
+            }),
+            range: info.map(|i| self.range(i.span)),
+        })
+    }
+
+    /// Quick fixes for the findings in the requested range, "ignore" actions for them, and
+    /// the fix-all source action.
+    pub fn code_actions(&self, params: &CodeActionParams, resolve_edits: bool) -> CodeActionResponse {
+        let start = self.offset(params.range.start);
+        let end = self.offset(params.range.end);
+        let only = params.context.only.as_ref();
+        let wants = |kind: &CodeActionKind| {
+            only.is_none_or(|kinds| kinds.iter().any(|k| kind.as_str().starts_with(k.as_str())))
+        };
+        let mut actions = Vec::new();
+        let checked = &self.analysis.checked;
+        if wants(&CodeActionKind::QUICKFIX) {
+            for (index, diagnostic) in checked.diagnostics.iter().enumerate() {
+                if diagnostic.span.end < start || diagnostic.span.start > end {
+                    continue;
+                }
+                let lsp_diagnostic = self.diagnostic(index, diagnostic);
+                if let Some(fix) = &diagnostic.fix {
+                    let data = json!({"uri": self.uri.as_str(), "version": self.analysis.version, "fix": index});
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: fix.title.clone(),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![lsp_diagnostic.clone()]),
+                        edit: (!resolve_edits).then(|| self.workspace_edit(&fix.edits)),
+                        is_preferred: Some(fix.safe),
+                        data: resolve_edits.then_some(data),
+                        ..Default::default()
+                    }));
+                }
+                if let Some(action) = self.ignore_action(diagnostic, lsp_diagnostic) {
+                    actions.push(CodeActionOrCommand::CodeAction(action));
+                }
+            }
+        }
+        let fix_all = CodeActionKind::new(FIX_ALL);
+        if only.is_some_and(|_| wants(&fix_all))
+            || (only.is_none() && checked.diagnostics.iter().any(|d| d.fix.as_ref().is_some_and(|f| f.safe)))
+        {
+            if let Some(edit) = self.fix_all() {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: "Fix all safely fixable mailflow findings".into(),
+                    kind: Some(fix_all),
+                    edit: Some(edit),
+                    ..Default::default()
+                }));
+            }
+        }
+        actions
+    }
+
+    /// Fills in the edit of a quick fix listed without one.
+    pub fn resolve(&self, mut action: CodeAction, data: &Value) -> CodeAction {
+        let fix = data["fix"]
+            .as_u64()
+            .and_then(|i| self.analysis.checked.diagnostics.get(i as usize))
+            .and_then(|d| d.fix.as_ref());
+        if let Some(fix) = fix {
+            action.edit = Some(self.workspace_edit(&fix.edits));
+        }
+        action
+    }
+
+    /// Every safe fix that does not overlap another, as one edit of the document.
+    fn fix_all(&self) -> Option<WorkspaceEdit> {
+        let safe: Vec<&mf::Fix> =
+            self.analysis.checked.diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|f| f.safe).collect();
+        let applied = apply_fixes(&self.analysis.text, safe.iter().copied());
+        if applied.applied.is_empty() {
+            return None;
+        }
+        let edits: Vec<Edit> = applied.applied.iter().flat_map(|&i| safe[i].edits.iter().cloned()).collect();
+        Some(self.workspace_edit(&edits))
+    }
+
+    /// "Ignore MFxxx for this object": the suppression comment on the line above the rule or
+    /// connector the finding is about; for a finding outside any object, for the file.
+    fn ignore_action(&self, diagnostic: &mf::Diagnostic, lsp_diagnostic: Diagnostic) -> Option<CodeAction> {
+        let flow = &self.analysis.checked.flow;
+        let text = &self.analysis.text;
+        let object = match diagnostic.subject {
+            Some(Subject::Rule(i)) => flow.rules.get(i).map(|r| r.span),
+            Some(Subject::Connector(i)) => flow.connectors.get(i).map(|c| c.span),
+            _ => None,
+        }
+        .or_else(|| {
+            let items = flow.rules.iter().map(|r| r.span).chain(flow.connectors.iter().map(|c| c.span));
+            items.filter(|item| item.contains(diagnostic.span)).min_by_key(|item| item.len())
+        });
+        let lines = &self.analysis.checked.lines;
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let (title, edit) = match object {
+            Some(item) => {
+                let line = lines.line_of(item.start);
+                let start = lines.line_start(line);
+                let indent: String = lines.line_text(text, line).chars().take_while(|c| c.is_whitespace()).collect();
+                let title = format!("Ignore {} for this object", diagnostic.code());
+                // A suppression already on the line above takes one more code, so that
+                // ignoring a second finding keeps the first suppressed.
+                let above = line.checked_sub(1).map(|above| (above, lines.line_text(text, above)));
+                let extended = above.and_then(|(above, content)| {
+                    let list = content.trim_start().strip_prefix("# mailflow: ignore[")?;
+                    let close = content.len() - list.len() + list.find(']')?;
+                    let at = lines.line_start(above) + close;
+                    Some(Edit { span: Span::new(at, at), replacement: format!(", {}", diagnostic.code()) })
+                });
+                let edit = extended.unwrap_or_else(|| Edit {
+                    span: Span::new(start, start),
+                    replacement: format!("{indent}# mailflow: ignore[{}]{newline}", diagnostic.code()),
+                });
+                (title, edit)
+            }
+            None => (
+                format!("Ignore {} in this file", diagnostic.code()),
+                Edit {
+                    span: Span::new(0, 0),
+                    replacement: format!("# mailflow: ignore-file[{}]{newline}", diagnostic.code()),
+                },
+            ),
+        };
+        Some(CodeAction {
+            title,
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![lsp_diagnostic]),
+            edit: Some(self.workspace_edit(&[edit])),
+            is_preferred: Some(false),
+            ..Default::default()
+        })
+    }
+
+    pub fn completions(&self, position: Position) -> Vec<CompletionItem> {
+        let offset = self.offset(position);
+        ide::complete(&self.analysis.checked, &self.analysis.text, offset)
+            .into_iter()
+            .map(|c| {
+                let kind = match c.kind {
+                    ide::CompletionKind::Key => CompletionItemKind::PROPERTY,
+                    ide::CompletionKind::Value => CompletionItemKind::ENUM_MEMBER,
+                    ide::CompletionKind::Connector => CompletionItemKind::REFERENCE,
+                    ide::CompletionKind::Header => CompletionItemKind::CONSTANT,
+                    ide::CompletionKind::Vendor => CompletionItemKind::VALUE,
+                    ide::CompletionKind::Snippet => CompletionItemKind::SNIPPET,
+                };
+                CompletionItem {
+                    label: c.label,
+                    kind: Some(kind),
+                    detail: c.detail,
+                    documentation: c
+                        .documentation
+                        .map(|d| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d })),
+                    insert_text_format: Some(if c.is_snippet {
+                        InsertTextFormat::SNIPPET
+                    } else {
+                        InsertTextFormat::PLAIN_TEXT
+                    }),
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                        range: self.range(c.replace),
+                        new_text: c.insert_text,
+                    })),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    fn location(&self, span: Span) -> Location {
+        Location { uri: self.uri.clone(), range: self.range(span) }
+    }
+
+    pub fn definition(&self, position: Position) -> Option<Location> {
+        ide::definition(&self.analysis.checked, self.offset(position)).map(|span| self.location(span))
+    }
+
+    pub fn references(&self, position: Position, include_declaration: bool) -> Vec<Location> {
+        ide::references(&self.analysis.checked, self.offset(position), include_declaration)
+            .into_iter()
+            .map(|span| self.location(span))
+            .collect()
+    }
+
+    pub fn prepare_rename(&self, position: Position) -> Option<PrepareRenameResponse> {
+        ide::prepare_rename(&self.analysis.checked, self.offset(position))
+            .map(|span| PrepareRenameResponse::Range(self.range(span)))
+    }
+
+    pub fn rename(&self, position: Position, new_name: &str) -> Result<WorkspaceEdit, String> {
+        let edits = ide::rename(&self.analysis.checked, &self.analysis.text, self.offset(position), new_name)?;
+        Ok(self.workspace_edit(&edits))
+    }
+
+    #[allow(deprecated)] // `DocumentSymbol::deprecated` has to be given.
+    fn symbol(&self, symbol: ide::Symbol) -> DocumentSymbol {
+        DocumentSymbol {
+            name: symbol.name,
+            detail: Some(symbol.detail),
+            kind: symbol_kind(&symbol.kind),
+            tags: None,
+            deprecated: None,
+            range: self.range(symbol.span),
+            selection_range: self.range(symbol.selection),
+            children: (!symbol.children.is_empty())
+                .then(|| symbol.children.into_iter().map(|c| self.symbol(c)).collect()),
+        }
+    }
+
+    pub fn document_symbols(&self) -> Vec<DocumentSymbol> {
+        ide::document_symbols(&self.analysis.checked).into_iter().map(|s| self.symbol(s)).collect()
+    }
+}
+
+fn symbol_kind(kind: &ide::SymbolKind) -> SymbolKind {
+    match kind {
+        ide::SymbolKind::Organization => SymbolKind::NAMESPACE,
+        ide::SymbolKind::Connector => SymbolKind::INTERFACE,
+        ide::SymbolKind::Rule => SymbolKind::FUNCTION,
+    }
+}
+
+pub fn workspace_symbols(
+    files: &[(Uri, std::sync::Arc<Analysis>)],
+    query: &str,
+    encoding: Encoding,
+) -> Vec<WorkspaceSymbol> {
+    let checked: Vec<(&str, &crate::check::Checked)> = files.iter().map(|(u, a)| (u.as_str(), &a.checked)).collect();
+    ide::workspace_symbols(&checked, query)
+        .into_iter()
+        .map(|(index, symbol)| {
+            let (uri, analysis) = &files[index];
+            let positions = Positions::new(&analysis.text, encoding);
+            WorkspaceSymbol {
+                name: symbol.name,
+                kind: symbol_kind(&symbol.kind),
+                tags: None,
+                container_name: Some(symbol.detail),
+                location: OneOf::Left(Location { uri: uri.clone(), range: positions.range(symbol.selection) }),
+                data: None,
+            }
+        })
+        .collect()
+}
+
+pub fn folding_ranges(analysis: &Analysis) -> Vec<FoldingRange> {
+    ide::folding_ranges(&analysis.checked, &analysis.text)
+        .into_iter()
+        .map(|(start, end)| FoldingRange {
+            start_line: start as u32,
+            end_line: end as u32,
+            kind: Some(FoldingRangeKind::Region),
+            ..Default::default()
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! Open documents: their text in a rope, and positions in the encoding the client agreed to.
+
+use ropey::Rope;
+use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
+
+use crate::text::Span;
+
+/// How the client counts columns: UTF-16 code units unless it agreed to UTF-8 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf16,
+    Utf8,
+}
+
+/// Converts between byte offsets of one text and LSP positions.
+pub struct Positions<'t> {
+    text: &'t str,
+    lines: crate::text::LineIndex,
+    encoding: Encoding,
+}
+
+impl<'t> Positions<'t> {
+    pub fn new(text: &'t str, encoding: Encoding) -> Self {
+        Positions { text, lines: crate::text::LineIndex::new(text), encoding }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = crate::text::floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.lines.line_of(offset);
+        let before = &self.text[self.lines.line_start(line)..offset];
+        let character = match self.encoding {
+            Encoding::Utf8 => before.len(),
+            Encoding::Utf16 => before.encode_utf16().count(),
+        };
+        Position::new(line as u32, character as u32)
+    }
+
+    pub fn range(&self, span: Span) -> Range {
+        Range::new(self.position(span.start), self.position(span.end))
+    }
+
+    /// The byte offset of a position; a column past the line's end means the line's end.
+    pub fn offset(&self, position: Position) -> usize {
+        let line = position.line as usize;
+        if line >= self.lines.line_count() {
+            return self.text.len();
+        }
+        let start = self.lines.line_start(line);
+        let content = self.lines.line_text(self.text, line);
+        start + column_to_byte(content, position.character as usize, self.encoding)
+    }
+}
+
+/// The byte index in `line` of a column counted in `encoding`, clamped to the line.
+fn column_to_byte(line: &str, column: usize, encoding: Encoding) -> usize {
+    let mut counted = 0;
+    for (index, c) in line.char_indices() {
+        if counted >= column {
+            return index;
+        }
+        counted += match encoding {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+        };
+    }
+    line.len()
+}
+
+pub struct Document {
+    pub rope: Rope,
+    pub version: i32,
+}
+
+impl Document {
+    pub fn new(text: &str, version: i32) -> Self {
+        Document { rope: Rope::from_str(text), version }
+    }
+
+    /// Applies one change from `didChange`: a range edit, or the whole text.
+    pub fn apply(&mut self, change: &TextDocumentContentChangeEvent, encoding: Encoding) {
+        let Some(range) = change.range else {
+            self.rope = Rope::from_str(&change.text);
+            return;
+        };
+        let start = self.char_index(range.start, encoding);
+        let end = self.char_index(range.end, encoding).max(start);
+        self.rope.remove(start..end);
+        self.rope.insert(start, &change.text);
+    }
+
+    /// The char index of a position in the rope, clamped to the line (and the text).
+    fn char_index(&self, position: Position, encoding: Encoding) -> usize {
+        let line = position.line as usize;
+        if line >= self.rope.len_lines() {
+            return self.rope.len_chars();
+        }
+        let line_start = self.rope.line_to_char(line);
+        let line_text = self.rope.line(line);
+        let mut counted = 0;
+        let mut chars = 0;
+        for c in line_text.chars() {
+            if counted >= position.character as usize || c == '\n' || c == '\r' {
+                break;
+            }
+            counted += match encoding {
+                Encoding::Utf8 => c.len_utf8(),
+                Encoding::Utf16 => c.len_utf16(),
+            };
+            chars += 1;
+        }
+        line_start + chars
+    }
+
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(range: Option<((u32, u32), (u32, u32))>, text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent {
+            range: range.map(|(s, e)| Range::new(Position::new(s.0, s.1), Position::new(e.0, e.1))),
+            range_length: None,
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn incremental_edits_count_utf16_columns() {
+        // '𝄞' is two UTF-16 code units and four UTF-8 bytes.
+        let mut document = Document::new("name: 𝄞x\r\nnext: y\n", 1);
+        document.apply(&change(Some(((0, 8), (0, 9))), "Z"), Encoding::Utf16);
+        assert_eq!(document.text(), "name: 𝄞Z\r\nnext: y\n");
+        document.apply(&change(Some(((1, 6), (1, 7))), "zz"), Encoding::Utf16);
+        assert_eq!(document.text(), "name: 𝄞Z\r\nnext: zz\n");
+        document.apply(&change(None, "all new"), Encoding::Utf16);
+        assert_eq!(document.text(), "all new");
+    }
+
+    #[test]
+    fn utf8_columns_when_agreed() {
+        let mut document = Document::new("a: é1\n", 1);
+        document.apply(&change(Some(((0, 5), (0, 6))), "2"), Encoding::Utf8);
+        assert_eq!(document.text(), "a: é2\n");
+    }
+
+    #[test]
+    fn positions_round_trip() {
+        let text = "a: 𝄞\r\nb: c\n";
+        for encoding in [Encoding::Utf16, Encoding::Utf8] {
+            let positions = Positions::new(text, encoding);
+            for offset in [0, 3, 7, 9, 12, text.len()] {
+                assert_eq!(positions.offset(positions.position(offset)), offset, "{encoding:?} {offset}");
+            }
+        }
+        assert_eq!(Positions::new(text, Encoding::Utf16).position(7), Position::new(0, 5));
+        assert_eq!(Positions::new(text, Encoding::Utf8).position(7), Position::new(0, 7));
+    }
+}

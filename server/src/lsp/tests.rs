@@ -1,0 +1,373 @@
+//! The service driven in-process, request by request, as a client would.
+
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tower::{Service, ServiceExt};
+use tower_lsp_server::jsonrpc::{Request, Response};
+use tower_lsp_server::{ClientSocket, LspService};
+
+use super::Backend;
+
+const URI: &str = "file:///tenant/contoso.mailflow.yaml";
+
+/// Mimecast connector with no rule redirecting to it (MF202), below a correct CodeTwo setup.
+const TEXT: &str = "mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo}
+  # Mimecast delivers
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions:
+      headerContains: {header: X-CodeTwoProcessed, words: ['true']}
+    actions: {redirectToConnector: CodeTwo}
+    stopProcessingMoreRules: true
+";
+
+struct Client {
+    service: LspService<Backend>,
+    /// What the server sent, read from its socket by a task of its own: a handler that
+    /// notifies waits until the message is taken, and the test takes it only later.
+    received: tokio::sync::mpsc::UnboundedReceiver<Request>,
+    next_id: i64,
+}
+
+impl Client {
+    async fn start(capabilities: Value) -> Client {
+        Client::with_settings(capabilities, Settings::default()).await
+    }
+
+    /// A client whose `workspace/configuration` answers with `settings` (shared, so a test
+    /// can change them and then say `didChangeConfiguration`).
+    async fn with_settings(capabilities: Value, settings: Settings) -> Client {
+        let (service, socket) = LspService::new(Backend::new);
+        let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(forward(socket, sender, settings));
+        let mut client = Client { service, received, next_id: 0 };
+        client.request("initialize", json!({"capabilities": capabilities})).await.unwrap();
+        client.notify("initialized", json!({})).await;
+        client
+    }
+
+    async fn request(&mut self, method: &'static str, params: Value) -> Result<Value, String> {
+        self.next_id += 1;
+        let request = Request::build(method).id(self.next_id).params(params).finish();
+        let response =
+            self.service.ready().await.unwrap().call(request).await.unwrap().expect("a request gets a response");
+        response.into_parts().1.map_err(|e| e.message.to_string())
+    }
+
+    async fn notify(&mut self, method: &'static str, params: Value) {
+        let request = Request::build(method).params(params).finish();
+        assert!(self.service.ready().await.unwrap().call(request).await.unwrap().is_none());
+    }
+
+    /// The next notification the server sends with this method, skipping others.
+    async fn notification(&mut self, method: &str) -> Value {
+        loop {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(10), self.received.recv())
+                .await
+                .expect("the server answers within 10 s")
+                .expect("the server is running");
+            let (name, _, params) = message.into_parts();
+            if name == method {
+                return params.unwrap_or(Value::Null);
+            }
+        }
+    }
+
+    /// The code actions offered for one published diagnostic.
+    async fn code_actions(&mut self, diagnostic: &Value) -> Vec<Value> {
+        let params = json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}});
+        let actions = self.request("textDocument/codeAction", params).await.unwrap();
+        actions.as_array().unwrap().clone()
+    }
+
+    async fn open(&mut self, text: &str) -> Value {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}}),
+        )
+        .await;
+        self.notification("textDocument/publishDiagnostics").await
+    }
+}
+
+type Settings = std::sync::Arc<std::sync::Mutex<Value>>;
+
+/// Passes what the server sends to the test, answering the server's own requests:
+/// `workspace/configuration` with the settings, anything else with null.
+async fn forward(socket: ClientSocket, sender: tokio::sync::mpsc::UnboundedSender<Request>, settings: Settings) {
+    use futures::SinkExt;
+    let (mut requests, mut responses) = socket.split();
+    while let Some(message) = requests.next().await {
+        if let Some(id) = message.id().cloned() {
+            let answer = match message.method() {
+                "workspace/configuration" => json!([settings.lock().unwrap().clone()]),
+                _ => Value::Null,
+            };
+            let _ = responses.send(Response::from_ok(id, answer)).await;
+        }
+        if sender.send(message).is_err() {
+            break;
+        }
+    }
+}
+
+fn codes(published: &Value) -> Vec<String> {
+    published["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+}
+
+fn position_of(text: &str, needle: &str) -> Value {
+    let offset = text.find(needle).unwrap();
+    let line = text[..offset].matches('\n').count();
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": column})
+}
+
+#[tokio::test]
+async fn diagnostics_are_pushed_with_their_version_and_follow_edits() {
+    let mut client = Client::start(json!({})).await;
+    let published = client.open(TEXT).await;
+    assert_eq!(published["version"], 1);
+    assert_eq!(codes(&published), ["MF202"]);
+    let mf202 = &published["diagnostics"][0];
+    assert_eq!(mf202["source"], "mailflow");
+    assert_eq!(mf202["range"]["start"], position_of(TEXT, "Mimecast outbound"));
+    // An incremental edit: disable the connector's check by removing its service.
+    let start = position_of(TEXT, "    service: {kind: smart-host");
+    let end = json!({"line": start["line"].as_u64().unwrap() + 1, "character": 0});
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"range": {"start": start, "end": end}, "text": ""}]}),
+        )
+        .await;
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(published["version"], 2);
+    // Without a service block the connector is unclassified: the vendor hint joins MF202.
+    assert_eq!(codes(&published), ["MF202", "MF206"]);
+}
+
+#[tokio::test]
+async fn pull_clients_ask_for_diagnostics() {
+    let mut client = Client::start(json!({"textDocument": {"diagnostic": {}}})).await;
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": TEXT}}),
+        )
+        .await;
+    let report = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    assert_eq!(report["kind"], "full");
+    assert_eq!(report["items"][0]["code"], "MF202");
+}
+
+#[tokio::test]
+async fn the_headline_code_action_inserts_the_anti_loop_rule() {
+    let mut client = Client::start(json!({})).await;
+    let published = client.open(TEXT).await;
+    let diagnostic = published["diagnostics"][0].clone();
+    let actions = client.code_actions(&diagnostic).await;
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Insert anti-loop rule for `Mimecast outbound`"), "{titles:?}");
+    assert!(titles.contains(&"Ignore MF202 for this object"), "{titles:?}");
+    let insert = actions.iter().find(|a| a["title"].as_str().unwrap().starts_with("Insert")).unwrap();
+    assert_eq!(insert["kind"], "quickfix");
+    assert_eq!(insert["isPreferred"], false, "inserting a rule changes routing: not a safe fix");
+    let edits = insert["edit"]["changes"][URI].as_array().unwrap();
+    assert!(edits.iter().any(|e| e["newText"].as_str().unwrap().contains("redirectToConnector: Mimecast outbound")));
+}
+
+#[tokio::test]
+async fn clients_that_resolve_get_edits_on_resolve() {
+    let capabilities = json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}});
+    let mut client = Client::start(capabilities).await;
+    let published = client.open(TEXT).await;
+    let diagnostic = published["diagnostics"][0].clone();
+    let actions = client.code_actions(&diagnostic).await;
+    let insert = actions.iter().find(|a| a["title"].as_str().unwrap().starts_with("Insert")).unwrap().clone();
+    assert!(insert.get("edit").is_none_or(Value::is_null));
+    let resolved = client.request("codeAction/resolve", insert).await.unwrap();
+    assert!(resolved["edit"]["changes"][URI].as_array().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test]
+async fn ignore_action_inserts_the_suppression_above_the_object() {
+    let mut client = Client::start(json!({})).await;
+    let published = client.open(TEXT).await;
+    let diagnostic = published["diagnostics"][0].clone();
+    let actions = client.code_actions(&diagnostic).await;
+    let ignore = actions.iter().find(|a| a["title"] == "Ignore MF202 for this object").unwrap();
+    let edit = &ignore["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], "  # mailflow: ignore[MF202]\n");
+    assert_eq!(edit["range"]["start"], json!({"line": 9, "character": 0}));
+}
+
+#[tokio::test]
+async fn hover_completion_and_navigation() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let at = |needle: &str| json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, needle)});
+    let hover = client.request("textDocument/hover", at("stopProcessingMoreRules")).await.unwrap();
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.contains("StopRuleProcessing"), "{markdown}");
+    assert!(markdown.contains("Modifying the CodeTwo transport rule"), "{markdown}");
+    let definition = client.request("textDocument/definition", at("CodeTwo}")).await.unwrap();
+    assert_eq!(definition["range"]["start"], position_of(TEXT, "CodeTwo\n"));
+    let references =
+        client.request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "CodeTwo\n"), "context": {"includeDeclaration": true}})).await.unwrap();
+    assert_eq!(references.as_array().unwrap().len(), 2);
+    let rename = client
+        .request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "CodeTwo\n"), "newName": "CodeTwo connector"}))
+        .await
+        .unwrap();
+    assert_eq!(rename["changes"][URI].as_array().unwrap().len(), 2);
+    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    // The tenant, its connectors, then its rules in priority order.
+    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["organization", "CodeTwo", "Mimecast outbound", "CodeTwo rule"]);
+    let folding = client.request("textDocument/foldingRange", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    assert!(!folding.as_array().unwrap().is_empty());
+    let workspace = client.request("workspace/symbol", json!({"query": "mimecast"})).await.unwrap();
+    assert_eq!(workspace.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn completion_offers_values_and_connectors() {
+    let mut client = Client::start(json!({})).await;
+    let text =
+        TEXT.replace("    actions: {redirectToConnector: CodeTwo}\n", "    actions:\n      redirectToConnector: \n");
+    client.open(&text).await;
+    let line = text.lines().position(|l| l.ends_with("redirectToConnector: ")).unwrap();
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": 27}}),
+        )
+        .await
+        .unwrap();
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"CodeTwo") && labels.contains(&"Mimecast outbound"), "{labels:?}");
+}
+
+#[tokio::test]
+async fn utf8_clients_count_bytes() {
+    let mut client = Client::start(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}})).await;
+    let text = TEXT.replace("name: Mimecast outbound", "name: Mimécast outbound");
+    let published = client.open(&text).await;
+    let mf202 = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MF202").unwrap();
+    // The name spans 17 characters, one of them two bytes long in UTF-8.
+    let start = mf202["range"]["start"]["character"].as_u64().unwrap();
+    assert_eq!(mf202["range"]["end"]["character"].as_u64().unwrap() - start, 18);
+}
+
+#[tokio::test]
+async fn the_trace_command_returns_the_path() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let trace = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "mailflow.trace", "arguments": [URI, {"from": "inside", "to": "a@fabrikam.com"}]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(trace["message"]["to"], "a@fabrikam.com");
+    assert_eq!(trace["paths"][0]["passes"][0]["route"]["connector"], "CodeTwo");
+    assert!(trace["mermaid"].as_str().unwrap().starts_with("flowchart LR"));
+    let error = client.request("workspace/executeCommand", json!({"command": "mailflow.trace", "arguments": []})).await;
+    assert!(error.unwrap_err().contains("mailflow.trace takes"));
+}
+
+#[tokio::test]
+async fn bad_requests_get_errors_and_the_server_keeps_serving() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    // A position far outside the document, and a document that is not open.
+    let far = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": URI}, "position": {"line": 9999, "character": 9999}}),
+        )
+        .await;
+    assert!(far.is_ok());
+    let unknown = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "file:///nope.mailflow.yaml"}, "position": {"line": 0, "character": 0}}),
+        )
+        .await;
+    assert_eq!(unknown, Ok(Value::Null));
+    assert!(client.request("textDocument/hover", json!({"bogus": true})).await.is_err());
+    let hover = client
+        .request("textDocument/hover", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "priority")}))
+        .await;
+    assert!(hover.unwrap()["contents"]["value"].as_str().unwrap().contains("Priority"));
+}
+
+#[tokio::test]
+async fn settings_apply_without_a_restart() {
+    let settings: Settings = std::sync::Arc::new(std::sync::Mutex::new(
+        json!({"ignore": ["MF2"], "docsUrl": "https://docs.example/codes/"}),
+    ));
+    let mut client = Client::with_settings(json!({"workspace": {"configuration": true}}), settings.clone()).await;
+    let published = client.open(TEXT).await;
+    assert!(codes(&published).is_empty(), "MF2xx are ignored: {published}");
+    *settings.lock().unwrap() = json!({"select": ["MF202"], "docsUrl": "https://docs.example/codes/"});
+    client.notify("workspace/didChangeConfiguration", json!({"settings": {}})).await;
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(codes(&published), ["MF202"]);
+    assert_eq!(published["diagnostics"][0]["codeDescription"]["href"], "https://docs.example/codes/MF202");
+}
+
+#[tokio::test]
+async fn scanning_the_workspace_reports_progress() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("a.mailflow.yaml"), TEXT).unwrap();
+    let uri = tower_lsp_server::ls_types::Uri::from_file_path(folder.path()).unwrap();
+    let (service, socket) = LspService::new(Backend::new);
+    let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(forward(socket, sender, Settings::default()));
+    let mut client = Client { service, received, next_id: 0 };
+    let capabilities = json!({"window": {"workDoneProgress": true}});
+    client
+        .request(
+            "initialize",
+            json!({"capabilities": capabilities, "workspaceFolders": [{"uri": uri.as_str(), "name": "t"}]}),
+        )
+        .await
+        .unwrap();
+    client.notify("initialized", json!({})).await;
+    let begin = client.notification("$/progress").await;
+    assert_eq!(begin["value"]["kind"], "begin");
+    let symbols = client.request("workspace/symbol", json!({"query": "CodeTwo"})).await.unwrap();
+    assert!(symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["location"]["uri"].as_str().unwrap().ends_with("a.mailflow.yaml")));
+}
+
+#[tokio::test]
+async fn a_second_ignore_joins_the_first_suppression() {
+    let mut client = Client::start(json!({})).await;
+    let text = TEXT.replace("  # Mimecast delivers\n", "  # mailflow: ignore[MF206]\n");
+    let published = client.open(&text).await;
+    let mf202 = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MF202").unwrap().clone();
+    let actions = client.code_actions(&mf202).await;
+    let ignore = actions.iter().find(|a| a["title"] == "Ignore MF202 for this object").unwrap();
+    let edit = &ignore["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], ", MF202");
+    assert_eq!(edit["range"]["start"], json!({"line": 8, "character": 26}));
+}

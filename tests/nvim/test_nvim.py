@@ -1,0 +1,82 @@
+"""`mailflow lsp` in a real editor: headless Neovim (0.7 or later, Debian's package) runs
+test.lua beside this file, which opens a tenant with an MF202 finding, hovers, applies the
+"Insert anti-loop rule" code action and checks the finding goes away. scripts/test installs
+Neovim when it is missing."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, binary
+
+HERE = ROOT / "tests" / "nvim"
+
+# MF202's own example: a Mimecast smart host connector that no rule redirects to.
+MF202 = """# A smart host connector scoped to transport rules, with no rule using it.
+mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {senderIs: inside}
+    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
+    stopProcessingMoreRules: true
+"""
+
+
+@pytest.mark.skipif(shutil.which("nvim") is None, reason="nvim is not installed (scripts/test installs Debian's neovim)")
+def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
+    tenant = tmp_path / "tenant"
+    tenant.mkdir()
+    path = tenant / "mf202.mailflow.yaml"
+    path.write_text(MF202)
+    results = tmp_path / "results.txt"
+    env = {
+        **os.environ,
+        "MAILFLOW_BIN": str(binary()),
+        "MAILFLOW_NVIM_FILE": str(path),
+        "MAILFLOW_NVIM_RESULTS": str(results),
+        # Keep Neovim's state, logs and swap files out of the home folder.
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    try:
+        run = subprocess.run(
+            ["nvim", "--headless", "--clean", "-u", "NONE", "-n", "-c", f"luafile {HERE / 'test.lua'}"],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    except subprocess.TimeoutExpired as timeout:
+        pytest.fail(f"nvim did not finish: {timeout}\n{results.read_text() if results.exists() else ''}")
+    report = results.read_text() if results.exists() else "(no results file)"
+    assert run.returncode == 0 and report.rstrip().endswith("PASS"), (
+        f"nvim exited with {run.returncode}\n--- results\n{report}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+    )
+
+    # What Neovim made of the server's edit is what `mailflow check --fix --unsafe-fixes` writes.
+    cli_copy = tmp_path / "cli.mailflow.yaml"
+    cli_copy.write_text(MF202)
+    fixed = subprocess.run(
+        [str(binary()), "check", "--fix", "--unsafe-fixes", str(cli_copy)], capture_output=True, text=True, timeout=60
+    )
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tmp_path / "results.txt.buffer").read_text() == cli_copy.read_text()
