@@ -28,7 +28,7 @@ pub mod rule_edits;
 pub mod smart_host_rule;
 mod yaml_edit;
 
-pub use yaml_edit::{RulePlace, Value, YamlEditor};
+pub use yaml_edit::{scalar, RulePlace, Value, YamlEditor};
 
 use crate::diagnostic::{Edit, Fix};
 use crate::model::MailFlow;

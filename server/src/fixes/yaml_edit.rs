@@ -692,6 +692,12 @@ fn flow_entry(key: &str, value: &Value, out: &mut String) {
     inline(value, true, out);
 }
 
+/// A string as a scalar that reads back as itself anywhere, in block or flow context:
+/// plain when it can be, double-quoted otherwise.
+pub fn scalar(text: &str) -> String {
+    scalar_text(text, true, ScalarStyle::Plain)
+}
+
 /// A string as a scalar. `like` is the style of the scalar it replaces: quotes are kept
 /// when the string can be written in them; otherwise it is plain when YAML reads it back
 /// as the same string, and double-quoted when not.

@@ -12,10 +12,9 @@ use crate::analysis::roles::Roles;
 use crate::check::Checked;
 use crate::fixes::rule_edits::unused_anti_loop_header;
 use crate::fixes::smart_host_rule::rule_domains;
-use crate::fixes::YamlEditor;
+use crate::fixes::{self, YamlEditor};
 use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_CREATING};
 use crate::model::{Connector, MailFlow, ServiceKind};
-use crate::syntax::scalar::{resolve_plain, Resolved};
 use crate::text::{LineIndex, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -443,12 +442,18 @@ fn value_items(flow: &MailFlow, cursor: &Cursor, object: Object, key: &'static K
             .filter(|connector| connector.name.is_some())
             .map(|connector| {
                 let (name, page) = (connector.name(), connector_page(flow, connector));
-                item(name, scalar(name), CompletionKind::Connector, Some(connector_detail(connector)), Some(page))
+                item(
+                    name,
+                    fixes::scalar(name),
+                    CompletionKind::Connector,
+                    Some(connector_detail(connector)),
+                    Some(page),
+                )
             })
             .collect(),
         (Object::HeaderContains | Object::HeaderMatches, "header") | (Object::Header, "name") => used_headers(flow)
             .into_iter()
-            .map(|(name, place)| item(&name, scalar(&name), CompletionKind::Header, Some(place), None))
+            .map(|(name, place)| item(&name, fixes::scalar(&name), CompletionKind::Header, Some(place), None))
             .collect(),
         _ => {
             let kind = if key.name == "vendor" { CompletionKind::Vendor } else { CompletionKind::Value };
@@ -487,21 +492,6 @@ fn used_headers(flow: &MailFlow) -> Vec<(String, String)> {
         }
     }
     found
-}
-
-/// `value` as a YAML scalar: plain when it holds only characters that cannot make it read
-/// as anything but this text, double-quoted otherwise (a JSON string is a valid YAML
-/// double-quoted scalar).
-fn scalar(value: &str) -> String {
-    let plain = value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && !value.ends_with(' ')
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || " ._-()".contains(c))
-        && matches!(resolve_plain(value), Resolved::Str(_));
-    if plain {
-        value.to_owned()
-    } else {
-        serde_json::to_string(value).expect("a string serializes to JSON")
-    }
 }
 
 /// Text for inside a snippet placeholder, where `$`, `}` and `\` mean something.
@@ -560,7 +550,7 @@ fn snippets(flow: &MailFlow, cursor: &Cursor, editor: &YamlEditor, object: Objec
                     (0, "conditions:".to_owned()),
                     (1, format!("senderIs: {}", choice(3, catalogue(Object::Predicates, "senderIs")))),
                     (0, "actions:".to_owned()),
-                    (1, format!("redirectToConnector: ${{4:{}}}", escape(&scalar(connector)))),
+                    (1, format!("redirectToConnector: ${{4:{}}}", escape(&fixes::scalar(connector)))),
                 ],
             );
             let anti_loop = snippet(
@@ -600,10 +590,10 @@ fn anti_loop_rule(flow: &MailFlow) -> Vec<(usize, String)> {
         None => next_priority(flow),
     };
     let vendor = connector.and_then(|c| c.service.as_ref()?.vendor.as_ref()).map(|vendor| vendor.value);
-    let header = escape(&scalar(&unused_anti_loop_header(&flow.rules, vendor)));
+    let header = escape(&fixes::scalar(&unused_anti_loop_header(&flow.rules, vendor)));
     let domains =
         connector.and_then(|c| c.recipient_domains.as_ref()).map_or_else(Vec::new, |d| rule_domains(&d.value));
-    let name = escape(&scalar(name));
+    let name = escape(&fixes::scalar(name));
     let mut lines = vec![
         (0, format!("name: ${{1:{name}}}")),
         (0, format!("priority: ${{2:{priority}}}")),
@@ -613,7 +603,7 @@ fn anti_loop_rule(flow: &MailFlow) -> Vec<(usize, String)> {
         (1, "recipientIs: outside".to_owned()),
     ];
     if !domains.is_empty() {
-        let domains: Vec<String> = domains.into_iter().map(|domain| escape(&scalar(domain))).collect();
+        let domains: Vec<String> = domains.into_iter().map(|domain| escape(&fixes::scalar(domain))).collect();
         lines.push((1, format!("recipientDomainIs: [{}]", domains.join(", "))));
     }
     lines.extend([
