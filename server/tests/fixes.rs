@@ -116,3 +116,41 @@ fn safe_fixes_add_no_schema_error_and_a_second_run_changes_nothing() {
         assert_eq!(fix_all_safe(&fixed), fixed, "{}: a second run changed the text", path.display());
     }
 }
+
+mod mutated {
+    //! The same property on files nobody wrote by hand: examples with random lines removed
+    //! (keys, list items, whole rules' lines — often leaving broken or odd YAML).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn examples() -> Vec<String> {
+        inputs()
+            .into_iter()
+            .filter(|p| p.parent().unwrap().ends_with("examples"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+        #[test]
+        fn safe_fixes_on_mutated_examples(choice in any::<prop::sample::Index>(), removed in prop::collection::vec(0u8..8, 200)) {
+            let examples = examples();
+            let original = &examples[choice.index(examples.len())];
+            // Drop about one line in eight: those where `removed` (cycled) holds a zero.
+            let text: String = original
+                .split_inclusive('\n')
+                .enumerate()
+                .filter(|(i, _)| removed[i % removed.len()] != 0)
+                .map(|(_, line)| line)
+                .collect();
+            let before = check(&text);
+            let fixed = fix_all_safe(&text);
+            let after = check(&fixed);
+            let new_errors: Vec<_> = schema_errors(&after).difference(&schema_errors(&before)).cloned().collect();
+            prop_assert!(new_errors.is_empty(), "safe fixes added {:?}:\n{}\n--- fixed:\n{}", new_errors, text, fixed);
+            prop_assert_eq!(fix_all_safe(&fixed), fixed);
+        }
+    }
+}

@@ -15,13 +15,12 @@ pub static RULE: RuleMeta = RuleMeta {
 
 ## What it finds
 Two smart host rules whose `setHeader` actions set the same header name (compared
-without regard to case). The simulation shows what it costs: the simulated messages
-(from an inside and an outside sender, to a recipient in each accepted domain, in each
-domain the file names and in `recipient.example`, no headers at the start, followed pass
-by pass) that the first rule marks still carry the mark when the second rule's turn
-comes, and its exception matches. Reported once per cause (per shared header), on the
-rule to change, with a simulated message and its hops as related information. Whether
-a header set by one rule is already seen by the rules below it in the same pass is
+without regard to case). It is read from the file as written, no simulation needed: the
+finding sits on the later rule (in priority order), with the first rule that sets the
+header as related information. What it costs shows in a simulated message (`mailflow
+trace`): mail the first rule marks still carries the mark when the second rule's turn
+comes, so the second rule's exception matches and its smart host is skipped. Whether a
+header set by one rule is already seen by the rules below it in the same pass is
 unconfirmed; the sharing is wrong either way.
 
 ## Why it breaks mail

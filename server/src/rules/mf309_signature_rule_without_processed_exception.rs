@@ -19,12 +19,10 @@ A signature rule without an exception on the header its service stamps on proces
 mail: `service.processedHeader` if given, otherwise the vendor's default
 (`X-CodeTwoProcessed: true` for CodeTwo,
 `X-ExclaimerHostedSignatures-MessageProcessed: true` for Exclaimer). Header names are
-compared without regard to case. The simulation shows the effect on the simulated
-messages (from an inside and an outside sender, to a recipient in each accepted domain,
-in each domain the file names and in `recipient.example`, no headers at the start,
-followed pass by pass): each one the rule sends to the service comes back stamped and is
-sent again. Reported once per cause, on the signature rule, with a simulated message and
-its hops as related information.
+compared without regard to case. It is read from the file as written: the finding sits
+on the signature rule, with the service's processed header (or its connector) as related
+information. The loop it causes is found by simulation too (MF304, with the hops): every
+message the rule sends to the service comes back stamped and is sent again.
 
 ## Why it breaks mail
 A signature service adds the signature, stamps its header and hands the message back to

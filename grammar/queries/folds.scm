@@ -1,0 +1,2 @@
+; Every `{ … }` folds: organizations, connectors, rules, services, on-premises blocks.
+(block) @fold
