@@ -257,13 +257,17 @@ module.exports = grammar({
     // "text", with the escapes \" \\ \n \t and \u{1F600} (1 to 6 hex digits); no line break.
     string: $ => seq(
       '"',
-      repeat(choice($.string_content, $.escape_sequence)),
+      repeat(choice($.string_content, $.escape_sequence, $.invalid_escape)),
       token.immediate('"'),
     ),
 
     string_content: _ => token.immediate(prec(1, /[^"\\\r\n]+/)),
 
-    escape_sequence: _ => token.immediate(/\\(["\\nt]|u\{[0-9A-Fa-f]{1,6}\})/),
+    escape_sequence: _ => token.immediate(prec(2, /\\(["\\nt]|u\{[0-9A-Fa-f]{1,6}\})/)),
+
+    // Any other backslash (`\q`, `\.`, `\u{}`, a `\` ending the line): kept in the tree so
+    // the lowering can point at it and say what to write instead; it is not an escape.
+    invalid_escape: _ => token.immediate(prec(1, /\\[^\r\n]?/)),
 
     integer: _ => /-?[0-9]+/,
 

@@ -1,11 +1,32 @@
 ; Syntax highlighting for the mail-flow DSL.
+; Specific patterns come first: tree-sitter's highlighter gives a node the capture of the
+; first pattern that matches it.
 
 (comment) @comment
 
-(string) @string
+; Names of the things the file defines, and references to them
+(organization name: (string) @string.special)
+(connector name: (string) @type.definition)
+(rule name: (string) @function)
+(redirect_action connector: (string) @type)
+
+; A line whose first word is no keyword
+(unknown_setting key: (word) @variable)
+
+; Literals
 (escape_sequence) @string.escape
+(invalid_escape) @error
+(string) @string
 (integer) @number
 (boolean) @boolean
+
+; Enumerated values (inside, on-premises, audit, codetwo, …)
+(word) @constant
+
+; `type` and `domain` are settings, except inside a condition
+(message_type_matches "type" @keyword.operator)
+(sender_domain_is "domain" @keyword.operator)
+(recipient_domain_is "domain" @keyword.operator)
 
 ; Top-level items
 [
@@ -13,9 +34,8 @@
   "organization"
   "connector"
   "rule"
+  "priority"
 ] @keyword
-
-"priority" @keyword
 
 ; Settings
 [
@@ -56,7 +76,7 @@
   "matches"
 ] @keyword.operator
 
-; Actions and rule settings
+; Actions and the rule's error and stop settings
 [
   "set"
   "to"
@@ -69,17 +89,4 @@
   "error"
 ] @keyword
 
-; Names
-(organization name: (string) @string.special)
-(connector name: (string) @type.definition)
-(rule name: (string) @function)
-(redirect_action connector: (string) @type)
-
-; Enumerated values (inside, on-premises, audit, codetwo, …)
-(word) @constant
-
-; An unknown key: shown as what it is, not as a value.
-(unknown_setting key: (word) @variable)
-
 ["{" "}"] @punctuation.bracket
-"\"" @string

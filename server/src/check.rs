@@ -8,6 +8,7 @@ use crate::model::{lower_yaml, MailFlow};
 use crate::rules::mf001_syntax_error;
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::yaml::{self, YamlFile};
+use crate::syntax::ReusableTree;
 use crate::text::LineIndex;
 
 /// Which codes are reported: `--select` and `--ignore` take codes or prefixes (`MF3`).
@@ -36,7 +37,17 @@ pub struct Checked {
 }
 
 pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
-    let yaml = yaml::parse(text);
+    check_yaml_incremental(text, selection, None).0
+}
+
+/// `check_yaml` reusing the syntax tree of an earlier version (see
+/// `yaml::parse_incremental`); returns the tree of this version for the next.
+pub fn check_yaml_incremental(
+    text: &str,
+    selection: &Selection,
+    old_tree: Option<&ReusableTree>,
+) -> (Checked, ReusableTree) {
+    let (yaml, tree) = yaml::parse_incremental(text, old_tree);
     let lines = LineIndex::new(text);
     let mut diagnostics: Vec<Diagnostic> = yaml.errors.iter().map(mf001_syntax_error::diagnostic).collect();
     let (flow, lowering) = lower_yaml::lower(&yaml, text);
@@ -56,7 +67,7 @@ pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
     attach_fixes(&mut diagnostics, &flow, &yaml, text);
-    Checked { yaml, flow, lines, diagnostics }
+    (Checked { yaml, flow, lines, diagnostics }, tree)
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject.

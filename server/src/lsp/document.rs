@@ -3,6 +3,7 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
+use crate::syntax::{ReusableTree, TextPoint};
 use crate::text::Span;
 
 /// How the client counts columns: UTF-16 code units unless it agreed to UTF-8 bytes.
@@ -69,23 +70,38 @@ fn column_to_byte(line: &str, column: usize, encoding: Encoding) -> usize {
 pub struct Document {
     pub rope: Rope,
     pub version: i32,
+    /// The syntax tree of an earlier version, with every change since recorded in it.
+    pub tree: Option<ReusableTree>,
 }
 
 impl Document {
     pub fn new(text: &str, version: i32) -> Self {
-        Document { rope: Rope::from_str(text), version }
+        Document { rope: Rope::from_str(text), version, tree: None }
     }
 
     /// Applies one change from `didChange`: a range edit, or the whole text.
     pub fn apply(&mut self, change: &TextDocumentContentChangeEvent, encoding: Encoding) {
         let Some(range) = change.range else {
             self.rope = Rope::from_str(&change.text);
+            self.tree = None;
             return;
         };
         let start = self.char_index(range.start, encoding);
         let end = self.char_index(range.end, encoding).max(start);
+        let start_point = self.point(self.rope.char_to_byte(start));
+        let old_end = self.point(self.rope.char_to_byte(end));
         self.rope.remove(start..end);
         self.rope.insert(start, &change.text);
+        let new_end = self.point(start_point.byte + change.text.len());
+        if let Some(tree) = &mut self.tree {
+            tree.edit(start_point, old_end, new_end);
+        }
+    }
+
+    /// The point of a byte offset of the current text.
+    fn point(&self, byte: usize) -> TextPoint {
+        let row = self.rope.byte_to_line(byte);
+        TextPoint { byte, row, column: byte - self.rope.line_to_byte(row) }
     }
 
     /// The char index of a position in the rope, clamped to the line (and the text).

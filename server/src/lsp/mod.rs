@@ -21,7 +21,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::check::{check_yaml, Checked, Selection};
+use crate::check::{check_yaml, check_yaml_incremental, Checked, Selection};
 use convert::Convert;
 use document::{Document, Encoding};
 
@@ -114,17 +114,21 @@ impl Backend {
 
     /// The latest analysis of an open document, checking it if the text changed since.
     fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let (text, version, selection) = {
+        let (text, version, selection, tree) = {
             let state = self.state();
             let document = state.documents.get(uri)?;
             if let Some(analysis) = state.analyses.get(uri).filter(|a| a.version == document.version) {
                 return Some(analysis.clone());
             }
-            (document.text(), document.version, state.settings.selection.clone())
+            (document.text(), document.version, state.settings.selection.clone(), document.tree.clone())
         };
-        let analysis = Arc::new(Analysis { version, checked: check_yaml(&text, &selection), text });
+        let (checked, tree) = check_yaml_incremental(&text, &selection, tree.as_ref());
+        let analysis = Arc::new(Analysis { version, checked, text });
         let mut state = self.state();
-        if state.documents.get(uri).is_some_and(|d| d.version == version) {
+        if let Some(document) = state.documents.get_mut(uri).filter(|d| d.version == version) {
+            // The tree matches this version exactly; a newer version's edits are already
+            // recorded in the tree the document holds.
+            document.tree = Some(tree);
             state.analyses.insert(uri.clone(), analysis.clone());
         }
         Some(analysis)

@@ -2,3 +2,37 @@
 
 pub mod scalar;
 pub mod yaml;
+
+/// A place in a text for tree edits: byte offset, and row and byte column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextPoint {
+    pub byte: usize,
+    pub row: usize,
+    pub column: usize,
+}
+
+/// A parsed tree kept between versions of an open document, so that parsing the next
+/// version reuses what did not change. Every edit made to the text must be told to it.
+#[derive(Clone)]
+pub struct ReusableTree(pub(crate) tree_sitter::Tree);
+
+impl ReusableTree {
+    /// Records that the text from `start` to `old_end` was replaced by text ending at `new_end`.
+    pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
+        let point = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
+        self.0.edit(&tree_sitter::InputEdit {
+            start_byte: start.byte,
+            old_end_byte: old_end.byte,
+            new_end_byte: new_end.byte,
+            start_position: point(start),
+            old_end_position: point(old_end),
+            new_end_position: point(new_end),
+        });
+    }
+}
+
+impl std::fmt::Debug for ReusableTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReusableTree")
+    }
+}

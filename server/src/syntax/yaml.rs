@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::scalar::{self, Resolved};
+use super::ReusableTree;
 use crate::text::{LineIndex, Span};
 
 /// How many nodes alias expansion may create in one file before it is called a bomb.
@@ -112,6 +113,13 @@ impl Node {
 }
 
 pub fn parse(text: &str) -> YamlFile {
+    parse_incremental(text, None).0
+}
+
+/// Parses `text` reusing `old`, the tree of an earlier version of it with every edit since
+/// applied (`Tree::edit`), so that only the changed region is parsed again. Returns the new
+/// tree for the next edit too.
+pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_yaml::LANGUAGE.into())
@@ -119,7 +127,9 @@ pub fn parse(text: &str) -> YamlFile {
     let lines = LineIndex::new(text);
     let mut working = text.to_owned();
     let mut errors = Vec::new();
-    let mut tree = parse_text(&mut parser, &working);
+    let first =
+        parser.parse(text, old.map(|t| &t.0)).expect("parsing without a timeout or cancellation always yields a tree");
+    let mut tree = first.clone();
     for _ in 0..MAX_RECOVERY_ROUNDS {
         let Some(broken) = first_error_line(&mut parser, &tree, &working, &lines) else { break };
         if lines.line_text(&working, broken).trim().is_empty() {
@@ -161,7 +171,7 @@ pub fn parse(text: &str) -> YamlFile {
     }
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
-    YamlFile { root: file_root, comments, errors }
+    (YamlFile { root: file_root, comments, errors }, ReusableTree(first))
 }
 
 fn parse_text(parser: &mut tree_sitter::Parser, text: &str) -> tree_sitter::Tree {
@@ -284,10 +294,12 @@ fn shorten(text: &str) -> String {
 /// Every comment in the tree, in order. Walks with a cursor, not recursion, so that a deeply
 /// nested file cannot exhaust the stack.
 fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
+    // Compared by id: every node of the file is visited, and `kind()` converts a C string.
+    let comment = root.language().id_for_node_kind("comment", true);
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        if node.kind() == "comment" {
+        if node.kind_id() == comment {
             let span = span_of(node);
             out.push(Comment { span, text: text[span.range()].to_owned() });
         } else if cursor.goto_first_child() {
