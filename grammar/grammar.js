@@ -60,7 +60,7 @@ module.exports = grammar({
     ),
 
     // mailflow 1
-    version: $ => seq('mailflow', field('version', $._value)),
+    version: $ => seq('mailflow', field('value', $._value)),
 
     // organization "Contoso" { … }   (the name is optional, as in YAML)
     organization: $ => seq(
@@ -205,7 +205,7 @@ module.exports = grammar({
     // header "X-Foo" contains "true"
     header_contains: $ => seq(
       'header', field('header', $._value),
-      'contains', repeat1(field('word', $._literal)),
+      'contains', repeat1(field('value', $._literal)),
     ),
 
     // header "X-Foo" matches "^t"

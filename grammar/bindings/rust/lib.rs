@@ -58,4 +58,13 @@ mod tests {
             .set_language(&super::LANGUAGE.into())
             .expect("Error loading the mailflow parser");
     }
+
+    #[test]
+    fn the_example_parses_without_errors() {
+        let code = include_str!("../../examples/codetwo-mimecast.mailflow");
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&super::LANGUAGE.into()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        assert!(!tree.root_node().has_error(), "{}", tree.root_node().to_sexp());
+    }
 }
