@@ -3,12 +3,14 @@
 
 use crate::analysis;
 use crate::diagnostic::Diagnostic;
-use crate::fixes::{FixContext, YamlEditor};
-use crate::model::{lower_yaml, MailFlow};
+use crate::fixes::{breaks_aliases, FixContext, YamlEditor};
+use crate::model::{lower_dsl, lower_yaml, MailFlow};
 use crate::rules::mf001_syntax_error;
 use crate::suppression::{self, ObjectSpans};
+use crate::syntax::dsl::{self, DslFile};
+
 use crate::syntax::yaml::{self, YamlFile};
-use crate::syntax::ReusableTree;
+use crate::syntax::{Comment, ReusableTree};
 use crate::text::LineIndex;
 
 /// Which codes are reported: `--select` and `--ignore` take codes or prefixes (`MF3`).
@@ -26,31 +28,92 @@ impl Selection {
     }
 }
 
-/// Everything known about one checked YAML text.
+/// The two ways to write a mail flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    /// The mail-flow DSL (`*.mailflow`).
+    Dsl,
+}
+
+impl Syntax {
+    /// `*.mailflow` files are DSL; everything else is read as YAML.
+    pub fn of_path(path: &std::path::Path) -> Syntax {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(extension) if extension.eq_ignore_ascii_case("mailflow") => Syntax::Dsl,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
+/// The parsed text, in the syntax it was written in.
+#[derive(Debug)]
+pub enum Source {
+    Yaml(YamlFile),
+    Dsl(DslFile),
+}
+
+impl Source {
+    pub fn comments(&self) -> &[Comment] {
+        match self {
+            Source::Yaml(yaml) => &yaml.comments,
+            Source::Dsl(dsl) => &dsl.comments,
+        }
+    }
+}
+
+/// Everything known about one checked text.
 #[derive(Debug)]
 pub struct Checked {
-    pub yaml: YamlFile,
+    pub source: Source,
     pub flow: MailFlow,
     pub lines: LineIndex,
     /// Sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
-    check_yaml_incremental(text, selection, None).0
+impl Checked {
+    /// The YAML tree, when the text is YAML.
+    pub fn yaml(&self) -> Option<&YamlFile> {
+        match &self.source {
+            Source::Yaml(yaml) => Some(yaml),
+            Source::Dsl(_) => None,
+        }
+    }
 }
 
-/// `check_yaml` reusing the syntax tree of an earlier version (see
-/// `yaml::parse_incremental`); returns the tree of this version for the next.
-pub fn check_yaml_incremental(
+pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
+    check(text, Syntax::Yaml, selection)
+}
+
+pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
+    check_incremental(text, syntax, selection, None).0
+}
+
+/// `check` reusing the syntax tree of an earlier version (see `yaml::parse_incremental`);
+/// returns the tree of this version for the next.
+pub fn check_incremental(
     text: &str,
+    syntax: Syntax,
     selection: &Selection,
     old_tree: Option<&ReusableTree>,
 ) -> (Checked, ReusableTree) {
-    let (yaml, tree) = yaml::parse_incremental(text, old_tree);
     let lines = LineIndex::new(text);
-    let mut diagnostics: Vec<Diagnostic> = yaml.errors.iter().map(mf001_syntax_error::diagnostic).collect();
-    let (flow, lowering) = lower_yaml::lower(&yaml, text);
+    let (source, tree, errors, (flow, lowering)) = match syntax {
+        Syntax::Yaml => {
+            let (yaml, tree) = yaml::parse_incremental(text, old_tree);
+            let lowered = lower_yaml::lower(&yaml, text);
+            let errors = yaml.errors.clone();
+            (Source::Yaml(yaml), tree, errors, lowered)
+        }
+        Syntax::Dsl => {
+            let dsl = dsl::parse(text, old_tree);
+            let lowered = lower_dsl::lower(&dsl, text);
+            let (tree, errors) = (dsl.tree.clone(), dsl.errors.clone());
+            (Source::Dsl(dsl), tree, errors, lowered)
+        }
+    };
+    let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering);
     diagnostics.extend(analysis::check(&flow));
     diagnostics.retain(|d| selection.is_enabled(d.code()));
@@ -61,13 +124,16 @@ pub fn check_yaml_incremental(
         .chain(flow.rules.iter().map(|r| ObjectSpans { item: r.span, name: r.name_span() }))
         .collect();
     let mut diagnostics =
-        suppression::apply(diagnostics, &yaml.comments, &objects, &lines, |code| selection.is_enabled(code));
+        suppression::apply(diagnostics, source.comments(), &objects, &lines, |code| selection.is_enabled(code));
     diagnostics.retain(|d| selection.is_enabled(d.code()));
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    attach_fixes(&mut diagnostics, &flow, &yaml, text);
-    (Checked { yaml, flow, lines, diagnostics }, tree)
+    // Fixes are edits of YAML text; the DSL has none yet.
+    if let Source::Yaml(yaml) = &source {
+        attach_fixes(&mut diagnostics, &flow, yaml, text);
+    }
+    (Checked { source, flow, lines, diagnostics }, tree)
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject.
@@ -76,7 +142,7 @@ fn attach_fixes(diagnostics: &mut [Diagnostic], flow: &MailFlow, yaml: &YamlFile
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
         let context = context.get_or_insert_with(|| FixContext { flow, editor: YamlEditor::new(text, yaml) });
-        diagnostic.fix = fix(subject, context);
+        diagnostic.fix = fix(subject, context).filter(|fix| !breaks_aliases(text, &fix.edits));
     }
 }
 

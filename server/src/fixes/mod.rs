@@ -14,7 +14,7 @@
 //!
 //! let text = "transportRules:\n  - name: CodeTwo  # signatures\n    priority: 0\n";
 //! let checked = check_yaml(text, &Selection::default());
-//! let editor = YamlEditor::new(text, &checked.yaml);
+//! let editor = YamlEditor::new(text, checked.yaml().unwrap());
 //! let rule = &checked.flow.rules[0];
 //! let edit = editor.set_entry(rule.span, "stopProcessingMoreRules", &Value::Bool(true)).unwrap();
 //! let fix = Fix { title: "Stop processing more rules".into(), safe: true, edits: vec![edit] };
@@ -38,6 +38,24 @@ use crate::text::Span;
 pub struct FixContext<'a> {
     pub flow: &'a MailFlow,
     pub editor: YamlEditor<'a>,
+}
+
+/// Whether the edits replace or remove an anchor (`&name`) that an alias (`*name`) outside
+/// them still uses: such a fix would leave the alias pointing at nothing. A `&` that is not
+/// an anchor (inside quotes, say) at worst withholds a fix, never breaks a file.
+pub fn breaks_aliases(text: &str, edits: &[Edit]) -> bool {
+    let is_name = |c: char| !c.is_whitespace() && !",[]{}".contains(c);
+    edits.iter().any(|edit| {
+        let replaced = &text[edit.span.range()];
+        replaced.match_indices('&').any(|(at, _)| {
+            let name: String = replaced[at + 1..].chars().take_while(|&c| is_name(c)).collect();
+            if name.is_empty() {
+                return false;
+            }
+            let alias = format!("*{name}");
+            text[..edit.span.start].contains(&alias) || text[edit.span.end..].contains(&alias)
+        })
+    })
 }
 
 /// Joins insertions at the same offset into one edit, in the order given, so that a fix may
