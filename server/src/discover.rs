@@ -43,7 +43,7 @@ pub fn find(roots: &[PathBuf]) -> Discovered {
 
 fn is_mailflow_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-    if name.ends_with(".mailflow.yaml") || name.ends_with(".mailflow.yml") {
+    if name.ends_with(".mailflow") || name.ends_with(".mailflow.yaml") || name.ends_with(".mailflow.yml") {
         return true;
     }
     (name.ends_with(".yaml") || name.ends_with(".yml")) && first_key_is_mailflow(path)

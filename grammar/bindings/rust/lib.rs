@@ -54,9 +54,7 @@ mod tests {
     #[test]
     fn test_can_load_grammar() {
         let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&super::LANGUAGE.into())
-            .expect("Error loading the mailflow parser");
+        parser.set_language(&super::LANGUAGE.into()).expect("Error loading the mailflow parser");
     }
 
     #[test]

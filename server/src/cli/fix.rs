@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::FileReport;
-use crate::check::{check_yaml, Checked, Selection};
+use crate::check::{check, Checked, Selection, Syntax};
 use crate::fixes::apply_fixes;
 
 /// Rounds of applying fixes and checking again. A fix can make a new finding with its own
@@ -44,9 +44,9 @@ struct Fixed {
     applied: usize,
 }
 
-fn fix_text(text: &str, selection: &Selection, unsafe_fixes: bool) -> Fixed {
+fn fix_text(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool) -> Fixed {
     let mut current = text.to_owned();
-    let mut checked = check_yaml(&current, selection);
+    let mut checked = check(&current, syntax, selection);
     let mut applied = 0;
     for _ in 0..MAX_ROUNDS {
         let fixes = checked.diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|fix| fix.safe || unsafe_fixes);
@@ -56,7 +56,7 @@ fn fix_text(text: &str, selection: &Selection, unsafe_fixes: bool) -> Fixed {
         }
         applied += outcome.applied.len();
         current = outcome.text;
-        checked = check_yaml(&current, selection);
+        checked = check(&current, syntax, selection);
     }
     Fixed { text: current, checked, applied }
 }
@@ -70,7 +70,7 @@ pub fn fix_file(
     selection: &Selection,
     request: Request,
 ) -> Result<(FileReport, Done), String> {
-    let fixed = fix_text(&text, selection, request.unsafe_fixes);
+    let fixed = fix_text(&text, Syntax::of_path(path), selection, request.unsafe_fixes);
     let changed = fixed.text != text;
     let diff = match request.output {
         Output::Diff => changed.then(|| unified_diff(&display, &text, &fixed.text)),
@@ -152,9 +152,9 @@ mod tests {
     #[test]
     fn unsafe_fixes_apply_only_on_request() {
         let selection = Selection::default();
-        let safe_only = fix_text(MISSPELT, &selection, false);
+        let safe_only = fix_text(MISSPELT, Syntax::Yaml, &selection, false);
         assert_eq!((safe_only.text.as_str(), safe_only.applied), (MISSPELT, 0));
-        let all = fix_text(MISSPELT, &selection, true);
+        let all = fix_text(MISSPELT, Syntax::Yaml, &selection, true);
         assert_eq!(all.text, MISSPELT.replace("priorty", "priority"));
         assert_eq!(all.applied, 1);
         assert!(all.checked.diagnostics.iter().all(|d| d.code() != "MF002"));

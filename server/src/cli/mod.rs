@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::{check_yaml, Selection};
+use crate::check::{check, Selection, Syntax};
 use crate::diagnostic::Severity;
 use crate::rules;
 
@@ -60,7 +60,7 @@ enum Command {
 #[command(group(clap::ArgGroup::new("fixing").args(["fix", "diff"])))]
 struct CheckArgs {
     /// Files or folders to check (default: the current folder). Folders are searched for
-    /// `*.mailflow.yaml`, `*.mailflow.yml` and YAML files whose first key is `mailflow`,
+    /// `*.mailflow` (the DSL), `*.mailflow.yaml`, `*.mailflow.yml` and YAML files whose first key is `mailflow`,
     /// honouring `.gitignore`.
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -284,7 +284,7 @@ fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: c
         eprintln!("mailflow: error: `--to {to}` is not an address: give one like user@fabrikam.com");
         return ExitCode::from(EXIT_TROUBLE);
     }
-    let checked = check_yaml(&text, &Selection::default());
+    let checked = check(&text, Syntax::of_path(file), &Selection::default());
     let message = crate::analysis::simulate::Message { from_inside: from == Origin::Inside, to };
     print_out(&crate::trace::render(&checked.flow, &message, format))
 }
@@ -300,7 +300,7 @@ fn check_file(
         let (report, done) = fix::fix_file(path, crate::discover::display(path), text, selection, request)?;
         return Ok((report, Some(done)));
     }
-    let checked = check_yaml(&text, selection);
+    let checked = check(&text, Syntax::of_path(path), selection);
     Ok((FileReport { path: crate::discover::display(path), text, checked }, None))
 }
 

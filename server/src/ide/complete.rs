@@ -45,8 +45,10 @@ pub struct Completion {
 
 /// What can be typed at `offset`.
 pub fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Completion> {
+    // Completion knows YAML's layout; the DSL has none yet.
+    let Some(yaml) = checked.yaml() else { return Vec::new() };
     let Some(cursor) = Cursor::at(text, &checked.lines, offset) else { return Vec::new() };
-    let editor = YamlEditor::new(text, &checked.yaml);
+    let editor = YamlEditor::new(text, yaml);
     match resolve(&cursor.path) {
         Some(Slot::Keys(object)) if cursor.types_key() => {
             let mut items = key_items(&checked.flow, &cursor, &editor, object);

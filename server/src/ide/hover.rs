@@ -35,7 +35,7 @@ pub fn hover(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> 
 }
 
 fn suppressed_code(checked: &Checked, offset: usize) -> Option<HoverInfo> {
-    suppression::codes(&checked.yaml.comments, &checked.lines)
+    suppression::codes(checked.source.comments(), &checked.lines)
         .into_iter()
         .find(|(_, span)| touches(*span, offset))
         .and_then(|(code, span)| Some(HoverInfo { span, markdown: diagnostic_page(&code)? }))
@@ -58,7 +58,7 @@ fn named_object(checked: &Checked, offset: usize) -> Option<HoverInfo> {
 
 /// A key of the format, or a value the catalogue explains (an enumerated or boolean one).
 fn catalogue(checked: &Checked, offset: usize) -> Option<HoverInfo> {
-    let located = locate(checked.yaml.root.as_ref()?, offset)?;
+    let located = locate(checked.yaml()?.root.as_ref()?, offset)?;
     let key = last_key(&located.path)?;
     match located.on {
         On::Key(node) => {

@@ -79,7 +79,10 @@ pub fn rename(checked: &Checked, text: &str, offset: usize, new_name: &str) -> R
             other.name()
         ));
     }
-    let editor = YamlEditor::new(text, &checked.yaml);
+    let Some(yaml) = checked.yaml() else {
+        return Err("renaming is available in YAML files; the DSL has no rename yet".to_owned());
+    };
+    let editor = YamlEditor::new(text, yaml);
     let new = Value::str(new_name);
     references(checked, offset, true)
         .into_iter()

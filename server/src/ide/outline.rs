@@ -75,10 +75,10 @@ pub fn workspace_symbols(files: &[(&str, &Checked)], query: &str) -> Vec<(usize,
 /// and of every run of two or more comment lines; sorted, each once.
 pub fn folding_ranges(checked: &Checked, text: &str) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
-    if let Some(root) = &checked.yaml.root {
+    if let Some(root) = checked.yaml().and_then(|yaml| yaml.root.as_ref()) {
         fold(checked, text, root, &mut ranges);
     }
-    let comment_lines = checked.yaml.comments.iter().map(|c| c.span.start).filter(|&start| {
+    let comment_lines = checked.source.comments().iter().map(|c| c.span.start).filter(|&start| {
         let line_start = checked.lines.line_start(checked.lines.line_of(start));
         text[line_start..start].trim().is_empty()
     });

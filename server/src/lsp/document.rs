@@ -3,6 +3,7 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
+use crate::check::Syntax;
 use crate::syntax::{ReusableTree, TextPoint};
 use crate::text::Span;
 
@@ -70,13 +71,14 @@ fn column_to_byte(line: &str, column: usize, encoding: Encoding) -> usize {
 pub struct Document {
     pub rope: Rope,
     pub version: i32,
+    pub syntax: Syntax,
     /// The syntax tree of an earlier version, with every change since recorded in it.
     pub tree: Option<ReusableTree>,
 }
 
 impl Document {
-    pub fn new(text: &str, version: i32) -> Self {
-        Document { rope: Rope::from_str(text), version, tree: None }
+    pub fn new(text: &str, version: i32, syntax: Syntax) -> Self {
+        Document { rope: Rope::from_str(text), version, syntax, tree: None }
     }
 
     /// Applies one change from `didChange`: a range edit, or the whole text.
@@ -147,7 +149,7 @@ mod tests {
     #[test]
     fn incremental_edits_count_utf16_columns() {
         // '𝄞' is two UTF-16 code units and four UTF-8 bytes.
-        let mut document = Document::new("name: 𝄞x\r\nnext: y\n", 1);
+        let mut document = Document::new("name: 𝄞x\r\nnext: y\n", 1, Syntax::Yaml);
         document.apply(&change(Some(((0, 8), (0, 9))), "Z"), Encoding::Utf16);
         assert_eq!(document.text(), "name: 𝄞Z\r\nnext: y\n");
         document.apply(&change(Some(((1, 6), (1, 7))), "zz"), Encoding::Utf16);
@@ -158,7 +160,7 @@ mod tests {
 
     #[test]
     fn utf8_columns_when_agreed() {
-        let mut document = Document::new("a: é1\n", 1);
+        let mut document = Document::new("a: é1\n", 1, Syntax::Yaml);
         document.apply(&change(Some(((0, 5), (0, 6))), "2"), Encoding::Utf8);
         assert_eq!(document.text(), "a: é2\n");
     }

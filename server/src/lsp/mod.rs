@@ -21,7 +21,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::check::{check_yaml, check_yaml_incremental, Checked, Selection};
+use crate::check::{check, check_incremental, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding};
 
@@ -114,15 +114,21 @@ impl Backend {
 
     /// The latest analysis of an open document, checking it if the text changed since.
     fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let (text, version, selection, tree) = {
+        let (text, version, syntax, selection, tree) = {
             let state = self.state();
             let document = state.documents.get(uri)?;
             if let Some(analysis) = state.analyses.get(uri).filter(|a| a.version == document.version) {
                 return Some(analysis.clone());
             }
-            (document.text(), document.version, state.settings.selection.clone(), document.tree.clone())
+            (
+                document.text(),
+                document.version,
+                document.syntax,
+                state.settings.selection.clone(),
+                document.tree.clone(),
+            )
         };
-        let (checked, tree) = check_yaml_incremental(&text, &selection, tree.as_ref());
+        let (checked, tree) = check_incremental(&text, syntax, &selection, tree.as_ref());
         let analysis = Arc::new(Analysis { version, checked, text });
         let mut state = self.state();
         if let Some(document) = state.documents.get_mut(uri).filter(|d| d.version == version) {
@@ -232,7 +238,7 @@ impl Backend {
         for (index, path) in files.iter().enumerate() {
             let Some(uri) = Uri::from_file_path(path) else { continue };
             let Ok(text) = std::fs::read_to_string(path) else { continue };
-            let checked = check_yaml(&text, &selection);
+            let checked = check(&text, Syntax::of_path(path), &selection);
             self.state().workspace.insert(uri, Arc::new(Analysis { version: 0, text, checked }));
             if let Some(ongoing) = &ongoing {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -344,7 +350,9 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        self.state().documents.insert(document.uri.clone(), Document::new(&document.text, document.version));
+        let is_dsl = document.language_id == "mailflow" || document.uri.as_str().ends_with(".mailflow");
+        let syntax = if is_dsl { Syntax::Dsl } else { Syntax::Yaml };
+        self.state().documents.insert(document.uri.clone(), Document::new(&document.text, document.version, syntax));
         self.refresh(document.uri).await;
     }
 

@@ -3,6 +3,7 @@
 //! at it. Absent optional settings are `None`; their defaults are applied by the accessors.
 
 pub mod keys;
+pub mod lower_dsl;
 pub mod lower_yaml;
 
 use std::collections::HashMap;

@@ -1,7 +1,25 @@
 //! The syntax layer: lossless, error-recovering trees with byte spans.
 
+pub mod dsl;
 pub mod scalar;
 pub mod yaml;
+
+use crate::text::Span;
+
+/// A comment, in either syntax.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    /// From the `#` to the end of the line.
+    pub span: Span,
+    pub text: String,
+}
+
+/// A part of the text that does not parse, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
 
 /// A place in a text for tree edits: byte offset, and row and byte column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

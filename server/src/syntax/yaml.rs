@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::scalar::{self, Resolved};
 use super::ReusableTree;
+pub use super::{Comment, SyntaxError};
 use crate::text::{LineIndex, Span};
 
 /// How many nodes alias expansion may create in one file before it is called a bomb.
@@ -57,19 +58,6 @@ pub struct Entry {
     pub value: Node,
     /// The whole `key: value` pair.
     pub span: Span,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Comment {
-    /// From the `#` to the end of the line.
-    pub span: Span,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SyntaxError {
-    pub span: Span,
-    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
