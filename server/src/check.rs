@@ -129,7 +129,8 @@ pub fn check_incremental(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    // Fixes are edits of YAML text; the DSL has none yet.
+    // The rules' fixes are edits of YAML text; a DSL file keeps those its lowering made
+    // (renaming a misspelt statement).
     if let Source::Yaml(yaml) = &source {
         attach_fixes(&mut diagnostics, &flow, yaml, text);
     }

@@ -8,9 +8,11 @@
 pub mod analysis;
 pub mod check;
 pub mod cli;
+pub mod convert;
 pub mod diagnostic;
 pub mod discover;
 pub mod fixes;
+pub mod format;
 pub mod ide;
 pub mod lsp;
 pub mod model;

@@ -16,8 +16,22 @@ enum Reach {
     File,
 }
 
+impl Reach {
+    /// Whether this reaches `object` (wherever in it a finding is).
+    fn covers(self, object: &ObjectSpans, lines: &LineIndex) -> bool {
+        match self {
+            Reach::File => true,
+            Reach::Object { line } => {
+                lines.line_of(object.name.start) == line || lines.line_of(object.item.start) == line + 1
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Suppression {
+    /// The comment's span.
+    span: Span,
     reach: Reach,
     /// Each code as written, with its span in the comment.
     codes: Vec<(String, Span)>,
@@ -51,7 +65,7 @@ fn parse(comments: &[Comment], lines: &LineIndex) -> Vec<Suppression> {
             }
             offset += part.len() + 1;
         }
-        found.push(Suppression { reach, codes });
+        found.push(Suppression { span: comment.span, reach, codes });
     }
     found
 }
@@ -60,6 +74,20 @@ fn parse(comments: &[Comment], lines: &LineIndex) -> Vec<Suppression> {
 /// explains.
 pub fn codes(comments: &[Comment], lines: &LineIndex) -> Vec<(String, Span)> {
     parse(comments, lines).into_iter().flat_map(|suppression| suppression.codes).collect()
+}
+
+/// Each object suppression (`ignore[…]`) among `comments`, by its comment's span, with the
+/// objects it reaches by where it stands (indices into `objects`). The formatter moves
+/// comments, and must keep every suppression reaching what it reached.
+pub fn object_reach(comments: &[Comment], objects: &[ObjectSpans], lines: &LineIndex) -> Vec<(Span, Vec<usize>)> {
+    parse(comments, lines)
+        .into_iter()
+        .filter(|suppression| suppression.reach != Reach::File)
+        .map(|suppression| {
+            let reached = (0..objects.len()).filter(|&i| suppression.reach.covers(&objects[i], lines)).collect();
+            (suppression.span, reached)
+        })
+        .collect()
 }
 
 /// An object a suppression can name: a connector or a rule.
@@ -89,10 +117,7 @@ pub fn apply(
     }
     let applies_to = |reach: Reach, span: Span| match reach {
         Reach::File => true,
-        Reach::Object { line } => objects.iter().any(|object| {
-            object.item.contains(span)
-                && (lines.line_of(object.name.start) == line || lines.line_of(object.item.start) == line + 1)
-        }),
+        Reach::Object { .. } => objects.iter().any(|object| object.item.contains(span) && reach.covers(object, lines)),
     };
     let mut kept = Vec::with_capacity(diagnostics.len());
     for diagnostic in diagnostics {

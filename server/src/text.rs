@@ -31,6 +31,12 @@ impl Span {
     }
 }
 
+/// The first line of `span` in `text`, for pointing at an object without underlining all of it.
+pub fn first_line(text: &str, span: Span) -> Span {
+    let end = text[span.range()].find(['\n', '\r']).map_or(span.end, |i| span.start + i);
+    Span::new(span.start, end)
+}
+
 /// A value together with the span of source text it was read from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spanned<T> {

@@ -2,58 +2,17 @@
 //! holds YAML files: those named `triggers*` must produce that code, those named `clean*`
 //! must not. The full output of each file is an insta snapshot.
 
-use mailflow::check::{check_yaml, Selection};
-use std::fmt::Write;
-use std::path::Path;
+mod common;
 
-/// The diagnostics of `text`, one per line: `line:col-line:col CODE message`, then related places.
-fn render(text: &str) -> (String, Vec<&'static str>) {
-    let checked = check_yaml(text, &Selection::default());
-    let mut out = String::new();
-    let mut codes = Vec::new();
-    for diagnostic in &checked.diagnostics {
-        let start = checked.lines.position(text, diagnostic.span.start);
-        let end = checked.lines.position(text, diagnostic.span.end);
-        writeln!(
-            out,
-            "{}:{}-{}:{} {} {}",
-            start.line,
-            start.column,
-            end.line,
-            end.column,
-            diagnostic.code(),
-            diagnostic.message
-        )
-        .unwrap();
-        for related in &diagnostic.related {
-            let at = checked.lines.position(text, related.span.start);
-            writeln!(out, "    related {}:{} {}", at.line, at.column, related.message).unwrap();
-        }
-        if let Some(fix) = &diagnostic.fix {
-            writeln!(out, "    fix ({}) {}", if fix.safe { "safe" } else { "unsafe" }, fix.title).unwrap();
-        }
-        codes.push(diagnostic.code());
-    }
-    if out.is_empty() {
-        out.push_str("(no diagnostics)\n");
-    }
-    (out, codes)
-}
+use mailflow::check::Syntax;
+use std::path::Path;
 
 #[test]
 fn fixtures() {
     insta::glob!("fixtures/*/*.yaml", |path: &Path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let (output, codes) = render(&text);
-        let code = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
-        let stem = path.file_name().unwrap().to_str().unwrap();
-        if stem.starts_with("triggers") {
-            assert!(codes.contains(&code), "{} should report {code}:\n{output}", path.display());
-        } else if stem.starts_with("clean") {
-            assert!(!codes.contains(&code), "{} should not report {code}:\n{output}", path.display());
-        } else {
-            panic!("fixture names start with `triggers` or `clean`: {}", path.display());
-        }
+        let (output, codes) = common::render(&text, Syntax::Yaml);
+        common::expect_code(path, &codes, &output);
         insta::assert_snapshot!(output);
     });
 }
@@ -65,11 +24,7 @@ fn every_code_has_both_fixtures() {
     let mut missing = Vec::new();
     for rule in mailflow::rules::ALL {
         let dir = root.join(rule.code);
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|entries| {
-                entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
-            })
-            .unwrap_or_default();
+        let names = common::file_names(&dir);
         for prefix in ["triggers", "clean"] {
             if !names.iter().any(|name| name.starts_with(prefix)) {
                 missing.push(format!("{}/{prefix}*.yaml", rule.code));

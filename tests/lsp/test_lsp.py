@@ -967,7 +967,7 @@ async def test_folding_ranges_cover_each_rule_and_connector(vscode, tmp_path):
 async def test_workspace_symbols_cover_open_and_unopened_files_with_progress(tmp_path):
     workspace = tmp_path / "tenant"
     shutil.copytree(EXAMPLES, workspace)
-    count = len(list(workspace.glob("*.mailflow.yaml")))
+    count = len(list(workspace.glob("*.mailflow.yaml"))) + len(list(workspace.glob("*.mailflow")))
     async with session(folders=[workspace]) as client:
         token = "mailflow/scan"
 

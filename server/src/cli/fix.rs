@@ -89,12 +89,12 @@ pub fn fix_file(
 /// one, never a part: the text goes to a temporary file in the same folder (so on the same
 /// file system, where a rename is atomic), with the old file's permissions, and is then
 /// renamed over it.
-fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
     // Through a symbolic link, the file it points at is replaced and the link stays.
     let path = fs::canonicalize(path)?;
     let permissions = fs::metadata(&path)?.permissions();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.mailflow-fix.{}", std::process::id()));
+    let temporary = path.with_file_name(format!(".{name}.mailflow-write.{}", std::process::id()));
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&temporary)?;
         file.write_all(text.as_bytes())?;
@@ -139,7 +139,7 @@ pub fn summary(request: Request, done: &[Done], reports: &[FileReport]) -> Strin
     line
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

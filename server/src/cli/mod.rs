@@ -1,6 +1,8 @@
 //! The command line. Only this module knows about terminals, files on disk and exit codes.
 
+mod convert;
 mod fix;
+mod fmt;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -30,6 +32,8 @@ enum Command {
     Check(CheckArgs),
     /// List every diagnostic code with its name, severity and summary.
     Rules,
+    /// Rewrite DSL files (`*.mailflow`) in the canonical layout, keeping their comments.
+    Fmt(fmt::FmtArgs),
     /// Print the documentation page of a diagnostic code.
     Explain {
         /// A code such as MF102.
@@ -54,6 +58,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = crate::trace::TraceFormat::Text)]
         format: crate::trace::TraceFormat,
     },
+    /// Convert a mail-flow file between YAML and the DSL, keeping its comments.
+    Convert(convert::ConvertArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,6 +158,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Rules => {
             let mut out = String::new();
             for rule in rules::ALL {
@@ -173,6 +180,7 @@ pub fn main() -> ExitCode {
             }
         },
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format),
+        Command::Convert(args) => convert::run(args),
         Command::Explain { code } => {
             match rules::by_code(code.trim()) {
                 Some(rule) => print_out(&format!("{}\n\nSeverity: {}\n", rule.doc.trim_end(), rule.severity.as_str())),

@@ -714,12 +714,13 @@ fn scalar_text(text: &str, in_flow: bool, like: ScalarStyle) -> String {
 /// YAML 1.2 reads them as text: written quoted, so every reader agrees.
 const YAML_1_1_BOOLEANS: &[&str] = &["y", "n", "yes", "no", "on", "off"];
 
-/// Whether `text` written plain reads back as the same string: no indicator first, nothing
-/// that starts a comment or a mapping, no flow indicators inside a flow collection, and not
-/// a null, boolean (in YAML 1.2 or 1.1) or number.
+/// Whether `text` written plain reads back as the same string: no indicator first, no space
+/// at either end (YAML trims it), nothing that starts a comment or a mapping, no flow
+/// indicators inside a flow collection, and not a null, boolean (in YAML 1.2 or 1.1) or number.
 fn is_plain_safe(text: &str, in_flow: bool) -> bool {
     let Some(first) = text.chars().next() else { return false };
     let needs_quotes = "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        || text.starts_with(' ')
         || text.ends_with([' ', ':'])
         || text.contains(": ")
         || text.contains(" #")

@@ -6,9 +6,11 @@ use tower_lsp_server::ls_types::*;
 
 use super::document::{Encoding, Positions};
 use super::Analysis;
+use crate::check::Source;
 use crate::diagnostic::{self as mf, Edit, Severity, Subject};
 use crate::fixes::apply_fixes;
-use crate::ide;
+use crate::format::{format_dsl, FormatError};
+use crate::ide::{self, HighlightKind};
 use crate::text::Span;
 
 pub const FIX_ALL: &str = "source.fixAll.mailflow";
@@ -235,6 +237,24 @@ impl<'a> Convert<'a> {
         })
     }
 
+    /// A DSL document in the canonical layout, as one edit of the whole document (none when
+    /// it is formatted already). Nothing for YAML, nor for a document with a syntax error:
+    /// its diagnostics say where. `Err` says why a document was not formatted otherwise.
+    pub fn formatting(&self) -> Result<Option<Vec<TextEdit>>, String> {
+        let text = &self.analysis.text;
+        if !matches!(self.analysis.checked.source, Source::Dsl(_)) {
+            return Ok(None);
+        }
+        match format_dsl(text) {
+            Ok(formatted) if formatted == *text => Ok(Some(Vec::new())),
+            Ok(formatted) => {
+                Ok(Some(vec![TextEdit { range: self.range(Span::new(0, text.len())), new_text: formatted }]))
+            }
+            Err(FormatError::Syntax(_)) => Ok(None),
+            Err(error) => Err(format!("line {}: {error}", self.range(error.span()).start.line + 1)),
+        }
+    }
+
     pub fn completions(&self, position: Position) -> Vec<CompletionItem> {
         let offset = self.offset(position);
         ide::complete(&self.analysis.checked, &self.analysis.text, offset)
@@ -356,4 +376,77 @@ pub fn folding_ranges(analysis: &Analysis) -> Vec<FoldingRange> {
             ..Default::default()
         })
         .collect()
+}
+
+/// The semantic token types, in the order of the legend.
+const TOKEN_TYPES: [SemanticTokenType; 9] = [
+    SemanticTokenType::KEYWORD,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::STRING,
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::COMMENT,
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::TYPE,
+    SemanticTokenType::VARIABLE,
+];
+
+/// The bit of the legend's one modifier, `declaration`.
+const DECLARATION: u32 = 1;
+
+pub fn semantic_tokens_legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: TOKEN_TYPES.to_vec(),
+        token_modifiers: vec![SemanticTokenModifier::DECLARATION],
+    }
+}
+
+/// A highlight as an LSP token type and modifiers: rules are functions, connectors types,
+/// each declared where it is defined.
+fn token_type(kind: HighlightKind) -> (SemanticTokenType, u32) {
+    match kind {
+        HighlightKind::Keyword => (SemanticTokenType::KEYWORD, 0),
+        HighlightKind::Setting => (SemanticTokenType::PROPERTY, 0),
+        HighlightKind::Value => (SemanticTokenType::ENUM_MEMBER, 0),
+        HighlightKind::String => (SemanticTokenType::STRING, 0),
+        HighlightKind::Number => (SemanticTokenType::NUMBER, 0),
+        HighlightKind::Comment => (SemanticTokenType::COMMENT, 0),
+        HighlightKind::RuleName => (SemanticTokenType::FUNCTION, DECLARATION),
+        HighlightKind::ConnectorName => (SemanticTokenType::TYPE, DECLARATION),
+        HighlightKind::ConnectorReference => (SemanticTokenType::TYPE, 0),
+        HighlightKind::UnknownKey => (SemanticTokenType::VARIABLE, 0),
+    }
+}
+
+/// The semantic tokens of a DSL document, each placed relative to the one before (as the
+/// protocol encodes them); none for YAML. No DSL token spans two lines.
+pub fn semantic_tokens(analysis: &Analysis, encoding: Encoding) -> Option<SemanticTokens> {
+    let Source::Dsl(file) = &analysis.checked.source else { return None };
+    let positions = Positions::new(&analysis.text, encoding);
+    let mut previous = Position::new(0, 0);
+    let data = ide::highlights(file, &analysis.text)
+        .into_iter()
+        .map(|highlight| {
+            let start = positions.position(highlight.span.start);
+            let end = positions.position(highlight.span.end);
+            let (token_type, modifiers) = token_type(highlight.kind);
+            let token = SemanticToken {
+                delta_line: start.line - previous.line,
+                delta_start: if start.line == previous.line {
+                    start.character - previous.character
+                } else {
+                    start.character
+                },
+                length: end.character - start.character,
+                token_type: TOKEN_TYPES
+                    .iter()
+                    .position(|t| *t == token_type)
+                    .expect("every token type is in the legend") as u32,
+                token_modifiers_bitset: modifiers,
+            };
+            previous = start;
+            token
+        })
+        .collect();
+    Some(SemanticTokens { result_id: None, data })
 }

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -290,6 +290,15 @@ fn capabilities(pull_diagnostics: bool, encoding: Encoding) -> ServerCapabilitie
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: convert::semantic_tokens_legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: Default::default(),
+            },
+        )),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec![TRACE_COMMAND.into()],
             work_done_progress_options: Default::default(),
@@ -513,6 +522,28 @@ impl LanguageServer for Backend {
         guarded("computing folding ranges", || {
             let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             Ok(Some(convert::folding_ranges(&analysis)))
+        })
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let uri = params.text_document.uri;
+        guarded("formatting", || {
+            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
+            self.converter(&uri, &analysis).formatting().map_err(|reason| Error {
+                // RequestFailed: the request was valid, and the server could not carry it out.
+                code: ErrorCode::ServerError(-32803),
+                message: format!("mailflow did not format this document: {reason}").into(),
+                data: None,
+            })
+        })
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        let encoding = self.encoding();
+        guarded("highlighting", || {
+            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
+            Ok(convert::semantic_tokens(&analysis, encoding).map(SemanticTokensResult::Tokens))
         })
     }
 

@@ -40,6 +40,8 @@ struct Client {
     /// notifies waits until the message is taken, and the test takes it only later.
     received: tokio::sync::mpsc::UnboundedReceiver<Request>,
     next_id: i64,
+    /// What the server said it can do, in its answer to `initialize`.
+    capabilities: Value,
 }
 
 impl Client {
@@ -53,8 +55,9 @@ impl Client {
         let (service, socket) = LspService::new(Backend::new);
         let (sender, received) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(forward(socket, sender, settings));
-        let mut client = Client { service, received, next_id: 0 };
-        client.request("initialize", json!({"capabilities": capabilities})).await.unwrap();
+        let mut client = Client { service, received, next_id: 0, capabilities: Value::Null };
+        let initialized = client.request("initialize", json!({"capabilities": capabilities})).await.unwrap();
+        client.capabilities = initialized["capabilities"].clone();
         client.notify("initialized", json!({})).await;
         client
     }
@@ -94,9 +97,13 @@ impl Client {
     }
 
     async fn open(&mut self, text: &str) -> Value {
+        self.open_as(URI, "yaml", text).await
+    }
+
+    async fn open_as(&mut self, uri: &str, language: &str, text: &str) -> Value {
         self.notify(
             "textDocument/didOpen",
-            json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}}),
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
         )
         .await;
         self.notification("textDocument/publishDiagnostics").await
@@ -339,7 +346,7 @@ async fn scanning_the_workspace_reports_progress() {
     let (service, socket) = LspService::new(Backend::new);
     let (sender, received) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(forward(socket, sender, Settings::default()));
-    let mut client = Client { service, received, next_id: 0 };
+    let mut client = Client { service, received, next_id: 0, capabilities: Value::Null };
     let capabilities = json!({"window": {"workDoneProgress": true}});
     client
         .request(
@@ -370,4 +377,104 @@ async fn a_second_ignore_joins_the_first_suppression() {
     let edit = &ignore["edit"]["changes"][URI][0];
     assert_eq!(edit["newText"], ", MF202");
     assert_eq!(edit["range"]["start"], json!({"line": 8, "character": 26}));
+}
+
+const DSL_URI: &str = "file:///x.mailflow";
+
+#[tokio::test]
+async fn dsl_documents_are_formatted_in_one_edit() {
+    let mut client = Client::start(json!({})).await;
+    assert_eq!(client.capabilities["documentFormattingProvider"], true);
+    let messy = "mailflow   1\nconnector \"C\" { type partner # why\n}";
+    client.open_as(DSL_URI, "mailflow", messy).await;
+    let format = |uri: &str| json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}});
+    let edits = client.request("textDocument/formatting", format(DSL_URI)).await.unwrap();
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 1}});
+    let formatted = "mailflow 1\n\nconnector \"C\" {\n  type partner # why\n}\n";
+    assert_eq!(edits, json!([{"range": whole, "newText": formatted}]));
+    // Formatted already: no edit.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": DSL_URI, "version": 2}, "contentChanges": [{"text": formatted}]}),
+        )
+        .await;
+    assert_eq!(client.request("textDocument/formatting", format(DSL_URI)).await.unwrap(), json!([]));
+    // A syntax error: nothing (its diagnostic says where).
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": DSL_URI, "version": 3}, "contentChanges": [{"text": "rule \"R\" priority 0 { if sender is }"}]}),
+        )
+        .await;
+    assert_eq!(client.request("textDocument/formatting", format(DSL_URI)).await.unwrap(), Value::Null);
+    // A suppression comment no layout keeps on its objects' line: an error that says why.
+    let two = "connector \"A\" {} connector \"B\" {} # mailflow: ignore[MF206]\n";
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": DSL_URI, "version": 4}, "contentChanges": [{"text": two}]}),
+        )
+        .await;
+    let error = client.request("textDocument/formatting", format(DSL_URI)).await.unwrap_err();
+    assert!(error.starts_with("mailflow did not format this document: line 1: "), "{error}");
+    // YAML has no formatter.
+    client.open(TEXT).await;
+    assert_eq!(client.request("textDocument/formatting", format(URI)).await.unwrap(), Value::Null);
+}
+
+/// Semantic tokens decoded from their relative encoding: line, character, length, type and
+/// modifiers by name.
+fn decode_tokens(data: &Value, legend: &Value) -> Vec<(u64, u64, u64, String, Vec<String>)> {
+    let numbers: Vec<u64> = data.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    let name = |list: &str, index: u64| legend[list][index as usize].as_str().unwrap().to_owned();
+    let (mut line, mut character) = (0, 0);
+    numbers
+        .chunks(5)
+        .map(|token| {
+            line += token[0];
+            character = if token[0] == 0 { character + token[1] } else { token[1] };
+            let modifiers = (0..32).filter(|bit| token[4] & (1 << bit) != 0).map(|bit| name("tokenModifiers", bit));
+            (line, character, token[2], name("tokenTypes", token[3]), modifiers.collect())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
+    let text = "mailflow 1\nrule \"Ré\" priority 0 {\n  redirect to \"C\" # é\n}\n";
+    // `é` is one UTF-16 code unit and two UTF-8 bytes.
+    let utf8 = json!({"general": {"positionEncodings": ["utf-8"]}});
+    for (capabilities, name_length, comment_length) in [(json!({}), 4, 3), (utf8, 5, 4)] {
+        let mut client = Client::start(capabilities).await;
+        let provider = &client.capabilities["semanticTokensProvider"];
+        assert_eq!(provider["full"], true);
+        let legend = provider["legend"].clone();
+        client.open_as(DSL_URI, "mailflow", text).await;
+        let tokens = client
+            .request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": DSL_URI}}))
+            .await
+            .unwrap();
+        let plain = Vec::<String>::new;
+        assert_eq!(
+            decode_tokens(&tokens["data"], &legend),
+            [
+                (0, 0, 8, "keyword".into(), plain()),
+                (0, 9, 1, "number".into(), plain()),
+                (1, 0, 4, "keyword".into(), plain()),
+                (1, 5, name_length, "function".into(), vec!["declaration".to_owned()]),
+                (1, 6 + name_length, 8, "keyword".into(), plain()),
+                (1, 15 + name_length, 1, "number".into(), plain()),
+                (2, 2, 8, "keyword".into(), plain()),
+                (2, 11, 2, "keyword".into(), plain()),
+                (2, 14, 3, "type".into(), plain()),
+                (2, 18, comment_length, "comment".into(), plain()),
+            ]
+        );
+    }
+    // YAML documents have none.
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let tokens = client.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": URI}})).await;
+    assert_eq!(tokens.unwrap(), Value::Null);
 }

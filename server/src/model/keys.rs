@@ -39,7 +39,7 @@ pub enum ValueShape {
     OneOf(&'static [(&'static str, &'static str)]),
     Object(Object),
     ListOf(Object),
-    /// Any PowerShell parameter name mapped to any value.
+    /// Any PowerShell parameter name mapped to a value (string, number, boolean) or a list of them.
     OpenMap,
 }
 
@@ -335,10 +335,16 @@ pub fn lookup(object: Object, name: &str) -> Option<&'static Key> {
 
 /// The known key closest to a misspelt one, if any is close enough to be what was meant.
 pub fn nearest(object: Object, name: &str) -> Option<&'static str> {
+    nearest_of(keys(object).iter().map(|k| k.name), name)
+}
+
+/// The candidate closest to a misspelt word (ignoring case), if any is close enough to be
+/// what was meant.
+pub fn nearest_of(candidates: impl IntoIterator<Item = &'static str>, name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
-    keys(object)
-        .iter()
-        .map(|k| (edit_distance(&lower, &k.name.to_ascii_lowercase()), k.name))
+    candidates
+        .into_iter()
+        .map(|candidate| (edit_distance(&lower, &candidate.to_ascii_lowercase()), candidate))
         .filter(|&(distance, candidate)| distance <= (candidate.len() / 3).max(1))
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)

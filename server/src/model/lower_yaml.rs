@@ -4,13 +4,13 @@
 //! whole model (duplicate names, unknown connectors, limits...) run on the model afterwards,
 //! whatever syntax it came from.
 
-use super::keys::{self, Object, ValueShape};
+use super::keys::{self, Object};
 use super::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
 use crate::syntax::scalar::Resolved;
 use crate::syntax::yaml::{Entry, Node, NodeKind, YamlFile};
-use crate::text::{Span, Spanned};
+use crate::text::{first_line, Span, Spanned};
 
 /// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
 pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
@@ -155,14 +155,8 @@ impl Lowerer<'_> {
         Some(Connector {
             span: node.span,
             enabled: fields.get("enabled").and_then(|v| self.boolean(v, "enabled")),
-            connector_type: self.enumerated(&fields, "type", |v| match v {
-                "partner" => ConnectorType::Partner,
-                _ => ConnectorType::OnPremises,
-            }),
-            use_: self.enumerated(&fields, "use", |v| match v {
-                "transport-rule" => ConnectorUse::TransportRule,
-                _ => ConnectorUse::RecipientDomains,
-            }),
+            connector_type: self.enumerated(&fields, "type", ConnectorType::from_key),
+            use_: self.enumerated(&fields, "use", ConnectorUse::from_key),
             recipient_domains: fields.get("recipientDomains").map(|v| self.text_list(v, "recipientDomains")),
             smart_hosts: fields.get("smartHosts").map(|v| self.text_list(v, "smartHosts")),
             service,
@@ -172,14 +166,9 @@ impl Lowerer<'_> {
 
     fn service(&mut self, node: &Node) -> Option<Service> {
         let fields = self.fields(node, Object::Service, "service")?;
-        let vendor = self.enumerated(&fields, "vendor", |v| {
-            Vendor::ALL.into_iter().find(|vendor| vendor.key() == v).unwrap_or(Vendor::Other)
-        });
+        let vendor = self.enumerated(&fields, "vendor", Vendor::from_key);
         let kind = match fields.get("kind") {
-            Some(_) => self.enumerated(&fields, "kind", |v| match v {
-                "signature" => ServiceKind::Signature,
-                _ => ServiceKind::SmartHost,
-            })?,
+            Some(_) => self.enumerated(&fields, "kind", ServiceKind::from_key)?,
             // A vendor that does one thing says what the service is.
             None => match vendor.as_ref().and_then(|v| v.value.kind().map(|kind| Spanned::new(kind, v.span))) {
                 Some(kind) => kind,
@@ -224,11 +213,7 @@ impl Lowerer<'_> {
             span: node.span,
             priority: fields.get("priority").and_then(|v| self.integer(v, "priority", 0)),
             enabled: fields.get("enabled").and_then(|v| self.boolean(v, "enabled")),
-            mode: self.enumerated(&fields, "mode", |v| match v {
-                "enforce" => RuleMode::Enforce,
-                "audit" => RuleMode::Audit,
-                _ => RuleMode::AuditAndNotify,
-            }),
+            mode: self.enumerated(&fields, "mode", RuleMode::from_key),
             conditions: fields.get("conditions").map(|v| self.predicates(v, "conditions")).unwrap_or_default(),
             exceptions: fields.get("exceptions").map(|v| self.predicates(v, "exceptions")).unwrap_or_default(),
             actions: fields.get("actions").map(|v| self.actions(v)).unwrap_or_default(),
@@ -247,14 +232,8 @@ impl Lowerer<'_> {
             return predicates;
         }
         let Some(fields) = self.fields(node, Object::Predicates, owner) else { return predicates };
-        let scope = |v: &str| match v {
-            "inside" => Scope::Inside,
-            "outside" => Scope::Outside,
-            "external-partner" => Scope::ExternalPartner,
-            _ => Scope::ExternalNonPartner,
-        };
-        predicates.sender_is = self.enumerated(&fields, "senderIs", scope);
-        predicates.recipient_is = self.enumerated(&fields, "recipientIs", scope);
+        predicates.sender_is = self.enumerated(&fields, "senderIs", Scope::from_key);
+        predicates.recipient_is = self.enumerated(&fields, "recipientIs", Scope::from_key);
         predicates.sender_domain_is = fields.get("senderDomainIs").map(|v| self.text_list(v, "senderDomainIs"));
         predicates.recipient_domain_is =
             fields.get("recipientDomainIs").map(|v| self.text_list(v, "recipientDomainIs"));
@@ -282,17 +261,7 @@ impl Lowerer<'_> {
                     .map(|v| self.text_list(v, "patterns").value.into_iter().map(Pattern::compile).collect())?,
             })
         });
-        predicates.message_type_matches = self.enumerated(&fields, "messageTypeMatches", |v| match v {
-            "oof" => MessageType::Oof,
-            "auto-forward" => MessageType::AutoForward,
-            "encrypted" => MessageType::Encrypted,
-            "calendaring" => MessageType::Calendaring,
-            "permission-controlled" => MessageType::PermissionControlled,
-            "voicemail" => MessageType::Voicemail,
-            "signed" => MessageType::Signed,
-            "approval-request" => MessageType::ApprovalRequest,
-            _ => MessageType::ReadReceipt,
-        });
+        predicates.message_type_matches = self.enumerated(&fields, "messageTypeMatches", MessageType::from_key);
         if let Some(node) = fields.get("other") {
             predicates.other = self.other(node);
         }
@@ -325,9 +294,46 @@ impl Lowerer<'_> {
             .iter()
             .filter_map(|entry| {
                 let name = self.text_value(&entry.key, "other")?;
-                Some(OtherParameter { name, span: entry.span })
+                let values = self.parameter_values(&entry.value, &name.value);
+                Some(OtherParameter { name, values, span: entry.span })
             })
             .collect()
+    }
+
+    /// An `other` parameter's value: one value or a list of them, as `text_list` reads
+    /// one string or a list of strings.
+    fn parameter_values(&mut self, node: &Node, key: &str) -> Vec<Spanned<ParameterValue>> {
+        match &node.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|item| self.parameter_value(item, key)).collect(),
+            NodeKind::Scalar(s) if s.value == Resolved::Null => Vec::new(),
+            _ => self.parameter_value(node, key).into_iter().collect(),
+        }
+    }
+
+    /// One value of an `other` parameter. Exchange's parameters take strings, numbers,
+    /// booleans and lists of them, and only those can be written in the DSL too; a decimal
+    /// number is kept as the text written, as `text_value` keeps it.
+    fn parameter_value(&mut self, node: &Node, key: &str) -> Option<Spanned<ParameterValue>> {
+        let value = match &node.kind {
+            NodeKind::Scalar(s) => match &s.value {
+                Resolved::Str(text) => Some(ParameterValue::Text(text.clone())),
+                Resolved::Int(i) => Some(ParameterValue::Integer(*i)),
+                Resolved::Bool(b) => Some(ParameterValue::Boolean(*b)),
+                Resolved::Float(_) => Some(ParameterValue::Text(self.text[node.span.range()].trim().to_owned())),
+                Resolved::Null => None,
+            },
+            NodeKind::Invalid => return None,
+            NodeKind::Seq(_) | NodeKind::Map(_) => None,
+        };
+        if value.is_none() {
+            self.diagnostics.push(mf003_invalid_value::wrong_type(
+                node.span,
+                key,
+                node.describe(),
+                "a string, a number, true or false, or a list of them",
+            ));
+        }
+        Some(Spanned::new(value?, node.span))
     }
 
     fn list<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
@@ -348,12 +354,7 @@ impl Lowerer<'_> {
                 Resolved::Bool(b) => Some(Spanned::new(*b, node.span)),
                 _ => {
                     let written = &self.text[node.span.range()];
-                    self.diagnostics.push(mf003_invalid_value::not_allowed(
-                        node.span,
-                        key,
-                        written,
-                        &["true", "false"],
-                    ));
+                    self.diagnostics.push(mf003_invalid_value::not_boolean(node.span, key, written));
                     None
                 }
             },
@@ -434,12 +435,9 @@ impl Lowerer<'_> {
         Spanned::new(values, node.span)
     }
 
-    /// A value from the key's enumeration, mapped to its model type.
-    fn enumerated<T>(&mut self, fields: &Fields, key: &str, map: impl Fn(&str) -> T) -> Option<Spanned<T>> {
+    /// A value from the key's enumeration, read as its model type.
+    fn enumerated<T>(&mut self, fields: &Fields, key: &str, read: fn(&str) -> Option<T>) -> Option<Spanned<T>> {
         let node = fields.get(key)?;
-        let ValueShape::OneOf(allowed) = keys::lookup(fields.object, key)?.shape else {
-            unreachable!("`{key}` is an enumeration in the key table");
-        };
         let text = match &node.kind {
             NodeKind::Scalar(s) => match &s.value {
                 Resolved::Str(text) => text.clone(),
@@ -451,17 +449,12 @@ impl Lowerer<'_> {
                 return None;
             }
         };
-        if allowed.iter().any(|(value, _)| *value == text) {
-            return Some(Spanned::new(map(&text), node.span));
+        match super::enumerated(fields.object, key, &text, read) {
+            Ok(value) => Some(Spanned::new(value, node.span)),
+            Err(allowed) => {
+                self.diagnostics.push(mf003_invalid_value::not_allowed(node.span, key, &text, &allowed));
+                None
+            }
         }
-        let names: Vec<&str> = allowed.iter().map(|(value, _)| *value).collect();
-        self.diagnostics.push(mf003_invalid_value::not_allowed(node.span, key, &text, &names));
-        None
     }
-}
-
-/// The first line of `span`, for pointing at an object without underlining all of it.
-fn first_line(text: &str, span: Span) -> Span {
-    let end = text[span.range()].find(['\n', '\r']).map_or(span.end, |i| span.start + i);
-    Span::new(span.start, end)
 }

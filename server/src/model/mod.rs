@@ -9,6 +9,7 @@ pub mod lower_yaml;
 use std::collections::HashMap;
 
 use crate::text::{Span, Spanned};
+use keys::{Object, ValueShape};
 
 /// The format versions this tool reads.
 pub const SUPPORTED_VERSIONS: &[i64] = &[1];
@@ -44,6 +45,12 @@ pub enum ConnectorType {
 }
 
 impl ConnectorType {
+    pub const ALL: [ConnectorType; 2] = [ConnectorType::Partner, ConnectorType::OnPremises];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
     /// The name used in the file format.
     pub fn key(self) -> &'static str {
         match self {
@@ -60,6 +67,12 @@ pub enum ConnectorUse {
 }
 
 impl ConnectorUse {
+    pub const ALL: [ConnectorUse; 2] = [ConnectorUse::TransportRule, ConnectorUse::RecipientDomains];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
     /// The name used in the file format.
     pub fn key(self) -> &'static str {
         match self {
@@ -110,6 +123,12 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
+    pub const ALL: [ServiceKind; 2] = [ServiceKind::Signature, ServiceKind::SmartHost];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
     /// The name used in the file format.
     pub fn key(self) -> &'static str {
         match self {
@@ -142,6 +161,10 @@ impl Vendor {
         Vendor::Symantec,
         Vendor::Other,
     ];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
 
     /// The name used in the file format.
     pub fn key(self) -> &'static str {
@@ -193,6 +216,31 @@ impl Vendor {
     }
 }
 
+/// The value of an enumeration whose file-format name is `word`.
+fn from_key<T: Copy>(all: &[T], key: fn(T) -> &'static str, word: &str) -> Option<T> {
+    all.iter().copied().find(|&value| key(value) == word)
+}
+
+/// Reads an enumerated value for either syntax: `word` must be one of the values the key
+/// table allows for `key` of `object` (`senderIs` allows fewer scopes than `recipientIs`
+/// although both are a `Scope`). `Err` holds the allowed values, for MF003.
+pub(crate) fn enumerated<T>(
+    object: Object,
+    key: &str,
+    word: &str,
+    read: fn(&str) -> Option<T>,
+) -> Result<T, Vec<&'static str>> {
+    let Some(ValueShape::OneOf(allowed)) = keys::lookup(object, key).map(|k| k.shape) else {
+        unreachable!("`{key}` is an enumeration in the key table");
+    };
+    allowed
+        .iter()
+        .any(|(value, _)| *value == word)
+        .then(|| read(word))
+        .flatten()
+        .ok_or_else(|| allowed.iter().map(|(value, _)| *value).collect())
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
     pub span: Span,
@@ -238,6 +286,12 @@ pub enum RuleMode {
 }
 
 impl RuleMode {
+    pub const ALL: [RuleMode; 3] = [RuleMode::Enforce, RuleMode::Audit, RuleMode::AuditAndNotify];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
     /// The name used in the file format.
     pub fn key(self) -> &'static str {
         match self {
@@ -258,6 +312,24 @@ pub enum Scope {
     ExternalNonPartner,
 }
 
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Inside, Scope::Outside, Scope::ExternalPartner, Scope::ExternalNonPartner];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            Scope::Inside => "inside",
+            Scope::Outside => "outside",
+            Scope::ExternalPartner => "external-partner",
+            Scope::ExternalNonPartner => "external-non-partner",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageType {
     Oof,
@@ -269,6 +341,39 @@ pub enum MessageType {
     Signed,
     ApprovalRequest,
     ReadReceipt,
+}
+
+impl MessageType {
+    pub const ALL: [MessageType; 9] = [
+        MessageType::Oof,
+        MessageType::AutoForward,
+        MessageType::Encrypted,
+        MessageType::Calendaring,
+        MessageType::PermissionControlled,
+        MessageType::Voicemail,
+        MessageType::Signed,
+        MessageType::ApprovalRequest,
+        MessageType::ReadReceipt,
+    ];
+
+    pub fn from_key(word: &str) -> Option<Self> {
+        from_key(&Self::ALL, Self::key, word)
+    }
+
+    /// The name used in the file format.
+    pub fn key(self) -> &'static str {
+        match self {
+            MessageType::Oof => "oof",
+            MessageType::AutoForward => "auto-forward",
+            MessageType::Encrypted => "encrypted",
+            MessageType::Calendaring => "calendaring",
+            MessageType::PermissionControlled => "permission-controlled",
+            MessageType::Voicemail => "voicemail",
+            MessageType::Signed => "signed",
+            MessageType::ApprovalRequest => "approval-request",
+            MessageType::ReadReceipt => "read-receipt",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -331,7 +436,21 @@ impl PartialEq for Pattern {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OtherParameter {
     pub name: Spanned<String>,
+    /// Its value, kept so that a conversion to the other syntax writes it: one item, or the
+    /// items of a list. PowerShell reads a one-item list as that item and the DSL writes a
+    /// scalar as one value and a list as several, so the model does not tell the two apart.
+    /// Empty for an empty list (or no value) in YAML.
+    pub values: Vec<Spanned<ParameterValue>>,
+    /// The whole `Name: value` entry or DSL statement.
     pub span: Span,
+}
+
+/// One value of an `other` parameter: what a PowerShell argument can be in both syntaxes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParameterValue {
+    Text(String),
+    Integer(i64),
+    Boolean(bool),
 }
 
 /// The conditions of a rule, or its exceptions: the same keys.
@@ -439,5 +558,34 @@ impl MailFlow {
         let mut rules: Vec<&TransportRule> = self.rules.iter().collect();
         rules.sort_by_key(|r| r.priority.as_ref().map_or(i64::MAX, |p| p.value));
         rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value the key table allows is a value of the model type the lowerings read it as.
+    #[test]
+    fn every_enumerated_value_reads_as_its_model_type() {
+        fn all<T>(object: Object, key: &str, read: fn(&str) -> Option<T>) {
+            let Some(ValueShape::OneOf(allowed)) = keys::lookup(object, key).map(|k| k.shape) else { panic!("{key}") };
+            for (word, _) in allowed {
+                assert!(enumerated(object, key, word, read).is_ok(), "{key}: {word}");
+            }
+            assert_eq!(enumerated(object, key, "Partner", read).err().map(|a| a.len()), Some(allowed.len()));
+        }
+        all(Object::Connector, "type", ConnectorType::from_key);
+        all(Object::Connector, "use", ConnectorUse::from_key);
+        all(Object::Service, "kind", ServiceKind::from_key);
+        all(Object::Service, "vendor", Vendor::from_key);
+        all(Object::Rule, "mode", RuleMode::from_key);
+        all(Object::Predicates, "senderIs", Scope::from_key);
+        all(Object::Predicates, "recipientIs", Scope::from_key);
+        all(Object::Predicates, "messageTypeMatches", MessageType::from_key);
+        assert_eq!(
+            enumerated(Object::Predicates, "senderIs", "external-partner", Scope::from_key),
+            Err(vec!["inside", "outside"])
+        );
     }
 }

@@ -17,9 +17,10 @@ pub static RULE: RuleMeta = RuleMeta {
 A place where the file cannot be parsed: in a YAML file, anything the YAML 1.2 grammar
 rejects (a key without its `:`, an unclosed `[` or `{`, an unterminated quoted string,
 a tab used for indentation), and a key given twice in one mapping, which YAML forbids;
-in a `.mailflow` file, anything the mail-flow DSL grammar
-rejects. The parser recovers and reads on, so each broken region gets its own MF001 and
-the rest of the file is still read and checked.
+in a `.mailflow` file, anything the mail-flow DSL grammar rejects (an unclosed `{` or
+string, a half-typed statement), and a setting or a kind of condition given twice in one
+block, as a YAML key. The parser recovers and reads on, so each broken region gets its own
+MF001 and the rest of the file is still read and checked.
 
 ## Why it breaks mail
 The objects inside a broken region are invisible to every other check. A signature rule
@@ -86,5 +87,14 @@ pub fn duplicate_key(span: Span, key: &str) -> Diagnostic {
         &RULE,
         span,
         format!("syntax error: `{key}` is given twice in this mapping; YAML keys must be unique"),
+    )
+}
+
+/// A DSL statement given twice in one block: like a YAML key, each is given once.
+pub fn duplicate_statement(span: Span, statement: &str, place: &str) -> Diagnostic {
+    Diagnostic::new(
+        &RULE,
+        span,
+        format!("syntax error: `{statement}` is given twice in {place}; each setting is given at most once"),
     )
 }

@@ -22,6 +22,13 @@ that nearest key (below: `stopProcessingMoreRules`). Exchange settings the forma
 belong under `other:` in `conditions`, `exceptions` or `actions`, where any PowerShell
 name is accepted.
 
+In a `.mailflow` file the same goes for statements: a line starting with a word that is no
+statement (`smarthosts "…"`, with `smart-hosts` suggested), and a statement in a block it
+does not belong in (`smart-hosts` in a rule, `domain` in a connector instead of its
+`service`, a rule's `priority` inside its block instead of its first line). The message
+lists the statements allowed where it stands; other Exchange settings are written
+`if other "Name" …` and `do other "Name" …`.
+
 ## Why it breaks mail
 Every key stands for one Exchange parameter (Microsoft's New-TransportRule and
 New-OutboundConnector reference): `stopProcessingMoreRules` is StopRuleProcessing,
@@ -98,6 +105,42 @@ pub fn diagnostic(span: Span, key: &str, object: Object, nearest: Option<&str>) 
             Diagnostic::new(&RULE, span, format!("unknown key `{key}` in {place} (allowed: {})", allowed.join(", ")))
         }
     }
+}
+
+/// A word starting a DSL statement that is no statement of the block it stands in (`place`,
+/// whose statements are `allowed`).
+pub fn unknown_statement(
+    span: Span,
+    written: &str,
+    place: &str,
+    allowed: &[&str],
+    nearest: Option<&str>,
+) -> Diagnostic {
+    let allowed = allowed.join(", ");
+    match nearest {
+        Some(nearest) => Diagnostic::new(
+            &RULE,
+            span,
+            format!("unknown setting `{written}` in {place}: did you mean `{nearest}`? (allowed: {allowed})"),
+        )
+        .with_fix(Fix {
+            title: format!("Rename `{written}` to `{nearest}`"),
+            // As for a YAML key: the statement starts to mean something.
+            safe: false,
+            edits: vec![Edit { span, replacement: nearest.to_owned() }],
+        }),
+        None => Diagnostic::new(&RULE, span, format!("unknown setting `{written}` in {place} (allowed: {allowed})")),
+    }
+}
+
+/// A DSL statement of another block (`home`), or one written where it is not a statement
+/// (a rule's `priority` inside its block).
+pub fn misplaced_statement(span: Span, written: &str, home: &str, place: &str, allowed: &[&str]) -> Diagnostic {
+    Diagnostic::new(
+        &RULE,
+        span,
+        format!("`{written}` belongs in {home}, not in {place} (allowed here: {})", allowed.join(", ")),
+    )
 }
 
 fn object_words(object: Object) -> &'static str {

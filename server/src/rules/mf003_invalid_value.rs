@@ -29,6 +29,11 @@ A value the key cannot take. The message lists the allowed values. Checked are:
   `"true"`), a list of strings or a single string where a list is expected, a mapping
   where one is expected (`conditions`, `setHeader`, `service`...).
 
+In a `.mailflow` file the same values are checked, with the DSL's kinds of value: an
+enumerated value is a bare word (`type on-premises`, not `type "on-premises"`), a boolean is
+`true` or `false` (`enabled yes` is invalid), text is a string in double quotes (a number
+is taken as the text written), and `priority` and `mailflow` take whole numbers.
+
 ## Why it breaks mail
 Each of these keys maps to an Exchange parameter that takes a fixed kind of value
 (Microsoft's New-TransportRule and New-OutboundConnector reference): StopRuleProcessing
@@ -91,13 +96,20 @@ pub fn wrong_type(span: Span, key: &str, found: &str, expected: &str) -> Diagnos
 
 /// A value outside the allowed set.
 pub fn not_allowed(span: Span, key: &str, written: &str, allowed: &[&str]) -> Diagnostic {
-    let mut message = format!("`{written}` is not a valid value for `{key}`; allowed: {}", allowed.join(", "));
-    if allowed == ["true", "false"]
-        && matches!(written.to_ascii_lowercase().as_str(), "yes" | "no" | "on" | "off" | "y" | "n")
-    {
-        message.push_str(" (YAML 1.2 reads `yes`/`no` as text, not as a boolean)");
+    Diagnostic::new(
+        &RULE,
+        span,
+        format!("`{written}` is not a valid value for `{key}`; allowed: {}", allowed.join(", ")),
+    )
+}
+
+/// A YAML scalar where a boolean belongs, saying why `yes` is not one.
+pub fn not_boolean(span: Span, key: &str, written: &str) -> Diagnostic {
+    let mut diagnostic = not_allowed(span, key, written, &["true", "false"]);
+    if matches!(written.to_ascii_lowercase().as_str(), "yes" | "no" | "on" | "off" | "y" | "n") {
+        diagnostic.message.push_str(" (YAML 1.2 reads `yes`/`no` as text, not as a boolean)");
     }
-    Diagnostic::new(&RULE, span, message)
+    diagnostic
 }
 
 pub fn out_of_range(span: Span, key: &str, value: i64, min: i64) -> Diagnostic {

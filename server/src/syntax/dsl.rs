@@ -1,12 +1,20 @@
 //! The DSL front end: tree-sitter-mailflow's tree, its comments and its error regions.
 //! The tree is kept (not copied into a value tree as for YAML): lowering reads it directly.
+//!
+//! Nothing is blanked and parsed again as for YAML: the grammar already keeps a broken
+//! statement apart from its neighbours. One case needs help: a rule half-typed at the end
+//! of the file can turn the whole file into one `ERROR` node, which still holds every
+//! complete item before it. Those items are read from there (`DslFile::items`), and only
+//! what lies between them is reported.
 
 use super::{Comment, ReusableTree, SyntaxError};
-use crate::text::Span;
+use crate::text::{LineIndex, Span};
+use tree_sitter::Node;
 
 pub struct DslFile {
     pub tree: ReusableTree,
     pub comments: Vec<Comment>,
+    /// One per error region, sorted; no two on one line.
     pub errors: Vec<SyntaxError>,
 }
 
@@ -17,9 +25,113 @@ impl std::fmt::Debug for DslFile {
 }
 
 impl DslFile {
-    pub fn root(&self) -> tree_sitter::Node<'_> {
+    pub fn root(&self) -> Node<'_> {
         self.tree.0.root_node()
     }
+
+    /// The top-level items to read (`version`, `organization`, `connector`, `rule`,
+    /// `unknown_setting`), in order, with the complete ones found inside top-level error
+    /// nodes.
+    pub fn items(&self) -> Vec<Node<'_>> {
+        let root = self.root();
+        if root.is_error() {
+            return salvaged(root);
+        }
+        let mut cursor = root.walk();
+        let mut items = Vec::new();
+        for child in root.named_children(&mut cursor) {
+            if child.is_error() {
+                items.extend(salvaged(child));
+            } else if child.kind() != "comment" && !child.is_missing() {
+                items.push(child);
+            }
+        }
+        items
+    }
+
+    /// Whether `span` lies inside a reported error region: what is there is not read.
+    pub fn in_error(&self, span: Span) -> bool {
+        self.errors.iter().any(|error| error.span.contains(span))
+    }
+}
+
+/// The text a `string` node stands for: its escapes decoded. An invalid escape (reported as
+/// MF001) stands for itself, so that the rest of the value is still read.
+pub fn string_value(node: Node, text: &str) -> String {
+    let mut value = String::new();
+    let mut cursor = node.walk();
+    for part in node.named_children(&mut cursor) {
+        let written = &text[part.byte_range()];
+        match part.kind() {
+            "escape_sequence" => value.push(unescape(written).unwrap_or(char::REPLACEMENT_CHARACTER)),
+            _ => value.push_str(written),
+        }
+    }
+    value
+}
+
+/// The character an `escape_sequence` stands for; `None` for a `\u{…}` that names no
+/// Unicode scalar value.
+fn unescape(escape: &str) -> Option<char> {
+    match &escape[1..] {
+        "n" => Some('\n'),
+        "t" => Some('\t'),
+        "\"" => Some('"'),
+        "\\" => Some('\\'),
+        unicode => u32::from_str_radix(unicode.trim_start_matches("u{").trim_end_matches('}'), 16)
+            .ok()
+            .and_then(char::from_u32),
+    }
+}
+
+/// `value` as a DSL string, spelled canonically (the inverse of [`string_value`]): `\"`, `\\`,
+/// `\n` and `\t` for those characters, `\u{…}` (upper-case hex digits) for the others that
+/// show as nothing or as a plain space, every other character as itself.
+pub fn quote(value: &str) -> String {
+    let mut spelled = String::with_capacity(value.len() + 2);
+    spelled.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => spelled.push_str("\\\""),
+            '\\' => spelled.push_str("\\\\"),
+            '\n' => spelled.push_str("\\n"),
+            '\t' => spelled.push_str("\\t"),
+            _ if is_invisible(c) => spelled.push_str(&format!("\\u{{{:X}}}", u32::from(c))),
+            _ => spelled.push(c),
+        }
+    }
+    spelled.push('"');
+    spelled
+}
+
+/// Control characters, white space other than the space, and Unicode's default-ignorable
+/// characters (zero-width spaces and joiners, direction marks and overrides, variation
+/// selectors, …): written as themselves they cannot be told apart from nothing or a space.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c,
+            '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Whether `node` is a top-level item that stands on its own inside a top-level error node
+/// (not the keyword token `rule`, which is of the same kind).
+fn is_item(node: Node) -> bool {
+    node.is_named() && matches!(node.kind(), "version" | "organization" | "connector" | "rule")
+}
+
+fn is_top_level(node: Node) -> bool {
+    node.parent().is_none_or(|parent| parent.kind() == "source_file")
+}
+
+/// The complete items directly inside a top-level error node.
+fn salvaged(error: Node) -> Vec<Node> {
+    let mut cursor = error.walk();
+    error.named_children(&mut cursor).filter(|child| is_item(*child)).collect()
 }
 
 /// Parses `text`, reusing `old` (the tree of an earlier version with every edit recorded).
@@ -30,39 +142,282 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
         .expect("the bundled tree-sitter-mailflow grammar matches the tree-sitter version");
     let tree =
         parser.parse(text, old.map(|t| &t.0)).expect("parsing without a timeout or cancellation always yields a tree");
-    let mut comments = Vec::new();
-    let mut errors = Vec::new();
-    let mut cursor = tree.walk();
-    'walk: loop {
-        let node = cursor.node();
+    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new() };
+    scan.node(tree.root_node());
+    let Scan { comments, mut errors, .. } = scan;
+    errors.sort_by_key(|e| e.span);
+    DslFile { tree: ReusableTree(tree), comments, errors: merge_lines(errors, &LineIndex::new(text)) }
+}
+
+struct Scan<'t> {
+    text: &'t str,
+    comments: Vec<Comment>,
+    errors: Vec<SyntaxError>,
+}
+
+impl Scan<'_> {
+    fn node(&mut self, node: Node) {
         let span = Span::new(node.start_byte(), node.end_byte());
         if node.kind() == "comment" {
-            comments.push(Comment { span, text: text[span.range()].to_owned() });
+            self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
         } else if node.is_missing() {
-            errors.push(SyntaxError { span, message: format!("`{}` is missing here", node.kind()) });
+            self.errors.push(SyntaxError { span, message: missing(node, self.text) });
         } else if node.is_error() {
-            errors.push(SyntaxError { span, message: describe_error(&text[span.range()]) });
+            self.error(node);
+        } else if node.kind() == "source_file" {
+            self.items(node);
         } else if node.kind() == "invalid_escape" {
-            errors.push(SyntaxError {
+            self.errors.push(SyntaxError {
                 span,
-                message: format!("`{}` is not an escape; allowed: \\\" \\\\ \\n \\t \\u{{…}}", &text[span.range()]),
+                message: format!(
+                    "`{}` is not an escape; allowed: \\\" \\\\ \\n \\t \\u{{…}}",
+                    &self.text[span.range()]
+                ),
             });
-        } else if cursor.goto_first_child() {
-            continue;
+        } else if node.kind() == "escape_sequence" && unescape(&self.text[span.range()]).is_none() {
+            self.errors.push(SyntaxError {
+                span,
+                message: format!(
+                    "`{}` is not a Unicode character (a surrogate, or past 10FFFF)",
+                    &self.text[span.range()]
+                ),
+            });
+        } else {
+            self.children(node);
         }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
+    }
+
+    /// The top level. An `unknown_setting` right after an error region is the rest of the
+    /// broken item (`rule "X` and, on the next line, `prio`): it joins the region rather
+    /// than being reported as an unknown setting of its own.
+    fn items(&mut self, root: Node) {
+        let mut ends_broken = false;
+        let mut cursor = root.walk();
+        for child in root.children(&mut cursor) {
+            if ends_broken && child.kind() == "unknown_setting" {
+                let last = self.errors.last_mut().expect("the region just reported");
+                last.span.end = child.end_byte();
+                self.comments_in(child);
+            } else if child.is_error() {
+                ends_broken = self.error(child);
+            } else {
+                ends_broken &= child.kind() == "comment";
+                self.node(child);
             }
         }
     }
-    drop(cursor);
-    DslFile { tree: ReusableTree(tree), comments, errors }
+
+    fn children(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            self.node(child);
+        }
+    }
+
+    /// Reports an error node: at the top level, each stretch between the complete items it
+    /// holds (which are scanned as usual); elsewhere, all of it. Returns whether it ends in
+    /// a reported region.
+    fn error(&mut self, node: Node) -> bool {
+        if !is_top_level(node) || node.child_count() == 0 {
+            let span = Span::new(node.start_byte(), node.end_byte());
+            self.errors.push(SyntaxError { span, message: describe_error(&self.text[span.range()]) });
+            self.comments_in(node);
+            return true;
+        }
+        let mut stretch: Option<Span> = None;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if is_item(child) {
+                if let Some(span) = stretch.take() {
+                    self.report_top_level(span);
+                }
+                self.node(child);
+                continue;
+            }
+            self.comments_in(child);
+            if child.kind() != "comment" {
+                let span = Span::new(child.start_byte(), child.end_byte());
+                stretch = Some(stretch.map_or(span, |s| Span::new(s.start, span.end)));
+            }
+        }
+        let ends_broken = stretch.is_some();
+        if let Some(span) = stretch {
+            self.report_top_level(span);
+        }
+        ends_broken
+    }
+
+    /// A broken stretch between top-level items: usually an item being typed.
+    fn report_top_level(&mut self, span: Span) {
+        let region = &self.text[span.range()];
+        let first_line = region.lines().next().unwrap_or("").trim();
+        let message = match first_line.split_whitespace().next() {
+            Some("rule" | "connector" | "organization") => format!(
+                "`{}` is not complete: a statement in it is half-typed, or its `}}` is missing; the rest of the \
+                 file was read without it",
+                shorten(first_line)
+            ),
+            _ => describe_error(region),
+        };
+        self.errors.push(SyntaxError { span, message });
+    }
+
+    /// Comments inside a broken region still count: a suppression may stand there.
+    fn comments_in(&mut self, node: Node) {
+        if node.kind() == "comment" {
+            let span = Span::new(node.start_byte(), node.end_byte());
+            self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            self.comments_in(child);
+        }
+    }
+}
+
+/// Merges the error regions that share a line into one (the first one's message): one
+/// broken line is one mistake, however many pieces tree-sitter's recovery makes of it.
+fn merge_lines(errors: Vec<SyntaxError>, lines: &LineIndex) -> Vec<SyntaxError> {
+    let mut merged: Vec<SyntaxError> = Vec::with_capacity(errors.len());
+    for error in errors {
+        match merged.last_mut() {
+            Some(last) if lines.line_of(error.span.start) <= lines.line_of(last.span.end) => {
+                last.span.end = last.span.end.max(error.span.end);
+            }
+            _ => merged.push(error),
+        }
+    }
+    merged
+}
+
+/// What is wrong where tree-sitter inserted a missing token.
+fn missing(node: Node, text: &str) -> String {
+    let what = match node.kind() {
+        "}" => {
+            // The block's owner, as written up to its `{`: `rule "New" priority 1`.
+            let block = node.parent();
+            let owner = block
+                .and_then(|b| b.parent())
+                .zip(block)
+                .map(|(owner, block)| shorten(text[owner.start_byte()..block.start_byte()].trim()));
+            return match owner {
+                Some(owner) => format!("`{owner} {{` is not closed: `}}` is missing here"),
+                None => "a block is not closed: `}` is missing here".to_owned(),
+            };
+        }
+        "\"" => return "this string is not closed: `\"` is missing at the end of the line".to_owned(),
+        "string" => "a quoted string".to_owned(),
+        "word" | "integer" | "boolean" => "a value".to_owned(),
+        token => format!("`{token}`"),
+    };
+    // The statement the token belongs to, as written up to where it is missing.
+    let mut statement = node;
+    while let Some(parent) = statement.parent().filter(|p| !matches!(p.kind(), "block" | "source_file" | "ERROR")) {
+        statement = parent;
+    }
+    let written = text[statement.start_byte()..node.start_byte()].trim();
+    if written.is_empty() {
+        format!("{what} is missing here")
+    } else {
+        format!("`{}` is incomplete: {what} is missing at its end", shorten(written))
+    }
 }
 
 /// What an error region holds, in words.
 fn describe_error(region: &str) -> String {
-    let first_line = region.lines().next().unwrap_or("").trim();
+    format!(
+        "this is not a statement of the mail-flow DSL (`{}`); the rest of the file was read without it",
+        shorten(region.trim())
+    )
+}
+
+/// At most 40 characters of the first line of `text`, for quoting it in a message.
+fn shorten(text: &str) -> String {
+    let first_line = text.lines().next().unwrap_or("");
     let shown: String = first_line.chars().take(40).collect();
-    format!("this is not a statement of the mail-flow DSL (`{shown}`); the rest of the file was read without it")
+    if shown.len() < first_line.len() {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<(String, String)> {
+        parse(text, None).errors.into_iter().map(|e| (text[e.span.range()].to_owned(), e.message)).collect()
+    }
+
+    #[test]
+    fn a_rule_typed_at_the_end_is_one_region_and_the_items_before_it_are_read() {
+        let text = "mailflow 1\n# mailflow: ignore-file[MF013]\nrule \"A\" priority 0 {\n  stop processing\n}\n\
+                    rule \"New\" priority 2 {\n  if sender is inside\n  redirect to \"X\"\n  set header";
+        let file = parse(text, None);
+        assert!(file.root().is_error(), "the case this handles: {}", file.root().to_sexp());
+        let kinds: Vec<&str> = file.items().iter().map(|n| n.kind()).collect();
+        assert_eq!(kinds, ["version", "rule"]);
+        assert_eq!(file.comments.len(), 1);
+        let errors = errors(text);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].0.starts_with("rule \"New\" priority 2 {") && errors[0].0.ends_with("set header"));
+        assert!(errors[0].1.starts_with("`rule \"New\" priority 2 {` is not complete"), "{}", errors[0].1);
+    }
+
+    #[test]
+    fn what_follows_a_broken_rule_header_is_part_of_it() {
+        let text = "mailflow 1\nrule \"A\" priority 0 { stop processing }\nrule \"Mimecast smart host\n  prio\n";
+        let file = parse(text, None);
+        let kinds: Vec<&str> = file.items().iter().map(|n| n.kind()).collect();
+        assert!(kinds.starts_with(&["version", "rule"]), "{kinds:?}");
+        let errors = errors(text);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "rule \"Mimecast smart host\n  prio");
+        assert!(file
+            .items()
+            .iter()
+            .all(|item| !file.in_error(Span::new(item.start_byte(), item.end_byte()))
+                || item.kind() == "unknown_setting"));
+    }
+
+    #[test]
+    fn a_block_without_its_brace_names_its_owner() {
+        let errors = errors("connector \"A\" {\n  type partner\n\nrule \"R\" priority 0 {\n  stop processing\n}\n");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].1, "`connector \"A\" {` is not closed: `}` is missing here");
+    }
+
+    #[test]
+    fn a_missing_value_names_its_statement() {
+        let errors = errors("rule \"A\" priority 0 {\n  if sender is\n  redirect to \"X\"\n}\n");
+        assert_eq!(errors, [(String::new(), "`if sender is` is incomplete: a value is missing at its end".to_owned())]);
+    }
+
+    #[test]
+    fn pieces_of_one_broken_line_are_one_region() {
+        let errors = errors("rule \"R\" priority 0 {\n  if sender is inside\n  = \"x\"\n  stop processing\n}\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "= \"x\"");
+    }
+
+    #[test]
+    fn strings_decode_their_escapes() {
+        let text = r#"organization "a\"b\\c\nd\te\u{1F600}\q" {}"#;
+        let file = parse(text, None);
+        let name = file.items()[0].child_by_field_name("name").unwrap();
+        assert_eq!(string_value(name, text), "a\"b\\c\nd\te\u{1F600}\\q");
+        let surrogate = errors(r#"organization "\u{D800}" {}"#);
+        assert_eq!(surrogate[0].0, "\\u{D800}");
+    }
+
+    #[test]
+    fn invalid_escapes_are_reported_where_they_stand() {
+        let errors = errors("organization \"Contoso \\q Ltd\" {}\n");
+        assert_eq!(
+            errors,
+            [("\\q".to_owned(), "`\\q` is not an escape; allowed: \\\" \\\\ \\n \\t \\u{…}".to_owned())]
+        );
+    }
 }

@@ -1,0 +1,107 @@
+//! `mailflow fmt`: DSL files rewritten in the canonical layout of [`crate::format`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::fix::{plural, write_atomically};
+use super::{read_utf8, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
+use crate::check::Syntax;
+use crate::discover::{check_in_parallel, display, find};
+use crate::format::format_dsl;
+use crate::text::LineIndex;
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or folders to format (default: the current folder). Folders are searched for
+    /// `*.mailflow` files (the DSL), honouring `.gitignore`.
+    paths: Vec<PathBuf>,
+    /// Write nothing: list the files that would change, and exit with 1 if there are any.
+    #[arg(long)]
+    check: bool,
+}
+
+/// What formatting did to one file.
+enum Outcome {
+    Unchanged,
+    /// Reformatted (with `--check`: would be).
+    Changed,
+    /// Left as it is, and why.
+    Failed(String),
+}
+
+pub fn run(args: FmtArgs) -> ExitCode {
+    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let discovered = find(&roots);
+    let mut problems = discovered.problems;
+    // Folders are searched for YAML too, which has no formatter: only a YAML file named on
+    // the command line is worth a word.
+    let (files, yaml): (Vec<PathBuf>, Vec<PathBuf>) =
+        discovered.files.into_iter().partition(|path| Syntax::of_path(path) == Syntax::Dsl);
+    problems.extend(
+        yaml.iter()
+            .filter(|path| roots.contains(path))
+            .map(|path| format!("`{}` is not a DSL file: `mailflow fmt` formats `*.mailflow` files", path.display())),
+    );
+    let outcomes = check_in_parallel(&files, |path| format_file(path, args.check));
+    let (mut changed, mut unchanged) = (0, 0);
+    let mut listed = String::new();
+    for (path, outcome) in files.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Unchanged => unchanged += 1,
+            Outcome::Changed => {
+                changed += 1;
+                listed.push_str(&display(path));
+                listed.push('\n');
+            }
+            Outcome::Failed(problem) => problems.push(problem),
+        }
+    }
+    // A closed pipe (`| head`) is not the tool's failure.
+    let _ = std::io::stdout().lock().write_all(listed.as_bytes());
+    for problem in &problems {
+        eprintln!("mailflow: error: {problem}");
+    }
+    let unchanged = plural(unchanged, "file", "files");
+    if args.check {
+        eprintln!("{} would be reformatted ({unchanged} already formatted).", plural(changed, "file", "files"));
+    } else {
+        eprintln!("Reformatted {} ({unchanged} unchanged).", plural(changed, "file", "files"));
+    }
+    ExitCode::from(if !problems.is_empty() {
+        EXIT_TROUBLE
+    } else if args.check && changed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// Formats one file, writing it back when it changes unless `check_only`.
+fn format_file(path: &Path, check_only: bool) -> Outcome {
+    let text = match read_utf8(path) {
+        Ok(text) => text,
+        Err(problem) => return Outcome::Failed(problem),
+    };
+    let formatted = match format_dsl(&text) {
+        Ok(formatted) => formatted,
+        Err(error) => {
+            let at = LineIndex::new(&text).position(&text, error.span().start);
+            return Outcome::Failed(format!(
+                "{}:{}:{}: {error}; the file is left as it is",
+                display(path),
+                at.line,
+                at.column
+            ));
+        }
+    };
+    if formatted == text {
+        return Outcome::Unchanged;
+    }
+    if !check_only {
+        if let Err(error) = write_atomically(path, &formatted) {
+            return Outcome::Failed(format!("cannot write `{}`: {error}", path.display()));
+        }
+    }
+    Outcome::Changed
+}

@@ -1,0 +1,234 @@
+//! Which object each comment of a source belongs to, and where in the printed object it
+//! goes, so that a conversion keeps every comment beside what it was written beside.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::check::Checked;
+use crate::text::{LineIndex, Span};
+
+/// Every comment of a checked source, by the object it goes with.
+#[derive(Clone, Debug)]
+pub struct Attached {
+    /// The comments before the first object that are not directly above it (a header block,
+    /// an `# expect:` line), printed first. Lines are comment texts from the `#` on; an empty
+    /// one stands for a blank line the source had between two comments.
+    pub(super) top: Vec<String>,
+    /// The comments after the last object, printed last.
+    pub(super) bottom: Vec<String>,
+    /// The comment at the end of the version's line, which stays there.
+    pub(super) version: Option<String>,
+    /// By the model span of the object.
+    objects: HashMap<Span, ObjectComments>,
+    /// The source's lines, to tell which line a model value was read from.
+    lines: LineIndex,
+}
+
+/// The comments of one organization, connector or rule.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ObjectComments {
+    /// Printed above the object: the comment lines directly above it, and any other comment
+    /// between the previous object and it.
+    pub(super) above: Vec<String>,
+    /// Printed at the end of the object's first line: the comment at the end of the line
+    /// that names a connector or rule (where a `# mailflow: ignore[…]` must stay), or of the
+    /// organization's first line.
+    pub(super) trailing: Option<String>,
+    /// Every other comment inside the object, placed among its printed lines by [`Attached::place`].
+    inside: Vec<Inside>,
+}
+
+#[derive(Clone, Debug)]
+struct Inside {
+    start: usize,
+    line: usize,
+    /// Whether code comes before it on its line: it is about that line.
+    ends_line: bool,
+    text: String,
+}
+
+const NO_COMMENTS: &ObjectComments = &ObjectComments { above: Vec::new(), trailing: None, inside: Vec::new() };
+
+/// Where the comments inside an object go among the lines printed for its body: above a
+/// line, at the end of a line, or after the last line.
+#[derive(Debug)]
+pub(super) struct Placement {
+    pub(super) above: Vec<Vec<String>>,
+    pub(super) trailing: Vec<Option<String>>,
+    pub(super) end: Vec<String>,
+}
+
+/// An object of the model, by the lines it covers in the source.
+struct Place {
+    /// The span the model gives the object: the key of its comments.
+    key: Span,
+    /// Where it starts in the text. YAML's organization starts at its `organization:` key,
+    /// before the mapping the model's span covers.
+    start: usize,
+    first_line: usize,
+    last_line: usize,
+    /// The line whose end-of-line comment stays at the end of the printed first line.
+    trailing_line: usize,
+}
+
+impl Default for Attached {
+    /// No comments: for a model that was not read from a text.
+    fn default() -> Attached {
+        Attached {
+            top: Vec::new(),
+            bottom: Vec::new(),
+            version: None,
+            objects: HashMap::new(),
+            lines: LineIndex::new(""),
+        }
+    }
+}
+
+impl Attached {
+    /// Attaches each comment of `checked` (the check of `text`) to an object of its model.
+    pub fn from(checked: &Checked, text: &str) -> Attached {
+        let lines = &checked.lines;
+        let comments = checked.source.comments();
+        let ends_line = |start: usize| !text[lines.line_start(lines.line_of(start))..start].trim().is_empty();
+        let comment_lines: HashSet<usize> =
+            comments.iter().filter(|c| !ends_line(c.span.start)).map(|c| lines.line_of(c.span.start)).collect();
+        let places = places(checked, text, &comment_lines);
+        let version_line = checked.flow.version.as_ref().map(|v| lines.line_of(v.span.start));
+        let mut version = None;
+        let mut top = Vec::new();
+        let mut bottom = Vec::new();
+        let mut above: HashMap<usize, Vec<(usize, &str)>> = HashMap::new();
+        let mut objects: HashMap<Span, ObjectComments> = HashMap::new();
+        for comment in comments {
+            let (start, line, written) =
+                (comment.span.start, lines.line_of(comment.span.start), comment.text.trim_end());
+            if Some(line) == version_line && ends_line(start) {
+                version = Some(written.to_owned());
+                continue;
+            }
+            let directly_above = |place: &Place| (line + 1..place.first_line).all(|l| comment_lines.contains(&l));
+            match places.iter().rev().find(|p| p.start <= start && line <= p.last_line) {
+                Some(place) if line == place.trailing_line => {
+                    objects.entry(place.key).or_default().trailing = Some(written.to_owned())
+                }
+                Some(place) => objects.entry(place.key).or_default().inside.push(Inside {
+                    start,
+                    line,
+                    ends_line: ends_line(start),
+                    text: written.to_owned(),
+                }),
+                None => match places.iter().position(|p| p.start > start) {
+                    Some(0) if !directly_above(&places[0]) => top.push((line, written)),
+                    Some(next) => above.entry(next).or_default().push((line, written)),
+                    None if places.is_empty() => top.push((line, written)),
+                    None => bottom.push((line, written)),
+                },
+            }
+        }
+        for (index, found) in above {
+            let place = &places[index];
+            objects.entry(place.key).or_default().above = with_blank_lines(&found, Some(place.first_line), text, lines);
+        }
+        Attached {
+            top: with_blank_lines(&top, None, text, lines),
+            bottom: with_blank_lines(&bottom, None, text, lines),
+            version,
+            objects,
+            lines: lines.clone(),
+        }
+    }
+
+    /// The comments of the object the model gives this span.
+    pub(super) fn of(&self, object: Span) -> &ObjectComments {
+        self.objects.get(&object).unwrap_or(NO_COMMENTS)
+    }
+
+    /// Places an object's inside comments among the lines printed for its body, given the
+    /// spans of the model values each line prints (none for a line that prints none, or that
+    /// nothing may go above). A comment that ends a source line goes to the end of the printed
+    /// line of the value that starts first on that line (`{name: X}  # …` is about the
+    /// mapping, `name: X  # …` in a block mapping about the name, though both start there);
+    /// any other goes above the line of the first value after it, or after the last line.
+    pub(super) fn place(&self, comments: &ObjectComments, anchors: &[Vec<Span>]) -> Placement {
+        let mut placement =
+            Placement { above: vec![Vec::new(); anchors.len()], trailing: vec![None; anchors.len()], end: Vec::new() };
+        let anchored = || anchors.iter().enumerate().flat_map(|(index, spans)| spans.iter().map(move |s| (index, *s)));
+        for comment in &comments.inside {
+            let on_its_line = first(
+                anchored().filter(|(_, span)| comment.ends_line && self.lines.line_of(span.start) == comment.line),
+            )
+            .filter(|&index| placement.trailing[index].is_none());
+            if let Some(index) = on_its_line {
+                placement.trailing[index] = Some(comment.text.clone());
+                continue;
+            }
+            match first(anchored().filter(|(_, span)| span.start > comment.start)) {
+                Some(index) => placement.above[index].push(comment.text.clone()),
+                None => placement.end.push(comment.text.clone()),
+            }
+        }
+        placement
+    }
+}
+
+/// The line (by index) that prints the value starting first among `anchors`, the innermost
+/// when several start there.
+fn first(anchors: impl Iterator<Item = (usize, Span)>) -> Option<usize> {
+    anchors.min_by_key(|(_, span)| (span.start, span.len())).map(|(index, _)| index)
+}
+
+/// The model's objects in the order of the source. `comment_lines` are the lines that hold
+/// only a comment.
+fn places(checked: &Checked, text: &str, comment_lines: &HashSet<usize>) -> Vec<Place> {
+    let (flow, lines) = (&checked.flow, &checked.lines);
+    let place = |key: Span, start: usize, name: Option<Span>| {
+        let first_line = lines.line_of(start);
+        // A YAML mapping's span runs on over the blank and comment lines after it, up to the
+        // next item; the comments there indented less than its keys are about what follows.
+        // (The end is exclusive: its last byte may be a line break.)
+        let column = key.start - lines.line_start(lines.line_of(key.start));
+        let mut last_line = lines.line_of(key.end.max(start + 1) - 1);
+        while last_line > first_line {
+            let line = lines.line_text(text, last_line);
+            let indent = line.len() - line.trim_start().len();
+            if !(line.trim().is_empty() || comment_lines.contains(&last_line) && indent < column) {
+                break;
+            }
+            last_line -= 1;
+        }
+        Place { key, start, first_line, last_line, trailing_line: lines.line_of(name.map_or(start, |n| n.start)) }
+    };
+    let organization = flow.organization.as_ref().map(|org| {
+        let key = checked.yaml().and_then(|yaml| {
+            yaml.root.as_ref()?.as_map()?.iter().find(|e| e.key.as_str() == Some("organization")).map(|e| e.key.span)
+        });
+        place(org.span, key.map_or(org.span.start, |k| k.start), None)
+    });
+    let mut places: Vec<Place> = organization
+        .into_iter()
+        .chain(flow.connectors.iter().map(|c| place(c.span, c.span.start, Some(c.name_span()))))
+        .chain(flow.rules.iter().map(|r| place(r.span, r.span.start, Some(r.name_span()))))
+        .collect();
+    places.sort_by_key(|p| p.start);
+    places
+}
+
+/// The comments' texts (in source order, each with its line), with an empty line where the
+/// source has a blank line between two, or between the last and the line `before` (the
+/// object they are printed above: what was not directly above it must not become so, an
+/// ignore comment least of all).
+fn with_blank_lines(comments: &[(usize, &str)], before: Option<usize>, text: &str, lines: &LineIndex) -> Vec<String> {
+    let blank_between = |from: usize, to: usize| (from + 1..to).any(|l| lines.line_text(text, l).trim().is_empty());
+    let mut out = Vec::new();
+    for (index, &(line, comment)) in comments.iter().enumerate() {
+        if index > 0 && blank_between(comments[index - 1].0, line) {
+            out.push(String::new());
+        }
+        out.push(comment.to_owned());
+    }
+    if let (Some(&(last, _)), Some(before)) = (comments.last(), before) {
+        if blank_between(last, before) {
+            out.push(String::new());
+        }
+    }
+    out
+}

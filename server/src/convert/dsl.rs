@@ -1,0 +1,323 @@
+//! The model in the mail-flow DSL, in the layout of grammar/README.md: one statement per
+//! line, blocks indented by two spaces, settings in the order of the YAML keys they stand
+//! for, and a blank line between top-level items.
+
+use std::fmt::Write as _;
+
+use super::{spans, Attached, Lines, Output};
+use crate::model::{
+    Connector, MailFlow, OnPremises, Organization, OtherParameter, ParameterValue, Predicates, Service, TransportRule,
+};
+use crate::syntax::dsl::quote;
+use crate::text::{Span, Spanned};
+
+/// Parts of a model the DSL has no way to write, each with what it is about and where.
+#[derive(Debug)]
+pub struct Unwritable(pub Vec<Spanned<String>>);
+
+/// `flow` as a DSL file, with `comments` beside the objects and values they were written
+/// beside.
+///
+/// An explicit `false` for stopping processing or deferring on error is their default, and
+/// the DSL says it by leaving the statement out; apart from that, the model holds nothing the
+/// DSL cannot write except what [`Unwritable`] lists.
+pub fn to_dsl(flow: &MailFlow, comments: &Attached) -> Result<String, Unwritable> {
+    let unwritable = unwritable(flow);
+    if !unwritable.is_empty() {
+        return Err(Unwritable(unwritable));
+    }
+    // One space before a comment that ends a line, as `mailflow fmt` writes it.
+    let mut out = Output::new(" ");
+    out.comments(0, without_yaml_modeline(&comments.top));
+    if let Some(version) = &flow.version {
+        out.separate();
+        out.ended_line(0, &format!("mailflow {}", version.value), comments.version.as_deref());
+    }
+    if let Some(organization) = &flow.organization {
+        let head = match &organization.name {
+            Some(name) => format!("organization {}", quote(&name.value)),
+            None => "organization".to_owned(),
+        };
+        item(&mut out, head, organization_body(organization), organization.span, comments);
+    }
+    for connector in &flow.connectors {
+        let head = format!("connector {}", quote(connector.name()));
+        item(&mut out, head, connector_body(connector), connector.span, comments);
+    }
+    for rule in &flow.rules {
+        let mut head = format!("rule {}", quote(rule.name()));
+        if let Some(priority) = &rule.priority {
+            write!(head, " priority {}", priority.value).expect("writing to a String");
+        }
+        item(&mut out, head, rule_body(rule), rule.span, comments);
+    }
+    if !comments.bottom.is_empty() {
+        out.separate();
+        out.comments(0, &comments.bottom);
+    }
+    Ok(out.text)
+}
+
+/// A `# yaml-language-server: $schema=…` first line tells YAML editors which JSON Schema
+/// to validate with; in a DSL file it means nothing, so it is left out, with the bare `#`
+/// lines that set it apart from the rest of the header.
+fn without_yaml_modeline(top: &[String]) -> &[String] {
+    match top.split_first() {
+        Some((first, rest)) if first.trim_start_matches('#').trim_start().starts_with("yaml-language-server:") => {
+            let kept = rest.iter().position(|line| line.trim() != "#" && !line.is_empty()).unwrap_or(rest.len());
+            &rest[kept..]
+        }
+        _ => top,
+    }
+}
+
+/// A top-level item, `head { … }`, with its comments: above it, at the end of its first
+/// line, and among the lines of its body.
+fn item(out: &mut Output, head: String, body: Lines, span: Span, comments: &Attached) {
+    out.separate();
+    let own = comments.of(span);
+    out.comments(0, &own.above);
+    let placement = comments.place(own, &body.anchors());
+    if body.is_empty() && placement.end.is_empty() {
+        out.ended_line(0, &format!("{head} {{}}"), own.trailing.as_deref());
+        return;
+    }
+    out.ended_line(0, &format!("{head} {{"), own.trailing.as_deref());
+    out.body(0, &body, &placement, 0);
+    out.line(0, "}");
+}
+
+fn organization_body(organization: &Organization) -> Lines {
+    let mut lines = Lines::default();
+    if !organization.domains.is_empty() {
+        lines.push(format!("domains {}", strings(&organization.domains)), spans(&organization.domains));
+    }
+    if let Some(on_premises) = &organization.on_premises {
+        block(&mut lines, "on-premises".to_owned(), [on_premises.span], on_premises_body(on_premises));
+    }
+    lines
+}
+
+fn on_premises_body(on_premises: &OnPremises) -> Lines {
+    let mut lines = Lines::default();
+    if let Some(host) = &on_premises.relays_through {
+        lines.push(format!("relays-through {}", quote(&host.value)), Some(host.span));
+    }
+    lines
+}
+
+fn connector_body(connector: &Connector) -> Lines {
+    let mut lines = Lines::default();
+    enabled(&mut lines, &connector.enabled);
+    if let Some(connector_type) = &connector.connector_type {
+        lines.push(format!("type {}", connector_type.value.key()), Some(connector_type.span));
+    }
+    if let Some(usage) = &connector.use_ {
+        lines.push(format!("use {}", usage.value.key()), Some(usage.span));
+    }
+    list(&mut lines, "recipient-domains", &connector.recipient_domains);
+    list(&mut lines, "smart-hosts", &connector.smart_hosts);
+    if let Some(service) = &connector.service {
+        service_lines(&mut lines, service);
+    }
+    lines
+}
+
+/// `service KIND [VENDOR]`, with a block only when there is something to put in it.
+fn service_lines(lines: &mut Lines, service: &Service) {
+    let mut head = format!("service {}", service.kind.value.key());
+    if let Some(vendor) = &service.vendor {
+        write!(head, " {}", vendor.value.key()).expect("writing to a String");
+    }
+    let mut body = Lines::default();
+    if let Some(domain) = &service.domain {
+        body.push(format!("domain {}", quote(&domain.value)), Some(domain.span));
+    }
+    if let Some(header) = &service.processed_header {
+        let line = format!("processed-header {} {}", quote(&header.name.value), quote(&header.value.value));
+        body.push(line, [header.span, header.name.span, header.value.span]);
+    }
+    if let Some(returns) = &service.returns_to_exchange {
+        body.push(format!("returns-to-exchange {}", returns.value), Some(returns.span));
+    }
+    list(&mut body, "relay-domains", &service.relay_domains);
+    let anchors = [service.span, service.kind.span].into_iter().chain(service.vendor.as_ref().map(|v| v.span));
+    if body.is_empty() {
+        lines.push(head, anchors);
+    } else {
+        block(lines, head, anchors, body);
+    }
+}
+
+fn rule_body(rule: &TransportRule) -> Lines {
+    let mut lines = Lines::default();
+    enabled(&mut lines, &rule.enabled);
+    if let Some(mode) = &rule.mode {
+        lines.push(format!("mode {}", mode.value.key()), Some(mode.span));
+    }
+    predicates(&mut lines, "if", &rule.conditions);
+    predicates(&mut lines, "except", &rule.exceptions);
+    if let Some(header) = &rule.actions.set_header {
+        let line = format!("set header {} to {}", quote(&header.name.value), quote(&header.value.value));
+        lines.push(line, [header.span, header.name.span, header.value.span]);
+    }
+    if let Some(connector) = &rule.actions.redirect_to_connector {
+        lines.push(format!("redirect to {}", quote(&connector.value)), Some(connector.span));
+    }
+    other(&mut lines, "do other", &rule.actions.other);
+    for (statement, setting) in [("stop processing", &rule.stop_processing), ("defer on error", &rule.defer_on_error)] {
+        if let Some(setting) = setting.as_ref().filter(|s| s.value) {
+            lines.push(statement, Some(setting.span));
+        }
+    }
+    if let Some(comments) = &rule.comments {
+        lines.push(format!("comments {}", quote(&comments.value)), Some(comments.span));
+    }
+    lines
+}
+
+/// Conditions (`keyword` = `if`) or exceptions (`except`), one statement each.
+fn predicates(lines: &mut Lines, keyword: &str, predicates: &Predicates) {
+    for (subject, scope) in [("sender", &predicates.sender_is), ("recipient", &predicates.recipient_is)] {
+        if let Some(scope) = scope {
+            lines.push(format!("{keyword} {subject} is {}", scope.value.key()), Some(scope.span));
+        }
+    }
+    list(lines, &format!("{keyword} sender domain is"), &predicates.sender_domain_is);
+    list(lines, &format!("{keyword} recipient domain is"), &predicates.recipient_domain_is);
+    if let Some(patterns) = &predicates.recipient_address_matches {
+        let sources = strings(patterns.value.iter().map(|p| &p.source));
+        let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
+        lines.push(format!("{keyword} recipient address matches {sources}"), anchors);
+    }
+    if let Some(test) = &predicates.header_contains {
+        let line = format!("{keyword} header {} contains {}", quote(&test.header.value), strings(&test.words));
+        lines.push(line, spans(&test.words).chain([test.span, test.header.span]));
+    }
+    if let Some(test) = &predicates.header_matches {
+        let patterns = strings(test.patterns.iter().map(|p| &p.source));
+        let anchors = spans(test.patterns.iter().map(|p| &p.source)).chain([test.span, test.header.span]);
+        lines.push(format!("{keyword} header {} matches {patterns}", quote(&test.header.value)), anchors);
+    }
+    if let Some(message_type) = &predicates.message_type_matches {
+        lines.push(format!("{keyword} message type is {}", message_type.value.key()), Some(message_type.span));
+    }
+    other(lines, &format!("{keyword} other"), &predicates.other);
+}
+
+/// `{statement} "Name" value…` for each `other` parameter.
+fn other(lines: &mut Lines, statement: &str, parameters: &[OtherParameter]) {
+    for parameter in parameters {
+        let mut line = format!("{statement} {}", quote(&parameter.name.value));
+        for value in &parameter.values {
+            match &value.value {
+                ParameterValue::Text(text) => write!(line, " {}", quote(text)),
+                ParameterValue::Integer(integer) => write!(line, " {integer}"),
+                ParameterValue::Boolean(boolean) => write!(line, " {boolean}"),
+            }
+            .expect("writing to a String");
+        }
+        lines.push(line, parameter.values.iter().map(|v| v.span).chain([parameter.span]));
+    }
+}
+
+/// `enabled true`, or `disabled`.
+fn enabled(lines: &mut Lines, enabled: &Option<Spanned<bool>>) {
+    if let Some(enabled) = enabled {
+        lines.push(if enabled.value { "enabled true" } else { "disabled" }, Some(enabled.span));
+    }
+}
+
+fn list(lines: &mut Lines, statement: &str, list: &Option<Spanned<Vec<Spanned<String>>>>) {
+    if let Some(list) = list {
+        lines.push(format!("{statement} {}", strings(&list.value)), spans(&list.value).chain([list.span]));
+    }
+}
+
+/// `head { … }`; `head {}` when the body is empty.
+fn block(lines: &mut Lines, head: String, anchors: impl IntoIterator<Item = Span>, body: Lines) {
+    if body.is_empty() {
+        lines.push(format!("{head} {{}}"), anchors);
+    } else {
+        lines.push(format!("{head} {{"), anchors);
+        lines.nest(body);
+        lines.push("}", None);
+    }
+}
+
+/// Strings separated by spaces.
+fn strings<'a>(values: impl IntoIterator<Item = &'a Spanned<String>>) -> String {
+    values.into_iter().map(|v| quote(&v.value)).collect::<Vec<_>>().join(" ")
+}
+
+/// What the DSL cannot write: an object without a name (the DSL names every connector and
+/// rule) and an empty list (a DSL list holds one value or more). Both come from YAML only.
+fn unwritable(flow: &MailFlow) -> Vec<Spanned<String>> {
+    let mut found = Vec::new();
+    let mut report_empty = |owner: &str, key: &str, span: Span, is_empty: bool| {
+        if is_empty {
+            found.push(Spanned::new(
+                format!(
+                    "{owner}: `{key}` is an empty list, which the DSL cannot write (a list there holds one value or \
+                     more); give it a value or leave it out"
+                ),
+                span,
+            ));
+        }
+    };
+    let list = |list: &Option<Spanned<Vec<Spanned<String>>>>| list.as_ref().map(|l| (l.span, l.value.is_empty()));
+    for connector in &flow.connectors {
+        let owner = format!("connector `{}`", connector.name());
+        for (key, values) in
+            [("recipientDomains", &connector.recipient_domains), ("smartHosts", &connector.smart_hosts)]
+                .into_iter()
+                .chain(connector.service.as_ref().map(|s| ("relayDomains", &s.relay_domains)))
+        {
+            if let Some((span, is_empty)) = list(values) {
+                report_empty(&owner, key, span, is_empty);
+            }
+        }
+    }
+    for rule in &flow.rules {
+        let owner = format!("rule `{}`", rule.name());
+        for (block, predicates) in [("conditions", &rule.conditions), ("exceptions", &rule.exceptions)] {
+            for (key, values) in [
+                ("senderDomainIs", &predicates.sender_domain_is),
+                ("recipientDomainIs", &predicates.recipient_domain_is),
+            ] {
+                if let Some((span, is_empty)) = list(values) {
+                    report_empty(&owner, &format!("{block}.{key}"), span, is_empty);
+                }
+            }
+            if let Some(patterns) = &predicates.recipient_address_matches {
+                report_empty(
+                    &owner,
+                    &format!("{block}.recipientAddressMatches"),
+                    patterns.span,
+                    patterns.value.is_empty(),
+                );
+            }
+            if let Some(test) = &predicates.header_contains {
+                report_empty(&owner, &format!("{block}.headerContains.words"), test.span, test.words.is_empty());
+            }
+            if let Some(test) = &predicates.header_matches {
+                report_empty(&owner, &format!("{block}.headerMatches.patterns"), test.span, test.patterns.is_empty());
+            }
+            for parameter in &predicates.other {
+                let key = format!("{block}.other.{}", parameter.name.value);
+                report_empty(&owner, &key, parameter.span, parameter.values.is_empty());
+            }
+        }
+        for parameter in &rule.actions.other {
+            let key = format!("actions.other.{}", parameter.name.value);
+            report_empty(&owner, &key, parameter.span, parameter.values.is_empty());
+        }
+    }
+    let unnamed = |span: Span, what: &str| {
+        Spanned::new(format!("a {what} without a name, which the DSL cannot write: it names every {what}"), span)
+    };
+    found.extend(flow.connectors.iter().filter(|c| c.name.is_none()).map(|c| unnamed(c.span, "connector")));
+    found.extend(flow.rules.iter().filter(|r| r.name.is_none()).map(|r| unnamed(r.span, "rule")));
+    found.sort_by_key(|f| f.span);
+    found
+}
