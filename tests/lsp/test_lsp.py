@@ -284,13 +284,13 @@ async def published(client, uri: str, version: int | None):
 class Doc:
     """An open document: the client's copy of its text and version, kept in step with the server."""
 
-    def __init__(self, client: LanguageClient, path: pathlib.Path, encoding: str = "utf-16"):
+    def __init__(self, client: LanguageClient, path: pathlib.Path, encoding: str = "utf-16", language_id: str = "yaml"):
         self.client, self.path, self.uri, self.encoding = client, path, path.as_uri(), encoding
         self.text = path.read_bytes().decode("utf-8")
         self.version = 1
         client.text_document_did_open(
             t.DidOpenTextDocumentParams(
-                text_document=t.TextDocumentItem(uri=self.uri, language_id="yaml", version=self.version, text=self.text)
+                text_document=t.TextDocumentItem(uri=self.uri, language_id=language_id, version=self.version, text=self.text)
             )
         )
 

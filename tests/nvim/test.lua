@@ -16,6 +16,12 @@
 local bin = assert(os.getenv('MAILFLOW_BIN'), 'MAILFLOW_BIN is not set')
 local file = assert(os.getenv('MAILFLOW_NVIM_FILE'), 'MAILFLOW_NVIM_FILE is not set')
 local results = assert(os.getenv('MAILFLOW_NVIM_RESULTS'), 'MAILFLOW_NVIM_RESULTS is not set')
+-- 'fix' (the default): the steps above. 'diagnostics': open the file (a DSL file: filetype
+-- "mailflow", which Neovim 0.7 does not know, so it is set here), wait until its diagnostics
+-- have the codes in MAILFLOW_NVIM_EXPECT (space-separated, sorted), write them as JSON to
+-- MAILFLOW_NVIM_RESULTS .. '.diagnostics' for the caller to compare with the CLI, stop.
+local mode = os.getenv('MAILFLOW_NVIM_MODE') or 'fix'
+local expect = os.getenv('MAILFLOW_NVIM_EXPECT') or ''
 local DOCS = 'https://docs.example.com/mailflow'
 local TIMEOUT = 15000
 
@@ -71,9 +77,43 @@ end
 
 local exit_code = nil
 
+local function stop_server(client_id)
+  vim.lsp.stop_client(client_id)
+  wait_for('the server to exit', function()
+    return exit_code ~= nil
+  end)
+  check(exit_code == 0, 'the server exited with 0 after shutdown and exit (got %s)', tostring(exit_code))
+end
+
+local function diagnostics_only(bufnr, client_id)
+  wait_for('the diagnostics ' .. expect, function()
+    return table.concat(codes(bufnr), ' ') == expect
+  end)
+  say('diagnostics: %s', table.concat(codes(bufnr), ' '))
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    found[#found + 1] = {
+      code = tostring(d.code),
+      lnum = d.lnum,
+      col = d.col,
+      end_lnum = d.end_lnum,
+      end_col = d.end_col,
+      severity = d.severity,
+      message = d.message,
+      source = d.source,
+    }
+  end
+  vim.fn.writefile({ vim.fn.json_encode(found) }, results .. '.diagnostics')
+  stop_server(client_id)
+end
+
 local function main()
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local bufnr = vim.api.nvim_get_current_buf()
+  if mode == 'diagnostics' then
+    vim.bo[bufnr].filetype = 'mailflow'
+    check(vim.bo[bufnr].filetype == 'mailflow', 'the buffer has filetype mailflow')
+  end
   local uri = vim.uri_from_bufnr(bufnr)
 
   -- Neovim 0.7 answers workspace/configuration but does not announce it; nvim-lspconfig
@@ -98,6 +138,10 @@ local function main()
   end)
   check(exit_code == nil, 'the server is running (it exited with %s)', tostring(exit_code))
   check(client.offset_encoding == 'utf-16', 'the server agreed to UTF-16 columns (got %s)', client.offset_encoding)
+
+  if mode == 'diagnostics' then
+    return diagnostics_only(bufnr, client_id)
+  end
 
   -- Diagnostics arrive by themselves (push), with the settings the editor gave (a first
   -- publication may come before the server has read them: tests/lsp checks that race).
@@ -191,11 +235,7 @@ local function main()
   vim.fn.writefile(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), results .. '.buffer')
 
   -- shutdown and exit.
-  vim.lsp.stop_client(client_id)
-  wait_for('the server to exit', function()
-    return exit_code ~= nil
-  end)
-  check(exit_code == 0, 'the server exited with 0 after shutdown and exit (got %s)', tostring(exit_code))
+  stop_server(client_id)
 end
 
 local ok, err = pcall(main)

@@ -3,13 +3,14 @@ test.lua beside this file, which opens a tenant with an MF202 finding, hovers, a
 "Insert anti-loop rule" code action and checks the finding goes away. scripts/test installs
 Neovim when it is missing."""
 
+import json
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT, binary
+from conftest import EXAMPLES, ROOT, binary
 
 HERE = ROOT / "tests" / "nvim"
 
@@ -37,18 +38,21 @@ transportRules:
 """
 
 
-@pytest.mark.skipif(shutil.which("nvim") is None, reason="nvim is not installed (scripts/test installs Debian's neovim)")
-def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
-    tenant = tmp_path / "tenant"
-    tenant.mkdir()
-    path = tenant / "mf202.mailflow.yaml"
-    path.write_text(MF202)
+needs_nvim = pytest.mark.skipif(shutil.which("nvim") is None, reason="nvim is not installed (scripts/test installs Debian's neovim)")
+
+SEVERITIES = {"error": 1, "warning": 2, "info": 3, "hint": 4}  # vim.diagnostic.severity
+
+
+def run_neovim(tmp_path, path, **settings) -> str:
+    """Runs test.lua in headless Neovim on `path` (settings: more MAILFLOW_NVIM_* variables);
+    fails unless it passes; returns its report."""
     results = tmp_path / "results.txt"
     env = {
         **os.environ,
         "MAILFLOW_BIN": str(binary()),
         "MAILFLOW_NVIM_FILE": str(path),
         "MAILFLOW_NVIM_RESULTS": str(results),
+        **{f"MAILFLOW_NVIM_{key.upper()}": value for key, value in settings.items()},
         # Keep Neovim's state, logs and swap files out of the home folder.
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -71,6 +75,16 @@ def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
     assert run.returncode == 0 and report.rstrip().endswith("PASS"), (
         f"nvim exited with {run.returncode}\n--- results\n{report}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
     )
+    return report
+
+
+@needs_nvim
+def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
+    tenant = tmp_path / "tenant"
+    tenant.mkdir()
+    path = tenant / "mf202.mailflow.yaml"
+    path.write_text(MF202)
+    run_neovim(tmp_path, path)
 
     # What Neovim made of the server's edit is what `mailflow check --fix --unsafe-fixes` writes.
     cli_copy = tmp_path / "cli.mailflow.yaml"
@@ -80,3 +94,37 @@ def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
     )
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert (tmp_path / "results.txt.buffer").read_text() == cli_copy.read_text()
+
+
+@needs_nvim
+@pytest.mark.parametrize("example", ["broken-missing-anti-loop.mailflow", "hint-undeclared-service.mailflow"])
+def test_neovim_shows_the_cli_findings_of_a_dsl_file(tmp_path, example):
+    tenant = tmp_path / "tenant"
+    tenant.mkdir()
+    path = tenant / example
+    shutil.copyfile(EXAMPLES / example, path)
+    check = subprocess.run([str(binary()), "check", "--format", "json", str(path)], capture_output=True, text=True, timeout=60)
+    assert check.returncode in (0, 1), check.stderr
+    cli = json.loads(check.stdout)["diagnostics"]
+    assert cli, f"{example} has no findings to compare"
+
+    run_neovim(tmp_path, path, mode="diagnostics", expect=" ".join(sorted(d["code"] for d in cli)))
+
+    shown = json.loads((tmp_path / "results.txt.diagnostics").read_text())
+    # Same codes at the same places (the CLI counts from 1; the file is ASCII, so bytes are
+    # characters), same severities, same messages (the server adds the rule's name).
+    expected = sorted(
+        (
+            d["code"],
+            d["range"]["start"]["line"] - 1,
+            d["range"]["start"]["column"] - 1,
+            d["range"]["end"]["line"] - 1,
+            d["range"]["end"]["column"] - 1,
+            SEVERITIES[d["severity"]],
+            f"{d['message']} ({d['name']})",
+        )
+        for d in cli
+    )
+    got = sorted((d["code"], d["lnum"], d["col"], d["end_lnum"], d["end_col"], d["severity"], d["message"]) for d in shown)
+    assert got == expected
+    assert {d["source"] for d in shown} == {"mailflow"}

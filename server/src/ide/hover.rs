@@ -2,10 +2,10 @@
 
 use super::complete::Cursor;
 use super::describe::{connector_page, key_page, rule_page, value_page};
-use super::locate::{last_key, locate, resolve, touches, On, Slot};
+use super::locate::{last_key, locate, resolve, touches, On, Slot, Step};
 use super::navigate::references_in;
-use crate::check::Checked;
-use crate::model::keys;
+use crate::check::{Checked, Source};
+use crate::model::keys::{self, Object};
 use crate::rules;
 use crate::suppression;
 use crate::syntax::scalar::Resolved;
@@ -31,7 +31,116 @@ pub fn hover(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> 
     suppressed_code(checked, offset)
         .or_else(|| named_object(checked, offset))
         .or_else(|| catalogue(checked, offset))
+        .or_else(|| dsl_statement(checked, text, offset))
         .or_else(|| typed_key(checked, text, offset))
+}
+
+/// A statement of the DSL (or an enumerated word in one): the page of the YAML key it
+/// stands for, since both syntaxes say the same things.
+fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> {
+    let Source::Dsl(dsl) = &checked.source else { return None };
+    let text_of = |node: tree_sitter::Node| Span::new(node.start_byte(), node.end_byte());
+    let hovered = dsl.root().descendant_for_byte_range(offset, offset)?;
+    let mut node = hovered;
+    loop {
+        let inside = |kind: &str| ancestors(node).any(|a| a.kind() == kind);
+        let predicates = if inside("exception") { "exceptions" } else { "conditions" };
+        let rule_path = [Step::Key("transportRules"), Step::Item];
+        let connector_path = [Step::Key("connectors"), Step::Item];
+        let (object, key, parent): (Object, &str, Vec<Step>) = match node.kind() {
+            "version" => (Object::Root, "mailflow", vec![]),
+            "domains" => (Object::Organization, "domains", vec![Step::Key("organization")]),
+            "on_premises" => (Object::Organization, "onPremises", vec![Step::Key("organization")]),
+            "relays_through" => {
+                (Object::OnPremises, "relaysThrough", vec![Step::Key("organization"), Step::Key("onPremises")])
+            }
+            "enabled" | "disabled" if inside("rule") => (Object::Rule, "enabled", rule_path.to_vec()),
+            "enabled" | "disabled" => (Object::Connector, "enabled", connector_path.to_vec()),
+            "type" => (Object::Connector, "type", connector_path.to_vec()),
+            "use" => (Object::Connector, "use", connector_path.to_vec()),
+            "recipient_domains" => (Object::Connector, "recipientDomains", connector_path.to_vec()),
+            "smart_hosts" => (Object::Connector, "smartHosts", connector_path.to_vec()),
+            "service" if hovered.kind() != "word" => (Object::Connector, "service", connector_path.to_vec()),
+            "service" => {
+                // A word after `service` is its kind or its vendor.
+                let word = &text[text_of(hovered).range()];
+                let key = if keys::SERVICE_KINDS.iter().any(|(kind, _)| *kind == word) { "kind" } else { "vendor" };
+                (Object::Service, key, [&connector_path[..], &[Step::Key("service")]].concat())
+            }
+            "domain" | "processed_header" | "returns_to_exchange" | "relay_domains" => {
+                let key = match node.kind() {
+                    "domain" => "domain",
+                    "processed_header" => "processedHeader",
+                    "returns_to_exchange" => "returnsToExchange",
+                    _ => "relayDomains",
+                };
+                (Object::Service, key, [&connector_path[..], &[Step::Key("service")]].concat())
+            }
+            "mode" => (Object::Rule, "mode", rule_path.to_vec()),
+            "stop_processing" => (Object::Rule, "stopProcessingMoreRules", rule_path.to_vec()),
+            "defer_on_error" => (Object::Rule, "deferOnError", rule_path.to_vec()),
+            "comments" => (Object::Rule, "comments", rule_path.to_vec()),
+            "sender_is"
+            | "recipient_is"
+            | "sender_domain_is"
+            | "recipient_domain_is"
+            | "recipient_address_matches"
+            | "header_contains"
+            | "header_matches"
+            | "message_type_matches"
+            | "other_predicate" => {
+                let key = match node.kind() {
+                    "sender_is" => "senderIs",
+                    "recipient_is" => "recipientIs",
+                    "sender_domain_is" => "senderDomainIs",
+                    "recipient_domain_is" => "recipientDomainIs",
+                    "recipient_address_matches" => "recipientAddressMatches",
+                    "header_contains" => "headerContains",
+                    "header_matches" => "headerMatches",
+                    "message_type_matches" => "messageTypeMatches",
+                    _ => "other",
+                };
+                (Object::Predicates, key, [&rule_path[..], &[Step::Key(predicates)]].concat())
+            }
+            "set_header_action" | "redirect_action" | "other_action" => {
+                let key = match node.kind() {
+                    "set_header_action" => "setHeader",
+                    "redirect_action" => "redirectToConnector",
+                    _ => "other",
+                };
+                (Object::Actions, key, [&rule_path[..], &[Step::Key("actions")]].concat())
+            }
+            "rule"
+                if hovered.kind() == "priority"
+                    || node.child_by_field_name("priority").is_some_and(|p| text_of(p).contains(text_of(hovered))) =>
+            {
+                (Object::Rule, "priority", rule_path.to_vec())
+            }
+            // The `if`/`except` word of a line: what its predicate tests.
+            "condition" | "exception" if node.child_by_field_name("predicate").is_some() => {
+                node = node.child_by_field_name("predicate")?;
+                continue;
+            }
+            _ => {
+                node = node.parent()?;
+                continue;
+            }
+        };
+        let key = keys::lookup(object, key)?;
+        let span = text_of(node);
+        // On an enumerated or boolean word, what that value does; elsewhere, the key's page.
+        if matches!(hovered.kind(), "word" | "boolean") && hovered.id() != node.id() {
+            if let Some(markdown) = value_page(key, &text[text_of(hovered).range()]) {
+                return Some(HoverInfo { span: text_of(hovered), markdown });
+            }
+        }
+        return Some(HoverInfo { span, markdown: key_page(key, &parent) });
+    }
+}
+
+/// The parents of a DSL node, nearest first.
+fn ancestors(node: tree_sitter::Node) -> impl Iterator<Item = tree_sitter::Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
 }
 
 fn suppressed_code(checked: &Checked, offset: usize) -> Option<HoverInfo> {
@@ -271,5 +380,55 @@ transportRules:
         let (text, offset) = cursor(&FILE.replace("priority: 0", "priority$0: 0"));
         let checked = check_yaml(&text, &Selection::default());
         assert_eq!(hover(&checked, &text, offset).map(|info| &text[info.span.range()]), Some("priority"));
+    }
+}
+
+#[cfg(test)]
+mod dsl_tests {
+    use super::*;
+    use crate::check::{check, Selection, Syntax};
+
+    const TEXT: &str = r#"mailflow 1
+connector "Mimecast" {
+  use transport-rule
+  smart-hosts "eu-smtp-o365-outbound-1.mimecast.com"
+  service smart-host mimecast
+}
+rule "Mimecast smart host" priority 0 {
+  if sender is inside
+  except header "X-AntiLoop" contains "true"
+  set header "X-AntiLoop" to "true"
+  redirect to "Mimecast"
+  stop processing
+}
+"#;
+
+    fn hover_at(needle: &str, nth: usize) -> String {
+        let offset = TEXT.match_indices(needle).nth(nth).unwrap().0 + 1;
+        let checked = check(TEXT, Syntax::Dsl, &Selection::default());
+        hover(&checked, TEXT, offset).map(|h| h.markdown).unwrap_or_default()
+    }
+
+    #[test]
+    fn dsl_statements_show_the_page_of_their_key() {
+        assert!(hover_at("stop processing", 0).contains("StopRuleProcessing"));
+        assert!(hover_at("smart-hosts", 0).contains("SmartHosts"));
+        assert!(hover_at("priority", 0).contains("**`priority`**"));
+        // An exception takes the condition's name with Exchange's ExceptIf prefix.
+        assert!(hover_at("except header", 0).contains("ExceptIf"), "{}", hover_at("except header", 0));
+    }
+
+    #[test]
+    fn dsl_words_show_what_the_value_does() {
+        let inside = hover_at("inside", 0);
+        assert!(inside.contains("inside the organization"), "{inside}");
+        let vendor = hover_at("mimecast\n", 0);
+        assert!(vendor.contains("Mimecast"), "{vendor}");
+    }
+
+    #[test]
+    fn dsl_names_show_their_object() {
+        let page = hover_at("Mimecast smart host", 0);
+        assert!(page.contains("`Mimecast`") && page.to_lowercase().contains("priority"), "{page}");
     }
 }

@@ -80,7 +80,11 @@ pub fn rename(checked: &Checked, text: &str, offset: usize, new_name: &str) -> R
         ));
     }
     let Some(yaml) = checked.yaml() else {
-        return Err("renaming is available in YAML files; the DSL has no rename yet".to_owned());
+        // In the DSL every name is a string literal: each is spelled anew.
+        let quoted = crate::syntax::dsl::quote(new_name);
+        let edits =
+            references(checked, offset, true).into_iter().map(|span| Edit { span, replacement: quoted.clone() });
+        return Ok(edits.collect());
     };
     let editor = YamlEditor::new(text, yaml);
     let new = Value::str(new_name);
@@ -100,6 +104,20 @@ mod tests {
     use crate::check::{check_yaml, Selection};
     use crate::fixes::apply_fixes;
     use crate::ide::tests::cursor;
+
+    #[test]
+    fn rename_in_the_dsl_respells_every_string() {
+        let text = "mailflow 1\nconnector \"Mimecast\" {\n  use transport-rule\n}\nrule \"R\" priority 0 {\n  redirect to \"mimecast\"\n}\n";
+        let checked = crate::check::check(text, crate::check::Syntax::Dsl, &Selection::default());
+        let offset = text.find("mimecast").unwrap();
+        let edits = rename(&checked, text, offset, "Mimecast \"EU\"").unwrap();
+        let fix = crate::diagnostic::Fix { title: String::new(), safe: true, edits };
+        let renamed = apply_fixes(text, [&fix]).text;
+        assert_eq!(
+            renamed,
+            text.replace("\"Mimecast\"", "\"Mimecast \\\"EU\\\"\"").replace("\"mimecast\"", "\"Mimecast \\\"EU\\\"\"")
+        );
+    }
 
     const FILE: &str = "mailflow: 1
 organization:
