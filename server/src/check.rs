@@ -3,7 +3,7 @@
 
 use crate::analysis;
 use crate::diagnostic::Diagnostic;
-use crate::fixes::{breaks_aliases, FixContext, YamlEditor};
+use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::{lower_dsl, lower_yaml, MailFlow};
 use crate::rules::mf001_syntax_error;
 use crate::suppression::{self, ObjectSpans};
@@ -129,21 +129,32 @@ pub fn check_incremental(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    // The rules' fixes are edits of YAML text; a DSL file keeps those its lowering made
-    // (renaming a misspelt statement).
-    if let Source::Yaml(yaml) = &source {
-        attach_fixes(&mut diagnostics, &flow, yaml, text);
+    // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
+    match &source {
+        Source::Yaml(yaml) => {
+            attach_fixes(&mut diagnostics, &flow, text, true, || Box::new(YamlEditor::new(text, yaml)))
+        }
+        Source::Dsl(dsl) => attach_fixes(&mut diagnostics, &flow, text, false, || Box::new(DslEditor::new(text, dsl))),
     }
     (Checked { source, flow, lines, diagnostics }, tree)
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject.
-fn attach_fixes(diagnostics: &mut [Diagnostic], flow: &MailFlow, yaml: &YamlFile, text: &str) {
+/// Aliases exist only in YAML: `yaml` says whether to withhold fixes that break them.
+// The lifetime ties the editor to the model's text; clippy's elision would not compile.
+#[allow(clippy::needless_lifetimes)]
+fn attach_fixes<'a>(
+    diagnostics: &mut [Diagnostic],
+    flow: &'a MailFlow,
+    text: &str,
+    yaml: bool,
+    editor: impl Fn() -> Box<dyn Editor + 'a>,
+) {
     let mut context = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
-        let context = context.get_or_insert_with(|| FixContext { flow, editor: YamlEditor::new(text, yaml) });
-        diagnostic.fix = fix(subject, context).filter(|fix| !breaks_aliases(text, &fix.edits));
+        let context = context.get_or_insert_with(|| FixContext { flow, editor: editor() });
+        diagnostic.fix = fix(subject, context).filter(|fix| !yaml || !breaks_aliases(text, &fix.edits));
     }
 }
 

@@ -1,8 +1,8 @@
 //! Fixes: computing the text edits that resolve a finding, and applying them.
 //!
-//! A rule that can fix what it finds builds a [`YamlEditor`] on the checked text (once per
-//! text: it takes the tree `check_yaml` parsed) and turns the spans of the model into
-//! edits with its primitives; the edits become a [`Fix`] on the diagnostic. The edits of one
+//! A rule that can fix what it finds gets an [`Editor`] on the checked text (built once per
+//! text on the tree `check` parsed: a [`YamlEditor`], or a [`DslEditor`] for a `*.mailflow`
+//! file) and turns the spans of the model into edits with its primitives; the edits become a [`Fix`] on the diagnostic. The edits of one
 //! fix must not overlap one another (two insertions at one offset overlap: write them as
 //! one edit, or as two fixes). Every front door applies fixes with [`apply_fixes`], which
 //! keeps a fix whole or leaves it out.
@@ -24,20 +24,59 @@
 //! );
 //! ```
 
+mod dsl_edit;
 pub mod rule_edits;
 pub mod smart_host_rule;
 mod yaml_edit;
 
+pub use dsl_edit::DslEditor;
 pub use yaml_edit::{scalar, RulePlace, Value, YamlEditor};
 
 use crate::diagnostic::{Edit, Fix};
-use crate::model::MailFlow;
+use crate::model::{MailFlow, TransportRule};
 use crate::text::Span;
 
 /// What a rule's fix reads: the model, and an editor on the text it was read from.
 pub struct FixContext<'a> {
     pub flow: &'a MailFlow,
-    pub editor: YamlEditor<'a>,
+    pub editor: Box<dyn Editor + 'a>,
+}
+
+/// The edits a fix asks for, in the terms of the YAML format (keys and [`Value`]s) and the
+/// model's spans: [`YamlEditor`] writes them as YAML, [`DslEditor`] as DSL statements. Each
+/// method is documented on [`YamlEditor`]; `None` when the edit cannot be written.
+pub trait Editor {
+    fn newline(&self) -> &'static str;
+    fn set_entry(&self, mapping: Span, key: &str, new: &Value) -> Option<Edit>;
+    fn insert_entry(&self, mapping: Span, key: &str, value: &Value) -> Option<Edit>;
+    fn push_item(&self, list: Span, item: &Value) -> Option<Edit>;
+    fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit>;
+    fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit>;
+    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>>;
+}
+
+impl Editor for YamlEditor<'_> {
+    fn newline(&self) -> &'static str {
+        YamlEditor::newline(self)
+    }
+    fn set_entry(&self, mapping: Span, key: &str, new: &Value) -> Option<Edit> {
+        YamlEditor::set_entry(self, mapping, key, new)
+    }
+    fn insert_entry(&self, mapping: Span, key: &str, value: &Value) -> Option<Edit> {
+        YamlEditor::insert_entry(self, mapping, key, value)
+    }
+    fn push_item(&self, list: Span, item: &Value) -> Option<Edit> {
+        YamlEditor::push_item(self, list, item)
+    }
+    fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit> {
+        YamlEditor::remove_entry(self, mapping, key)
+    }
+    fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
+        YamlEditor::insert_rule(self, place, fields)
+    }
+    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
+        YamlEditor::renumber_priorities(self, order)
+    }
 }
 
 /// Whether the edits replace or remove an anchor (`&name`) that an alias (`*name`) outside

@@ -45,8 +45,7 @@ pub struct Completion {
 
 /// What can be typed at `offset`.
 pub fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Completion> {
-    // Completion knows YAML's layout; the DSL has none yet.
-    let Some(yaml) = checked.yaml() else { return Vec::new() };
+    let Some(yaml) = checked.yaml() else { return super::complete_dsl::complete(checked, text, offset) };
     let Some(cursor) = Cursor::at(text, &checked.lines, offset) else { return Vec::new() };
     let editor = YamlEditor::new(text, yaml);
     match resolve(&cursor.path) {
@@ -414,14 +413,14 @@ fn key_items(flow: &MailFlow, cursor: &Cursor, editor: &YamlEditor, object: Obje
 }
 
 /// A snippet choice of `key`'s values, its default last: one adds a key to change it.
-fn choice(tabstop: usize, key: &Key) -> String {
+pub(super) fn choice(tabstop: usize, key: &Key) -> String {
     let mut values: Vec<&str> = key.values().into_iter().map(|(value, _)| value).collect();
     values.sort_by_key(|value| Some(*value) == key.default);
     format!("${{{tabstop}|{}|}}", values.join(","))
 }
 
 /// The priority after the largest one in the file: where a new rule goes by default.
-fn next_priority(flow: &MailFlow) -> i64 {
+pub(super) fn next_priority(flow: &MailFlow) -> i64 {
     flow.rules.iter().filter_map(|rule| rule.priority.as_ref()).map(|p| p.value + 1).max().unwrap_or(0)
 }
 
@@ -470,7 +469,7 @@ fn value_items(flow: &MailFlow, cursor: &Cursor, object: Object, key: &'static K
 
 /// The header names the file uses, each once (names compare without regard to case, as
 /// Exchange compares them), with where it is first used.
-fn used_headers(flow: &MailFlow) -> Vec<(String, String)> {
+pub(super) fn used_headers(flow: &MailFlow) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     let mut add = |name: &str, place: String| {
         if !found.iter().any(|(known, _)| known.eq_ignore_ascii_case(name)) {
@@ -497,7 +496,7 @@ fn used_headers(flow: &MailFlow) -> Vec<(String, String)> {
 }
 
 /// Text for inside a snippet placeholder, where `$`, `}` and `\` mean something.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('$', "\\$").replace('}', "\\}")
 }
 
@@ -567,35 +566,54 @@ fn snippets(flow: &MailFlow, cursor: &Cursor, editor: &YamlEditor, object: Objec
     }
 }
 
-const ANTI_LOOP_PAGE: &str = "The rule the guide has for each smart host connector scoped to transport rules. It \
+pub(super) const ANTI_LOOP_PAGE: &str =
+    "The rule the guide has for each smart host connector scoped to transport rules. It \
     sets an anti-loop header, excepts mail that already carries it, and redirects to the connector: mail goes \
     through the smart host once, even when the smart host hands it back to Exchange Online. It defers mail when \
     rule processing fails, and belongs directly below the signature rule.";
 
-/// The lines of the anti-loop smart host rule (rules.md), for the smart host connector that
-/// most needs one: the first that no active rule redirects to, else the first. Its priority
-/// is directly below the signature rule's.
+/// What the anti-loop smart host rule (rules.md) is made of, whatever the syntax: the smart
+/// host connector that most needs one (the first that no active rule redirects to, else the
+/// first), its priority directly below the signature rule's, an anti-loop header no rule
+/// uses yet, and the connector's recipient domains as the rule's.
+pub(super) struct AntiLoop {
+    pub connector: String,
+    pub priority: i64,
+    pub header: String,
+    pub domains: Vec<String>,
+}
+
+impl AntiLoop {
+    pub(super) fn of(flow: &MailFlow) -> AntiLoop {
+        let roles = Roles::of(flow);
+        let smart_hosts: Vec<&Connector> = flow
+            .connectors
+            .iter()
+            .filter(|c| c.service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::SmartHost))
+            .collect();
+        let connector = smart_hosts
+            .iter()
+            .find(|connector| !roles.rules_to(connector).any(|rule| rule.is_active()))
+            .or(smart_hosts.first());
+        let name = connector.and_then(|c| c.name.as_ref()).map_or("Smart host connector", |n| &n.value);
+        let priority = match roles.signature_rule().and_then(|signature| signature.rule.priority.as_ref()) {
+            Some(priority) => priority.value + 1,
+            None => next_priority(flow),
+        };
+        let vendor = connector.and_then(|c| c.service.as_ref()?.vendor.as_ref()).map(|vendor| vendor.value);
+        let header = unused_anti_loop_header(&flow.rules, vendor);
+        let domains = connector
+            .and_then(|c| c.recipient_domains.as_ref())
+            .map_or_else(Vec::new, |d| rule_domains(&d.value).into_iter().map(|d| d.to_owned()).collect());
+        AntiLoop { connector: name.to_owned(), priority, header: header.to_string(), domains }
+    }
+}
+
+/// The lines of the anti-loop smart host rule in YAML.
 fn anti_loop_rule(flow: &MailFlow) -> Vec<(usize, String)> {
-    let roles = Roles::of(flow);
-    let smart_hosts: Vec<&Connector> = flow
-        .connectors
-        .iter()
-        .filter(|c| c.service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::SmartHost))
-        .collect();
-    let connector = smart_hosts
-        .iter()
-        .find(|connector| !roles.rules_to(connector).any(|rule| rule.is_active()))
-        .or(smart_hosts.first());
-    let name = connector.and_then(|c| c.name.as_ref()).map_or("Smart host connector", |n| &n.value);
-    let priority = match roles.signature_rule().and_then(|signature| signature.rule.priority.as_ref()) {
-        Some(priority) => priority.value + 1,
-        None => next_priority(flow),
-    };
-    let vendor = connector.and_then(|c| c.service.as_ref()?.vendor.as_ref()).map(|vendor| vendor.value);
-    let header = escape(&fixes::scalar(&unused_anti_loop_header(&flow.rules, vendor)));
-    let domains =
-        connector.and_then(|c| c.recipient_domains.as_ref()).map_or_else(Vec::new, |d| rule_domains(&d.value));
-    let name = escape(&fixes::scalar(name));
+    let AntiLoop { connector: name, priority, header, domains } = AntiLoop::of(flow);
+    let header = escape(&fixes::scalar(&header));
+    let name = escape(&fixes::scalar(&name));
     let mut lines = vec![
         (0, format!("name: ${{1:{name}}}")),
         (0, format!("priority: ${{2:{priority}}}")),
@@ -605,7 +623,7 @@ fn anti_loop_rule(flow: &MailFlow) -> Vec<(usize, String)> {
         (1, "recipientIs: outside".to_owned()),
     ];
     if !domains.is_empty() {
-        let domains: Vec<String> = domains.into_iter().map(|domain| escape(&fixes::scalar(domain))).collect();
+        let domains: Vec<String> = domains.iter().map(|domain| escape(&fixes::scalar(domain))).collect();
         lines.push((1, format!("recipientDomainIs: [{}]", domains.join(", "))));
     }
     lines.extend([

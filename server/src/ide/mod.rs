@@ -3,6 +3,7 @@
 //! byte offsets and spans; only the language server (`lsp`) turns them into LSP messages.
 
 mod complete;
+mod complete_dsl;
 mod describe;
 mod highlight;
 mod hover;

@@ -136,7 +136,7 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
 /// one does, the domains stay for MF203, whose fix moves them into that rule.
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let connector = rule_edits::connector(context.flow, subject)?;
-    let editor = &context.editor;
+    let editor = &*context.editor;
     let mut set_use = editor.set_entry(connector.span, "use", &Value::str("transport-rule"))?;
     if Roles::of(context.flow).rules_to(connector).next().is_some() {
         return Some(Fix {
