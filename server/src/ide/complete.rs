@@ -639,9 +639,8 @@ fn anti_loop_rule(flow: &MailFlow) -> Vec<(usize, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::check::{check_yaml, Selection};
-    use crate::ide::tests::cursor;
+    use crate::check::{check_yaml, Selection, Syntax};
+    use crate::ide::tests::{completions, cursor, listed, snippet};
 
     const HEAD: &str = "mailflow: 1
 organization: {domains: [contoso.com]}
@@ -662,40 +661,9 @@ transportRules:
     stopProcessingMoreRules: true
 ";
 
-    fn items(input: &str) -> (String, Vec<Completion>) {
-        let (text, offset) = cursor(input);
-        let checked = check_yaml(&text, &Selection::default());
-        let items = complete(&checked, &text, offset);
-        (text, items)
-    }
-
-    /// One line per item: kind, label, the replaced text, and the text inserted (line
-    /// breaks shown as `⏎`; a snippet's is shown by [`snippet`]).
-    fn listed(input: &str) -> String {
-        let (text, items) = items(input);
-        let lines: Vec<String> = items
-            .iter()
-            .map(|item| {
-                let replaced = &text[item.replace.range()];
-                match item.kind {
-                    CompletionKind::Snippet => format!("Snippet {} [{replaced}]", item.label),
-                    kind => format!("{kind:?} {} [{replaced}] {}", item.label, item.insert_text.replace('\n', "⏎")),
-                }
-            })
-            .collect();
-        lines.join("\n")
-    }
-
-    fn snippet(input: &str, label: &str) -> String {
-        let (_, items) = items(input);
-        let item = items.into_iter().find(|item| item.label == label).unwrap_or_else(|| panic!("no {label}"));
-        assert!(item.is_snippet && item.kind == CompletionKind::Snippet);
-        item.insert_text
-    }
-
     #[test]
     fn keys_a_rule_can_still_take() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: Mimecast rule\n    priority: 1\n    $0\n    deferOnError: true\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: Mimecast rule\n    priority: 1\n    $0\n    deferOnError: true\n"), Syntax::Yaml), @"
         Key enabled [] enabled: ${1|false,true|}
         Key mode [] mode: ${1|audit,audit-and-notify,enforce|}
         Key conditions [] conditions:⏎      $0
@@ -709,7 +677,7 @@ transportRules:
     #[test]
     fn a_partial_key_is_replaced_and_nested_keys_indent_under_it() {
         let input = format!("{HEAD}  - name: Mimecast rule\n    con$0\n");
-        let (text, items) = items(&input);
+        let (text, items) = completions(&input, Syntax::Yaml);
         let conditions = items.iter().find(|item| item.label == "conditions").unwrap();
         assert_eq!(&text[conditions.replace.range()], "con");
         assert_eq!(conditions.insert_text, "conditions:\n      $0");
@@ -718,7 +686,7 @@ transportRules:
 
     #[test]
     fn keys_of_a_flow_mapping_leave_out_those_written() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    conditions: {{senderIs: inside, $0}}\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    conditions: {{senderIs: inside, $0}}\n"), Syntax::Yaml), @"
         Key recipientIs [] recipientIs: ${1|inside,outside,external-partner,external-non-partner|}
         Key senderDomainIs [] senderDomainIs: [$0]
         Key recipientDomainIs [] recipientDomainIs: [$0]
@@ -732,13 +700,13 @@ transportRules:
 
     #[test]
     fn enumerated_and_boolean_values() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    conditions:\n      recipientIs: out$0\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    conditions:\n      recipientIs: out$0\n"), Syntax::Yaml), @"
         Value inside [out] inside
         Value outside [out] outside
         Value external-partner [out] external-partner
         Value external-non-partner [out] external-non-partner
         ");
-        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    deferOnError: $0\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    deferOnError: $0\n"), Syntax::Yaml), @"
         Value true [] true
         Value false [] false
         ");
@@ -746,13 +714,14 @@ transportRules:
 
     #[test]
     fn connectors_after_redirect_to_connector() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    actions:\n      redirectToConnector: Mim$0\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}  - name: R\n    actions:\n      redirectToConnector: Mim$0\n"), Syntax::Yaml), @"
         Connector CodeTwo Email Signatures 365 connector [Mim] CodeTwo Email Signatures 365 connector
         Connector Mimecast outbound [Mim] Mimecast outbound
         ");
-        let flow_style = listed(&format!(
-            "{HEAD}  - name: R\n    actions: {{setHeader: {{name: X, value: y}}, redirectToConnector: $0}}\n"
-        ));
+        let flow_style = listed(
+            &format!("{HEAD}  - name: R\n    actions: {{setHeader: {{name: X, value: y}}, redirectToConnector: $0}}\n"),
+            Syntax::Yaml,
+        );
         assert_eq!(flow_style.lines().count(), 2, "{flow_style}");
     }
 
@@ -761,7 +730,7 @@ transportRules:
         let file = format!(
             "{HEAD}  - name: R\n    actions: {{setHeader: {{name: X-AntiLoop-Smarthost, value: 'true'}}}}\n    exceptions:\n      headerContains: {{header: $0}}\n"
         );
-        insta::assert_snapshot!(listed(&file), @"
+        insta::assert_snapshot!(listed(&file, Syntax::Yaml), @"
         Header X-CodeTwoProcessed [] X-CodeTwoProcessed
         Header X-AntiLoop-Smarthost [] X-AntiLoop-Smarthost
         ");
@@ -776,7 +745,7 @@ transportRules:
         .replace("    service: {kind: smart-host, vendor: mimecast}", "    service: {kind: smart-host, vendor: $0");
         let (text, _) = cursor(&file);
         assert!(check_yaml(&text, &Selection::default()).diagnostics.iter().any(|d| d.code() == "MF001"));
-        insta::assert_snapshot!(listed(&file), @"
+        insta::assert_snapshot!(listed(&file, Syntax::Yaml), @"
         Vendor codetwo [] codetwo
         Vendor exclaimer [] exclaimer
         Vendor mimecast [] mimecast
@@ -791,8 +760,8 @@ transportRules:
     #[test]
     fn a_new_item_under_connectors_or_transport_rules_offers_snippets() {
         let between = HEAD.replace("transportRules:", "  $0\ntransportRules:");
-        assert_eq!(listed(&between), "Snippet New connector []");
-        insta::assert_snapshot!(snippet(&between, "New connector"), @"
+        assert_eq!(listed(&between, Syntax::Yaml), "Snippet New connector []");
+        insta::assert_snapshot!(snippet(&between, Syntax::Yaml, "New connector"), @"
         - name: ${1:Connector name}
             type: ${2|on-premises,partner|}
             use: ${3|transport-rule,recipient-domains|}
@@ -802,7 +771,7 @@ transportRules:
               vendor: ${6|codetwo,exclaimer,mimecast,proofpoint,barracuda,reflexion,symantec,other|}
         ");
         let new_rule = format!("{HEAD}  - $0\n");
-        insta::assert_snapshot!(listed(&new_rule), @"
+        insta::assert_snapshot!(listed(&new_rule, Syntax::Yaml), @"
         Key name [] name: $0
         Key priority [] priority: ${1:1}
         Key enabled [] enabled: ${1|false,true|}
@@ -816,7 +785,7 @@ transportRules:
         Snippet New transport rule []
         Snippet Anti-loop smart host rule []
         ");
-        insta::assert_snapshot!(snippet(&new_rule, "New transport rule"), @"
+        insta::assert_snapshot!(snippet(&new_rule, Syntax::Yaml, "New transport rule"), @"
         name: ${1:Rule name}
             priority: ${2:1}
             conditions:
@@ -828,7 +797,7 @@ transportRules:
 
     #[test]
     fn the_anti_loop_rule_targets_the_smart_host_without_a_rule() {
-        insta::assert_snapshot!(snippet(&format!("{HEAD}\n  $0\n"), "Anti-loop smart host rule"), @r#"
+        insta::assert_snapshot!(snippet(&format!("{HEAD}\n  $0\n"), Syntax::Yaml, "Anti-loop smart host rule"), @r#"
         - name: ${1:Mimecast outbound}
             priority: ${2:1}
             enabled: true
@@ -847,10 +816,13 @@ transportRules:
 
     #[test]
     fn nothing_in_comments_scalars_or_unknown_places() {
-        assert_eq!(listed(&format!("{HEAD}  - name: R  # redirect$0\n")), "");
-        assert_eq!(listed(&format!("{HEAD}  - name: R\n    comments: |\n      some $0\n")), "");
-        assert_eq!(listed(&format!("{HEAD}  - name: R\n    conditions:\n      other:\n        $0\n")), "");
+        assert_eq!(listed(&format!("{HEAD}  - name: R  # redirect$0\n"), Syntax::Yaml), "");
+        assert_eq!(listed(&format!("{HEAD}  - name: R\n    comments: |\n      some $0\n"), Syntax::Yaml), "");
+        assert_eq!(
+            listed(&format!("{HEAD}  - name: R\n    conditions:\n      other:\n        $0\n"), Syntax::Yaml),
+            ""
+        );
         // A `-` whose space is not typed yet.
-        assert_eq!(listed(&format!("{HEAD}  -$0\n")), "");
+        assert_eq!(listed(&format!("{HEAD}  -$0\n"), Syntax::Yaml), "");
     }
 }

@@ -657,9 +657,8 @@ fn snippets(flow: &MailFlow, replace: Span) -> Vec<Completion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check, Selection, Syntax};
-    use crate::ide::complete::complete as complete_any;
-    use crate::ide::tests::cursor;
+    use crate::check::Syntax;
+    use crate::ide::tests::{completions, listed, snippet};
 
     const HEAD: &str = r#"mailflow 1
 organization { domains "contoso.com" }
@@ -679,42 +678,14 @@ rule "CodeTwo Exchange transport rule" priority 0 {
 }
 "#;
 
-    fn items(input: &str) -> (String, Vec<Completion>) {
-        let (text, offset) = cursor(input);
-        let checked = check(&text, Syntax::Dsl, &Selection::default());
-        let items = complete_any(&checked, &text, offset);
-        (text, items)
-    }
-
-    /// One line per item: kind, label, the replaced text and the text inserted (line breaks
-    /// shown as `⏎`; a snippet's only by its label).
-    fn listed(input: &str) -> String {
-        let (text, items) = items(input);
-        let lines: Vec<String> = items
-            .iter()
-            .map(|item| {
-                let replaced = &text[item.replace.range()];
-                match item.kind {
-                    CompletionKind::Snippet => format!("Snippet {} [{replaced}]", item.label),
-                    kind => format!("{kind:?} {} [{replaced}] {}", item.label, item.insert_text.replace('\n', "⏎")),
-                }
-            })
-            .collect();
-        lines.join("\n")
-    }
-
-    fn snippet(input: &str, label: &str) -> String {
-        let (_, items) = items(input);
-        let item = items.into_iter().find(|item| item.label == label).unwrap_or_else(|| panic!("no {label}"));
-        assert!(item.is_snippet && item.kind == CompletionKind::Snippet);
-        item.insert_text
-    }
-
     #[test]
     fn statements_a_rule_can_still_take() {
-        let listed = listed(&format!(
-            "{HEAD}rule \"R\" priority 1 {{\n  if sender is inside\n  $0\n  defer on error\n  mode audit\n}}\n"
-        ));
+        let listed = listed(
+            &format!(
+                "{HEAD}rule \"R\" priority 1 {{\n  if sender is inside\n  $0\n  defer on error\n  mode audit\n}}\n"
+            ),
+            Syntax::Dsl,
+        );
         insta::assert_snapshot!(listed, @r#"
         Key if recipient is [] if recipient is ${1|inside,outside,external-partner,external-non-partner|}
         Key if sender domain is [] if sender domain is "$1"
@@ -744,7 +715,7 @@ rule "CodeTwo Exchange transport rule" priority 0 {
 
     #[test]
     fn statements_carry_the_yaml_keys_documentation() {
-        let (text, items) = items(&format!("{HEAD}connector \"X\" {{\n  smart$0\n}}\n"));
+        let (text, items) = completions(&format!("{HEAD}connector \"X\" {{\n  smart$0\n}}\n"), Syntax::Dsl);
         assert_eq!(items.len(), 1);
         let item = &items[0];
         assert_eq!(item.label, "smart-hosts");
@@ -756,12 +727,12 @@ rule "CodeTwo Exchange transport rule" priority 0 {
     #[test]
     fn a_half_typed_line_continues_its_statement() {
         // The rule is not closed and its line does not parse.
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  except recip$0")), @r#"
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  except recip$0"), Syntax::Dsl), @r#"
         Key recipient is [recip] recipient is ${1|inside,outside,external-partner,external-non-partner|}
         Key recipient domain is [recip] recipient domain is "$1"
         Key recipient address matches [recip] recipient address matches "$1"
         "#);
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  if recipient is ou$0\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  if recipient is ou$0\n"), Syntax::Dsl), @"
         Value inside [ou] inside
         Value outside [ou] outside
         Value external-partner [ou] external-partner
@@ -771,16 +742,16 @@ rule "CodeTwo Exchange transport rule" priority 0 {
 
     #[test]
     fn enumerated_words() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  mode $0\n}}\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  mode $0\n}}\n"), Syntax::Dsl), @"
         Value enforce [] enforce
         Value audit [] audit
         Value audit-and-notify [] audit-and-notify
         ");
-        insta::assert_snapshot!(listed(&format!("{HEAD}connector \"X\" {{\n  type $0\n}}\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}connector \"X\" {{\n  type $0\n}}\n"), Syntax::Dsl), @"
         Value partner [] partner
         Value on-premises [] on-premises
         ");
-        insta::assert_snapshot!(listed(&format!("{HEAD}connector \"X\" {{\n  service $0\n}}\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}connector \"X\" {{\n  service $0\n}}\n"), Syntax::Dsl), @"
         Value signature [] signature
         Value smart-host [] smart-host
         Vendor codetwo [] codetwo
@@ -792,7 +763,7 @@ rule "CodeTwo Exchange transport rule" priority 0 {
         Vendor symantec [] symantec
         Vendor other [] other
         ");
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  except message type is s$0\n}}\n")), @"
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  except message type is s$0\n}}\n"), Syntax::Dsl), @"
         Value oof [s] oof
         Value auto-forward [s] auto-forward
         Value encrypted [s] encrypted
@@ -807,23 +778,23 @@ rule "CodeTwo Exchange transport rule" priority 0 {
 
     #[test]
     fn connectors_and_headers_as_strings() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  redirect to $0\n}}\n")), @r#"
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  redirect to $0\n}}\n"), Syntax::Dsl), @r#"
         Connector CodeTwo Email Signatures 365 connector [] "CodeTwo Email Signatures 365 connector"
         Connector Mimecast outbound [] "Mimecast outbound"
         "#);
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  set header \"X-$0\n}}\n")), @r#"Header X-CodeTwoProcessed ["X-] "X-CodeTwoProcessed""#);
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  set header \"X-$0\n}}\n"), Syntax::Dsl), @r#"Header X-CodeTwoProcessed ["X-] "X-CodeTwoProcessed""#);
     }
 
     #[test]
     fn top_level_statements_and_snippets() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}$0\n")), @r#"
+        insta::assert_snapshot!(listed(&format!("{HEAD}$0\n"), Syntax::Dsl), @r#"
         Key connector "…" [] connector "${1:Name}" {⏎  $0⏎}
         Key rule "…" priority [] rule "${1:Name}" priority ${2:1} {⏎  $0⏎}
         Snippet New connector []
         Snippet New transport rule []
         Snippet Anti-loop smart host rule []
         "#);
-        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), "New connector"), @r#"
+        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), Syntax::Dsl, "New connector"), @r#"
         connector "${1:Connector name}" {
           type ${2|on-premises,partner|}
           use ${3|transport-rule,recipient-domains|}
@@ -831,13 +802,13 @@ rule "CodeTwo Exchange transport rule" priority 0 {
           service ${5|signature,smart-host|} ${6|codetwo,exclaimer,mimecast,proofpoint,barracuda,reflexion,symantec,other|}
         }
         "#);
-        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), "New transport rule"), @r#"
+        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), Syntax::Dsl, "New transport rule"), @r#"
         rule "${1:Rule name}" priority ${2:1} {
           if sender is ${3|inside,outside|}
           redirect to ${4:"CodeTwo Email Signatures 365 connector"}
         }
         "#);
-        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), "Anti-loop smart host rule"), @r#"
+        insta::assert_snapshot!(snippet(&format!("{HEAD}$0\n"), Syntax::Dsl, "Anti-loop smart host rule"), @r#"
         rule ${1:"Mimecast outbound"} priority ${2:1} {
           enabled true
           if sender is inside
@@ -853,17 +824,17 @@ rule "CodeTwo Exchange transport rule" priority 0 {
 
     #[test]
     fn the_rest_of_a_top_level_item() {
-        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" pri$0\n")), @"Key priority [pri] priority ${2:1} {⏎  $0⏎}");
+        insta::assert_snapshot!(listed(&format!("{HEAD}rule \"R\" pri$0\n"), Syntax::Dsl), @"Key priority [pri] priority ${2:1} {⏎  $0⏎}");
     }
 
     #[test]
     fn organization_service_and_nothing_in_comments() {
-        insta::assert_snapshot!(listed("mailflow 1\norganization {\n  domains \"a.com\"\n  $0\n}\n"), @r#"Key on-premises [] on-premises {⏎    relays-through "$1"⏎  }"#);
-        insta::assert_snapshot!(listed("mailflow 1\nconnector \"X\" {\n  service codetwo {\n    domain \"x\"\n    $0\n  }\n}\n"), @r#"
+        insta::assert_snapshot!(listed("mailflow 1\norganization {\n  domains \"a.com\"\n  $0\n}\n", Syntax::Dsl), @r#"Key on-premises [] on-premises {⏎    relays-through "$1"⏎  }"#);
+        insta::assert_snapshot!(listed("mailflow 1\nconnector \"X\" {\n  service codetwo {\n    domain \"x\"\n    $0\n  }\n}\n", Syntax::Dsl), @r#"
         Key processed-header [] processed-header "${1:X-Name}" "${2:true}"
         Key returns-to-exchange [] returns-to-exchange ${1|true,false|}
         Key relay-domains [] relay-domains "$1"
         "#);
-        assert_eq!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  # redirect to $0\n}}\n")), "");
+        assert_eq!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  # redirect to $0\n}}\n"), Syntax::Dsl), "");
     }
 }
