@@ -7,7 +7,6 @@
 
 use super::{Editor, RulePlace, Value};
 use crate::diagnostic::Edit;
-use crate::model::TransportRule;
 use crate::syntax::dsl::{quote, DslFile};
 use crate::text::Span;
 use tree_sitter::Node;
@@ -473,16 +472,6 @@ impl Editor for DslEditor<'_> {
                 }
             }
         }
-    }
-
-    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
-        order
-            .iter()
-            .enumerate()
-            .filter_map(|(place, rule)| rule.map(|rule| (place as i64, rule)))
-            .filter(|(place, rule)| rule.priority.as_ref().map(|p| p.value) != Some(*place))
-            .map(|(place, rule)| self.set_entry(rule.span, "priority", &Value::Int(place)))
-            .collect()
     }
 }
 

@@ -52,7 +52,21 @@ pub trait Editor {
     fn push_item(&self, list: Span, item: &Value) -> Option<Edit>;
     fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit>;
     fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit>;
-    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>>;
+
+    /// Edits that give each rule of `order` its index as priority: the rule at index `i`
+    /// gets priority `i`. A `None` slot holds the priority of a rule the same fix inserts,
+    /// so the rules after it move down one. Only priorities that differ are edited (as
+    /// `set_entry` does: a missing `priority` is added). `None` when a rule's span names no
+    /// rule of this text.
+    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
+        order
+            .iter()
+            .enumerate()
+            .filter_map(|(place, rule)| rule.map(|rule| (place as i64, rule)))
+            .filter(|(place, rule)| rule.priority.as_ref().map(|p| p.value) != Some(*place))
+            .map(|(place, rule)| self.set_entry(rule.span, "priority", &Value::Int(place)))
+            .collect()
+    }
 }
 
 impl Editor for YamlEditor<'_> {
@@ -73,9 +87,6 @@ impl Editor for YamlEditor<'_> {
     }
     fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
         YamlEditor::insert_rule(self, place, fields)
-    }
-    fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
-        YamlEditor::renumber_priorities(self, order)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::text::Spanned;
 
 /// Rules in evaluation order with `slot` directly below the signature rule, or first when
 /// there is none: `slot` is a rule of the file taken from its place, or `None` for the rule
-/// a fix inserts (as [`crate::fixes::YamlEditor::renumber_priorities`] reads it). Returns
+/// a fix inserts (as [`crate::fixes::Editor::renumber_priorities`] reads it). Returns
 /// the order and the index of the slot.
 fn order_with_below_signature<'a>(
     roles: &Roles<'a>,

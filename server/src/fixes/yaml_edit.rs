@@ -22,7 +22,6 @@
 use std::fmt::Write as _;
 
 use crate::diagnostic::Edit;
-use crate::model::TransportRule;
 use crate::syntax::scalar::{self, Resolved};
 use crate::syntax::yaml::{Entry, Node, NodeKind, Scalar, ScalarStyle, YamlFile};
 use crate::text::{LineIndex, Span};
@@ -312,21 +311,6 @@ impl<'a> YamlEditor<'a> {
             NodeKind::Seq(_) => self.insert_block_rule(list, place, fields),
             _ => None,
         }
-    }
-
-    /// Edits that give each rule of `order` its index as priority: the rule at index `i`
-    /// gets priority `i`. A `None` slot holds the priority of a rule the same fix inserts,
-    /// so the rules after it move down one. Only priorities that differ are edited (as
-    /// [`Self::set_entry`] does: a missing `priority` is added). `None` when a rule's span
-    /// names no mapping of this text.
-    pub fn renumber_priorities(&self, order: &[Option<&TransportRule>]) -> Option<Vec<Edit>> {
-        order
-            .iter()
-            .enumerate()
-            .filter_map(|(place, rule)| rule.map(|rule| (place as i64, rule)))
-            .filter(|(place, rule)| rule.priority.as_ref().map(|p| p.value) != Some(*place))
-            .map(|(place, rule)| self.set_entry(rule.span, "priority", &Value::Int(place)))
-            .collect()
     }
 
     fn insert_block_rule(&self, list: &Node, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {

@@ -1,7 +1,7 @@
 use super::*;
 use crate::diagnostic::Fix;
-use crate::fixes::apply_fixes;
-use crate::model::{lower_yaml, MailFlow};
+use crate::fixes::{apply_fixes, Editor};
+use crate::model::{lower_yaml, MailFlow, TransportRule};
 use crate::syntax::yaml::parse;
 
 mod properties;

@@ -3,6 +3,8 @@
 //! primitive's edit keeps every byte outside its span and every comment outside it, keeps the
 //! line breaks, leaves valid YAML, and changes the data exactly as asked.
 
+use crate::fixes::Editor;
+use crate::model::TransportRule;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
