@@ -15,32 +15,9 @@ use crate::check::{Checked, Source};
 use crate::model::keys::{self, Key, Object, GUIDE_CREATING};
 use crate::model::MailFlow;
 use crate::syntax::dsl::quote;
+use crate::syntax::dsl::Block;
 use crate::text::Span;
 use tree_sitter::Node;
-
-/// The block kinds statements are offered for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Block {
-    Top,
-    Organization,
-    OnPremises,
-    Connector,
-    Service,
-    Rule,
-}
-
-impl Block {
-    fn of_kind(kind: &str) -> Option<Block> {
-        Some(match kind {
-            "rule" => Block::Rule,
-            "connector" => Block::Connector,
-            "organization" => Block::Organization,
-            "service" => Block::Service,
-            "on_premises" | "on-premises" => Block::OnPremises,
-            _ => return None,
-        })
-    }
-}
 
 /// A statement a block takes: its label (`…` for a string), its text as a snippet (parts
 /// separated by single spaces, none with a space inside; `"…"` parts stand for a string and
@@ -66,7 +43,7 @@ fn statements(block: Block, flow: &MailFlow) -> Vec<Statement> {
         statement
     };
     match block {
-        Block::Top => vec![
+        Block::Root => vec![
             statement("mailflow 1", "mailflow 1".to_owned(), Object::Root, "mailflow", true),
             statement("organization", "organization {\n  $0\n}".to_owned(), Object::Root, "organization", true),
             statement(
@@ -346,7 +323,7 @@ fn enclosing_block(checked: &Checked, text: &str, offset: usize) -> (Block, usiz
             node = current.parent();
         }
         if node.is_none() {
-            return (Block::Top, 0, text.len());
+            return (Block::Root, 0, text.len());
         }
     }
     // The line does not parse: the last `{` before the cursor not closed yet.
@@ -361,7 +338,7 @@ fn enclosing_block(checked: &Checked, text: &str, offset: usize) -> (Block, usiz
             _ => {}
         }
     }
-    let Some(&open) = opens.last() else { return (Block::Top, 0, text.len()) };
+    let Some(&open) = opens.last() else { return (Block::Root, 0, text.len()) };
     // The statement that opens it starts at the first token of its line.
     let opener = tokens[..open]
         .iter()
@@ -385,7 +362,7 @@ fn enclosing_block(checked: &Checked, text: &str, offset: usize) -> (Block, usiz
             _ => {}
         }
     }
-    (opener.unwrap_or(Block::Top), start, end)
+    (opener.unwrap_or(Block::Root), start, end)
 }
 
 /// A block whose `}` is missing.
@@ -578,7 +555,7 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
             })
         })
         .collect();
-    if block == Block::Top && words.is_empty() {
+    if block == Block::Root && words.is_empty() {
         items.extend(snippets(flow, partial));
     }
     items

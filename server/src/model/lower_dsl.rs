@@ -11,6 +11,7 @@ use super::keys::Object;
 use super::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
+use crate::syntax::dsl::Block;
 use crate::syntax::dsl::{self, DslFile};
 use crate::text::{first_line, Span, Spanned};
 use tree_sitter::Node;
@@ -21,17 +22,6 @@ pub fn lower(file: &DslFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
     let items = lowerer.statements(file.items(), Block::Root);
     let flow = lowerer.flow(&items);
     (flow, lowerer.diagnostics)
-}
-
-/// The kinds of `{ … }` block, and the top level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Block {
-    Root,
-    Organization,
-    OnPremises,
-    Connector,
-    Service,
-    Rule,
 }
 
 impl Block {

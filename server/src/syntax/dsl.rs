@@ -11,6 +11,31 @@ use super::{Comment, ReusableTree, SyntaxError};
 use crate::text::{LineIndex, Span};
 use tree_sitter::Node;
 
+/// The kinds of `{ … }` block, and the top level: where a statement may stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    Root,
+    Organization,
+    OnPremises,
+    Connector,
+    Service,
+    Rule,
+}
+
+impl Block {
+    /// The block that a node of this kind (or a statement starting with this word) opens.
+    pub fn of_kind(kind: &str) -> Option<Block> {
+        Some(match kind {
+            "rule" => Block::Rule,
+            "connector" => Block::Connector,
+            "organization" => Block::Organization,
+            "service" => Block::Service,
+            "on_premises" | "on-premises" => Block::OnPremises,
+            _ => return None,
+        })
+    }
+}
+
 pub struct DslFile {
     pub tree: ReusableTree,
     pub comments: Vec<Comment>,
