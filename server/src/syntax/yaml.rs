@@ -290,7 +290,8 @@ fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>)
         if node.kind_id() == comment {
             let span = span_of(node);
             out.push(Comment { span, text: text[span.range()].to_owned() });
-        } else if cursor.goto_first_child() {
+        } else if text.as_bytes()[node.byte_range()].contains(&b'#') && cursor.goto_first_child() {
+            // Only a subtree whose text holds a `#` can hold a comment: the rest are skipped.
             continue;
         }
         while !cursor.goto_next_sibling() {
