@@ -8,6 +8,7 @@
 use super::{Editor, RulePlace, Value};
 use crate::diagnostic::Edit;
 use crate::syntax::dsl::{quote, DslFile};
+use crate::syntax::span_of as span;
 use crate::text::Span;
 use tree_sitter::Node;
 
@@ -19,10 +20,6 @@ pub struct DslEditor<'a> {
     text: &'a str,
     file: &'a DslFile,
     newline: &'static str,
-}
-
-fn span(node: Node) -> Span {
-    Span::new(node.start_byte(), node.end_byte())
 }
 
 impl<'a> DslEditor<'a> {

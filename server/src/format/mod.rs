@@ -23,6 +23,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::syntax::span_of;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -136,7 +137,7 @@ enum Role {
 /// Appends the tokens and comments under `node` to `pieces`. `starting` is true when the
 /// next token starts a statement.
 fn collect<'t>(node: Node, text: &'t str, lines: &LineIndex, pieces: &mut Vec<Piece<'t>>, starting: &mut bool) {
-    let span = Span::new(node.start_byte(), node.end_byte());
+    let span = span_of(node);
     let kind = node.kind();
     if kind == "comment" {
         let own_line = starts_line(text, lines, span.start);
@@ -193,14 +194,13 @@ fn mark_blank_lines(pieces: &mut [Piece], text: &str) {
 /// The objects a suppression can name, connectors and rules, with their spans as the
 /// checker sees them.
 fn objects(file: &DslFile) -> (Vec<Node<'_>>, Vec<ObjectSpans>) {
-    let span = |node: Node| Span::new(node.start_byte(), node.end_byte());
     let root = file.root();
     let mut cursor = root.walk();
     root.named_children(&mut cursor)
         .filter(|item| matches!(item.kind(), "connector" | "rule"))
         .filter_map(|item| {
             let name = item.child_by_field_name("name")?;
-            Some((item, ObjectSpans { item: span(item), name: span(name) }))
+            Some((item, ObjectSpans { item: span_of(item), name: span_of(name) }))
         })
         .unzip()
 }

@@ -1,6 +1,7 @@
 //! Highlighting a DSL file with the grammar's own query (`grammar/queries/highlights.scm`),
 //! so that editors colouring through the language server agree with tree-sitter editors.
 
+use crate::syntax::span_of;
 use std::sync::LazyLock;
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator};
@@ -69,7 +70,7 @@ pub fn highlights(file: &DslFile, text: &str) -> Vec<Highlight> {
     let mut found = Vec::new();
     while let Some((matched, index)) = captures.next() {
         let capture = matched.captures()[*index];
-        let span = Span::new(capture.node.start_byte(), capture.node.end_byte());
+        let span = span_of(capture.node);
         // A node that tree-sitter supplied as missing has no text to colour.
         if !span.is_empty() {
             found.push((span, matched.pattern_index, HIGHLIGHTS.capture_names()[capture.index as usize]));

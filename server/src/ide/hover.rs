@@ -9,6 +9,7 @@ use crate::model::keys::{self, Object};
 use crate::rules;
 use crate::suppression;
 use crate::syntax::scalar::Resolved;
+use crate::syntax::span_of;
 use crate::syntax::yaml::{NodeKind, Scalar};
 use crate::text::Span;
 
@@ -39,7 +40,6 @@ pub fn hover(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> 
 /// stands for, since both syntaxes say the same things.
 fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> {
     let Source::Dsl(dsl) = &checked.source else { return None };
-    let text_of = |node: tree_sitter::Node| Span::new(node.start_byte(), node.end_byte());
     let hovered = dsl.root().descendant_for_byte_range(offset, offset)?;
     let mut node = hovered;
     loop {
@@ -63,7 +63,7 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
             "service" if hovered.kind() != "word" => (Object::Connector, "service", connector_path.to_vec()),
             "service" => {
                 // A word after `service` is its kind or its vendor.
-                let word = &text[text_of(hovered).range()];
+                let word = &text[span_of(hovered).range()];
                 let key = if keys::SERVICE_KINDS.iter().any(|(kind, _)| *kind == word) { "kind" } else { "vendor" };
                 (Object::Service, key, [&connector_path[..], &[Step::Key("service")]].concat())
             }
@@ -112,7 +112,7 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
             }
             "rule"
                 if hovered.kind() == "priority"
-                    || node.child_by_field_name("priority").is_some_and(|p| text_of(p).contains(text_of(hovered))) =>
+                    || node.child_by_field_name("priority").is_some_and(|p| span_of(p).contains(span_of(hovered))) =>
             {
                 (Object::Rule, "priority", rule_path.to_vec())
             }
@@ -127,11 +127,11 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
             }
         };
         let key = keys::lookup(object, key)?;
-        let span = text_of(node);
+        let span = span_of(node);
         // On an enumerated or boolean word, what that value does; elsewhere, the key's page.
         if matches!(hovered.kind(), "word" | "boolean") && hovered.id() != node.id() {
-            if let Some(markdown) = value_page(key, &text[text_of(hovered).range()]) {
-                return Some(HoverInfo { span: text_of(hovered), markdown });
+            if let Some(markdown) = value_page(key, &text[span_of(hovered).range()]) {
+                return Some(HoverInfo { span: span_of(hovered), markdown });
             }
         }
         return Some(HoverInfo { span, markdown: key_page(key, &parent) });

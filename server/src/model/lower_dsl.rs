@@ -13,6 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
 use crate::syntax::dsl::Block;
 use crate::syntax::dsl::{self, DslFile};
+use crate::syntax::span_of as span;
 use crate::text::{first_line, Span, Spanned};
 use tree_sitter::Node;
 
@@ -125,10 +126,6 @@ struct Lowerer<'a> {
     file: &'a DslFile,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
-}
-
-fn span(node: Node) -> Span {
-    Span::new(node.start_byte(), node.end_byte())
 }
 
 fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {

@@ -7,7 +7,7 @@
 //! complete item before it. Those items are read from there (`DslFile::items`), and only
 //! what lies between them is reported.
 
-use super::{Comment, ReusableTree, SyntaxError};
+use super::{span_of, Comment, ReusableTree, SyntaxError};
 use crate::text::{LineIndex, Span};
 use tree_sitter::Node;
 
@@ -182,7 +182,7 @@ struct Scan<'t> {
 
 impl Scan<'_> {
     fn node(&mut self, node: Node) {
-        let span = Span::new(node.start_byte(), node.end_byte());
+        let span = span_of(node);
         if node.kind() == "comment" {
             self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
         } else if node.is_missing() {
@@ -244,7 +244,7 @@ impl Scan<'_> {
     /// a reported region.
     fn error(&mut self, node: Node) -> bool {
         if !is_top_level(node) || node.child_count() == 0 {
-            let span = Span::new(node.start_byte(), node.end_byte());
+            let span = span_of(node);
             self.errors.push(SyntaxError { span, message: describe_error(&self.text[span.range()]) });
             self.comments_in(node);
             return true;
@@ -261,7 +261,7 @@ impl Scan<'_> {
             }
             self.comments_in(child);
             if child.kind() != "comment" {
-                let span = Span::new(child.start_byte(), child.end_byte());
+                let span = span_of(child);
                 stretch = Some(stretch.map_or(span, |s| Span::new(s.start, span.end)));
             }
         }
@@ -290,7 +290,7 @@ impl Scan<'_> {
     /// Comments inside a broken region still count: a suppression may stand there.
     fn comments_in(&mut self, node: Node) {
         if node.kind() == "comment" {
-            let span = Span::new(node.start_byte(), node.end_byte());
+            let span = span_of(node);
             self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
             return;
         }
@@ -400,11 +400,7 @@ mod tests {
         let errors = errors(text);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].0, "rule \"Mimecast smart host\n  prio");
-        assert!(file
-            .items()
-            .iter()
-            .all(|item| !file.in_error(Span::new(item.start_byte(), item.end_byte()))
-                || item.kind() == "unknown_setting"));
+        assert!(file.items().iter().all(|item| !file.in_error(span_of(*item)) || item.kind() == "unknown_setting"));
     }
 
     #[test]

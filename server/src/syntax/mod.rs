@@ -6,6 +6,11 @@ pub mod yaml;
 
 use crate::text::Span;
 
+/// The bytes a tree-sitter node covers.
+pub fn span_of(node: tree_sitter::Node) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
 /// A comment, in either syntax.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comment {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::scalar::{self, Resolved};
-use super::ReusableTree;
+use super::{span_of, ReusableTree};
 pub use super::{Comment, SyntaxError};
 use crate::text::{LineIndex, Span};
 
@@ -312,10 +312,6 @@ fn collect_documents<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter:
             _ => {}
         }
     }
-}
-
-fn span_of(node: tree_sitter::Node) -> Span {
-    Span::new(node.start_byte(), node.end_byte())
 }
 
 struct Reader<'a> {
