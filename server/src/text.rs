@@ -100,6 +100,19 @@ impl LineIndex {
     }
 }
 
+/// At most 40 characters of the first line of `text`, with `…` when cut: for quoting what
+/// was written in a message.
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    let first_line = text.lines().next().unwrap_or("");
+    let shown: String = first_line.chars().take(MAX).collect();
+    if shown.len() < first_line.len() {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
 /// The largest char boundary of `text` at or before `offset`.
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {

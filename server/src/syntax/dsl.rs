@@ -8,7 +8,7 @@
 //! what lies between them is reported.
 
 use super::{span_of, Comment, ReusableTree, SyntaxError};
-use crate::text::{LineIndex, Span};
+use crate::text::{shorten, LineIndex, Span};
 use tree_sitter::Node;
 
 /// The kinds of `{ … }` block, and the top level: where a statement may stand.
@@ -355,17 +355,6 @@ fn describe_error(region: &str) -> String {
         "this is not a statement of the mail-flow DSL (`{}`); the rest of the file was read without it",
         shorten(region.trim())
     )
-}
-
-/// At most 40 characters of the first line of `text`, for quoting it in a message.
-fn shorten(text: &str) -> String {
-    let first_line = text.lines().next().unwrap_or("");
-    let shown: String = first_line.chars().take(40).collect();
-    if shown.len() < first_line.len() {
-        format!("{shown}…")
-    } else {
-        shown
-    }
 }
 
 #[cfg(test)]

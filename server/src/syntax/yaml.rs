@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::scalar::{self, Resolved};
 use super::{span_of, ReusableTree};
 pub use super::{Comment, SyntaxError};
-use crate::text::{LineIndex, Span};
+use crate::text::{shorten, LineIndex, Span};
 
 /// How many nodes alias expansion may create in one file before it is called a bomb.
 const ALIAS_EXPANSION_LIMIT: usize = 100_000;
@@ -270,15 +270,6 @@ fn quoted_scalar_problem(line: &str) -> Option<String> {
     Some("a double-quoted string is not closed with `\"`".to_owned())
 }
 
-fn shorten(text: &str) -> String {
-    const MAX: usize = 40;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(MAX).collect::<String>())
-    }
-}
-
 /// Every comment in the tree, in order. Walks with a cursor, not recursion, so that a deeply
 /// nested file cannot exhaust the stack.
 fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
@@ -358,7 +349,7 @@ impl Reader<'_> {
             None => Node { span: Span::new(ts.end_byte(), ts.end_byte()), kind: empty_scalar() },
         };
         if let Some(tag) = tag {
-            node = self.apply_tag(&self.text[span_of(tag).range()].to_owned(), span_of(tag), node);
+            node = self.apply_tag(&self.text[span_of(tag).range()], span_of(tag), node);
         }
         if let Some(anchor) = anchor {
             let name = anchor_name(anchor, self.text);
