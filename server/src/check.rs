@@ -116,7 +116,6 @@ pub fn check_incremental(
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering);
     diagnostics.extend(analysis::check(&flow));
-    diagnostics.retain(|d| selection.is_enabled(d.code()));
     let objects: Vec<ObjectSpans> = flow
         .connectors
         .iter()
@@ -125,6 +124,8 @@ pub fn check_incremental(
         .collect();
     let mut diagnostics =
         suppression::apply(diagnostics, source.comments(), &objects, &lines, |code| selection.is_enabled(code));
+    // After the suppressions, so that MF014 itself can be deselected; a suppression of a code
+    // that is not selected is never reported as unused.
     diagnostics.retain(|d| selection.is_enabled(d.code()));
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.

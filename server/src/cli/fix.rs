@@ -5,6 +5,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::plural;
 use super::FileReport;
 use crate::check::{check, Checked, Selection, Syntax};
 use crate::fixes::apply_fixes;
@@ -137,10 +138,6 @@ pub fn summary(request: Request, done: &[Done], reports: &[FileReport]) -> Strin
     }
     line.push('\n');
     line
-}
-
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::fix::{plural, write_atomically};
+use super::fix::write_atomically;
+use super::plural;
 use super::{read_utf8, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
 use crate::check::Syntax;
 use crate::discover::{check_in_parallel, display, find};

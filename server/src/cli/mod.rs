@@ -193,6 +193,11 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// "1 file", "2 files": a count with its noun.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn print_out(text: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not the tool's failure.

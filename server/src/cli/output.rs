@@ -3,7 +3,7 @@
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde_json::{json, Value};
 
-use super::{FileReport, Format};
+use super::{plural, FileReport, Format};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use crate::text::{Position, Span};
@@ -54,21 +54,17 @@ fn counts(reports: &[FileReport]) -> Counts {
     counts
 }
 
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
 fn summary_line(reports: &[FileReport]) -> String {
     let c = counts(reports);
-    let files = plural(reports.len(), "file");
+    let files = plural(reports.len(), "file", "files");
     if c.errors + c.warnings + c.hints == 0 {
         return format!("All good: {files} checked, nothing found.\n");
     }
     let mut line = format!(
         "Found {}, {}, {} in {files}.",
-        plural(c.errors, "error"),
-        plural(c.warnings, "warning"),
-        plural(c.hints, "hint")
+        plural(c.errors, "error", "errors"),
+        plural(c.warnings, "warning", "warnings"),
+        plural(c.hints, "hint", "hints")
     );
     if c.fixable > 0 {
         line.push_str(&format!(" {} can be fixed automatically.", c.fixable));

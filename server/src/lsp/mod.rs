@@ -59,6 +59,13 @@ struct State {
     progress: bool,
 }
 
+impl State {
+    /// UTF-16 unless the client agreed to UTF-8.
+    fn encoding(&self) -> Encoding {
+        self.encoding.unwrap_or(Encoding::Utf16)
+    }
+}
+
 pub struct Backend {
     client: Client,
     state: Mutex<State>,
@@ -109,7 +116,7 @@ impl Backend {
     }
 
     fn encoding(&self) -> Encoding {
-        self.state().encoding.unwrap_or(Encoding::Utf16)
+        self.state().encoding()
     }
 
     /// The latest analysis of an open document, checking it if the text changed since.
@@ -142,11 +149,7 @@ impl Backend {
 
     fn converter<'a>(&self, uri: &'a Uri, analysis: &'a Analysis) -> Convert<'a> {
         let state = self.state();
-        Convert::new(uri, analysis, self.encoding_from(&state), state.settings.docs_url.clone())
-    }
-
-    fn encoding_from(&self, state: &State) -> Encoding {
-        state.encoding.unwrap_or(Encoding::Utf16)
+        Convert::new(uri, analysis, state.encoding(), state.settings.docs_url.clone())
     }
 
     /// Checks the document's current version and publishes its diagnostics, unless the
@@ -369,7 +372,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         {
             let mut state = self.state();
-            let encoding = self.encoding_from(&state);
+            let encoding = state.encoding();
             let Some(document) = state.documents.get_mut(&uri) else { return };
             for change in &params.content_changes {
                 document.apply(change, encoding);
