@@ -24,7 +24,12 @@ pub struct Convert<'a> {
 
 impl<'a> Convert<'a> {
     pub fn new(uri: &'a Uri, analysis: &'a Analysis, encoding: Encoding, docs_url: Option<String>) -> Self {
-        Convert { uri, analysis, positions: Positions::new(&analysis.text, encoding), docs_url }
+        Convert {
+            uri,
+            analysis,
+            positions: Positions::new(&analysis.text, &analysis.checked.lines, encoding),
+            docs_url,
+        }
     }
 
     fn range(&self, span: Span) -> Range {
@@ -353,7 +358,7 @@ pub fn workspace_symbols(
         .into_iter()
         .map(|(index, symbol)| {
             let (uri, analysis) = &files[index];
-            let positions = Positions::new(&analysis.text, encoding);
+            let positions = Positions::new(&analysis.text, &analysis.checked.lines, encoding);
             WorkspaceSymbol {
                 name: symbol.name,
                 kind: symbol_kind(&symbol.kind),
@@ -422,7 +427,7 @@ fn token_type(kind: HighlightKind) -> (SemanticTokenType, u32) {
 /// protocol encodes them); none for YAML. No DSL token spans two lines.
 pub fn semantic_tokens(analysis: &Analysis, encoding: Encoding) -> Option<SemanticTokens> {
     let Source::Dsl(file) = &analysis.checked.source else { return None };
-    let positions = Positions::new(&analysis.text, encoding);
+    let positions = Positions::new(&analysis.text, &analysis.checked.lines, encoding);
     let mut previous = Position::new(0, 0);
     let data = ide::highlights(file, &analysis.text)
         .into_iter()

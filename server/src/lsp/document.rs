@@ -17,13 +17,14 @@ pub enum Encoding {
 /// Converts between byte offsets of one text and LSP positions.
 pub struct Positions<'t> {
     text: &'t str,
-    lines: crate::text::LineIndex,
+    lines: &'t crate::text::LineIndex,
     encoding: Encoding,
 }
 
 impl<'t> Positions<'t> {
-    pub fn new(text: &'t str, encoding: Encoding) -> Self {
-        Positions { text, lines: crate::text::LineIndex::new(text), encoding }
+    /// `lines` is the line index of `text` (a checked text has one already).
+    pub fn new(text: &'t str, lines: &'t crate::text::LineIndex, encoding: Encoding) -> Self {
+        Positions { text, lines, encoding }
     }
 
     pub fn position(&self, offset: usize) -> Position {
@@ -168,13 +169,14 @@ mod tests {
     #[test]
     fn positions_round_trip() {
         let text = "a: 𝄞\r\nb: c\n";
+        let lines = crate::text::LineIndex::new(text);
         for encoding in [Encoding::Utf16, Encoding::Utf8] {
-            let positions = Positions::new(text, encoding);
+            let positions = Positions::new(text, &lines, encoding);
             for offset in [0, 3, 7, 9, 12, text.len()] {
                 assert_eq!(positions.offset(positions.position(offset)), offset, "{encoding:?} {offset}");
             }
         }
-        assert_eq!(Positions::new(text, Encoding::Utf16).position(7), Position::new(0, 5));
-        assert_eq!(Positions::new(text, Encoding::Utf8).position(7), Position::new(0, 7));
+        assert_eq!(Positions::new(text, &lines, Encoding::Utf16).position(7), Position::new(0, 5));
+        assert_eq!(Positions::new(text, &lines, Encoding::Utf8).position(7), Position::new(0, 7));
     }
 }
