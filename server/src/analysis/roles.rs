@@ -81,7 +81,10 @@ pub fn excepts_header(exceptions: &Predicates, name: &str, value: &str) -> bool 
     // A pattern that does not compile (MF011) matches nothing.
     let matches = exceptions.header_matches.as_ref().is_some_and(|test| {
         test.header.value.eq_ignore_ascii_case(name)
-            && test.patterns.iter().any(|p| p.regex.as_ref().is_ok_and(|regex| regex.is_match(value).unwrap_or(false)))
+            && test
+                .patterns
+                .iter()
+                .any(|p| (*p.regex).as_ref().is_ok_and(|regex| regex.is_match(value).unwrap_or(false)))
     });
     contains || matches
 }

@@ -488,7 +488,7 @@ fn any_pattern(patterns: &[Pattern], text: &str) -> Truth {
 }
 
 fn pattern_truth(pattern: &Pattern, text: &str) -> Truth {
-    match &pattern.regex {
+    match &*pattern.regex {
         Ok(regex) => match regex.is_match(text) {
             Ok(found) => Truth::from(found),
             Err(_) => Truth::Maybe,

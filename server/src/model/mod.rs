@@ -395,13 +395,17 @@ pub struct HeaderMatches {
 #[derive(Clone, Debug)]
 pub struct Pattern {
     pub source: Spanned<String>,
-    pub regex: Result<fancy_regex::Regex, String>,
+    pub regex: Compiled,
 }
+
+/// A compiled pattern or why it does not compile. Shared with the cache below: cloning a
+/// `Regex` would build it a new matching cache each time.
+pub type Compiled = std::sync::Arc<Result<fancy_regex::Regex, String>>;
 
 /// Compiled patterns by source, shared by every check in the process: a file re-checked
 /// after an edit (the language server, `--fix` rounds) keeps most of its patterns, and
 /// compiling a .NET pattern costs tens of microseconds.
-static COMPILED: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Result<fancy_regex::Regex, String>>>> =
+static COMPILED: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Compiled>>> =
     std::sync::LazyLock::new(Default::default);
 /// Past this many distinct patterns the cache starts again, so memory stays bounded.
 const COMPILED_LIMIT: usize = 4096;
@@ -414,8 +418,9 @@ impl Pattern {
         }
         // Exchange matches patterns without regard to case. Compiled outside the lock, so
         // files checked in parallel do not wait for each other.
-        let regex =
-            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string());
+        let regex = std::sync::Arc::new(
+            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string()),
+        );
         let mut cache = cache();
         if cache.len() >= COMPILED_LIMIT {
             cache.clear();

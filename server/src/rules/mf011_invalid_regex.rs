@@ -92,7 +92,7 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
 }
 
 fn report(pattern: &Pattern, out: &mut Vec<Diagnostic>) {
-    if let Err(error) = &pattern.regex {
+    if let Err(error) = &*pattern.regex {
         out.push(Diagnostic::new(
             &RULE,
             pattern.source.span,
