@@ -29,6 +29,11 @@ impl Span {
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
+
+    /// The same span in a text where everything before it moved by `delta` bytes.
+    pub fn shifted(self, delta: isize) -> Span {
+        Span::new(self.start.wrapping_add_signed(delta), self.end.wrapping_add_signed(delta))
+    }
 }
 
 /// The first line of `span` in `text`, for pointing at an object without underlining all of it.
@@ -67,7 +72,8 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        // `match_indices` searches a word at a time, several times faster than a byte loop.
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { line_starts }
     }
 

@@ -94,7 +94,7 @@ impl<'a> YamlEditor<'a> {
     pub fn new(text: &'a str, file: &'a YamlFile) -> Self {
         let mut editor = YamlEditor {
             text,
-            root: file.root.as_ref(),
+            root: file.root.as_deref(),
             lines: LineIndex::new(text),
             newline: if text.find('\n').is_some_and(|i| text[..i].ends_with('\r')) { "\r\n" } else { "\n" },
             indent_step: DEFAULT_INDENT_STEP,

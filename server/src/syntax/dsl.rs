@@ -51,7 +51,7 @@ impl std::fmt::Debug for DslFile {
 
 impl DslFile {
     pub fn root(&self) -> Node<'_> {
-        self.tree.0.root_node()
+        self.tree.tree.root_node()
     }
 
     /// The top-level items to read (`version`, `organization`, `connector`, `rule`,
@@ -165,13 +165,14 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
     parser
         .set_language(&tree_sitter_mailflow::LANGUAGE.into())
         .expect("the bundled tree-sitter-mailflow grammar matches the tree-sitter version");
-    let tree =
-        parser.parse(text, old.map(|t| &t.0)).expect("parsing without a timeout or cancellation always yields a tree");
+    let tree = parser
+        .parse(text, old.map(|t| &t.tree))
+        .expect("parsing without a timeout or cancellation always yields a tree");
     let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new() };
     scan.node(tree.root_node());
     let Scan { comments, mut errors, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    DslFile { tree: ReusableTree(tree), comments, errors: merge_lines(errors, &LineIndex::new(text)) }
+    DslFile { tree: ReusableTree { tree, yaml: None }, comments, errors: merge_lines(errors, &LineIndex::new(text)) }
 }
 
 struct Scan<'t> {

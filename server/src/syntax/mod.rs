@@ -37,13 +37,17 @@ pub struct TextPoint {
 /// A parsed tree kept between versions of an open document, so that parsing the next
 /// version reuses what did not change. Every edit made to the text must be told to it.
 #[derive(Clone)]
-pub struct ReusableTree(pub(crate) tree_sitter::Tree);
+pub struct ReusableTree {
+    pub(crate) tree: tree_sitter::Tree,
+    /// For YAML, what reading this version into a value tree leaves for the next.
+    pub(crate) yaml: Option<std::sync::Arc<yaml::Converted>>,
+}
 
 impl ReusableTree {
     /// Records that the text from `start` to `old_end` was replaced by text ending at `new_end`.
     pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
         let point = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
-        self.0.edit(&tree_sitter::InputEdit {
+        self.tree.edit(&tree_sitter::InputEdit {
             start_byte: start.byte,
             old_end_byte: old_end.byte,
             new_end_byte: new_end.byte,

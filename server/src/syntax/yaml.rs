@@ -4,8 +4,13 @@
 //! Reading never fails. Where tree-sitter reports an error region, the line that caused it
 //! is reported and blanked (replaced by spaces, so every byte offset stays valid) and the
 //! text is parsed again; the rest of the file is then read as if that line were absent.
+//!
+//! Reading an edited version reuses the value trees of the lists and mappings that the edit
+//! left alone (see [`Converted`]): after a keystroke in one of 300 rules, one rule is read
+//! again and the other 299 are copied with their spans moved.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::scalar::{self, Resolved};
 use super::{span_of, ReusableTree};
@@ -62,8 +67,9 @@ pub struct Entry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct YamlFile {
-    /// The document's root, `None` for an empty file.
-    pub root: Option<Node>,
+    /// The document's root, `None` for an empty file. Shared with what the next version's
+    /// reading may reuse.
+    pub root: Option<Arc<Node>>,
     pub comments: Vec<Comment>,
     pub errors: Vec<SyntaxError>,
 }
@@ -81,6 +87,45 @@ impl Node {
             NodeKind::Map(entries) => Some(entries),
             _ => None,
         }
+    }
+
+    /// A copy of this node for a text in which everything before it moved by `delta` bytes.
+    fn shifted(&self, delta: isize) -> Node {
+        let kind = match &self.kind {
+            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(|item| item.shifted(delta)).collect()),
+            NodeKind::Map(entries) => NodeKind::Map(
+                entries
+                    .iter()
+                    .map(|entry| Entry {
+                        key: entry.key.shifted(delta),
+                        value: entry.value.shifted(delta),
+                        span: entry.span.shifted(delta),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node { span: self.span.shifted(delta), kind }
+    }
+
+    /// The node `path` leads to from this one (see `Reader::path`).
+    fn at_path(&self, path: &[u32]) -> Option<&Node> {
+        let mut node = self;
+        for &step in path {
+            node = match &node.kind {
+                NodeKind::Seq(items) => items.get(step as usize)?,
+                NodeKind::Map(entries) => {
+                    let entry = entries.get(step as usize / 2)?;
+                    if step % 2 == 0 {
+                        &entry.key
+                    } else {
+                        &entry.value
+                    }
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 
     /// What kind of value this is, in the words an error message uses.
@@ -115,8 +160,9 @@ pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, R
     let lines = LineIndex::new(text);
     let mut working = text.to_owned();
     let mut errors = Vec::new();
-    let first =
-        parser.parse(text, old.map(|t| &t.0)).expect("parsing without a timeout or cancellation always yields a tree");
+    let first = parser
+        .parse(text, old.map(|t| &t.tree))
+        .expect("parsing without a timeout or cancellation always yields a tree");
     let mut tree = first.clone();
     for _ in 0..MAX_RECOVERY_ROUNDS {
         let Some(broken) = first_error_line(&mut parser, &tree, &working, &lines) else { break };
@@ -130,7 +176,20 @@ pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, R
         tree = parse_text(&mut parser, &working);
     }
     let root = tree.root_node();
-    let mut reader = Reader { text, lines: &lines, anchors: HashMap::new(), expanded: 0, depth: 0, errors };
+    let mut reader = Reader {
+        text,
+        lines: &lines,
+        anchors: HashMap::new(),
+        expanded: 0,
+        depth: 0,
+        errors,
+        previous: old.and_then(|old| old.yaml.as_deref()),
+        path: Vec::new(),
+        reusable: Vec::new(),
+        paths: Vec::new(),
+        reach: 0,
+        anchor_uses: 0,
+    };
     let mut comments = Vec::new();
     collect_comments(root, text, &mut comments);
     let mut documents = Vec::new();
@@ -159,7 +218,45 @@ pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, R
     }
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
-    (YamlFile { root: file_root, comments, errors }, ReusableTree(first))
+    let root = file_root.map(Arc::new);
+    let converted = Converted {
+        _tree: tree.clone(),
+        text: text.to_owned(),
+        root: root.clone(),
+        reusable: reader.reusable.into_iter().collect(),
+        paths: reader.paths,
+    };
+    (YamlFile { root, comments, errors }, ReusableTree { tree: first, yaml: Some(Arc::new(converted)) })
+}
+
+/// What reading one version of a file leaves for reading the next: the tree-sitter tree that
+/// was read, its text, the value tree, and the lists and mappings in it that can be reused.
+///
+/// Reuse rests on tree-sitter's node ids. Parsing an edited text with the old tree shares
+/// every subtree the edit did not touch, and a shared subtree keeps its id (its address).
+/// `_tree` keeps this version's subtrees alive, so no subtree of a later tree can be given the
+/// address of one of them: an id seen again is the very same subtree.
+pub struct Converted {
+    _tree: tree_sitter::Tree,
+    text: String,
+    root: Option<Arc<Node>>,
+    reusable: HashMap<usize, Reusable>,
+    /// The paths of `reusable`, one after another.
+    paths: Vec<u32>,
+}
+
+/// A list or mapping read from one subtree, and what its reading depended on besides the
+/// subtree: the bytes from its start to `reach` (a block scalar at its end looks at the blank
+/// lines after it), the column it starts at, its owner's indentation and its depth. It holds
+/// no anchor, no alias and nothing in error.
+struct Reusable {
+    start: usize,
+    reach: usize,
+    column: usize,
+    owner_indent: usize,
+    depth: usize,
+    /// Where it is in the value tree: a range of `Converted::paths` (see `Reader::path`).
+    path: std::ops::Range<usize>,
 }
 
 fn parse_text(parser: &mut tree_sitter::Parser, text: &str) -> tree_sitter::Tree {
@@ -314,6 +411,19 @@ struct Reader<'a> {
     /// Lists and mappings around the node being read.
     depth: usize,
     errors: Vec<SyntaxError>,
+    /// The reading of the previous version, when the tree was parsed from its tree.
+    previous: Option<&'a Converted>,
+    /// Where the node being read will be in the value tree: for each list around it, the
+    /// index of the item, and for each mapping, twice the index of the entry (plus one in its
+    /// value).
+    path: Vec<u32>,
+    /// What the next version may reuse, by node id (see `Converted`).
+    reusable: Vec<(usize, Reusable)>,
+    paths: Vec<u32>,
+    /// The furthest byte the node being read depends on.
+    reach: usize,
+    /// How many anchors were defined and aliases read so far.
+    anchor_uses: usize,
 }
 
 impl Reader<'_> {
@@ -328,6 +438,67 @@ impl Reader<'_> {
     /// Reads a `block_node` or `flow_node` (or a bare content node). `owner_indent` is the
     /// column of the key or `-` that owns it, which block scalars' indentation counts from.
     fn node(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
+        if let Some(node) = self.reuse(ts, owner_indent) {
+            return node;
+        }
+        let outer_reach = std::mem::replace(&mut self.reach, ts.end_byte());
+        let (errors, anchor_uses) = (self.errors.len(), self.anchor_uses);
+        let node = self.read(ts, owner_indent);
+        let reach = self.reach;
+        self.reach = outer_reach.max(reach);
+        let collection = matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_));
+        if collection && self.errors.len() == errors && self.anchor_uses == anchor_uses {
+            self.remember(ts, owner_indent, reach);
+        }
+        node
+    }
+
+    /// The previous version's value of `ts`, when `ts` is a subtree that version read into a
+    /// list or mapping and everything else that reading depended on is unchanged.
+    fn reuse(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Option<Node> {
+        let previous = self.previous?;
+        let old = previous.reusable.get(&ts.id())?;
+        let start = ts.start_byte();
+        let reach = start + (old.reach - old.start);
+        let unchanged = old.owner_indent == owner_indent
+            && old.depth == self.depth
+            && old.column == self.column(start)
+            && self.text.as_bytes().get(start..reach) == previous.text.as_bytes().get(old.start..old.reach);
+        if !unchanged {
+            return None;
+        }
+        let value = previous.root.as_deref()?.at_path(&previous.paths[old.path.clone()])?;
+        let node = value.shifted(start as isize - old.start as isize);
+        self.reach = self.reach.max(reach);
+        self.remember(ts, owner_indent, reach);
+        Some(node)
+    }
+
+    /// Records that the node just read from `ts` may be reused by the next version.
+    fn remember(&mut self, ts: tree_sitter::Node, owner_indent: usize, reach: usize) {
+        let start = ts.start_byte();
+        let path_start = self.paths.len();
+        self.paths.extend_from_slice(&self.path);
+        let reusable = Reusable {
+            start,
+            reach,
+            column: self.column(start),
+            owner_indent,
+            depth: self.depth,
+            path: path_start..self.paths.len(),
+        };
+        self.reusable.push((ts.id(), reusable));
+    }
+
+    /// Reads into `self.path` the child `step` (see `path`) of the node being read.
+    fn at_step<T>(&mut self, step: usize, read: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(step as u32);
+        let value = read(self);
+        self.path.pop();
+        value
+    }
+
+    fn read(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
         if !matches!(ts.kind(), "block_node" | "flow_node") {
             return self.content(ts, owner_indent);
         }
@@ -352,6 +523,7 @@ impl Reader<'_> {
             node = self.apply_tag(&self.text[span_of(tag).range()], span_of(tag), node);
         }
         if let Some(anchor) = anchor {
+            self.anchor_uses += 1;
             let name = anchor_name(anchor, self.text);
             let size = node_count(&node);
             self.anchors.insert(name, (node.clone(), size));
@@ -397,6 +569,7 @@ impl Reader<'_> {
             "block_scalar" => {
                 let style = if raw.starts_with('>') { ScalarStyle::Folded } else { ScalarStyle::Literal };
                 let trailing = scalar::block_scalar_trailing(self.text, span.end);
+                self.reach = self.reach.max(span.end + trailing.len());
                 NodeKind::Scalar(Scalar {
                     value: Resolved::Str(scalar::block_scalar(raw, owner_indent, trailing)),
                     style,
@@ -419,7 +592,7 @@ impl Reader<'_> {
                     let mut item_cursor = item.walk();
                     let value = item.named_children(&mut item_cursor).find(|c| c.kind() != "comment");
                     items.push(match value {
-                        Some(value) => self.node(value, dash_column),
+                        Some(value) => self.at_step(items.len(), |reader| reader.node(value, dash_column)),
                         None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
                     });
                 }
@@ -430,10 +603,10 @@ impl Reader<'_> {
                 let mut cursor = ts.walk();
                 for child in ts.named_children(&mut cursor) {
                     match child.kind() {
-                        "flow_node" => items.push(self.node(child, 0)),
+                        "flow_node" => items.push(self.at_step(items.len(), |reader| reader.node(child, 0))),
                         // `[key: value]` is a list holding a one-entry mapping.
                         "flow_pair" => {
-                            let entry = self.pair(child, 0);
+                            let entry = self.at_step(items.len(), |reader| reader.pair(child, 0, 0));
                             items.push(Node { span: entry.span, kind: NodeKind::Map(vec![entry]) });
                         }
                         _ => {}
@@ -449,13 +622,15 @@ impl Reader<'_> {
     fn mapping(&mut self, ts: tree_sitter::Node) -> Vec<Entry> {
         let mut entries = Vec::new();
         let mut merges = Vec::new();
+        let remembered = (self.reusable.len(), self.paths.len());
         let mut cursor = ts.walk();
         for child in ts.named_children(&mut cursor) {
+            let index = entries.len();
             let entry = match child.kind() {
-                "block_mapping_pair" | "flow_pair" => self.pair(child, self.column(child.start_byte())),
+                "block_mapping_pair" | "flow_pair" => self.pair(child, self.column(child.start_byte()), index),
                 // `{a}`: a key whose value is empty.
                 "flow_node" => {
-                    let key = self.node(child, 0);
+                    let key = self.at_step(2 * index, |reader| reader.node(child, 0));
                     let end = key.span.end;
                     Entry { span: key.span, key, value: Node { span: Span::new(end, end), kind: empty_scalar() } }
                 }
@@ -468,6 +643,11 @@ impl Reader<'_> {
             } else {
                 entries.push(entry);
             }
+        }
+        if !merges.is_empty() {
+            // Merging moves entries, and the paths remembered inside this mapping are wrong.
+            self.reusable.truncate(remembered.0);
+            self.paths.truncate(remembered.1);
         }
         for merge in merges {
             self.merge_into(&mut entries, merge);
@@ -500,21 +680,23 @@ impl Reader<'_> {
         }
     }
 
-    fn pair(&mut self, ts: tree_sitter::Node, key_column: usize) -> Entry {
+    /// Reads a `key: value` pair, the entry `index` of its mapping.
+    fn pair(&mut self, ts: tree_sitter::Node, key_column: usize, index: usize) -> Entry {
         let span = span_of(ts);
         let key = match ts.child_by_field_name("key") {
-            Some(key) => self.node(key, key_column),
+            Some(key) => self.at_step(2 * index, |reader| reader.node(key, key_column)),
             // `: value` (an empty key) or `? ` with nothing after it.
             None => Node { span: Span::new(span.start, span.start), kind: empty_scalar() },
         };
         let value = match ts.child_by_field_name("value") {
-            Some(value) => self.node(value, key_column),
+            Some(value) => self.at_step(2 * index + 1, |reader| reader.node(value, key_column)),
             None => Node { span: Span::new(span.end, span.end), kind: empty_scalar() },
         };
         Entry { key, value, span }
     }
 
     fn alias(&mut self, ts: tree_sitter::Node) -> Node {
+        self.anchor_uses += 1;
         let span = span_of(ts);
         let name = anchor_name(ts, self.text);
         let Some((node, size)) = self.anchors.get(&name) else {
