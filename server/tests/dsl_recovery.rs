@@ -4,6 +4,8 @@
 
 use mailflow::check::{check, Selection, Source, Syntax};
 use mailflow::diagnostic::Diagnostic;
+use mailflow::syntax::{dsl, span_of};
+use proptest::prelude::*;
 
 /// A tenant with findings of several kinds, and suppressions (which must keep working when
 /// the unfinished rule turns the whole file into one error node).
@@ -118,4 +120,62 @@ fn a_rule_typed_at_the_end_leaves_the_rest_of_the_file_alone() {
 #[test]
 fn a_rule_typed_at_the_end_of_a_small_file_leaves_the_rest_alone() {
     assert!(type_rule_after(SMALL_FILE, &["MF003"]) > 0, "the case of a file that is one error node as a whole");
+}
+
+/// The DSL examples, each cut somewhere and given some typing there.
+fn spliced_examples() -> impl Strategy<Value = String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let mut examples: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "mailflow"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    examples.sort();
+    (prop::sample::select(examples), any::<prop::sample::Index>(), "[{}\"#\\\\u \\na-z0-9]{0,12}").prop_map(
+        |(text, cut, insert)| {
+            let mut at = cut.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            format!("{}{insert}{}", &text[..at], &text[at..])
+        },
+    )
+}
+
+/// Every node of a tree, by a plain walk.
+fn every_node(root: tree_sitter::Node) -> Vec<tree_sitter::Node> {
+    let mut nodes = Vec::new();
+    let mut cursor = root.walk();
+    loop {
+        nodes.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return nodes;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    /// The parser's scan skips the subtrees that cannot hold what it looks for; a plain walk
+    /// over every node finds nothing it missed: each comment, and each error, missing token or
+    /// invalid escape inside a reported error.
+    #[test]
+    fn the_scan_misses_no_comment_and_no_error(text in spliced_examples()) {
+        let file = dsl::parse(&text, None);
+        for node in every_node(file.root()) {
+            let span = span_of(node);
+            if node.kind() == "comment" {
+                prop_assert!(file.comments.iter().any(|c| c.span == span), "comment at {span:?} missed in\n{text}");
+            }
+            if node.is_error() || node.is_missing() || node.kind() == "invalid_escape" {
+                prop_assert!(file.in_error(span), "{} at {span:?} not reported in\n{text}", node.kind());
+            }
+        }
+    }
 }

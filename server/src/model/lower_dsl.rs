@@ -114,7 +114,7 @@ impl<'t> Statements<'t> {
     }
 
     fn all<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = Node<'t>> + 's {
-        self.nodes.iter().map(|(_, node)| *node).filter(move |node| node.kind() == kind)
+        self.nodes.iter().map(|(_, node)| *node).filter(move |node| dsl::kind(*node) == kind)
     }
 
     fn first_in(&self, slot: &str) -> Option<Node<'t>> {
@@ -145,7 +145,7 @@ fn unwritten(node: Node) -> bool {
 
 /// A value's kind, in a message.
 fn describe(node: Node) -> &'static str {
-    match node.kind() {
+    match dsl::kind(node) {
         "string" => "a string",
         "integer" => "an integer",
         "boolean" => "a boolean",
@@ -164,14 +164,14 @@ impl<'a> Lowerer<'a> {
     fn statements<'t>(&mut self, nodes: impl IntoIterator<Item = Node<'t>>, block: Block) -> Statements<'t> {
         let mut statements = Statements::default();
         for node in nodes {
-            if node.kind() == "comment" || node.is_missing() || node.is_error() || self.file.in_error(span(node)) {
+            if dsl::kind(node) == "comment" || node.is_missing() || node.is_error() || self.file.in_error(span(node)) {
                 continue;
             }
-            if node.kind() == "unknown_setting" {
+            if dsl::kind(node) == "unknown_setting" {
                 self.unknown(node, block);
                 continue;
             }
-            let Some(statement) = STATEMENTS.iter().find(|s| s.kind == node.kind()) else { continue };
+            let Some(statement) = STATEMENTS.iter().find(|s| s.kind == dsl::kind(node)) else { continue };
             let line = first_line(self.text, span(node));
             if !statement.homes.contains(&block) {
                 let home: Vec<&str> = statement.homes.iter().map(|b| b.place()).collect();
@@ -202,12 +202,12 @@ impl<'a> Lowerer<'a> {
     /// repeat.
     fn slot(&self, node: Node, statement: &Statement) -> Option<String> {
         let name = |node: Node| field(node, "name").map_or("", |name| self.written(name));
-        match node.kind() {
+        match dsl::kind(node) {
             "connector" | "rule" => None,
             "disabled" => Some("enabled".to_owned()),
             "condition" | "exception" => {
                 let predicate = field(node, "predicate")?;
-                Some(match predicate.kind() {
+                Some(match dsl::kind(predicate) {
                     "other_predicate" => format!("{} other {}", statement.written, name(predicate)),
                     kind => format!("{} {}", statement.written, predicate_words(kind)),
                 })
@@ -225,7 +225,7 @@ impl<'a> Lowerer<'a> {
         let mut previous = key;
         let mut cursor = node.walk();
         for value in node.children_by_field_name("value", &mut cursor) {
-            if value.kind() == "word" && value.start_position().row > previous.end_position().row {
+            if dsl::kind(value) == "word" && value.start_position().row > previous.end_position().row {
                 self.unknown_word(value, block);
             }
             previous = value;
@@ -371,7 +371,7 @@ impl<'a> Lowerer<'a> {
         if unwritten(value) {
             return None;
         }
-        if value.kind() != "word" {
+        if dsl::kind(value) != "word" {
             self.diagnostics.push(mf003_invalid_value::wrong_type(span(value), "service", describe(value), "one word"));
             return None;
         }
@@ -429,9 +429,9 @@ impl<'a> Lowerer<'a> {
     fn predicates(&mut self, statements: Vec<Node>) -> Predicates {
         let mut predicates = Predicates { span: covering(statements.iter().copied()), ..Predicates::default() };
         for predicate in statements.into_iter().filter_map(|statement| field(statement, "predicate")) {
-            let key = predicate_words(predicate.kind());
+            let key = predicate_words(dsl::kind(predicate));
             let value = field(predicate, "value");
-            match predicate.kind() {
+            match dsl::kind(predicate) {
                 "sender_is" => {
                     predicates.sender_is =
                         value.and_then(|v| self.enumerated(v, Object::Predicates, "senderIs", key, Scope::from_key));
@@ -499,7 +499,7 @@ impl<'a> Lowerer<'a> {
             .filter(|value| !unwritten(*value))
             .map(|value| {
                 let written = self.written(value);
-                let parameter = match value.kind() {
+                let parameter = match dsl::kind(value) {
                     "string" => ParameterValue::Text(dsl::string_value(value, self.text)),
                     "boolean" => ParameterValue::Boolean(written == "true"),
                     // An integer past i64 is kept as the text written, as YAML keeps it.
@@ -521,7 +521,7 @@ impl<'a> Lowerer<'a> {
     /// A string value. An integer is taken as the text written, as YAML takes a plain
     /// scalar that reads as a number: every such value is text in Exchange.
     fn text(&mut self, node: Node, key: &str) -> Option<Spanned<String>> {
-        match node.kind() {
+        match dsl::kind(node) {
             _ if unwritten(node) => None,
             "string" => Some(Spanned::new(dsl::string_value(node, self.text), span(node))),
             "integer" => Some(Spanned::new(self.written(node).to_owned(), span(node))),
@@ -546,7 +546,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn boolean(&mut self, node: Node, key: &str) -> Option<Spanned<bool>> {
-        match node.kind() {
+        match dsl::kind(node) {
             _ if unwritten(node) => None,
             "boolean" => Some(Spanned::new(self.written(node) == "true", span(node))),
             _ => {
@@ -562,7 +562,7 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         let expected = format!("a whole number, {min} or more");
-        let found = match node.kind() {
+        let found = match dsl::kind(node) {
             "integer" => match self.written(node).parse::<i64>() {
                 Ok(value) if value >= min => return Some(Spanned::new(value, span(node))),
                 Ok(value) => {
@@ -590,7 +590,7 @@ impl<'a> Lowerer<'a> {
         if unwritten(node) {
             return None;
         }
-        if node.kind() != "word" {
+        if dsl::kind(node) != "word" {
             self.diagnostics.push(mf003_invalid_value::wrong_type(span(node), written_key, describe(node), "one word"));
             return None;
         }

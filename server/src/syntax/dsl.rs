@@ -9,7 +9,21 @@
 
 use super::{span_of, Comment, ReusableTree, SyntaxError};
 use crate::text::{shorten, LineIndex, Span};
+use std::sync::LazyLock;
 use tree_sitter::Node;
+
+/// The kind of a node of this grammar (what `Node::kind` says), from a table made once:
+/// `Node::kind` measures and checks a C string at each call, and lowering asks for the kind
+/// of nearly every node.
+pub fn kind(node: Node) -> &'static str {
+    static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(|| tree_sitter_mailflow::LANGUAGE.into());
+    static KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let count = LANGUAGE.node_kind_count() as u16;
+        (0..count).map(|id| LANGUAGE.node_kind_for_id(id).unwrap_or_default()).collect()
+    });
+    // An error node's id is past the table's end.
+    KINDS.get(usize::from(node.kind_id())).copied().unwrap_or("ERROR")
+}
 
 /// The kinds of `{ … }` block, and the top level: where a statement may stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +81,7 @@ impl DslFile {
         for child in root.named_children(&mut cursor) {
             if child.is_error() {
                 items.extend(salvaged(child));
-            } else if child.kind() != "comment" && !child.is_missing() {
+            } else if kind(child) != "comment" && !child.is_missing() {
                 items.push(child);
             }
         }
@@ -87,7 +101,7 @@ pub fn string_value(node: Node, text: &str) -> String {
     let mut cursor = node.walk();
     for part in node.named_children(&mut cursor) {
         let written = &text[part.byte_range()];
-        match part.kind() {
+        match kind(part) {
             "escape_sequence" => value.push(unescape(written).unwrap_or(char::REPLACEMENT_CHARACTER)),
             _ => value.push_str(written),
         }
@@ -146,11 +160,11 @@ fn is_invisible(c: char) -> bool {
 /// Whether `node` is a top-level item that stands on its own inside a top-level error node
 /// (not the keyword token `rule`, which is of the same kind).
 fn is_item(node: Node) -> bool {
-    node.is_named() && matches!(node.kind(), "version" | "organization" | "connector" | "rule")
+    node.is_named() && matches!(kind(node), "version" | "organization" | "connector" | "rule")
 }
 
 fn is_top_level(node: Node) -> bool {
-    node.parent().is_none_or(|parent| parent.kind() == "source_file")
+    node.parent().is_none_or(|parent| kind(parent) == "source_file")
 }
 
 /// The complete items directly inside a top-level error node.
@@ -184,15 +198,15 @@ struct Scan<'t> {
 impl Scan<'_> {
     fn node(&mut self, node: Node) {
         let span = span_of(node);
-        if node.kind() == "comment" {
+        if kind(node) == "comment" {
             self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
         } else if node.is_missing() {
             self.errors.push(SyntaxError { span, message: missing(node, self.text) });
         } else if node.is_error() {
             self.error(node);
-        } else if node.kind() == "source_file" {
+        } else if kind(node) == "source_file" {
             self.items(node);
-        } else if node.kind() == "invalid_escape" {
+        } else if kind(node) == "invalid_escape" {
             self.errors.push(SyntaxError {
                 span,
                 message: format!(
@@ -200,7 +214,7 @@ impl Scan<'_> {
                     &self.text[span.range()]
                 ),
             });
-        } else if node.kind() == "escape_sequence" && unescape(&self.text[span.range()]).is_none() {
+        } else if kind(node) == "escape_sequence" && unescape(&self.text[span.range()]).is_none() {
             self.errors.push(SyntaxError {
                 span,
                 message: format!(
@@ -220,14 +234,14 @@ impl Scan<'_> {
         let mut ends_broken = false;
         let mut cursor = root.walk();
         for child in root.children(&mut cursor) {
-            if ends_broken && child.kind() == "unknown_setting" {
+            if ends_broken && kind(child) == "unknown_setting" {
                 let last = self.errors.last_mut().expect("the region just reported");
                 last.span.end = child.end_byte();
                 self.comments_in(child);
             } else if child.is_error() {
                 ends_broken = self.error(child);
             } else {
-                ends_broken &= child.kind() == "comment";
+                ends_broken &= kind(child) == "comment";
                 self.node(child);
             }
         }
@@ -236,7 +250,12 @@ impl Scan<'_> {
     fn children(&mut self, node: Node) {
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            self.node(child);
+            // What a scan finds is an error, a comment (`#`) or an escape (`\`): a subtree
+            // with none of them is skipped, as most statements are.
+            let bytes = &self.text.as_bytes()[child.byte_range()];
+            if child.has_error() || bytes.contains(&b'#') || bytes.contains(&b'\\') {
+                self.node(child);
+            }
         }
     }
 
@@ -261,7 +280,7 @@ impl Scan<'_> {
                 continue;
             }
             self.comments_in(child);
-            if child.kind() != "comment" {
+            if kind(child) != "comment" {
                 let span = span_of(child);
                 stretch = Some(stretch.map_or(span, |s| Span::new(s.start, span.end)));
             }
@@ -290,7 +309,7 @@ impl Scan<'_> {
 
     /// Comments inside a broken region still count: a suppression may stand there.
     fn comments_in(&mut self, node: Node) {
-        if node.kind() == "comment" {
+        if kind(node) == "comment" {
             let span = span_of(node);
             self.comments.push(Comment { span, text: self.text[span.range()].to_owned() });
             return;
@@ -319,7 +338,7 @@ fn merge_lines(errors: Vec<SyntaxError>, lines: &LineIndex) -> Vec<SyntaxError> 
 
 /// What is wrong where tree-sitter inserted a missing token.
 fn missing(node: Node, text: &str) -> String {
-    let what = match node.kind() {
+    let what = match kind(node) {
         "}" => {
             // The block's owner, as written up to its `{`: `rule "New" priority 1`.
             let block = node.parent();
@@ -339,7 +358,7 @@ fn missing(node: Node, text: &str) -> String {
     };
     // The statement the token belongs to, as written up to where it is missing.
     let mut statement = node;
-    while let Some(parent) = statement.parent().filter(|p| !matches!(p.kind(), "block" | "source_file" | "ERROR")) {
+    while let Some(parent) = statement.parent().filter(|p| !matches!(kind(*p), "block" | "source_file" | "ERROR")) {
         statement = parent;
     }
     let written = text[statement.start_byte()..node.start_byte()].trim();
