@@ -11,8 +11,9 @@ It starts `mailflow lsp` over stdio, opens the file `three_hundred_rules()` gene
 same file as server/benches/check.rs), waits for its first diagnostics, then sends 50
 `didChange` notifications, each one character typed into a rule's `comments`, and for each
 measures the time from writing the notification to reading the `publishDiagnostics` for that
-version. Prints the median and the 95th percentile in milliseconds. This is a benchmark,
-not a test: it asserts only that the server answers.
+version. It does the same with the file's DSL twin (made by `mailflow convert --to dsl`).
+Prints, for each syntax, the median and the 95th percentile in milliseconds. This is a
+benchmark, not a test: it asserts only that the server answers.
 """
 
 from __future__ import annotations
@@ -132,18 +133,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def main() -> None:
-    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MAILFLOW_BIN", str(ROOT / "target" / "release" / "mailflow"))
-    if not pathlib.Path(binary).exists():
-        raise SystemExit(f"no mailflow binary at {binary}: run `cargo build --release` or pass its path")
-    text = three_hundred_rules()
+def latency(binary: str, file_name: str, language_id: str, text: str, marker: str) -> str:
+    """Opens `text` and types one character after `marker` (which ends with the department's
+    number and a dot) in 50 rules' comments; describes the times."""
     lines = text.split("\n")
-    # The comment line of every rule ("      Added for department N."): the edits go at its end.
-    comment_lines = [i for i, line in enumerate(lines) if line.startswith("      Added for department ")]
-    assert len(comment_lines) == 298
+    # Where each rule's comment says "Added for department N.": the edits go right after it.
+    points = [(i, line.index(marker) + len(marker)) for i, line in enumerate(lines) if marker in line]
+    points = [(i, line[c:].index(".") + c + 1) for (i, c), line in ((p, lines[p[0]]) for p in points)]
+    assert len(points) == 298, f"{file_name}: {len(points)} comments found"
 
     with tempfile.TemporaryDirectory() as folder:
-        path = pathlib.Path(folder) / "tenant.mailflow.yaml"
+        path = pathlib.Path(folder) / file_name
         path.write_text(text)
         uri = path.as_uri()
         server = Server(binary)
@@ -164,7 +164,8 @@ def main() -> None:
                 and m["params"].get("version") == version
             )
 
-        sent = server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+        document = {"uri": uri, "languageId": language_id, "version": 1, "text": text}
+        sent = server.notify("textDocument/didOpen", {"textDocument": document})
         got, message = server.wait(diagnostics_of(1))
         first = (got - sent) * 1e3
         findings = len(message["params"]["diagnostics"])
@@ -172,9 +173,8 @@ def main() -> None:
         times = []
         for n in range(EDITS):
             version = n + 2
-            line = comment_lines[(n * 37) % len(comment_lines)]
-            column = len(lines[line])
-            lines[line] += "x"
+            line, column = points[(n * 37) % len(points)]
+            lines[line] = lines[line][:column] + "x" + lines[line][column:]
             change = {"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "text": "x"}
             sent = server.notify(
                 "textDocument/didChange",
@@ -185,11 +185,25 @@ def main() -> None:
             times.append((got - sent) * 1e3)
         server.close()
 
-    print(
-        f"mailflow lsp, 300 rules ({len(text) // 1024} KiB, {text.count(chr(10))} lines), {findings} findings: "
+    return (
+        f"{file_name}, 300 rules ({len(text) // 1024} KiB, {text.count(chr(10))} lines), {findings} findings: "
         f"didOpen to diagnostics {first:.2f} ms; didChange to diagnostics over {EDITS} edits: "
         f"median {statistics.median(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms, max {max(times):.2f} ms"
     )
+
+
+def main() -> None:
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MAILFLOW_BIN", str(ROOT / "target" / "release" / "mailflow"))
+    if not pathlib.Path(binary).exists():
+        raise SystemExit(f"no mailflow binary at {binary}: run `cargo build --release` or pass its path")
+    yaml = three_hundred_rules()
+    with tempfile.TemporaryDirectory() as folder:
+        source = pathlib.Path(folder) / "tenant.mailflow.yaml"
+        source.write_text(yaml)
+        dsl = subprocess.run([binary, "convert", "--to", "dsl", str(source)], capture_output=True, text=True, check=True).stdout
+    print("mailflow lsp:")
+    print("  " + latency(binary, "tenant.mailflow.yaml", "yaml", yaml, "      Added for department "))
+    print("  " + latency(binary, "tenant.mailflow", "mailflow", dsl, 'comments "Added for department '))
 
 
 if __name__ == "__main__":
