@@ -113,10 +113,18 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rule() else { return };
     let below = roles.position(signature.rule) + 1;
+    // Which rules, in evaluation order, are smart host rules: asked once per rule, not once
+    // per pair of rules.
+    let smart_host_at: Vec<bool> = roles.ordered.iter().map(|r| roles.is_smart_host_rule(r)).collect();
     for smart_host in roles.smart_host_rules() {
         // A smart host rule above the signature rule has no stretch below it (MF104).
         let Some(stretch) = roles.ordered.get(below..roles.position(smart_host.rule)) else { continue };
-        let between: Vec<&TransportRule> = stretch.iter().copied().filter(|r| !roles.is_smart_host_rule(r)).collect();
+        let between: Vec<&TransportRule> = stretch
+            .iter()
+            .zip(&smart_host_at[below..])
+            .filter(|(_, &smart_host)| !smart_host)
+            .map(|(r, _)| *r)
+            .collect();
         if between.is_empty() {
             continue;
         }
