@@ -80,18 +80,39 @@ impl Checked {
             Source::Dsl(_) => None,
         }
     }
+
+    /// Computes, from their rules, the fixes of `diagnostics` (findings of this check, or
+    /// some of them) that have none yet. `text` is the checked text.
+    pub fn attach_fixes(&self, text: &str, diagnostics: &mut [Diagnostic]) {
+        // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
+        match &self.source {
+            Source::Yaml(yaml) => {
+                attach_fixes(diagnostics, &self.flow, text, true, || Box::new(YamlEditor::new(text, yaml)))
+            }
+            Source::Dsl(dsl) => {
+                attach_fixes(diagnostics, &self.flow, text, false, || Box::new(DslEditor::new(text, dsl)))
+            }
+        }
+    }
 }
 
 pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
     check(text, Syntax::Yaml, selection)
 }
 
+/// Checks `text` and computes every finding's fix.
 pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
-    check_incremental(text, syntax, selection, None).0
+    let mut checked = check_incremental(text, syntax, selection, None).0;
+    let mut diagnostics = std::mem::take(&mut checked.diagnostics);
+    checked.attach_fixes(text, &mut diagnostics);
+    checked.diagnostics = diagnostics;
+    checked
 }
 
-/// `check` reusing the syntax tree of an earlier version (see `yaml::parse_incremental`);
-/// returns the tree of this version for the next.
+/// Checks `text` reusing the syntax tree of an earlier version (see
+/// `yaml::parse_incremental`), and returns the tree of this version for the next. Fixes are
+/// left for [`Checked::attach_fixes`]: an editor asks for a few of them, and not after
+/// every keystroke.
 pub fn check_incremental(
     text: &str,
     syntax: Syntax,
@@ -130,13 +151,6 @@ pub fn check_incremental(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
-    match &source {
-        Source::Yaml(yaml) => {
-            attach_fixes(&mut diagnostics, &flow, text, true, || Box::new(YamlEditor::new(text, yaml)))
-        }
-        Source::Dsl(dsl) => attach_fixes(&mut diagnostics, &flow, text, false, || Box::new(DslEditor::new(text, dsl))),
-    }
     (Checked { source, flow, lines, diagnostics }, tree)
 }
 

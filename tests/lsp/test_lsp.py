@@ -745,7 +745,7 @@ async def test_fix_all_applies_the_safe_fixes_like_the_cli(vscode, tmp_path):
     whole = t.Range(start=t.Position(line=0, character=0), end=to_position(doc.text, len(doc.text)))
     actions = await code_actions(vscode, doc, whole, [], only=[FIX_ALL])
     assert [a.kind for a in actions] == [FIX_ALL], actions
-    # The fix-all action is also offered unasked while a safe fix exists.
+    # The fix-all action is also offered unasked where a safe fix is.
     unasked = await code_actions(vscode, doc, diagnostics[0].range, diagnostics)
     assert FIX_ALL in [a.kind for a in unasked]
 

@@ -114,7 +114,9 @@ impl<'a> Convert<'a> {
     }
 
     /// Quick fixes for the findings in the requested range, "ignore" actions for them, and
-    /// the fix-all source action.
+    /// the fix-all source action: asked for, or where a safe fix is. Only the fixes of the
+    /// findings in the range are computed, and the fix-all edit when it is asked for or the
+    /// client cannot resolve it later.
     pub fn code_actions(&self, params: &CodeActionParams, resolve_edits: bool) -> CodeActionResponse {
         let start = self.offset(params.range.start);
         let end = self.offset(params.range.end);
@@ -124,11 +126,16 @@ impl<'a> Convert<'a> {
         };
         let mut actions = Vec::new();
         let checked = &self.analysis.checked;
+        let (indices, mut in_range): (Vec<usize>, Vec<mf::Diagnostic>) = checked
+            .diagnostics
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.span.end >= start && d.span.start <= end)
+            .map(|(index, d)| (index, d.clone()))
+            .unzip();
+        checked.attach_fixes(&self.analysis.text, &mut in_range);
         if wants(&CodeActionKind::QUICKFIX) {
-            for (index, diagnostic) in checked.diagnostics.iter().enumerate() {
-                if diagnostic.span.end < start || diagnostic.span.start > end {
-                    continue;
-                }
+            for (&index, diagnostic) in indices.iter().zip(&in_range) {
                 let lsp_diagnostic = self.diagnostic(index, diagnostic);
                 if let Some(fix) = &diagnostic.fix {
                     let data = json!({"uri": self.uri.as_str(), "version": self.analysis.version, "fix": index});
@@ -148,28 +155,39 @@ impl<'a> Convert<'a> {
             }
         }
         let fix_all = CodeActionKind::new(FIX_ALL);
-        if only.is_some_and(|_| wants(&fix_all))
-            || (only.is_none() && checked.diagnostics.iter().any(|d| d.fix.as_ref().is_some_and(|f| f.safe)))
-        {
-            if let Some(edit) = self.fix_all() {
-                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: "Fix all safely fixable mailflow findings".into(),
-                    kind: Some(fix_all),
-                    edit: Some(edit),
-                    ..Default::default()
-                }));
-            }
+        let asked = only.is_some_and(|_| wants(&fix_all));
+        let safe_here = only.is_none() && in_range.iter().any(|d| d.fix.as_ref().is_some_and(|f| f.safe));
+        let action = |edit: Option<WorkspaceEdit>| {
+            let data = edit
+                .is_none()
+                .then(|| json!({"uri": self.uri.as_str(), "version": self.analysis.version, "fixAll": true}));
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title: "Fix all safely fixable mailflow findings".into(),
+                kind: Some(fix_all.clone()),
+                edit,
+                data,
+                ..Default::default()
+            })
+        };
+        if safe_here && resolve_edits {
+            // A safe fix is here, so the edit is not empty; it is computed if chosen.
+            actions.push(action(None));
+        } else if asked || safe_here {
+            actions.extend(self.fix_all().map(|edit| action(Some(edit))));
         }
         actions
     }
 
-    /// Fills in the edit of a quick fix listed without one.
+    /// Fills in the edit of a quick fix or of the fix-all action listed without one.
     pub fn resolve(&self, mut action: CodeAction, data: &Value) -> CodeAction {
-        let fix = data["fix"]
-            .as_u64()
-            .and_then(|i| self.analysis.checked.diagnostics.get(i as usize))
-            .and_then(|d| d.fix.as_ref());
-        if let Some(fix) = fix {
+        if data["fixAll"].as_bool() == Some(true) {
+            action.edit = self.fix_all();
+            return action;
+        }
+        let diagnostic = data["fix"].as_u64().and_then(|i| self.analysis.checked.diagnostics.get(i as usize));
+        let mut picked: Vec<mf::Diagnostic> = diagnostic.into_iter().cloned().collect();
+        self.analysis.checked.attach_fixes(&self.analysis.text, &mut picked);
+        if let Some(fix) = picked.first().and_then(|d| d.fix.as_ref()) {
             action.edit = Some(self.workspace_edit(&fix.edits));
         }
         action
@@ -177,8 +195,9 @@ impl<'a> Convert<'a> {
 
     /// Every safe fix that does not overlap another, as one edit of the document.
     fn fix_all(&self) -> Option<WorkspaceEdit> {
-        let safe: Vec<&mf::Fix> =
-            self.analysis.checked.diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|f| f.safe).collect();
+        let mut diagnostics = self.analysis.checked.diagnostics.clone();
+        self.analysis.checked.attach_fixes(&self.analysis.text, &mut diagnostics);
+        let safe: Vec<&mf::Fix> = diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|f| f.safe).collect();
         let applied = apply_fixes(&self.analysis.text, safe.iter().copied());
         if applied.applied.is_empty() {
             return None;

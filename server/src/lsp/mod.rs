@@ -21,7 +21,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::check::{check, check_incremental, Checked, Selection, Syntax};
+use crate::check::{check_incremental, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding};
 
@@ -241,7 +241,8 @@ impl Backend {
         for (index, path) in files.iter().enumerate() {
             let Some(uri) = Uri::from_file_path(path) else { continue };
             let Ok(text) = std::fs::read_to_string(path) else { continue };
-            let checked = check(&text, Syntax::of_path(path), &selection);
+            // For symbols: no fixes.
+            let (checked, _) = check_incremental(&text, Syntax::of_path(path), &selection, None);
             self.state().workspace.insert(uri, Arc::new(Analysis { version: 0, text, checked }));
             if let Some(ongoing) = &ongoing {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

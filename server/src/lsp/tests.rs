@@ -210,6 +210,28 @@ async fn clients_that_resolve_get_edits_on_resolve() {
 }
 
 #[tokio::test]
+async fn fix_all_is_offered_where_a_safe_fix_is_and_computed_when_resolved() {
+    let capabilities = json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}});
+    let mut client = Client::start(capabilities).await;
+    // Without its stop, the CodeTwo rule gets MF102, whose fix (set the stop) is safe.
+    let text = TEXT.replace("    stopProcessingMoreRules: true\n", "");
+    let published = client.open(&text).await;
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+    let mf102 = diagnostics.iter().find(|d| d["code"] == "MF102").unwrap();
+    let mf202 = diagnostics.iter().find(|d| d["code"] == "MF202").unwrap();
+
+    let fix_all = |actions: Vec<Value>| actions.into_iter().find(|a| a["kind"] == "source.fixAll.mailflow");
+    let offered = fix_all(client.code_actions(mf102).await).expect("offered where a safe fix is");
+    assert!(offered.get("edit").is_none_or(Value::is_null), "the edit waits for resolve");
+    assert!(fix_all(client.code_actions(mf202).await).is_none(), "MF202's fix is not safe");
+
+    let resolved = client.request("codeAction/resolve", offered).await.unwrap();
+    let edits = resolved["edit"]["changes"][URI].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(edits[0]["newText"], "\n    stopProcessingMoreRules: true");
+}
+
+#[tokio::test]
 async fn ignore_action_inserts_the_suppression_above_the_object() {
     let mut client = Client::start(json!({})).await;
     let published = client.open(TEXT).await;
