@@ -290,14 +290,21 @@ impl Lowerer<'_> {
             ));
             return Vec::new();
         };
-        entries
-            .iter()
-            .filter_map(|entry| {
-                let name = self.text_value(&entry.key, "other")?;
-                let values = self.parameter_values(&entry.value, &name.value);
-                Some(OtherParameter { name, values, span: entry.span })
-            })
-            .collect()
+        let mut parameters: Vec<OtherParameter> = Vec::new();
+        for entry in entries {
+            let Some(name) = self.text_value(&entry.key, "other") else { continue };
+            // As for any key, and as the DSL says of a parameter given twice in one block.
+            if let Some(first) = parameters.iter().find(|p| p.name.value == name.value) {
+                self.diagnostics.push(
+                    mf001_syntax_error::duplicate_key(entry.key.span, &name.value)
+                        .with_related(first.name.span, "first given here"),
+                );
+                continue;
+            }
+            let values = self.parameter_values(&entry.value, &name.value);
+            parameters.push(OtherParameter { name, values, span: entry.span });
+        }
+        parameters
     }
 
     /// An `other` parameter's value: one value or a list of them, as `text_list` reads
