@@ -419,6 +419,7 @@ struct Reader<'a> {
     path: Vec<u32>,
     /// What the next version may reuse, by node id (see `Converted`).
     reusable: Vec<(usize, Reusable)>,
+    /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
     /// The furthest byte the node being read depends on.
     reach: usize,
@@ -490,7 +491,7 @@ impl Reader<'_> {
         self.reusable.push((ts.id(), reusable));
     }
 
-    /// Reads into `self.path` the child `step` (see `path`) of the node being read.
+    /// Runs `read` for the child `step` (see `path`) of the node being read.
     fn at_step<T>(&mut self, step: usize, read: impl FnOnce(&mut Self) -> T) -> T {
         self.path.push(step as u32);
         let value = read(self);
