@@ -486,6 +486,33 @@ async def test_incremental_changes_are_checked_by_version(vscode, tmp_path):
     assert "Woodgrove Bankabc" in doc.text
 
 
+async def test_typing_a_rule_and_deleting_it_agrees_with_the_cli_at_each_step(vscode, tmp_path):
+    """The server reuses, from the version before, what an edit left alone; as a rule is
+    typed above two others a character at a time and then deleted seven at a time, what
+    it publishes is what a fresh check of the same text says."""
+    doc = Doc(vscode, copy_example(tmp_path))
+    await doc.diagnostics()
+    rule = (
+        "  - name: Mark external\n    priority: 1\n    conditions: {senderIs: inside}\n"
+        "    actions:\n      setHeader: {name: X-Ext, value: '1'}\n    comments: |+\n      kept\n\n"
+    )
+    offset = doc.text.index("  - name: CodeTwo Exchange transport rule\n")
+    for count, ch in enumerate(rule, start=1):
+        doc.insert(to_position(doc.text, offset), ch)
+        offset += len(ch)
+        diagnostics = await doc.diagnostics()
+        if count % 9 == 0 or count == len(rule):
+            assert_agrees_with_cli(diagnostics, doc.text, tmp_path)
+    assert "Mark external" in doc.text
+    for end in range(len(rule), 0, -7):
+        start = max(0, end - 7)
+        base = offset - len(rule)
+        span = t.Range(start=to_position(doc.text, base + start), end=to_position(doc.text, base + end))
+        doc.apply([t.TextEdit(range=span, new_text="")])
+        assert_agrees_with_cli(await doc.diagnostics(), doc.text, tmp_path)
+    assert doc.text == (EXAMPLES / ANTI_LOOP).read_text()
+
+
 async def test_a_burst_of_changes_publishes_versions_in_order(vscode, tmp_path):
     doc = Doc(vscode, copy_example(tmp_path))
     await doc.diagnostics()
