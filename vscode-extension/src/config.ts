@@ -1,0 +1,287 @@
+// Everything the extension decides without asking VS Code: which documents belong to the
+// language server, how the server is started from the settings, what the trace request
+// carries and how its answer is shown. No `vscode` import here, so that the unit tests can
+// run this module in plain Node.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The language the extension contributes for the DSL (`*.mailflow`). */
+export const LANGUAGE_ID = 'mailflow';
+
+/** YAML mail-flow files. Only these: the extension must never claim every YAML file. */
+export const YAML_PATTERN = '**/*.mailflow.{yaml,yml}';
+
+/** The settings section the server reads through `workspace/configuration`. */
+export const SETTINGS_SECTION = 'mailflow';
+
+/** The server's command (workspace/executeCommand). */
+export const TRACE_COMMAND = 'mailflow.trace';
+
+/** What the server itself uses when no recipient is given. */
+export const DEFAULT_RECIPIENT = 'user@recipient.example';
+
+/** Where the extension keeps the trace documents it shows (a read-only virtual scheme). */
+export const TRACE_SCHEME = 'mailflow-trace';
+
+/** A VS Code `DocumentFilter` of the kind used here, declared here so this module stays VS Code-free. */
+export interface DocumentFilter {
+  readonly language: string;
+  readonly scheme: string;
+  readonly pattern?: string;
+}
+
+/**
+ * The documents the language client syncs with the server.
+ *
+ * The DSL is matched by language only (a new untitled file switched to `mailflow` counts).
+ * YAML is matched by language *and* file name, so docker-compose.yaml and friends stay out.
+ * Only the `file` and `untitled` schemes: the server would otherwise also check the old side
+ * of a git diff (`git:` URIs) and report its findings a second time.
+ */
+export function documentSelector(): DocumentFilter[] {
+  return [
+    { scheme: 'file', language: LANGUAGE_ID },
+    { scheme: 'untitled', language: LANGUAGE_ID },
+    { scheme: 'file', language: 'yaml', pattern: YAML_PATTERN },
+  ];
+}
+
+/** How the server process is started: `{command} lsp`, talking LSP over stdin/stdout. */
+export interface ServerCommand {
+  readonly command: string;
+  readonly args: string[];
+}
+
+/** Where relative settings are resolved. */
+export interface Places {
+  /** The first workspace folder's path, when a folder is open. */
+  readonly workspaceFolder?: string;
+  readonly home?: string;
+}
+
+/**
+ * The command line of the server, from the `mailflow.path` setting.
+ *
+ * - empty or unset: `mailflow`, looked up on PATH;
+ * - a bare name (no slash): looked up on PATH as well;
+ * - `~/…`: under the home folder;
+ * - `${workspaceFolder}` is replaced by the first workspace folder;
+ * - any other relative path (`./target/release/mailflow`) is taken from the first workspace
+ *   folder, so a checked-in `.vscode/settings.json` can point at a build of the repository.
+ *
+ * No transport is named: an executable without one is spoken to over stdio, and naming
+ * `stdio` would make vscode-languageclient append `--stdio` (which `mailflow lsp` accepts,
+ * but has no use for).
+ */
+export function serverCommand(setting: string | undefined, places: Places = {}): ServerCommand {
+  let command = (setting ?? '').trim();
+  if (command === '') {
+    command = 'mailflow';
+  }
+  if (places.workspaceFolder !== undefined) {
+    command = command.split('${workspaceFolder}').join(places.workspaceFolder);
+  }
+  if (places.home !== undefined && (command === '~' || command.startsWith('~/') || command.startsWith('~\\'))) {
+    command = path.join(places.home, command.slice(1));
+  }
+  const isBareName = !command.includes('/') && !command.includes('\\');
+  if (!isBareName && !path.isAbsolute(command) && places.workspaceFolder !== undefined) {
+    command = path.resolve(places.workspaceFolder, command);
+  }
+  return { command, args: ['lsp'] };
+}
+
+/** The outcome of looking for the server binary before starting it. */
+export type Located =
+  | { readonly found: string }
+  | { readonly problem: 'not-on-path' | 'missing' | 'directory' | 'not-executable'; readonly tried: string };
+
+/** What `locate` needs from the process, so that tests can hand in their own. */
+export interface Lookup {
+  readonly PATH?: string;
+  readonly PATHEXT?: string;
+  readonly platform?: NodeJS.Platform;
+}
+
+/**
+ * Finds the binary the way spawning it would (PATH for a bare name), so that a missing or
+ * unusable binary is reported in words before vscode-languageclient tries to start it.
+ */
+export function locate(command: string, lookup: Lookup = process.env): Located {
+  const platform = lookup.platform ?? process.platform;
+  const windows = platform === 'win32';
+  const extensions = windows ? ['', ...(lookup.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter((e) => e !== '')] : [''];
+  const isBareName = !command.includes('/') && !(windows && command.includes('\\'));
+  if (isBareName) {
+    const folders = (lookup.PATH ?? '').split(windows ? ';' : ':').filter((f) => f !== '');
+    for (const folder of folders) {
+      for (const extension of extensions) {
+        const candidate = path.join(folder, command + extension);
+        if (usable(candidate, windows) === undefined) {
+          return { found: candidate };
+        }
+      }
+    }
+    return { problem: 'not-on-path', tried: command };
+  }
+  let firstProblem: 'missing' | 'directory' | 'not-executable' = 'missing';
+  for (const extension of extensions) {
+    const problem = usable(command + extension, windows);
+    if (problem === undefined) {
+      return { found: command + extension };
+    }
+    if (extension === '') {
+      firstProblem = problem;
+    }
+  }
+  return { problem: firstProblem, tried: command };
+}
+
+function usable(file: string, windows: boolean): 'missing' | 'directory' | 'not-executable' | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return 'missing';
+  }
+  if (stat.isDirectory()) {
+    return 'directory';
+  }
+  if (!windows) {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+    } catch {
+      return 'not-executable';
+    }
+  }
+  return undefined;
+}
+
+/** Why the server could not be started: `locate` found nothing usable, or the start failed. */
+export type StartFailure =
+  | Exclude<Located, { readonly found: string }>
+  | { readonly failed: string; readonly reason: string };
+
+/** The one message shown when the server cannot be started. */
+export function startFailureMessage(located: StartFailure): string {
+  const fix = 'Install mailflow, or set the "mailflow.path" setting to the full path of the mailflow binary.';
+  if ('failed' in located) {
+    return (
+      `mailflow: "${located.failed}" did not start as the language server (${located.reason}). ` +
+      'Check that the "mailflow.path" setting points at the mailflow binary, a version that has the `lsp` command; ' +
+      'the "mailflow" output channel shows what it printed.'
+    );
+  }
+  switch (located.problem) {
+    case 'not-on-path':
+      return `mailflow: the language server "${located.tried}" was not found on PATH. ${fix}`;
+    case 'missing':
+      return `mailflow: the language server "${located.tried}" does not exist. ${fix}`;
+    case 'directory':
+      return `mailflow: the language server path "${located.tried}" is a folder, not the binary. ${fix}`;
+    case 'not-executable':
+      return `mailflow: the language server "${located.tried}" is not executable (chmod +x it). ${fix}`;
+  }
+}
+
+// ---- tracing a message -------------------------------------------------------------------
+
+export type Side = 'inside' | 'outside';
+
+/** The quick pick's items. */
+export const SENDER_CHOICES: ReadonlyArray<{ readonly label: Side; readonly description: string }> = [
+  { label: 'inside', description: 'a sender of the organization (an accepted domain)' },
+  { label: 'outside', description: 'a sender from the internet' },
+];
+
+/** Why a recipient cannot be traced, or undefined when it can (for the input box). */
+export function checkRecipient(value: string): string | undefined {
+  const address = value.trim();
+  if (address === '') {
+    return 'Type the address the message is sent to, e.g. ' + DEFAULT_RECIPIENT;
+  }
+  if (/\s/.test(address)) {
+    return 'An address has no spaces.';
+  }
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1 || address.indexOf('@') !== at) {
+    return 'Write the address as name@domain (the domain decides where Exchange Online routes it).';
+  }
+  return undefined;
+}
+
+/** The arguments of `mailflow.trace`: the document's URI, then the message. */
+export function traceArguments(documentUri: string, from: Side, to: string): [string, { from: Side; to: string }] {
+  return [documentUri, { from, to: to.trim() }];
+}
+
+/** The part of the server's answer the extension shows. */
+export interface TraceResult {
+  readonly text: string;
+  readonly mermaid: string;
+}
+
+/** Checks the server's answer; a malformed one is reported rather than shown half-empty. */
+export function asTraceResult(value: unknown): TraceResult {
+  if (typeof value !== 'object' || value === null) {
+    throw new Error(`the server answered ${TRACE_COMMAND} with ${JSON.stringify(value)}, not a trace`);
+  }
+  const { text, mermaid } = value as Record<string, unknown>;
+  if (typeof text !== 'string' || typeof mermaid !== 'string') {
+    throw new Error(`the server's answer to ${TRACE_COMMAND} has no "text" and "mermaid"`);
+  }
+  return { text, mermaid };
+}
+
+/** One document to show: its name (which also sets its language, by extension) and text. */
+export interface ShownDocument {
+  readonly name: string;
+  readonly content: string;
+}
+
+/** What a trace shows: two documents, and the bare flowchart for the clipboard. */
+export interface TraceView {
+  readonly text: ShownDocument;
+  readonly mermaid: ShownDocument;
+  readonly mermaidSource: string;
+}
+
+/**
+ * The two documents of a trace: the pass-by-pass text, and the Mermaid flowchart inside a
+ * Markdown code block (so that a Markdown preview with Mermaid support draws it, and the
+ * source can be copied to any other Mermaid renderer).
+ */
+export function traceDocuments(
+  answer: unknown,
+  file: string,
+  from: Side,
+  to: string,
+): TraceView {
+  const result = asTraceResult(answer);
+  const base = path.basename(file.replace(/\\/g, '/')) || file;
+  const title = `${base}, from ${from} to ${to}`;
+  // The names become paths of virtual documents: no separators in them.
+  const name = title.replace(/[\\/]/g, '_');
+  const text = `Trace of ${title}\n\n${withFinalNewline(result.text)}`;
+  const fence = fenceFor(result.mermaid);
+  const mermaid =
+    `# Trace of ${base}\n\n` +
+    `A message from ${from} to ${to}, as the mailflow language server simulates it.\n\n` +
+    `${fence}mermaid\n${withFinalNewline(result.mermaid)}${fence}\n`;
+  return {
+    text: { name: `Trace of ${name}.txt`, content: text },
+    mermaid: { name: `Trace of ${name}.md`, content: mermaid },
+    mermaidSource: withFinalNewline(result.mermaid),
+  };
+}
+
+function withFinalNewline(text: string): string {
+  return text.endsWith('\n') ? text : text + '\n';
+}
+
+/** A code fence longer than any run of backticks in the text, so the block cannot end early. */
+function fenceFor(text: string): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
