@@ -21,6 +21,8 @@ import pathlib
 import re
 import shutil
 import subprocess
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -1163,3 +1165,58 @@ async def test_shutdown_and_exit_end_the_process_cleanly(tmp_path):
         await published(client, (tmp_path / ANTI_LOOP).as_uri(), 1)
     # `session` sent shutdown then exit and checked the exit status: 0.
     assert client._server.returncode == 0
+
+
+class RawServer:
+    """`mailflow lsp` behind bare pipes, for a client that behaves badly. A thread reads what
+    the server writes, so that it never waits on a full pipe, and keeps its requests."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([str(MAILFLOW), "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.requests: list[str] = []
+        self.answered: list[int] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        stream = self.process.stdout
+        while header := stream.readline():
+            if header.lower().startswith(b"content-length:"):
+                length = int(header.split(b":")[1])
+                stream.readline()
+                message = json.loads(stream.read(length))
+                if "method" in message and "id" in message:
+                    self.requests.append(message["method"])
+                elif "id" in message:
+                    self.answered.append(message["id"])
+
+    def send(self, message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    async def until(self, condition) -> None:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert condition(), (self.requests, self.answered)
+
+
+@pytest.mark.parametrize("leaves_by", ["exit", "closing stdin"])
+async def test_the_server_ends_when_the_client_leaves_while_a_request_of_its_own_is_unanswered(leaves_by):
+    # The client offers workspace/configuration and never answers it: the server's handlers
+    # for `initialized` and `didChangeConfiguration` wait for that answer.
+    server = RawServer()
+    server.send({"id": 1, "method": "initialize", "params": {"capabilities": {"workspace": {"configuration": True}}}})
+    await server.until(lambda: 1 in server.answered)
+    server.send({"method": "initialized", "params": {}})
+    server.send({"method": "workspace/didChangeConfiguration", "params": {"settings": {}}})
+    await server.until(lambda: server.requests.count("workspace/configuration") == 2)
+    if leaves_by == "exit":
+        server.send({"id": 2, "method": "shutdown"})
+        server.send({"method": "exit"})
+    else:
+        server.process.stdin.close()
+    try:
+        assert server.process.wait(timeout=5) == 0
+    finally:
+        server.process.kill()

@@ -8,6 +8,7 @@
 
 mod convert;
 mod document;
+mod exit;
 #[cfg(test)]
 mod tests;
 
@@ -76,13 +77,33 @@ pub struct Backend {
     settings_ready: tokio::sync::watch::Sender<bool>,
 }
 
+/// How long handlers still running when the client is gone may take to finish.
+const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Runs the language server on stdin and stdout until the client exits.
+///
+/// tower-lsp-server's loop returns only once every handler has finished, and a handler may
+/// be waiting for the client's answer to a request of the server's (`workspace/configuration`
+/// sent just before `shutdown`, say) that never comes. So the server also ends `GRACE` after
+/// the client said `exit` or closed stdin, whatever is still running.
 pub fn serve_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        let gone = Arc::new(tokio::sync::Notify::new());
+        let stdin = exit::UntilClosed::new(tokio::io::stdin(), gone.clone());
+        let service = exit::UntilExit::new(service, gone.clone());
+        tokio::select! {
+            () = Server::new(stdin, tokio::io::stdout(), socket).serve(service) => {}
+            () = async {
+                gone.notified().await;
+                tokio::time::sleep(GRACE).await;
+            } => {}
+        }
     });
+    // Standard input is read on a blocking thread, which a client that keeps the pipe open
+    // would keep waiting: the runtime does not wait for it.
+    runtime.shutdown_background();
     Ok(())
 }
 
