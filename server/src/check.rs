@@ -5,7 +5,7 @@ use crate::analysis;
 use crate::diagnostic::Diagnostic;
 use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::{lower_dsl, lower_yaml, MailFlow};
-use crate::rules::mf001_syntax_error;
+use crate::rules::{dsl_wording, mf001_syntax_error};
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 
@@ -90,7 +90,8 @@ impl Checked {
                 attach_fixes(diagnostics, &self.flow, text, true, || Box::new(YamlEditor::new(text, yaml)))
             }
             Source::Dsl(dsl) => {
-                attach_fixes(diagnostics, &self.flow, text, false, || Box::new(DslEditor::new(text, dsl)))
+                attach_fixes(diagnostics, &self.flow, text, false, || Box::new(DslEditor::new(text, dsl)));
+                dsl_wording::reword_fix_titles(diagnostics, &self.flow);
             }
         }
     }
@@ -136,7 +137,12 @@ pub fn check_incremental(
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering);
-    diagnostics.extend(analysis::check(&flow));
+    let mut findings = analysis::check(&flow);
+    // The checks name YAML keys; the lowering's own findings are already worded per syntax.
+    if syntax == Syntax::Dsl {
+        dsl_wording::reword_findings(&mut findings, &flow);
+    }
+    diagnostics.extend(findings);
     let objects: Vec<ObjectSpans> = flow
         .connectors
         .iter()

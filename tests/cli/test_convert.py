@@ -61,7 +61,8 @@ def test_output_is_written_and_reads_back(mailflow, tmp_path):
     result = mailflow("convert", source, "--to", "dsl", "--output", target)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert source.read_text() == COMMENTED
-    assert findings(mailflow, target) == findings(mailflow, source)
+    # The DSL file's messages are in the DSL's words; back in YAML they are the same again.
+    assert [code for code, _ in findings(mailflow, target)] == [code for code, _ in findings(mailflow, source)]
     back = tmp_path / "back.mailflow.yaml"
     assert mailflow("convert", target, "--to", "yaml", "-o", back).returncode == 0
     assert findings(mailflow, back) == findings(mailflow, source)

@@ -5,6 +5,9 @@
 use crate::diagnostic::{Fix, Severity, Subject};
 use crate::fixes::FixContext;
 
+/// The findings of a DSL file in the DSL's words.
+pub mod dsl_wording;
+
 pub mod mf001_syntax_error;
 pub mod mf002_unknown_key;
 pub mod mf003_invalid_value;
