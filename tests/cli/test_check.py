@@ -40,7 +40,7 @@ def test_human_format_points_at_the_line(mailflow, tmp_path):
     result = mailflow("check", path)
     assert result.returncode == 1
     # file:line:col, the code, the message and the source line with the key underlined.
-    assert re.search(r"bad\.mailflow\.yaml:4:5", result.stdout)
+    assert re.search(r"--> \S*bad\.mailflow\.yaml:4:5$", result.stdout, re.MULTILINE), result.stdout
     assert "error[MF002]: unknown key `priorty` in a transport rule: did you mean `priority`?" in result.stdout
     assert "    priorty: 0" in result.stdout
     assert "^^^^^^^" in result.stdout

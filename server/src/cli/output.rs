@@ -103,10 +103,10 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
         let end = span.end.clamp(window_start, window_end) - window_start;
         start..end.max(start)
     };
-    let position = lines.position(text, diagnostic.span.start);
+    // The renderer adds the line and column of the primary annotation to the path.
     let mut snippet = Snippet::source(window)
         .line_start(first + 1)
-        .path(format!("{}:{}:{}", report.path, position.line, position.column))
+        .path(report.path.as_str())
         .fold(true)
         .annotation(AnnotationKind::Primary.span(local(diagnostic.span)).label(diagnostic.rule.name));
     for related in &diagnostic.related {
