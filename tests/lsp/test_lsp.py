@@ -951,10 +951,10 @@ async def test_rename_of_a_connector_follows_every_reference(vscode, tmp_path):
 # Outline, folding, workspace symbols
 
 
-async def test_document_symbols_outline_connectors_and_rules(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    result = await within(vscode.text_document_document_symbol_async(t.DocumentSymbolParams(text_document=doc.id)))
+async def outline(doc: Doc) -> dict[str, t.DocumentSymbol]:
+    """The document's symbols by name, after checking that the example's two connectors and
+    two rules are there, of their kinds, each named by its selection range."""
+    result = await within(doc.client.text_document_document_symbol_async(t.DocumentSymbolParams(text_document=doc.id)))
     assert result and all(isinstance(s, t.DocumentSymbol) for s in result), result
     symbols = {s.name: s for s in flatten(result)}
     kinds = {
@@ -967,8 +967,16 @@ async def test_document_symbols_outline_connectors_and_rules(vscode, tmp_path):
         assert name in symbols, list(symbols)
         symbol = symbols[name]
         assert symbol.kind == kind
-        assert text_in(doc.text, symbol.selection_range) == name
+        # The YAML name is the selection; the DSL's is quoted.
+        assert text_in(doc.text, symbol.selection_range).strip('"') == name
         assert contains(symbol.range, symbol.selection_range)
+    return symbols
+
+
+async def test_document_symbols_outline_connectors_and_rules(vscode, tmp_path):
+    doc = Doc(vscode, copy_example(tmp_path))
+    await doc.diagnostics()
+    symbols = await outline(doc)
     # A rule's range covers the whole rule.
     rule = symbols["Proofpoint outbound"]
     last = line_of(doc.text, "    deferOnError: true")

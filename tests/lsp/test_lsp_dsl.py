@@ -21,11 +21,10 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     apply_edits,
     cli_check,
     codes,
-    contains,
     copy_example,
     expected_codes,
-    flatten,
     line_of,
+    outline,
     serious,
     text_in,
     vars_of,
@@ -270,21 +269,7 @@ async def test_semantic_tokens_of_a_dsl_document(vscode, tmp_path):
 async def test_document_symbols_of_a_dsl_document(vscode, tmp_path):
     doc = open_dsl(vscode, tmp_path)
     await doc.diagnostics()
-    result = await within(vscode.text_document_document_symbol_async(t.DocumentSymbolParams(text_document=doc.id)))
-    assert result and all(isinstance(s, t.DocumentSymbol) for s in result), result
-    symbols = {s.name: s for s in flatten(result)}
-    kinds = {
-        "CodeTwo Email Signatures 365 connector": t.SymbolKind.Interface,
-        "Proofpoint outbound connector": t.SymbolKind.Interface,
-        "CodeTwo Exchange transport rule": t.SymbolKind.Function,
-        "Proofpoint outbound": t.SymbolKind.Function,
-    }
-    for name, kind in kinds.items():
-        assert name in symbols, list(symbols)
-        symbol = symbols[name]
-        assert symbol.kind == kind
-        assert name in text_in(doc.text, symbol.selection_range)
-        assert contains(symbol.range, symbol.selection_range)
+    symbols = await outline(doc)
     # A rule's range runs from `rule` to its closing brace.
     rule = symbols["Proofpoint outbound"]
     assert rule.range.start.line == line_of(doc.text, 'rule "Proofpoint outbound" priority 1')
