@@ -85,16 +85,20 @@ whatever they find.
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     for connector in flow.connectors.iter().filter(|c| c.service.is_none()) {
         let Some((host, vendor)) = vendor_host(connector) else { continue };
-        let vendor = vendor.key();
+        let service = match kind_word(vendor) {
+            Some(kind) => format!("`service: {{kind: {kind}, vendor: {}}}`", vendor.key()),
+            None => format!("a `service` block with `vendor: {}`", vendor.key()),
+        };
         out.push(
             Diagnostic::new(
                 &RULE,
                 connector_span(connector, Some(host.span)),
                 format!(
-                    "`{}` has no `service` block, but its smart host `{}` is a `{vendor}` host: the signature and \
-                     smart host checks skip this connector; add a `service` block with `vendor: {vendor}`",
+                    "`{}` has no `service` block, but its smart host `{}` is a `{}` host: the signature and smart \
+                     host checks skip this connector; add {service}",
                     connector.name(),
-                    host.value
+                    host.value,
+                    vendor.key(),
                 ),
             )
             .about(Subject::Connector(flow.connector_index(connector))),
@@ -107,13 +111,18 @@ fn vendor_host(connector: &Connector) -> Option<(&Spanned<String>, Vendor)> {
     connector.smart_hosts.as_ref()?.value.iter().find_map(|host| Some((host, Vendor::from_host(&host.value)?)))
 }
 
+/// The format's word for what the vendor's service does, when it does one thing.
+fn kind_word(vendor: Vendor) -> Option<&'static str> {
+    Some(match vendor.kind()? {
+        ServiceKind::Signature => "signature",
+        ServiceKind::SmartHost => "smart-host",
+    })
+}
+
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let connector = rule_edits::connector(context.flow, subject)?;
     let (_, vendor) = vendor_host(connector)?;
-    let kind = match vendor.kind()? {
-        ServiceKind::Signature => "signature",
-        ServiceKind::SmartHost => "smart-host",
-    };
+    let kind = kind_word(vendor)?;
     let service = Value::flow_map([("kind", Value::str(kind)), ("vendor", Value::str(vendor.key()))]);
     let edit = context.editor.insert_entry(connector.span, "service", &service)?;
     Some(Fix {
