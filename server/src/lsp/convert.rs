@@ -133,8 +133,9 @@ impl<'a> Convert<'a> {
             .filter(|(_, d)| d.span.end >= start && d.span.start <= end)
             .map(|(index, d)| (index, d.clone()))
             .unzip();
-        checked.attach_fixes(&self.analysis.text, &mut in_range);
         if wants(&CodeActionKind::QUICKFIX) {
+            // Also what offering fix-all unasked looks at.
+            checked.attach_fixes(&self.analysis.text, &mut in_range);
             for (&index, diagnostic) in indices.iter().zip(&in_range) {
                 let lsp_diagnostic = self.diagnostic(index, diagnostic);
                 if let Some(fix) = &diagnostic.fix {
