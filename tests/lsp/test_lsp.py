@@ -160,10 +160,11 @@ def cli_check(path: pathlib.Path) -> list[dict]:
     return json.loads(result.stdout)["diagnostics"]
 
 
-def assert_agrees_with_cli(diagnostics, text: str, tmp_path: pathlib.Path):
+def assert_agrees_with_cli(diagnostics, text: str, tmp_path: pathlib.Path, name: str = "cli-copy.mailflow.yaml"):
     """The server's findings on `text` are the CLI's: same codes at the same places (the
-    CLI counts lines and characters from 1), same messages (the server adds the rule name)."""
-    path = tmp_path / "cli-copy.mailflow.yaml"
+    CLI counts lines and characters from 1), same messages (the server adds the rule name).
+    `name` is the file the CLI reads: its extension says the syntax."""
+    path = tmp_path / name
     path.write_bytes(text.encode("utf-8"))
     expected = sorted(
         (d["code"], d["range"]["start"]["line"] - 1, d["range"]["start"]["column"] - 1, d["message"]) for d in cli_check(path)

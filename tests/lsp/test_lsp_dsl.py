@@ -19,6 +19,7 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     MAILFLOW,
     Doc,
     apply_edits,
+    assert_agrees_with_cli,
     cli_check,
     codes,
     copy_example,
@@ -27,6 +28,7 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     outline,
     serious,
     text_in,
+    to_position,
     vars_of,
     vscode,
     within,
@@ -166,6 +168,23 @@ async def test_incremental_changes_to_a_dsl_document(vscode, tmp_path):
     assert any(d.severity == t.DiagnosticSeverity.Error for d in broken), codes(broken)
     doc.replace('rule "Proofpoint outbound" priority {', 'rule "Proofpoint outbound" priority 1 {')
     assert serious(await doc.diagnostics()) == set()
+
+
+async def test_typing_a_dsl_rule_agrees_with_the_cli_at_each_step(vscode, tmp_path):
+    """A rule typed a character at a time above the others, each version parsed from the one
+    before: what the server publishes, half-typed statements included, is what a fresh
+    check of the same text says."""
+    doc = open_dsl(vscode, tmp_path)
+    await doc.diagnostics()
+    rule = 'rule "Mark external" priority 1 {\n  if sender is inside\n  set header "X-Ext" to "1"\n}\n\n'
+    offset = doc.text.index('rule "CodeTwo Exchange transport rule"')
+    for count, ch in enumerate(rule, start=1):
+        doc.insert(to_position(doc.text, offset), ch)
+        offset += len(ch)
+        diagnostics = await doc.diagnostics()
+        if count % 7 == 0 or count == len(rule):
+            assert_agrees_with_cli(diagnostics, doc.text, tmp_path, "cli-copy.mailflow")
+    assert 'rule "Mark external"' in doc.text
 
 
 # ---------------------------------------------------------------------------------------
