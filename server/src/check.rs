@@ -4,14 +4,16 @@
 use crate::analysis;
 use crate::diagnostic::Diagnostic;
 use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
-use crate::model::{lower_dsl, lower_yaml, MailFlow};
+use crate::model::lower_dsl::{self, LoweredRules};
+use crate::model::{lower_yaml, MailFlow};
 use crate::rules::{dsl_wording, mf001_syntax_error};
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 
 use crate::syntax::yaml::{self, YamlFile};
-use crate::syntax::{Comment, ReusableTree};
+use crate::syntax::{Comment, ReusableTree, TextPoint};
 use crate::text::LineIndex;
+use std::sync::Arc;
 
 /// Which codes are reported: `--select` and `--ignore` take codes or prefixes (`MF3`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,29 +112,47 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
     checked
 }
 
-/// Checks `text` reusing the syntax tree of an earlier version (see
-/// `yaml::parse_incremental`), and returns the tree of this version for the next. Fixes are
-/// left for [`Checked::attach_fixes`]: an editor asks for a few of them, and not after
-/// every keystroke.
+/// What checking one version of an open document leaves for checking the next: its syntax
+/// tree (with what reading YAML into values left), and for the DSL its lowered rules. Every
+/// edit made to the text must be told to it.
+#[derive(Clone)]
+pub struct Reuse {
+    tree: ReusableTree,
+    lowered: Option<Arc<LoweredRules>>,
+}
+
+impl Reuse {
+    /// Records that the text from `start` to `old_end` was replaced by text ending at `new_end`.
+    pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
+        self.tree.edit(start, old_end, new_end);
+    }
+}
+
+/// Checks `text` reusing what checking an earlier version left (see [`Reuse`]), and returns
+/// what this check leaves for the next. Fixes are left for [`Checked::attach_fixes`]: an
+/// editor asks for a few of them, and not after every keystroke.
 pub fn check_incremental(
     text: &str,
     syntax: Syntax,
     selection: &Selection,
-    old_tree: Option<&ReusableTree>,
-) -> (Checked, ReusableTree) {
+    previous: Option<&Reuse>,
+) -> (Checked, Reuse) {
     let lines = LineIndex::new(text);
-    let (source, tree, errors, (flow, lowering)) = match syntax {
+    let old_tree = previous.map(|previous| &previous.tree);
+    let (source, reuse, errors, (flow, lowering)) = match syntax {
         Syntax::Yaml => {
             let (yaml, tree) = yaml::parse_incremental(text, old_tree);
             let lowered = lower_yaml::lower(&yaml, text);
             let errors = yaml.errors.clone();
-            (Source::Yaml(yaml), tree, errors, lowered)
+            (Source::Yaml(yaml), Reuse { tree, lowered: None }, errors, lowered)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
-            let lowered = lower_dsl::lower(&dsl, text);
-            let (tree, errors) = (dsl.tree.clone(), dsl.errors.clone());
-            (Source::Dsl(dsl), tree, errors, lowered)
+            let old_rules = previous.and_then(|previous| previous.lowered.as_deref());
+            let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
+            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)) };
+            let errors = dsl.errors.clone();
+            (Source::Dsl(dsl), reuse, errors, (flow, diagnostics))
         }
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
@@ -157,7 +177,7 @@ pub fn check_incremental(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    (Checked { source, flow, lines, diagnostics }, tree)
+    (Checked { source, flow, lines, diagnostics }, reuse)
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject.

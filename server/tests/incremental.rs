@@ -1,6 +1,7 @@
 //! Parsing an edited text with the previous tree gives exactly what parsing it afresh
 //! gives, whatever the edits (the language server reuses trees between versions).
 
+use mailflow::check::{check_incremental, Selection, Syntax};
 use mailflow::syntax::yaml::YamlFile;
 use mailflow::syntax::yaml::{parse, parse_incremental};
 use mailflow::syntax::{ReusableTree, TextPoint};
@@ -11,6 +12,22 @@ fn point(text: &str, byte: usize) -> TextPoint {
     let row = before.matches('\n').count();
     let column = byte - before.rfind('\n').map_or(0, |i| i + 1);
     TextPoint { byte, row, column }
+}
+
+/// Applies one generated edit to `text` (see `edits`); returns where it starts, where the
+/// replaced text ended and where the new text ends, for the tree.
+fn apply(text: &mut String, at: f64, length: f64, insert: &str) -> (TextPoint, TextPoint, TextPoint) {
+    let mut start = (at * text.len() as f64) as usize;
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + (length * text.len() as f64) as usize).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let (start_point, old_end) = (point(text, start), point(text, end));
+    text.replace_range(start..end, insert);
+    (start_point, old_end, point(text, start + insert.len()))
 }
 
 /// A realistic file, and one made of the constructs whose reading depends on more than
@@ -42,13 +59,8 @@ proptest! {
     fn reparsing_with_the_old_tree_equals_parsing_afresh(mut text in texts(), edits in edits()) {
         let (_, mut tree) = parse_incremental(&text, None);
         for (at, length, insert) in edits {
-            let mut start = (at * text.len() as f64) as usize;
-            while !text.is_char_boundary(start) { start -= 1; }
-            let mut end = (start + (length * text.len() as f64) as usize).min(text.len());
-            while !text.is_char_boundary(end) { end -= 1; }
-            let (start_point, old_end) = (point(&text, start), point(&text, end));
-            text.replace_range(start..end, &insert);
-            tree.edit(start_point, old_end, point(&text, start + insert.len()));
+            let (start, old_end, new_end) = apply(&mut text, at, length, &insert);
+            tree.edit(start, old_end, new_end);
             let (reparsed, next) = parse_incremental(&text, Some(&tree));
             prop_assert_eq!(&reparsed, &parse(&text), "after editing to:\n{}", text);
             tree = next;
@@ -73,4 +85,47 @@ fn a_kept_block_scalar_sees_blank_lines_added_after_it() {
     let at = text.find("\n  - b").unwrap();
     let file = reparse(&mut text, &mut tree, at, at, "\n");
     assert_eq!(file, parse(&text));
+}
+
+/// The DSL examples.
+fn dsl_texts() -> impl Strategy<Value = String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let mut texts: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "mailflow"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    texts.sort();
+    prop::sample::select(texts)
+}
+
+fn dsl_edits() -> impl Strategy<Value = Vec<(f64, f64, String)>> {
+    let insert = prop_oneof![
+        Just(String::new()),
+        "[a-z \\n\"{}#\\\\0-9]{1,10}",
+        Just("rule \"X\" priority 9 {\n  if sender is inside\n}\n".to_owned()),
+        Just("  stop processing\n".to_owned()),
+    ];
+    prop::collection::vec((0.0..1.0f64, 0.0..0.02f64, insert), 1..8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    /// The DSL lowering reuses the rules an edit left alone: checking with what the previous
+    /// version left gives what checking afresh gives, model and findings alike.
+    #[test]
+    fn checking_a_dsl_text_with_the_previous_check_equals_checking_afresh(mut text in dsl_texts(), edits in dsl_edits()) {
+        let selection = Selection::default();
+        let (_, mut reuse) = check_incremental(&text, Syntax::Dsl, &selection, None);
+        for (at, length, insert) in edits {
+            let (start, old_end, new_end) = apply(&mut text, at, length, &insert);
+            reuse.edit(start, old_end, new_end);
+            let (checked, next) = check_incremental(&text, Syntax::Dsl, &selection, Some(&reuse));
+            let (fresh, _) = check_incremental(&text, Syntax::Dsl, &selection, None);
+            prop_assert_eq!(&checked.flow, &fresh.flow, "after editing to:\n{}", text);
+            prop_assert_eq!(&checked.diagnostics, &fresh.diagnostics, "after editing to:\n{}", text);
+            reuse = next;
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
-use crate::check::Syntax;
-use crate::syntax::{ReusableTree, TextPoint};
+use crate::check::{Reuse, Syntax};
+use crate::syntax::TextPoint;
 use crate::text::Span;
 
 /// How the client counts columns: UTF-16 code units unless it agreed to UTF-8 bytes.
@@ -73,20 +73,20 @@ pub struct Document {
     pub rope: Rope,
     pub version: i32,
     pub syntax: Syntax,
-    /// The syntax tree of an earlier version, with every change since recorded in it.
-    pub tree: Option<ReusableTree>,
+    /// What checking an earlier version left, with every change since recorded in it.
+    pub previous: Option<Reuse>,
 }
 
 impl Document {
     pub fn new(text: &str, version: i32, syntax: Syntax) -> Self {
-        Document { rope: Rope::from_str(text), version, syntax, tree: None }
+        Document { rope: Rope::from_str(text), version, syntax, previous: None }
     }
 
     /// Applies one change from `didChange`: a range edit, or the whole text.
     pub fn apply(&mut self, change: &TextDocumentContentChangeEvent, encoding: Encoding) {
         let Some(range) = change.range else {
             self.rope = Rope::from_str(&change.text);
-            self.tree = None;
+            self.previous = None;
             return;
         };
         let start = self.char_index(range.start, encoding);
@@ -96,8 +96,8 @@ impl Document {
         self.rope.remove(start..end);
         self.rope.insert(start, &change.text);
         let new_end = self.point(start_point.byte + change.text.len());
-        if let Some(tree) = &mut self.tree {
-            tree.edit(start_point, old_end, new_end);
+        if let Some(previous) = &mut self.previous {
+            previous.edit(start_point, old_end, new_end);
         }
     }
 

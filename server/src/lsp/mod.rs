@@ -142,7 +142,7 @@ impl Backend {
 
     /// The latest analysis of an open document, checking it if the text changed since.
     fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let (text, version, syntax, selection, tree) = {
+        let (text, version, syntax, selection, previous) = {
             let state = self.state();
             let document = state.documents.get(uri)?;
             if let Some(analysis) = state.analyses.get(uri).filter(|a| a.version == document.version) {
@@ -153,16 +153,16 @@ impl Backend {
                 document.version,
                 document.syntax,
                 state.settings.selection.clone(),
-                document.tree.clone(),
+                document.previous.clone(),
             )
         };
-        let (checked, tree) = check_incremental(&text, syntax, &selection, tree.as_ref());
+        let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
         let analysis = Arc::new(Analysis { version, checked, text });
         let mut state = self.state();
         if let Some(document) = state.documents.get_mut(uri).filter(|d| d.version == version) {
-            // The tree matches this version exactly; a newer version's edits are already
-            // recorded in the tree the document holds.
-            document.tree = Some(tree);
+            // This matches this version exactly; a newer version's edits are already recorded
+            // in what the document holds.
+            document.previous = Some(reuse);
             state.analyses.insert(uri.clone(), analysis.clone());
         }
         Some(analysis)

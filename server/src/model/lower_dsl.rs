@@ -8,6 +8,7 @@
 //! nothing inside such an error region is read.
 
 use super::keys::Object;
+use super::shift::Shift;
 use super::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
@@ -19,10 +20,44 @@ use tree_sitter::Node;
 
 /// Lowers a parsed DSL file; `text` is its source.
 pub fn lower(file: &DslFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
-    let mut lowerer = Lowerer { file, text, diagnostics: Vec::new() };
+    let (flow, diagnostics, _) = lower_reusing(file, text, None);
+    (flow, diagnostics)
+}
+
+/// Lowers a parsed DSL file reusing the rules `previous` (the lowering of an earlier version
+/// whose tree this file's was parsed from) lowered, where the edits left them alone; returns
+/// what this lowering leaves for the next.
+pub fn lower_reusing(
+    file: &DslFile,
+    text: &str,
+    previous: Option<&LoweredRules>,
+) -> (MailFlow, Vec<Diagnostic>, LoweredRules) {
+    let mut lowerer = Lowerer { file, text, diagnostics: Vec::new(), previous, lowered: HashMap::new() };
     let items = lowerer.statements(file.items(), Block::Root);
     let flow = lowerer.flow(&items);
-    (flow, lowerer.diagnostics)
+    let lowered = LoweredRules { _tree: file.tree.clone(), text: text.to_owned(), rules: lowerer.lowered };
+    (flow, lowerer.diagnostics, lowered)
+}
+
+/// The rules one lowering read, for the next version, by the id of their first child.
+///
+/// Parsing an edited text with the old tree shares the subtrees the edit did not touch. A
+/// node's id is where its parent keeps it: the top level is rebuilt after any edit, so a
+/// rule's own id changes, but a shared rule keeps its children where they were, and so their
+/// ids. `_tree` keeps this version's subtrees alive, so an id seen again is in the same rule.
+/// A rule's lowering depends on its subtree, its text and the error regions that reach into
+/// it; only rules no error region reaches are kept and reused.
+pub struct LoweredRules {
+    _tree: crate::syntax::ReusableTree,
+    text: String,
+    rules: HashMap<usize, LoweredRule>,
+}
+
+/// A rule as lowered, with the findings its lowering reported.
+struct LoweredRule {
+    start: usize,
+    rule: TransportRule,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Block {
@@ -126,6 +161,9 @@ struct Lowerer<'a> {
     file: &'a DslFile,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
+    previous: Option<&'a LoweredRules>,
+    /// The rules this lowering leaves for the next version (see `LoweredRules`).
+    lowered: HashMap<usize, LoweredRule>,
 }
 
 fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
@@ -276,7 +314,7 @@ impl<'a> Lowerer<'a> {
         };
         let organization = items.get("organization").map(|node| self.organization(node));
         let connectors: Vec<Connector> = items.all("connector").map(|node| self.connector(node)).collect();
-        let rules: Vec<TransportRule> = items.all("rule").map(|node| self.rule(node)).collect();
+        let rules: Vec<TransportRule> = items.all("rule").map(|node| self.rule_reusing(node)).collect();
         MailFlow {
             version,
             organization,
@@ -395,6 +433,39 @@ impl<'a> Lowerer<'a> {
             name: field(node, "name").and_then(|v| self.text(v, key))?,
             value: field(node, "value").and_then(|v| self.text(v, key))?,
         })
+    }
+
+    /// [`Self::rule`], or the previous version's lowering of the same subtree with its spans
+    /// moved; remembers the rule for the next version.
+    fn rule_reusing(&mut self, node: Node) -> TransportRule {
+        let whole = span(node);
+        if self.file.errors.iter().any(|error| error.span.start <= whole.end && whole.start <= error.span.end) {
+            return self.rule(node);
+        }
+        let Some(id) = node.child(0).map(|child| child.id()) else { return self.rule(node) };
+        let previous = self.previous.and_then(|previous| {
+            let old = previous.rules.get(&id)?;
+            let unchanged = previous.text.get(old.start..old.start + whole.len()) == self.text.get(whole.range());
+            unchanged.then_some(old)
+        });
+        let (rule, diagnostics) = match previous {
+            Some(old) => {
+                let delta = whole.start as isize - old.start as isize;
+                let mut rule = old.rule.clone();
+                rule.shift(delta);
+                let mut diagnostics = old.diagnostics.clone();
+                diagnostics.shift(delta);
+                self.diagnostics.extend(diagnostics.iter().cloned());
+                (rule, diagnostics)
+            }
+            None => {
+                let before = self.diagnostics.len();
+                let rule = self.rule(node);
+                (rule, self.diagnostics[before..].to_vec())
+            }
+        };
+        self.lowered.insert(id, LoweredRule { start: whole.start, rule: rule.clone(), diagnostics });
+        rule
     }
 
     fn rule(&mut self, node: Node) -> TransportRule {

@@ -1,0 +1,177 @@
+//! Moving the spans of a lowered rule, for a text in which everything before the rule moved:
+//! the DSL lowering reuses the rules an edit left alone (see `lower_dsl::LoweredRules`).
+//! Every impl takes its value apart field by field, so that a field added to the model and
+//! not moved here does not compile.
+
+use super::*;
+use crate::diagnostic::{Diagnostic, Edit, Fix, Related};
+
+pub(crate) trait Shift {
+    /// Moves every span by `delta` bytes.
+    fn shift(&mut self, delta: isize);
+}
+
+impl Shift for Span {
+    fn shift(&mut self, delta: isize) {
+        *self = self.shifted(delta);
+    }
+}
+
+impl<T: Shift> Shift for Spanned<T> {
+    fn shift(&mut self, delta: isize) {
+        let Spanned { value, span } = self;
+        value.shift(delta);
+        span.shift(delta);
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift(&mut self, delta: isize) {
+        if let Some(value) = self {
+            value.shift(delta);
+        }
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift(&mut self, delta: isize) {
+        for value in self {
+            value.shift(delta);
+        }
+    }
+}
+
+/// Values without a span.
+macro_rules! spanless {
+    ($($t:ty),*) => {$(
+        impl Shift for $t {
+            fn shift(&mut self, _: isize) {}
+        }
+    )*};
+}
+
+spanless!(String, bool, i64, Scope, RuleMode, MessageType, ParameterValue);
+
+impl Shift for Pattern {
+    fn shift(&mut self, delta: isize) {
+        let Pattern { source, regex: _ } = self;
+        source.shift(delta);
+    }
+}
+
+impl Shift for Header {
+    fn shift(&mut self, delta: isize) {
+        let Header { span, name, value } = self;
+        span.shift(delta);
+        name.shift(delta);
+        value.shift(delta);
+    }
+}
+
+impl Shift for HeaderContains {
+    fn shift(&mut self, delta: isize) {
+        let HeaderContains { span, header, words } = self;
+        span.shift(delta);
+        header.shift(delta);
+        words.shift(delta);
+    }
+}
+
+impl Shift for HeaderMatches {
+    fn shift(&mut self, delta: isize) {
+        let HeaderMatches { span, header, patterns } = self;
+        span.shift(delta);
+        header.shift(delta);
+        patterns.shift(delta);
+    }
+}
+
+impl Shift for OtherParameter {
+    fn shift(&mut self, delta: isize) {
+        let OtherParameter { name, values, span } = self;
+        name.shift(delta);
+        values.shift(delta);
+        span.shift(delta);
+    }
+}
+
+impl Shift for Predicates {
+    fn shift(&mut self, delta: isize) {
+        let Predicates {
+            span,
+            sender_is,
+            recipient_is,
+            sender_domain_is,
+            recipient_domain_is,
+            recipient_address_matches,
+            header_contains,
+            header_matches,
+            message_type_matches,
+            other,
+        } = self;
+        span.shift(delta);
+        sender_is.shift(delta);
+        recipient_is.shift(delta);
+        sender_domain_is.shift(delta);
+        recipient_domain_is.shift(delta);
+        recipient_address_matches.shift(delta);
+        header_contains.shift(delta);
+        header_matches.shift(delta);
+        message_type_matches.shift(delta);
+        other.shift(delta);
+    }
+}
+
+impl Shift for Actions {
+    fn shift(&mut self, delta: isize) {
+        let Actions { span, set_header, redirect_to_connector, other } = self;
+        span.shift(delta);
+        set_header.shift(delta);
+        redirect_to_connector.shift(delta);
+        other.shift(delta);
+    }
+}
+
+impl Shift for TransportRule {
+    fn shift(&mut self, delta: isize) {
+        let TransportRule {
+            span,
+            name,
+            priority,
+            enabled,
+            mode,
+            conditions,
+            exceptions,
+            actions,
+            stop_processing,
+            defer_on_error,
+            comments,
+        } = self;
+        span.shift(delta);
+        name.shift(delta);
+        priority.shift(delta);
+        enabled.shift(delta);
+        mode.shift(delta);
+        conditions.shift(delta);
+        exceptions.shift(delta);
+        actions.shift(delta);
+        stop_processing.shift(delta);
+        defer_on_error.shift(delta);
+        comments.shift(delta);
+    }
+}
+
+impl Shift for Diagnostic {
+    fn shift(&mut self, delta: isize) {
+        let Diagnostic { rule: _, span, message: _, related, fix, subject: _ } = self;
+        span.shift(delta);
+        for Related { span, message: _ } in related {
+            span.shift(delta);
+        }
+        if let Some(Fix { title: _, safe: _, edits }) = fix {
+            for Edit { span, replacement: _ } in edits {
+                span.shift(delta);
+            }
+        }
+    }
+}
