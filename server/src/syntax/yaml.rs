@@ -232,10 +232,11 @@ pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, R
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
 /// was read, its text, the value tree, and the lists and mappings in it that can be reused.
 ///
-/// Reuse rests on tree-sitter's node ids. Parsing an edited text with the old tree shares
-/// every subtree the edit did not touch, and a shared subtree keeps its id (its address).
-/// `_tree` keeps this version's subtrees alive, so no subtree of a later tree can be given the
-/// address of one of them: an id seen again is the very same subtree.
+/// Reuse rests on tree-sitter's node ids. A node's id is where its parent keeps it, and
+/// parsing an edited text with the old tree shares every subtree the edit did not touch, so
+/// the nodes inside a shared subtree keep their ids (a rule's value is inside its shared list
+/// item). `_tree` keeps this version's subtrees alive, so no node of a later tree can be given
+/// the id of one of them: an id seen again is the very same node.
 pub struct Converted {
     _tree: tree_sitter::Tree,
     text: String,
