@@ -489,6 +489,19 @@ async def test_incremental_changes_are_checked_by_version(vscode, tmp_path):
     assert "Woodgrove Bankabc" in doc.text
 
 
+async def type_agreeing_with_cli(doc: Doc, offset: int, typed: str, every: int, tmp_path, name: str = "cli-copy.mailflow.yaml") -> int:
+    """Types `typed` into `doc` at `offset` a character at a time, each in a didChange of its
+    own; every `every` characters and at the end, the published findings must be what the
+    CLI finds in the same text (read as `name`). Returns the offset after the typed text."""
+    for count, ch in enumerate(typed, start=1):
+        doc.insert(to_position(doc.text, offset), ch)
+        offset += len(ch)
+        diagnostics = await doc.diagnostics()
+        if count % every == 0 or count == len(typed):
+            assert_agrees_with_cli(diagnostics, doc.text, tmp_path, name)
+    return offset
+
+
 async def test_typing_a_rule_and_deleting_it_agrees_with_the_cli_at_each_step(vscode, tmp_path):
     """The server reuses, from the version before, what an edit left alone; as a rule is
     typed above two others a character at a time and then deleted seven at a time, what
@@ -500,12 +513,7 @@ async def test_typing_a_rule_and_deleting_it_agrees_with_the_cli_at_each_step(vs
         "    actions:\n      setHeader: {name: X-Ext, value: '1'}\n    comments: |+\n      kept\n\n"
     )
     offset = doc.text.index("  - name: CodeTwo Exchange transport rule\n")
-    for count, ch in enumerate(rule, start=1):
-        doc.insert(to_position(doc.text, offset), ch)
-        offset += len(ch)
-        diagnostics = await doc.diagnostics()
-        if count % 9 == 0 or count == len(rule):
-            assert_agrees_with_cli(diagnostics, doc.text, tmp_path)
+    offset = await type_agreeing_with_cli(doc, offset, rule, 9, tmp_path)
     assert "Mark external" in doc.text
     for end in range(len(rule), 0, -7):
         start = max(0, end - 7)

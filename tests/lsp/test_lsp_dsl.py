@@ -19,7 +19,6 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     MAILFLOW,
     Doc,
     apply_edits,
-    assert_agrees_with_cli,
     cli_check,
     codes,
     copy_example,
@@ -28,7 +27,7 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     outline,
     serious,
     text_in,
-    to_position,
+    type_agreeing_with_cli,
     vars_of,
     vscode,
     within,
@@ -178,12 +177,7 @@ async def test_typing_a_dsl_rule_agrees_with_the_cli_at_each_step(vscode, tmp_pa
     await doc.diagnostics()
     rule = 'rule "Mark external" priority 1 {\n  if sender is inside\n  set header "X-Ext" to "1"\n}\n\n'
     offset = doc.text.index('rule "CodeTwo Exchange transport rule"')
-    for count, ch in enumerate(rule, start=1):
-        doc.insert(to_position(doc.text, offset), ch)
-        offset += len(ch)
-        diagnostics = await doc.diagnostics()
-        if count % 7 == 0 or count == len(rule):
-            assert_agrees_with_cli(diagnostics, doc.text, tmp_path, "cli-copy.mailflow")
+    await type_agreeing_with_cli(doc, offset, rule, 7, tmp_path, "cli-copy.mailflow")
     assert 'rule "Mark external"' in doc.text
 
 
