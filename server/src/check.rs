@@ -141,7 +141,7 @@ pub fn check_incremental(
     let old_tree = previous.map(|previous| &previous.tree);
     let (source, reuse, errors, (flow, lowering)) = match syntax {
         Syntax::Yaml => {
-            let (yaml, tree) = yaml::parse_incremental(text, old_tree);
+            let (yaml, tree) = yaml::parse_incremental(text, &lines, old_tree);
             let lowered = lower_yaml::lower(&yaml, text);
             let errors = yaml.errors.clone();
             (Source::Yaml(yaml), Reuse { tree, lowered: None }, errors, lowered)

@@ -5,6 +5,7 @@ use mailflow::check::{check_incremental, Selection, Syntax};
 use mailflow::syntax::yaml::YamlFile;
 use mailflow::syntax::yaml::{parse, parse_incremental};
 use mailflow::syntax::{ReusableTree, TextPoint};
+use mailflow::text::LineIndex;
 use proptest::prelude::*;
 
 fn point(text: &str, byte: usize) -> TextPoint {
@@ -57,11 +58,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
     #[test]
     fn reparsing_with_the_old_tree_equals_parsing_afresh(mut text in texts(), edits in edits()) {
-        let (_, mut tree) = parse_incremental(&text, None);
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
         for (at, length, insert) in edits {
             let (start, old_end, new_end) = apply(&mut text, at, length, &insert);
             tree.edit(start, old_end, new_end);
-            let (reparsed, next) = parse_incremental(&text, Some(&tree));
+            let (reparsed, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
             prop_assert_eq!(&reparsed, &parse(&text), "after editing to:\n{}", text);
             tree = next;
         }
@@ -73,7 +74,7 @@ fn reparse(text: &mut String, tree: &mut ReusableTree, start: usize, end: usize,
     let (start_point, old_end) = (point(text, start), point(text, end));
     text.replace_range(start..end, insert);
     tree.edit(start_point, old_end, point(text, start + insert.len()));
-    let (file, next) = parse_incremental(text, Some(tree));
+    let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
     *tree = next;
     file
 }
@@ -81,7 +82,7 @@ fn reparse(text: &mut String, tree: &mut ReusableTree, start: usize, end: usize,
 #[test]
 fn a_kept_block_scalar_sees_blank_lines_added_after_it() {
     let mut text = "items:\n  - a: |+\n      kept\n\n  - b: 1\n".to_owned();
-    let (_, mut tree) = parse_incremental(&text, None);
+    let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
     let at = text.find("\n  - b").unwrap();
     let file = reparse(&mut text, &mut tree, at, at, "\n");
     assert_eq!(file, parse(&text));

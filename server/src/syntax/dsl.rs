@@ -186,7 +186,7 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
     scan.node(tree.root_node());
     let Scan { comments, mut errors, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    DslFile { tree: ReusableTree { tree, yaml: None }, comments, errors: merge_lines(errors, &LineIndex::new(text)) }
+    DslFile { tree: ReusableTree { tree, yaml: None }, comments, errors: merge_lines(errors, text) }
 }
 
 struct Scan<'t> {
@@ -323,7 +323,12 @@ impl Scan<'_> {
 
 /// Merges the error regions that share a line into one (the first one's message): one
 /// broken line is one mistake, however many pieces tree-sitter's recovery makes of it.
-fn merge_lines(errors: Vec<SyntaxError>, lines: &LineIndex) -> Vec<SyntaxError> {
+fn merge_lines(errors: Vec<SyntaxError>, text: &str) -> Vec<SyntaxError> {
+    // Most texts have no error, and the line index costs a pass over the text.
+    if errors.len() < 2 {
+        return errors;
+    }
+    let lines = LineIndex::new(text);
     let mut merged: Vec<SyntaxError> = Vec::with_capacity(errors.len());
     for error in errors {
         match merged.last_mut() {

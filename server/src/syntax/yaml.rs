@@ -146,18 +146,18 @@ impl Node {
 }
 
 pub fn parse(text: &str) -> YamlFile {
-    parse_incremental(text, None).0
+    parse_incremental(text, &LineIndex::new(text), None).0
 }
 
 /// Parses `text` reusing `old`, the tree of an earlier version of it with every edit since
 /// applied (`Tree::edit`), so that only the changed region is parsed again. Returns the new
-/// tree for the next edit too.
-pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
+/// tree for the next edit too. `lines` is the line index of `text`, which a checker builds
+/// anyway.
+pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_yaml::LANGUAGE.into())
         .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
-    let lines = LineIndex::new(text);
     let mut working = text.to_owned();
     let mut errors = Vec::new();
     let first = parser
@@ -165,20 +165,20 @@ pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> (YamlFile, R
         .expect("parsing without a timeout or cancellation always yields a tree");
     let mut tree = first.clone();
     for _ in 0..MAX_RECOVERY_ROUNDS {
-        let Some(broken) = first_error_line(&mut parser, &tree, &working, &lines) else { break };
+        let Some(broken) = first_error_line(&mut parser, &tree, &working, lines) else { break };
         if lines.line_text(&working, broken).trim().is_empty() {
             // Blanking did not help: the error lies in how the lines around it combine, and
             // reading goes on without the error region.
             break;
         }
-        errors.push(describe_broken_line(text, &lines, broken));
-        blank_line(&mut working, &lines, broken);
+        errors.push(describe_broken_line(text, lines, broken));
+        blank_line(&mut working, lines, broken);
         tree = parse_text(&mut parser, &working);
     }
     let root = tree.root_node();
     let mut reader = Reader {
         text,
-        lines: &lines,
+        lines,
         anchors: HashMap::new(),
         expanded: 0,
         depth: 0,
