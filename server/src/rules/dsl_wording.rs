@@ -312,7 +312,7 @@ fn statement(spelling: &Spelling, snippet: &str) -> Option<String> {
 /// `template` with its placeholders filled in from `value`, the value of `key`.
 fn fill(template: &str, key: &Key, value: &Node) -> Option<String> {
     if !template.contains('{') {
-        return matches!(scalar(value), Some(Resolved::Bool(true))).then(|| template.to_owned());
+        return matches!(value.as_scalar(), Some(Resolved::Bool(true))).then(|| template.to_owned());
     }
     let fields = match &value.kind {
         NodeKind::Map(entries) => entries.as_slice(),
@@ -352,7 +352,7 @@ fn fill(template: &str, key: &Key, value: &Node) -> Option<String> {
 /// A value as the DSL writes it for a key of this shape: a word of its enumeration or a
 /// boolean bare, text in double quotes, a list as its items one after the other.
 fn value_words(shape: ValueShape, value: &Node) -> Option<String> {
-    match (shape, scalar(value)) {
+    match (shape, value.as_scalar()) {
         (ValueShape::Bool { .. }, Some(Resolved::Bool(value))) => Some(value.to_string()),
         (ValueShape::OneOf(allowed), Some(Resolved::Str(word))) => {
             allowed.iter().any(|(allowed, _)| allowed == word).then(|| word.clone())
@@ -370,17 +370,10 @@ fn value_words(shape: ValueShape, value: &Node) -> Option<String> {
     }
 }
 
-fn scalar(node: &Node) -> Option<&Resolved> {
-    match &node.kind {
-        NodeKind::Scalar(scalar) => Some(&scalar.value),
-        _ => None,
-    }
-}
-
 /// A string, or an integer taken as the text it is (as both syntaxes read one where text
 /// belongs).
 fn text(node: &Node) -> Option<String> {
-    match scalar(node)? {
+    match node.as_scalar()? {
         Resolved::Str(text) => Some(text.clone()),
         Resolved::Int(number) => Some(number.to_string()),
         _ => None,

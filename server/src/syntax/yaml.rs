@@ -75,9 +75,17 @@ pub struct YamlFile {
 }
 
 impl Node {
-    pub fn as_str(&self) -> Option<&str> {
+    /// The value of a scalar.
+    pub fn as_scalar(&self) -> Option<&Resolved> {
         match &self.kind {
-            NodeKind::Scalar(Scalar { value: Resolved::Str(s), .. }) => Some(s),
+            NodeKind::Scalar(scalar) => Some(&scalar.value),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.as_scalar()? {
+            Resolved::Str(s) => Some(s),
             _ => None,
         }
     }
