@@ -11,15 +11,16 @@ pub static RULE: RuleMeta = RuleMeta {
     doc: r#"# MF308 rule-never-reached
 
 ## What it finds
-A routing rule that never applies to one of the simulated messages (from an inside and
-an outside sender, to a recipient in each accepted domain, in each domain the file names
-and in `recipient.example`, no headers at the start, followed pass by pass until
-delivered), although in that message's last pass its conditions match and none of its
-exceptions does: a rule above it applied and stopped processing first. A stop in an
-earlier pass is not reported: the signature rule stops in the first pass by design, and
-the message comes back for another pass. A condition under `other` is followed both ways
-("may"). Reported once per cause, on the rule or connector to change, with the rule that
-stopped, the simulated message and its hops as related information.
+A routing rule that applies to none of the simulated messages (from an inside and an
+outside sender, to a recipient in each accepted domain, in each domain the file names and
+in `recipient.example`, no headers at the start, followed pass by pass until delivered),
+although in some message's last pass its conditions match and none of its exceptions
+does: a rule above it applied and stopped processing first. A routing rule that still
+applies to some other message is not reported. A stop in an earlier pass is not reported
+either: the signature rule stops in the first pass by design, and the message comes back
+for another pass. A condition under `other` is followed both ways ("may"). Reported once
+per cause, on the rule or connector to change, with the rule that stopped, the simulated
+message and its hops as related information.
 
 ## Why it breaks mail
 In the pass after the signature service, the CodeTwo guide "How to configure smart host
@@ -28,8 +29,8 @@ usual (section "Modifying the CodeTwo transport rule", the "Important" box on th
 passes), and places the smart host rule directly below the CodeTwo rule (section
 "Creating a transport rule to forward messages through a smart host", step 3). A rule in
 between that stops processing in that last pass means the smart host rule is never
-evaluated for those messages: below, mail to adatum.com is encrypted and leaves without
-passing Mimecast, unscanned and unarchived.
+evaluated for those messages: below, all mail to outside recipients is encrypted and
+leaves without passing Mimecast, unscanned and unarchived.
 
 ## Example
 ```yaml
@@ -52,9 +53,9 @@ transportRules:
     exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
     actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
     stopProcessingMoreRules: true
-  - name: Encrypt mail to legal counsel
+  - name: Encrypt outbound mail
     priority: 1
-    conditions: {senderIs: inside, recipientDomainIs: [adatum.com]}
+    conditions: {senderIs: inside, recipientIs: outside}
     actions: {other: {ApplyOME: true}}
     stopProcessingMoreRules: true
   - name: Mimecast smart host
@@ -97,9 +98,9 @@ transportRules:
       setHeader: {name: X-AntiLoop-Smarthost, value: "true"}
       redirectToConnector: Mimecast outbound
     deferOnError: true
-  - name: Encrypt mail to legal counsel
+  - name: Encrypt outbound mail
     priority: 2
-    conditions: {senderIs: inside, recipientDomainIs: [adatum.com]}
+    conditions: {senderIs: inside, recipientIs: outside}
     actions: {other: {ApplyOME: true}}
     stopProcessingMoreRules: true
 ```
