@@ -1,6 +1,7 @@
 //! Data-driven rule tests. Every folder under `tests/fixtures/` is named after a code and
 //! holds YAML files: those named `triggers*` must produce that code, those named `clean*`
-//! must not. The full output of each file is an insta snapshot.
+//! must not. The full output of each file is an insta snapshot, each finding's fix shown as
+//! the unified diff it makes to the file (`common::render`).
 
 mod common;
 

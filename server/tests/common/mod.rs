@@ -1,11 +1,13 @@
 //! What the data-driven suites share: a checked file's diagnostics as text.
 
 use mailflow::check::{check, Selection, Syntax};
+use mailflow::fixes::{apply_fixes, Applied};
 use std::fmt::Write;
 use std::path::Path;
 
 /// The diagnostics of `text`, one per line: `line:col-line:col CODE message`, then related
-/// places and fixes; and their codes.
+/// places and fixes, each fix with what it does to the file (see [`fix_diff`]); and their
+/// codes.
 pub fn render(text: &str, syntax: Syntax) -> (String, Vec<&'static str>) {
     let checked = check(text, syntax, &Selection::default());
     let mut out = String::new();
@@ -30,6 +32,7 @@ pub fn render(text: &str, syntax: Syntax) -> (String, Vec<&'static str>) {
         }
         if let Some(fix) = &diagnostic.fix {
             writeln!(out, "    fix ({}) {}", if fix.safe { "safe" } else { "unsafe" }, fix.title).unwrap();
+            out.push_str(&fix_diff(text, apply_fixes(text, [fix])));
         }
         codes.push(diagnostic.code());
     }
@@ -37,6 +40,20 @@ pub fn render(text: &str, syntax: Syntax) -> (String, Vec<&'static str>) {
         out.push_str("(no diagnostics)\n");
     }
     (out, codes)
+}
+
+/// What one fix, applied alone to `text` (as `fixed`), does to it: a unified diff with three
+/// lines of context (as `mailflow check --diff` shows, without its file names), each line
+/// indented under the fix's title; or why nothing changes.
+fn fix_diff(text: &str, fixed: Applied) -> String {
+    let diff = if !fixed.skipped.is_empty() {
+        "(not applied: its edits overlap or do not fit the text)\n".to_owned()
+    } else if fixed.text == text {
+        "(no change)\n".to_owned()
+    } else {
+        similar::TextDiff::from_lines(text, &fixed.text).unified_diff().context_radius(3).to_string()
+    };
+    diff.lines().map(|line| format!("      {line}\n")).collect()
 }
 
 /// A fixture lies in a folder named after a code: files named `triggers*` must report it,
