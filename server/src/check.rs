@@ -1,12 +1,11 @@
 //! Checking one source text: parse, lower, analyse, apply suppressions and the selection.
 //! This is what every front door (the CLI, the language server) calls.
 
-use crate::analysis;
 use crate::diagnostic::Diagnostic;
 use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::lower_dsl::{self, LoweredRules};
 use crate::model::{lower_yaml, MailFlow};
-use crate::rules::{dsl_wording, mf001_syntax_error};
+use crate::rules::{self, dsl_wording, mf001_syntax_error};
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 
@@ -156,8 +155,8 @@ pub fn check_incremental(
         }
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
-    diagnostics.extend(lowering);
-    let mut findings = analysis::check(&flow);
+    diagnostics.extend(lowering.iter().map(rules::lowering_finding));
+    let mut findings = rules::check(&flow);
     // The checks name YAML keys; the lowering's own findings are already worded per syntax.
     if syntax == Syntax::Dsl {
         dsl_wording::reword_findings(&mut findings, &flow);

@@ -1,5 +1,7 @@
 //! What the checker reports: a finding with its code, place, message and optional fix.
 
+/// A finding carries its fix, made of the edit layer's edits.
+pub use crate::fixes::{Edit, Fix};
 use crate::rules::RuleMeta;
 use crate::text::Span;
 use serde::Serialize;
@@ -30,21 +32,6 @@ pub struct Related {
     pub message: String,
 }
 
-/// Replace the bytes of `span` with `replacement`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub span: Span,
-    pub replacement: String,
-}
-
-/// A change that resolves a finding. A fix is safe when it cannot change which messages a
-/// rule acts on in a way the user did not ask for.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Fix {
-    pub title: String,
-    pub safe: bool,
-    pub edits: Vec<Edit>,
-}
 
 /// The object a finding is about, by its index in the model: what its rule's fix edits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::analysis::simulate::{Ending, Message, Path, Route, Simulator, UNNAMED_DOMAIN};
 use crate::model::{MailFlow, ServiceKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
     Text,
     Json,

@@ -55,8 +55,8 @@ enum Command {
         /// The recipient's address (default: user@recipient.example, a domain no rule names).
         #[arg(long)]
         to: Option<String>,
-        #[arg(long, value_enum, default_value_t = crate::trace::TraceFormat::Text)]
-        format: crate::trace::TraceFormat,
+        #[arg(long, value_enum, default_value_t = TraceFormatArg::Text)]
+        format: TraceFormatArg,
     },
     /// Convert a mail-flow file between YAML and the DSL, keeping its comments.
     Convert(convert::ConvertArgs),
@@ -120,6 +120,24 @@ pub enum Format {
     Github,
 }
 
+/// `--format` of `trace`: the library's trace formats, as the command line spells them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TraceFormatArg {
+    Text,
+    Json,
+    Mermaid,
+}
+
+impl From<TraceFormatArg> for crate::trace::TraceFormat {
+    fn from(format: TraceFormatArg) -> Self {
+        match format {
+            TraceFormatArg::Text => crate::trace::TraceFormat::Text,
+            TraceFormatArg::Json => crate::trace::TraceFormat::Json,
+            TraceFormatArg::Mermaid => crate::trace::TraceFormat::Mermaid,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Origin {
     Inside,
@@ -179,7 +197,7 @@ pub fn main() -> ExitCode {
                 ExitCode::from(EXIT_TROUBLE)
             }
         },
-        Command::Trace { file, from, to, format } => run_trace(&file, from, to, format),
+        Command::Trace { file, from, to, format } => run_trace(&file, from, to, format.into()),
         Command::Convert(args) => convert::run(args),
         Command::Explain { code } => {
             match rules::by_code(code.trim()) {

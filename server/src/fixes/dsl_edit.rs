@@ -6,7 +6,7 @@
 //! line). What has no faithful DSL form gives `None`.
 
 use super::{Editor, RulePlace, Value};
-use crate::diagnostic::Edit;
+use super::Edit;
 use crate::syntax::dsl::{quote, DslFile};
 use crate::syntax::span_of as span;
 use crate::text::Span;

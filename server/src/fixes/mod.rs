@@ -25,16 +25,29 @@
 //! ```
 
 mod dsl_edit;
-pub mod rule_edits;
-pub mod smart_host_rule;
 mod yaml_edit;
 
 pub use dsl_edit::DslEditor;
 pub use yaml_edit::{scalar, RulePlace, Value, YamlEditor};
 
-use crate::diagnostic::{Edit, Fix};
 use crate::model::{MailFlow, TransportRule};
 use crate::text::Span;
+
+/// Replace the bytes of `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A change that resolves a finding. A fix is safe when it cannot change which messages a
+/// rule acts on in a way the user did not ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub title: String,
+    pub safe: bool,
+    pub edits: Vec<Edit>,
+}
 
 /// What a rule's fix reads: the model, and an editor on the text it was read from.
 pub struct FixContext<'a> {

@@ -21,7 +21,7 @@
 
 use std::fmt::Write as _;
 
-use crate::diagnostic::Edit;
+use super::Edit;
 use crate::syntax::scalar::{self, Resolved};
 use crate::syntax::yaml::{Entry, Node, NodeKind, Scalar, ScalarStyle, YamlFile};
 use crate::text::{LineIndex, Span};

@@ -10,8 +10,8 @@ use super::describe::{connector_detail, connector_page, guide_citation, key_page
 use super::locate::{resolve, Slot, Step};
 use crate::analysis::roles::Roles;
 use crate::check::Checked;
-use crate::fixes::rule_edits::unused_anti_loop_header;
-use crate::fixes::smart_host_rule::rule_domains;
+use crate::rules::recipes::rule_edits::unused_anti_loop_header;
+use crate::rules::recipes::smart_host_rule::rule_domains;
 use crate::fixes::{self, YamlEditor};
 use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_CREATING};
 use crate::model::{Connector, MailFlow, ServiceKind};

@@ -8,10 +8,9 @@
 //! nothing inside such an error region is read.
 
 use super::keys::Object;
+use super::problem::Problem;
 use super::shift::Shift;
 use super::*;
-use crate::diagnostic::Diagnostic;
-use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
 use crate::syntax::dsl::Block;
 use crate::syntax::dsl::{self, DslFile};
 use crate::syntax::span_of as span;
@@ -19,9 +18,9 @@ use crate::text::{first_line, Span, Spanned};
 use tree_sitter::Node;
 
 /// Lowers a parsed DSL file; `text` is its source.
-pub fn lower(file: &DslFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
-    let (flow, diagnostics, _) = lower_reusing(file, text, None);
-    (flow, diagnostics)
+pub fn lower(file: &DslFile, text: &str) -> (MailFlow, Vec<Problem>) {
+    let (flow, problems, _) = lower_reusing(file, text, None);
+    (flow, problems)
 }
 
 /// Lowers a parsed DSL file reusing the rules `previous` (the lowering of an earlier version
@@ -31,12 +30,12 @@ pub fn lower_reusing(
     file: &DslFile,
     text: &str,
     previous: Option<&LoweredRules>,
-) -> (MailFlow, Vec<Diagnostic>, LoweredRules) {
-    let mut lowerer = Lowerer { file, text, diagnostics: Vec::new(), previous, lowered: HashMap::new() };
+) -> (MailFlow, Vec<Problem>, LoweredRules) {
+    let mut lowerer = Lowerer { file, text, problems: Vec::new(), previous, lowered: HashMap::new() };
     let items = lowerer.statements(file.items(), Block::Root);
     let flow = lowerer.flow(&items);
     let lowered = LoweredRules { _tree: file.tree.clone(), text: text.to_owned(), rules: lowerer.lowered };
-    (flow, lowerer.diagnostics, lowered)
+    (flow, lowerer.problems, lowered)
 }
 
 /// The rules one lowering read, for the next version, by the id of their first child.
@@ -57,7 +56,7 @@ pub struct LoweredRules {
 struct LoweredRule {
     start: usize,
     rule: TransportRule,
-    diagnostics: Vec<Diagnostic>,
+    problems: Vec<Problem>,
 }
 
 impl Block {
@@ -160,7 +159,7 @@ impl<'t> Statements<'t> {
 struct Lowerer<'a> {
     file: &'a DslFile,
     text: &'a str,
-    diagnostics: Vec<Diagnostic>,
+    problems: Vec<Problem>,
     previous: Option<&'a LoweredRules>,
     /// The rules this lowering leaves for the next version (see `LoweredRules`).
     lowered: HashMap<usize, LoweredRule>,
@@ -213,7 +212,7 @@ impl<'a> Lowerer<'a> {
             let line = first_line(self.text, span(node));
             if !statement.homes.contains(&block) {
                 let home: Vec<&str> = statement.homes.iter().map(|b| b.place()).collect();
-                self.diagnostics.push(mf002_unknown_key::misplaced_statement(
+                self.problems.push(Problem::misplaced_statement(
                     line,
                     statement.written,
                     &home.join(" or "),
@@ -224,9 +223,9 @@ impl<'a> Lowerer<'a> {
             }
             let slot = self.slot(node, statement);
             if let Some((slot, first)) = slot.as_deref().and_then(|slot| Some((slot, statements.first_in(slot)?))) {
-                self.diagnostics.push(
-                    mf001_syntax_error::duplicate_statement(line, slot, block.place())
-                        .with_related(first_line(self.text, span(first)), "first given here"),
+                self.problems.push(
+                    Problem::duplicate_statement(line, slot, block.place())
+                        .first_given_at(first_line(self.text, span(first))),
                 );
                 continue;
             }
@@ -274,8 +273,8 @@ impl<'a> Lowerer<'a> {
         let written = self.written(word);
         let allowed = block.statements();
         // A rule's priority is no statement: it stands in the rule's first line.
-        let diagnostic = if block == Block::Rule && keys::nearest_of(["priority"], written).is_some() {
-            mf002_unknown_key::misplaced_statement(
+        let problem = if block == Block::Rule && keys::nearest_of(["priority"], written).is_some() {
+            Problem::misplaced_statement(
                 span(word),
                 written,
                 "the rule's first line (`rule \"Name\" priority 0 {`)",
@@ -284,9 +283,9 @@ impl<'a> Lowerer<'a> {
             )
         } else {
             let nearest = keys::nearest_of(allowed.iter().copied(), written);
-            mf002_unknown_key::unknown_statement(span(word), written, block.place(), &allowed, nearest)
+            Problem::unknown_statement(span(word), written, block.place(), &allowed, nearest)
         };
-        self.diagnostics.push(diagnostic);
+        self.problems.push(problem);
     }
 
     /// The statements inside `owner`'s `{ … }`.
@@ -300,7 +299,7 @@ impl<'a> Lowerer<'a> {
     /// MF004 for a required key, with what the key table says it is for.
     fn missing(&mut self, span: Span, what: &str, object: Object, key: &str) {
         let doc = keys::lookup(object, key).map_or("", |k| k.doc);
-        self.diagnostics.push(mf004_missing_key::diagnostic(span, what, key, doc));
+        self.problems.push(Problem::missing(span, what, key, doc));
     }
 
     fn flow(&mut self, items: &Statements) -> MailFlow {
@@ -378,7 +377,7 @@ impl<'a> Lowerer<'a> {
                 Some(kind) => kind,
                 None => {
                     let span = vendor.as_ref().map_or_else(|| first_line(self.text, span(node)), |v| v.span);
-                    self.diagnostics.push(mf004_missing_key::diagnostic(
+                    self.problems.push(Problem::missing(
                         span,
                         "this service",
                         "kind",
@@ -410,7 +409,7 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         if dsl::kind(value) != "word" {
-            self.diagnostics.push(mf003_invalid_value::wrong_type(span(value), "service", describe(value), "one word"));
+            self.problems.push(Problem::wrong_type(span(value), "service", describe(value), "one word"));
             return None;
         }
         let written = self.written(value);
@@ -422,7 +421,7 @@ impl<'a> Lowerer<'a> {
         }
         let allowed: Vec<&str> =
             ServiceKind::ALL.map(ServiceKind::key).into_iter().chain(Vendor::ALL.map(Vendor::key)).collect();
-        self.diagnostics.push(mf003_invalid_value::not_allowed(span(value), "service", written, &allowed));
+        self.problems.push(Problem::not_allowed(span(value), "service", written, &allowed));
         None
     }
 
@@ -448,23 +447,23 @@ impl<'a> Lowerer<'a> {
             let unchanged = previous.text.get(old.start..old.start + whole.len()) == self.text.get(whole.range());
             unchanged.then_some(old)
         });
-        let (rule, diagnostics) = match previous {
+        let (rule, problems) = match previous {
             Some(old) => {
                 let delta = whole.start as isize - old.start as isize;
                 let mut rule = old.rule.clone();
                 rule.shift(delta);
-                let mut diagnostics = old.diagnostics.clone();
-                diagnostics.shift(delta);
-                self.diagnostics.extend(diagnostics.iter().cloned());
-                (rule, diagnostics)
+                let mut problems = old.problems.clone();
+                problems.shift(delta);
+                self.problems.extend(problems.iter().cloned());
+                (rule, problems)
             }
             None => {
-                let before = self.diagnostics.len();
+                let before = self.problems.len();
                 let rule = self.rule(node);
-                (rule, self.diagnostics[before..].to_vec())
+                (rule, self.problems[before..].to_vec())
             }
         };
-        self.lowered.insert(id, LoweredRule { start: whole.start, rule: rule.clone(), diagnostics });
+        self.lowered.insert(id, LoweredRule { start: whole.start, rule: rule.clone(), problems });
         rule
     }
 
@@ -597,12 +596,7 @@ impl<'a> Lowerer<'a> {
             "string" => Some(Spanned::new(dsl::string_value(node, self.text), span(node))),
             "integer" => Some(Spanned::new(self.written(node).to_owned(), span(node))),
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(
-                    span(node),
-                    key,
-                    describe(node),
-                    "a string (in double quotes)",
-                ));
+                self.problems.push(Problem::wrong_type(span(node), key, describe(node), "a string (in double quotes)"));
                 None
             }
         }
@@ -622,7 +616,7 @@ impl<'a> Lowerer<'a> {
             "boolean" => Some(Spanned::new(self.written(node) == "true", span(node))),
             _ => {
                 let written = self.written(node);
-                self.diagnostics.push(mf003_invalid_value::not_allowed(span(node), key, written, &["true", "false"]));
+                self.problems.push(Problem::not_allowed(span(node), key, written, &["true", "false"]));
                 None
             }
         }
@@ -637,14 +631,14 @@ impl<'a> Lowerer<'a> {
             "integer" => match self.written(node).parse::<i64>() {
                 Ok(value) if value >= min => return Some(Spanned::new(value, span(node))),
                 Ok(value) => {
-                    self.diagnostics.push(mf003_invalid_value::out_of_range(span(node), key, value, min));
+                    self.problems.push(Problem::out_of_range(span(node), key, value, min));
                     return None;
                 }
                 Err(_) => "a number too large",
             },
             _ => describe(node),
         };
-        self.diagnostics.push(mf003_invalid_value::wrong_type(span(node), key, found, &expected));
+        self.problems.push(Problem::wrong_type(span(node), key, found, &expected));
         None
     }
 
@@ -662,14 +656,14 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         if dsl::kind(node) != "word" {
-            self.diagnostics.push(mf003_invalid_value::wrong_type(span(node), written_key, describe(node), "one word"));
+            self.problems.push(Problem::wrong_type(span(node), written_key, describe(node), "one word"));
             return None;
         }
         let word = self.written(node);
         match super::enumerated(object, key, word, read) {
             Ok(value) => Some(Spanned::new(value, span(node))),
             Err(allowed) => {
-                self.diagnostics.push(mf003_invalid_value::not_allowed(span(node), written_key, word, &allowed));
+                self.problems.push(Problem::not_allowed(span(node), written_key, word, &allowed));
                 None
             }
         }
@@ -682,13 +676,19 @@ mod tests {
     use crate::model::lower_yaml;
     use crate::syntax::yaml;
 
-    fn lower_text(text: &str) -> (MailFlow, Vec<Diagnostic>) {
+    fn lower_text(text: &str) -> (MailFlow, Vec<Problem>) {
         lower(&dsl::parse(text, None), text)
+    }
+
+    /// The lowering's problems as the checker reports them.
+    fn lower_reported(text: &str) -> (MailFlow, Vec<crate::diagnostic::Diagnostic>) {
+        let (flow, problems) = lower_text(text);
+        (flow, problems.iter().map(crate::rules::lowering_finding).collect())
     }
 
     /// Each diagnostic as `CODE text-it-points-at`.
     fn findings(text: &str) -> Vec<String> {
-        lower_text(text).1.iter().map(|d| format!("{} {}", d.code(), &text[d.span.range()])).collect()
+        lower_reported(text).1.iter().map(|d| format!("{} {}", d.code(), &text[d.span.range()])).collect()
     }
 
     /// The model as `Debug` text with every span left out: what an equivalent pair of files
@@ -699,10 +699,10 @@ mod tests {
     }
 
     fn assert_same_model(dsl_text: &str, yaml_text: &str) {
-        let (dsl_flow, dsl_diagnostics) = lower_text(dsl_text);
-        let (yaml_flow, yaml_diagnostics) = lower_yaml::lower(&yaml::parse(yaml_text), yaml_text);
-        assert_eq!(dsl_diagnostics, []);
-        assert_eq!(yaml_diagnostics, []);
+        let (dsl_flow, dsl_problems) = lower_text(dsl_text);
+        let (yaml_flow, yaml_problems) = lower_yaml::lower(&yaml::parse(yaml_text), yaml_text);
+        assert_eq!(dsl_problems, []);
+        assert_eq!(yaml_problems, []);
         assert_eq!(without_spans(&dsl_flow), without_spans(&yaml_flow));
     }
 
@@ -840,8 +840,8 @@ transportRules:
                     except header \"X\" contains \"true\"\n  set header \"X\" to \"1\"\n  redirect to \"C\"\n  \
                     do other \"PrependSubject\" \"[EXT] \"\n  stop processing\n}\n\
                     rule \"S\" priority 1 {}\n";
-        let (flow, diagnostics) = lower_text(text);
-        assert_eq!(diagnostics, []);
+        let (flow, problems) = lower_text(text);
+        assert_eq!(problems, []);
         let at = |written: &str| {
             let start = text.find(written).unwrap_or_else(|| panic!("{written}"));
             Span::new(start, start + written.len())
@@ -887,12 +887,12 @@ transportRules:
     #[test]
     fn the_version_and_each_priority_are_required() {
         let text = "# no version\nrule \"R\" {\n  stop processing\n}\n";
-        let (flow, diagnostics) = lower_text(text);
+        let (flow, problems) = lower_reported(text);
         assert_eq!(
-            diagnostics.iter().map(|d| (d.code(), d.span)).collect::<Vec<_>>(),
+            problems.iter().map(|d| (d.code(), d.span)).collect::<Vec<_>>(),
             [("MF004", Span::new(0, 0)), ("MF004", Span::new(13, 23))]
         );
-        assert!(diagnostics[1].message.starts_with("this rule has no `priority`"));
+        assert!(problems[1].message.starts_with("this rule has no `priority`"));
         assert_eq!(flow.rules[0].priority, None);
         assert_eq!(findings("mailflow 0\nrule \"R\" priority 1.5 {}\n"), ["MF003 0"]);
         assert_eq!(findings("mailflow \"1\"\nrule \"R\" priority high {}\n"), ["MF003 \"1\"", "MF003 high"]);
@@ -902,26 +902,26 @@ transportRules:
     fn unknown_lines_that_run_together_are_reported_one_by_one() {
         let text = "mailflow 1\nrule \"R\" priority 0 {\n  colour blue\n  shape round \"x\"\n  stop-processing\n}\n";
         assert_eq!(findings(text), ["MF002 colour", "MF002 shape", "MF002 stop-processing"]);
-        let diagnostics = lower_text(text).1;
-        assert!(diagnostics[2].message.contains("did you mean `stop processing`?"), "{}", diagnostics[2].message);
-        assert_eq!(diagnostics[2].fix.as_ref().unwrap().edits[0].replacement, "stop processing");
+        let problems = lower_reported(text).1;
+        assert!(problems[2].message.contains("did you mean `stop processing`?"), "{}", problems[2].message);
+        assert_eq!(problems[2].fix.as_ref().unwrap().edits[0].replacement, "stop processing");
     }
 
     #[test]
     fn an_unknown_item_is_not_read() {
         let text = "mailflow 1\nconector \"X\" {\n  type partner\n}\n";
-        let (flow, diagnostics) = lower_text(text);
+        let (flow, problems) = lower_reported(text);
         assert_eq!(flow.connectors, []);
-        assert_eq!(diagnostics.len(), 1);
-        assert!(diagnostics[0].message.contains("did you mean `connector`?"), "{}", diagnostics[0].message);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("did you mean `connector`?"), "{}", problems[0].message);
     }
 
     #[test]
     fn one_service_word_is_a_kind_or_a_vendor() {
         let service = |text: &str| {
             let text = format!("mailflow 1\nconnector \"C\" {{\n  {text}\n}}\n");
-            let (flow, diagnostics) = lower_text(&text);
-            let codes: Vec<&str> = diagnostics.iter().map(|d| d.code()).collect();
+            let (flow, problems) = lower_reported(&text);
+            let codes: Vec<&str> = problems.iter().map(|d| d.code()).collect();
             (flow.connectors[0].service.as_ref().map(|s| (s.kind.value, s.vendor.as_ref().map(|v| v.value))), codes)
         };
         assert_eq!(service("service codetwo"), (Some((ServiceKind::Signature, Some(Vendor::CodeTwo))), vec![]));
@@ -939,8 +939,8 @@ transportRules:
         let text = "mailflow 1\nrule \"R\" priority 0 {\n  if sender is\n  comments \"open\n  set header \"X\" to\n}\n";
         let file = dsl::parse(text, None);
         assert_eq!(file.errors.len(), 2, "{:?}", file.errors);
-        let (flow, diagnostics) = lower(&file, text);
-        assert_eq!(diagnostics, []);
+        let (flow, problems) = lower(&file, text);
+        assert_eq!(problems, []);
         let rule = &flow.rules[0];
         assert_eq!((&rule.conditions.sender_is, &rule.actions.set_header, &rule.comments), (&None, &None, &None));
     }
@@ -951,10 +951,10 @@ transportRules:
             "mailflow 1\nconnector \"C\" {\n  enabled true\n  disabled\n  service codetwo\n  service smart-host\n}\n\
                     rule \"R\" priority 0 {\n  if other \"A\" 1\n  except other \"A\" 1\n  if other \"A\" 2\n  \
                     do other \"A\" 1\n  redirect to \"C\"\n  redirect to \"D\"\n}\n";
-        let (flow, diagnostics) = lower_text(text);
-        let duplicates: Vec<&str> = diagnostics.iter().map(|d| &text[d.span.range()]).collect();
+        let (flow, problems) = lower_reported(text);
+        let duplicates: Vec<&str> = problems.iter().map(|d| &text[d.span.range()]).collect();
         assert_eq!(duplicates, ["disabled", "service smart-host", "if other \"A\" 2", "redirect to \"D\""]);
-        assert!(diagnostics.iter().all(|d| d.code() == "MF001" && d.related.len() == 1));
+        assert!(problems.iter().all(|d| d.code() == "MF001" && d.related.len() == 1));
         // The first one given is kept, as for a YAML key.
         assert_eq!(flow.connectors[0].enabled.as_ref().map(|e| e.value), Some(true));
         assert_eq!(flow.rules[0].actions.redirect_to_connector.as_ref().unwrap().value, "C");

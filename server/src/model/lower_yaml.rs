@@ -5,19 +5,18 @@
 //! whatever syntax it came from.
 
 use super::keys::{self, Object};
+use super::problem::Problem;
 use super::*;
-use crate::diagnostic::Diagnostic;
-use crate::rules::{mf001_syntax_error, mf002_unknown_key, mf003_invalid_value, mf004_missing_key};
 use crate::syntax::scalar::Resolved;
 use crate::syntax::yaml::{Entry, Node, NodeKind, YamlFile};
 use crate::text::{first_line, Span, Spanned};
 
 /// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
-pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
-    let mut lowerer = Lowerer { text, diagnostics: Vec::new() };
+pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Problem>) {
+    let mut lowerer = Lowerer { text, problems: Vec::new() };
     let mut flow = MailFlow { rules_span: Span::new(0, 0), ..MailFlow::default() };
     match &file.root {
-        None => lowerer.diagnostics.push(mf004_missing_key::diagnostic(
+        None => lowerer.problems.push(Problem::missing(
             Span::new(0, 0),
             "the file",
             "mailflow",
@@ -25,12 +24,12 @@ pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Diagnostic>) {
         )),
         Some(root) => lowerer.root(root, &mut flow),
     }
-    (flow, lowerer.diagnostics)
+    (flow, lowerer.problems)
 }
 
 struct Lowerer<'a> {
     text: &'a str,
-    diagnostics: Vec<Diagnostic>,
+    problems: Vec<Problem>,
 }
 
 /// The entries of one mapping, checked against the keys its kind may hold.
@@ -55,19 +54,14 @@ impl Lowerer<'_> {
     fn fields<'n>(&mut self, node: &'n Node, object: Object, owner: &str) -> Option<Fields<'n>> {
         let Some(entries) = node.as_map() else {
             if !matches!(node.kind, NodeKind::Invalid) {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(
-                    node.span,
-                    owner,
-                    node.describe(),
-                    "a mapping of keys",
-                ));
+                self.problems.push(Problem::wrong_type(node.span, owner, node.describe(), "a mapping of keys"));
             }
             return None;
         };
         let mut fields = Fields { object, span: node.span, entries: Vec::new() };
         for entry in entries {
             let Some(name) = entry.key.as_str() else {
-                self.diagnostics.push(mf002_unknown_key::diagnostic(
+                self.problems.push(Problem::unknown_key(
                     entry.key.span,
                     &self.text[entry.key.span.range()],
                     object,
@@ -76,19 +70,11 @@ impl Lowerer<'_> {
                 continue;
             };
             let Some(key) = keys::lookup(object, name) else {
-                self.diagnostics.push(mf002_unknown_key::diagnostic(
-                    entry.key.span,
-                    name,
-                    object,
-                    keys::nearest(object, name),
-                ));
+                self.problems.push(Problem::unknown_key(entry.key.span, name, object, keys::nearest(object, name)));
                 continue;
             };
             if let Some((_, first)) = fields.entries.iter().find(|(known, _)| *known == key.name) {
-                self.diagnostics.push(
-                    mf001_syntax_error::duplicate_key(entry.key.span, key.name)
-                        .with_related(first.key.span, "first given here"),
-                );
+                self.problems.push(Problem::duplicate_key(entry.key.span, key.name).first_given_at(first.key.span));
                 continue;
             }
             fields.entries.push((key.name, entry));
@@ -101,7 +87,7 @@ impl Lowerer<'_> {
         for key in keys::keys(fields.object).iter().filter(|k| k.required) {
             if fields.get(key.name).is_none() {
                 let span = first_line(self.text, fields.span);
-                self.diagnostics.push(mf004_missing_key::diagnostic(span, what, key.name, key.doc));
+                self.problems.push(Problem::missing(span, what, key.name, key.doc));
             }
         }
     }
@@ -174,7 +160,7 @@ impl Lowerer<'_> {
                 Some(kind) => kind,
                 None => {
                     let span = vendor.as_ref().map_or_else(|| first_line(self.text, node.span), |v| v.span);
-                    self.diagnostics.push(mf004_missing_key::diagnostic(
+                    self.problems.push(Problem::missing(
                         span,
                         "this service",
                         "kind",
@@ -282,7 +268,7 @@ impl Lowerer<'_> {
 
     fn other(&mut self, node: &Node) -> Vec<OtherParameter> {
         let Some(entries) = node.as_map() else {
-            self.diagnostics.push(mf003_invalid_value::wrong_type(
+            self.problems.push(Problem::wrong_type(
                 node.span,
                 "other",
                 node.describe(),
@@ -295,10 +281,7 @@ impl Lowerer<'_> {
             let Some(name) = self.text_value(&entry.key, "other") else { continue };
             // As for any key, and as the DSL says of a parameter given twice in one block.
             if let Some(first) = parameters.iter().find(|p| p.name.value == name.value) {
-                self.diagnostics.push(
-                    mf001_syntax_error::duplicate_key(entry.key.span, &name.value)
-                        .with_related(first.name.span, "first given here"),
-                );
+                self.problems.push(Problem::duplicate_key(entry.key.span, &name.value).first_given_at(first.name.span));
                 continue;
             }
             let values = self.parameter_values(&entry.value, &name.value);
@@ -333,7 +316,7 @@ impl Lowerer<'_> {
             NodeKind::Seq(_) | NodeKind::Map(_) => None,
         };
         if value.is_none() {
-            self.diagnostics.push(mf003_invalid_value::wrong_type(
+            self.problems.push(Problem::wrong_type(
                 node.span,
                 key,
                 node.describe(),
@@ -349,7 +332,7 @@ impl Lowerer<'_> {
             NodeKind::Scalar(s) if s.value == Resolved::Null => &[],
             NodeKind::Invalid => &[],
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a list"));
+                self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "a list"));
                 &[]
             }
         }
@@ -361,18 +344,13 @@ impl Lowerer<'_> {
                 Resolved::Bool(b) => Some(Spanned::new(*b, node.span)),
                 _ => {
                     let written = &self.text[node.span.range()];
-                    self.diagnostics.push(mf003_invalid_value::not_boolean(node.span, key, written));
+                    self.problems.push(Problem::not_boolean(node.span, key, written));
                     None
                 }
             },
             NodeKind::Invalid => None,
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(
-                    node.span,
-                    key,
-                    node.describe(),
-                    "true or false",
-                ));
+                self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "true or false"));
                 None
             }
         }
@@ -383,12 +361,12 @@ impl Lowerer<'_> {
             NodeKind::Scalar(s) => match s.value {
                 Resolved::Int(i) if i >= min => Some(Spanned::new(i, node.span)),
                 Resolved::Int(i) => {
-                    self.diagnostics.push(mf003_invalid_value::out_of_range(node.span, key, i, min));
+                    self.problems.push(Problem::out_of_range(node.span, key, i, min));
                     None
                 }
                 _ => {
                     let found = if matches!(s.value, Resolved::Str(_)) { "a string" } else { node.describe() };
-                    self.diagnostics.push(mf003_invalid_value::wrong_type(
+                    self.problems.push(Problem::wrong_type(
                         node.span,
                         key,
                         found,
@@ -399,12 +377,7 @@ impl Lowerer<'_> {
             },
             NodeKind::Invalid => None,
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(
-                    node.span,
-                    key,
-                    node.describe(),
-                    "a whole number",
-                ));
+                self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "a whole number"));
                 None
             }
         }
@@ -420,13 +393,13 @@ impl Lowerer<'_> {
                     Some(Spanned::new(self.text[node.span.range()].trim().to_owned(), node.span))
                 }
                 Resolved::Null | Resolved::Bool(_) => {
-                    self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a string"));
+                    self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "a string"));
                     None
                 }
             },
             NodeKind::Invalid => None,
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "a string"));
+                self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "a string"));
                 None
             }
         }
@@ -452,14 +425,14 @@ impl Lowerer<'_> {
             },
             NodeKind::Invalid => return None,
             _ => {
-                self.diagnostics.push(mf003_invalid_value::wrong_type(node.span, key, node.describe(), "one word"));
+                self.problems.push(Problem::wrong_type(node.span, key, node.describe(), "one word"));
                 return None;
             }
         };
         match super::enumerated(fields.object, key, &text, read) {
             Ok(value) => Some(Spanned::new(value, node.span)),
             Err(allowed) => {
-                self.diagnostics.push(mf003_invalid_value::not_allowed(node.span, key, &text, &allowed));
+                self.problems.push(Problem::not_allowed(node.span, key, &text, &allowed));
                 None
             }
         }

@@ -5,6 +5,7 @@
 pub mod keys;
 pub mod lower_dsl;
 pub mod lower_yaml;
+pub mod problem;
 mod shift;
 
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 //! not moved here does not compile.
 
 use super::*;
-use crate::diagnostic::{Diagnostic, Edit, Fix, Related};
+use super::problem::Problem;
 
 pub(crate) trait Shift {
     /// Moves every span by `delta` bytes.
@@ -161,17 +161,11 @@ impl Shift for TransportRule {
     }
 }
 
-impl Shift for Diagnostic {
+impl Shift for Problem {
     fn shift(&mut self, delta: isize) {
-        let Diagnostic { rule: _, span, message: _, related, fix, subject: _ } = self;
+        // The kind holds no span: only the problem's place and the first place it names.
+        let Problem { span, kind: _, first_given } = self;
         span.shift(delta);
-        for Related { span, message: _ } in related {
-            span.shift(delta);
-        }
-        if let Some(Fix { title: _, safe: _, edits }) = fix {
-            for Edit { span, replacement: _ } in edits {
-                span.shift(delta);
-            }
-        }
+        first_given.shift(delta);
     }
 }

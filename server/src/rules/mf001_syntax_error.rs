@@ -1,6 +1,6 @@
 //! MF001 syntax-error: the file is not well-formed YAML (or mail-flow DSL), so part of it cannot be read.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::syntax::yaml::SyntaxError;
@@ -75,6 +75,7 @@ There is no automatic fix: the tool cannot know what the broken text was meant t
 Correct the text at the reported position; the message says what the parser expected.
 "#,
     fix: None,
+    check: Check::Lowering,
 };
 
 pub fn diagnostic(error: &SyntaxError) -> Diagnostic {

@@ -1,6 +1,6 @@
 //! MF002 unknown-key: a key that format version 1 does not define, usually a misspelling of one it does.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::model::keys::{self, Object};
@@ -84,6 +84,7 @@ the nearest spelling is not always the key that was meant. When no key is close,
 is no automatic fix: correct the key, move the setting under `other:`, or delete it.
 "#,
     fix: None,
+    check: Check::Lowering,
 };
 
 pub fn diagnostic(span: Span, key: &str, object: Object, nearest: Option<&str>) -> Diagnostic {

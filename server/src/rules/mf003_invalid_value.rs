@@ -1,6 +1,6 @@
 //! MF003 invalid-value: a value of the wrong type, or outside the set of values its key allows.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::text::Span;
@@ -87,6 +87,7 @@ There is no automatic fix: the tool does not guess which allowed value was meant
 the value with one of those the message lists.
 "#,
     fix: None,
+    check: Check::Lowering,
 };
 
 /// A value of the wrong kind, such as a list where a string belongs.

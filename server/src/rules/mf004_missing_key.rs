@@ -1,6 +1,6 @@
 //! MF004 missing-key: a key the format requires is absent, so the object cannot be placed or deployed.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::text::Span;
@@ -77,6 +77,7 @@ of a header test. Add the key; for a signature rule the priority is 0, for a sma
 rule the number directly below the signature rule's.
 "#,
     fix: None,
+    check: Check::Lowering,
 };
 
 /// `what` names the object ("this rule"); `purpose` says what the key is for (its first

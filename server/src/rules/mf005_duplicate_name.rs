@@ -1,6 +1,6 @@
 //! MF005 duplicate-name: two transport rules, or two connectors, have the same name.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -65,6 +65,7 @@ the tenant really calls the other one. Rename one of them (for a connector, also
 `redirectToConnector` that should point at it), or delete the one that is a leftover.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

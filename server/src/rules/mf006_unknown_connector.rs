@@ -1,6 +1,6 @@
 //! MF006 unknown-connector: a rule's `redirectToConnector` names a connector the file does not have.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::keys::edit_distance;
@@ -73,6 +73,7 @@ closest name is not always the right one. Correct the name in `redirectToConnect
 (the suggestion helps), or add the connector the rule is meant to use.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

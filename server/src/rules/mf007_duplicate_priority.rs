@@ -1,6 +1,6 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -78,6 +78,7 @@ There is no automatic fix: only the user knows which of the rules must run first
 each rule its own priority, the signature rule 0 and a smart host rule the next number.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF008 unsupported-version: the `mailflow:` key names a format version this tool does not read.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, SUPPORTED_VERSIONS};
@@ -71,6 +71,7 @@ tool's documentation, set `mailflow: 1`; if it really is a newer format, use a v
 the tool that reads it.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF009 limit-exceeded: the file goes past a size limit of Exchange Online transport rules.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -76,6 +76,7 @@ choose. Move detail from a long name into `comments`, trim the comments, or merg
 that do the same thing until the tenant has 300 or fewer.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 /// Transport rules per tenant (community-reported limit).

@@ -1,6 +1,6 @@
 //! MF010 invalid-header-name: a header name contains a character no message header name can have.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Predicates};
@@ -74,6 +74,7 @@ letter may stand for any of several names. Write the header name exactly as it a
 before the colon in a real message's headers.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF011 invalid-regex: a text pattern in a rule is not a regular expression that compiles.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Pattern};
@@ -77,6 +77,7 @@ Correct the pattern using the error shown; for plain domains `recipientDomainIs`
 simpler and needs no escaping.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF012 on-premises-only-value: a rule uses a recipient scope that only Exchange Server on premises has.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Scope};
@@ -75,6 +75,7 @@ change which mail the rule routes. Use `recipientIs: outside`, and if only some 
 are meant, add `recipientDomainIs` with their domains.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF013 priority-gap: rule priorities are not numbered 0 to n-1 as Exchange numbers them.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::{MailFlow, TransportRule};
@@ -83,6 +83,7 @@ acts on, stays exactly the same; only the numbers change. It is not offered whil
 rules share a priority (MF007) or a rule has none (MF004): their order is not known.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 /// Reports the first rule, in priority order, whose priority is not its place in 0..n-1.

@@ -1,6 +1,6 @@
 //! MF014 unused-suppression: a `mailflow: ignore` comment silences no diagnostic.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::text::Span;
@@ -80,6 +80,7 @@ There is no automatic fix. Delete the comment, or move it to the object it was m
 if the diagnostic it should silence is still reported elsewhere.
 "#,
     fix: None,
+    check: Check::Suppressions,
 };
 
 pub fn unused(span: Span, code: &str) -> Diagnostic {

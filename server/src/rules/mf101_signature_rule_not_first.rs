@@ -2,11 +2,12 @@
 
 use std::{iter, ptr};
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext};
+use crate::fixes::FixContext;
 use crate::model::{MailFlow, TransportRule};
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF101",
@@ -86,6 +87,7 @@ its stop setting, only once the message is back from the service), so which mess
 act on, and in what state, changes.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,11 @@
 //! MF102 signature-rule-without-stop: the signature rule does not stop processing more rules.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF102",
@@ -97,6 +98,7 @@ sends the message to its service, and the message comes back for a pass in which
 other rule runs as before.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

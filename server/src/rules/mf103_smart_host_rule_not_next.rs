@@ -1,10 +1,10 @@
 //! MF103 smart-host-rule-not-next: another kind of rule sits between the signature rule and a smart host rule.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
-use crate::fixes::smart_host_rule::move_below_signature;
 use crate::model::{MailFlow, TransportRule};
+use crate::rules::recipes::smart_host_rule::move_below_signature;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF103",
@@ -107,6 +107,7 @@ rule, so a stop, a redirect or a header they set no longer decides what the smar
 rule does.
 "#,
     fix: Some(move_below_signature),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,10 @@
 //! MF104 smart-host-rule-before-signature: a smart host rule is evaluated before the signature rule.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
-use crate::fixes::smart_host_rule::move_below_signature;
 use crate::model::MailFlow;
+use crate::rules::recipes::smart_host_rule::move_below_signature;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF104",
@@ -101,6 +101,7 @@ and acts once the message is back from the signature service, so the mail it rou
 when, changes.
 "#,
     fix: Some(move_below_signature),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

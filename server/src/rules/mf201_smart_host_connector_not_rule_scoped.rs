@@ -1,11 +1,12 @@
 //! MF201 smart-host-connector-not-rule-scoped: a smart host connector routes by recipient domain beside a rule-routed signature service.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Subject};
-use crate::fixes::smart_host_rule::insert_anti_loop_rule;
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::{ConnectorUse, MailFlow, ServiceKind};
+use crate::rules::recipes::rule_edits;
+use crate::rules::recipes::smart_host_rule::insert_anti_loop_rule;
 use crate::text::Span;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -102,6 +103,7 @@ offered only on request: the connector stops taking mail by domain and takes onl
 the rule sends it, for instance no more mail from outside senders.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,11 +1,12 @@
 //! MF202 connector-without-rule: a transport-rule connector that no enabled, enforcing rule redirects to.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::smart_host_rule::insert_anti_loop_rule;
-use crate::fixes::{rule_edits, FixContext};
+use crate::fixes::FixContext;
 use crate::model::{ConnectorUse, MailFlow, ServiceKind, TransportRule};
+use crate::rules::recipes::rule_edits;
+use crate::rules::recipes::smart_host_rule::insert_anti_loop_rule;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF202",
@@ -97,6 +98,7 @@ fix is unsafe, offered only on request: mail that went straight out starts going
 the smart host.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

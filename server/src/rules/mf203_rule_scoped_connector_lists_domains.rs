@@ -1,11 +1,11 @@
 //! MF203 rule-scoped-connector-lists-domains: a connector used only by transport rules still lists recipient domains, which do nothing.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, Block};
 use crate::fixes::{FixContext, Value};
 use crate::model::{ConnectorUse, MailFlow, TransportRule};
+use crate::rules::recipes::rule_edits::{self, Block};
 use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -88,6 +88,7 @@ rules redirect to the connector (which one should get the domains is yours to de
 or when the rule already has a `recipientDomainIs` list of other domains.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,11 @@
 //! MF204 redirect-to-disabled-connector: a rule redirects mail to a connector that is turned off.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{connector_span, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, TransportRule};
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF204",
@@ -74,6 +75,7 @@ through a connector someone may have turned off on purpose (during a migration o
 outage at the vendor); in that case disable or change the rule instead.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF205 on-premises-relays-through-smart-host: in a hybrid setup, the on-premises server relays outbound mail through a smart host.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -87,6 +87,7 @@ give the smart host a transport-rule connector and a smart host rule there, and 
 remove `relaysThrough`.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,11 @@
 //! MF206 undeclared-service: a connector points at a known vendor's host but does not say what service is behind it.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::{Connector, MailFlow, ServiceKind, Vendor};
+use crate::rules::recipes::rule_edits;
 use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -80,6 +81,7 @@ that hands mail back to Exchange needs `true`) and expect the new checks to repo
 whatever they find.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

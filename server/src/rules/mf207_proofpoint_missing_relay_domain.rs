@@ -1,11 +1,11 @@
 //! MF207 proofpoint-missing-relay-domain: Proofpoint does not list the signature service's domain as a relay domain.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, written_in};
 use crate::fixes::{join_insertions, FixContext, Value};
 use crate::model::{MailFlow, Service, ServiceKind, Vendor};
+use crate::rules::recipes::rule_edits::{self, written_in};
 use crate::text::Spanned;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -101,6 +101,7 @@ connector of the tenant changes. The file then claims the domain is set up in
 Proofpoint: add it there too, as the guide describes.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,11 +1,11 @@
 //! MF301 smart-host-rule-without-anti-loop-header: a smart host rule does not mark the mail it routes.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, Block};
 use crate::fixes::{join_insertions, FixContext, Value};
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits::{self, Block};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF301",
@@ -99,6 +99,7 @@ its smart host, so every message it routed before is still routed once. A rule h
 `headerContains` exception: when it already has one, there is no automatic fix.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

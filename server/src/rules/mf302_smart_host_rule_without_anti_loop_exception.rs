@@ -1,10 +1,11 @@
 //! MF302 smart-host-rule-without-anti-loop-exception: a smart host rule marks mail but never checks the mark.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext};
+use crate::fixes::FixContext;
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF302",
@@ -97,6 +98,7 @@ carries this rule's own mark, that is, mail the rule has already sent to its sma
 host.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

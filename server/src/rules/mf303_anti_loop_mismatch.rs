@@ -1,10 +1,11 @@
 //! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext};
+use crate::fixes::FixContext;
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF303",
@@ -81,6 +82,7 @@ replace tests a header that another rule sets, there is no automatic fix: the ru
 stop skipping the mail that rule marks, which may be on purpose.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,6 +1,6 @@
 //! MF304 routing-loop: a simulated message keeps coming back to a state it was already in.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -73,9 +73,11 @@ exception on the signature rule) and MF201 (routing the smart host through a rul
 those codes carry their own fixes.
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use super::simulation_wording::{describe_message, hops, sender_of, verb};
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 
 /// One finding per object that sends a looping message round again.

@@ -1,6 +1,6 @@
 //! MF305 smart-host-visited-twice: a simulated message is sent to the same smart host more than once.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -89,9 +89,11 @@ header that rule's siblings set, and make sure no recipient-domain connector sen
 mail there again after a rule did.
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use super::simulation_wording::{describe_message, hops, sender_of, verb};
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 use crate::model::ServiceKind;
 

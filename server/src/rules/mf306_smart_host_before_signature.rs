@@ -1,6 +1,6 @@
 //! MF306 smart-host-before-signature: a simulated outgoing message reaches a smart host before the signature service.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -100,9 +100,11 @@ and the smart host rule directly below it (MF101, MF104 and MF103 offer those mo
 and route every smart host through a rule rather than by recipient domain (MF201).
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, hops, sender_of, verb, Simulation};
+use super::simulation_wording::{describe_message, hops, sender_of, verb};
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 use crate::model::ServiceKind;
 

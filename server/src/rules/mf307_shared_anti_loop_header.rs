@@ -1,6 +1,6 @@
 //! MF307 shared-anti-loop-header: two smart host rules use the same anti-loop header, so one skips mail the other has handled.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -105,6 +105,7 @@ There is no automatic fix. Give each smart host rule its own header name, and ch
 rule's exception to the same new name in the same edit, or MF303 follows.
 "#,
     fix: None,
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

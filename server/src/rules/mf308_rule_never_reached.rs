@@ -1,6 +1,6 @@
 //! MF308 rule-never-reached: a routing rule that would apply is cut off by a rule above it that stops processing.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -111,9 +111,11 @@ the routing rule above the rule that stops (MF103 offers the move when it sits b
 signature rule), narrow that rule's conditions, or drop its stop.
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, Simulation};
+use super::simulation_wording::describe_message;
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 
 /// A routing rule that applies to no simulated message, although in some message's last

@@ -1,11 +1,11 @@
 //! MF309 signature-rule-without-processed-exception: the signature rule sends mail back to its service even after the service has processed it.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{excepts_header, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, rule_owned};
 use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits::{self, rule_owned};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF309",
@@ -83,6 +83,7 @@ went to the service the first time still goes there once. A rule has one
 `headerMatches`, or move the other test there.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

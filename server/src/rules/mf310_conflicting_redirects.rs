@@ -1,6 +1,6 @@
 //! MF310 conflicting-redirects: two routing rules redirect the same message in the same pass.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -104,9 +104,11 @@ visit both services one after the other, stop processing in the first rule and l
 service hand the message back for the second.
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, Simulation};
+use super::simulation_wording::describe_message;
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 
 /// One finding per rule that redirects a message another routing rule already redirected

@@ -1,6 +1,6 @@
 //! MF311 signature-service-bypassed: a simulated outgoing message is delivered without ever reaching the signature service.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -76,9 +76,11 @@ Widen the signature rule's conditions, enable it or set it to enforce (MF404, MF
 or move it to the top (MF101).
 "#,
     fix: None,
+    check: Check::Simulation(check),
 };
 
-use crate::analysis::simulate::{describe_message, hops, verb, Simulation};
+use super::simulation_wording::{describe_message, hops, verb};
+use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 use crate::model::ServiceKind;
 

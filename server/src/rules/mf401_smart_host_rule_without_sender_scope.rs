@@ -1,11 +1,11 @@
 //! MF401 smart-host-rule-without-sender-scope: a smart host rule is not limited to senders inside the organization.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, Block};
 use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
+use crate::rules::recipes::rule_edits::{self, Block};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF401",
@@ -75,6 +75,7 @@ request: mail from outside senders that the rule routed until now stops going th
 the smart host, which may be a flow someone relies on.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,11 +1,11 @@
 //! MF402 smart-host-rule-without-recipient-scope: a smart host rule is not limited to recipients outside the organization.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::rule_edits::{self, Block};
 use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
+use crate::rules::recipes::rule_edits::{self, Block};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF402",
@@ -77,6 +77,7 @@ which changes what the smart host sees (journaling or archiving of internal mail
 instance).
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,11 @@
 //! MF403 smart-host-rule-without-defer: a smart host rule lets mail go on without it when rule processing fails.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF403",
@@ -73,6 +74,7 @@ only changes what happens when processing the rule fails; the messages the rule 
 are exactly the same.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

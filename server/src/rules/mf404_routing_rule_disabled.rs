@@ -1,10 +1,11 @@
 //! MF404 routing-rule-disabled: a rule that redirects mail to a connector is turned off.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF404",
@@ -74,6 +75,7 @@ routing mail, and a rule can be off on purpose (a service being tested, or retir
 Check the rule's conditions and place first, or delete the rule if it is a leftover.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

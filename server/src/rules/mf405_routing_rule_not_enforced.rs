@@ -1,10 +1,11 @@
 //! MF405 routing-rule-not-enforced: a rule that redirects mail runs in a test mode that takes no action.
 
-use super::RuleMeta;
+use super::{Check, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
-use crate::fixes::{rule_edits, FixContext, Value};
+use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, RuleMode};
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF405",
@@ -76,6 +77,7 @@ redirecting the mail it only observed until now, and a test mode is often chosen
 purpose while a service is being introduced.
 "#,
     fix: Some(fix),
+    check: Check::Model(check),
 };
 
 pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {

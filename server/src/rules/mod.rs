@@ -1,12 +1,19 @@
 //! The diagnostic catalogue: one module per code, each carrying the code, its name, its
-//! severity, a one-line summary and its documentation page (and, for the analysis rules,
-//! the check itself and its fix).
+//! severity, a one-line summary, its documentation page, how it checks and its fix. This is
+//! the one registry: adding a rule is its file and its line in [`ALL`].
 
-use crate::diagnostic::{Fix, Severity, Subject};
+use crate::analysis::simulate::Simulation;
+use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
+use crate::model::problem::{Problem, ProblemKind};
+use crate::model::MailFlow;
 
 /// The findings of a DSL file in the DSL's words.
 pub mod dsl_wording;
+/// Edits that several rules' fixes share.
+pub mod recipes;
+/// How the simulation rules word what a simulated message did.
+pub mod simulation_wording;
 
 pub mod mf001_syntax_error;
 pub mod mf002_unknown_key;
@@ -64,6 +71,22 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// Computes the fix for a finding about this subject, when the rule has one.
     pub fix: Option<FixFn>,
+    /// Where the rule's findings come from.
+    pub check: Check,
+}
+
+/// How a rule finds what it reports.
+#[derive(Debug)]
+pub enum Check {
+    /// Reading the text into the model reports it (MF001-MF004): `crate::check` turns the
+    /// lowering's problems into these findings.
+    Lowering,
+    /// A pure function of the model.
+    Model(fn(&MailFlow, &mut Vec<Diagnostic>)),
+    /// A pure function of the simulated messages' paths.
+    Simulation(fn(&Simulation, &mut Vec<Diagnostic>)),
+    /// Applying the suppression comments reports it (MF014).
+    Suppressions,
 }
 
 /// Rules are identified by their code.
@@ -123,6 +146,56 @@ pub static ALL: &[&RuleMeta] = &[
     &mf404_routing_rule_disabled::RULE,
     &mf405_routing_rule_not_enforced::RULE,
 ];
+
+/// Runs every check of the model and of the simulation, in code order: the model's first.
+pub fn check(flow: &MailFlow) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rule in ALL {
+        if let Check::Model(check) = rule.check {
+            check(flow, &mut diagnostics);
+        }
+    }
+    let simulation = Simulation::of(flow);
+    for rule in ALL {
+        if let Check::Simulation(check) = rule.check {
+            check(&simulation, &mut diagnostics);
+        }
+    }
+    diagnostics
+}
+
+fn words(allowed: &[String]) -> Vec<&str> {
+    allowed.iter().map(String::as_str).collect()
+}
+
+/// The finding (MF001-MF004) for a problem that reading the text into the model found.
+pub fn lowering_finding(problem: &Problem) -> Diagnostic {
+    let span = problem.span;
+    let finding = match &problem.kind {
+        ProblemKind::DuplicateKey { key } => mf001_syntax_error::duplicate_key(span, key),
+        ProblemKind::DuplicateStatement { statement, place } => {
+            mf001_syntax_error::duplicate_statement(span, statement, place)
+        }
+        ProblemKind::UnknownKey { key, object, nearest } => mf002_unknown_key::diagnostic(span, key, *object, *nearest),
+        ProblemKind::UnknownStatement { written, place, allowed, nearest } => {
+            mf002_unknown_key::unknown_statement(span, written, place, &words(allowed), nearest.as_deref())
+        }
+        ProblemKind::MisplacedStatement { written, home, place, allowed } => {
+            mf002_unknown_key::misplaced_statement(span, written, home, place, &words(allowed))
+        }
+        ProblemKind::WrongType { key, found, expected } => mf003_invalid_value::wrong_type(span, key, found, expected),
+        ProblemKind::NotAllowed { key, written, allowed } => {
+            mf003_invalid_value::not_allowed(span, key, written, &words(allowed))
+        }
+        ProblemKind::NotBoolean { key, written } => mf003_invalid_value::not_boolean(span, key, written),
+        ProblemKind::OutOfRange { key, value, min } => mf003_invalid_value::out_of_range(span, key, *value, *min),
+        ProblemKind::Missing { what, key, purpose } => mf004_missing_key::diagnostic(span, what, key, purpose),
+    };
+    match problem.first_given {
+        Some(first) => finding.with_related(first, "first given here"),
+        None => finding,
+    }
+}
 
 /// The rule with this code (case-insensitive), if any.
 pub fn by_code(code: &str) -> Option<&'static RuleMeta> {

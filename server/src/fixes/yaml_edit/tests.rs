@@ -1,5 +1,5 @@
 use super::*;
-use crate::diagnostic::Fix;
+use crate::fixes::Fix;
 use crate::fixes::{apply_fixes, Editor};
 use crate::model::{lower_yaml, MailFlow, TransportRule};
 use crate::syntax::yaml::parse;

@@ -7,9 +7,9 @@ use std::iter;
 use std::ptr;
 
 use super::rule_edits::{self, unused_anti_loop_header};
-use super::{join_insertions, FixContext, RulePlace, Value};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Fix, Subject};
+use crate::fixes::{join_insertions, FixContext, RulePlace, Value};
 use crate::model::{Connector, MailFlow, TransportRule};
 use crate::rules::mf009_limit_exceeded::MAX_NAME_CHARS;
 use crate::text::Spanned;

@@ -1,8 +1,8 @@
 //! What several fixes share: finding the object a finding is about, and editing the
 //! `conditions`, `exceptions` and `actions` of a rule with the [`super::YamlEditor`] primitives.
 
-use super::{FixContext, Value};
 use crate::diagnostic::{Edit, Subject};
+use crate::fixes::{FixContext, Value};
 use crate::model::{Connector, MailFlow, TransportRule, Vendor};
 use crate::text::Span;
 

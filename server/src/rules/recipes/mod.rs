@@ -1,0 +1,5 @@
+//! Edits that several rules' fixes share: a key inside a rule's conditions, exceptions or
+//! actions (`rule_edits`), and the guide's anti-loop smart host rule (`smart_host_rule`).
+
+pub mod rule_edits;
+pub mod smart_host_rule;
