@@ -7,10 +7,11 @@ use tower_lsp_server::ls_types::*;
 use super::document::{Encoding, Positions};
 use super::Analysis;
 use crate::check::Source;
-use crate::diagnostic::{self as mf, Edit, Severity, Subject};
+use crate::diagnostic::{self as mf, Edit, Severity};
 use crate::fixes::apply_fixes;
 use crate::format::{format_dsl, FormatError};
 use crate::ide::{self, HighlightKind};
+use crate::suppression;
 use crate::text::Span;
 
 pub const FIX_ALL: &str = "source.fixAll.mailflow";
@@ -150,9 +151,7 @@ impl<'a> Convert<'a> {
                         ..Default::default()
                     }));
                 }
-                if let Some(action) = self.ignore_action(diagnostic, lsp_diagnostic) {
-                    actions.push(CodeActionOrCommand::CodeAction(action));
-                }
+                actions.push(CodeActionOrCommand::CodeAction(self.ignore_action(diagnostic, lsp_diagnostic)));
             }
         }
         let fix_all = CodeActionKind::new(FIX_ALL);
@@ -207,59 +206,25 @@ impl<'a> Convert<'a> {
         Some(self.workspace_edit(&edits))
     }
 
-    /// "Ignore MFxxx for this object": the suppression comment on the line above the rule or
-    /// connector the finding is about; for a finding outside any object, for the file.
-    fn ignore_action(&self, diagnostic: &mf::Diagnostic, lsp_diagnostic: Diagnostic) -> Option<CodeAction> {
-        let flow = &self.analysis.checked.flow;
-        let text = &self.analysis.text;
-        let object = match diagnostic.subject {
-            Some(Subject::Rule(i)) => flow.rules.get(i).map(|r| r.span),
-            Some(Subject::Connector(i)) => flow.connectors.get(i).map(|c| c.span),
-            _ => None,
-        }
-        .or_else(|| {
-            let items = flow.rules.iter().map(|r| r.span).chain(flow.connectors.iter().map(|c| c.span));
-            items.filter(|item| item.contains(diagnostic.span)).min_by_key(|item| item.len())
-        });
-        let lines = &self.analysis.checked.lines;
-        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let (title, edit) = match object {
-            Some(item) => {
-                let line = lines.line_of(item.start);
-                let start = lines.line_start(line);
-                let indent: String = lines.line_text(text, line).chars().take_while(|c| c.is_whitespace()).collect();
-                let title = format!("Ignore {} for this object", diagnostic.code());
-                // A suppression already on the line above takes one more code, so that
-                // ignoring a second finding keeps the first suppressed.
-                let above = line.checked_sub(1).map(|above| (above, lines.line_text(text, above)));
-                let extended = above.and_then(|(above, content)| {
-                    let list = content.trim_start().strip_prefix("# mailflow: ignore[")?;
-                    let close = content.len() - list.len() + list.find(']')?;
-                    let at = lines.line_start(above) + close;
-                    Some(Edit { span: Span::new(at, at), replacement: format!(", {}", diagnostic.code()) })
-                });
-                let edit = extended.unwrap_or_else(|| Edit {
-                    span: Span::new(start, start),
-                    replacement: format!("{indent}# mailflow: ignore[{}]{newline}", diagnostic.code()),
-                });
-                (title, edit)
-            }
-            None => (
-                format!("Ignore {} in this file", diagnostic.code()),
-                Edit {
-                    span: Span::new(0, 0),
-                    replacement: format!("# mailflow: ignore-file[{}]{newline}", diagnostic.code()),
-                },
-            ),
-        };
-        Some(CodeAction {
-            title,
+    /// "Ignore MFxxx for this object" (or "in this file"): its edit is small, so it comes
+    /// with the action.
+    fn ignore_action(&self, diagnostic: &mf::Diagnostic, lsp_diagnostic: Diagnostic) -> CodeAction {
+        let checked = &self.analysis.checked;
+        let fix = suppression::ignore(
+            diagnostic,
+            &checked.flow,
+            checked.source.comments(),
+            &checked.lines,
+            &self.analysis.text,
+        );
+        CodeAction {
+            title: fix.title,
             kind: Some(CodeActionKind::QUICKFIX),
             diagnostics: Some(vec![lsp_diagnostic]),
-            edit: Some(self.workspace_edit(&[edit])),
-            is_preferred: Some(false),
+            edit: Some(self.workspace_edit(&fix.edits)),
+            is_preferred: Some(fix.safe),
             ..Default::default()
-        })
+        }
     }
 
     /// A DSL document in the canonical layout, as one edit of the whole document (none when
