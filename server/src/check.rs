@@ -14,6 +14,10 @@ use crate::syntax::{Comment, ReusableTree, TextPoint};
 use crate::text::LineIndex;
 use std::sync::Arc;
 
+/// The two ways to write a mail flow; the syntax layer defines it, as the rules word their
+/// messages for it.
+pub use crate::syntax::Syntax;
+
 /// Which codes are reported: `--select` and `--ignore` take codes or prefixes (`MF3`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
@@ -26,24 +30,6 @@ impl Selection {
     pub fn is_enabled(&self, code: &str) -> bool {
         let matches = |prefix: &String| code.len() >= prefix.len() && code[..prefix.len()].eq_ignore_ascii_case(prefix);
         (self.select.is_empty() || self.select.iter().any(matches)) && !self.ignore.iter().any(matches)
-    }
-}
-
-/// The two ways to write a mail flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Syntax {
-    Yaml,
-    /// The mail-flow DSL (`*.mailflow`).
-    Dsl,
-}
-
-impl Syntax {
-    /// `*.mailflow` files are DSL; everything else is read as YAML.
-    pub fn of_path(path: &std::path::Path) -> Syntax {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(extension) if extension.eq_ignore_ascii_case("mailflow") => Syntax::Dsl,
-            _ => Syntax::Yaml,
-        }
     }
 }
 

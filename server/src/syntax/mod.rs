@@ -6,6 +6,24 @@ pub mod yaml;
 
 use crate::text::Span;
 
+/// The two ways to write a mail flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    /// The mail-flow DSL (`*.mailflow`).
+    Dsl,
+}
+
+impl Syntax {
+    /// `*.mailflow` files are DSL; everything else is read as YAML.
+    pub fn of_path(path: &std::path::Path) -> Syntax {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(extension) if extension.eq_ignore_ascii_case("mailflow") => Syntax::Dsl,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
 /// The bytes a tree-sitter node covers.
 pub fn span_of(node: tree_sitter::Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
