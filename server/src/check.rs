@@ -74,10 +74,10 @@ impl Checked {
         // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
         match &self.source {
             Source::Yaml(yaml) => {
-                attach_fixes(diagnostics, &self.flow, text, true, || Box::new(YamlEditor::new(text, yaml)))
+                attach_fixes(diagnostics, &self.flow, text, Syntax::Yaml, || Box::new(YamlEditor::new(text, yaml)))
             }
             Source::Dsl(dsl) => {
-                attach_fixes(diagnostics, &self.flow, text, false, || Box::new(DslEditor::new(text, dsl)));
+                attach_fixes(diagnostics, &self.flow, text, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)));
                 dsl_wording::reword_fix_titles(diagnostics, &self.flow);
             }
         }
@@ -142,7 +142,7 @@ pub fn check_incremental(
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
-    let mut findings = rules::check(&flow);
+    let mut findings = rules::check(&flow, syntax);
     // The checks name YAML keys; the lowering's own findings are already worded per syntax.
     if syntax == Syntax::Dsl {
         dsl_wording::reword_findings(&mut findings, &flow);
@@ -165,21 +165,22 @@ pub fn check_incremental(
     (Checked { source, flow, lines, diagnostics }, reuse)
 }
 
-/// Computes each finding's fix from its rule, for findings that name their subject.
-/// Aliases exist only in YAML: `yaml` says whether to withhold fixes that break them.
+/// Computes each finding's fix from its rule, for findings that name their subject, titled
+/// for `syntax`. Aliases exist only in YAML: there, fixes that break them are withheld.
 // The lifetime ties the editor to the model's text; clippy's elision would not compile.
 #[allow(clippy::needless_lifetimes)]
 fn attach_fixes<'a>(
     diagnostics: &mut [Diagnostic],
     flow: &'a MailFlow,
     text: &str,
-    yaml: bool,
+    syntax: Syntax,
     editor: impl Fn() -> Box<dyn Editor + 'a>,
 ) {
     let mut context = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
-        let context = context.get_or_insert_with(|| FixContext { flow, editor: editor() });
+        let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
+        let yaml = syntax == Syntax::Yaml;
         diagnostic.fix = fix(subject, context).filter(|fix| !yaml || !breaks_aliases(text, &fix.edits));
     }
 }

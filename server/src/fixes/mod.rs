@@ -31,6 +31,7 @@ pub use dsl_edit::DslEditor;
 pub use yaml_edit::{scalar, RulePlace, Value, YamlEditor};
 
 use crate::model::{MailFlow, TransportRule};
+use crate::syntax::Syntax;
 use crate::text::Span;
 
 /// Replace the bytes of `span` with `replacement`.
@@ -49,10 +50,12 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
-/// What a rule's fix reads: the model, and an editor on the text it was read from.
+/// What a rule's fix reads: the model, an editor on the text it was read from, and that
+/// text's syntax, which the fix's title is worded for.
 pub struct FixContext<'a> {
     pub flow: &'a MailFlow,
     pub editor: Box<dyn Editor + 'a>,
+    pub syntax: Syntax,
 }
 
 /// The edits a fix asks for, in the terms of the YAML format (keys and [`Value`]s) and the

@@ -1,6 +1,6 @@
 //! MF005 duplicate-name: two transport rules, or two connectors, have the same name.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -68,13 +68,13 @@ the tenant really calls the other one. Rename one of them (for a connector, also
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     duplicates(flow.connectors.iter().filter_map(|c| c.name.as_ref()), "connector", out);
     duplicates(flow.rules.iter().filter_map(|r| r.name.as_ref()), "rule", out);
 }
 
 /// Exchange compares names without regard to case.
-fn duplicates<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &str, out: &mut Vec<Diagnostic>) {
+fn duplicates<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &str, out: &mut Findings) {
     let mut seen: Vec<&Spanned<String>> = Vec::new();
     for name in names {
         match seen.iter().find(|first| first.value.eq_ignore_ascii_case(&name.value)) {

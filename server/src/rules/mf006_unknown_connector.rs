@@ -1,6 +1,6 @@
 //! MF006 unknown-connector: a rule's `redirectToConnector` names a connector the file does not have.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::keys::edit_distance;
@@ -76,7 +76,7 @@ closest name is not always the right one. Correct the name in `redirectToConnect
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for rule in &flow.rules {
         let Some(target) = &rule.actions.redirect_to_connector else { continue };
         if flow.connector(&target.value).is_some() {

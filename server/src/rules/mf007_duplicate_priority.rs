@@ -1,6 +1,6 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -81,7 +81,7 @@ each rule its own priority, the signature rule 0 and a smart host rule the next 
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for (index, rule) in flow.rules.iter().enumerate() {
         let Some(priority) = &rule.priority else { continue };
         let first = flow.rules[..index].iter().find(|r| r.priority.as_ref().is_some_and(|p| p.value == priority.value));

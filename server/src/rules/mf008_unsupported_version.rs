@@ -1,6 +1,6 @@
 //! MF008 unsupported-version: the `mailflow:` key names a format version this tool does not read.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, SUPPORTED_VERSIONS};
@@ -74,7 +74,7 @@ the tool that reads it.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let Some(version) = &flow.version else { return };
     if !SUPPORTED_VERSIONS.contains(&version.value) {
         let supported: Vec<String> = SUPPORTED_VERSIONS.iter().map(i64::to_string).collect();

@@ -1,6 +1,6 @@
 //! MF009 limit-exceeded: the file goes past a size limit of Exchange Online transport rules.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -84,7 +84,7 @@ pub const MAX_RULES: usize = 300;
 pub const MAX_NAME_CHARS: usize = 64;
 pub const MAX_COMMENT_CHARS: usize = 1024;
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     if let Some(rule) = flow.rules.get(MAX_RULES) {
         out.push(Diagnostic::new(
             &RULE,

@@ -1,6 +1,6 @@
 //! MF010 invalid-header-name: a header name contains a character no message header name can have.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Predicates};
@@ -77,7 +77,7 @@ before the colon in a real message's headers.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for connector in &flow.connectors {
         if let Some(header) = connector.service.as_ref().and_then(|s| s.processed_header.as_ref()) {
             check_name(&header.name, out);
@@ -93,7 +93,7 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_predicates(predicates: &Predicates, out: &mut Vec<Diagnostic>) {
+fn check_predicates(predicates: &Predicates, out: &mut Findings) {
     if let Some(test) = &predicates.header_contains {
         check_name(&test.header, out);
     }
@@ -103,7 +103,7 @@ fn check_predicates(predicates: &Predicates, out: &mut Vec<Diagnostic>) {
 }
 
 /// A header name is one or more printable ASCII characters (33 to 126) other than `:`.
-fn check_name(name: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+fn check_name(name: &Spanned<String>, out: &mut Findings) {
     let bad = name.value.chars().find(|&c| !('!'..='~').contains(&c) || c == ':');
     let message = match bad {
         _ if name.value.is_empty() => "a header name cannot be empty".to_owned(),

@@ -1,6 +1,6 @@
 //! MF011 invalid-regex: a text pattern in a rule is not a regular expression that compiles.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Pattern};
@@ -80,7 +80,7 @@ simpler and needs no escaping.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for rule in &flow.rules {
         for predicates in [&rule.conditions, &rule.exceptions] {
             let address = predicates.recipient_address_matches.iter().flat_map(|list| &list.value);
@@ -92,7 +92,7 @@ pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn report(pattern: &Pattern, out: &mut Vec<Diagnostic>) {
+fn report(pattern: &Pattern, out: &mut Findings) {
     if let Err(error) = &*pattern.regex {
         out.push(Diagnostic::new(
             &RULE,

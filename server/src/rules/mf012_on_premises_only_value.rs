@@ -1,6 +1,6 @@
 //! MF012 on-premises-only-value: a rule uses a recipient scope that only Exchange Server on premises has.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{MailFlow, Scope};
@@ -78,7 +78,7 @@ are meant, add `recipientDomainIs` with their domains.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for rule in &flow.rules {
         for predicates in [&rule.conditions, &rule.exceptions] {
             let Some(scope) = &predicates.recipient_is else { continue };

@@ -1,6 +1,6 @@
 //! MF013 priority-gap: rule priorities are not numbered 0 to n-1 as Exchange numbers them.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::{MailFlow, TransportRule};
@@ -87,7 +87,7 @@ rules share a priority (MF007) or a rule has none (MF004): their order is not kn
 };
 
 /// Reports the first rule, in priority order, whose priority is not its place in 0..n-1.
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let mut priorities: Vec<_> = flow.rules.iter().filter_map(|r| r.priority.as_ref().map(|p| (p.value, r))).collect();
     priorities.sort_by_key(|(priority, _)| *priority);
     priorities.dedup_by_key(|(priority, _)| *priority);

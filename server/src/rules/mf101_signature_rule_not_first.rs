@@ -2,7 +2,7 @@
 
 use std::{iter, ptr};
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
@@ -90,7 +90,7 @@ act on, and in what state, changes.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rule() else { return };
     // Exchange skips disabled rules. A rule in audit mode counts: it is one switch away from

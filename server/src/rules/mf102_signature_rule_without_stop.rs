@@ -1,6 +1,6 @@
 //! MF102 signature-rule-without-stop: the signature rule does not stop processing more rules.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -101,7 +101,7 @@ other rule runs as before.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for signature in Roles::of(flow).signature_rules() {
         let rule = signature.rule;
         if rule.stops_processing() {

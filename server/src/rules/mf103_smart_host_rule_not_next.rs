@@ -1,6 +1,6 @@
 //! MF103 smart-host-rule-not-next: another kind of rule sits between the signature rule and a smart host rule.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{MailFlow, TransportRule};
@@ -110,7 +110,7 @@ rule does.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rule() else { return };
     let below = roles.position(signature.rule) + 1;

@@ -1,6 +1,6 @@
 //! MF104 smart-host-rule-before-signature: a smart host rule is evaluated before the signature rule.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::MailFlow;
@@ -104,7 +104,7 @@ when, changes.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rule() else { return };
     let position = roles.position(signature.rule);

@@ -1,6 +1,6 @@
 //! MF201 smart-host-connector-not-rule-scoped: a smart host connector routes by recipient domain beside a rule-routed signature service.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -106,7 +106,7 @@ the rule sends it, for instance no more mail from outside senders.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rules().find(|r| r.rule.is_active()) else { return };
     for connector in &flow.connectors {

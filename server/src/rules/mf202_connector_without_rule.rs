@@ -1,6 +1,6 @@
 //! MF202 connector-without-rule: a transport-rule connector that no enabled, enforcing rule redirects to.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
@@ -101,7 +101,7 @@ the smart host.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     for connector in &flow.connectors {
         if connector.usage() != ConnectorUse::TransportRule {

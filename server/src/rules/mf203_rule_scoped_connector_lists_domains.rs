@@ -1,6 +1,6 @@
 //! MF203 rule-scoped-connector-lists-domains: a connector used only by transport rules still lists recipient domains, which do nothing.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -91,7 +91,7 @@ or when the rule already has a `recipientDomainIs` list of other domains.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     for connector in &flow.connectors {
         let Some(domains) = &connector.recipient_domains else { continue };

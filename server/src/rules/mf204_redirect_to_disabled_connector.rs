@@ -1,6 +1,6 @@
 //! MF204 redirect-to-disabled-connector: a rule redirects mail to a connector that is turned off.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -78,7 +78,7 @@ outage at the vendor); in that case disable or change the rule instead.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     for connector in flow.connectors.iter().filter(|c| !c.is_enabled()) {
         let rules: Vec<&TransportRule> = roles.rules_to(connector).collect();

@@ -1,6 +1,6 @@
 //! MF205 on-premises-relays-through-smart-host: in a hybrid setup, the on-premises server relays outbound mail through a smart host.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::MailFlow;
@@ -90,7 +90,7 @@ remove `relaysThrough`.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let Some(relay) = flow.organization.as_ref().and_then(|o| o.on_premises.as_ref()?.relays_through.as_ref()) else {
         return;
     };

@@ -1,6 +1,6 @@
 //! MF206 undeclared-service: a connector points at a known vendor's host but does not say what service is behind it.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -84,7 +84,7 @@ whatever they find.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for connector in flow.connectors.iter().filter(|c| c.service.is_none()) {
         let Some((host, vendor)) = vendor_host(connector) else { continue };
         let service = match kind_word(vendor) {

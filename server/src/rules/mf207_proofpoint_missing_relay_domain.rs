@@ -1,6 +1,6 @@
 //! MF207 proofpoint-missing-relay-domain: Proofpoint does not list the signature service's domain as a relay domain.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{join_insertions, FixContext, Value};
@@ -104,7 +104,7 @@ Proofpoint: add it there too, as the guide describes.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for connector in &flow.connectors {
         let Some(service) = &connector.service else { continue };
         for domain in missing_relay_domains(flow, service) {

@@ -1,6 +1,6 @@
 //! MF301 smart-host-rule-without-anti-loop-header: a smart host rule does not mark the mail it routes.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{join_insertions, FixContext, Value};
@@ -102,7 +102,7 @@ its smart host, so every message it routed before is still routed once. A rule h
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules().filter(|r| r.rule.actions.set_header.is_none()) {
         let diagnostic = Diagnostic::new(
             &RULE,

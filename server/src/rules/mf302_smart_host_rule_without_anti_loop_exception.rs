@@ -1,6 +1,6 @@
 //! MF302 smart-host-rule-without-anti-loop-exception: a smart host rule marks mail but never checks the mark.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
@@ -101,7 +101,7 @@ host.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };

@@ -1,6 +1,6 @@
 //! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
@@ -85,7 +85,7 @@ stop skipping the mail that rule marks, which may be on purpose.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };

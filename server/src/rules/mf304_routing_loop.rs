@@ -1,6 +1,6 @@
 //! MF304 routing-loop: a simulated message keeps coming back to a state it was already in.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -81,7 +81,7 @@ use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
 
 /// One finding per object that sends a looping message round again.
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     let mut reported = Vec::new();
     for (message, path) in simulation.paths() {

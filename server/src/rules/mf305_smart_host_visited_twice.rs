@@ -1,6 +1,6 @@
 //! MF305 smart-host-visited-twice: a simulated message is sent to the same smart host more than once.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -98,7 +98,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::ServiceKind;
 
 /// One finding per object that sends a message to a smart host it has already passed.
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     let mut reported = Vec::new();
     for (message, path) in simulation.paths() {

@@ -1,6 +1,6 @@
 //! MF306 smart-host-before-signature: a simulated outgoing message reaches a smart host before the signature service.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -110,7 +110,7 @@ use crate::model::ServiceKind;
 
 /// For inside-to-outside messages in a file with a signature service: the first smart host
 /// reached while the signature service has not yet had the message.
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     let signature_exists = (0..flow.connectors.len()).any(|c| simulation.kind_of(c) == Some(ServiceKind::Signature));
     if !signature_exists {

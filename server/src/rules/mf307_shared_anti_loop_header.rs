@@ -1,6 +1,6 @@
 //! MF307 shared-anti-loop-header: two smart host rules use the same anti-loop header, so one skips mail the other has handled.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -108,7 +108,7 @@ rule's exception to the same new name in the same edit, or MF303 follows.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     let mut first_setters: Vec<(&TransportRule, &Header)> = Vec::new();
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;

@@ -1,6 +1,6 @@
 //! MF308 rule-never-reached: a routing rule that would apply is cut off by a rule above it that stops processing.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -120,7 +120,7 @@ use crate::diagnostic::Diagnostic;
 
 /// A routing rule that applies to no simulated message, although in some message's last
 /// pass its conditions match and no exception does: a rule above it stopped processing.
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     let applied_somewhere = |rule: usize| {
         simulation.paths().any(|(_, path)| path.passes.iter().any(|p| p.applied.iter().any(|a| a.rule == rule)))

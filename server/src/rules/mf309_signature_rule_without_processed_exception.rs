@@ -1,6 +1,6 @@
 //! MF309 signature-rule-without-processed-exception: the signature rule sends mail back to its service even after the service has processed it.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -86,7 +86,7 @@ went to the service the first time still goes there once. A rule has one
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for signature in Roles::of(flow).signature_rules() {
         let Some(service) = &signature.connector.service else { continue };
         // A service of vendor `other` without `processedHeader`: nothing to check against.

@@ -1,6 +1,6 @@
 //! MF310 conflicting-redirects: two routing rules redirect the same message in the same pass.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -113,7 +113,7 @@ use crate::diagnostic::Diagnostic;
 
 /// One finding per rule that redirects a message another routing rule already redirected
 /// in the same pass.
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     let mut reported = Vec::new();
     for (message, path) in simulation.paths() {

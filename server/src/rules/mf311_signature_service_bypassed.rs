@@ -1,6 +1,6 @@
 //! MF311 signature-service-bypassed: a simulated outgoing message is delivered without ever reaching the signature service.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -86,7 +86,7 @@ use crate::model::ServiceKind;
 
 /// An inside-to-outside message that never reaches a signature service of the file; one
 /// finding per signature connector, on its rule (or on the connector when no rule uses it).
-pub fn check(simulation: &Simulation, out: &mut Vec<Diagnostic>) {
+pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
     for (index, connector) in flow.connectors.iter().enumerate() {
         if simulation.kind_of(index) != Some(ServiceKind::Signature) {

@@ -1,6 +1,6 @@
 //! MF401 smart-host-rule-without-sender-scope: a smart host rule is not limited to senders inside the organization.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -78,7 +78,7 @@ the smart host, which may be a flow someone relies on.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;
         let sender = rule.conditions.sender_is.as_ref();

@@ -1,6 +1,6 @@
 //! MF402 smart-host-rule-without-recipient-scope: a smart host rule is not limited to recipients outside the organization.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -80,7 +80,7 @@ instance).
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;
         let recipient = rule.conditions.recipient_is.as_ref();

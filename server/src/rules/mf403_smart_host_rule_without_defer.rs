@@ -1,6 +1,6 @@
 //! MF403 smart-host-rule-without-defer: a smart host rule lets mail go on without it when rule processing fails.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -77,7 +77,7 @@ are exactly the same.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules() {
         let rule = smart_host.rule;
         if rule.defers_on_error() {

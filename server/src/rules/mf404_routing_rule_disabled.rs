@@ -1,6 +1,6 @@
 //! MF404 routing-rule-disabled: a rule that redirects mail to a connector is turned off.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -78,7 +78,7 @@ Check the rule's conditions and place first, or delete the rule if it is a lefto
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for routing in Roles::of(flow).routing.iter().filter(|r| !r.rule.is_enabled()) {
         let rule = routing.rule;
         out.push(

@@ -1,6 +1,6 @@
 //! MF405 routing-rule-not-enforced: a rule that redirects mail runs in a test mode that takes no action.
 
-use super::{Check, RuleMeta};
+use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
@@ -80,7 +80,7 @@ purpose while a service is being introduced.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Vec<Diagnostic>) {
+pub fn check(flow: &MailFlow, out: &mut Findings) {
     for routing in Roles::of(flow).routing.iter() {
         let rule = routing.rule;
         let mode = match rule.mode() {

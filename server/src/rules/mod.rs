@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
+use crate::syntax::Syntax;
 
 /// The findings of a DSL file in the DSL's words.
 pub mod dsl_wording;
@@ -82,9 +83,9 @@ pub enum Check {
     /// lowering's problems into these findings.
     Lowering,
     /// A pure function of the model.
-    Model(fn(&MailFlow, &mut Vec<Diagnostic>)),
+    Model(fn(&MailFlow, &mut Findings)),
     /// A pure function of the simulated messages' paths.
-    Simulation(fn(&Simulation, &mut Vec<Diagnostic>)),
+    Simulation(fn(&Simulation, &mut Findings)),
     /// Applying the suppression comments reports it (MF014).
     Suppressions,
 }
@@ -147,21 +148,48 @@ pub static ALL: &[&RuleMeta] = &[
     &mf405_routing_rule_not_enforced::RULE,
 ];
 
+/// Where the checks put their findings, with the syntax of the checked file: their messages
+/// are worded for it.
+pub struct Findings {
+    syntax: Syntax,
+    found: Vec<Diagnostic>,
+}
+
+impl Findings {
+    pub fn new(syntax: Syntax) -> Findings {
+        Findings { syntax, found: Vec::new() }
+    }
+
+    /// The syntax of the checked file.
+    pub fn syntax(&self) -> Syntax {
+        self.syntax
+    }
+
+    pub fn push(&mut self, finding: Diagnostic) {
+        self.found.push(finding);
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.found
+    }
+}
+
 /// Runs every check of the model and of the simulation, in code order: the model's first.
-pub fn check(flow: &MailFlow) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
+/// `syntax` is the syntax the model was read from, which the messages are worded for.
+pub fn check(flow: &MailFlow, syntax: Syntax) -> Vec<Diagnostic> {
+    let mut findings = Findings::new(syntax);
     for rule in ALL {
         if let Check::Model(check) = rule.check {
-            check(flow, &mut diagnostics);
+            check(flow, &mut findings);
         }
     }
     let simulation = Simulation::of(flow);
     for rule in ALL {
         if let Check::Simulation(check) = rule.check {
-            check(&simulation, &mut diagnostics);
+            check(&simulation, &mut findings);
         }
     }
-    diagnostics
+    findings.into_vec()
 }
 
 fn words(allowed: &[String]) -> Vec<&str> {
