@@ -12,7 +12,8 @@ use super::complete::{
 };
 use super::describe::{connector_detail, connector_page, guide_citation, value_page};
 use crate::check::{Checked, Source};
-use crate::model::keys::{self, Key, Object, GUIDE_CREATING};
+use crate::model::dsl_statements::{self, Form, Place, Statement as Row};
+use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_CREATING};
 use crate::model::MailFlow;
 use crate::syntax::dsl::quote;
 use crate::syntax::dsl::Block;
@@ -31,198 +32,104 @@ struct Statement {
     single: bool,
 }
 
-fn statement(label: &str, template: String, object: Object, key: &str, single: bool) -> Statement {
-    let key = keys::lookup(object, key).expect("the key is in the catalogue");
-    Statement { label: label.to_owned(), template, key, id: label.to_owned(), single }
+fn statement(label: &str, template: String, key: &'static Key, id: String, single: bool) -> Statement {
+    Statement { label: label.to_owned(), template, key, id, single }
 }
 
+/// The statements a block takes, from the statement table, each with its snippet; a rule's
+/// conditions once after `if` and once after `except`.
 fn statements(block: Block, flow: &MailFlow) -> Vec<Statement> {
-    let key = |object: Object, name: &str| keys::lookup(object, name).expect("the key is in the catalogue");
-    let with_id = |mut statement: Statement, id: &str| {
-        statement.id = id.to_owned();
-        statement
-    };
-    match block {
-        Block::Root => vec![
-            statement("mailflow 1", "mailflow 1".to_owned(), Object::Root, "mailflow", true),
-            statement("organization", "organization {\n  $0\n}".to_owned(), Object::Root, "organization", true),
-            statement(
-                "connector \"…\"",
-                "connector \"${1:Name}\" {\n  $0\n}".to_owned(),
-                Object::Root,
-                "connectors",
-                false,
-            ),
-            statement(
-                "rule \"…\" priority",
-                format!("rule \"${{1:Name}}\" priority ${{2:{}}} {{\n  $0\n}}", next_priority(flow)),
-                Object::Root,
-                "transportRules",
-                false,
-            ),
-        ],
-        Block::Organization => vec![
-            statement("domains", "domains \"$1\"".to_owned(), Object::Organization, "domains", true),
-            statement(
-                "on-premises",
-                "on-premises {\n  relays-through \"$1\"\n}".to_owned(),
-                Object::Organization,
-                "onPremises",
-                true,
-            ),
-        ],
-        Block::OnPremises => {
-            vec![statement(
-                "relays-through",
-                "relays-through \"$1\"".to_owned(),
-                Object::OnPremises,
-                "relaysThrough",
-                true,
-            )]
-        }
-        Block::Connector => vec![
-            with_id(
-                statement(
-                    "enabled",
-                    format!("enabled {}", choice(1, key(Object::Connector, "enabled"))),
-                    Object::Connector,
-                    "enabled",
-                    true,
-                ),
-                "enabled",
-            ),
-            with_id(statement("disabled", "disabled".to_owned(), Object::Connector, "enabled", true), "enabled"),
-            statement(
-                "type",
-                format!("type {}", choice(1, key(Object::Connector, "type"))),
-                Object::Connector,
-                "type",
-                true,
-            ),
-            statement(
-                "use",
-                format!("use {}", choice(1, key(Object::Connector, "use"))),
-                Object::Connector,
-                "use",
-                true,
-            ),
-            statement(
-                "recipient-domains",
-                "recipient-domains \"$1\"".to_owned(),
-                Object::Connector,
-                "recipientDomains",
-                true,
-            ),
-            statement("smart-hosts", "smart-hosts \"$1\"".to_owned(), Object::Connector, "smartHosts", true),
-            statement(
-                "service",
-                format!(
-                    "service {} {}",
-                    choice(1, key(Object::Service, "kind")),
-                    choice(2, key(Object::Service, "vendor"))
-                ),
-                Object::Connector,
-                "service",
-                true,
-            ),
-        ],
-        Block::Service => vec![
-            statement("domain", "domain \"$1\"".to_owned(), Object::Service, "domain", true),
-            statement(
-                "processed-header",
-                "processed-header \"${1:X-Name}\" \"${2:true}\"".to_owned(),
-                Object::Service,
-                "processedHeader",
-                true,
-            ),
-            statement(
-                "returns-to-exchange",
-                format!("returns-to-exchange {}", choice(1, key(Object::Service, "returnsToExchange"))),
-                Object::Service,
-                "returnsToExchange",
-                true,
-            ),
-            statement("relay-domains", "relay-domains \"$1\"".to_owned(), Object::Service, "relayDomains", true),
-        ],
-        Block::Rule => {
-            let mut rule = Vec::new();
-            for word in ["if", "except"] {
-                let predicates: [(&str, String, &str, bool); 9] = [
-                    (
-                        "sender is",
-                        format!("sender is {}", choice(1, key(Object::Predicates, "senderIs"))),
-                        "senderIs",
-                        true,
-                    ),
-                    (
-                        "recipient is",
-                        format!("recipient is {}", choice(1, key(Object::Predicates, "recipientIs"))),
-                        "recipientIs",
-                        true,
-                    ),
-                    ("sender domain is", "sender domain is \"$1\"".to_owned(), "senderDomainIs", true),
-                    ("recipient domain is", "recipient domain is \"$1\"".to_owned(), "recipientDomainIs", true),
-                    (
-                        "recipient address matches",
-                        "recipient address matches \"$1\"".to_owned(),
-                        "recipientAddressMatches",
-                        true,
-                    ),
-                    (
-                        "header \"…\" contains",
-                        "header \"${1:X-Name}\" contains \"$2\"".to_owned(),
-                        "headerContains",
-                        true,
-                    ),
-                    ("header \"…\" matches", "header \"${1:X-Name}\" matches \"$2\"".to_owned(), "headerMatches", true),
-                    (
-                        "message type is",
-                        format!("message type is {}", choice(1, key(Object::Predicates, "messageTypeMatches"))),
-                        "messageTypeMatches",
-                        true,
-                    ),
-                    ("other", "other \"${1:Name}\" $2".to_owned(), "other", false),
-                ];
-                for (label, template, name, single) in predicates {
-                    rule.push(statement(
-                        &format!("{word} {label}"),
-                        format!("{word} {template}"),
-                        Object::Predicates,
-                        name,
-                        single,
-                    ));
+    let mut all = Vec::new();
+    let mut predicates_listed = false;
+    for row in dsl_statements::in_block(block) {
+        let id = format!("{:?}.{}", row.object, row.key);
+        match row.form {
+            Form::Predicate if predicates_listed => {}
+            Form::Predicate => {
+                predicates_listed = true;
+                for place in [Place::Condition, Place::Exception] {
+                    for row in dsl_statements::in_block(block).filter(|r| r.form == Form::Predicate) {
+                        let word = place.keyword();
+                        all.push(statement(
+                            &format!("{word} {}", row.label),
+                            format!("{word} {}", snippet(row, flow)),
+                            row.catalogue_key(),
+                            format!("{word} {:?}.{}", row.object, row.key),
+                            !row.repeatable,
+                        ));
+                    }
                 }
             }
-            rule.extend([
-                statement(
-                    "set header \"…\" to \"…\"",
-                    "set header \"${1:X-Name}\" to \"${2:true}\"".to_owned(),
-                    Object::Actions,
-                    "setHeader",
-                    true,
-                ),
-                statement(
-                    "redirect to \"…\"",
-                    "redirect to \"$1\"".to_owned(),
-                    Object::Actions,
-                    "redirectToConnector",
-                    true,
-                ),
-                statement("do other", "do other \"${1:Name}\" $2".to_owned(), Object::Actions, "other", false),
-                statement(
-                    "stop processing",
-                    "stop processing".to_owned(),
-                    Object::Rule,
-                    "stopProcessingMoreRules",
-                    true,
-                ),
-                statement("defer on error", "defer on error".to_owned(), Object::Rule, "deferOnError", true),
-                with_id(statement("disabled", "disabled".to_owned(), Object::Rule, "enabled", true), "enabled"),
-                statement("mode", format!("mode {}", choice(1, key(Object::Rule, "mode"))), Object::Rule, "mode", true),
-                statement("comments", "comments \"$1\"".to_owned(), Object::Rule, "comments", true),
-            ]);
-            rule
+            _ => all.push(statement(row.label, snippet(row, flow), row.catalogue_key(), id, !row.repeatable)),
         }
+    }
+    all
+}
+
+/// A statement's snippet: its template with each placeholder a tab stop, an enumeration's
+/// or boolean's a choice, text quoted (with the template's example). An item's block holds
+/// the one statement its block takes, else the cursor.
+fn snippet(row: &'static Row, flow: &MailFlow) -> String {
+    let mut stop = 0;
+    let mut parts = Vec::new();
+    for token in row.template.split(' ') {
+        if token == "{…}" {
+            if row.form == Form::Item {
+                let inner: Vec<&'static Row> =
+                    Block::of_kind(row.kind).map_or_else(Vec::new, |b| dsl_statements::in_block(b).collect());
+                let body = match inner.as_slice() {
+                    [only] if row.block != Block::Root => snippet(only, flow),
+                    _ => "$0".to_owned(),
+                };
+                parts.push(format!("{{\n  {body}\n}}"));
+            }
+            continue;
+        }
+        let Some((field, example)) =
+            token.strip_prefix('{').and_then(|t| t.strip_suffix('}')).map(|t| match t.split_once(':') {
+                Some((field, example)) => (field, Some(example)),
+                None => (t, None),
+            })
+        else {
+            parts.push(token.to_owned());
+            continue;
+        };
+        let key = row.catalogue_key();
+        let field_key = match (field, key.shape) {
+            ("", _) => Some(key),
+            (_, ValueShape::Object(object)) => keys::lookup(object, field),
+            _ => None,
+        };
+        let item_field =
+            (row.form == Form::Item).then(|| item_object(row)).flatten().and_then(|object| keys::lookup(object, field));
+        // An item's optional name is left for the user to add.
+        if item_field.is_some_and(|k| !k.required) {
+            continue;
+        }
+        stop += 1;
+        parts.push(match (field_key.or(item_field).map(|k| k.shape), example) {
+            (Some(ValueShape::OneOf(_) | ValueShape::Bool { .. }), _) => {
+                choice(stop, field_key.or(item_field).expect("a key"))
+            }
+            (Some(ValueShape::Integer { .. }), _) if field == "priority" => {
+                format!("${{{stop}:{}}}", next_priority(flow))
+            }
+            (Some(ValueShape::Integer { .. }), _) => format!("${{{stop}:{}}}", example.unwrap_or("1")),
+            (Some(ValueShape::OpenMap), _) => format!("${stop}"),
+            (_, Some(example)) => format!("\"${{{stop}:{example}}}\""),
+            (_, None) => format!("\"${stop}\""),
+        });
+    }
+    parts.join(" ")
+}
+
+/// The object whose keys an item's head names (a connector's name, a rule's priority).
+fn item_object(row: &Row) -> Option<Object> {
+    match row.key {
+        "organization" => Some(Object::Organization),
+        "connectors" => Some(Object::Connector),
+        "transportRules" => Some(Object::Rule),
+        _ => None,
     }
 }
 
@@ -464,6 +371,15 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
     };
     let lookup = |object, name| keys::lookup(object, name).expect("the key is in the catalogue");
     let names: Vec<&str> = (0..words.len()).map(word).collect();
+    // The enumerated or boolean key whose value follows these words in a statement of the block.
+    let enumerated = |form: Form, written: &[&str]| {
+        let rows = dsl_statements::STATEMENTS
+            .iter()
+            .filter(|r| r.form == form && (form == Form::Predicate || r.block == block));
+        rows.filter(|row| row.leading_words().eq(written.iter().copied()) && row.takes_value_next())
+            .map(|row| row.catalogue_key())
+            .find(|key| !key.values().is_empty())
+    };
     let value_items = match (block, names.as_slice()) {
         (_, ["redirect", "to"]) => Some(
             flow.connectors
@@ -488,22 +404,8 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
                 .collect(),
         ),
         _ if typed.open_string.is_some() => return Vec::new(),
-        (_, ["if" | "except", "sender", "is"]) => {
-            Some(values(lookup(Object::Predicates, "senderIs"), CompletionKind::Value))
-        }
-        (_, ["if" | "except", "recipient", "is"]) => {
-            Some(values(lookup(Object::Predicates, "recipientIs"), CompletionKind::Value))
-        }
-        (_, ["if" | "except", "message", "type", "is"]) => {
-            Some(values(lookup(Object::Predicates, "messageTypeMatches"), CompletionKind::Value))
-        }
-        (Block::Rule, ["mode"]) => Some(values(lookup(Object::Rule, "mode"), CompletionKind::Value)),
-        (Block::Rule, ["enabled"]) => Some(values(lookup(Object::Rule, "enabled"), CompletionKind::Value)),
-        (Block::Connector, ["enabled"]) => Some(values(lookup(Object::Connector, "enabled"), CompletionKind::Value)),
-        (Block::Connector, ["type"]) => Some(values(lookup(Object::Connector, "type"), CompletionKind::Value)),
-        (Block::Connector, ["use"]) => Some(values(lookup(Object::Connector, "use"), CompletionKind::Value)),
-        (Block::Service, ["returns-to-exchange"]) => {
-            Some(values(lookup(Object::Service, "returnsToExchange"), CompletionKind::Value))
+        (_, ["if" | "except", predicate @ ..]) if enumerated(Form::Predicate, predicate).is_some() => {
+            enumerated(Form::Predicate, predicate).map(|key| values(key, CompletionKind::Value))
         }
         (Block::Connector, ["service"]) => {
             let mut items = values(lookup(Object::Service, "kind"), CompletionKind::Value);
@@ -513,7 +415,7 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
         (Block::Connector, ["service", "signature" | "smart-host"]) => {
             Some(values(lookup(Object::Service, "vendor"), CompletionKind::Vendor))
         }
-        _ => None,
+        (_, setting) => enumerated(Form::Setting, setting).map(|key| values(key, CompletionKind::Value)),
     };
     if let Some(items) = value_items {
         return items;
@@ -664,6 +566,8 @@ rule "CodeTwo Exchange transport rule" priority 0 {
             Syntax::Dsl,
         );
         insta::assert_snapshot!(listed, @r#"
+        Key enabled [] enabled ${1|false,true|}
+        Key disabled [] disabled
         Key if recipient is [] if recipient is ${1|inside,outside,external-partner,external-non-partner|}
         Key if sender domain is [] if sender domain is "$1"
         Key if recipient domain is [] if recipient domain is "$1"
@@ -685,7 +589,6 @@ rule "CodeTwo Exchange transport rule" priority 0 {
         Key redirect to "…" [] redirect to "$1"
         Key do other [] do other "${1:Name}" $2
         Key stop processing [] stop processing
-        Key disabled [] disabled
         Key comments [] comments "$1"
         "#);
     }

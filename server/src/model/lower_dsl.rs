@@ -7,6 +7,7 @@
 //! (a missing name or value, an invalid escape) was reported by the parser as MF001, and
 //! nothing inside such an error region is read.
 
+use super::dsl_statements;
 use super::keys::Object;
 use super::problem::Problem;
 use super::shift::Shift;
@@ -59,80 +60,10 @@ struct LoweredRule {
     problems: Vec<Problem>,
 }
 
-impl Block {
-    /// Where a statement stands, in a message.
-    fn place(self) -> &'static str {
-        match self {
-            Block::Root => "the top level",
-            Block::Organization => "`organization`",
-            Block::OnPremises => "`on-premises`",
-            Block::Connector => "a connector",
-            Block::Service => "a connector's `service`",
-            Block::Rule => "a rule",
-        }
-    }
-
-    /// The statements this block holds, as written.
-    fn statements(self) -> Vec<&'static str> {
-        STATEMENTS.iter().filter(|s| s.homes.contains(&self)).map(|s| s.written).collect()
-    }
-}
-
-/// A statement (or top-level item): its node kind, how it starts, and where it belongs.
-struct Statement {
-    kind: &'static str,
-    written: &'static str,
-    homes: &'static [Block],
-}
-
-const fn statement(kind: &'static str, written: &'static str, homes: &'static [Block]) -> Statement {
-    Statement { kind, written, homes }
-}
-
-/// Every statement, in the order the messages list them.
-static STATEMENTS: &[Statement] = &[
-    statement("version", "mailflow", &[Block::Root]),
-    statement("organization", "organization", &[Block::Root]),
-    statement("connector", "connector", &[Block::Root]),
-    statement("rule", "rule", &[Block::Root]),
-    statement("domains", "domains", &[Block::Organization]),
-    statement("on_premises", "on-premises", &[Block::Organization]),
-    statement("relays_through", "relays-through", &[Block::OnPremises]),
-    statement("enabled", "enabled", &[Block::Connector, Block::Rule]),
-    statement("disabled", "disabled", &[Block::Connector, Block::Rule]),
-    statement("type", "type", &[Block::Connector]),
-    statement("use", "use", &[Block::Connector]),
-    statement("recipient_domains", "recipient-domains", &[Block::Connector]),
-    statement("smart_hosts", "smart-hosts", &[Block::Connector]),
-    statement("service", "service", &[Block::Connector]),
-    statement("domain", "domain", &[Block::Service]),
-    statement("processed_header", "processed-header", &[Block::Service]),
-    statement("returns_to_exchange", "returns-to-exchange", &[Block::Service]),
-    statement("relay_domains", "relay-domains", &[Block::Service]),
-    statement("mode", "mode", &[Block::Rule]),
-    statement("condition", "if", &[Block::Rule]),
-    statement("exception", "except", &[Block::Rule]),
-    statement("set_header_action", "set header", &[Block::Rule]),
-    statement("redirect_action", "redirect to", &[Block::Rule]),
-    statement("other_action", "do other", &[Block::Rule]),
-    statement("stop_processing", "stop processing", &[Block::Rule]),
-    statement("defer_on_error", "defer on error", &[Block::Rule]),
-    statement("comments", "comments", &[Block::Rule]),
-];
-
-/// How a condition or exception is written after `if`/`except`: its name in messages.
+/// How a condition or exception of this predicate kind is written after `if`/`except`:
+/// its name in messages.
 fn predicate_words(kind: &str) -> &'static str {
-    match kind {
-        "sender_is" => "sender is",
-        "recipient_is" => "recipient is",
-        "sender_domain_is" => "sender domain is",
-        "recipient_domain_is" => "recipient domain is",
-        "recipient_address_matches" => "recipient address matches",
-        "header_contains" => "header … contains",
-        "header_matches" => "header … matches",
-        "message_type_matches" => "message type is",
-        _ => "other",
-    }
+    dsl_statements::by_kind(Block::Rule, kind).map_or("other", |statement| statement.words)
 }
 
 /// The statements of one block that belong there, in order, each slot given once.
@@ -208,23 +139,24 @@ impl<'a> Lowerer<'a> {
                 self.unknown(node, block);
                 continue;
             }
-            let Some(statement) = STATEMENTS.iter().find(|s| s.kind == dsl::kind(node)) else { continue };
+            let Some(written) = dsl_statements::starting_words(dsl::kind(node)) else { continue };
             let line = first_line(self.text, span(node));
-            if !statement.homes.contains(&block) {
-                let home: Vec<&str> = statement.homes.iter().map(|b| b.place()).collect();
+            let homes = dsl_statements::homes(dsl::kind(node));
+            if !homes.contains(&block) {
+                let home: Vec<&str> = homes.iter().map(|b| dsl_statements::place_words(*b)).collect();
                 self.problems.push(Problem::misplaced_statement(
                     line,
-                    statement.written,
+                    written,
                     &home.join(" or "),
-                    block.place(),
-                    &block.statements(),
+                    dsl_statements::place_words(block),
+                    &dsl_statements::written_in(block),
                 ));
                 continue;
             }
-            let slot = self.slot(node, statement);
+            let slot = self.slot(node, written);
             if let Some((slot, first)) = slot.as_deref().and_then(|slot| Some((slot, statements.first_in(slot)?))) {
                 self.problems.push(
-                    Problem::duplicate_statement(line, slot, block.place())
+                    Problem::duplicate_statement(line, slot, dsl_statements::place_words(block))
                         .first_given_at(first_line(self.text, span(first))),
                 );
                 continue;
@@ -237,7 +169,7 @@ impl<'a> Lowerer<'a> {
     /// What a statement sets, which a block gives at most once: `disabled` sets `enabled`,
     /// and each kind of condition (for `other`: each name) is one slot. Connectors and rules
     /// repeat.
-    fn slot(&self, node: Node, statement: &Statement) -> Option<String> {
+    fn slot(&self, node: Node, written: &str) -> Option<String> {
         let name = |node: Node| field(node, "name").map_or("", |name| self.written(name));
         match dsl::kind(node) {
             "connector" | "rule" => None,
@@ -245,12 +177,12 @@ impl<'a> Lowerer<'a> {
             "condition" | "exception" => {
                 let predicate = field(node, "predicate")?;
                 Some(match dsl::kind(predicate) {
-                    "other_predicate" => format!("{} other {}", statement.written, name(predicate)),
-                    kind => format!("{} {}", statement.written, predicate_words(kind)),
+                    "other_predicate" => format!("{written} other {}", name(predicate)),
+                    kind => format!("{written} {}", predicate_words(kind)),
                 })
             }
-            "other_action" => Some(format!("{} {}", statement.written, name(node))),
-            _ => Some(statement.written.to_owned()),
+            "other_action" => Some(format!("{written} {}", name(node))),
+            _ => Some(written.to_owned()),
         }
     }
 
@@ -271,19 +203,19 @@ impl<'a> Lowerer<'a> {
 
     fn unknown_word(&mut self, word: Node, block: Block) {
         let written = self.written(word);
-        let allowed = block.statements();
+        let allowed = dsl_statements::written_in(block);
         // A rule's priority is no statement: it stands in the rule's first line.
         let problem = if block == Block::Rule && keys::nearest_of(["priority"], written).is_some() {
             Problem::misplaced_statement(
                 span(word),
                 written,
                 "the rule's first line (`rule \"Name\" priority 0 {`)",
-                block.place(),
+                dsl_statements::place_words(block),
                 &allowed,
             )
         } else {
             let nearest = keys::nearest_of(allowed.iter().copied(), written);
-            Problem::unknown_statement(span(word), written, block.place(), &allowed, nearest)
+            Problem::unknown_statement(span(word), written, dsl_statements::place_words(block), &allowed, nearest)
         };
         self.problems.push(problem);
     }

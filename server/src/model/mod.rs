@@ -2,6 +2,7 @@
 //! written in. Every value keeps the span it was read from, so findings and fixes can point
 //! at it. Absent optional settings are `None`; their defaults are applied by the accessors.
 
+pub mod dsl_statements;
 pub mod keys;
 pub mod lower_dsl;
 pub mod lower_yaml;
