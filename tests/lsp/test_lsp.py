@@ -622,7 +622,7 @@ async def test_hover_on_a_key_explains_it_with_exchange_names_and_guide(vscode, 
     assert "StopRuleProcessing" in text
     assert "Stop processing more rules" in text
     assert "Modifying the CodeTwo transport rule" in text
-    assert hover.range is None or text_in(doc.text, hover.range) == "stopProcessingMoreRules"
+    assert hover.range is not None and text_in(doc.text, hover.range) == "stopProcessingMoreRules"
 
     hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("redirectToConnector: Proofpoint", delta=2)))))
     assert "RouteMessageOutboundConnector" in hover_text(hover)
@@ -633,7 +633,7 @@ async def test_hover_on_a_value_and_on_a_suppressed_code(vscode, tmp_path):
     await doc.diagnostics()
     hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("recipientIs: outside", delta=15)))))
     assert "outside the organization" in hover_text(hover).lower()
-    assert hover.range is None or text_in(doc.text, hover.range) == "outside"
+    assert hover.range is not None and text_in(doc.text, hover.range) == "outside"
 
     # A suppression comment: its code explains itself, and one that suppresses nothing is
     # reported (MF014) and shown faded.
@@ -653,15 +653,15 @@ async def test_hover_on_a_rule_and_a_connector_name(vscode, tmp_path):
     await doc.diagnostics()
     hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("- name: Proofpoint outbound\n", delta=12)))))
     text = hover_text(hover)
-    assert "Proofpoint outbound" in text
+    assert text.startswith("**Transport rule** `Proofpoint outbound`"), text
     # The findings on the name bring their pages along.
     assert "MF301" in text and "MF304" in text
-    assert hover.range is None or text_in(doc.text, hover.range) == "Proofpoint outbound"
+    assert hover.range is not None and text_in(doc.text, hover.range) == "Proofpoint outbound"
 
     hover = await within(
         vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("- name: Proofpoint outbound connector", delta=12))))
     )
-    assert "Proofpoint outbound connector" in hover_text(hover)
+    assert hover_text(hover).startswith("**Connector** `Proofpoint outbound connector`"), hover_text(hover)
 
     # A comment has nothing to explain.
     hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("# TODO", delta=3)))))
@@ -1166,7 +1166,8 @@ async def test_a_client_offering_utf8_gets_byte_columns(tmp_path):
 
         # Hover, symbols and edits use bytes too.
         hover = await within(client.text_document_hover_async(t.HoverParams(text_document=doc.id, position=doc.at("domains", delta=2))))
-        assert hover is None or hover.range is None or text_in(doc.text, hover.range, "utf-8") == "domains"
+        assert hover_text(hover).startswith("**`domains`** in `organization`\n"), hover_text(hover)
+        assert hover.range is not None and text_in(doc.text, hover.range, "utf-8") == "domains"
         doc.replace("domian: x", "onPremises: {relaysThrough: smtp.contoso.com}")
         assert "MF002" not in codes(await doc.diagnostics())
         assert "Bänk" in doc.text

@@ -89,6 +89,10 @@ impl Client {
         }
     }
 
+    async fn hover(&mut self, uri: &str, position: Value) -> Result<Value, String> {
+        self.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": position})).await
+    }
+
     /// The code actions offered for one published diagnostic.
     async fn code_actions(&mut self, diagnostic: &Value) -> Vec<Value> {
         let params = json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}});
@@ -140,6 +144,14 @@ fn position_of(text: &str, needle: &str) -> Value {
     let line = text[..offset].matches('\n').count();
     let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
     json!({"line": line, "character": column})
+}
+
+/// The range of the first `needle` in a text of one-byte characters, without its line break.
+fn range_of(text: &str, needle: &str) -> Value {
+    let start = position_of(text, needle);
+    let length = needle.trim_end_matches('\n').len();
+    let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + length as u64});
+    json!({"start": start, "end": end})
 }
 
 #[tokio::test]
@@ -248,10 +260,13 @@ async fn hover_completion_and_navigation() {
     let mut client = Client::start(json!({})).await;
     client.open(TEXT).await;
     let at = |needle: &str| json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, needle)});
-    let hover = client.request("textDocument/hover", at("stopProcessingMoreRules")).await.unwrap();
-    let markdown = hover["contents"]["value"].as_str().unwrap();
-    assert!(markdown.contains("StopRuleProcessing"), "{markdown}");
-    assert!(markdown.contains("Modifying the CodeTwo transport rule"), "{markdown}");
+    let hover = client.hover(URI, position_of(TEXT, "stopProcessingMoreRules")).await.unwrap();
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert_eq!(hover["range"], range_of(TEXT, "stopProcessingMoreRules"));
+    let markdown = hover["contents"]["value"].as_str().expect("a hover on the key");
+    assert!(markdown.starts_with("**`stopProcessingMoreRules`** in `transportRules`\n"), "{markdown}");
+    assert!(markdown.contains("**Exchange PowerShell:** `StopRuleProcessing`"), "{markdown}");
+    assert!(markdown.contains(r#"section "Modifying the CodeTwo transport rule""#), "{markdown}");
     let definition = client.request("textDocument/definition", at("CodeTwo}")).await.unwrap();
     assert_eq!(definition["range"]["start"], position_of(TEXT, "CodeTwo\n"));
     let references =
@@ -323,26 +338,23 @@ async fn the_trace_command_returns_the_path() {
 async fn bad_requests_get_errors_and_the_server_keeps_serving() {
     let mut client = Client::start(json!({})).await;
     client.open(TEXT).await;
-    // A position far outside the document, and a document that is not open.
-    let far = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": URI}, "position": {"line": 9999, "character": 9999}}),
-        )
-        .await;
-    assert!(far.is_ok());
-    let unknown = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": "file:///nope.mailflow.yaml"}, "position": {"line": 0, "character": 0}}),
-        )
-        .await;
+    // A position far outside the document is clamped to its end, after its last line:
+    // nothing to explain there.
+    assert_eq!(client.hover(URI, json!({"line": 9999, "character": 9999})).await, Ok(Value::Null));
+    // Past the end of a line: clamped to its end, just after the value `true`.
+    let line = position_of(TEXT, "    stopProcessingMoreRules: true")["line"].clone();
+    let end_of_line = client.hover(URI, json!({"line": line, "character": 9999})).await.unwrap();
+    assert_eq!(end_of_line["range"], range_of(TEXT, "true\n"));
+    assert!(end_of_line["contents"]["value"].as_str().unwrap().starts_with("**`stopProcessingMoreRules: true`**"));
+    // A document that is not open.
+    let unknown = client.hover("file:///nope.mailflow.yaml", json!({"line": 0, "character": 0})).await;
     assert_eq!(unknown, Ok(Value::Null));
     assert!(client.request("textDocument/hover", json!({"bogus": true})).await.is_err());
-    let hover = client
-        .request("textDocument/hover", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "priority")}))
-        .await;
-    assert!(hover.unwrap()["contents"]["value"].as_str().unwrap().contains("Priority"));
+    let hover = client.hover(URI, position_of(TEXT, "priority")).await.unwrap();
+    assert_eq!(hover["range"], range_of(TEXT, "priority"));
+    let markdown = hover["contents"]["value"].as_str().expect("a hover on the key");
+    assert!(markdown.starts_with("**`priority`** in `transportRules`\n"), "{markdown}");
+    assert!(markdown.contains("**Exchange PowerShell:** `Priority`"), "{markdown}");
 }
 
 #[tokio::test]
