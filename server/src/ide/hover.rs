@@ -5,9 +5,11 @@ use super::describe::{connector_page, key_page, rule_page, value_page};
 use super::locate::{last_key, locate, resolve, touches, On, Slot, Step};
 use super::navigate::references_in;
 use crate::check::{Checked, Source};
+use crate::model::dsl_statements::{self, Form, Place};
 use crate::model::keys::{self, Object};
 use crate::rules;
 use crate::suppression;
+use crate::syntax::dsl::Block;
 use crate::syntax::scalar::Resolved;
 use crate::syntax::span_of;
 use crate::syntax::yaml::{NodeKind, Scalar};
@@ -43,89 +45,37 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
     let hovered = dsl.root().descendant_for_byte_range(offset, offset)?;
     let mut node = hovered;
     loop {
-        let inside = |kind: &str| ancestors(node).any(|a| a.kind() == kind);
-        let predicates = if inside("exception") { "exceptions" } else { "conditions" };
-        let rule_path = [Step::Key("transportRules"), Step::Item];
-        let connector_path = [Step::Key("connectors"), Step::Item];
-        let (object, key, parent): (Object, &str, Vec<Step>) = match node.kind() {
-            "version" => (Object::Root, "mailflow", vec![]),
-            "domains" => (Object::Organization, "domains", vec![Step::Key("organization")]),
-            "on_premises" => (Object::Organization, "onPremises", vec![Step::Key("organization")]),
-            "relays_through" => {
-                (Object::OnPremises, "relaysThrough", vec![Step::Key("organization"), Step::Key("onPremises")])
-            }
-            "enabled" | "disabled" if inside("rule") => (Object::Rule, "enabled", rule_path.to_vec()),
-            "enabled" | "disabled" => (Object::Connector, "enabled", connector_path.to_vec()),
-            "type" => (Object::Connector, "type", connector_path.to_vec()),
-            "use" => (Object::Connector, "use", connector_path.to_vec()),
-            "recipient_domains" => (Object::Connector, "recipientDomains", connector_path.to_vec()),
-            "smart_hosts" => (Object::Connector, "smartHosts", connector_path.to_vec()),
-            "service" if hovered.kind() != "word" => (Object::Connector, "service", connector_path.to_vec()),
-            "service" => {
-                // A word after `service` is its kind or its vendor.
+        let block = ancestors(node).find_map(|a| Block::of_kind(a.kind())).unwrap_or(Block::Root);
+        let statement = dsl_statements::by_kind(block, node.kind())
+            // A connector or rule is hovered for its name, elsewhere; its block is no key.
+            .filter(|s| !(s.block == Block::Root && s.form == Form::Item));
+        let (object, key) = match statement {
+            // A word after `service` is its kind or its vendor.
+            Some(s) if s.kind == "service" && hovered.kind() == "word" => {
                 let word = &text[span_of(hovered).range()];
                 let key = if keys::SERVICE_KINDS.iter().any(|(kind, _)| *kind == word) { "kind" } else { "vendor" };
-                (Object::Service, key, [&connector_path[..], &[Step::Key("service")]].concat())
+                (Object::Service, key)
             }
-            "domain" | "processed_header" | "returns_to_exchange" | "relay_domains" => {
-                let key = match node.kind() {
-                    "domain" => "domain",
-                    "processed_header" => "processedHeader",
-                    "returns_to_exchange" => "returnsToExchange",
-                    _ => "relayDomains",
-                };
-                (Object::Service, key, [&connector_path[..], &[Step::Key("service")]].concat())
-            }
-            "mode" => (Object::Rule, "mode", rule_path.to_vec()),
-            "stop_processing" => (Object::Rule, "stopProcessingMoreRules", rule_path.to_vec()),
-            "defer_on_error" => (Object::Rule, "deferOnError", rule_path.to_vec()),
-            "comments" => (Object::Rule, "comments", rule_path.to_vec()),
-            "sender_is"
-            | "recipient_is"
-            | "sender_domain_is"
-            | "recipient_domain_is"
-            | "recipient_address_matches"
-            | "header_contains"
-            | "header_matches"
-            | "message_type_matches"
-            | "other_predicate" => {
-                let key = match node.kind() {
-                    "sender_is" => "senderIs",
-                    "recipient_is" => "recipientIs",
-                    "sender_domain_is" => "senderDomainIs",
-                    "recipient_domain_is" => "recipientDomainIs",
-                    "recipient_address_matches" => "recipientAddressMatches",
-                    "header_contains" => "headerContains",
-                    "header_matches" => "headerMatches",
-                    "message_type_matches" => "messageTypeMatches",
-                    _ => "other",
-                };
-                (Object::Predicates, key, [&rule_path[..], &[Step::Key(predicates)]].concat())
-            }
-            "set_header_action" | "redirect_action" | "other_action" => {
-                let key = match node.kind() {
-                    "set_header_action" => "setHeader",
-                    "redirect_action" => "redirectToConnector",
-                    _ => "other",
-                };
-                (Object::Actions, key, [&rule_path[..], &[Step::Key("actions")]].concat())
-            }
-            "rule"
-                if hovered.kind() == "priority"
-                    || node.child_by_field_name("priority").is_some_and(|p| span_of(p).contains(span_of(hovered))) =>
+            Some(s) => (s.object, s.key),
+            None if node.kind() == "rule"
+                && (hovered.kind() == "priority"
+                    || node.child_by_field_name("priority").is_some_and(|p| span_of(p).contains(span_of(hovered)))) =>
             {
-                (Object::Rule, "priority", rule_path.to_vec())
+                (Object::Rule, "priority")
             }
             // The `if`/`except` word of a line: what its predicate tests.
-            "condition" | "exception" if node.child_by_field_name("predicate").is_some() => {
+            None if matches!(node.kind(), "condition" | "exception")
+                && node.child_by_field_name("predicate").is_some() =>
+            {
                 node = node.child_by_field_name("predicate")?;
                 continue;
             }
-            _ => {
+            None => {
                 node = node.parent()?;
                 continue;
             }
         };
+        let exception = ancestors(node).any(|a| a.kind() == "exception");
         let key = keys::lookup(object, key)?;
         let span = span_of(node);
         // On an enumerated or boolean word, what that value does; elsewhere, the key's page.
@@ -134,7 +84,26 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
                 return Some(HoverInfo { span: span_of(hovered), markdown });
             }
         }
-        return Some(HoverInfo { span, markdown: key_page(key, &parent) });
+        return Some(HoverInfo { span, markdown: key_page(key, &yaml_path(object, exception)) });
+    }
+}
+
+/// Where a key of this object stands in a YAML file, as steps from the top.
+fn yaml_path(object: Object, exception: bool) -> Vec<Step<'static>> {
+    let rule = [Step::Key("transportRules"), Step::Item];
+    let connector = [Step::Key("connectors"), Step::Item];
+    match object {
+        Object::Root => vec![],
+        Object::Organization => vec![Step::Key("organization")],
+        Object::OnPremises => vec![Step::Key("organization"), Step::Key("onPremises")],
+        Object::Connector => connector.to_vec(),
+        Object::Service | Object::Header => [&connector[..], &[Step::Key("service")]].concat(),
+        Object::Rule => rule.to_vec(),
+        Object::Predicates | Object::HeaderContains | Object::HeaderMatches => {
+            let place = if exception { Place::Exception } else { Place::Condition };
+            [&rule[..], &[Step::Key(place.yaml_key())]].concat()
+        }
+        Object::Actions => [&rule[..], &[Step::Key("actions")]].concat(),
     }
 }
 
