@@ -9,8 +9,12 @@ use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
 use crate::syntax::Syntax;
 
+/// The DSL's words for the keys of the catalogue.
+pub mod dsl_spelling;
 /// The findings of a DSL file in the DSL's words.
 pub mod dsl_wording;
+/// Messages built from typed pieces, worded for the file's syntax.
+pub mod message;
 /// Edits that several rules' fixes share.
 pub mod recipes;
 /// How the simulation rules word what a simulated message did.
