@@ -5,9 +5,11 @@
 //! like the block's statements (or inside the `}`'s line when the block is written on one
 //! line). What has no faithful DSL form gives `None`.
 
-use super::{Editor, RulePlace, Value};
 use super::Edit;
-use crate::syntax::dsl::{quote, DslFile};
+use super::{Editor, RulePlace, Value};
+use crate::model::dsl_statements::{self, Form, Group, Place, Statement};
+use crate::model::keys::{self, Key, Object, ValueShape};
+use crate::syntax::dsl::{quote, Block, DslFile};
 use crate::syntax::span_of as span;
 use crate::text::Span;
 use tree_sitter::Node;
@@ -117,10 +119,6 @@ impl<'a> DslEditor<'a> {
         let rule = object.kind() == "rule";
         let connector = object.kind() == "connector";
         match (key, new) {
-            ("stopProcessingMoreRules", Value::Bool(true)) if rule => {
-                self.flag(object, "stop_processing", "stop processing")
-            }
-            ("deferOnError", Value::Bool(true)) if rule => self.flag(object, "defer_on_error", "defer on error"),
             ("enabled", Value::Bool(on)) if rule || connector => {
                 if let Some(enabled) = self.statement(object, "enabled") {
                     return self.replace(enabled.child_by_field_name("value")?, on.to_string());
@@ -131,8 +129,6 @@ impl<'a> DslEditor<'a> {
                     None => self.add_statements(object, &[format!("enabled {on}")]),
                 }
             }
-            ("mode", Value::Str(mode)) if rule && is_word(mode) => self.word_setting(object, "mode", mode),
-            ("use", Value::Str(used)) if connector && is_word(used) => self.word_setting(object, "use", used),
             ("priority", Value::Int(priority)) if rule => match object.child_by_field_name("priority") {
                 Some(value) => self.replace(value, priority.to_string()),
                 None => {
@@ -147,17 +143,40 @@ impl<'a> DslEditor<'a> {
                 let lines = entries.iter().map(|(k, v)| block_statement(key, k, v)).collect::<Option<Vec<_>>>()?;
                 self.add_in_order(object, group(key), &lines)
             }
-            ("service", Value::Map(entries) | Value::FlowMap(entries))
-                if connector && self.statement(object, "service").is_none() =>
-            {
-                let mut line = "service".to_owned();
-                for (k, v) in entries {
-                    match (k.as_str(), v) {
-                        ("kind" | "vendor", Value::Str(word)) if is_word(word) => line.push_str(&format!(" {word}")),
-                        _ => return None,
-                    }
+            // A service's block is not replaced: only one without a service gets one.
+            ("service", _) if connector => match self.statement(object, "service") {
+                Some(_) => None,
+                None => self.add_statements(
+                    object,
+                    &[statement_for(dsl_statements::for_key(Object::Connector, key)?, None, new)?],
+                ),
+            },
+            _ => self.set_statement(object, key, new),
+        }
+    }
+
+    /// Any other setting of a rule or connector, written as its statement in the table: a
+    /// flag added or removed, a setting replaced or added at the end of the block.
+    fn set_statement(&self, object: Node<'a>, key: &str, new: &Value) -> Option<Edit> {
+        let block = Block::of_kind(object.kind())?;
+        let owner = match block {
+            Block::Rule => Object::Rule,
+            _ => Object::Connector,
+        };
+        let row = dsl_statements::in_block(block).find(|r| r.object == owner && r.key == key)?;
+        let existing = self.statement(object, row.kind);
+        match (row.form, new) {
+            (Form::Flag(says), Value::Bool(on)) if on.to_string() == says => match existing {
+                Some(_) => None,
+                None => self.add_statements(object, &[row.template.to_owned()]),
+            },
+            (Form::Flag(_), Value::Bool(_)) => self.remove_statement(existing?),
+            (Form::Setting, new) => {
+                let line = statement_for(row, None, new)?;
+                match existing {
+                    Some(statement) => self.replace(statement, line),
+                    None => self.add_statements(object, &[line]),
                 }
-                self.add_statements(object, &[line])
             }
             _ => None,
         }
@@ -165,7 +184,7 @@ impl<'a> DslEditor<'a> {
 
     /// Adds `lines` of statement group `order` (see [`group`]) before the first statement
     /// of a later group, when that one starts its line; else at the end of the block.
-    fn add_in_order(&self, object: Node<'a>, order: u8, lines: &[String]) -> Option<Edit> {
+    fn add_in_order(&self, object: Node<'a>, order: Group, lines: &[String]) -> Option<Edit> {
         let later = self.statements(object).into_iter().find(|s| group_of(s.kind()) > order);
         match later.and_then(|s| Some((self.indent_before(s.start_byte())?, self.line_start(s.start_byte())))) {
             Some((indent, at)) => {
@@ -173,20 +192,6 @@ impl<'a> DslEditor<'a> {
                 Some(Edit { span: Span::new(at, at), replacement })
             }
             None => self.add_statements(object, lines),
-        }
-    }
-
-    fn flag(&self, object: Node<'a>, kind: &str, written: &str) -> Option<Edit> {
-        match self.statement(object, kind) {
-            Some(_) => None,
-            None => self.add_statements(object, &[written.to_owned()]),
-        }
-    }
-
-    fn word_setting(&self, object: Node<'a>, kind: &str, word: &str) -> Option<Edit> {
-        match self.statement(object, kind) {
-            Some(statement) => self.replace(statement.child_by_field_name("value")?, word.to_owned()),
-            None => self.add_statements(object, &[format!("{kind} {word}")]),
         }
     }
 
@@ -206,8 +211,12 @@ impl<'a> DslEditor<'a> {
         };
         let line = block_statement(block_key, key, new)?;
         let same = self.statements(rule).into_iter().filter(|s| block.contains(span(*s))).find(|s| match kind {
-            "" => Some(s.kind()) == action_kind(key),
-            _ => s.kind() == kind && s.child_by_field_name("predicate").map(|p| p.kind()) == predicate_kind(key),
+            "" => Some(s.kind()) == dsl_statements::for_key(Object::Actions, key).map(|row| row.kind),
+            _ => {
+                s.kind() == kind
+                    && s.child_by_field_name("predicate").map(|p| p.kind())
+                        == dsl_statements::for_key(Object::Predicates, key).map(|row| row.kind)
+            }
         });
         if let Some(statement) = same {
             return self.replace(statement, line);
@@ -253,32 +262,21 @@ impl<'a> DslEditor<'a> {
     }
 }
 
-fn action_kind(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "setHeader" => "set_header_action",
-        "redirectToConnector" => "redirect_action",
-        _ => return None,
-    })
-}
-
-/// Where a rule's statements of a YAML block go, in the order the DSL's layout keeps:
-/// settings, conditions, exceptions, actions, then the flags.
-fn group(block: &str) -> u8 {
+/// The group of a rule's statements a YAML block's keys go in (see [`Group`]).
+fn group(block: &str) -> Group {
     match block {
-        "conditions" => 1,
-        "exceptions" => 2,
-        _ => 3,
+        "conditions" => Group::Conditions,
+        "exceptions" => Group::Exceptions,
+        _ => Group::Actions,
     }
 }
 
-/// The [`group`] of a statement of that node kind.
-fn group_of(kind: &str) -> u8 {
+/// The [`Group`] of a rule's statement of that node kind.
+fn group_of(kind: &str) -> Group {
     match kind {
-        "condition" => 1,
-        "exception" => 2,
-        "set_header_action" | "redirect_action" | "other_action" => 3,
-        "stop_processing" | "defer_on_error" | "comments" => 4,
-        _ => 0,
+        "condition" => Group::Conditions,
+        "exception" => Group::Exceptions,
+        _ => dsl_statements::by_kind(Block::Rule, kind).map_or(Group::Settings, |s| s.group),
     }
 }
 
@@ -288,17 +286,6 @@ fn is_word(text: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !matches!(text, "true" | "false")
-}
-
-fn predicate_kind(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "senderIs" => "sender_is",
-        "recipientIs" => "recipient_is",
-        "senderDomainIs" => "sender_domain_is",
-        "recipientDomainIs" => "recipient_domain_is",
-        "headerContains" => "header_contains",
-        _ => return None,
-    })
 }
 
 /// Strings, one or a list, as a DSL list of strings.
@@ -321,36 +308,84 @@ fn entry<'v>(entries: &'v [(String, Value)], key: &str) -> Option<&'v Value> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-fn string(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::Str(s) => Some(quote(s)),
+/// `value` as the DSL writes a value of `key`: an enumeration's word bare, a boolean or a
+/// number as itself, text quoted, a list as its strings one after the other; an `other`
+/// parameter's values as literals.
+fn written(key: &Key, value: &Value) -> Option<String> {
+    match (key.shape, value) {
+        (ValueShape::OneOf(allowed), Value::Str(word)) => {
+            (is_word(word) && allowed.iter().any(|(a, _)| a == word)).then(|| word.clone())
+        }
+        (ValueShape::Bool { .. }, Value::Bool(on)) => Some(on.to_string()),
+        (ValueShape::Integer { .. }, Value::Int(number)) => Some(number.to_string()),
+        (ValueShape::Text { .. }, Value::Str(text)) => Some(quote(text)),
+        (ValueShape::TextList, value) => strings(value),
+        (ValueShape::OpenMap, value) => literals(value),
         _ => None,
     }
+}
+
+/// An `other` parameter's value or values, as DSL literals.
+fn literals(value: &Value) -> Option<String> {
+    let one = |value: &Value| match value {
+        Value::Str(text) => Some(quote(text)),
+        Value::Bool(on) => Some(on.to_string()),
+        Value::Int(number) => Some(number.to_string()),
+        _ => None,
+    };
+    match value {
+        Value::List(items) if !items.is_empty() => Some(items.iter().map(one).collect::<Option<Vec<_>>>()?.join(" ")),
+        value => one(value),
+    }
+}
+
+/// The statement of the table's `row` that writes `value`: each placeholder filled from
+/// the value (or, for a mapping, its fields), `place` saying `if` or `except`.
+fn statement_for(row: &Statement, place: Option<Place>, value: &Value) -> Option<String> {
+    let key = row.catalogue_key();
+    let fields: &[(String, Value)] = match value {
+        Value::Map(entries) | Value::FlowMap(entries) => entries,
+        _ => &[],
+    };
+    let mut values = Vec::new();
+    for (field, _) in row.placeholders() {
+        let text = match (field, key.shape) {
+            ("", ValueShape::OpenMap) => None,
+            ("", _) => Some(written(key, value)?),
+            // An open map's one entry: its name, then (for `{}`) its values.
+            ("name", ValueShape::OpenMap) => None,
+            (field, ValueShape::Object(object)) => match entry(fields, field) {
+                Some(value) => Some(written(keys::lookup(object, field)?, value)?),
+                None if keys::lookup(object, field)?.required => return None,
+                None => None,
+            },
+            _ => return None,
+        };
+        values.push(text);
+    }
+    if key.shape == ValueShape::OpenMap {
+        // `other`: one parameter per statement.
+        let [(name, value)] = fields else { return None };
+        values = vec![Some(quote(name)), Some(literals(value)?)];
+    } else if let ValueShape::Object(_) = key.shape {
+        // Every field given must have its place in the statement.
+        if !fields.iter().all(|(field, _)| row.placeholders().any(|(f, _)| f == field)) {
+            return None;
+        }
+    }
+    let values: Vec<Option<&str>> = values.iter().map(Option::as_deref).collect();
+    Some(row.write(place, &values))
 }
 
 /// The DSL statement for `key: value` in a rule's `block` (`conditions`, `exceptions` or
 /// `actions`).
 fn block_statement(block: &str, key: &str, value: &Value) -> Option<String> {
-    let predicate = |text: String| match block {
-        "conditions" => Some(format!("if {text}")),
-        "exceptions" => Some(format!("except {text}")),
-        _ => None,
+    let (object, place) = match block {
+        "conditions" => (Object::Predicates, Some(Place::Condition)),
+        "exceptions" => (Object::Predicates, Some(Place::Exception)),
+        _ => (Object::Actions, None),
     };
-    match (block, key, value) {
-        (_, "senderIs", Value::Str(word)) if is_word(word) => predicate(format!("sender is {word}")),
-        (_, "recipientIs", Value::Str(word)) if is_word(word) => predicate(format!("recipient is {word}")),
-        (_, "senderDomainIs", v) => predicate(format!("sender domain is {}", strings(v)?)),
-        (_, "recipientDomainIs", v) => predicate(format!("recipient domain is {}", strings(v)?)),
-        (_, "headerContains", Value::Map(entries) | Value::FlowMap(entries)) if entries.len() == 2 => {
-            let header = string(entry(entries, "header"))?;
-            predicate(format!("header {header} contains {}", strings(entry(entries, "words")?)?))
-        }
-        ("actions", "setHeader", Value::Map(entries) | Value::FlowMap(entries)) if entries.len() == 2 => {
-            Some(format!("set header {} to {}", string(entry(entries, "name"))?, string(entry(entries, "value"))?))
-        }
-        ("actions", "redirectToConnector", Value::Str(name)) => Some(format!("redirect to {}", quote(name))),
-        _ => None,
-    }
+    statement_for(dsl_statements::for_key(object, key)?, place, value)
 }
 
 impl Editor for DslEditor<'_> {
@@ -363,11 +398,12 @@ impl Editor for DslEditor<'_> {
             return self.set_setting(object, key, new);
         }
         if let Some(service) = self.node(mapping, &["service"]) {
-            return match (key, new) {
-                ("relayDomains", v) if self.statement(service, "relay_domains").is_none() => {
-                    self.add_to_service(service, &[format!("relay-domains {}", strings(v)?)])
-                }
-                _ => None,
+            // Kind and vendor are words of the `service` statement itself, not statements.
+            let row = dsl_statements::in_block(Block::Service).find(|r| r.key == key)?;
+            let line = statement_for(row, None, new)?;
+            return match self.statement(service, row.kind) {
+                Some(statement) => self.replace(statement, line),
+                None => self.add_to_service(service, &[line]),
             };
         }
         if let Some(test) = self.node(mapping, &["header_contains"]) {
@@ -385,9 +421,11 @@ impl Editor for DslEditor<'_> {
 
     fn push_item(&self, list: Span, item: &Value) -> Option<Edit> {
         let Value::Str(item) = item else { return None };
-        let listed = ["domains", "recipient_domains", "smart_hosts", "relay_domains"];
+        let listed = |kind: &str| {
+            dsl_statements::STATEMENTS.iter().any(|r| r.kind == kind && r.catalogue_key().shape == ValueShape::TextList)
+        };
         let mut statement = self.file.root().descendant_for_byte_range(list.start, list.end)?;
-        while !listed.contains(&statement.kind()) {
+        while !listed(statement.kind()) {
             statement = statement.parent()?;
         }
         if statement.end_byte() != list.end || statement.has_error() {
@@ -398,11 +436,7 @@ impl Editor for DslEditor<'_> {
 
     fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit> {
         let object = self.node(mapping, &["connector"])?;
-        let kind = match key {
-            "recipientDomains" => "recipient_domains",
-            "smartHosts" => "smart_hosts",
-            _ => return None,
-        };
+        let kind = dsl_statements::for_key(Object::Connector, key)?.kind;
         self.remove_statement(self.statement(object, kind)?)
     }
 
@@ -431,8 +465,11 @@ impl Editor for DslEditor<'_> {
                         lines.push(block_statement(key, k, v)?);
                     }
                 }
-                ("deferOnError", Value::Bool(true)) => lines.push("defer on error".into()),
-                ("stopProcessingMoreRules", Value::Bool(true)) => lines.push("stop processing".into()),
+                (key, Value::Bool(true)) => {
+                    let flag =
+                        dsl_statements::in_block(Block::Rule).find(|r| r.key == key && r.form == Form::Flag("true"));
+                    lines.push(flag?.template.to_owned());
+                }
                 _ => return None,
             }
         }
