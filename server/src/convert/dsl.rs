@@ -2,9 +2,9 @@
 //! line, blocks indented by two spaces, settings in the order of the YAML keys they stand
 //! for, and a blank line between top-level items.
 
-use std::fmt::Write as _;
-
 use super::{spans, Attached, Lines, Output};
+use crate::model::dsl_statements::{self, Form, Place, Statement};
+use crate::model::keys::Object;
 use crate::model::{
     Connector, MailFlow, OnPremises, Organization, OtherParameter, ParameterValue, Predicates, Service, TransportRule,
 };
@@ -31,24 +31,23 @@ pub fn to_dsl(flow: &MailFlow, comments: &Attached) -> Result<String, Unwritable
     out.comments(0, without_yaml_modeline(&comments.top));
     if let Some(version) = &flow.version {
         out.separate();
-        out.ended_line(0, &format!("mailflow {}", version.value), comments.version.as_deref());
+        out.ended_line(
+            0,
+            &say(Object::Root, "mailflow", &[Some(&version.value.to_string())]),
+            comments.version.as_deref(),
+        );
     }
     if let Some(organization) = &flow.organization {
-        let head = match &organization.name {
-            Some(name) => format!("organization {}", quote(&name.value)),
-            None => "organization".to_owned(),
-        };
+        let head = say(Object::Root, "organization", &[organization.name.as_ref().map(|n| quote(&n.value)).as_deref()]);
         item(&mut out, head, organization_body(organization), organization.span, comments);
     }
     for connector in &flow.connectors {
-        let head = format!("connector {}", quote(connector.name()));
+        let head = say(Object::Root, "connectors", &[Some(&quote(connector.name()))]);
         item(&mut out, head, connector_body(connector), connector.span, comments);
     }
     for rule in &flow.rules {
-        let mut head = format!("rule {}", quote(rule.name()));
-        if let Some(priority) = &rule.priority {
-            write!(head, " priority {}", priority.value).expect("writing to a String");
-        }
+        let priority = rule.priority.as_ref().map(|p| p.value.to_string());
+        let head = say(Object::Root, "transportRules", &[Some(&quote(rule.name())), priority.as_deref()]);
         item(&mut out, head, rule_body(rule), rule.span, comments);
     }
     if !comments.bottom.is_empty() {
@@ -90,10 +89,18 @@ fn item(out: &mut Output, head: String, body: Lines, span: Span, comments: &Atta
 fn organization_body(organization: &Organization) -> Lines {
     let mut lines = Lines::default();
     if !organization.domains.is_empty() {
-        lines.push(format!("domains {}", strings(&organization.domains)), spans(&organization.domains));
+        lines.push(
+            say(Object::Organization, "domains", &[Some(&strings(&organization.domains))]),
+            spans(&organization.domains),
+        );
     }
     if let Some(on_premises) = &organization.on_premises {
-        block(&mut lines, "on-premises".to_owned(), [on_premises.span], on_premises_body(on_premises));
+        block(
+            &mut lines,
+            say(Object::Organization, "onPremises", &[]),
+            [on_premises.span],
+            on_premises_body(on_premises),
+        );
     }
     lines
 }
@@ -101,22 +108,22 @@ fn organization_body(organization: &Organization) -> Lines {
 fn on_premises_body(on_premises: &OnPremises) -> Lines {
     let mut lines = Lines::default();
     if let Some(host) = &on_premises.relays_through {
-        lines.push(format!("relays-through {}", quote(&host.value)), Some(host.span));
+        lines.push(say(Object::OnPremises, "relaysThrough", &[Some(&quote(&host.value))]), Some(host.span));
     }
     lines
 }
 
 fn connector_body(connector: &Connector) -> Lines {
     let mut lines = Lines::default();
-    enabled(&mut lines, &connector.enabled);
+    enabled(&mut lines, Object::Connector, &connector.enabled);
     if let Some(connector_type) = &connector.connector_type {
-        lines.push(format!("type {}", connector_type.value.key()), Some(connector_type.span));
+        lines.push(say(Object::Connector, "type", &[Some(connector_type.value.key())]), Some(connector_type.span));
     }
     if let Some(usage) = &connector.use_ {
-        lines.push(format!("use {}", usage.value.key()), Some(usage.span));
+        lines.push(say(Object::Connector, "use", &[Some(usage.value.key())]), Some(usage.span));
     }
-    list(&mut lines, "recipient-domains", &connector.recipient_domains);
-    list(&mut lines, "smart-hosts", &connector.smart_hosts);
+    list(&mut lines, Object::Connector, "recipientDomains", &connector.recipient_domains);
+    list(&mut lines, Object::Connector, "smartHosts", &connector.smart_hosts);
     if let Some(service) = &connector.service {
         service_lines(&mut lines, service);
     }
@@ -125,22 +132,21 @@ fn connector_body(connector: &Connector) -> Lines {
 
 /// `service KIND [VENDOR]`, with a block only when there is something to put in it.
 fn service_lines(lines: &mut Lines, service: &Service) {
-    let mut head = format!("service {}", service.kind.value.key());
-    if let Some(vendor) = &service.vendor {
-        write!(head, " {}", vendor.value.key()).expect("writing to a String");
-    }
+    let vendor = service.vendor.as_ref().map(|v| v.value.key());
+    let head = say(Object::Connector, "service", &[Some(service.kind.value.key()), vendor]);
     let mut body = Lines::default();
     if let Some(domain) = &service.domain {
-        body.push(format!("domain {}", quote(&domain.value)), Some(domain.span));
+        body.push(say(Object::Service, "domain", &[Some(&quote(&domain.value))]), Some(domain.span));
     }
     if let Some(header) = &service.processed_header {
-        let line = format!("processed-header {} {}", quote(&header.name.value), quote(&header.value.value));
+        let (name, value) = (quote(&header.name.value), quote(&header.value.value));
+        let line = say(Object::Service, "processedHeader", &[Some(&name), Some(&value)]);
         body.push(line, [header.span, header.name.span, header.value.span]);
     }
     if let Some(returns) = &service.returns_to_exchange {
-        body.push(format!("returns-to-exchange {}", returns.value), Some(returns.span));
+        body.push(say(Object::Service, "returnsToExchange", &[Some(&returns.value.to_string())]), Some(returns.span));
     }
-    list(&mut body, "relay-domains", &service.relay_domains);
+    list(&mut body, Object::Service, "relayDomains", &service.relay_domains);
     let anchors = [service.span, service.kind.span].into_iter().chain(service.vendor.as_ref().map(|v| v.span));
     if body.is_empty() {
         lines.push(head, anchors);
@@ -151,86 +157,117 @@ fn service_lines(lines: &mut Lines, service: &Service) {
 
 fn rule_body(rule: &TransportRule) -> Lines {
     let mut lines = Lines::default();
-    enabled(&mut lines, &rule.enabled);
+    enabled(&mut lines, Object::Rule, &rule.enabled);
     if let Some(mode) = &rule.mode {
-        lines.push(format!("mode {}", mode.value.key()), Some(mode.span));
+        lines.push(say(Object::Rule, "mode", &[Some(mode.value.key())]), Some(mode.span));
     }
-    predicates(&mut lines, "if", &rule.conditions);
-    predicates(&mut lines, "except", &rule.exceptions);
+    predicates(&mut lines, Place::Condition, &rule.conditions);
+    predicates(&mut lines, Place::Exception, &rule.exceptions);
     if let Some(header) = &rule.actions.set_header {
-        let line = format!("set header {} to {}", quote(&header.name.value), quote(&header.value.value));
+        let (name, value) = (quote(&header.name.value), quote(&header.value.value));
+        let line = say(Object::Actions, "setHeader", &[Some(&name), Some(&value)]);
         lines.push(line, [header.span, header.name.span, header.value.span]);
     }
     if let Some(connector) = &rule.actions.redirect_to_connector {
-        lines.push(format!("redirect to {}", quote(&connector.value)), Some(connector.span));
+        lines
+            .push(say(Object::Actions, "redirectToConnector", &[Some(&quote(&connector.value))]), Some(connector.span));
     }
-    other(&mut lines, "do other", &rule.actions.other);
-    for (statement, setting) in [("stop processing", &rule.stop_processing), ("defer on error", &rule.defer_on_error)] {
+    other(&mut lines, statement(Object::Actions, "other"), None, &rule.actions.other);
+    for (key, setting) in [("stopProcessingMoreRules", &rule.stop_processing), ("deferOnError", &rule.defer_on_error)] {
+        let statement = flag(key, "true");
         if let Some(setting) = setting.as_ref().filter(|s| s.value) {
             lines.push(statement, Some(setting.span));
         }
     }
     if let Some(comments) = &rule.comments {
-        lines.push(format!("comments {}", quote(&comments.value)), Some(comments.span));
+        lines.push(say(Object::Rule, "comments", &[Some(&quote(&comments.value))]), Some(comments.span));
     }
     lines
 }
 
-/// Conditions (`keyword` = `if`) or exceptions (`except`), one statement each.
-fn predicates(lines: &mut Lines, keyword: &str, predicates: &Predicates) {
-    for (subject, scope) in [("sender", &predicates.sender_is), ("recipient", &predicates.recipient_is)] {
+/// Conditions or exceptions (by `place`), one statement each.
+fn predicates(lines: &mut Lines, place: Place, predicates: &Predicates) {
+    let say = |key: &str, values: &[Option<&str>]| statement(Object::Predicates, key).write(Some(place), values);
+    for (key, scope) in [("senderIs", &predicates.sender_is), ("recipientIs", &predicates.recipient_is)] {
         if let Some(scope) = scope {
-            lines.push(format!("{keyword} {subject} is {}", scope.value.key()), Some(scope.span));
+            lines.push(say(key, &[Some(scope.value.key())]), Some(scope.span));
         }
     }
-    list(lines, &format!("{keyword} sender domain is"), &predicates.sender_domain_is);
-    list(lines, &format!("{keyword} recipient domain is"), &predicates.recipient_domain_is);
+    for (key, list) in
+        [("senderDomainIs", &predicates.sender_domain_is), ("recipientDomainIs", &predicates.recipient_domain_is)]
+    {
+        if let Some(list) = list {
+            lines.push(say(key, &[Some(&strings(&list.value))]), spans(&list.value).chain([list.span]));
+        }
+    }
     if let Some(patterns) = &predicates.recipient_address_matches {
         let sources = strings(patterns.value.iter().map(|p| &p.source));
         let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
-        lines.push(format!("{keyword} recipient address matches {sources}"), anchors);
+        lines.push(say("recipientAddressMatches", &[Some(&sources)]), anchors);
     }
     if let Some(test) = &predicates.header_contains {
-        let line = format!("{keyword} header {} contains {}", quote(&test.header.value), strings(&test.words));
+        let line = say("headerContains", &[Some(&quote(&test.header.value)), Some(&strings(&test.words))]);
         lines.push(line, spans(&test.words).chain([test.span, test.header.span]));
     }
     if let Some(test) = &predicates.header_matches {
         let patterns = strings(test.patterns.iter().map(|p| &p.source));
         let anchors = spans(test.patterns.iter().map(|p| &p.source)).chain([test.span, test.header.span]);
-        lines.push(format!("{keyword} header {} matches {patterns}", quote(&test.header.value)), anchors);
+        lines.push(say("headerMatches", &[Some(&quote(&test.header.value)), Some(&patterns)]), anchors);
     }
     if let Some(message_type) = &predicates.message_type_matches {
-        lines.push(format!("{keyword} message type is {}", message_type.value.key()), Some(message_type.span));
+        lines.push(say("messageTypeMatches", &[Some(message_type.value.key())]), Some(message_type.span));
     }
-    other(lines, &format!("{keyword} other"), &predicates.other);
+    other(lines, statement(Object::Predicates, "other"), Some(place), &predicates.other);
 }
 
-/// `{statement} "Name" value…` for each `other` parameter.
-fn other(lines: &mut Lines, statement: &str, parameters: &[OtherParameter]) {
+/// The `other` statement for each parameter: its name, then its values.
+fn other(lines: &mut Lines, statement: &Statement, place: Option<Place>, parameters: &[OtherParameter]) {
     for parameter in parameters {
-        let mut line = format!("{statement} {}", quote(&parameter.name.value));
-        for value in &parameter.values {
-            match &value.value {
-                ParameterValue::Text(text) => write!(line, " {}", quote(text)),
-                ParameterValue::Integer(integer) => write!(line, " {integer}"),
-                ParameterValue::Boolean(boolean) => write!(line, " {boolean}"),
-            }
-            .expect("writing to a String");
-        }
+        let values: Vec<String> = parameter
+            .values
+            .iter()
+            .map(|value| match &value.value {
+                ParameterValue::Text(text) => quote(text),
+                ParameterValue::Integer(integer) => integer.to_string(),
+                ParameterValue::Boolean(boolean) => boolean.to_string(),
+            })
+            .collect();
+        let line = statement.write(place, &[Some(&quote(&parameter.name.value)), Some(&values.join(" "))]);
         lines.push(line, parameter.values.iter().map(|v| v.span).chain([parameter.span]));
     }
 }
 
+/// The table's statement for `key` of `object`.
+fn statement(object: Object, key: &str) -> &'static Statement {
+    dsl_statements::for_key(object, key).expect("every key the model writes has its statement")
+}
+
+/// The statement for `key` of `object`, written with `values`.
+fn say(object: Object, key: &str, values: &[Option<&str>]) -> String {
+    statement(object, key).write(None, values)
+}
+
+/// The statement that says `key` is `value` by being there.
+fn flag(key: &str, value: &str) -> &'static str {
+    let flag =
+        dsl_statements::STATEMENTS.iter().find(|s| s.key == key && matches!(s.form, Form::Flag(says) if says == value));
+    flag.expect("the table has the flag").template
+}
+
 /// `enabled true`, or `disabled`.
-fn enabled(lines: &mut Lines, enabled: &Option<Spanned<bool>>) {
+fn enabled(lines: &mut Lines, object: Object, enabled: &Option<Spanned<bool>>) {
     if let Some(enabled) = enabled {
-        lines.push(if enabled.value { "enabled true" } else { "disabled" }, Some(enabled.span));
+        let line = match enabled.value {
+            true => say(object, "enabled", &[Some("true")]),
+            false => flag("enabled", "false").to_owned(),
+        };
+        lines.push(line, Some(enabled.span));
     }
 }
 
-fn list(lines: &mut Lines, statement: &str, list: &Option<Spanned<Vec<Spanned<String>>>>) {
+fn list(lines: &mut Lines, object: Object, key: &str, list: &Option<Spanned<Vec<Spanned<String>>>>) {
     if let Some(list) = list {
-        lines.push(format!("{statement} {}", strings(&list.value)), spans(&list.value).chain([list.span]));
+        lines.push(say(object, key, &[Some(&strings(&list.value))]), spans(&list.value).chain([list.span]));
     }
 }
 

@@ -112,20 +112,34 @@ impl Statement {
 
     /// The statement written with `values`: one per placeholder, in order, each as the DSL
     /// writes it (a word, a quoted string, several strings separated by spaces); a `None`
-    /// leaves its placeholder out. The block `{…}` is left to the caller. `place` is the
-    /// `if` or `except` of a condition or exception.
+    /// leaves its placeholder out, with the words between it and the placeholder before it
+    /// (a rule without a priority is `rule "N"`). The block `{…}` is left to the caller.
+    /// `place` is the `if` or `except` of a condition or exception.
     pub fn write(&self, place: Option<Place>, values: &[Option<&str>]) -> String {
         let mut words: Vec<&str> = place.map(Place::keyword).into_iter().collect();
         let mut values = values.iter();
+        // Words after a placeholder wait for the next one: they belong to it.
+        let mut pending: Vec<&str> = Vec::new();
+        let mut after_placeholder = false;
         for token in self.template.split(' ') {
             if token == "{…}" {
                 continue;
             }
             match placeholder(token) {
-                Some(_) => words.extend(values.next().copied().flatten()),
+                Some(_) => {
+                    let value = values.next().copied().flatten();
+                    if let Some(value) = value {
+                        words.append(&mut pending);
+                        words.push(value);
+                    }
+                    pending.clear();
+                    after_placeholder = true;
+                }
+                None if after_placeholder => pending.push(token),
                 None => words.push(token),
             }
         }
+        words.append(&mut pending);
         words.join(" ")
     }
 }
@@ -556,6 +570,11 @@ mod tests {
             header.write(Some(Place::Exception), &[Some("\"X\""), Some("\"a\" \"b\"")]),
             "except header \"X\" contains \"a\" \"b\""
         );
+        let rule = for_key(Object::Root, "transportRules").unwrap();
+        assert_eq!(rule.write(None, &[Some("\"R\""), None]), "rule \"R\"");
+        assert_eq!(rule.write(None, &[Some("\"R\""), Some("0")]), "rule \"R\" priority 0");
+        let organization = for_key(Object::Root, "organization").unwrap();
+        assert_eq!(organization.write(None, &[None]), "organization");
         let service = for_key(Object::Connector, "service").unwrap();
         assert_eq!(service.write(None, &[None, Some("codetwo")]), "service codetwo");
     }
