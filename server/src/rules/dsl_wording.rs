@@ -501,9 +501,9 @@ rule "Mimecast smart host" priority 0 {
         let text = SMART_HOST_DSL.replace(r#""X-AntiLoop-Mimecast" to "true""#, r#""mode" to "enforce""#);
         let messages = messages(&text, Syntax::Dsl);
         let said = |code: &str| messages.iter().find(|m| m.starts_with(code)).unwrap_or_else(|| panic!("{code}"));
-        // The same words in one message are the header this rule sets, and in another the
-        // setting to change: where they are the user's, they stay as written.
-        assert!(said("MF405").ends_with("set `mode: enforce`"), "{messages:#?}");
+        // The same words are the header this rule sets in one message, which stays as
+        // written, and the setting to change in another, which is spelt for the DSL.
+        assert!(said("MF405").ends_with("set `mode enforce`"), "{messages:#?}");
         assert!(said("MF302").ends_with(r#"`except header "mode" contains "enforce"`"#), "{messages:#?}");
     }
 }

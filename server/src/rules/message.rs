@@ -14,10 +14,11 @@
 //! message piece by piece:
 //!
 //! - [`Message::text`]: plain words, the same in both syntaxes. Plain text holds no
-//!   backticks: whatever is quoted is one of the pieces below.
+//!   backticks: whatever is quoted is one of the pieces below. Text that is not ours (a
+//!   library's error) is [`Message::verbatim`].
 //! - [`Message::written`]: the user's own text, quoted as written (a rule's, connector's or
 //!   header's name, a header with its value, a domain): never respelt, even when it reads
-//!   like a key.
+//!   like a key; [`Message::written_each`] quotes several.
 //! - [`Message::code`]: a word of ours quoted as it is in both syntaxes (a value such as
 //!   `inside`, a character such as `:`).
 //! - [`Message::key`]: a key of the catalogue, by its object: `recipientDomains` of a
@@ -162,6 +163,20 @@ impl Message {
     /// The user's own text (a name, a header, a domain), quoted as written.
     pub fn written(self, text: impl Into<String>) -> Message {
         self.with(Piece::Quoted(text.into()))
+    }
+
+    /// Several texts of the user's, each quoted as written, with `separator` between them.
+    pub fn written_each<T: Into<String>>(self, texts: impl IntoIterator<Item = T>, separator: &'static str) -> Message {
+        texts.into_iter().enumerate().fold(self, |message, (index, text)| {
+            let message = if index == 0 { message } else { message.text(separator) };
+            message.written(text)
+        })
+    }
+
+    /// Text that is not ours, unquoted and as it is (a library's error, an address made of
+    /// the file's domains): unlike [`Message::text`], it may hold backticks.
+    pub fn verbatim(self, text: impl Into<String>) -> Message {
+        self.with(Piece::Text(Cow::Owned(text.into())))
     }
 
     /// A word of ours quoted as it is in both syntaxes: a value, a character.

@@ -1,5 +1,6 @@
 //! MF005 duplicate-name: two transport rules, or two connectors, have the same name.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -74,18 +75,20 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 }
 
 /// Exchange compares names without regard to case.
-fn duplicates<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &str, out: &mut Findings) {
+fn duplicates<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &'static str, out: &mut Findings) {
     let mut seen: Vec<&Spanned<String>> = Vec::new();
     for name in names {
         match seen.iter().find(|first| first.value.eq_ignore_ascii_case(&name.value)) {
-            Some(first) => out.push(
-                Diagnostic::new(
-                    &RULE,
-                    name.span,
-                    format!("another {what} is already named `{}`: Exchange {what} names are unique", first.value),
-                )
-                .with_related(first.span, "first named here"),
-            ),
+            Some(first) => {
+                let message = Message::new()
+                    .text(format!("another {what} is already named "))
+                    .written(&first.value)
+                    .text(format!(": Exchange {what} names are unique"));
+                out.push(
+                    Diagnostic::new(&RULE, name.span, message.render(out.syntax()))
+                        .with_related(first.span, "first named here"),
+                );
+            }
             None => seen.push(name),
         }
     }

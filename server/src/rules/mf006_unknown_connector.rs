@@ -1,5 +1,6 @@
 //! MF006 unknown-connector: a rule's `redirectToConnector` names a connector the file does not have.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -87,13 +88,16 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             .iter()
             .filter_map(|c| c.name.as_ref())
             .min_by_key(|name| edit_distance(&name.value.to_lowercase(), &target.value.to_lowercase()));
-        let mut message =
-            format!("`{}` redirects to `{}`, which is no connector of this file", rule.name(), target.value);
-        match nearest {
-            Some(name) => message.push_str(&format!("; did you mean `{}`?", name.value)),
-            None => message.push_str("; the file defines no connectors"),
-        }
-        let mut diagnostic = Diagnostic::new(&RULE, target.span, message);
+        let message = Message::new()
+            .written(rule.name())
+            .text(" redirects to ")
+            .written(&target.value)
+            .text(", which is no connector of this file");
+        let message = match nearest {
+            Some(name) => message.text("; did you mean ").written(&name.value).text("?"),
+            None => message.text("; the file defines no connectors"),
+        };
+        let mut diagnostic = Diagnostic::new(&RULE, target.span, message.render(out.syntax()));
         if let Some(name) = nearest {
             diagnostic = diagnostic.with_related(name.span, "the closest connector name");
         }

@@ -1,5 +1,6 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -86,19 +87,14 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let Some(priority) = &rule.priority else { continue };
         let first = flow.rules[..index].iter().find(|r| r.priority.as_ref().is_some_and(|p| p.value == priority.value));
         if let Some(first) = first {
+            let message = Message::new()
+                .written(rule.name())
+                .text(format!(" has priority {}, like ", priority.value))
+                .written(first.name())
+                .text(": Exchange gives every rule its own priority, so one of them would be pushed down");
             out.push(
-                Diagnostic::new(
-                    &RULE,
-                    priority.span,
-                    format!(
-                        "`{}` has priority {}, like `{}`: Exchange gives every rule its own priority, so one of them \
-                         would be pushed down",
-                        rule.name(),
-                        priority.value,
-                        first.name()
-                    ),
-                )
-                .with_related(first.priority.as_ref().map_or(first.span, |p| p.span), "the same priority"),
+                Diagnostic::new(&RULE, priority.span, message.render(out.syntax()))
+                    .with_related(first.priority.as_ref().map_or(first.span, |p| p.span), "the same priority"),
             );
         }
     }

@@ -1,5 +1,6 @@
 //! MF010 invalid-header-name: a header name contains a character no message header name can have.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -106,22 +107,23 @@ fn check_predicates(predicates: &Predicates, out: &mut Findings) {
 fn check_name(name: &Spanned<String>, out: &mut Findings) {
     let bad = name.value.chars().find(|&c| !('!'..='~').contains(&c) || c == ':');
     let message = match bad {
-        _ if name.value.is_empty() => "a header name cannot be empty".to_owned(),
-        Some(c) => format!(
-            "`{}` is not a valid header name: it contains {}; a header name is printable ASCII (33-126) without `:`",
-            name.value,
-            describe(c)
-        ),
+        _ if name.value.is_empty() => Message::new().text("a header name cannot be empty"),
+        Some(c) => Message::new()
+            .written(&name.value)
+            .text(" is not a valid header name: it contains ")
+            .then(describe(c))
+            .text("; a header name is printable ASCII (33-126) without ")
+            .code(":"),
         None => return,
     };
-    out.push(Diagnostic::new(&RULE, name.span, message));
+    out.push(Diagnostic::new(&RULE, name.span, message.render(out.syntax())));
 }
 
-fn describe(c: char) -> String {
+fn describe(c: char) -> Message {
     match c {
-        ' ' => "a space".to_owned(),
-        ':' => "a colon".to_owned(),
-        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
-        c => format!("`{c}`"),
+        ' ' => Message::new().text("a space"),
+        ':' => Message::new().text("a colon"),
+        c if c.is_control() => Message::new().text(format!("the control character U+{:04X}", c as u32)),
+        c => Message::new().written(c),
     }
 }

@@ -1,5 +1,6 @@
 //! MF011 invalid-regex: a text pattern in a rule is not a regular expression that compiles.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -94,10 +95,10 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 
 fn report(pattern: &Pattern, out: &mut Findings) {
     if let Err(error) = &*pattern.regex {
-        out.push(Diagnostic::new(
-            &RULE,
-            pattern.source.span,
-            format!("`{}` is not a valid regular expression: {error}", pattern.source.value),
-        ));
+        let message = Message::new()
+            .written(&pattern.source.value)
+            .text(" is not a valid regular expression: ")
+            .verbatim(error.to_string());
+        out.push(Diagnostic::new(&RULE, pattern.source.span, message.render(out.syntax())));
     }
 }

@@ -1,8 +1,10 @@
 //! MF012 on-premises-only-value: a rule uses a recipient scope that only Exchange Server on premises has.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::fixes::Value;
 use crate::model::{MailFlow, Scope};
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -87,14 +89,10 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
                 Scope::ExternalNonPartner => "external-non-partner",
                 Scope::Inside | Scope::Outside => continue,
             };
-            out.push(Diagnostic::new(
-                &RULE,
-                scope.span,
-                format!(
-                    "`recipientIs: {written}` exists only on Exchange Server on-premises; Exchange Online rejects \
-                     the rule (use inside or outside)"
-                ),
-            ));
+            let message = Message::new().predicate_setting(Place::Either, "recipientIs", Value::str(written)).text(
+                " exists only on Exchange Server on-premises; Exchange Online rejects the rule (use inside or outside)",
+            );
+            out.push(Diagnostic::new(&RULE, scope.span, message.render(out.syntax())));
         }
     }
 }

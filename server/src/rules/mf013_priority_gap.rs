@@ -1,5 +1,6 @@
 //! MF013 priority-gap: rule priorities are not numbered 0 to n-1 as Exchange numbers them.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
@@ -94,19 +95,12 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     let gap = priorities.iter().enumerate().find(|(place, (priority, _))| *priority != *place as i64);
     if let Some((place, (priority, rule))) = gap {
         let span = rule.priority.as_ref().map_or(rule.span, |p| p.span);
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                span,
-                format!(
-                    "`{}` has priority {priority} where Exchange would number it {place}: Exchange numbers \
-                     priorities 0 to {} without gaps, so the file no longer mirrors the tenant",
-                    rule.name(),
-                    priorities.len() - 1
-                ),
-            )
-            .about(Subject::File),
-        );
+        let message = Message::new().written(rule.name()).text(format!(
+            " has priority {priority} where Exchange would number it {place}: Exchange numbers priorities 0 to {} \
+             without gaps, so the file no longer mirrors the tenant",
+            priorities.len() - 1
+        ));
+        out.push(Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::File));
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::{iter, ptr};
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -100,21 +101,21 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     if above.is_empty() {
         return;
     }
-    let names = above.iter().map(|r| format!("`{}`", r.name())).collect::<Vec<_>>().join(", ");
+    let names = Message::new().written_each(above.iter().map(|r| r.name()), ", ");
     let who = match above.len() {
-        1 => format!("the enabled rule {names} runs"),
-        n => format!("{n} enabled rules ({names}) run"),
+        1 => Message::new().text("the enabled rule ").then(names).text(" runs"),
+        n => Message::new().text(format!("{n} enabled rules (")).then(names).text(") run"),
     };
     let name = signature.rule.name();
-    let mut diagnostic = Diagnostic::new(
-        &RULE,
-        signature.rule.name_span(),
-        format!(
-            "`{name}` sends mail to the signature service, but {who} before it and can change, redirect or stop \
-             the message before the service sees it; move `{name}` to priority 0"
-        ),
-    )
-    .about(Subject::Rule(flow.rule_index(signature.rule)));
+    let message = Message::new()
+        .written(name)
+        .text(" sends mail to the signature service, but ")
+        .then(who)
+        .text(" before it and can change, redirect or stop the message before the service sees it; move ")
+        .written(name)
+        .text(" to priority 0");
+    let mut diagnostic = Diagnostic::new(&RULE, signature.rule.name_span(), message.render(out.syntax()))
+        .about(Subject::Rule(flow.rule_index(signature.rule)));
     for rule in above {
         diagnostic = diagnostic.with_related(rule.name_span(), "an enabled rule evaluated before the signature rule");
     }
@@ -127,7 +128,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let others = context.flow.rules_in_order().into_iter().filter(|rule| !ptr::eq(*rule, signature));
     let order: Vec<Option<&TransportRule>> = iter::once(signature).chain(others).map(Some).collect();
     Some(Fix {
-        title: format!("Move `{}` to priority 0", signature.name()),
+        title: Message::new().text("Move ").written(signature.name()).text(" to priority 0").render(context.syntax),
         safe: false,
         edits: context.editor.renumber_priorities(&order)?,
     })

@@ -1,9 +1,11 @@
 //! MF102 signature-rule-without-stop: the signature rule does not stop processing more rules.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::MailFlow;
 use crate::rules::recipes::rule_edits;
 
@@ -107,18 +109,16 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if rule.stops_processing() {
             continue;
         }
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, rule.stop_processing.as_ref().map(|s| s.span)),
-                format!(
-                    "`{}` does not stop processing more rules: in the pass that sends mail to the signature service, \
-                     the rules below it apply too, and a smart host rule competes with its redirect; set \
-                     `stopProcessingMoreRules: true`",
-                    rule.name()
-                ),
+        let message = Message::new()
+            .written(rule.name())
+            .text(
+                " does not stop processing more rules: in the pass that sends mail to the signature service, the \
+                 rules below it apply too, and a smart host rule competes with its redirect; set ",
             )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            .setting(Object::Rule, "stopProcessingMoreRules", Value::Bool(true));
+        let span = rule_span(rule, rule.stop_processing.as_ref().map(|s| s.span));
+        out.push(
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
 }
@@ -127,7 +127,10 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
     let edit = context.editor.set_entry(rule.span, "stopProcessingMoreRules", &Value::Bool(true))?;
     Some(Fix {
-        title: format!("Set \"Stop processing more rules\" on `{}`", rule.name()),
+        title: Message::new()
+            .text("Set \"Stop processing more rules\" on ")
+            .written(rule.name())
+            .render(context.syntax),
         safe: true,
         edits: vec![edit],
     })

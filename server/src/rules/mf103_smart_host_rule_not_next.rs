@@ -1,5 +1,6 @@
 //! MF103 smart-host-rule-not-next: another kind of rule sits between the signature rule and a smart host rule.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
@@ -129,20 +130,23 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if between.is_empty() {
             continue;
         }
-        let names = between.iter().map(|r| format!("`{}`", r.name())).collect::<Vec<_>>().join(", ");
         let verb = if between.len() == 1 { "runs" } else { "run" };
         let (name, signature_name) = (smart_host.rule.name(), signature.rule.name());
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            smart_host.rule.name_span(),
-            format!(
-                "`{name}` is not directly below the signature rule `{signature_name}`: {names} {verb} between them \
-                 and can stop, redirect or change mail before it reaches the smart host; move `{name}` directly \
-                 below `{signature_name}`"
-            ),
-        )
-        .with_related(signature.rule.name_span(), "the signature rule")
-        .about(Subject::Rule(flow.rule_index(smart_host.rule)));
+        let message = Message::new()
+            .written(name)
+            .text(" is not directly below the signature rule ")
+            .written(signature_name)
+            .text(": ")
+            .written_each(between.iter().map(|r| r.name()), ", ")
+            .text(format!(
+                " {verb} between them and can stop, redirect or change mail before it reaches the smart host; move "
+            ))
+            .written(name)
+            .text(" directly below ")
+            .written(signature_name);
+        let mut diagnostic = Diagnostic::new(&RULE, smart_host.rule.name_span(), message.render(out.syntax()))
+            .with_related(signature.rule.name_span(), "the signature rule")
+            .about(Subject::Rule(flow.rule_index(smart_host.rule)));
         for rule in between {
             diagnostic = diagnostic.with_related(rule.name_span(), "not a smart host rule, between the two");
         }

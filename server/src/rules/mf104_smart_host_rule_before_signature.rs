@@ -1,5 +1,6 @@
 //! MF104 smart-host-rule-before-signature: a smart host rule is evaluated before the signature rule.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
@@ -110,18 +111,20 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     let position = roles.position(signature.rule);
     for smart_host in roles.smart_host_rules().filter(|r| roles.position(r.rule) < position) {
         let (name, signature_name) = (smart_host.rule.name(), signature.rule.name());
+        let message = Message::new()
+            .written(name)
+            .text(" is evaluated before the signature rule ")
+            .written(signature_name)
+            .text(": mail can reach the smart host ")
+            .written(smart_host.connector.name())
+            .text(" before it has its signature; move ")
+            .written(name)
+            .text(" directly below ")
+            .written(signature_name);
         out.push(
-            Diagnostic::new(
-                &RULE,
-                smart_host.rule.name_span(),
-                format!(
-                    "`{name}` is evaluated before the signature rule `{signature_name}`: mail can reach the smart \
-                     host `{}` before it has its signature; move `{name}` directly below `{signature_name}`",
-                    smart_host.connector.name()
-                ),
-            )
-            .with_related(signature.rule.name_span(), "the signature rule")
-            .about(Subject::Rule(flow.rule_index(smart_host.rule))),
+            Diagnostic::new(&RULE, smart_host.rule.name_span(), message.render(out.syntax()))
+                .with_related(signature.rule.name_span(), "the signature rule")
+                .about(Subject::Rule(flow.rule_index(smart_host.rule))),
         );
     }
 }

@@ -1,9 +1,11 @@
 //! MF201 smart-host-connector-not-rule-scoped: a smart host connector routes by recipient domain beside a rule-routed signature service.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::{ConnectorUse, MailFlow, ServiceKind};
 use crate::rules::recipes::rule_edits;
 use crate::rules::recipes::smart_host_rule::insert_anti_loop_rule;
@@ -114,23 +116,26 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if !smart_host || connector.usage() != ConnectorUse::RecipientDomains {
             continue;
         }
+        let message = Message::new()
+            .written(connector.name())
+            .text(" takes mail by recipient domain on its own, while the signature service is reached through the transport rule ")
+            .written(signature.rule.name())
+            .text(": the connector can catch mail before the signature service does; set ")
+            .setting(Object::Connector, "use", transport_rule())
+            .text(" and send mail to it with a smart host rule");
+        // Without `use`, Exchange's default is recipient-domains: point at the name.
+        let span = connector_span(connector, connector.use_.as_ref().map(|u| u.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                // Without `use`, Exchange's default is recipient-domains: point at the name.
-                connector_span(connector, connector.use_.as_ref().map(|u| u.span)),
-                format!(
-                    "`{}` takes mail by recipient domain on its own, while the signature service is reached through \
-                     the transport rule `{}`: the connector can catch mail before the signature service does; set \
-                     `use: transport-rule` and send mail to it with a smart host rule",
-                    connector.name(),
-                    signature.rule.name()
-                ),
-            )
-            .with_related(signature.rule.name_span(), "the rule that sends mail to the signature service")
-            .about(Subject::Connector(flow.connector_index(connector))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax()))
+                .with_related(signature.rule.name_span(), "the rule that sends mail to the signature service")
+                .about(Subject::Connector(flow.connector_index(connector))),
         );
     }
+}
+
+/// The `use` of a connector that only a transport rule sends mail to.
+fn transport_rule() -> Value {
+    Value::str("transport-rule")
 }
 
 /// Sets `use: transport-rule`. When no rule redirects to the connector yet, also drops its
@@ -139,13 +144,11 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let connector = rule_edits::connector(context.flow, subject)?;
     let editor = &*context.editor;
-    let mut set_use = editor.set_entry(connector.span, "use", &Value::str("transport-rule"))?;
+    let mut set_use = editor.set_entry(connector.span, "use", &transport_rule())?;
     if Roles::of(context.flow).rules_to(connector).next().is_some() {
-        return Some(Fix {
-            title: format!("Use `{}` only when a transport rule redirects to it", connector.name()),
-            safe: false,
-            edits: vec![set_use],
-        });
+        let title =
+            Message::new().text("Use ").written(connector.name()).text(" only when a transport rule redirects to it");
+        return Some(Fix { title: title.render(context.syntax), safe: false, edits: vec![set_use] });
     }
     let mut fix = insert_anti_loop_rule(connector, context)?;
     if connector.recipient_domains.is_some() {

@@ -1,5 +1,6 @@
 //! MF202 connector-without-rule: a transport-rule connector that no enabled, enforcing rule redirects to.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -116,17 +117,12 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         } else {
             "every rule that redirects to it is disabled or in audit mode"
         };
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            connector.name_span(),
-            format!(
-                "`{}` is used only when a transport rule redirects mail to it, and {why}: it carries no mail; add \
-                 an enabled rule that redirects to it (for a smart host, the anti-loop smart host rule), or delete \
-                 the connector",
-                connector.name()
-            ),
-        )
-        .about(Subject::Connector(flow.connector_index(connector)));
+        let message = Message::new().written(connector.name()).text(format!(
+            " is used only when a transport rule redirects mail to it, and {why}: it carries no mail; add an enabled \
+             rule that redirects to it (for a smart host, the anti-loop smart host rule), or delete the connector"
+        ));
+        let mut diagnostic = Diagnostic::new(&RULE, connector.name_span(), message.render(out.syntax()))
+            .about(Subject::Connector(flow.connector_index(connector)));
         for rule in rules {
             let state = if rule.is_enabled() { "is in audit mode" } else { "is disabled" };
             diagnostic = diagnostic.with_related(rule.name_span(), format!("redirects here, but {state}"));

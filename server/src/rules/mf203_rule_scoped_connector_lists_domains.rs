@@ -1,9 +1,11 @@
 //! MF203 rule-scoped-connector-lists-domains: a connector used only by transport rules still lists recipient domains, which do nothing.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::{ConnectorUse, MailFlow, TransportRule};
 use crate::rules::recipes::rule_edits::{self, Block};
 use crate::text::Spanned;
@@ -99,16 +101,15 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if connector.usage() != ConnectorUse::TransportRule || domains.value.is_empty() {
             continue;
         }
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            connector_span(connector, Some(domains.span)),
-            format!(
-                "`{}` is used only when a transport rule redirects mail to it, so its `recipientDomains` do \
-                 nothing; move them into its rule as `recipientDomainIs`",
-                connector.name()
-            ),
-        )
-        .about(Subject::Connector(flow.connector_index(connector)));
+        let message = Message::new()
+            .written(connector.name())
+            .text(" is used only when a transport rule redirects mail to it, so its ")
+            .key(Object::Connector, "recipientDomains")
+            .text(" do nothing; move them into its rule as ")
+            .predicate(Place::Condition, "recipientDomainIs");
+        let span = connector_span(connector, Some(domains.span));
+        let mut diagnostic = Diagnostic::new(&RULE, span, message.render(out.syntax()))
+            .about(Subject::Connector(flow.connector_index(connector)));
         for rule in roles.rules_to(connector) {
             diagnostic = diagnostic.with_related(rule.name_span(), "the rule that decides which mail goes to it");
         }
@@ -121,30 +122,34 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let removal = context.editor.remove_entry(connector.span, "recipientDomains")?;
     let domains = rule_domains(&connector.recipient_domains.as_ref()?.value);
     let name = connector.name();
+    let of_connector = || Message::new().key(Object::Connector, "recipientDomains").text(" of ").written(name);
     // The rule's new condition, unless the domains limit nothing or the rule has them already.
     let (title, scope) = if domains.is_empty() {
-        (format!("Remove the `recipientDomains` of `{name}`: `*` limits nothing"), None)
+        (Message::new().text("Remove the ").then(of_connector()).text(": ").code("*").text(" limits nothing"), None)
     } else {
         let roles = Roles::of(context.flow);
         let [rule] = roles.rules_to(connector).collect::<Vec<&TransportRule>>()[..] else { return None };
         match &rule.conditions.recipient_domain_is {
             Some(listed) if domains.iter().all(|d| listed.value.iter().any(|l| l.value.eq_ignore_ascii_case(d))) => {
-                (format!("Remove the `recipientDomains` of `{name}`: `{}` already lists them", rule.name()), None)
+                let title = Message::new().text("Remove the ").then(of_connector()).text(": ").written(rule.name());
+                (title.text(" already lists them"), None)
             }
             // The rule has domains of its own: which of the two lists was meant is not for a fix to decide.
             Some(_) => return None,
             None => {
                 let list = Value::List(domains.iter().map(|domain| Value::str(*domain)).collect());
                 let scope = rule_edits::set_in_block(context, rule, Block::Conditions, "recipientDomainIs", &list)?;
-                (
-                    format!("Move the `recipientDomains` of `{name}` into `{}` as `recipientDomainIs`", rule.name()),
-                    Some(scope),
-                )
+                let title = Message::new().text("Move the ").then(of_connector()).text(" into ").written(rule.name());
+                (title.text(" as ").predicate(Place::Condition, "recipientDomainIs"), Some(scope))
             }
         }
     };
     // Only a new condition changes what mail is routed: the rule stops routing the other domains.
-    Some(Fix { title, safe: scope.is_none(), edits: [Some(removal), scope].into_iter().flatten().collect() })
+    Some(Fix {
+        title: title.render(context.syntax),
+        safe: scope.is_none(),
+        edits: [Some(removal), scope].into_iter().flatten().collect(),
+    })
 }
 
 /// The connector's recipient domains as a rule's `recipientDomainIs`, which also matches

@@ -1,5 +1,6 @@
 //! MF204 redirect-to-disabled-connector: a rule redirects mail to a connector that is turned off.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{connector_span, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -84,19 +85,17 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let rules: Vec<&TransportRule> = roles.rules_to(connector).collect();
         let who = match rules.as_slice() {
             [] => continue,
-            [rule] => format!("`{}` redirects", rule.name()),
-            rules => format!("{} rules redirect", rules.len()),
+            [rule] => Message::new().written(rule.name()).text(" redirects"),
+            rules => Message::new().text(format!("{} rules redirect", rules.len())),
         };
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            connector_span(connector, connector.enabled.as_ref().map(|e| e.span)),
-            format!(
-                "`{}` is disabled, but {who} mail to it: that mail cannot reach the service behind it; enable the \
-                 connector",
-                connector.name()
-            ),
-        )
-        .about(Subject::Connector(flow.connector_index(connector)));
+        let message = Message::new()
+            .written(connector.name())
+            .text(" is disabled, but ")
+            .then(who)
+            .text(" mail to it: that mail cannot reach the service behind it; enable the connector");
+        let span = connector_span(connector, connector.enabled.as_ref().map(|e| e.span));
+        let mut diagnostic = Diagnostic::new(&RULE, span, message.render(out.syntax()))
+            .about(Subject::Connector(flow.connector_index(connector)));
         for rule in rules {
             let redirect = rule.actions.redirect_to_connector.as_ref().map(|r| r.span);
             diagnostic = diagnostic.with_related(rule_span(rule, redirect), "redirects to the disabled connector");
@@ -108,5 +107,6 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let connector = rule_edits::connector(context.flow, subject)?;
     let edit = context.editor.set_entry(connector.span, "enabled", &Value::Bool(true))?;
-    Some(Fix { title: format!("Enable the connector `{}`", connector.name()), safe: false, edits: vec![edit] })
+    let title = Message::new().text("Enable the connector ").written(connector.name());
+    Some(Fix { title: title.render(context.syntax), safe: false, edits: vec![edit] })
 }

@@ -1,5 +1,6 @@
 //! MF205 on-premises-relays-through-smart-host: in a hybrid setup, the on-premises server relays outbound mail through a smart host.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
@@ -94,16 +95,12 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     let Some(relay) = flow.organization.as_ref().and_then(|o| o.on_premises.as_ref()?.relays_through.as_ref()) else {
         return;
     };
-    let mut diagnostic = Diagnostic::new(
-        &RULE,
-        relay.span,
-        format!(
-            "the on-premises server relays its outbound mail through `{}`: that mail never passes the Exchange \
-             Online rules, so nothing puts the signature service before the smart host; send on-premises outbound \
-             mail through Exchange Online instead",
-            relay.value
-        ),
-    );
+    let message =
+        Message::new().text("the on-premises server relays its outbound mail through ").written(&relay.value).text(
+            ": that mail never passes the Exchange Online rules, so nothing puts the signature service before the \
+             smart host; send on-premises outbound mail through Exchange Online instead",
+        );
+    let mut diagnostic = Diagnostic::new(&RULE, relay.span, message.render(out.syntax()));
     // `relaysThrough` names a connector or a host; show the connector it means, if any.
     let connector = flow.connector(&relay.value).or_else(|| {
         flow.connectors.iter().find(|c| {

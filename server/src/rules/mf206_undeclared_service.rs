@@ -1,9 +1,11 @@
 //! MF206 undeclared-service: a connector points at a known vendor's host but does not say what service is behind it.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::{Connector, MailFlow, ServiceKind, Vendor};
 use crate::rules::recipes::rule_edits;
 use crate::text::Spanned;
@@ -88,22 +90,26 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     for connector in flow.connectors.iter().filter(|c| c.service.is_none()) {
         let Some((host, vendor)) = vendor_host(connector) else { continue };
         let service = match kind_word(vendor) {
-            Some(kind) => format!("`service: {{kind: {kind}, vendor: {}}}`", vendor.key()),
-            None => format!("a `service` block with `vendor: {}`", vendor.key()),
+            Some(kind) => Message::new().setting(Object::Connector, "service", service(kind, vendor)),
+            None => Message::new().article().key(Object::Connector, "service").text(" block with ").setting(
+                Object::Service,
+                "vendor",
+                Value::str(vendor.key()),
+            ),
         };
+        let message = Message::new()
+            .written(connector.name())
+            .text(" has no ")
+            .key(Object::Connector, "service")
+            .text(" block, but its smart host ")
+            .written(&host.value)
+            .text(" is a ")
+            .code(vendor.key())
+            .text(" host: the signature and smart host checks skip this connector; add ")
+            .then(service);
         out.push(
-            Diagnostic::new(
-                &RULE,
-                connector_span(connector, Some(host.span)),
-                format!(
-                    "`{}` has no `service` block, but its smart host `{}` is a `{}` host: the signature and smart \
-                     host checks skip this connector; add {service}",
-                    connector.name(),
-                    host.value,
-                    vendor.key(),
-                ),
-            )
-            .about(Subject::Connector(flow.connector_index(connector))),
+            Diagnostic::new(&RULE, connector_span(connector, Some(host.span)), message.render(out.syntax()))
+                .about(Subject::Connector(flow.connector_index(connector))),
         );
     }
 }
@@ -121,15 +127,17 @@ fn kind_word(vendor: Vendor) -> Option<&'static str> {
     })
 }
 
+/// The service of the vendor's kind: `{kind: …, vendor: …}`.
+fn service(kind: &str, vendor: Vendor) -> Value {
+    Value::flow_map([("kind", Value::str(kind)), ("vendor", Value::str(vendor.key()))])
+}
+
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let connector = rule_edits::connector(context.flow, subject)?;
     let (_, vendor) = vendor_host(connector)?;
     let kind = kind_word(vendor)?;
-    let service = Value::flow_map([("kind", Value::str(kind)), ("vendor", Value::str(vendor.key()))]);
+    let service = service(kind, vendor);
     let edit = context.editor.insert_entry(connector.span, "service", &service)?;
-    Some(Fix {
-        title: format!("Add `service: {{kind: {kind}, vendor: {}}}` to `{}`", vendor.key(), connector.name()),
-        safe: true,
-        edits: vec![edit],
-    })
+    let title = Message::new().text("Add ").setting(Object::Connector, "service", service).text(" to ");
+    Some(Fix { title: title.written(connector.name()).render(context.syntax), safe: true, edits: vec![edit] })
 }

@@ -1,9 +1,11 @@
 //! MF207 proofpoint-missing-relay-domain: Proofpoint does not list the signature service's domain as a relay domain.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::connector_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{join_insertions, FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::{MailFlow, Service, ServiceKind, Vendor};
 use crate::rules::recipes::rule_edits::{self, written_in};
 use crate::text::Spanned;
@@ -110,20 +112,18 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         for domain in missing_relay_domains(flow, service) {
             // Point at the list to extend, or at `vendor: proofpoint` when there is none.
             let place = service.relay_domains.as_ref().map(|d| d.span).or(service.vendor.as_ref().map(|v| v.span));
+            let message = Message::new()
+                .text("the Proofpoint service of ")
+                .written(connector.name())
+                .text(" does not list the signature service's domain ")
+                .written(&domain.value)
+                .text(" as a relay domain; add it to ")
+                .key(Object::Service, "relayDomains")
+                .text(", and in Proofpoint under Account Management > Domains as a Relay domain");
             out.push(
-                Diagnostic::new(
-                    &RULE,
-                    connector_span(connector, place),
-                    format!(
-                        "the Proofpoint service of `{}` does not list the signature service's domain `{}` as a relay \
-                         domain; add it to `relayDomains`, and in Proofpoint under Account Management > Domains as a \
-                         Relay domain",
-                        connector.name(),
-                        domain.value
-                    ),
-                )
-                .with_related(domain.span, "the signature service's domain")
-                .about(Subject::Connector(flow.connector_index(connector))),
+                Diagnostic::new(&RULE, connector_span(connector, place), message.render(out.syntax()))
+                    .with_related(domain.span, "the signature service's domain")
+                    .about(Subject::Connector(flow.connector_index(connector))),
             );
         }
     }
@@ -167,7 +167,12 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
         return None;
     }
     Some(Fix {
-        title: format!("Add `{}` to the relay domains of `{}`", missing.join("`, `"), connector.name()),
+        title: Message::new()
+            .text("Add ")
+            .written_each(missing, ", ")
+            .text(" to the relay domains of ")
+            .written(connector.name())
+            .render(context.syntax),
         safe: true,
         edits,
     })

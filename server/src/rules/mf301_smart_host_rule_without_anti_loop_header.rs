@@ -1,9 +1,11 @@
 //! MF301 smart-host-rule-without-anti-loop-header: a smart host rule does not mark the mail it routes.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{join_insertions, FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::MailFlow;
 use crate::rules::recipes::rule_edits::{self, Block};
 
@@ -104,17 +106,17 @@ its smart host, so every message it routed before is still routed once. A rule h
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
     for smart_host in Roles::of(flow).smart_host_rules().filter(|r| r.rule.actions.set_header.is_none()) {
-        let diagnostic = Diagnostic::new(
-            &RULE,
-            smart_host.rule.name_span(),
-            format!(
-                "`{}` sends mail to the smart host `{}` without marking it with an anti-loop header: mail that comes \
-                 back to Exchange is sent to the smart host again; add `setHeader` with a header unique to this smart \
-                 host (value \"true\") and the exception on it",
-                smart_host.rule.name(),
-                smart_host.connector.name()
-            ),
-        );
+        let message = Message::new()
+            .written(smart_host.rule.name())
+            .text(" sends mail to the smart host ")
+            .written(smart_host.connector.name())
+            .text(
+                " without marking it with an anti-loop header: mail that comes back to Exchange is sent to the smart \
+                 host again; add ",
+            )
+            .key(Object::Actions, "setHeader")
+            .text(" with a header unique to this smart host (value \"true\") and the exception on it");
+        let diagnostic = Diagnostic::new(&RULE, smart_host.rule.name_span(), message.render(out.syntax()));
         out.push(diagnostic.about(Subject::Rule(flow.rule_index(smart_host.rule))));
     }
 }
@@ -133,10 +135,13 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let set = rule_edits::set_in_block(context, rule, Block::Actions, "setHeader", &mark)?;
     let except = rule_edits::set_header_exception(context, rule, &header, "true")?;
     Some(Fix {
-        title: format!(
-            "Mark mail `{}` routes with the anti-loop header `{header}`, and except mail that has it",
-            rule.name()
-        ),
+        title: Message::new()
+            .text("Mark mail ")
+            .written(rule.name())
+            .text(" routes with the anti-loop header ")
+            .written(&header)
+            .text(", and except mail that has it")
+            .render(context.syntax),
         safe: true,
         // When `actions` ends the rule, the new `exceptions` goes after the new `setHeader`.
         edits: join_insertions(vec![set, except]),

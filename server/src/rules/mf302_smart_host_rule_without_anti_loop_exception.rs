@@ -1,5 +1,6 @@
 //! MF302 smart-host-rule-without-anti-loop-exception: a smart host rule marks mail but never checks the mark.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -109,18 +110,19 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             continue;
         }
         let (name, value) = (&header.name.value, &header.value.value);
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                rule.name_span(),
-                format!(
-                    "`{}` sets `{name}` but has no exception on it: mail that already carries the header is sent to \
-                     the smart host again; add the exception `headerContains: {{header: {name}, words: [\"{value}\"]}}`",
-                    rule.name()
-                ),
+        let message = Message::new()
+            .written(rule.name())
+            .text(" sets ")
+            .written(name)
+            .text(
+                " but has no exception on it: mail that already carries the header is sent to the smart host again; \
+                 add the exception ",
             )
-            .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets")
-            .about(Subject::Rule(flow.rule_index(rule))),
+            .predicate_setting(Place::Exception, "headerContains", rule_edits::header_test(name, value));
+        out.push(
+            Diagnostic::new(&RULE, rule.name_span(), message.render(out.syntax()))
+                .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets")
+                .about(Subject::Rule(flow.rule_index(rule))),
         );
     }
 }
@@ -131,7 +133,12 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let (name, value) = (&header.name.value, &header.value.value);
     let edit = rule_edits::set_header_exception(context, rule, name, value)?;
     Some(Fix {
-        title: format!("Add the exception on `{name}: {value}` to `{}`", rule.name()),
+        title: Message::new()
+            .text("Add the exception on ")
+            .written(format!("{name}: {value}"))
+            .text(" to ")
+            .written(rule.name())
+            .render(context.syntax),
         safe: true,
         edits: vec![edit],
     })

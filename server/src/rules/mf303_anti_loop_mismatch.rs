@@ -1,5 +1,6 @@
 //! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -93,18 +94,16 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if !has_header_exception(exceptions) || excepts_header(exceptions, &header.name.value, &header.value.value) {
             continue;
         }
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            rule.name_span(),
-            format!(
-                "`{}` sets `{}: {}`, but none of its header exceptions tests that header for that value: mail it has \
-                 already sent to the smart host is sent there again; make the exception match the action",
-                rule.name(),
-                header.name.value,
-                header.value.value
-            ),
-        )
-        .with_related(rule_span(rule, Some(header.name.span)), "the header this rule sets");
+        let message = Message::new()
+            .written(rule.name())
+            .text(" sets ")
+            .written(format!("{}: {}", header.name.value, header.value.value))
+            .text(
+                ", but none of its header exceptions tests that header for that value: mail it has already sent to \
+                 the smart host is sent there again; make the exception match the action",
+            );
+        let mut diagnostic = Diagnostic::new(&RULE, rule.name_span(), message.render(out.syntax()))
+            .with_related(rule_span(rule, Some(header.name.span)), "the header this rule sets");
         let tested = [
             exceptions.header_contains.as_ref().map(|t| t.header.span),
             exceptions.header_matches.as_ref().map(|t| t.header.span),
@@ -133,7 +132,13 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let (name, value) = (&header.name.value, &header.value.value);
     let edit = rule_edits::set_header_exception(context, rule, name, value)?;
     Some(Fix {
-        title: format!("Make the header exception of `{}` test `{name}: {value}`, the header it sets", rule.name()),
+        title: Message::new()
+            .text("Make the header exception of ")
+            .written(rule.name())
+            .text(" test ")
+            .written(format!("{name}: {value}"))
+            .text(", the header it sets")
+            .render(context.syntax),
         safe: true,
         edits: vec![edit],
     })

@@ -76,6 +76,7 @@ those codes carry their own fixes.
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::{describe_message, hops, sender_of, verb};
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -94,16 +95,19 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
             continue;
         }
         reported.push(span);
-        let message_text = describe_message(message);
-        let diagnostic = Diagnostic::new(
-            &RULE,
-            span,
-            format!(
-                "{message_text} {}: {who} sends it out again every time it comes back, until Exchange \
-                 gives up with an NDR (554 5.4.6 hop count exceeded, ATTR1)",
-                verb(path.uncertain, "loops", "loop")
-            ),
+        let words = Words::new()
+            .verbatim(describe_message(message))
+            .text(format!(" {}: ", verb(path.uncertain, "loops", "loop")))
+            .then(who)
+            .text(
+                " sends it out again every time it comes back, until Exchange gives up with an NDR (554 5.4.6 hop \
+                 count exceeded, ATTR1)",
+            );
+        let diagnostic = Diagnostic::new(&RULE, span, words.render(out.syntax()));
+        out.push(
+            hops(flow, message, path, out.syntax())
+                .into_iter()
+                .fold(diagnostic, |d, r| d.with_related(r.span, r.message)),
         );
-        out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
     }
 }

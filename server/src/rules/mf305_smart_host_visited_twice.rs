@@ -92,6 +92,7 @@ mail there again after a rule did.
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::{describe_message, hops, sender_of, verb};
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -117,18 +118,19 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
                 break;
             }
             reported.push(span);
-            let diagnostic = Diagnostic::new(
-                &RULE,
-                span,
-                format!(
-                    "{} {} smart host `{}` a second time through {who}: recipients get duplicates, or the \
-                     message loops",
-                    describe_message(message),
-                    verb(path.uncertain, "reaches", "reach"),
-                    flow.connectors[connector].name()
-                ),
+            let words = Words::new()
+                .verbatim(describe_message(message))
+                .text(format!(" {} smart host ", verb(path.uncertain, "reaches", "reach")))
+                .written(flow.connectors[connector].name())
+                .text(" a second time through ")
+                .then(who)
+                .text(": recipients get duplicates, or the message loops");
+            let diagnostic = Diagnostic::new(&RULE, span, words.render(out.syntax()));
+            out.push(
+                hops(flow, message, path, out.syntax())
+                    .into_iter()
+                    .fold(diagnostic, |d, r| d.with_related(r.span, r.message)),
             );
-            out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
             break;
         }
     }

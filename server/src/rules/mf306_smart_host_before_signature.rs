@@ -103,6 +103,7 @@ and route every smart host through a rule rather than by recipient domain (MF201
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::{describe_message, hops, sender_of, verb};
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -129,19 +130,19 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
                     let Some((span, who)) = sender_of(flow, pass) else { break };
                     if !reported.contains(&span) {
                         reported.push(span);
-                        let diagnostic = Diagnostic::new(
-                            &RULE,
-                            span,
-                            format!(
-                                "{} {} smart host `{}` through {who} before the signature service: the \
-                                 signature is missing or misplaced if the smart host changes or encrypts the body",
-                                describe_message(message),
-                                verb(path.uncertain, "reaches", "reach"),
-                                flow.connectors[connector].name()
-                            ),
-                        );
+                        let words = Words::new()
+                            .verbatim(describe_message(message))
+                            .text(format!(" {} smart host ", verb(path.uncertain, "reaches", "reach")))
+                            .written(flow.connectors[connector].name())
+                            .text(" through ")
+                            .then(who)
+                            .text(
+                                " before the signature service: the signature is missing or misplaced if the smart \
+                                 host changes or encrypts the body",
+                            );
+                        let diagnostic = Diagnostic::new(&RULE, span, words.render(out.syntax()));
                         out.push(
-                            hops(flow, message, path)
+                            hops(flow, message, path, out.syntax())
                                 .into_iter()
                                 .fold(diagnostic, |d, r| d.with_related(r.span, r.message)),
                         );

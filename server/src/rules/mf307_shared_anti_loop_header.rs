@@ -1,5 +1,6 @@
 //! MF307 shared-anti-loop-header: two smart host rules use the same anti-loop header, so one skips mail the other has handled.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::Diagnostic;
@@ -118,22 +119,19 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             first_setters.push((rule, header));
             continue;
         };
+        let message = Message::new()
+            .written(rule.name())
+            .text(" uses the anti-loop header ")
+            .written(&header.name.value)
+            .text(", which ")
+            .written(first.name())
+            .text(" already sets: mail that rule has handled carries it, so this rule's exception skips it and the smart host ")
+            .written(smart_host.connector.name())
+            .text(" is bypassed; give this rule a header of its own, in the action and the exception");
         out.push(
-            Diagnostic::new(
-                &RULE,
-                // The name, not the header: an alias would carry the first rule's span.
-                rule.name_span(),
-                format!(
-                    "`{}` uses the anti-loop header `{}`, which `{}` already sets: mail that rule has handled carries \
-                     it, so this rule's exception skips it and the smart host `{}` is bypassed; give this rule a \
-                     header of its own, in the action and the exception",
-                    rule.name(),
-                    header.name.value,
-                    first.name(),
-                    smart_host.connector.name()
-                ),
-            )
-            .with_related(rule_span(first, Some(first_header.name.span)), "first set by this rule"),
+            // The name, not the header: an alias would carry the first rule's span.
+            Diagnostic::new(&RULE, rule.name_span(), message.render(out.syntax()))
+                .with_related(rule_span(first, Some(first_header.name.span)), "first set by this rule"),
         );
     }
 }

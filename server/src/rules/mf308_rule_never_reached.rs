@@ -114,6 +114,7 @@ signature rule), narrow that rule's conditions, or drop its stop.
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::describe_message;
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -138,19 +139,16 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
         });
         if let Some((message, pass, stopper)) = blocked {
             let stopper = &flow.rules[stopper];
+            let words = Words::new()
+                .written(rule.name())
+                .text(" never applies: for ")
+                .verbatim(describe_message(message))
+                .text(format!(" its conditions match in pass {pass}, the message's last pass, but "))
+                .written(stopper.name())
+                .text(" above it stops processing more rules first");
             out.push(
-                Diagnostic::new(
-                    &RULE,
-                    rule.name_span(),
-                    format!(
-                        "`{}` never applies: for {} its conditions match in pass {pass}, the message's last pass, \
-                         but `{}` above it stops processing more rules first",
-                        rule.name(),
-                        describe_message(message),
-                        stopper.name()
-                    ),
-                )
-                .with_related(stopper.name_span(), "stops processing more rules here"),
+                Diagnostic::new(&RULE, rule.name_span(), words.render(out.syntax()))
+                    .with_related(stopper.name_span(), "stops processing more rules here"),
             );
         }
     }

@@ -1,5 +1,6 @@
 //! MF309 signature-rule-without-processed-exception: the signature rule sends mail back to its service even after the service has processed it.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -95,19 +96,21 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             continue;
         }
         let stamped_at = service.processed_header.as_ref().map_or(signature.connector.name_span(), |h| h.span);
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                signature.rule.name_span(),
-                format!(
-                    "`{}` has no exception on `{name}: {value}`, the header the signature service stamps on mail it \
-                     has processed: mail coming back from the service is sent to it again, in a loop; add the \
-                     exception `headerContains: {{header: {name}, words: [\"{value}\"]}}`",
-                    signature.rule.name()
-                ),
+        let header = format!("{name}: {value}");
+        let message = Message::new()
+            .written(signature.rule.name())
+            .text(" has no exception on ")
+            .written(&header)
+            .text(
+                ", the header the signature service stamps on mail it has processed: mail coming back from the \
+                 service is sent to it again, in a loop; add the exception ",
             )
-            .with_related(stamped_at, format!("the signature service stamps `{name}: {value}`"))
-            .about(Subject::Rule(flow.rule_index(signature.rule))),
+            .predicate_setting(Place::Exception, "headerContains", rule_edits::header_test(&name, &value));
+        let stamps = Message::new().text("the signature service stamps ").written(header);
+        out.push(
+            Diagnostic::new(&RULE, signature.rule.name_span(), message.render(out.syntax()))
+                .with_related(stamped_at, stamps.render(out.syntax()))
+                .about(Subject::Rule(flow.rule_index(signature.rule))),
         );
     }
 }
@@ -128,7 +131,12 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
         Some(_) => return None,
     };
     Some(Fix {
-        title: format!("Add the exception on the processed header `{name}: {value}` to `{}`", rule.name()),
+        title: Message::new()
+            .text("Add the exception on the processed header ")
+            .written(format!("{name}: {value}"))
+            .text(" to ")
+            .written(rule.name())
+            .render(context.syntax),
         safe: true,
         edits: vec![edit],
     })

@@ -107,6 +107,7 @@ service hand the message back for the second.
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::describe_message;
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -128,20 +129,20 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
                 reported.push(second.rule);
                 let (a, b) = (&flow.rules[first.rule], &flow.rules[second.rule]);
                 let may = if first.uncertain || second.uncertain { "may " } else { "" };
+                let words = Words::new()
+                    .written(a.name())
+                    .text(" and ")
+                    .written(b.name())
+                    .text(format!(" {may}both redirect "))
+                    .verbatim(describe_message(message))
+                    .text(format!(
+                        " in pass {}: only one route can win, and which one is not documented; give them exclusive \
+                         conditions, or stop processing in the first",
+                        pass.number
+                    ));
                 out.push(
-                    Diagnostic::new(
-                        &RULE,
-                        b.name_span(),
-                        format!(
-                            "`{}` and `{}` {may}both redirect {} in pass {}: only one route can win, and which one \
-                             is not documented; give them exclusive conditions, or stop processing in the first",
-                            a.name(),
-                            b.name(),
-                            describe_message(message),
-                            pass.number
-                        ),
-                    )
-                    .with_related(a.name_span(), "the other redirect in the same pass"),
+                    Diagnostic::new(&RULE, b.name_span(), words.render(out.syntax()))
+                        .with_related(a.name_span(), "the other redirect in the same pass"),
                 );
             }
         }

@@ -79,6 +79,7 @@ or move it to the top (MF101).
     check: Check::Simulation(check),
 };
 
+use super::message::Message as Words;
 use super::simulation_wording::{describe_message, hops, verb};
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::Diagnostic;
@@ -105,16 +106,16 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
             r.actions.redirect_to_connector.as_ref().is_some_and(|t| t.value.eq_ignore_ascii_case(connector.name()))
         });
         let span = rule.map_or(connector.name_span(), |r| r.name_span());
-        let diagnostic = Diagnostic::new(
-            &RULE,
-            span,
-            format!(
-                "{} {} signature service `{}`: it leaves without a signature",
-                describe_message(message),
-                verb(path.uncertain, "never reaches", "never reach"),
-                connector.name()
-            ),
+        let words = Words::new()
+            .verbatim(describe_message(message))
+            .text(format!(" {} signature service ", verb(path.uncertain, "never reaches", "never reach")))
+            .written(connector.name())
+            .text(": it leaves without a signature");
+        let diagnostic = Diagnostic::new(&RULE, span, words.render(out.syntax()));
+        out.push(
+            hops(flow, message, path, out.syntax())
+                .into_iter()
+                .fold(diagnostic, |d, r| d.with_related(r.span, r.message)),
         );
-        out.push(hops(flow, message, path).into_iter().fold(diagnostic, |d, r| d.with_related(r.span, r.message)));
     }
 }

@@ -1,5 +1,6 @@
 //! MF401 smart-host-rule-without-sender-scope: a smart host rule is not limited to senders inside the organization.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -84,31 +85,35 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let sender = rule.conditions.sender_is.as_ref();
         let (problem, action) = match sender {
             Some(s) if s.value == Scope::Inside => continue,
-            Some(_) => ("has a `senderIs` other than `inside`", "set"),
-            None => ("is not limited to senders inside the organization", "add"),
+            Some(_) => {
+                let problem = Message::new().text("has ").article().predicate(Place::Condition, "senderIs");
+                (problem.text(" other than ").code("inside"), "set")
+            }
+            None => (Message::new().text("is not limited to senders inside the organization"), "add"),
         };
+        let message = Message::new()
+            .written(rule.name())
+            .text(" ")
+            .then(problem)
+            .text(", so mail from outside senders can be sent to the smart host ")
+            .written(smart_host.connector.name())
+            .text(format!("; {action} "))
+            .then(inside());
+        let span = rule_span(rule, sender.map(|s| s.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, sender.map(|s| s.span)),
-                format!(
-                    "`{}` {problem}, so mail from outside senders can be sent to the smart host `{}`; {action} \
-                     `senderIs: inside`",
-                    rule.name(),
-                    smart_host.connector.name()
-                ),
-            )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
+}
+
+/// The condition `senderIs: inside`.
+fn inside() -> Message {
+    Message::new().predicate_setting(Place::Condition, "senderIs", Value::str("inside"))
 }
 
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
     let edit = rule_edits::set_in_block(context, rule, Block::Conditions, "senderIs", &Value::str("inside"))?;
-    Some(Fix {
-        title: format!("Limit `{}` to senders inside the organization (`senderIs: inside`)", rule.name()),
-        safe: false,
-        edits: vec![edit],
-    })
+    let title = Message::new().text("Limit ").written(rule.name()).text(" to senders inside the organization (");
+    Some(Fix { title: title.then(inside()).text(")").render(context.syntax), safe: false, edits: vec![edit] })
 }

@@ -1,5 +1,6 @@
 //! MF402 smart-host-rule-without-recipient-scope: a smart host rule is not limited to recipients outside the organization.
 
+use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -86,31 +87,35 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let recipient = rule.conditions.recipient_is.as_ref();
         let (problem, action) = match recipient {
             Some(r) if r.value == Scope::Outside => continue,
-            Some(_) => ("has a `recipientIs` other than `outside`", "set"),
-            None => ("is not limited to recipients outside the organization", "add"),
+            Some(_) => {
+                let problem = Message::new().text("has ").article().predicate(Place::Condition, "recipientIs");
+                (problem.text(" other than ").code("outside"), "set")
+            }
+            None => (Message::new().text("is not limited to recipients outside the organization"), "add"),
         };
+        let message = Message::new()
+            .written(rule.name())
+            .text(" ")
+            .then(problem)
+            .text(", so mail between users of the organization can be sent to the smart host ")
+            .written(smart_host.connector.name())
+            .text(format!("; {action} "))
+            .then(outside());
+        let span = rule_span(rule, recipient.map(|r| r.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, recipient.map(|r| r.span)),
-                format!(
-                    "`{}` {problem}, so mail between users of the organization can be sent to the smart host `{}`; \
-                     {action} `recipientIs: outside`",
-                    rule.name(),
-                    smart_host.connector.name()
-                ),
-            )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
+}
+
+/// The condition `recipientIs: outside`.
+fn outside() -> Message {
+    Message::new().predicate_setting(Place::Condition, "recipientIs", Value::str("outside"))
 }
 
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
     let edit = rule_edits::set_in_block(context, rule, Block::Conditions, "recipientIs", &Value::str("outside"))?;
-    Some(Fix {
-        title: format!("Limit `{}` to recipients outside the organization (`recipientIs: outside`)", rule.name()),
-        safe: false,
-        edits: vec![edit],
-    })
+    let title = Message::new().text("Limit ").written(rule.name()).text(" to recipients outside the organization (");
+    Some(Fix { title: title.then(outside()).text(")").render(context.syntax), safe: false, edits: vec![edit] })
 }

@@ -1,9 +1,11 @@
 //! MF403 smart-host-rule-without-defer: a smart host rule lets mail go on without it when rule processing fails.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::MailFlow;
 use crate::rules::recipes::rule_edits;
 
@@ -83,18 +85,15 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if rule.defers_on_error() {
             continue;
         }
+        let message = Message::new()
+            .written(rule.name())
+            .text(" does not defer mail when rule processing fails: the message then goes on without the smart host ")
+            .written(smart_host.connector.name())
+            .text("; set ")
+            .setting(Object::Rule, "deferOnError", Value::Bool(true));
+        let span = rule_span(rule, rule.defer_on_error.as_ref().map(|d| d.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, rule.defer_on_error.as_ref().map(|d| d.span)),
-                format!(
-                    "`{}` does not defer mail when rule processing fails: the message then goes on without the smart \
-                     host `{}`; set `deferOnError: true`",
-                    rule.name(),
-                    smart_host.connector.name()
-                ),
-            )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
 }
@@ -103,7 +102,10 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
     let edit = context.editor.set_entry(rule.span, "deferOnError", &Value::Bool(true))?;
     Some(Fix {
-        title: format!("Set \"Defer the message if rule processing doesn't complete\" on `{}`", rule.name()),
+        title: Message::new()
+            .text("Set \"Defer the message if rule processing doesn't complete\" on ")
+            .written(rule.name())
+            .render(context.syntax),
         safe: true,
         edits: vec![edit],
     })

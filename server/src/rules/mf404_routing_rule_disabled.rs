@@ -1,5 +1,6 @@
 //! MF404 routing-rule-disabled: a rule that redirects mail to a connector is turned off.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
@@ -81,17 +82,14 @@ Check the rule's conditions and place first, or delete the rule if it is a lefto
 pub fn check(flow: &MailFlow, out: &mut Findings) {
     for routing in Roles::of(flow).routing.iter().filter(|r| !r.rule.is_enabled()) {
         let rule = routing.rule;
+        let message = Message::new()
+            .written(rule.name())
+            .text(" is disabled, so no mail reaches ")
+            .written(routing.connector.name())
+            .text(" through it; enable the rule");
+        let span = rule_span(rule, rule.enabled.as_ref().map(|e| e.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, rule.enabled.as_ref().map(|e| e.span)),
-                format!(
-                    "`{}` is disabled, so no mail reaches `{}` through it; enable the rule",
-                    rule.name(),
-                    routing.connector.name()
-                ),
-            )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
 }
@@ -99,5 +97,6 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
     let edit = context.editor.set_entry(rule.span, "enabled", &Value::Bool(true))?;
-    Some(Fix { title: format!("Enable the rule `{}`", rule.name()), safe: false, edits: vec![edit] })
+    let title = Message::new().text("Enable the rule ").written(rule.name());
+    Some(Fix { title: title.render(context.syntax), safe: false, edits: vec![edit] })
 }

@@ -1,9 +1,11 @@
 //! MF405 routing-rule-not-enforced: a rule that redirects mail runs in a test mode that takes no action.
 
+use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
+use crate::model::keys::Object;
 use crate::model::{MailFlow, RuleMode};
 use crate::rules::recipes::rule_edits;
 
@@ -88,27 +90,32 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             RuleMode::Audit => "audit",
             RuleMode::AuditAndNotify => "audit-and-notify",
         };
+        let message = Message::new()
+            .written(rule.name())
+            .text(" is in ")
+            .code(mode)
+            .text(" mode: it only records what it would do and redirects no mail to ")
+            .written(routing.connector.name())
+            .text("; set ")
+            .setting(Object::Rule, "mode", enforce());
+        let span = rule_span(rule, rule.mode.as_ref().map(|m| m.span));
         out.push(
-            Diagnostic::new(
-                &RULE,
-                rule_span(rule, rule.mode.as_ref().map(|m| m.span)),
-                format!(
-                    "`{}` is in `{mode}` mode: it only records what it would do and redirects no mail to `{}`; set \
-                     `mode: enforce`",
-                    rule.name(),
-                    routing.connector.name()
-                ),
-            )
-            .about(Subject::Rule(flow.rule_index(rule))),
+            Diagnostic::new(&RULE, span, message.render(out.syntax())).about(Subject::Rule(flow.rule_index(rule))),
         );
     }
 }
 
+/// The mode in which a rule acts on mail.
+fn enforce() -> Value {
+    Value::str("enforce")
+}
+
 fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
-    let edit = context.editor.set_entry(rule.span, "mode", &Value::str("enforce"))?;
+    let edit = context.editor.set_entry(rule.span, "mode", &enforce())?;
+    let title = Message::new().text("Switch ").written(rule.name()).text(" from its test mode to enforce (");
     Some(Fix {
-        title: format!("Switch `{}` from its test mode to enforce (`mode: enforce`)", rule.name()),
+        title: title.setting(Object::Rule, "mode", enforce()).text(")").render(context.syntax),
         safe: false,
         edits: vec![edit],
     })

@@ -1,9 +1,11 @@
 //! How the simulation rules (MF304-MF311) word what a simulated message did: the message,
 //! its hops as related places, what sent it out. The simulator itself says nothing in words.
 
+use super::message::Message as Words;
 use crate::analysis::simulate::{Ending, Message, Pass, Path, Route, MAX_PASSES};
 use crate::diagnostic::Related;
 use crate::model::MailFlow;
+use crate::syntax::Syntax;
 use crate::text::Span;
 
 /// A sentence naming the message, for findings: "a message from inside to user@x.com".
@@ -11,34 +13,37 @@ pub fn describe_message(message: &Message) -> String {
     format!("a message from {} to {}", if message.from_inside { "inside" } else { "outside" }, message.to)
 }
 
-/// The hops of a path as related information: each pass's rules and where it went.
-pub fn hops(flow: &MailFlow, message: &Message, path: &Path) -> Vec<Related> {
+/// The hops of a path as related information, worded for `syntax`: each pass's rules and
+/// where it went.
+pub fn hops(flow: &MailFlow, message: &Message, path: &Path, syntax: Syntax) -> Vec<Related> {
     let mut related = Vec::new();
     let may = if path.uncertain { " (depends on a condition the tool cannot evaluate)" } else { "" };
     for pass in &path.passes {
         for applied in &pass.applied {
             let rule = &flow.rules[applied.rule];
             let maybe = if applied.uncertain { " may" } else { "" };
-            related.push(Related {
-                span: rule.name_span(),
-                message: format!(
-                    "pass {}: `{}`{maybe} applies to {}",
-                    pass.number,
-                    rule.name(),
-                    describe_message(message)
-                ),
-            });
+            let applies = Words::new()
+                .text(format!("pass {}: ", pass.number))
+                .written(rule.name())
+                .text(format!("{maybe} applies to "))
+                .verbatim(describe_message(message));
+            related.push(Related { span: rule.name_span(), message: applies.render(syntax) });
         }
         let (connector, how) = match pass.route {
-            Route::Rule { connector, rule } => (connector, format!("redirected by `{}`", flow.rules[rule].name())),
-            Route::RecipientDomains { connector } => (connector, "chosen by its recipient domains".to_owned()),
+            Route::Rule { connector, rule } => {
+                (connector, Words::new().text("redirected by ").written(flow.rules[rule].name()))
+            }
+            Route::RecipientDomains { connector } => (connector, Words::new().text("chosen by its recipient domains")),
             Route::Mx | Route::Mailbox => continue,
         };
         let target = &flow.connectors[connector];
-        related.push(Related {
-            span: target.name_span(),
-            message: format!("pass {}: out through `{}` ({how})", pass.number, target.name()),
-        });
+        let out = Words::new()
+            .text(format!("pass {}: out through ", pass.number))
+            .written(target.name())
+            .text(" (")
+            .then(how)
+            .text(")");
+        related.push(Related { span: target.name_span(), message: out.render(syntax) });
     }
     let end = path.passes.last().map_or(0, |p| p.number);
     let ending = match &path.ending {
@@ -55,12 +60,15 @@ pub fn hops(flow: &MailFlow, message: &Message, path: &Path) -> Vec<Related> {
 
 /// What sent the message out in this pass, named by the span a finding should sit on: the
 /// redirecting rule, or the recipient-domain connector.
-pub fn sender_of(flow: &MailFlow, pass: &Pass) -> Option<(Span, String)> {
+pub fn sender_of(flow: &MailFlow, pass: &Pass) -> Option<(Span, Words)> {
     match pass.route {
-        Route::Rule { rule, .. } => Some((flow.rules[rule].name_span(), format!("rule `{}`", flow.rules[rule].name()))),
+        Route::Rule { rule, .. } => {
+            let rule = &flow.rules[rule];
+            Some((rule.name_span(), Words::new().text("rule ").written(rule.name())))
+        }
         Route::RecipientDomains { connector } => {
             let c = &flow.connectors[connector];
-            Some((c.name_span(), format!("connector `{}`", c.name())))
+            Some((c.name_span(), Words::new().text("connector ").written(c.name())))
         }
         Route::Mx | Route::Mailbox => None,
     }

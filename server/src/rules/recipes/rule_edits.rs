@@ -89,8 +89,13 @@ pub fn set_in_block(
 /// mail carrying the header `name` with `value` in it; a `headerContains` exception the rule
 /// has is replaced.
 pub fn set_header_exception(context: &FixContext, rule: &TransportRule, name: &str, value: &str) -> Option<Edit> {
-    let test = Value::flow_map([("header", Value::str(name)), ("words", Value::List(vec![Value::str(value)]))]);
-    set_in_block(context, rule, Block::Exceptions, "headerContains", &test)
+    set_in_block(context, rule, Block::Exceptions, "headerContains", &header_test(name, value))
+}
+
+/// The value of a `headerContains` that tests the header `name` for `value`:
+/// `{header: name, words: [value]}`.
+pub fn header_test(name: &str, value: &str) -> Value {
+    Value::flow_map([("header", Value::str(name)), ("words", Value::List(vec![Value::str(value)]))])
 }
 
 /// An anti-loop header name that none of `others` sets or tests: `X-AntiLoop-Smarthost`

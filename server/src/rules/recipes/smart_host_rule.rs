@@ -11,6 +11,7 @@ use crate::analysis::roles::Roles;
 use crate::diagnostic::{Fix, Subject};
 use crate::fixes::{join_insertions, FixContext, RulePlace, Value};
 use crate::model::{Connector, MailFlow, TransportRule};
+use crate::rules::message::Message;
 use crate::rules::mf009_limit_exceeded::MAX_NAME_CHARS;
 use crate::text::Spanned;
 
@@ -45,7 +46,12 @@ pub fn move_below_signature(subject: Subject, context: &FixContext) -> Option<Fi
     let signature = roles.signature_rule()?.rule;
     let (order, _) = order_with_below_signature(&roles, Some(rule));
     Some(Fix {
-        title: format!("Move `{}` directly below `{}`", rule.name(), signature.name()),
+        title: Message::new()
+            .text("Move ")
+            .written(rule.name())
+            .text(" directly below ")
+            .written(signature.name())
+            .render(context.syntax),
         // The rules it jumps over act on mail in another order.
         safe: false,
         edits: context.editor.renumber_priorities(&order)?,
@@ -97,7 +103,7 @@ pub fn insert_anti_loop_rule(connector: &Connector, context: &FixContext) -> Opt
     let renumbered = context.editor.renumber_priorities(&order)?;
     let inserted = context.editor.insert_rule(place, &fields)?;
     Some(Fix {
-        title: format!("Insert anti-loop rule for `{target}`"),
+        title: Message::new().text("Insert anti-loop rule for ").written(target).render(context.syntax),
         // Mail that went straight out, or by the connector's domains, goes through the rule.
         safe: false,
         // When the new rule goes last and the last rule gains a `priority` line, both land
