@@ -366,19 +366,6 @@ def hover_text(hover: t.Hover | None) -> str:
     return contents if isinstance(contents, str) else contents.value
 
 
-def flatten(symbols) -> list[t.DocumentSymbol]:
-    out = []
-    for symbol in symbols or []:
-        out.append(symbol)
-        out += flatten(symbol.children)
-    return out
-
-
-def contains(outer: t.Range, inner: t.Range) -> bool:
-    key = lambda p: (p.line, p.character)  # noqa: E731
-    return key(outer.start) <= key(inner.start) and key(inner.end) <= key(outer.end)
-
-
 # ---------------------------------------------------------------------------------------
 # Initialization
 
@@ -570,33 +557,6 @@ async def test_closing_a_document_clears_its_diagnostics(vscode, tmp_path):
     assert list(await published(vscode, doc.uri, None)) == []
 
 
-async def test_settings_select_ignore_and_docs_url(tmp_path):
-    settings = {"mailflow": {"ignore": ["MF304"], "docsUrl": "https://docs.example.com/rules/"}}
-    async with session(configuration=settings) as client:
-        await eventually(lambda: client.configuration_requests >= 1, "workspace/configuration")
-        doc = Doc(client, copy_example(tmp_path))
-
-        def settled():
-            latest = [p for p in client.published if p.uri == doc.uri and p.version == 1]
-            return latest and "MF304" not in codes(latest[-1].diagnostics)
-
-        await eventually(settled, "diagnostics without the ignored MF304")
-        diagnostics = await doc.diagnostics()
-        assert codes(diagnostics) == ["MF301"]
-        assert diagnostics[0].code_description.href == "https://docs.example.com/rules/MF301"
-
-        # A change of settings is read again and every open document re-checked.
-        client.set_configuration({"mailflow": {"select": ["MF304"]}})
-        client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
-
-        def reselected():
-            latest = [p for p in client.published if p.uri == doc.uri]
-            return latest and codes(latest[-1].diagnostics) == ["MF304"]
-
-        await eventually(reselected, "diagnostics with only the selected MF304")
-        assert client.published[-1].diagnostics[0].code_description is None
-
-
 async def test_no_diagnostics_are_published_before_the_settings_are_read(tmp_path):
     """A document opened right after `initialized` (as every editor does with the files it
     has open) must not flash findings the settings ignore."""
@@ -611,21 +571,6 @@ async def test_no_diagnostics_are_published_before_the_settings_are_read(tmp_pat
 
 # ---------------------------------------------------------------------------------------
 # Hover
-
-
-async def test_hover_on_a_key_explains_it_with_exchange_names_and_guide(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("stopProcessingMoreRules", delta=4)))))
-    text = hover_text(hover)
-    assert hover.contents.kind == t.MarkupKind.Markdown
-    assert "StopRuleProcessing" in text
-    assert "Stop processing more rules" in text
-    assert "Modifying the CodeTwo transport rule" in text
-    assert hover.range is not None and text_in(doc.text, hover.range) == "stopProcessingMoreRules"
-
-    hover = await within(vscode.text_document_hover_async(t.HoverParams(**vars_of(doc.pos("redirectToConnector: Proofpoint", delta=2)))))
-    assert "RouteMessageOutboundConnector" in hover_text(hover)
 
 
 async def test_hover_on_a_value_and_on_a_suppressed_code(vscode, tmp_path):
@@ -740,21 +685,6 @@ async def test_each_code_action_removes_its_finding(vscode, tmp_path):
     assert any(title.startswith("Mark mail `Proofpoint outbound` routes with the anti-loop header") for title in titles), titles
 
 
-async def test_ignoring_two_findings_of_one_object_keeps_both_suppressed(vscode, tmp_path):
-    """"Ignore MF301 for this object", then "Ignore MF304 for this object" on the same rule:
-    a suppression works only on the line just above the object, so the second must not
-    push the first away from it."""
-    doc = Doc(vscode, copy_example(tmp_path))
-    diagnostics = await doc.diagnostics()
-    for code in ("MF301", "MF304"):
-        target = next(d for d in diagnostics if d.code == code)
-        actions = await code_actions(vscode, doc, target.range, [target])
-        ignore = next(a for a in actions if a.title == f"Ignore {code} for this object")
-        doc.apply_workspace_edit((await resolved(vscode, ignore)).edit)
-        diagnostics = await doc.diagnostics()
-    assert codes(diagnostics) == [], (codes(diagnostics), doc.text[doc.text.index("  - name: CodeTwo Exchange") :])
-
-
 async def test_quick_fix_edits_come_inline_without_resolve_support(tmp_path):
     async with session(without_resolve(vscode_capabilities())) as client:
         doc = Doc(client, copy_example(tmp_path))
@@ -812,43 +742,6 @@ async def complete(client, doc: Doc, position: t.Position) -> list[t.CompletionI
     return result.items if isinstance(result, t.CompletionList) else result
 
 
-async def test_completion_of_keys_values_and_connectors(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-
-    # Keys inside a rule, on a new line at the rule's indentation.
-    doc.insert(doc.at("    priority: 1\n", delta=len("    priority: 1\n")), "    \n")
-    items = await complete(vscode, doc, doc.at("    \n    conditions:\n      senderIs: inside\n      recipientIs", delta=4))
-    labels = {i.label for i in items}
-    assert {"mode", "enabled", "exceptions", "stopProcessingMoreRules", "comments"} <= labels, labels
-    assert not labels & {"smartHosts", "relayDomains", "mailflow", "senderIs"}, labels
-    mode = next(i for i in items if i.label == "mode")
-    assert mode.kind == t.CompletionItemKind.Property
-
-    # Values after `mode: `.
-    line = doc.at("    \n    conditions:\n      senderIs: inside\n      recipientIs", delta=4)
-    doc.insert(line, "mode: ")
-    items = await complete(vscode, doc, t.Position(line=line.line, character=len("    mode: ")))
-    assert {i.label for i in items} == {"enforce", "audit", "audit-and-notify"}
-    enforce = next(i for i in items if i.label == "enforce")
-    doc.apply([enforce.text_edit])
-    assert "    mode: enforce\n" in doc.text
-    assert serious(await doc.diagnostics()) == {"MF301", "MF304"}
-
-    # Connector names after `redirectToConnector: `, inserted so that they parse.
-    doc.replace("redirectToConnector: Proofpoint outbound connector", "redirectToConnector: ")
-    await doc.diagnostics()
-    position = doc.at("redirectToConnector: \n", delta=len("redirectToConnector: "))
-    items = await complete(vscode, doc, position)
-    labels = {i.label for i in items}
-    assert {"CodeTwo Email Signatures 365 connector", "Proofpoint outbound connector"} <= labels, labels
-    proofpoint = next(i for i in items if i.label == "Proofpoint outbound connector")
-    assert proofpoint.text_edit is not None
-    doc.apply([proofpoint.text_edit])
-    assert "redirectToConnector: Proofpoint outbound connector\n" in doc.text
-    assert serious(await doc.diagnostics()) == {"MF301", "MF304"}
-
-
 async def test_completion_in_a_new_file_and_of_a_partly_typed_key(vscode, tmp_path):
     path = tmp_path / "new.mailflow.yaml"
     path.write_text("")
@@ -872,47 +765,6 @@ async def test_completion_in_a_new_file_and_of_a_partly_typed_key(vscode, tmp_pa
 
 # ---------------------------------------------------------------------------------------
 # Navigation and rename
-
-
-async def test_definition_of_a_redirect_is_its_connector(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    result = await within(
-        vscode.text_document_definition_async(t.DefinitionParams(**vars_of(doc.pos("redirectToConnector: Proofpoint", delta=25))))
-    )
-    location = result[0] if isinstance(result, list) else result
-    assert isinstance(location, t.Location), result
-    assert location.uri == doc.uri
-    assert location.range.start.line == line_of(doc.text, "  - name: Proofpoint outbound connector")
-    assert "Proofpoint outbound connector" in text_in(doc.text, location.range)
-
-    # Not on a reference: nothing.
-    result = await within(vscode.text_document_definition_async(t.DefinitionParams(**vars_of(doc.pos("deferOnError")))))
-    assert not result
-
-
-async def test_references_of_a_connector(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    declaration = doc.pos("- name: Proofpoint outbound connector", delta=10)
-    redirect_line = line_of(doc.text, "redirectToConnector: Proofpoint outbound connector")
-    declaration_line = declaration.position.line
-
-    async def references(params, include_declaration):
-        result = await within(
-            vscode.text_document_references_async(
-                t.ReferenceParams(**vars_of(params), context=t.ReferenceContext(include_declaration=include_declaration))
-            )
-        )
-        assert all(r.uri == doc.uri for r in result)
-        for r in result:
-            assert text_in(doc.text, r.range) == "Proofpoint outbound connector"
-        return sorted(r.range.start.line for r in result)
-
-    assert await references(declaration, True) == [declaration_line, redirect_line]
-    assert await references(declaration, False) == [redirect_line]
-    # From the reference, the same.
-    assert await references(doc.pos("redirectToConnector: Proofpoint", delta=25), True) == [declaration_line, redirect_line]
 
 
 async def test_rename_of_a_connector_follows_every_reference(vscode, tmp_path):
@@ -957,57 +809,7 @@ async def test_rename_of_a_connector_follows_every_reference(vscode, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------
-# Outline, folding, workspace symbols
-
-
-async def outline(doc: Doc) -> dict[str, t.DocumentSymbol]:
-    """The document's symbols by name, after checking that the example's two connectors and
-    two rules are there, of their kinds, each named by its selection range."""
-    result = await within(doc.client.text_document_document_symbol_async(t.DocumentSymbolParams(text_document=doc.id)))
-    assert result and all(isinstance(s, t.DocumentSymbol) for s in result), result
-    symbols = {s.name: s for s in flatten(result)}
-    kinds = {
-        "CodeTwo Email Signatures 365 connector": t.SymbolKind.Interface,
-        "Proofpoint outbound connector": t.SymbolKind.Interface,
-        "CodeTwo Exchange transport rule": t.SymbolKind.Function,
-        "Proofpoint outbound": t.SymbolKind.Function,
-    }
-    for name, kind in kinds.items():
-        assert name in symbols, list(symbols)
-        symbol = symbols[name]
-        assert symbol.kind == kind
-        # The YAML name is the selection; the DSL's is quoted.
-        assert text_in(doc.text, symbol.selection_range).strip('"') == name
-        assert contains(symbol.range, symbol.selection_range)
-    return symbols
-
-
-async def test_document_symbols_outline_connectors_and_rules(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    symbols = await outline(doc)
-    # A rule's range covers the whole rule.
-    rule = symbols["Proofpoint outbound"]
-    last = line_of(doc.text, "    deferOnError: true")
-    assert (rule.range.end.line, rule.range.end.character) in [(last, len("    deferOnError: true")), (last + 1, 0)]
-    assert "priority 1" in (rule.detail or "") or "1" in (rule.detail or ""), rule.detail
-
-
-async def test_folding_ranges_cover_each_rule_and_connector(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    ranges = await within(vscode.text_document_folding_range_async(t.FoldingRangeParams(text_document=doc.id)))
-    spans = {(r.start_line, r.end_line) for r in ranges}
-    expect = [
-        ("  - name: CodeTwo Email Signatures 365 connector", "      domain: 0b6c2f94da.smtp.codetwo.online"),
-        ("  - name: Proofpoint outbound connector", "      relayDomains: [woodgrovebank.com"),
-        ("  - name: CodeTwo Exchange transport rule", "    stopProcessingMoreRules: true"),
-        ("  - name: Proofpoint outbound\n", "    deferOnError: true"),
-    ]
-    for first, last in expect:
-        assert (line_of(doc.text, first), line_of(doc.text, last)) in spans, (first, sorted(spans))
-    for r in ranges:
-        assert r.start_line < r.end_line
+# Workspace symbols
 
 
 async def test_workspace_symbols_cover_open_and_unopened_files_with_progress(tmp_path):
@@ -1040,61 +842,6 @@ async def test_workspace_symbols_cover_open_and_unopened_files_with_progress(tmp
 
         mimecast = await within(client.workspace_symbol_async(t.WorkspaceSymbolParams(query="mimecast")))
         assert any(s.location.uri.endswith("codetwo-mimecast.mailflow.yaml") for s in mimecast)
-
-
-# ---------------------------------------------------------------------------------------
-# Commands and errors
-
-
-async def test_trace_command_follows_a_message(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    trace = await within(
-        vscode.workspace_execute_command_async(
-            t.ExecuteCommandParams(command="mailflow.trace", arguments=[doc.uri, {"from": "inside", "to": "someone@fabrikam.com"}])
-        )
-    )
-    assert trace["message"] == {"from": "inside", "to": "someone@fabrikam.com"}
-    path = trace["paths"][0]
-    assert path["ending"]["kind"] == "loop"
-    assert [p["route"]["connector"] for p in path["passes"]] == ["CodeTwo Email Signatures 365 connector", "Proofpoint outbound connector"]
-    assert trace["text"] and "mermaid" in trace
-
-    # It traces the open text, not the file on disk: with the anti-loop pair the mail leaves.
-    doc.insert(doc.at("      redirectToConnector: Proofpoint outbound connector"), '      setHeader: {name: X-AntiLoop-Proofpoint, value: "true"}\n')
-    doc.replace("    # TODO: anti-loop header? (ticket INC-40417 - ATTR1 NDRs since Monday)", '    exceptions: {headerContains: {header: X-AntiLoop-Proofpoint, words: ["true"]}}')
-    await doc.diagnostics()
-    trace = await within(
-        vscode.workspace_execute_command_async(t.ExecuteCommandParams(command="mailflow.trace", arguments=[doc.uri, {"from": "inside", "to": "someone@fabrikam.com"}]))
-    )
-    assert trace["paths"][0]["ending"]["kind"] != "loop"
-
-    # Mail from outside is not redirected by rules scoped to inside senders.
-    trace = await within(
-        vscode.workspace_execute_command_async(t.ExecuteCommandParams(command="mailflow.trace", arguments=[doc.uri, {"from": "outside", "to": "ceo@woodgrovebank.com"}]))
-    )
-    assert trace["message"]["from"] == "outside"
-    assert all(p["route"]["kind"] != "rule" for p in trace["paths"][0]["passes"])
-
-
-async def test_bad_requests_are_errors_and_the_server_goes_on(vscode, tmp_path):
-    doc = Doc(vscode, copy_example(tmp_path))
-    await doc.diagnostics()
-    with pytest.raises(JsonRpcException):
-        await within(vscode.workspace_execute_command_async(t.ExecuteCommandParams(command="mailflow.nope", arguments=[])))
-    with pytest.raises(JsonRpcException):
-        await within(vscode.workspace_execute_command_async(t.ExecuteCommandParams(command="mailflow.trace", arguments=[])))
-    unopened = (tmp_path / "not-open.mailflow.yaml").as_uri()
-    with pytest.raises(JsonRpcException):
-        await within(vscode.workspace_execute_command_async(t.ExecuteCommandParams(command="mailflow.trace", arguments=[unopened, {}])))
-    # A document that is not open has no hover; a position past the end is clamped.
-    assert await within(
-        vscode.text_document_hover_async(t.HoverParams(text_document=t.TextDocumentIdentifier(uri=unopened), position=t.Position(line=0, character=0)))
-    ) is None
-    await within(vscode.text_document_hover_async(t.HoverParams(text_document=doc.id, position=t.Position(line=10_000, character=10_000))))
-    await within(vscode.text_document_completion_async(t.CompletionParams(text_document=doc.id, position=t.Position(line=3, character=10_000))))
-    # Still answering.
-    assert await within(vscode.text_document_folding_range_async(t.FoldingRangeParams(text_document=doc.id)))
 
 
 # ---------------------------------------------------------------------------------------

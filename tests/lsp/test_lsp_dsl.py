@@ -3,7 +3,7 @@
 Each test opens a copy of a DSL example with languageId "mailflow" (as an editor that knows
 the language sends it) and, where the two front doors should agree, its YAML twin
 (`*.mailflow.yaml`, same `# expect:` codes) in the same session, and checks that the server
-finds the same things in both. The helpers are test_lsp.py's.
+finds the same things in both. Most helpers are test_lsp.py's.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from test_lsp import (  # noqa: F401  (vscode is a fixture)
     copy_example,
     expected_codes,
     line_of,
-    outline,
     serious,
     text_in,
     type_agreeing_with_cli,
@@ -182,7 +181,7 @@ async def test_typing_a_dsl_rule_agrees_with_the_cli_at_each_step(vscode, tmp_pa
 
 
 # ---------------------------------------------------------------------------------------
-# Formatting and highlighting
+# Formatting
 
 
 async def test_formatting_makes_a_messy_dsl_file_canonical_and_is_idempotent(vscode, tmp_path):
@@ -212,71 +211,43 @@ async def test_formatting_makes_a_messy_dsl_file_canonical_and_is_idempotent(vsc
     assert list(await format_edits(vscode, doc)) == []
 
 
-def decode_tokens(text: str, data: list[int], legend: t.SemanticTokensLegend) -> list[tuple[int, int, str, str, int]]:
-    """The tokens as (line, character, text, type, modifiers), checking the encoding as we go."""
-    assert len(data) % 5 == 0, f"{len(data)} integers is not a whole number of tokens"
-    lines = text.split("\n")
-    tokens, line, character = [], 0, 0
-    for i in range(0, len(data), 5):
-        delta_line, delta_start, length, token_type, modifiers = data[i : i + 5]
-        assert min(delta_line, delta_start, length, token_type, modifiers) >= 0
-        assert length > 0, f"empty token {i // 5}"
-        if delta_line:
-            line, character = line + delta_line, delta_start
-        else:
-            assert i == 0 or delta_start > 0, f"token {i // 5} starts where the one before it does"
-            character += delta_start
-        assert line < len(lines), f"token {i // 5} is past the last line"
-        assert character + length <= len(lines[line]), f"token {i // 5} runs past the end of line {line}"
-        assert token_type < len(legend.token_types)
-        assert modifiers < 1 << len(legend.token_modifiers)
-        tokens.append((line, character, lines[line][character : character + length], legend.token_types[token_type], modifiers))
-    # In document order, without overlaps.
-    for (l1, c1, s1, _, _), (l2, c2, _, _, _) in zip(tokens, tokens[1:]):
-        assert (l1, c1 + len(s1)) <= (l2, c2), f"tokens overlap at line {l2}"
-    return tokens
-
-
-async def test_semantic_tokens_of_a_dsl_document(vscode, tmp_path):
-    provider = vscode.init_result.capabilities.semantic_tokens_provider
-    assert provider is not None and provider.full
-    legend = provider.legend
-    doc = open_dsl(vscode, tmp_path)
-    await doc.diagnostics()
-
-    result = await within(vscode.text_document_semantic_tokens_full_async(t.SemanticTokensParams(text_document=doc.id)))
-    assert result is not None and result.data, "no semantic tokens for a DSL document"
-    tokens = decode_tokens(doc.text, list(result.data), legend)
-
-    by_place = {(line, character): (text, kind) for line, character, text, kind, _ in tokens}
-    for needle in ('rule "Proofpoint outbound"', 'connector "Proofpoint outbound connector"', "mailflow 1", 'organization "Woodgrove'):
-        keyword = needle.split()[0]
-        position = doc.at("\n" + needle, delta=1)  # at the start of a line, not in a comment
-        assert by_place.get((position.line, position.character)) == (keyword, "keyword"), (needle, by_place.get((position.line, position.character)))
-
-    # Every string is a token of its own (names and references may be typed as what they name).
-    spans = {(line, character, text) for line, character, text, _, _ in tokens}
-    literals = [
-        (number, match.start(), match.group())
-        for number, line in enumerate(doc.text.split("\n"))
-        if not line.lstrip().startswith("#")
-        for match in re.finditer(r'"[^"]*"', line)
-    ]
-    assert len(literals) > 10 and '"X-CodeTwoProcessed"' in {text for _, _, text in literals}
-    for literal in literals:
-        assert literal in spans, f"string {literal} is not a token"
-    string_tokens = [text for _, _, text, kind, _ in tokens if kind == "string"]
-    assert string_tokens and all(s.startswith('"') and s.endswith('"') for s in string_tokens)
-    # Names declared: the rule and connector names carry the declaration modifier.
-    declaration = 1 << legend.token_modifiers.index(t.SemanticTokenModifiers.Declaration)
-    declared = {text for _, _, text, _, modifiers in tokens if modifiers & declaration}
-    assert {'"Proofpoint outbound"', '"Proofpoint outbound connector"'} <= declared
-    # Comments are tokens too.
-    assert any(kind == "comment" and text.startswith("# TODO") for _, _, text, kind, _ in tokens)
-
-
 # ---------------------------------------------------------------------------------------
 # Navigation
+
+
+def flatten(symbols) -> list[t.DocumentSymbol]:
+    out = []
+    for symbol in symbols or []:
+        out.append(symbol)
+        out += flatten(symbol.children)
+    return out
+
+
+def contains(outer: t.Range, inner: t.Range) -> bool:
+    key = lambda p: (p.line, p.character)  # noqa: E731
+    return key(outer.start) <= key(inner.start) and key(inner.end) <= key(outer.end)
+
+
+async def outline(doc: Doc) -> dict[str, t.DocumentSymbol]:
+    """The document's symbols by name, after checking that the example's two connectors and
+    two rules are there, of their kinds, each named by its selection range."""
+    result = await within(doc.client.text_document_document_symbol_async(t.DocumentSymbolParams(text_document=doc.id)))
+    assert result and all(isinstance(s, t.DocumentSymbol) for s in result), result
+    symbols = {s.name: s for s in flatten(result)}
+    kinds = {
+        "CodeTwo Email Signatures 365 connector": t.SymbolKind.Interface,
+        "Proofpoint outbound connector": t.SymbolKind.Interface,
+        "CodeTwo Exchange transport rule": t.SymbolKind.Function,
+        "Proofpoint outbound": t.SymbolKind.Function,
+    }
+    for name, kind in kinds.items():
+        assert name in symbols, list(symbols)
+        symbol = symbols[name]
+        assert symbol.kind == kind
+        # The selection is the quoted name.
+        assert text_in(doc.text, symbol.selection_range).strip('"') == name
+        assert contains(symbol.range, symbol.selection_range)
+    return symbols
 
 
 async def test_document_symbols_of_a_dsl_document(vscode, tmp_path):

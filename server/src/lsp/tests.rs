@@ -93,6 +93,34 @@ impl Client {
         self.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": position})).await
     }
 
+    async fn completion(&mut self, uri: &str, position: Value) -> Vec<Value> {
+        let params = json!({"textDocument": {"uri": uri}, "position": position});
+        self.request("textDocument/completion", params).await.unwrap().as_array().unwrap().clone()
+    }
+
+    /// The ranges of the references to what is at `position`, in the order given.
+    async fn references(&mut self, position: Value, include_declaration: bool) -> Vec<Value> {
+        let context = json!({"includeDeclaration": include_declaration});
+        let params = json!({"textDocument": {"uri": URI}, "position": position, "context": context});
+        let found = self.request("textDocument/references", params).await.unwrap();
+        found.as_array().unwrap().iter().inspect(|r| assert_eq!(r["uri"], URI)).map(|r| r["range"].clone()).collect()
+    }
+
+    async fn trace(&mut self, uri: &str, message: Value) -> Result<Value, String> {
+        let params = json!({"command": "mailflow.trace", "arguments": [uri, message]});
+        self.request("workspace/executeCommand", params).await
+    }
+
+    /// Replaces the whole text of an open document; returns the diagnostics published for it.
+    async fn change(&mut self, uri: &str, version: i64, text: &str) -> Value {
+        let document = json!({"uri": uri, "version": version});
+        self.notify("textDocument/didChange", json!({"textDocument": document, "contentChanges": [{"text": text}]}))
+            .await;
+        let published = self.notification("textDocument/publishDiagnostics").await;
+        assert_eq!(published["version"], version);
+        published
+    }
+
     /// The code actions offered for one published diagnostic.
     async fn code_actions(&mut self, diagnostic: &Value) -> Vec<Value> {
         let params = json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}});
@@ -148,10 +176,32 @@ fn position_of(text: &str, needle: &str) -> Value {
 
 /// The range of the first `needle` in a text of one-byte characters, without its line break.
 fn range_of(text: &str, needle: &str) -> Value {
-    let start = position_of(text, needle);
-    let length = needle.trim_end_matches('\n').len();
+    range_at(position_of(text, needle), needle.trim_end_matches('\n').len())
+}
+
+/// The range of `length` characters from `start`, on one line.
+fn range_at(start: Value, length: usize) -> Value {
     let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + length as u64});
     json!({"start": start, "end": end})
+}
+
+/// `edits` (LSP text edits that do not overlap) applied to a text of one-byte characters.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + position["character"].as_u64().unwrap() as usize
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    spans.sort_by_key(|&(start, end, _)| std::cmp::Reverse((start, end)));
+    let mut text = text.to_owned();
+    for (start, end, new_text) in spans {
+        text.replace_range(start..end, new_text);
+    }
+    text
 }
 
 #[tokio::test]
@@ -255,54 +305,133 @@ async fn ignore_action_inserts_the_suppression_above_the_object() {
     assert_eq!(edit["range"]["start"], json!({"line": 9, "character": 0}));
 }
 
+/// The Markdown of the hover on the first `key` of TEXT, checked to cover the key and to
+/// open with its heading: the key and where it is written.
+async fn key_hover(client: &mut Client, key: &str, under: &str) -> String {
+    let hover = client.hover(URI, position_of(TEXT, key)).await.unwrap();
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert_eq!(hover["range"], range_of(TEXT, key));
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("a hover on `{key}`")).to_owned();
+    assert!(markdown.starts_with(&format!("**`{key}`** in `{under}`\n")), "{markdown}");
+    markdown
+}
+
 #[tokio::test]
-async fn hover_completion_and_navigation() {
+async fn hover_explains_a_key_with_its_exchange_names_and_guide_section() {
     let mut client = Client::start(json!({})).await;
     client.open(TEXT).await;
-    let at = |needle: &str| json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, needle)});
-    let hover = client.hover(URI, position_of(TEXT, "stopProcessingMoreRules")).await.unwrap();
-    assert_eq!(hover["contents"]["kind"], "markdown");
-    assert_eq!(hover["range"], range_of(TEXT, "stopProcessingMoreRules"));
-    let markdown = hover["contents"]["value"].as_str().expect("a hover on the key");
-    assert!(markdown.starts_with("**`stopProcessingMoreRules`** in `transportRules`\n"), "{markdown}");
+    let markdown = key_hover(&mut client, "stopProcessingMoreRules", "transportRules").await;
     assert!(markdown.contains("**Exchange PowerShell:** `StopRuleProcessing`"), "{markdown}");
+    assert!(markdown.contains(r#"**Exchange admin center:** "Stop processing more rules""#), "{markdown}");
     assert!(markdown.contains(r#"section "Modifying the CodeTwo transport rule""#), "{markdown}");
-    let definition = client.request("textDocument/definition", at("CodeTwo}")).await.unwrap();
-    assert_eq!(definition["range"]["start"], position_of(TEXT, "CodeTwo\n"));
-    let references =
-        client.request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "CodeTwo\n"), "context": {"includeDeclaration": true}})).await.unwrap();
-    assert_eq!(references.as_array().unwrap().len(), 2);
+    let markdown = key_hover(&mut client, "redirectToConnector", "transportRules › actions").await;
+    assert!(markdown.contains("**Exchange PowerShell:** `RouteMessageOutboundConnector`"), "{markdown}");
+}
+
+#[tokio::test]
+async fn definition_references_and_rename_of_a_connector() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let (declaration, reference) = (position_of(TEXT, "CodeTwo\n"), position_of(TEXT, "CodeTwo}"));
+    let (declared, referred) = (range_at(declaration.clone(), 7), range_at(reference.clone(), 7));
+    let at = |position: &Value| json!({"textDocument": {"uri": URI}, "position": position});
+    let definition = client.request("textDocument/definition", at(&reference)).await.unwrap();
+    assert_eq!(definition, json!({"uri": URI, "range": declared}));
+    // Not on a reference: nothing.
+    let key = position_of(TEXT, "stopProcessingMoreRules");
+    assert_eq!(client.request("textDocument/definition", at(&key)).await, Ok(Value::Null));
+    assert_eq!(client.references(declaration.clone(), true).await, [declared.clone(), referred.clone()]);
+    assert_eq!(client.references(reference, true).await, [declared, referred.clone()]);
+    assert_eq!(client.references(declaration.clone(), false).await, [referred]);
     let rename = client
-        .request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": position_of(TEXT, "CodeTwo\n"), "newName": "CodeTwo connector"}))
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": URI}, "position": declaration, "newName": "CodeTwo connector"}),
+        )
         .await
         .unwrap();
     assert_eq!(rename["changes"][URI].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn outline_folding_and_workspace_symbols() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
     let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}})).await.unwrap();
-    // The tenant, its connectors, then its rules in priority order.
-    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["organization", "CodeTwo", "Mimecast outbound", "CodeTwo rule"]);
+    let symbols = symbols.as_array().unwrap();
+    // The tenant (a namespace), its connectors (interfaces), then its rules (functions) in
+    // priority order, each named by its selection range.
+    let outline: Vec<(&str, u64)> =
+        symbols.iter().map(|s| (s["name"].as_str().unwrap(), s["kind"].as_u64().unwrap())).collect();
+    assert_eq!(outline, [("organization", 3), ("CodeTwo", 11), ("Mimecast outbound", 11), ("CodeTwo rule", 12)]);
+    for symbol in &symbols[1..] {
+        let name = symbol["name"].as_str().unwrap();
+        assert_eq!(symbol["selectionRange"], range_of(TEXT, &format!("{name}\n")), "{symbol}");
+    }
+    // A rule's range is the whole rule.
+    let rule = &symbols[3];
+    assert_eq!(rule["range"], json!({"start": {"line": 14, "character": 4}, "end": {"line": 21, "character": 0}}));
+    assert_eq!(rule["detail"], "priority 0 · signature rule");
     let folding = client.request("textDocument/foldingRange", json!({"textDocument": {"uri": URI}})).await.unwrap();
-    assert!(!folding.as_array().unwrap().is_empty());
+    let folds: Vec<(u64, u64)> = folding
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["startLine"].as_u64().unwrap(), f["endLine"].as_u64().unwrap()))
+        .collect();
+    // connectors, each connector, transportRules, the rule, its exceptions.
+    assert_eq!(folds, [(2, 12), (3, 7), (9, 12), (13, 20), (14, 20), (17, 18)]);
     let workspace = client.request("workspace/symbol", json!({"query": "mimecast"})).await.unwrap();
     assert_eq!(workspace.as_array().unwrap().len(), 1);
 }
 
+/// Labels of completion items, each checked to be of `kind` (a CompletionItemKind).
+fn labels(items: &[Value], kind: u64) -> Vec<&str> {
+    items.iter().inspect(|i| assert_eq!(i["kind"], kind, "{i}")).map(|i| i["label"].as_str().unwrap()).collect()
+}
+
+/// The text edit of the completion item labelled `label`.
+fn completion_edit(items: &[Value], label: &str) -> Value {
+    items.iter().find(|i| i["label"] == label).unwrap_or_else(|| panic!("no `{label}`"))["textEdit"].clone()
+}
+
 #[tokio::test]
-async fn completion_offers_values_and_connectors() {
+async fn completion_offers_keys_values_and_connectors() {
+    const PROPERTY: u64 = 10;
+    const REFERENCE: u64 = 18;
+    const ENUM_MEMBER: u64 = 20;
     let mut client = Client::start(json!({})).await;
-    let text =
-        TEXT.replace("    actions: {redirectToConnector: CodeTwo}\n", "    actions:\n      redirectToConnector: \n");
+    // On a new line of the rule: the keys a rule takes and this one has not written.
+    let text = TEXT.replace("    priority: 0\n", "    priority: 0\n    \n");
     client.open(&text).await;
+    let items = client.completion(URI, json!({"line": 16, "character": 4})).await;
+    let keys = labels(&items, PROPERTY);
+    assert!(["mode", "enabled", "deferOnError", "comments"].iter().all(|k| keys.contains(k)), "{keys:?}");
+    assert!(
+        !["priority", "exceptions", "smartHosts", "mailflow", "senderIs"].iter().any(|k| keys.contains(k)),
+        "{keys:?}"
+    );
+
+    // After `mode: `, its values; the one picked is written after the key.
+    let text = text.replace("    \n", "    mode: \n");
+    client.change(URI, 2, &text).await;
+    let items = client.completion(URI, json!({"line": 16, "character": 10})).await;
+    assert_eq!(labels(&items, ENUM_MEMBER), ["enforce", "audit", "audit-and-notify"]);
+    let text = apply(&text, &[completion_edit(&items, "enforce")]);
+    assert!(text.contains("    priority: 0\n    mode: enforce\n"), "{text}");
+    assert_eq!(codes(&client.change(URI, 3, &text).await), ["MF202"]);
+
+    // After `redirectToConnector: `, the connectors, inserted so that they parse.
+    let text =
+        text.replace("    actions: {redirectToConnector: CodeTwo}\n", "    actions:\n      redirectToConnector: \n");
+    client.change(URI, 4, &text).await;
     let line = text.lines().position(|l| l.ends_with("redirectToConnector: ")).unwrap();
-    let items = client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": 27}}),
-        )
-        .await
-        .unwrap();
-    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
-    assert!(labels.contains(&"CodeTwo") && labels.contains(&"Mimecast outbound"), "{labels:?}");
+    let items = client.completion(URI, json!({"line": line, "character": 27})).await;
+    let connectors = labels(&items, REFERENCE);
+    assert!(connectors.contains(&"CodeTwo") && connectors.contains(&"Mimecast outbound"), "{connectors:?}");
+    let text = apply(&text, &[completion_edit(&items, "CodeTwo")]);
+    assert!(text.contains("      redirectToConnector: CodeTwo\n"), "{text}");
+    assert_eq!(codes(&client.change(URI, 5, &text).await), ["MF202"]);
 }
 
 #[tokio::test]
@@ -317,19 +446,29 @@ async fn utf8_clients_count_bytes() {
 }
 
 #[tokio::test]
-async fn the_trace_command_returns_the_path() {
+async fn the_trace_command_follows_a_message_through_the_open_text() {
     let mut client = Client::start(json!({})).await;
     client.open(TEXT).await;
-    let trace = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "mailflow.trace", "arguments": [URI, {"from": "inside", "to": "a@fabrikam.com"}]}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(trace["message"]["to"], "a@fabrikam.com");
-    assert_eq!(trace["paths"][0]["passes"][0]["route"]["connector"], "CodeTwo");
+    let outbound = json!({"from": "inside", "to": "a@fabrikam.com"});
+    let trace = client.trace(URI, outbound.clone()).await.unwrap();
+    assert_eq!(trace["message"], outbound);
+    let path = &trace["paths"][0];
+    assert_eq!(path["ending"]["kind"], "delivered-by-mx");
+    let routes: Vec<&Value> = path["passes"].as_array().unwrap().iter().map(|p| &p["route"]).collect();
+    assert_eq!(
+        routes,
+        [&json!({"kind": "rule", "rule": "CodeTwo rule", "connector": "CodeTwo"}), &json!({"kind": "mx"})]
+    );
+    assert!(trace["text"].as_str().unwrap().starts_with("A message from inside to a@fabrikam.com\n"));
     assert!(trace["mermaid"].as_str().unwrap().starts_with("flowchart LR"));
+    // Mail from outside to the tenant: the rule is for inside senders.
+    let inbound = client.trace(URI, json!({"from": "outside", "to": "a@contoso.com"})).await.unwrap();
+    assert_eq!(inbound["paths"][0]["passes"][0]["route"], json!({"kind": "mailbox"}));
+    // It traces the open text: without the rule's redirect the mail goes straight out.
+    let text = TEXT.replace("    actions: {redirectToConnector: CodeTwo}\n", "");
+    client.change(URI, 2, &text).await;
+    let trace = client.trace(URI, outbound).await.unwrap();
+    assert_eq!(trace["paths"][0]["passes"][0]["route"], json!({"kind": "mx"}));
     let error = client.request("workspace/executeCommand", json!({"command": "mailflow.trace", "arguments": []})).await;
     assert!(error.unwrap_err().contains("mailflow.trace takes"));
 }
@@ -350,10 +489,15 @@ async fn bad_requests_get_errors_and_the_server_keeps_serving() {
     let unknown = client.hover("file:///nope.mailflow.yaml", json!({"line": 0, "character": 0})).await;
     assert_eq!(unknown, Ok(Value::Null));
     assert!(client.request("textDocument/hover", json!({"bogus": true})).await.is_err());
-    let hover = client.hover(URI, position_of(TEXT, "priority")).await.unwrap();
-    assert_eq!(hover["range"], range_of(TEXT, "priority"));
-    let markdown = hover["contents"]["value"].as_str().expect("a hover on the key");
-    assert!(markdown.starts_with("**`priority`** in `transportRules`\n"), "{markdown}");
+    // Past the end of a line, completion is clamped too: nothing to offer after a name.
+    assert_eq!(client.completion(URI, json!({"line": 3, "character": 9999})).await, Vec::<Value>::new());
+    let command = |name: &str, arguments: Value| json!({"command": name, "arguments": arguments});
+    let unknown = client.request("workspace/executeCommand", command("mailflow.nope", json!([]))).await;
+    assert_eq!(unknown.unwrap_err(), "unknown command `mailflow.nope`; this server runs mailflow.trace");
+    let not_open = client.trace("file:///nope.mailflow.yaml", json!({})).await;
+    assert_eq!(not_open.unwrap_err(), "file:///nope.mailflow.yaml is not open in the editor");
+    // Still serving.
+    let markdown = key_hover(&mut client, "priority", "transportRules").await;
     assert!(markdown.contains("**Exchange PowerShell:** `Priority`"), "{markdown}");
 }
 
@@ -370,6 +514,12 @@ async fn settings_apply_without_a_restart() {
     let published = client.notification("textDocument/publishDiagnostics").await;
     assert_eq!(codes(&published), ["MF202"]);
     assert_eq!(published["diagnostics"][0]["codeDescription"]["href"], "https://docs.example/codes/MF202");
+    // Without a docs URL, no link.
+    *settings.lock().unwrap() = json!({"select": ["MF202"]});
+    client.notify("workspace/didChangeConfiguration", json!({"settings": {}})).await;
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(codes(&published), ["MF202"]);
+    assert_eq!(published["diagnostics"][0].get("codeDescription"), None);
 }
 
 #[tokio::test]
@@ -403,14 +553,28 @@ async fn scanning_the_workspace_reports_progress() {
 #[tokio::test]
 async fn a_second_ignore_joins_the_first_suppression() {
     let mut client = Client::start(json!({})).await;
-    let text = TEXT.replace("  # Mimecast delivers\n", "  # mailflow: ignore[MF206]\n");
-    let published = client.open(&text).await;
-    let mf202 = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MF202").unwrap().clone();
-    let actions = client.code_actions(&mf202).await;
-    let ignore = actions.iter().find(|a| a["title"] == "Ignore MF202 for this object").unwrap();
-    let edit = &ignore["edit"]["changes"][URI][0];
-    assert_eq!(edit["newText"], ", MF202");
-    assert_eq!(edit["range"]["start"], json!({"line": 8, "character": 26}));
+    // Without its service block the Mimecast connector gets MF206 beside MF202.
+    let mut text = TEXT.replace("    service: {kind: smart-host, vendor: mimecast}\n", "");
+    let mut published = client.open(&text).await;
+    for (version, code) in [(2, "MF206"), (3, "MF202")] {
+        let finding = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == code).unwrap().clone();
+        let actions = client.code_actions(&finding).await;
+        let title = format!("Ignore {code} for this object");
+        let ignore = actions.iter().find(|a| a["title"] == title).unwrap();
+        let edits = ignore["edit"]["changes"][URI].as_array().unwrap();
+        if code == "MF202" {
+            // The second joins the comment the first wrote just above the connector.
+            assert_eq!(edits[0]["newText"], ", MF202");
+            assert_eq!(edits[0]["range"]["start"], json!({"line": 9, "character": 26}));
+        }
+        text = apply(&text, edits);
+        published = client.change(URI, version, &text).await;
+    }
+    assert!(
+        text.contains("  # Mimecast delivers\n  # mailflow: ignore[MF206, MF202]\n  - name: Mimecast outbound\n"),
+        "{text}"
+    );
+    assert!(codes(&published).is_empty(), "{published}");
 }
 
 const DSL_URI: &str = "file:///x.mailflow";
@@ -476,7 +640,7 @@ fn decode_tokens(data: &Value, legend: &Value) -> Vec<(u64, u64, u64, String, Ve
 
 #[tokio::test]
 async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
-    let text = "mailflow 1\nrule \"Ré\" priority 0 {\n  redirect to \"C\" # é\n}\n";
+    let text = "mailflow 1\nrule \"Ré\" priority 0 {\n  set header \"X-A\" to \"1\"\n  redirect to \"C\" # é\n}\nconnector \"C\" {}\n";
     // `é` is one UTF-16 code unit and two UTF-8 bytes.
     let utf8 = json!({"general": {"positionEncodings": ["utf-8"]}});
     for (capabilities, name_length, comment_length) in [(json!({}), 4, 3), (utf8, 5, 4)] {
@@ -499,10 +663,17 @@ async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
                 (1, 5, name_length, "function".into(), vec!["declaration".to_owned()]),
                 (1, 6 + name_length, 8, "keyword".into(), plain()),
                 (1, 15 + name_length, 1, "number".into(), plain()),
-                (2, 2, 8, "keyword".into(), plain()),
-                (2, 11, 2, "keyword".into(), plain()),
-                (2, 14, 3, "type".into(), plain()),
-                (2, 18, comment_length, "comment".into(), plain()),
+                (2, 2, 3, "keyword".into(), plain()),
+                (2, 6, 6, "keyword".into(), plain()),
+                (2, 13, 5, "string".into(), plain()),
+                (2, 19, 2, "keyword".into(), plain()),
+                (2, 22, 3, "string".into(), plain()),
+                (3, 2, 8, "keyword".into(), plain()),
+                (3, 11, 2, "keyword".into(), plain()),
+                (3, 14, 3, "type".into(), plain()),
+                (3, 18, comment_length, "comment".into(), plain()),
+                (5, 0, 9, "keyword".into(), plain()),
+                (5, 10, 3, "type".into(), vec!["declaration".to_owned()]),
             ]
         );
     }
