@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::lower_dsl::{self, LoweredRules};
 use crate::model::{lower_yaml, MailFlow};
-use crate::rules::{self, dsl_wording, mf001_syntax_error};
+use crate::rules::{self, mf001_syntax_error};
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 
@@ -77,8 +77,7 @@ impl Checked {
                 attach_fixes(diagnostics, &self.flow, text, Syntax::Yaml, || Box::new(YamlEditor::new(text, yaml)))
             }
             Source::Dsl(dsl) => {
-                attach_fixes(diagnostics, &self.flow, text, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)));
-                dsl_wording::reword_fix_titles(diagnostics, &self.flow);
+                attach_fixes(diagnostics, &self.flow, text, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)))
             }
         }
     }
@@ -142,12 +141,8 @@ pub fn check_incremental(
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
-    let mut findings = rules::check(&flow, syntax);
-    // The checks name YAML keys; the lowering's own findings are already worded per syntax.
-    if syntax == Syntax::Dsl {
-        dsl_wording::reword_findings(&mut findings, &flow);
-    }
-    diagnostics.extend(findings);
+    // The checks word their findings for `syntax`, as the lowering does its own.
+    diagnostics.extend(rules::check(&flow, syntax));
     let objects: Vec<ObjectSpans> = flow
         .connectors
         .iter()

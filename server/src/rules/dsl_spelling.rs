@@ -10,18 +10,18 @@
 use crate::model::keys::Object;
 
 /// How the DSL writes one key of the catalogue.
-pub(super) struct Spelling {
-    pub(super) object: Object,
-    pub(super) key: &'static str,
+struct Spelling {
+    object: Object,
+    key: &'static str,
     /// The DSL statement that stands for the key, as the lowering names it (for a condition:
     /// the words after `if` or `except`). `None` when no statement stands for the key alone:
     /// a name or a priority is part of its object's first line, a service's kind and vendor
     /// are words of the `service` statement, a header's fields are its values.
-    pub(super) name: Option<&'static str>,
+    name: Option<&'static str>,
     /// The statement that gives the key a value: `{}` stands for the value, `{field}` for a
     /// field of a mapping value. A statement with no placeholder, for a boolean key, says
     /// `true` (leaving it out says `false`). `None` when no single statement says it.
-    pub(super) statement: Option<&'static str>,
+    statement: Option<&'static str>,
 }
 
 const fn spelt(object: Object, key: &'static str, name: &'static str, statement: &'static str) -> Spelling {
@@ -42,7 +42,7 @@ const fn unspelt(object: Object, key: &'static str) -> Spelling {
 
 /// Every key of the catalogue, in its order, with the DSL's words for it (grammar/README.md,
 /// "DSL ↔ YAML").
-pub(super) static SPELLINGS: &[Spelling] = &[
+static SPELLINGS: &[Spelling] = &[
     spelt(Object::Root, "mailflow", "mailflow", "mailflow {}"),
     named(Object::Root, "organization", "organization"),
     named(Object::Root, "connectors", "connector"),

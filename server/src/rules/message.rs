@@ -365,6 +365,7 @@ fn text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{check, Selection};
 
     /// `message` is `yaml` in a YAML file and `dsl` in a DSL file.
     fn said(message: Message, yaml: &str, dsl: &str) {
@@ -635,5 +636,104 @@ mod tests {
             "`deferOnError` sets `mode: enforce` with `use`",
             "`deferOnError` sets `mode: enforce` with `use`",
         );
+    }
+
+    const SMART_HOST_YAML: &str = r#"mailflow: 1
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    mode: audit
+    conditions: {senderIs: outside}
+    actions:
+      setHeader: {name: X-AntiLoop-Mimecast, value: "true"}
+      redirectToConnector: Mimecast outbound
+"#;
+
+    const SMART_HOST_DSL: &str = r#"mailflow 1
+connector "Mimecast outbound" {
+  use transport-rule
+  smart-hosts "eu-smtp-o365-outbound-1.mimecast.com"
+  service smart-host mimecast
+}
+rule "Mimecast smart host" priority 0 {
+  mode audit
+  if sender is outside
+  set header "X-AntiLoop-Mimecast" to "true"
+  redirect to "Mimecast outbound"
+}
+"#;
+
+    fn messages(text: &str, syntax: Syntax) -> Vec<String> {
+        let checked = check(text, syntax, &Selection::default());
+        checked.diagnostics.iter().map(|d| format!("{} {}", d.code(), d.message)).collect()
+    }
+
+    #[test]
+    fn a_yaml_file_gets_the_yaml_words_and_its_dsl_twin_the_dsl_words() {
+        let yaml = messages(SMART_HOST_YAML, Syntax::Yaml);
+        let swaps = [
+            ("`senderIs`", "`if sender is`"),
+            ("`senderIs: inside`", "`if sender is inside`"),
+            ("`recipientIs: outside`", "`if recipient is outside`"),
+            ("`deferOnError: true`", "`defer on error`"),
+            ("`mode: enforce`", "`mode enforce`"),
+            (
+                r#"`headerContains: {header: X-AntiLoop-Mimecast, words: ["true"]}`"#,
+                r#"`except header "X-AntiLoop-Mimecast" contains "true"`"#,
+            ),
+        ];
+        for (from, _) in swaps {
+            assert!(yaml.iter().any(|m| m.contains(from)), "no YAML message says {from}: {yaml:#?}");
+        }
+        let expected: Vec<String> = yaml
+            .iter()
+            .map(|message| swaps.iter().fold(message.clone(), |m, (from, to)| m.replace(from, to)))
+            .map(|message| message.replace("has a `if", "has an `if"))
+            .collect();
+        assert_eq!(messages(SMART_HOST_DSL, Syntax::Dsl), expected);
+    }
+
+    #[test]
+    fn the_fixes_of_a_dsl_file_are_titled_in_dsl_words() {
+        let titles = |text: &str, syntax: Syntax| -> Vec<String> {
+            let checked = check(text, syntax, &Selection::default());
+            checked.diagnostics.iter().filter_map(|d| Some(d.fix.as_ref()?.title.clone())).collect()
+        };
+        let yaml = titles(SMART_HOST_YAML, Syntax::Yaml);
+        assert!(yaml.iter().any(|t| t.contains("(`senderIs: inside`)")), "{yaml:#?}");
+        let dsl = titles(SMART_HOST_DSL, Syntax::Dsl);
+        assert!(dsl.iter().any(|t| t.contains("(`if sender is inside`)")), "{dsl:#?}");
+        assert!(dsl.iter().all(|t| !t.contains("senderIs") && !t.contains("mode:")), "{dsl:#?}");
+    }
+
+    #[test]
+    fn names_the_file_gives_stay_as_written_even_when_spelt_like_keys() {
+        let text = SMART_HOST_DSL
+            .replace("Mimecast outbound", "relayDomains")
+            .replace("Mimecast smart host", "deferOnError")
+            .replace("X-AntiLoop-Mimecast", "setHeader");
+        let messages = messages(&text, Syntax::Dsl);
+        let said = |code: &str| messages.iter().find(|m| m.starts_with(code)).unwrap_or_else(|| panic!("{code}"));
+        assert!(said("MF401").starts_with("MF401 `deferOnError` has an `if sender is` other than"), "{messages:#?}");
+        assert!(said("MF401").ends_with("the smart host `relayDomains`; set `if sender is inside`"), "{messages:#?}");
+        assert!(said("MF302").starts_with("MF302 `deferOnError` sets `setHeader` but"), "{messages:#?}");
+        assert!(said("MF302").ends_with(r#"`except header "setHeader" contains "true"`"#), "{messages:#?}");
+        assert!(said("MF403").ends_with("`relayDomains`; set `defer on error`"), "{messages:#?}");
+    }
+
+    #[test]
+    fn a_header_the_file_sets_stays_with_its_value_even_when_spelt_like_a_setting() {
+        let text = SMART_HOST_DSL.replace(r#""X-AntiLoop-Mimecast" to "true""#, r#""mode" to "enforce""#);
+        let messages = messages(&text, Syntax::Dsl);
+        let said = |code: &str| messages.iter().find(|m| m.starts_with(code)).unwrap_or_else(|| panic!("{code}"));
+        // The same words are the header this rule sets in one message, which stays as
+        // written, and the setting to change in another, which is spelt for the DSL.
+        assert!(said("MF405").ends_with("set `mode enforce`"), "{messages:#?}");
+        assert!(said("MF302").ends_with(r#"`except header "mode" contains "enforce"`"#), "{messages:#?}");
     }
 }

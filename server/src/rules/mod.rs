@@ -11,8 +11,6 @@ use crate::syntax::Syntax;
 
 /// The DSL's words for the keys of the catalogue.
 pub mod dsl_spelling;
-/// The findings of a DSL file in the DSL's words.
-pub mod dsl_wording;
 /// Messages built from typed pieces, worded for the file's syntax.
 pub mod message;
 /// Edits that several rules' fixes share.
