@@ -4,7 +4,7 @@
 
 use super::{spans, Attached, Lines, Output};
 use crate::model::dsl_statements::{self, Form, Place, Statement};
-use crate::model::keys::Object;
+use crate::model::keys::{self, Object};
 use crate::model::{
     Connector, MailFlow, OnPremises, Organization, OtherParameter, ParameterValue, Predicates, Service, TransportRule,
 };
@@ -185,39 +185,51 @@ fn rule_body(rule: &TransportRule) -> Lines {
     lines
 }
 
-/// Conditions or exceptions (by `place`), one statement each.
+/// Conditions or exceptions (by `place`), one statement each, in the catalogue's order; the
+/// lists are written by their shape, the rest one by one.
 fn predicates(lines: &mut Lines, place: Place, predicates: &Predicates) {
     let say = |key: &str, values: &[Option<&str>]| statement(Object::Predicates, key).write(Some(place), values);
-    for (key, scope) in [("senderIs", &predicates.sender_is), ("recipientIs", &predicates.recipient_is)] {
-        if let Some(scope) = scope {
-            lines.push(say(key, &[Some(scope.value.key())]), Some(scope.span));
-        }
-    }
-    for (key, list) in
-        [("senderDomainIs", &predicates.sender_domain_is), ("recipientDomainIs", &predicates.recipient_domain_is)]
-    {
-        if let Some(list) = list {
+    let (text_lists, pattern_lists) = (predicates.text_lists(), predicates.pattern_lists());
+    for key in keys::keys(Object::Predicates).iter().map(|key| key.name) {
+        if let Some((_, Some(list))) = text_lists.iter().find(|(listed, _)| *listed == key) {
             lines.push(say(key, &[Some(&strings(&list.value))]), spans(&list.value).chain([list.span]));
+            continue;
+        }
+        if let Some((_, Some(patterns))) = pattern_lists.iter().find(|(listed, _)| *listed == key) {
+            let sources = strings(patterns.value.iter().map(|p| &p.source));
+            let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
+            lines.push(say(key, &[Some(&sources)]), anchors);
+            continue;
+        }
+        match key {
+            "senderIs" | "recipientIs" => {
+                let scope = if key == "senderIs" { &predicates.sender_is } else { &predicates.recipient_is };
+                if let Some(scope) = scope {
+                    lines.push(say(key, &[Some(scope.value.key())]), Some(scope.span));
+                }
+            }
+            "headerContains" => {
+                if let Some(test) = &predicates.header_contains {
+                    let line = say(key, &[Some(&quote(&test.header.value)), Some(&strings(&test.words))]);
+                    lines.push(line, spans(&test.words).chain([test.span, test.header.span]));
+                }
+            }
+            "headerMatches" => {
+                if let Some(test) = &predicates.header_matches {
+                    let patterns = strings(test.patterns.iter().map(|p| &p.source));
+                    let anchors = spans(test.patterns.iter().map(|p| &p.source)).chain([test.span, test.header.span]);
+                    lines.push(say(key, &[Some(&quote(&test.header.value)), Some(&patterns)]), anchors);
+                }
+            }
+            "messageTypeMatches" => {
+                if let Some(message_type) = &predicates.message_type_matches {
+                    lines.push(say(key, &[Some(message_type.value.key())]), Some(message_type.span));
+                }
+            }
+            "other" => other(lines, statement(Object::Predicates, key), Some(place), &predicates.other),
+            _ => {}
         }
     }
-    if let Some(patterns) = &predicates.recipient_address_matches {
-        let sources = strings(patterns.value.iter().map(|p| &p.source));
-        let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
-        lines.push(say("recipientAddressMatches", &[Some(&sources)]), anchors);
-    }
-    if let Some(test) = &predicates.header_contains {
-        let line = say("headerContains", &[Some(&quote(&test.header.value)), Some(&strings(&test.words))]);
-        lines.push(line, spans(&test.words).chain([test.span, test.header.span]));
-    }
-    if let Some(test) = &predicates.header_matches {
-        let patterns = strings(test.patterns.iter().map(|p| &p.source));
-        let anchors = spans(test.patterns.iter().map(|p| &p.source)).chain([test.span, test.header.span]);
-        lines.push(say("headerMatches", &[Some(&quote(&test.header.value)), Some(&patterns)]), anchors);
-    }
-    if let Some(message_type) = &predicates.message_type_matches {
-        lines.push(say("messageTypeMatches", &[Some(message_type.value.key())]), Some(message_type.span));
-    }
-    other(lines, statement(Object::Predicates, "other"), Some(place), &predicates.other);
 }
 
 /// The `other` statement for each parameter: its name, then its values.
@@ -318,21 +330,15 @@ fn unwritable(flow: &MailFlow) -> Vec<Spanned<String>> {
     for rule in &flow.rules {
         let owner = format!("rule `{}`", rule.name());
         for (block, predicates) in [("conditions", &rule.conditions), ("exceptions", &rule.exceptions)] {
-            for (key, values) in [
-                ("senderDomainIs", &predicates.sender_domain_is),
-                ("recipientDomainIs", &predicates.recipient_domain_is),
-            ] {
+            for (key, values) in predicates.text_lists() {
                 if let Some((span, is_empty)) = list(values) {
                     report_empty(&owner, &format!("{block}.{key}"), span, is_empty);
                 }
             }
-            if let Some(patterns) = &predicates.recipient_address_matches {
-                report_empty(
-                    &owner,
-                    &format!("{block}.recipientAddressMatches"),
-                    patterns.span,
-                    patterns.value.is_empty(),
-                );
+            for (key, patterns) in predicates.pattern_lists() {
+                if let Some(patterns) = patterns {
+                    report_empty(&owner, &format!("{block}.{key}"), patterns.span, patterns.value.is_empty());
+                }
             }
             if let Some(test) = &predicates.header_contains {
                 report_empty(&owner, &format!("{block}.headerContains.words"), test.span, test.words.is_empty());

@@ -5,6 +5,7 @@
 use super::comments::ObjectComments;
 use super::{spans, Attached, Lines, Output, STEP};
 use crate::fixes::scalar;
+use crate::model::keys::{self, Object};
 use crate::model::{
     Actions, Connector, Header, MailFlow, OnPremises, Organization, OtherParameter, ParameterValue, Predicates,
     Service, TransportRule,
@@ -147,35 +148,53 @@ fn rule_body(rule: &TransportRule) -> Lines {
     lines
 }
 
+/// The conditions or exceptions in the catalogue's order; the lists are written by their
+/// shape, the rest one by one.
 fn predicates_body(predicates: &Predicates) -> Lines {
     let mut lines = Lines::default();
     let scope =
         |scope: &Option<Spanned<crate::model::Scope>>| scope.as_ref().map(|s| Spanned::new(s.value.key(), s.span));
-    word(&mut lines, "senderIs", scope(&predicates.sender_is));
-    word(&mut lines, "recipientIs", scope(&predicates.recipient_is));
-    list_of_text(&mut lines, "senderDomainIs", &predicates.sender_domain_is);
-    list_of_text(&mut lines, "recipientDomainIs", &predicates.recipient_domain_is);
-    if let Some(patterns) = &predicates.recipient_address_matches {
-        let sources = text_list(patterns.value.iter().map(|p| &p.source));
-        let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
-        lines.push(format!("recipientAddressMatches: {sources}"), anchors);
+    let (text_lists, pattern_lists) = (predicates.text_lists(), predicates.pattern_lists());
+    for key in keys::keys(Object::Predicates).iter().map(|key| key.name) {
+        if let Some((_, list)) = text_lists.iter().find(|(listed, _)| *listed == key) {
+            list_of_text(&mut lines, key, list);
+            continue;
+        }
+        if let Some((_, Some(patterns))) = pattern_lists.iter().find(|(listed, _)| *listed == key) {
+            let sources = text_list(patterns.value.iter().map(|p| &p.source));
+            let anchors = spans(patterns.value.iter().map(|p| &p.source)).chain([patterns.span]);
+            lines.push(format!("{key}: {sources}"), anchors);
+            continue;
+        }
+        match key {
+            "senderIs" => word(&mut lines, key, scope(&predicates.sender_is)),
+            "recipientIs" => word(&mut lines, key, scope(&predicates.recipient_is)),
+            "headerContains" => {
+                if let Some(test) = &predicates.header_contains {
+                    let mut body = Lines::default();
+                    body.push(format!("header: {}", scalar(&test.header.value)), Some(test.header.span));
+                    body.push(format!("words: {}", text_list(&test.words)), spans(&test.words));
+                    map(&mut lines, key, Some(test.span), body);
+                }
+            }
+            "headerMatches" => {
+                if let Some(test) = &predicates.header_matches {
+                    let mut body = Lines::default();
+                    body.push(format!("header: {}", scalar(&test.header.value)), Some(test.header.span));
+                    let patterns = text_list(test.patterns.iter().map(|p| &p.source));
+                    body.push(format!("patterns: {patterns}"), spans(test.patterns.iter().map(|p| &p.source)));
+                    map(&mut lines, key, Some(test.span), body);
+                }
+            }
+            "messageTypeMatches" => {
+                let message_type =
+                    predicates.message_type_matches.as_ref().map(|m| Spanned::new(m.value.key(), m.span));
+                word(&mut lines, key, message_type);
+            }
+            "other" => other(&mut lines, &predicates.other),
+            _ => {}
+        }
     }
-    if let Some(test) = &predicates.header_contains {
-        let mut body = Lines::default();
-        body.push(format!("header: {}", scalar(&test.header.value)), Some(test.header.span));
-        body.push(format!("words: {}", text_list(&test.words)), spans(&test.words));
-        map(&mut lines, "headerContains", Some(test.span), body);
-    }
-    if let Some(test) = &predicates.header_matches {
-        let mut body = Lines::default();
-        body.push(format!("header: {}", scalar(&test.header.value)), Some(test.header.span));
-        let patterns = text_list(test.patterns.iter().map(|p| &p.source));
-        body.push(format!("patterns: {patterns}"), spans(test.patterns.iter().map(|p| &p.source)));
-        map(&mut lines, "headerMatches", Some(test.span), body);
-    }
-    let message_type = predicates.message_type_matches.as_ref().map(|m| Spanned::new(m.value.key(), m.span));
-    word(&mut lines, "messageTypeMatches", message_type);
-    other(&mut lines, &predicates.other);
     lines
 }
 

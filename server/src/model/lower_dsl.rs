@@ -66,6 +66,13 @@ fn predicate_words(kind: &str) -> &'static str {
     dsl_statements::by_kind(Block::Rule, kind).map_or("other", |statement| statement.words)
 }
 
+/// The field, among a condition's fields of one shape, that a predicate of this node kind
+/// writes.
+fn keyed<T>(fields: Vec<(&'static str, T)>, kind: &str) -> Option<T> {
+    let key = dsl_statements::by_kind(Block::Rule, kind)?.key;
+    fields.into_iter().find(|(field, _)| *field == key).map(|(_, field)| field)
+}
+
 /// The statements of one block that belong there, in order, each slot given once.
 #[derive(Default)]
 struct Statements<'t> {
@@ -442,12 +449,14 @@ impl<'a> Lowerer<'a> {
                     predicates.recipient_is =
                         value.and_then(|v| self.enumerated(v, Object::Predicates, "recipientIs", key, Scope::from_key));
                 }
-                "sender_domain_is" => predicates.sender_domain_is = Some(self.text_list(predicate, "value", key)),
-                "recipient_domain_is" => predicates.recipient_domain_is = Some(self.text_list(predicate, "value", key)),
-                "recipient_address_matches" => {
+                kind if keyed(predicates.text_lists_mut(), kind).is_some() => {
+                    let list = self.text_list(predicate, "value", key);
+                    *keyed(predicates.text_lists_mut(), kind).expect("just found") = Some(list);
+                }
+                kind if keyed(predicates.pattern_lists_mut(), kind).is_some() => {
                     let list = self.text_list(predicate, "pattern", key);
-                    predicates.recipient_address_matches =
-                        Some(Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span));
+                    let patterns = Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span);
+                    *keyed(predicates.pattern_lists_mut(), kind).expect("just found") = Some(patterns);
                 }
                 "header_contains" => {
                     predicates.header_contains =

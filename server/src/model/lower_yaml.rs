@@ -220,13 +220,15 @@ impl Lowerer<'_> {
         let Some(fields) = self.fields(node, Object::Predicates, owner) else { return predicates };
         predicates.sender_is = self.enumerated(&fields, "senderIs", Scope::from_key);
         predicates.recipient_is = self.enumerated(&fields, "recipientIs", Scope::from_key);
-        predicates.sender_domain_is = fields.get("senderDomainIs").map(|v| self.text_list(v, "senderDomainIs"));
-        predicates.recipient_domain_is =
-            fields.get("recipientDomainIs").map(|v| self.text_list(v, "recipientDomainIs"));
-        predicates.recipient_address_matches = fields.get("recipientAddressMatches").map(|v| {
-            let list = self.text_list(v, "recipientAddressMatches");
-            Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span)
-        });
+        for (key, list) in predicates.text_lists_mut() {
+            *list = fields.get(key).map(|v| self.text_list(v, key));
+        }
+        for (key, list) in predicates.pattern_lists_mut() {
+            *list = fields.get(key).map(|v| {
+                let list = self.text_list(v, key);
+                Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span)
+            });
+        }
         predicates.header_contains = fields.get("headerContains").and_then(|node| {
             let fields = self.fields(node, Object::HeaderContains, "headerContains")?;
             self.require(&fields, "`headerContains`");

@@ -468,22 +468,48 @@ pub struct Predicates {
     pub span: Option<Span>,
     pub sender_is: Option<Spanned<Scope>>,
     pub recipient_is: Option<Spanned<Scope>>,
-    pub sender_domain_is: Option<Spanned<Vec<Spanned<String>>>>,
-    pub recipient_domain_is: Option<Spanned<Vec<Spanned<String>>>>,
-    pub recipient_address_matches: Option<Spanned<Vec<Pattern>>>,
+    pub sender_domain_is: TextList,
+    pub recipient_domain_is: TextList,
+    pub recipient_address_matches: PatternList,
     pub header_contains: Option<HeaderContains>,
     pub header_matches: Option<HeaderMatches>,
     pub message_type_matches: Option<Spanned<MessageType>>,
     pub other: Vec<OtherParameter>,
 }
 
+/// A condition's list of text (domains, addresses).
+pub type TextList = Option<Spanned<Vec<Spanned<String>>>>;
+/// A condition's list of regular expressions.
+pub type PatternList = Option<Spanned<Vec<Pattern>>>;
+
+/// Lists the fields of one value shape by their keys, read-only and writable: the lowerings
+/// and `convert` read and write such fields through these lists, so a new key of that
+/// shape is its field and its line here.
+macro_rules! keyed_fields {
+    ($shared:ident, $writable:ident, $shape:ty, [$($key:literal => $field:ident),* $(,)?]) => {
+        pub fn $shared(&self) -> Vec<(&'static str, &$shape)> {
+            vec![$(($key, &self.$field)),*]
+        }
+        pub fn $writable(&mut self) -> Vec<(&'static str, &mut $shape)> {
+            vec![$(($key, &mut self.$field)),*]
+        }
+    };
+}
+
 impl Predicates {
+    keyed_fields!(text_lists, text_lists_mut, TextList, [
+        "senderDomainIs" => sender_domain_is,
+        "recipientDomainIs" => recipient_domain_is,
+    ]);
+    keyed_fields!(pattern_lists, pattern_lists_mut, PatternList, [
+        "recipientAddressMatches" => recipient_address_matches,
+    ]);
+
     pub fn is_empty(&self) -> bool {
         self.sender_is.is_none()
             && self.recipient_is.is_none()
-            && self.sender_domain_is.is_none()
-            && self.recipient_domain_is.is_none()
-            && self.recipient_address_matches.is_none()
+            && self.text_lists().iter().all(|(_, list)| list.is_none())
+            && self.pattern_lists().iter().all(|(_, list)| list.is_none())
             && self.header_contains.is_none()
             && self.header_matches.is_none()
             && self.message_type_matches.is_none()
