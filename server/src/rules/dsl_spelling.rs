@@ -97,8 +97,11 @@ static SPELLINGS: &[Spelling] = &[
 ];
 
 /// How the DSL says the key `key` of `object`: the name of the statement that stands for
-/// it, and the template of the statement that gives it a value (see [`Spelling`]); `None`
-/// for a key the catalogue does not have.
+/// it (for a condition: the words after `if` or `except`), and the template of the
+/// statement that gives it a value (`{}` stands for the value, `{field}` for a field of a
+/// mapping value; a template with no placeholder, for a boolean key, says `true`). Either is
+/// `None` when no single statement says it; the whole is `None` for a key the catalogue does
+/// not have.
 pub fn dsl_spelling(object: Object, key: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
     let spelling = SPELLINGS.iter().find(|s| s.object == object && s.key == key)?;
     Some((spelling.name, spelling.statement))

@@ -91,11 +91,10 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let Some((host, vendor)) = vendor_host(connector) else { continue };
         let service = match kind_word(vendor) {
             Some(kind) => Message::new().setting(Object::Connector, "service", service(kind, vendor)),
-            None => Message::new().article().key(Object::Connector, "service").text(" block with ").setting(
-                Object::Service,
-                "vendor",
-                Value::str(vendor.key()),
-            ),
+            None => {
+                let block = Message::new().article().key(Object::Connector, "service").text(" block with ");
+                block.setting(Object::Service, "vendor", Value::str(vendor.key()))
+            }
         };
         let message = Message::new()
             .written(connector.name())

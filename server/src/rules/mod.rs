@@ -9,9 +9,7 @@ use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
 use crate::syntax::Syntax;
 
-/// The DSL's words for the keys of the catalogue.
 pub mod dsl_spelling;
-/// Messages built from typed pieces, worded for the file's syntax.
 pub mod message;
 /// Edits that several rules' fixes share.
 pub mod recipes;
@@ -151,7 +149,7 @@ pub static ALL: &[&RuleMeta] = &[
 ];
 
 /// Where the checks put their findings, with the syntax of the checked file: their messages
-/// are worded for it.
+/// are worded for it (see [`message`]).
 pub struct Findings {
     syntax: Syntax,
     found: Vec<Diagnostic>,

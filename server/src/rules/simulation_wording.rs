@@ -37,13 +37,13 @@ pub fn hops(flow: &MailFlow, message: &Message, path: &Path, syntax: Syntax) -> 
             Route::Mx | Route::Mailbox => continue,
         };
         let target = &flow.connectors[connector];
-        let out = Words::new()
+        let through = Words::new()
             .text(format!("pass {}: out through ", pass.number))
             .written(target.name())
             .text(" (")
             .then(how)
             .text(")");
-        related.push(Related { span: target.name_span(), message: out.render(syntax) });
+        related.push(Related { span: target.name_span(), message: through.render(syntax) });
     }
     let end = path.passes.last().map_or(0, |p| p.number);
     let ending = match &path.ending {
