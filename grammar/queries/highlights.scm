@@ -23,70 +23,73 @@
 ; Enumerated values (inside, on-premises, audit, codetwo, …)
 (word) @constant
 
-; `type` and `domain` are settings, except inside a condition
-(message_type_matches "type" @keyword.operator)
+; Keywords: generated from server/src/model/dsl_statements.rs
+
+; Words that are settings elsewhere but part of a condition here
 (sender_domain_is "domain" @keyword.operator)
 (recipient_domain_is "domain" @keyword.operator)
+(message_type_matches "type" @keyword.operator)
 
 ; Top-level items
 [
+  "connector"
   "mailflow"
   "organization"
-  "connector"
-  "rule"
   "priority"
+  "rule"
 ] @keyword
 
 ; Settings
 [
+  "comments"
+  "domain"
   "domains"
-  "on-premises"
-  "relays-through"
   "enabled"
+  "mode"
+  "on-premises"
+  "processed-header"
+  "recipient-domains"
+  "relay-domains"
+  "relays-through"
+  "returns-to-exchange"
+  "service"
+  "smart-hosts"
   "type"
   "use"
-  "recipient-domains"
-  "smart-hosts"
-  "service"
-  "domain"
-  "processed-header"
-  "returns-to-exchange"
-  "relay-domains"
-  "mode"
-  "comments"
 ] @property
-
 (disabled) @property
 
 ; Conditions and exceptions
 [
-  "if"
   "except"
+  "if"
 ] @keyword.conditional
 
+; The words of a condition
 [
-  "sender"
-  "recipient"
   "address"
+  "contains"
   "header"
+  "is"
+  "matches"
   "message"
   "other"
-  "is"
-  "contains"
-  "matches"
+  "recipient"
+  "sender"
 ] @keyword.operator
 
-; Actions and the rule's error and stop settings
+; Actions and the rule's closing settings
 [
-  "set"
-  "to"
-  "redirect"
-  "do"
-  "stop"
-  "processing"
   "defer"
-  "on"
+  "do"
   "error"
+  "on"
+  "processing"
+  "redirect"
+  "set"
+  "stop"
+  "to"
 ] @keyword
+; End of keywords
 
 ["{" "}"] @punctuation.bracket

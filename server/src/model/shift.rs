@@ -3,8 +3,8 @@
 //! Every impl takes its value apart field by field, so that a field added to the model and
 //! not moved here does not compile.
 
-use super::*;
 use super::problem::Problem;
+use super::*;
 
 pub(crate) trait Shift {
     /// Moves every span by `delta` bytes.

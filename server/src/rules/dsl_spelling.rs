@@ -1,110 +1,51 @@
 //! The DSL's words for the keys of the catalogue (`model/keys.rs`): which statement stands
-//! for a key, and the template of the statement that gives it a value. Messages read it
-//! through [`dsl_spelling`] (see [`super::message`]), the one function that looks it up.
-//!
-//! The same DSL words are also in the lowering (`model/lower_dsl.rs`: its statement table
-//! and its names for conditions), which keeps its table private. The tests below tie the two
-//! together: the lowering must list each name of this table as a statement of the right
-//! block, and each statement this table writes must lower to the model its YAML key gives.
+//! for a key, and the template of the statement that gives it a value, as the statement
+//! table (`model/dsl_statements.rs`) has them. Messages read them through [`dsl_spelling`]
+//! (see [`super::message`]). The tests below tie the words to the lowering: each statement
+//! lowers to the model its YAML key gives, and the lowering names each as messages do.
 
-use crate::model::keys::Object;
-
-/// How the DSL writes one key of the catalogue.
-struct Spelling {
-    object: Object,
-    key: &'static str,
-    /// The DSL statement that stands for the key, as the lowering names it (for a condition:
-    /// the words after `if` or `except`). `None` when no statement stands for the key alone:
-    /// a name or a priority is part of its object's first line, a service's kind and vendor
-    /// are words of the `service` statement, a header's fields are its values.
-    name: Option<&'static str>,
-    /// The statement that gives the key a value: `{}` stands for the value, `{field}` for a
-    /// field of a mapping value. A statement with no placeholder, for a boolean key, says
-    /// `true` (leaving it out says `false`). `None` when no single statement says it.
-    statement: Option<&'static str>,
-}
-
-const fn spelt(object: Object, key: &'static str, name: &'static str, statement: &'static str) -> Spelling {
-    Spelling { object, key, name: Some(name), statement: Some(statement) }
-}
-
-const fn named(object: Object, key: &'static str, name: &'static str) -> Spelling {
-    Spelling { object, key, name: Some(name), statement: None }
-}
-
-const fn valued(object: Object, key: &'static str, statement: &'static str) -> Spelling {
-    Spelling { object, key, name: None, statement: Some(statement) }
-}
-
-const fn unspelt(object: Object, key: &'static str) -> Spelling {
-    Spelling { object, key, name: None, statement: None }
-}
-
-/// Every key of the catalogue, in its order, with the DSL's words for it (grammar/README.md,
-/// "DSL ↔ YAML").
-static SPELLINGS: &[Spelling] = &[
-    spelt(Object::Root, "mailflow", "mailflow", "mailflow {}"),
-    named(Object::Root, "organization", "organization"),
-    named(Object::Root, "connectors", "connector"),
-    named(Object::Root, "transportRules", "rule"),
-    unspelt(Object::Organization, "name"),
-    spelt(Object::Organization, "domains", "domains", "domains {}"),
-    named(Object::Organization, "onPremises", "on-premises"),
-    spelt(Object::OnPremises, "relaysThrough", "relays-through", "relays-through {}"),
-    unspelt(Object::Connector, "name"),
-    spelt(Object::Connector, "enabled", "enabled", "enabled {}"),
-    spelt(Object::Connector, "type", "type", "type {}"),
-    spelt(Object::Connector, "use", "use", "use {}"),
-    spelt(Object::Connector, "recipientDomains", "recipient-domains", "recipient-domains {}"),
-    spelt(Object::Connector, "smartHosts", "smart-hosts", "smart-hosts {}"),
-    spelt(Object::Connector, "service", "service", "service {kind} {vendor}"),
-    valued(Object::Service, "kind", "service {}"),
-    valued(Object::Service, "vendor", "service {}"),
-    spelt(Object::Service, "domain", "domain", "domain {}"),
-    spelt(Object::Service, "processedHeader", "processed-header", "processed-header {name} {value}"),
-    spelt(Object::Service, "returnsToExchange", "returns-to-exchange", "returns-to-exchange {}"),
-    spelt(Object::Service, "relayDomains", "relay-domains", "relay-domains {}"),
-    unspelt(Object::Header, "name"),
-    unspelt(Object::Header, "value"),
-    unspelt(Object::Rule, "name"),
-    unspelt(Object::Rule, "priority"),
-    spelt(Object::Rule, "enabled", "enabled", "enabled {}"),
-    spelt(Object::Rule, "mode", "mode", "mode {}"),
-    named(Object::Rule, "conditions", "if"),
-    named(Object::Rule, "exceptions", "except"),
-    // Each action is a statement of its own; nothing stands for them all.
-    unspelt(Object::Rule, "actions"),
-    spelt(Object::Rule, "stopProcessingMoreRules", "stop processing", "stop processing"),
-    spelt(Object::Rule, "deferOnError", "defer on error", "defer on error"),
-    spelt(Object::Rule, "comments", "comments", "comments {}"),
-    spelt(Object::Predicates, "senderIs", "sender is", "sender is {}"),
-    spelt(Object::Predicates, "recipientIs", "recipient is", "recipient is {}"),
-    spelt(Object::Predicates, "senderDomainIs", "sender domain is", "sender domain is {}"),
-    spelt(Object::Predicates, "recipientDomainIs", "recipient domain is", "recipient domain is {}"),
-    spelt(Object::Predicates, "recipientAddressMatches", "recipient address matches", "recipient address matches {}"),
-    spelt(Object::Predicates, "headerContains", "header … contains", "header {header} contains {words}"),
-    spelt(Object::Predicates, "headerMatches", "header … matches", "header {header} matches {patterns}"),
-    spelt(Object::Predicates, "messageTypeMatches", "message type is", "message type is {}"),
-    // `other` maps any number of parameters, each a statement of its own.
-    named(Object::Predicates, "other", "other"),
-    unspelt(Object::HeaderContains, "header"),
-    unspelt(Object::HeaderContains, "words"),
-    unspelt(Object::HeaderMatches, "header"),
-    unspelt(Object::HeaderMatches, "patterns"),
-    spelt(Object::Actions, "setHeader", "set header", "set header {name} to {value}"),
-    spelt(Object::Actions, "redirectToConnector", "redirect to", "redirect to {}"),
-    named(Object::Actions, "other", "do other"),
-];
+use crate::model::dsl_statements::{self, Form, Place, STATEMENTS};
+use crate::model::keys::{self, Object, ValueShape};
 
 /// How the DSL says the key `key` of `object`: the name of the statement that stands for
 /// it (for a condition: the words after `if` or `except`), and the template of the
 /// statement that gives it a value (`{}` stands for the value, `{field}` for a field of a
 /// mapping value; a template with no placeholder, for a boolean key, says `true`). Either is
-/// `None` when no single statement says it; the whole is `None` for a key the catalogue does
-/// not have.
-pub fn dsl_spelling(object: Object, key: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
-    let spelling = SPELLINGS.iter().find(|s| s.object == object && s.key == key)?;
-    Some((spelling.name, spelling.statement))
+/// `None` when no single statement says it (a name or a priority is part of its object's
+/// first line, a header's fields are its values, `other` maps any number of parameters);
+/// the whole is `None` for a key the catalogue does not have.
+pub fn dsl_spelling(object: Object, key: &str) -> Option<(Option<&'static str>, Option<String>)> {
+    keys::lookup(object, key)?;
+    match (object, key) {
+        // A service's kind and vendor are words of the `service` statement itself.
+        (Object::Service, "kind" | "vendor") => {
+            let service = dsl_statements::for_key(Object::Connector, "service")?;
+            return Some((None, Some(format!("{} {{}}", service.words))));
+        }
+        (Object::Rule, "conditions") => return Some((Some(Place::Condition.keyword()), None)),
+        (Object::Rule, "exceptions") => return Some((Some(Place::Exception.keyword()), None)),
+        _ => {}
+    }
+    // `disabled` says `enabled: false`; `enabled` is the statement that takes the value.
+    let Some(row) = STATEMENTS.iter().find(|s| s.object == object && s.key == key && s.form != Form::Flag("false"))
+    else {
+        return Some((None, None));
+    };
+    let template = match (row.form, row.catalogue_key().shape) {
+        (Form::Item, _) | (_, ValueShape::OpenMap) => None,
+        _ => Some(without_examples(row.template)),
+    };
+    Some((Some(row.words), template))
+}
+
+/// A template without its block and the examples of its placeholders: `{name:X-Name}` is
+/// `{name}`.
+fn without_examples(template: &str) -> String {
+    let words = template.split(' ').filter(|token| *token != "{…}").map(|token| match token.split_once(':') {
+        Some((field, _)) if token.starts_with('{') => format!("{field}}}"),
+        _ => token.to_owned(),
+    });
+    words.collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -131,13 +72,23 @@ mod tests {
         Object::Actions,
     ];
 
-    /// A key added to the catalogue must be given its DSL words here too.
-    #[test]
-    fn every_key_of_the_catalogue_has_one_entry_in_its_order() {
-        let catalogue: Vec<(Object, &str)> =
-            OBJECTS.iter().flat_map(|&object| keys::keys(object).iter().map(move |key| (object, key.name))).collect();
-        let table: Vec<(Object, &str)> = SPELLINGS.iter().map(|s| (s.object, s.key)).collect();
-        assert_eq!(table, catalogue);
+    /// A key of the catalogue with its DSL words.
+    struct Spelling {
+        object: Object,
+        key: &'static str,
+        name: Option<&'static str>,
+        statement: Option<String>,
+    }
+
+    fn spellings() -> Vec<Spelling> {
+        OBJECTS
+            .iter()
+            .flat_map(|&object| keys::keys(object).iter().map(move |key| (object, key.name)))
+            .map(|(object, key)| {
+                let (name, statement) = dsl_spelling(object, key).expect("a key of the catalogue");
+                Spelling { object, key, name, statement }
+            })
+            .collect()
     }
 
     /// A value of `key` for the tests: text with quotes in it, the first of an enumeration,
@@ -160,11 +111,15 @@ mod tests {
     }
 
     /// The entries that have a statement, each with a sample value.
-    fn samples() -> impl Iterator<Item = (&'static Spelling, Value)> {
-        SPELLINGS.iter().filter_map(|spelling| {
-            let statement = spelling.statement?;
-            Some((spelling, sample(keys::lookup(spelling.object, spelling.key).unwrap(), statement)))
-        })
+    fn samples() -> Vec<(Spelling, Value)> {
+        spellings()
+            .into_iter()
+            .filter_map(|spelling| {
+                let value =
+                    sample(keys::lookup(spelling.object, spelling.key).unwrap(), spelling.statement.as_deref()?);
+                Some((spelling, value))
+            })
+            .collect()
     }
 
     /// The entry's key with `value` at `place` (for a condition), as `syntax` writes it.
@@ -221,7 +176,7 @@ mod tests {
     #[test]
     fn each_statement_means_what_its_yaml_key_means() {
         let mut tested = 0;
-        for (spelling, value) in samples() {
+        for (spelling, value) in &samples() {
             let places: &[(Place, &str)] = match spelling.object {
                 Object::Predicates => &[(Place::Condition, "conditions"), (Place::Exception, "exceptions")],
                 _ => &[(Place::Either, "")],
@@ -249,12 +204,14 @@ mod tests {
             let problems = lower_dsl::lower(&dsl::parse(text, None), text).1;
             problems.iter().map(crate::rules::lowering_finding).collect::<Vec<_>>()
         };
-        for spelling in SPELLINGS {
+        let samples = samples();
+        for spelling in spellings() {
             let Some(name) = spelling.name else { continue };
             if spelling.object == Object::Predicates {
                 // `other` names its parameter too: `if other "A" 1`.
-                let statement = match samples().find(|(s, _)| std::ptr::eq(*s, spelling)) {
-                    Some((_, value)) => said(spelling, &value, Place::Condition, Syntax::Dsl),
+                let statement = match samples.iter().find(|(s, _)| (s.object, s.key) == (spelling.object, spelling.key))
+                {
+                    Some((_, value)) => said(&spelling, value, Place::Condition, Syntax::Dsl),
                     None => format!("if {name} \"A\" 1"),
                 };
                 let slot = if spelling.statement.is_some() { format!("if {name}") } else { format!("if {name} \"A\"") };

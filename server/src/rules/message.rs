@@ -287,7 +287,7 @@ fn yaml_value(value: &Value) -> String {
 /// single statement says it.
 fn dsl_statement(object: Object, key: &str, value: &Value) -> Option<String> {
     let template = dsl_spelling(object, key)?.1?;
-    fill(template, keys::lookup(object, key)?, value)
+    fill(&template, keys::lookup(object, key)?, value)
 }
 
 /// `template` with its placeholders filled in from `value`, the value of `key`: `{}` stands
