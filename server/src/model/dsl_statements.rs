@@ -58,17 +58,33 @@ pub struct Statement {
 const fn row(
     kind: &'static str,
     words: &'static str,
-    label: &'static str,
     block: Block,
     object: Object,
     key: &'static str,
     form: Form,
     template: &'static str,
 ) -> Statement {
-    Statement { kind, words, label, block, object, key, form, template, repeatable: false, group: Group::Settings }
+    Statement {
+        kind,
+        words,
+        label: words,
+        block,
+        object,
+        key,
+        form,
+        template,
+        repeatable: false,
+        group: Group::Settings,
+    }
 }
 
 impl Statement {
+    /// Completion lists it otherwise than messages name it.
+    const fn label(mut self, label: &'static str) -> Self {
+        self.label = label;
+        self
+    }
+
     const fn repeatable(mut self) -> Self {
         self.repeatable = true;
         self
@@ -193,44 +209,18 @@ use Object as O;
 
 /// Every statement, in the order messages list a block's statements.
 pub static STATEMENTS: &[Statement] = &[
-    row("version", "mailflow", "mailflow 1", B::Root, O::Root, "mailflow", Setting, "mailflow {:1}"),
-    row(
-        "organization",
-        "organization",
-        "organization",
-        B::Root,
-        O::Root,
-        "organization",
-        Item,
-        "organization {name} {…}",
-    ),
-    row("connector", "connector", "connector \"…\"", B::Root, O::Root, "connectors", Item, "connector {name:Name} {…}")
+    row("version", "mailflow", B::Root, O::Root, "mailflow", Setting, "mailflow {:1}").label("mailflow 1"),
+    row("organization", "organization", B::Root, O::Root, "organization", Item, "organization {name} {…}"),
+    row("connector", "connector", B::Root, O::Root, "connectors", Item, "connector {name:Name} {…}")
+        .label("connector \"…\"")
         .repeatable(),
-    row(
-        "rule",
-        "rule",
-        "rule \"…\" priority",
-        B::Root,
-        O::Root,
-        "transportRules",
-        Item,
-        "rule {name:Name} priority {priority} {…}",
-    )
-    .repeatable(),
-    row("domains", "domains", "domains", B::Organization, O::Organization, "domains", Setting, "domains {}"),
-    row(
-        "on_premises",
-        "on-premises",
-        "on-premises",
-        B::Organization,
-        O::Organization,
-        "onPremises",
-        Item,
-        "on-premises {…}",
-    ),
+    row("rule", "rule", B::Root, O::Root, "transportRules", Item, "rule {name:Name} priority {priority} {…}")
+        .label("rule \"…\" priority")
+        .repeatable(),
+    row("domains", "domains", B::Organization, O::Organization, "domains", Setting, "domains {}"),
+    row("on_premises", "on-premises", B::Organization, O::Organization, "onPremises", Item, "on-premises {…}"),
     row(
         "relays_through",
-        "relays-through",
         "relays-through",
         B::OnPremises,
         O::OnPremises,
@@ -238,13 +228,12 @@ pub static STATEMENTS: &[Statement] = &[
         Setting,
         "relays-through {}",
     ),
-    row("enabled", "enabled", "enabled", B::Connector, O::Connector, "enabled", Setting, "enabled {}"),
-    row("disabled", "disabled", "disabled", B::Connector, O::Connector, "enabled", Flag("false"), "disabled"),
-    row("type", "type", "type", B::Connector, O::Connector, "type", Setting, "type {}"),
-    row("use", "use", "use", B::Connector, O::Connector, "use", Setting, "use {}"),
+    row("enabled", "enabled", B::Connector, O::Connector, "enabled", Setting, "enabled {}"),
+    row("disabled", "disabled", B::Connector, O::Connector, "enabled", Flag("false"), "disabled"),
+    row("type", "type", B::Connector, O::Connector, "type", Setting, "type {}"),
+    row("use", "use", B::Connector, O::Connector, "use", Setting, "use {}"),
     row(
         "recipient_domains",
-        "recipient-domains",
         "recipient-domains",
         B::Connector,
         O::Connector,
@@ -252,21 +241,11 @@ pub static STATEMENTS: &[Statement] = &[
         Setting,
         "recipient-domains {}",
     ),
-    row(
-        "smart_hosts",
-        "smart-hosts",
-        "smart-hosts",
-        B::Connector,
-        O::Connector,
-        "smartHosts",
-        Setting,
-        "smart-hosts {}",
-    ),
-    row("service", "service", "service", B::Connector, O::Connector, "service", Setting, "service {kind} {vendor} {…}"),
-    row("domain", "domain", "domain", B::Service, O::Service, "domain", Setting, "domain {}"),
+    row("smart_hosts", "smart-hosts", B::Connector, O::Connector, "smartHosts", Setting, "smart-hosts {}"),
+    row("service", "service", B::Connector, O::Connector, "service", Setting, "service {kind} {vendor} {…}"),
+    row("domain", "domain", B::Service, O::Service, "domain", Setting, "domain {}"),
     row(
         "processed_header",
-        "processed-header",
         "processed-header",
         B::Service,
         O::Service,
@@ -277,40 +256,20 @@ pub static STATEMENTS: &[Statement] = &[
     row(
         "returns_to_exchange",
         "returns-to-exchange",
-        "returns-to-exchange",
         B::Service,
         O::Service,
         "returnsToExchange",
         Setting,
         "returns-to-exchange {}",
     ),
-    row(
-        "relay_domains",
-        "relay-domains",
-        "relay-domains",
-        B::Service,
-        O::Service,
-        "relayDomains",
-        Setting,
-        "relay-domains {}",
-    ),
-    row("enabled", "enabled", "enabled", B::Rule, O::Rule, "enabled", Setting, "enabled {}"),
-    row("disabled", "disabled", "disabled", B::Rule, O::Rule, "enabled", Flag("false"), "disabled"),
-    row("mode", "mode", "mode", B::Rule, O::Rule, "mode", Setting, "mode {}"),
-    row("sender_is", "sender is", "sender is", B::Rule, O::Predicates, "senderIs", Predicate, "sender is {}"),
-    row(
-        "recipient_is",
-        "recipient is",
-        "recipient is",
-        B::Rule,
-        O::Predicates,
-        "recipientIs",
-        Predicate,
-        "recipient is {}",
-    ),
+    row("relay_domains", "relay-domains", B::Service, O::Service, "relayDomains", Setting, "relay-domains {}"),
+    row("enabled", "enabled", B::Rule, O::Rule, "enabled", Setting, "enabled {}"),
+    row("disabled", "disabled", B::Rule, O::Rule, "enabled", Flag("false"), "disabled"),
+    row("mode", "mode", B::Rule, O::Rule, "mode", Setting, "mode {}"),
+    row("sender_is", "sender is", B::Rule, O::Predicates, "senderIs", Predicate, "sender is {}"),
+    row("recipient_is", "recipient is", B::Rule, O::Predicates, "recipientIs", Predicate, "recipient is {}"),
     row(
         "sender_domain_is",
-        "sender domain is",
         "sender domain is",
         B::Rule,
         O::Predicates,
@@ -321,7 +280,6 @@ pub static STATEMENTS: &[Statement] = &[
     row(
         "recipient_domain_is",
         "recipient domain is",
-        "recipient domain is",
         B::Rule,
         O::Predicates,
         "recipientDomainIs",
@@ -330,7 +288,6 @@ pub static STATEMENTS: &[Statement] = &[
     ),
     row(
         "recipient_address_matches",
-        "recipient address matches",
         "recipient address matches",
         B::Rule,
         O::Predicates,
@@ -341,26 +298,25 @@ pub static STATEMENTS: &[Statement] = &[
     row(
         "header_contains",
         "header … contains",
-        "header \"…\" contains",
         B::Rule,
         O::Predicates,
         "headerContains",
         Predicate,
         "header {header:X-Name} contains {words}",
-    ),
+    )
+    .label("header \"…\" contains"),
     row(
         "header_matches",
         "header … matches",
-        "header \"…\" matches",
         B::Rule,
         O::Predicates,
         "headerMatches",
         Predicate,
         "header {header:X-Name} matches {patterns}",
-    ),
+    )
+    .label("header \"…\" matches"),
     row(
         "message_type_matches",
-        "message type is",
         "message type is",
         B::Rule,
         O::Predicates,
@@ -368,36 +324,26 @@ pub static STATEMENTS: &[Statement] = &[
         Predicate,
         "message type is {}",
     ),
-    row("other_predicate", "other", "other", B::Rule, O::Predicates, "other", Predicate, "other {name:Name} {}")
-        .repeatable(),
+    row("other_predicate", "other", B::Rule, O::Predicates, "other", Predicate, "other {name:Name} {}").repeatable(),
     row(
         "set_header_action",
         "set header",
-        "set header \"…\" to \"…\"",
         B::Rule,
         O::Actions,
         "setHeader",
         Setting,
         "set header {name:X-Name} to {value:true}",
     )
+    .label("set header \"…\" to \"…\"")
     .group(Group::Actions),
-    row(
-        "redirect_action",
-        "redirect to",
-        "redirect to \"…\"",
-        B::Rule,
-        O::Actions,
-        "redirectToConnector",
-        Setting,
-        "redirect to {}",
-    )
-    .group(Group::Actions),
-    row("other_action", "do other", "do other", B::Rule, O::Actions, "other", Setting, "do other {name:Name} {}")
+    row("redirect_action", "redirect to", B::Rule, O::Actions, "redirectToConnector", Setting, "redirect to {}")
+        .label("redirect to \"…\"")
+        .group(Group::Actions),
+    row("other_action", "do other", B::Rule, O::Actions, "other", Setting, "do other {name:Name} {}")
         .repeatable()
         .group(Group::Actions),
     row(
         "stop_processing",
-        "stop processing",
         "stop processing",
         B::Rule,
         O::Rule,
@@ -406,18 +352,9 @@ pub static STATEMENTS: &[Statement] = &[
         "stop processing",
     )
     .group(Group::Closing),
-    row(
-        "defer_on_error",
-        "defer on error",
-        "defer on error",
-        B::Rule,
-        O::Rule,
-        "deferOnError",
-        Flag("true"),
-        "defer on error",
-    )
-    .group(Group::Closing),
-    row("comments", "comments", "comments", B::Rule, O::Rule, "comments", Setting, "comments {}").group(Group::Closing),
+    row("defer_on_error", "defer on error", B::Rule, O::Rule, "deferOnError", Flag("true"), "defer on error")
+        .group(Group::Closing),
+    row("comments", "comments", B::Rule, O::Rule, "comments", Setting, "comments {}").group(Group::Closing),
 ];
 
 /// The statements of a block, in order.

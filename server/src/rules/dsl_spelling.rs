@@ -182,8 +182,8 @@ mod tests {
                 _ => &[(Place::Either, "")],
             };
             for &(place, block) in places {
-                let entry = said(spelling, &value, place, Syntax::Yaml);
-                let statement = said(spelling, &value, place, Syntax::Dsl);
+                let entry = said(spelling, value, place, Syntax::Yaml);
+                let statement = said(spelling, value, place, Syntax::Dsl);
                 assert_ne!(statement, entry, "no DSL for `{entry}`");
                 let (yaml_text, dsl_text) = twin_files(spelling, &entry, &statement, block);
                 let (yaml_flow, yaml_findings) = lower_yaml::lower(&yaml::parse(&yaml_text), &yaml_text);
