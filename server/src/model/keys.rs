@@ -53,7 +53,8 @@ pub struct Key {
     pub powershell: Option<&'static str>,
     /// The Exchange admin center's wording.
     pub admin_center: Option<&'static str>,
-    /// The guide section that explains it ("CodeTwo guide" = the guide in shared/guide).
+    /// The section of the CodeTwo guide ("How to configure smart host (mail relay) services to
+    /// work with CodeTwo software") that explains it.
     pub guide: Option<&'static str>,
     pub doc: &'static str,
 }
