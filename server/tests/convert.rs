@@ -467,13 +467,17 @@ mod generated {
         })
     }
 
+    /// Conditions with every field set or not; the lists of one shape are filled through
+    /// `Predicates::text_lists_mut` and `pattern_lists_mut`, as the lowerings fill them, so
+    /// that a new list condition is generated without a line here.
     fn predicates() -> impl Strategy<Value = Predicates> {
+        let lists = Predicates::default().text_lists().len();
+        let pattern_lists = Predicates::default().pattern_lists().len();
         (
             one_of(&[Scope::Inside, Scope::Outside]),
             one_of(&Scope::ALL),
-            list(),
-            list(),
-            of(patterns().prop_map(at)),
+            prop::collection::vec(list(), lists),
+            prop::collection::vec(of(patterns().prop_map(at)), pattern_lists),
             of((spanned_text(), texts()).prop_map(|(header, words)| HeaderContains {
                 span: Span::default(),
                 header,
@@ -491,24 +495,30 @@ mod generated {
                 |(
                     sender_is,
                     recipient_is,
-                    sender_domain_is,
-                    recipient_domain_is,
-                    recipient_address_matches,
+                    text_lists,
+                    pattern_lists,
                     header_contains,
                     header_matches,
                     message_type_matches,
                     other,
-                )| Predicates {
-                    span: None,
-                    sender_is,
-                    recipient_is,
-                    sender_domain_is,
-                    recipient_domain_is,
-                    recipient_address_matches,
-                    header_contains,
-                    header_matches,
-                    message_type_matches,
-                    other,
+                )| {
+                    let mut predicates = Predicates {
+                        span: None,
+                        sender_is,
+                        recipient_is,
+                        header_contains,
+                        header_matches,
+                        message_type_matches,
+                        other,
+                        ..Predicates::default()
+                    };
+                    for ((_, field), list) in predicates.text_lists_mut().into_iter().zip(text_lists) {
+                        *field = list;
+                    }
+                    for ((_, field), list) in predicates.pattern_lists_mut().into_iter().zip(pattern_lists) {
+                        *field = list;
+                    }
+                    predicates
                 },
             )
     }
