@@ -181,6 +181,7 @@ module.exports = grammar({
       $.header_contains,
       $.header_matches,
       $.message_type_matches,
+      $.sender_is_member_of,
       $.other_predicate,
     ),
 
@@ -216,6 +217,9 @@ module.exports = grammar({
 
     // message type is oof
     message_type_matches: $ => seq('message', 'type', 'is', field('value', $._value)),
+
+    // sender is member of "signatures@contoso.com"
+    sender_is_member_of: $ => seq('sender', 'is', 'member', 'of', repeat1(field('value', $._literal))),
 
     // other "SubjectContainsWords" "invoice"
     other_predicate: $ => seq('other', field('name', $._value), repeat1(field('value', $._literal))),

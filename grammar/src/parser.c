@@ -7,16 +7,16 @@
 #endif
 
 #define LANGUAGE_VERSION 15
-#define STATE_COUNT 140
+#define STATE_COUNT 143
 #define LARGE_STATE_COUNT 2
-#define SYMBOL_COUNT 105
+#define SYMBOL_COUNT 108
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 54
+#define TOKEN_COUNT 56
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 12
 #define MAX_ALIAS_SEQUENCE_LENGTH 5
 #define MAX_RESERVED_WORD_SET_SIZE 27
-#define PRODUCTION_ID_COUNT 30
+#define PRODUCTION_ID_COUNT 31
 #define SUPERTYPE_COUNT 0
 
 enum ts_symbol_identifiers {
@@ -53,77 +53,80 @@ enum ts_symbol_identifiers {
   anon_sym_header = 31,
   anon_sym_contains = 32,
   anon_sym_message = 33,
-  anon_sym_other = 34,
-  anon_sym_set = 35,
-  anon_sym_to = 36,
-  anon_sym_redirect = 37,
-  anon_sym_do = 38,
-  anon_sym_stop = 39,
-  anon_sym_processing = 40,
-  anon_sym_defer = 41,
-  anon_sym_on = 42,
-  anon_sym_error = 43,
-  anon_sym_comments = 44,
-  anon_sym_DQUOTE = 45,
-  anon_sym_DQUOTE2 = 46,
-  sym_string_content = 47,
-  sym_escape_sequence = 48,
-  sym_invalid_escape = 49,
-  sym_integer = 50,
-  anon_sym_true = 51,
-  anon_sym_false = 52,
-  sym_comment = 53,
-  sym_source_file = 54,
-  sym__item = 55,
-  sym_version = 56,
-  sym_organization = 57,
-  sym_connector = 58,
-  sym_rule = 59,
-  sym_block = 60,
-  sym__statement = 61,
-  sym_domains = 62,
-  sym_on_premises = 63,
-  sym_relays_through = 64,
-  sym_enabled = 65,
-  sym_type = 66,
-  sym_use = 67,
-  sym_recipient_domains = 68,
-  sym_smart_hosts = 69,
-  sym_service = 70,
-  sym_domain = 71,
-  sym_processed_header = 72,
-  sym_returns_to_exchange = 73,
-  sym_relay_domains = 74,
-  sym_mode = 75,
-  sym_condition = 76,
-  sym_exception = 77,
-  sym__predicate = 78,
-  sym_sender_is = 79,
-  sym_recipient_is = 80,
-  sym_sender_domain_is = 81,
-  sym_recipient_domain_is = 82,
-  sym_recipient_address_matches = 83,
-  sym_header_contains = 84,
-  sym_header_matches = 85,
-  sym_message_type_matches = 86,
-  sym_other_predicate = 87,
-  sym_set_header_action = 88,
-  sym_redirect_action = 89,
-  sym_other_action = 90,
-  sym_stop_processing = 91,
-  sym_defer_on_error = 92,
-  sym_comments = 93,
-  sym_unknown_setting = 94,
-  sym__value = 95,
-  sym__literal = 96,
-  sym_string = 97,
-  sym_boolean = 98,
-  aux_sym_source_file_repeat1 = 99,
-  aux_sym_block_repeat1 = 100,
-  aux_sym_domains_repeat1 = 101,
-  aux_sym_recipient_address_matches_repeat1 = 102,
-  aux_sym_unknown_setting_repeat1 = 103,
-  aux_sym_string_repeat1 = 104,
+  anon_sym_member = 34,
+  anon_sym_of = 35,
+  anon_sym_other = 36,
+  anon_sym_set = 37,
+  anon_sym_to = 38,
+  anon_sym_redirect = 39,
+  anon_sym_do = 40,
+  anon_sym_stop = 41,
+  anon_sym_processing = 42,
+  anon_sym_defer = 43,
+  anon_sym_on = 44,
+  anon_sym_error = 45,
+  anon_sym_comments = 46,
+  anon_sym_DQUOTE = 47,
+  anon_sym_DQUOTE2 = 48,
+  sym_string_content = 49,
+  sym_escape_sequence = 50,
+  sym_invalid_escape = 51,
+  sym_integer = 52,
+  anon_sym_true = 53,
+  anon_sym_false = 54,
+  sym_comment = 55,
+  sym_source_file = 56,
+  sym__item = 57,
+  sym_version = 58,
+  sym_organization = 59,
+  sym_connector = 60,
+  sym_rule = 61,
+  sym_block = 62,
+  sym__statement = 63,
+  sym_domains = 64,
+  sym_on_premises = 65,
+  sym_relays_through = 66,
+  sym_enabled = 67,
+  sym_type = 68,
+  sym_use = 69,
+  sym_recipient_domains = 70,
+  sym_smart_hosts = 71,
+  sym_service = 72,
+  sym_domain = 73,
+  sym_processed_header = 74,
+  sym_returns_to_exchange = 75,
+  sym_relay_domains = 76,
+  sym_mode = 77,
+  sym_condition = 78,
+  sym_exception = 79,
+  sym__predicate = 80,
+  sym_sender_is = 81,
+  sym_recipient_is = 82,
+  sym_sender_domain_is = 83,
+  sym_recipient_domain_is = 84,
+  sym_recipient_address_matches = 85,
+  sym_header_contains = 86,
+  sym_header_matches = 87,
+  sym_message_type_matches = 88,
+  sym_sender_is_member_of = 89,
+  sym_other_predicate = 90,
+  sym_set_header_action = 91,
+  sym_redirect_action = 92,
+  sym_other_action = 93,
+  sym_stop_processing = 94,
+  sym_defer_on_error = 95,
+  sym_comments = 96,
+  sym_unknown_setting = 97,
+  sym__value = 98,
+  sym__literal = 99,
+  sym_string = 100,
+  sym_boolean = 101,
+  aux_sym_source_file_repeat1 = 102,
+  aux_sym_block_repeat1 = 103,
+  aux_sym_domains_repeat1 = 104,
+  aux_sym_recipient_address_matches_repeat1 = 105,
+  aux_sym_unknown_setting_repeat1 = 106,
+  aux_sym_string_repeat1 = 107,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -161,6 +164,8 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_header] = "header",
   [anon_sym_contains] = "contains",
   [anon_sym_message] = "message",
+  [anon_sym_member] = "member",
+  [anon_sym_of] = "of",
   [anon_sym_other] = "other",
   [anon_sym_set] = "set",
   [anon_sym_to] = "to",
@@ -214,6 +219,7 @@ static const char * const ts_symbol_names[] = {
   [sym_header_contains] = "header_contains",
   [sym_header_matches] = "header_matches",
   [sym_message_type_matches] = "message_type_matches",
+  [sym_sender_is_member_of] = "sender_is_member_of",
   [sym_other_predicate] = "other_predicate",
   [sym_set_header_action] = "set_header_action",
   [sym_redirect_action] = "redirect_action",
@@ -269,6 +275,8 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_header] = anon_sym_header,
   [anon_sym_contains] = anon_sym_contains,
   [anon_sym_message] = anon_sym_message,
+  [anon_sym_member] = anon_sym_member,
+  [anon_sym_of] = anon_sym_of,
   [anon_sym_other] = anon_sym_other,
   [anon_sym_set] = anon_sym_set,
   [anon_sym_to] = anon_sym_to,
@@ -322,6 +330,7 @@ static const TSSymbol ts_symbol_map[] = {
   [sym_header_contains] = sym_header_contains,
   [sym_header_matches] = sym_header_matches,
   [sym_message_type_matches] = sym_message_type_matches,
+  [sym_sender_is_member_of] = sym_sender_is_member_of,
   [sym_other_predicate] = sym_other_predicate,
   [sym_set_header_action] = sym_set_header_action,
   [sym_redirect_action] = sym_redirect_action,
@@ -476,6 +485,14 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_message] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_member] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_of] = {
     .visible = true,
     .named = false,
   },
@@ -691,6 +708,10 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .visible = true,
     .named = true,
   },
+  [sym_sender_is_member_of] = {
+    .visible = true,
+    .named = true,
+  },
   [sym_other_predicate] = {
     .visible = true,
     .named = true,
@@ -825,7 +846,8 @@ static const TSMapSlice ts_field_map_slices[PRODUCTION_ID_COUNT] = {
   [26] = {.index = 41, .length = 2},
   [27] = {.index = 43, .length = 1},
   [28] = {.index = 44, .length = 2},
-  [29] = {.index = 46, .length = 2},
+  [29] = {.index = 46, .length = 1},
+  [30] = {.index = 47, .length = 2},
 };
 
 static const TSFieldMapEntry ts_field_map_entries[] = {
@@ -904,6 +926,8 @@ static const TSFieldMapEntry ts_field_map_entries[] = {
     {field_name, 2},
     {field_value, 4},
   [46] =
+    {field_value, 4, .inherited = true},
+  [47] =
     {field_pattern, 0, .inherited = true},
     {field_pattern, 1, .inherited = true},
 };
@@ -923,7 +947,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [3] = 3,
   [4] = 4,
   [5] = 2,
-  [6] = 3,
+  [6] = 4,
   [7] = 7,
   [8] = 8,
   [9] = 9,
@@ -975,18 +999,18 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [55] = 55,
   [56] = 56,
   [57] = 57,
-  [58] = 7,
-  [59] = 8,
-  [60] = 26,
-  [61] = 61,
+  [58] = 58,
+  [59] = 59,
+  [60] = 7,
+  [61] = 8,
   [62] = 62,
-  [63] = 11,
+  [63] = 26,
   [64] = 28,
-  [65] = 25,
-  [66] = 66,
+  [65] = 11,
+  [66] = 27,
   [67] = 67,
-  [68] = 27,
-  [69] = 69,
+  [68] = 68,
+  [69] = 29,
   [70] = 70,
   [71] = 71,
   [72] = 72,
@@ -1018,23 +1042,23 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [98] = 98,
   [99] = 99,
   [100] = 100,
-  [101] = 33,
+  [101] = 101,
   [102] = 102,
   [103] = 103,
-  [104] = 56,
-  [105] = 105,
+  [104] = 58,
+  [105] = 34,
   [106] = 106,
-  [107] = 55,
+  [107] = 56,
   [108] = 108,
   [109] = 109,
-  [110] = 57,
-  [111] = 111,
+  [110] = 110,
+  [111] = 57,
   [112] = 112,
   [113] = 113,
-  [114] = 111,
-  [115] = 112,
+  [114] = 114,
+  [115] = 114,
   [116] = 116,
-  [117] = 117,
+  [117] = 113,
   [118] = 118,
   [119] = 119,
   [120] = 120,
@@ -1057,6 +1081,9 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [137] = 137,
   [138] = 138,
   [139] = 139,
+  [140] = 140,
+  [141] = 141,
+  [142] = 142,
 };
 
 static bool ts_lex(TSLexer *lexer, TSStateId state) {
@@ -1290,61 +1317,62 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'o') ADVANCE(29);
       END_STATE();
     case 9:
-      if (lookahead == 'n') ADVANCE(30);
-      if (lookahead == 'r') ADVANCE(31);
-      if (lookahead == 't') ADVANCE(32);
+      if (lookahead == 'f') ADVANCE(30);
+      if (lookahead == 'n') ADVANCE(31);
+      if (lookahead == 'r') ADVANCE(32);
+      if (lookahead == 't') ADVANCE(33);
       END_STATE();
     case 10:
-      if (lookahead == 'r') ADVANCE(33);
+      if (lookahead == 'r') ADVANCE(34);
       END_STATE();
     case 11:
-      if (lookahead == 'e') ADVANCE(34);
-      if (lookahead == 'u') ADVANCE(35);
+      if (lookahead == 'e') ADVANCE(35);
+      if (lookahead == 'u') ADVANCE(36);
       END_STATE();
     case 12:
-      if (lookahead == 'e') ADVANCE(36);
-      if (lookahead == 'm') ADVANCE(37);
-      if (lookahead == 't') ADVANCE(38);
+      if (lookahead == 'e') ADVANCE(37);
+      if (lookahead == 'm') ADVANCE(38);
+      if (lookahead == 't') ADVANCE(39);
       END_STATE();
     case 13:
-      if (lookahead == 'o') ADVANCE(39);
-      if (lookahead == 'r') ADVANCE(40);
-      if (lookahead == 'y') ADVANCE(41);
+      if (lookahead == 'o') ADVANCE(40);
+      if (lookahead == 'r') ADVANCE(41);
+      if (lookahead == 'y') ADVANCE(42);
       END_STATE();
     case 14:
-      if (lookahead == 's') ADVANCE(42);
+      if (lookahead == 's') ADVANCE(43);
       END_STATE();
     case 15:
-      if (lookahead == 'd') ADVANCE(43);
+      if (lookahead == 'd') ADVANCE(44);
       END_STATE();
     case 16:
-      if (lookahead == 'm') ADVANCE(44);
-      if (lookahead == 'n') ADVANCE(45);
+      if (lookahead == 'm') ADVANCE(45);
+      if (lookahead == 'n') ADVANCE(46);
       END_STATE();
     case 17:
-      if (lookahead == 'f') ADVANCE(46);
+      if (lookahead == 'f') ADVANCE(47);
       END_STATE();
     case 18:
-      if (lookahead == 's') ADVANCE(47);
+      if (lookahead == 's') ADVANCE(48);
       END_STATE();
     case 19:
       ACCEPT_TOKEN(anon_sym_do);
-      if (lookahead == 'm') ADVANCE(48);
+      if (lookahead == 'm') ADVANCE(49);
       END_STATE();
     case 20:
-      if (lookahead == 'a') ADVANCE(49);
+      if (lookahead == 'a') ADVANCE(50);
       END_STATE();
     case 21:
-      if (lookahead == 'r') ADVANCE(50);
+      if (lookahead == 'r') ADVANCE(51);
       END_STATE();
     case 22:
-      if (lookahead == 'c') ADVANCE(51);
+      if (lookahead == 'c') ADVANCE(52);
       END_STATE();
     case 23:
-      if (lookahead == 'l') ADVANCE(52);
+      if (lookahead == 'l') ADVANCE(53);
       END_STATE();
     case 24:
-      if (lookahead == 'a') ADVANCE(53);
+      if (lookahead == 'a') ADVANCE(54);
       END_STATE();
     case 25:
       ACCEPT_TOKEN(anon_sym_if);
@@ -1353,679 +1381,695 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
       ACCEPT_TOKEN(anon_sym_is);
       END_STATE();
     case 27:
-      if (lookahead == 'i') ADVANCE(54);
-      if (lookahead == 't') ADVANCE(55);
+      if (lookahead == 'i') ADVANCE(55);
+      if (lookahead == 't') ADVANCE(56);
       END_STATE();
     case 28:
-      if (lookahead == 's') ADVANCE(56);
+      if (lookahead == 'm') ADVANCE(57);
+      if (lookahead == 's') ADVANCE(58);
       END_STATE();
     case 29:
-      if (lookahead == 'd') ADVANCE(57);
+      if (lookahead == 'd') ADVANCE(59);
       END_STATE();
     case 30:
-      ACCEPT_TOKEN(anon_sym_on);
-      if (lookahead == '-') ADVANCE(58);
+      ACCEPT_TOKEN(anon_sym_of);
       END_STATE();
     case 31:
-      if (lookahead == 'g') ADVANCE(59);
+      ACCEPT_TOKEN(anon_sym_on);
+      if (lookahead == '-') ADVANCE(60);
       END_STATE();
     case 32:
-      if (lookahead == 'h') ADVANCE(60);
+      if (lookahead == 'g') ADVANCE(61);
       END_STATE();
     case 33:
-      if (lookahead == 'i') ADVANCE(61);
-      if (lookahead == 'o') ADVANCE(62);
+      if (lookahead == 'h') ADVANCE(62);
       END_STATE();
     case 34:
-      if (lookahead == 'c') ADVANCE(63);
-      if (lookahead == 'd') ADVANCE(64);
-      if (lookahead == 'l') ADVANCE(65);
-      if (lookahead == 't') ADVANCE(66);
+      if (lookahead == 'i') ADVANCE(63);
+      if (lookahead == 'o') ADVANCE(64);
       END_STATE();
     case 35:
+      if (lookahead == 'c') ADVANCE(65);
+      if (lookahead == 'd') ADVANCE(66);
       if (lookahead == 'l') ADVANCE(67);
+      if (lookahead == 't') ADVANCE(68);
       END_STATE();
     case 36:
-      if (lookahead == 'n') ADVANCE(68);
-      if (lookahead == 'r') ADVANCE(69);
-      if (lookahead == 't') ADVANCE(70);
+      if (lookahead == 'l') ADVANCE(69);
       END_STATE();
     case 37:
-      if (lookahead == 'a') ADVANCE(71);
+      if (lookahead == 'n') ADVANCE(70);
+      if (lookahead == 'r') ADVANCE(71);
+      if (lookahead == 't') ADVANCE(72);
       END_STATE();
     case 38:
-      if (lookahead == 'o') ADVANCE(72);
+      if (lookahead == 'a') ADVANCE(73);
       END_STATE();
     case 39:
-      ACCEPT_TOKEN(anon_sym_to);
+      if (lookahead == 'o') ADVANCE(74);
       END_STATE();
     case 40:
-      if (lookahead == 'u') ADVANCE(73);
+      ACCEPT_TOKEN(anon_sym_to);
       END_STATE();
     case 41:
-      if (lookahead == 'p') ADVANCE(74);
+      if (lookahead == 'u') ADVANCE(75);
       END_STATE();
     case 42:
-      if (lookahead == 'e') ADVANCE(75);
+      if (lookahead == 'p') ADVANCE(76);
       END_STATE();
     case 43:
-      if (lookahead == 'r') ADVANCE(76);
+      if (lookahead == 'e') ADVANCE(77);
       END_STATE();
     case 44:
-      if (lookahead == 'm') ADVANCE(77);
+      if (lookahead == 'r') ADVANCE(78);
       END_STATE();
     case 45:
-      if (lookahead == 'n') ADVANCE(78);
-      if (lookahead == 't') ADVANCE(79);
+      if (lookahead == 'm') ADVANCE(79);
       END_STATE();
     case 46:
-      if (lookahead == 'e') ADVANCE(80);
+      if (lookahead == 'n') ADVANCE(80);
+      if (lookahead == 't') ADVANCE(81);
       END_STATE();
     case 47:
-      if (lookahead == 'a') ADVANCE(81);
+      if (lookahead == 'e') ADVANCE(82);
       END_STATE();
     case 48:
-      if (lookahead == 'a') ADVANCE(82);
+      if (lookahead == 'a') ADVANCE(83);
       END_STATE();
     case 49:
-      if (lookahead == 'b') ADVANCE(83);
+      if (lookahead == 'a') ADVANCE(84);
       END_STATE();
     case 50:
-      if (lookahead == 'o') ADVANCE(84);
+      if (lookahead == 'b') ADVANCE(85);
       END_STATE();
     case 51:
-      if (lookahead == 'e') ADVANCE(85);
+      if (lookahead == 'o') ADVANCE(86);
       END_STATE();
     case 52:
-      if (lookahead == 's') ADVANCE(86);
+      if (lookahead == 'e') ADVANCE(87);
       END_STATE();
     case 53:
-      if (lookahead == 'd') ADVANCE(87);
+      if (lookahead == 's') ADVANCE(88);
       END_STATE();
     case 54:
-      if (lookahead == 'l') ADVANCE(88);
+      if (lookahead == 'd') ADVANCE(89);
       END_STATE();
     case 55:
-      if (lookahead == 'c') ADVANCE(89);
+      if (lookahead == 'l') ADVANCE(90);
       END_STATE();
     case 56:
-      if (lookahead == 's') ADVANCE(90);
+      if (lookahead == 'c') ADVANCE(91);
       END_STATE();
     case 57:
-      if (lookahead == 'e') ADVANCE(91);
+      if (lookahead == 'b') ADVANCE(92);
       END_STATE();
     case 58:
-      if (lookahead == 'p') ADVANCE(92);
+      if (lookahead == 's') ADVANCE(93);
       END_STATE();
     case 59:
-      if (lookahead == 'a') ADVANCE(93);
-      END_STATE();
-    case 60:
       if (lookahead == 'e') ADVANCE(94);
       END_STATE();
+    case 60:
+      if (lookahead == 'p') ADVANCE(95);
+      END_STATE();
     case 61:
-      if (lookahead == 'o') ADVANCE(95);
+      if (lookahead == 'a') ADVANCE(96);
       END_STATE();
     case 62:
-      if (lookahead == 'c') ADVANCE(96);
+      if (lookahead == 'e') ADVANCE(97);
       END_STATE();
     case 63:
-      if (lookahead == 'i') ADVANCE(97);
+      if (lookahead == 'o') ADVANCE(98);
       END_STATE();
     case 64:
-      if (lookahead == 'i') ADVANCE(98);
+      if (lookahead == 'c') ADVANCE(99);
       END_STATE();
     case 65:
-      if (lookahead == 'a') ADVANCE(99);
+      if (lookahead == 'i') ADVANCE(100);
       END_STATE();
     case 66:
-      if (lookahead == 'u') ADVANCE(100);
+      if (lookahead == 'i') ADVANCE(101);
       END_STATE();
     case 67:
-      if (lookahead == 'e') ADVANCE(101);
+      if (lookahead == 'a') ADVANCE(102);
       END_STATE();
     case 68:
-      if (lookahead == 'd') ADVANCE(102);
+      if (lookahead == 'u') ADVANCE(103);
       END_STATE();
     case 69:
-      if (lookahead == 'v') ADVANCE(103);
+      if (lookahead == 'e') ADVANCE(104);
       END_STATE();
     case 70:
-      ACCEPT_TOKEN(anon_sym_set);
+      if (lookahead == 'd') ADVANCE(105);
       END_STATE();
     case 71:
-      if (lookahead == 'r') ADVANCE(104);
+      if (lookahead == 'v') ADVANCE(106);
       END_STATE();
     case 72:
-      if (lookahead == 'p') ADVANCE(105);
+      ACCEPT_TOKEN(anon_sym_set);
       END_STATE();
     case 73:
-      if (lookahead == 'e') ADVANCE(106);
+      if (lookahead == 'r') ADVANCE(107);
       END_STATE();
     case 74:
-      if (lookahead == 'e') ADVANCE(107);
+      if (lookahead == 'p') ADVANCE(108);
       END_STATE();
     case 75:
-      ACCEPT_TOKEN(anon_sym_use);
-      END_STATE();
-    case 76:
-      if (lookahead == 'e') ADVANCE(108);
-      END_STATE();
-    case 77:
       if (lookahead == 'e') ADVANCE(109);
       END_STATE();
-    case 78:
+    case 76:
       if (lookahead == 'e') ADVANCE(110);
       END_STATE();
+    case 77:
+      ACCEPT_TOKEN(anon_sym_use);
+      END_STATE();
+    case 78:
+      if (lookahead == 'e') ADVANCE(111);
+      END_STATE();
     case 79:
-      if (lookahead == 'a') ADVANCE(111);
+      if (lookahead == 'e') ADVANCE(112);
       END_STATE();
     case 80:
-      if (lookahead == 'r') ADVANCE(112);
+      if (lookahead == 'e') ADVANCE(113);
       END_STATE();
     case 81:
-      if (lookahead == 'b') ADVANCE(113);
+      if (lookahead == 'a') ADVANCE(114);
       END_STATE();
     case 82:
-      if (lookahead == 'i') ADVANCE(114);
+      if (lookahead == 'r') ADVANCE(115);
       END_STATE();
     case 83:
-      if (lookahead == 'l') ADVANCE(115);
+      if (lookahead == 'b') ADVANCE(116);
       END_STATE();
     case 84:
-      if (lookahead == 'r') ADVANCE(116);
+      if (lookahead == 'i') ADVANCE(117);
       END_STATE();
     case 85:
-      if (lookahead == 'p') ADVANCE(117);
+      if (lookahead == 'l') ADVANCE(118);
       END_STATE();
     case 86:
-      if (lookahead == 'e') ADVANCE(118);
+      if (lookahead == 'r') ADVANCE(119);
       END_STATE();
     case 87:
-      if (lookahead == 'e') ADVANCE(119);
+      if (lookahead == 'p') ADVANCE(120);
       END_STATE();
     case 88:
-      if (lookahead == 'f') ADVANCE(120);
+      if (lookahead == 'e') ADVANCE(121);
       END_STATE();
     case 89:
-      if (lookahead == 'h') ADVANCE(121);
+      if (lookahead == 'e') ADVANCE(122);
       END_STATE();
     case 90:
-      if (lookahead == 'a') ADVANCE(122);
+      if (lookahead == 'f') ADVANCE(123);
       END_STATE();
     case 91:
-      ACCEPT_TOKEN(anon_sym_mode);
+      if (lookahead == 'h') ADVANCE(124);
       END_STATE();
     case 92:
-      if (lookahead == 'r') ADVANCE(123);
+      if (lookahead == 'e') ADVANCE(125);
       END_STATE();
     case 93:
-      if (lookahead == 'n') ADVANCE(124);
+      if (lookahead == 'a') ADVANCE(126);
       END_STATE();
     case 94:
-      if (lookahead == 'r') ADVANCE(125);
+      ACCEPT_TOKEN(anon_sym_mode);
       END_STATE();
     case 95:
-      if (lookahead == 'r') ADVANCE(126);
+      if (lookahead == 'r') ADVANCE(127);
       END_STATE();
     case 96:
-      if (lookahead == 'e') ADVANCE(127);
+      if (lookahead == 'n') ADVANCE(128);
       END_STATE();
     case 97:
-      if (lookahead == 'p') ADVANCE(128);
-      END_STATE();
-    case 98:
       if (lookahead == 'r') ADVANCE(129);
       END_STATE();
+    case 98:
+      if (lookahead == 'r') ADVANCE(130);
+      END_STATE();
     case 99:
-      if (lookahead == 'y') ADVANCE(130);
+      if (lookahead == 'e') ADVANCE(131);
       END_STATE();
     case 100:
-      if (lookahead == 'r') ADVANCE(131);
+      if (lookahead == 'p') ADVANCE(132);
       END_STATE();
     case 101:
-      ACCEPT_TOKEN(anon_sym_rule);
+      if (lookahead == 'r') ADVANCE(133);
       END_STATE();
     case 102:
-      if (lookahead == 'e') ADVANCE(132);
+      if (lookahead == 'y') ADVANCE(134);
       END_STATE();
     case 103:
-      if (lookahead == 'i') ADVANCE(133);
+      if (lookahead == 'r') ADVANCE(135);
       END_STATE();
     case 104:
-      if (lookahead == 't') ADVANCE(134);
+      ACCEPT_TOKEN(anon_sym_rule);
       END_STATE();
     case 105:
-      ACCEPT_TOKEN(anon_sym_stop);
+      if (lookahead == 'e') ADVANCE(136);
       END_STATE();
     case 106:
-      ACCEPT_TOKEN(anon_sym_true);
+      if (lookahead == 'i') ADVANCE(137);
       END_STATE();
     case 107:
-      ACCEPT_TOKEN(anon_sym_type);
+      if (lookahead == 't') ADVANCE(138);
       END_STATE();
     case 108:
-      if (lookahead == 's') ADVANCE(135);
+      ACCEPT_TOKEN(anon_sym_stop);
       END_STATE();
     case 109:
-      if (lookahead == 'n') ADVANCE(136);
+      ACCEPT_TOKEN(anon_sym_true);
       END_STATE();
     case 110:
-      if (lookahead == 'c') ADVANCE(137);
+      ACCEPT_TOKEN(anon_sym_type);
       END_STATE();
     case 111:
-      if (lookahead == 'i') ADVANCE(138);
+      if (lookahead == 's') ADVANCE(139);
       END_STATE();
     case 112:
-      ACCEPT_TOKEN(anon_sym_defer);
-      END_STATE();
-    case 113:
-      if (lookahead == 'l') ADVANCE(139);
-      END_STATE();
-    case 114:
       if (lookahead == 'n') ADVANCE(140);
       END_STATE();
+    case 113:
+      if (lookahead == 'c') ADVANCE(141);
+      END_STATE();
+    case 114:
+      if (lookahead == 'i') ADVANCE(142);
+      END_STATE();
     case 115:
-      if (lookahead == 'e') ADVANCE(141);
+      ACCEPT_TOKEN(anon_sym_defer);
       END_STATE();
     case 116:
-      ACCEPT_TOKEN(anon_sym_error);
+      if (lookahead == 'l') ADVANCE(143);
       END_STATE();
     case 117:
-      if (lookahead == 't') ADVANCE(142);
+      if (lookahead == 'n') ADVANCE(144);
       END_STATE();
     case 118:
-      ACCEPT_TOKEN(anon_sym_false);
-      END_STATE();
-    case 119:
-      if (lookahead == 'r') ADVANCE(143);
-      END_STATE();
-    case 120:
-      if (lookahead == 'l') ADVANCE(144);
-      END_STATE();
-    case 121:
       if (lookahead == 'e') ADVANCE(145);
       END_STATE();
+    case 119:
+      ACCEPT_TOKEN(anon_sym_error);
+      END_STATE();
+    case 120:
+      if (lookahead == 't') ADVANCE(146);
+      END_STATE();
+    case 121:
+      ACCEPT_TOKEN(anon_sym_false);
+      END_STATE();
     case 122:
-      if (lookahead == 'g') ADVANCE(146);
+      if (lookahead == 'r') ADVANCE(147);
       END_STATE();
     case 123:
-      if (lookahead == 'e') ADVANCE(147);
+      if (lookahead == 'l') ADVANCE(148);
       END_STATE();
     case 124:
-      if (lookahead == 'i') ADVANCE(148);
+      if (lookahead == 'e') ADVANCE(149);
       END_STATE();
     case 125:
-      ACCEPT_TOKEN(anon_sym_other);
+      if (lookahead == 'r') ADVANCE(150);
       END_STATE();
     case 126:
-      if (lookahead == 'i') ADVANCE(149);
+      if (lookahead == 'g') ADVANCE(151);
       END_STATE();
     case 127:
-      if (lookahead == 's') ADVANCE(150);
-      END_STATE();
-    case 128:
-      if (lookahead == 'i') ADVANCE(151);
-      END_STATE();
-    case 129:
       if (lookahead == 'e') ADVANCE(152);
       END_STATE();
+    case 128:
+      if (lookahead == 'i') ADVANCE(153);
+      END_STATE();
+    case 129:
+      ACCEPT_TOKEN(anon_sym_other);
+      END_STATE();
     case 130:
-      if (lookahead == '-') ADVANCE(153);
-      if (lookahead == 's') ADVANCE(154);
+      if (lookahead == 'i') ADVANCE(154);
       END_STATE();
     case 131:
-      if (lookahead == 'n') ADVANCE(155);
+      if (lookahead == 's') ADVANCE(155);
       END_STATE();
     case 132:
-      if (lookahead == 'r') ADVANCE(156);
+      if (lookahead == 'i') ADVANCE(156);
       END_STATE();
     case 133:
-      if (lookahead == 'c') ADVANCE(157);
+      if (lookahead == 'e') ADVANCE(157);
       END_STATE();
     case 134:
       if (lookahead == '-') ADVANCE(158);
-      END_STATE();
-    case 135:
       if (lookahead == 's') ADVANCE(159);
       END_STATE();
+    case 135:
+      if (lookahead == 'n') ADVANCE(160);
+      END_STATE();
     case 136:
-      if (lookahead == 't') ADVANCE(160);
+      if (lookahead == 'r') ADVANCE(161);
       END_STATE();
     case 137:
-      if (lookahead == 't') ADVANCE(161);
+      if (lookahead == 'c') ADVANCE(162);
       END_STATE();
     case 138:
-      if (lookahead == 'n') ADVANCE(162);
+      if (lookahead == '-') ADVANCE(163);
       END_STATE();
     case 139:
-      if (lookahead == 'e') ADVANCE(163);
-      END_STATE();
-    case 140:
-      ACCEPT_TOKEN(anon_sym_domain);
       if (lookahead == 's') ADVANCE(164);
       END_STATE();
+    case 140:
+      if (lookahead == 't') ADVANCE(165);
+      END_STATE();
     case 141:
-      if (lookahead == 'd') ADVANCE(165);
+      if (lookahead == 't') ADVANCE(166);
       END_STATE();
     case 142:
-      ACCEPT_TOKEN(anon_sym_except);
+      if (lookahead == 'n') ADVANCE(167);
       END_STATE();
     case 143:
-      ACCEPT_TOKEN(anon_sym_header);
-      END_STATE();
-    case 144:
-      if (lookahead == 'o') ADVANCE(166);
-      END_STATE();
-    case 145:
-      if (lookahead == 's') ADVANCE(167);
-      END_STATE();
-    case 146:
       if (lookahead == 'e') ADVANCE(168);
       END_STATE();
+    case 144:
+      ACCEPT_TOKEN(anon_sym_domain);
+      if (lookahead == 's') ADVANCE(169);
+      END_STATE();
+    case 145:
+      if (lookahead == 'd') ADVANCE(170);
+      END_STATE();
+    case 146:
+      ACCEPT_TOKEN(anon_sym_except);
+      END_STATE();
     case 147:
-      if (lookahead == 'm') ADVANCE(169);
+      ACCEPT_TOKEN(anon_sym_header);
       END_STATE();
     case 148:
-      if (lookahead == 'z') ADVANCE(170);
+      if (lookahead == 'o') ADVANCE(171);
       END_STATE();
     case 149:
-      if (lookahead == 't') ADVANCE(171);
+      if (lookahead == 's') ADVANCE(172);
       END_STATE();
     case 150:
-      if (lookahead == 's') ADVANCE(172);
+      ACCEPT_TOKEN(anon_sym_member);
       END_STATE();
     case 151:
       if (lookahead == 'e') ADVANCE(173);
       END_STATE();
     case 152:
-      if (lookahead == 'c') ADVANCE(174);
+      if (lookahead == 'm') ADVANCE(174);
       END_STATE();
     case 153:
-      if (lookahead == 'd') ADVANCE(175);
+      if (lookahead == 'z') ADVANCE(175);
       END_STATE();
     case 154:
-      if (lookahead == '-') ADVANCE(176);
+      if (lookahead == 't') ADVANCE(176);
       END_STATE();
     case 155:
       if (lookahead == 's') ADVANCE(177);
       END_STATE();
     case 156:
-      ACCEPT_TOKEN(anon_sym_sender);
-      END_STATE();
-    case 157:
       if (lookahead == 'e') ADVANCE(178);
       END_STATE();
+    case 157:
+      if (lookahead == 'c') ADVANCE(179);
+      END_STATE();
     case 158:
-      if (lookahead == 'h') ADVANCE(179);
+      if (lookahead == 'd') ADVANCE(180);
       END_STATE();
     case 159:
-      ACCEPT_TOKEN(anon_sym_address);
+      if (lookahead == '-') ADVANCE(181);
       END_STATE();
     case 160:
-      if (lookahead == 's') ADVANCE(180);
-      END_STATE();
-    case 161:
-      if (lookahead == 'o') ADVANCE(181);
-      END_STATE();
-    case 162:
       if (lookahead == 's') ADVANCE(182);
       END_STATE();
+    case 161:
+      ACCEPT_TOKEN(anon_sym_sender);
+      END_STATE();
+    case 162:
+      if (lookahead == 'e') ADVANCE(183);
+      END_STATE();
     case 163:
-      if (lookahead == 'd') ADVANCE(183);
+      if (lookahead == 'h') ADVANCE(184);
       END_STATE();
     case 164:
-      ACCEPT_TOKEN(anon_sym_domains);
+      ACCEPT_TOKEN(anon_sym_address);
       END_STATE();
     case 165:
-      ACCEPT_TOKEN(anon_sym_enabled);
+      if (lookahead == 's') ADVANCE(185);
       END_STATE();
     case 166:
-      if (lookahead == 'w') ADVANCE(184);
+      if (lookahead == 'o') ADVANCE(186);
       END_STATE();
     case 167:
-      ACCEPT_TOKEN(anon_sym_matches);
+      if (lookahead == 's') ADVANCE(187);
       END_STATE();
     case 168:
-      ACCEPT_TOKEN(anon_sym_message);
+      if (lookahead == 'd') ADVANCE(188);
       END_STATE();
     case 169:
-      if (lookahead == 'i') ADVANCE(185);
+      ACCEPT_TOKEN(anon_sym_domains);
       END_STATE();
     case 170:
-      if (lookahead == 'a') ADVANCE(186);
+      ACCEPT_TOKEN(anon_sym_enabled);
       END_STATE();
     case 171:
-      if (lookahead == 'y') ADVANCE(187);
+      if (lookahead == 'w') ADVANCE(189);
       END_STATE();
     case 172:
-      if (lookahead == 'e') ADVANCE(188);
-      if (lookahead == 'i') ADVANCE(189);
+      ACCEPT_TOKEN(anon_sym_matches);
       END_STATE();
     case 173:
-      if (lookahead == 'n') ADVANCE(190);
+      ACCEPT_TOKEN(anon_sym_message);
       END_STATE();
     case 174:
-      if (lookahead == 't') ADVANCE(191);
+      if (lookahead == 'i') ADVANCE(190);
       END_STATE();
     case 175:
-      if (lookahead == 'o') ADVANCE(192);
+      if (lookahead == 'a') ADVANCE(191);
       END_STATE();
     case 176:
-      if (lookahead == 't') ADVANCE(193);
+      if (lookahead == 'y') ADVANCE(192);
       END_STATE();
     case 177:
-      if (lookahead == '-') ADVANCE(194);
+      if (lookahead == 'e') ADVANCE(193);
+      if (lookahead == 'i') ADVANCE(194);
       END_STATE();
     case 178:
-      ACCEPT_TOKEN(anon_sym_service);
+      if (lookahead == 'n') ADVANCE(195);
       END_STATE();
     case 179:
-      if (lookahead == 'o') ADVANCE(195);
+      if (lookahead == 't') ADVANCE(196);
       END_STATE();
     case 180:
-      ACCEPT_TOKEN(anon_sym_comments);
+      if (lookahead == 'o') ADVANCE(197);
       END_STATE();
     case 181:
-      if (lookahead == 'r') ADVANCE(196);
-      END_STATE();
-    case 182:
-      ACCEPT_TOKEN(anon_sym_contains);
-      END_STATE();
-    case 183:
-      ACCEPT_TOKEN(sym_disabled);
-      END_STATE();
-    case 184:
-      ACCEPT_TOKEN(anon_sym_mailflow);
-      END_STATE();
-    case 185:
-      if (lookahead == 's') ADVANCE(197);
-      END_STATE();
-    case 186:
       if (lookahead == 't') ADVANCE(198);
       END_STATE();
+    case 182:
+      if (lookahead == '-') ADVANCE(199);
+      END_STATE();
+    case 183:
+      ACCEPT_TOKEN(anon_sym_service);
+      END_STATE();
+    case 184:
+      if (lookahead == 'o') ADVANCE(200);
+      END_STATE();
+    case 185:
+      ACCEPT_TOKEN(anon_sym_comments);
+      END_STATE();
+    case 186:
+      if (lookahead == 'r') ADVANCE(201);
+      END_STATE();
     case 187:
-      ACCEPT_TOKEN(anon_sym_priority);
+      ACCEPT_TOKEN(anon_sym_contains);
       END_STATE();
     case 188:
-      if (lookahead == 'd') ADVANCE(199);
+      ACCEPT_TOKEN(sym_disabled);
       END_STATE();
     case 189:
-      if (lookahead == 'n') ADVANCE(200);
+      ACCEPT_TOKEN(anon_sym_mailflow);
       END_STATE();
     case 190:
-      if (lookahead == 't') ADVANCE(201);
+      if (lookahead == 's') ADVANCE(202);
       END_STATE();
     case 191:
-      ACCEPT_TOKEN(anon_sym_redirect);
+      if (lookahead == 't') ADVANCE(203);
       END_STATE();
     case 192:
-      if (lookahead == 'm') ADVANCE(202);
+      ACCEPT_TOKEN(anon_sym_priority);
       END_STATE();
     case 193:
-      if (lookahead == 'h') ADVANCE(203);
+      if (lookahead == 'd') ADVANCE(204);
       END_STATE();
     case 194:
-      if (lookahead == 't') ADVANCE(204);
+      if (lookahead == 'n') ADVANCE(205);
       END_STATE();
     case 195:
-      if (lookahead == 's') ADVANCE(205);
+      if (lookahead == 't') ADVANCE(206);
       END_STATE();
     case 196:
-      ACCEPT_TOKEN(anon_sym_connector);
+      ACCEPT_TOKEN(anon_sym_redirect);
       END_STATE();
     case 197:
-      if (lookahead == 'e') ADVANCE(206);
+      if (lookahead == 'm') ADVANCE(207);
       END_STATE();
     case 198:
-      if (lookahead == 'i') ADVANCE(207);
+      if (lookahead == 'h') ADVANCE(208);
       END_STATE();
     case 199:
-      if (lookahead == '-') ADVANCE(208);
+      if (lookahead == 't') ADVANCE(209);
       END_STATE();
     case 200:
-      if (lookahead == 'g') ADVANCE(209);
+      if (lookahead == 's') ADVANCE(210);
       END_STATE();
     case 201:
-      ACCEPT_TOKEN(anon_sym_recipient);
-      if (lookahead == '-') ADVANCE(210);
+      ACCEPT_TOKEN(anon_sym_connector);
       END_STATE();
     case 202:
-      if (lookahead == 'a') ADVANCE(211);
+      if (lookahead == 'e') ADVANCE(211);
       END_STATE();
     case 203:
-      if (lookahead == 'r') ADVANCE(212);
+      if (lookahead == 'i') ADVANCE(212);
       END_STATE();
     case 204:
-      if (lookahead == 'o') ADVANCE(213);
+      if (lookahead == '-') ADVANCE(213);
       END_STATE();
     case 205:
-      if (lookahead == 't') ADVANCE(214);
+      if (lookahead == 'g') ADVANCE(214);
       END_STATE();
     case 206:
-      if (lookahead == 's') ADVANCE(215);
+      ACCEPT_TOKEN(anon_sym_recipient);
+      if (lookahead == '-') ADVANCE(215);
       END_STATE();
     case 207:
-      if (lookahead == 'o') ADVANCE(216);
+      if (lookahead == 'a') ADVANCE(216);
       END_STATE();
     case 208:
-      if (lookahead == 'h') ADVANCE(217);
+      if (lookahead == 'r') ADVANCE(217);
       END_STATE();
     case 209:
-      ACCEPT_TOKEN(anon_sym_processing);
+      if (lookahead == 'o') ADVANCE(218);
       END_STATE();
     case 210:
-      if (lookahead == 'd') ADVANCE(218);
+      if (lookahead == 't') ADVANCE(219);
       END_STATE();
     case 211:
-      if (lookahead == 'i') ADVANCE(219);
+      if (lookahead == 's') ADVANCE(220);
       END_STATE();
     case 212:
-      if (lookahead == 'o') ADVANCE(220);
+      if (lookahead == 'o') ADVANCE(221);
       END_STATE();
     case 213:
-      if (lookahead == '-') ADVANCE(221);
+      if (lookahead == 'h') ADVANCE(222);
       END_STATE();
     case 214:
-      if (lookahead == 's') ADVANCE(222);
+      ACCEPT_TOKEN(anon_sym_processing);
       END_STATE();
     case 215:
-      ACCEPT_TOKEN(anon_sym_on_DASHpremises);
+      if (lookahead == 'd') ADVANCE(223);
       END_STATE();
     case 216:
-      if (lookahead == 'n') ADVANCE(223);
+      if (lookahead == 'i') ADVANCE(224);
       END_STATE();
     case 217:
-      if (lookahead == 'e') ADVANCE(224);
-      END_STATE();
-    case 218:
       if (lookahead == 'o') ADVANCE(225);
       END_STATE();
+    case 218:
+      if (lookahead == '-') ADVANCE(226);
+      END_STATE();
     case 219:
-      if (lookahead == 'n') ADVANCE(226);
+      if (lookahead == 's') ADVANCE(227);
       END_STATE();
     case 220:
-      if (lookahead == 'u') ADVANCE(227);
+      ACCEPT_TOKEN(anon_sym_on_DASHpremises);
       END_STATE();
     case 221:
-      if (lookahead == 'e') ADVANCE(228);
+      if (lookahead == 'n') ADVANCE(228);
       END_STATE();
     case 222:
-      ACCEPT_TOKEN(anon_sym_smart_DASHhosts);
+      if (lookahead == 'e') ADVANCE(229);
       END_STATE();
     case 223:
-      ACCEPT_TOKEN(anon_sym_organization);
+      if (lookahead == 'o') ADVANCE(230);
       END_STATE();
     case 224:
-      if (lookahead == 'a') ADVANCE(229);
+      if (lookahead == 'n') ADVANCE(231);
       END_STATE();
     case 225:
-      if (lookahead == 'm') ADVANCE(230);
+      if (lookahead == 'u') ADVANCE(232);
       END_STATE();
     case 226:
-      if (lookahead == 's') ADVANCE(231);
+      if (lookahead == 'e') ADVANCE(233);
       END_STATE();
     case 227:
-      if (lookahead == 'g') ADVANCE(232);
+      ACCEPT_TOKEN(anon_sym_smart_DASHhosts);
       END_STATE();
     case 228:
-      if (lookahead == 'x') ADVANCE(233);
+      ACCEPT_TOKEN(anon_sym_organization);
       END_STATE();
     case 229:
-      if (lookahead == 'd') ADVANCE(234);
+      if (lookahead == 'a') ADVANCE(234);
       END_STATE();
     case 230:
-      if (lookahead == 'a') ADVANCE(235);
+      if (lookahead == 'm') ADVANCE(235);
       END_STATE();
     case 231:
-      ACCEPT_TOKEN(anon_sym_relay_DASHdomains);
+      if (lookahead == 's') ADVANCE(236);
       END_STATE();
     case 232:
-      if (lookahead == 'h') ADVANCE(236);
+      if (lookahead == 'g') ADVANCE(237);
       END_STATE();
     case 233:
-      if (lookahead == 'c') ADVANCE(237);
+      if (lookahead == 'x') ADVANCE(238);
       END_STATE();
     case 234:
-      if (lookahead == 'e') ADVANCE(238);
+      if (lookahead == 'd') ADVANCE(239);
       END_STATE();
     case 235:
-      if (lookahead == 'i') ADVANCE(239);
+      if (lookahead == 'a') ADVANCE(240);
       END_STATE();
     case 236:
-      ACCEPT_TOKEN(anon_sym_relays_DASHthrough);
+      ACCEPT_TOKEN(anon_sym_relay_DASHdomains);
       END_STATE();
     case 237:
-      if (lookahead == 'h') ADVANCE(240);
+      if (lookahead == 'h') ADVANCE(241);
       END_STATE();
     case 238:
-      if (lookahead == 'r') ADVANCE(241);
+      if (lookahead == 'c') ADVANCE(242);
       END_STATE();
     case 239:
-      if (lookahead == 'n') ADVANCE(242);
+      if (lookahead == 'e') ADVANCE(243);
       END_STATE();
     case 240:
-      if (lookahead == 'a') ADVANCE(243);
+      if (lookahead == 'i') ADVANCE(244);
       END_STATE();
     case 241:
-      ACCEPT_TOKEN(anon_sym_processed_DASHheader);
+      ACCEPT_TOKEN(anon_sym_relays_DASHthrough);
       END_STATE();
     case 242:
-      if (lookahead == 's') ADVANCE(244);
+      if (lookahead == 'h') ADVANCE(245);
       END_STATE();
     case 243:
-      if (lookahead == 'n') ADVANCE(245);
+      if (lookahead == 'r') ADVANCE(246);
       END_STATE();
     case 244:
-      ACCEPT_TOKEN(anon_sym_recipient_DASHdomains);
+      if (lookahead == 'n') ADVANCE(247);
       END_STATE();
     case 245:
-      if (lookahead == 'g') ADVANCE(246);
+      if (lookahead == 'a') ADVANCE(248);
       END_STATE();
     case 246:
-      if (lookahead == 'e') ADVANCE(247);
+      ACCEPT_TOKEN(anon_sym_processed_DASHheader);
       END_STATE();
     case 247:
+      if (lookahead == 's') ADVANCE(249);
+      END_STATE();
+    case 248:
+      if (lookahead == 'n') ADVANCE(250);
+      END_STATE();
+    case 249:
+      ACCEPT_TOKEN(anon_sym_recipient_DASHdomains);
+      END_STATE();
+    case 250:
+      if (lookahead == 'g') ADVANCE(251);
+      END_STATE();
+    case 251:
+      if (lookahead == 'e') ADVANCE(252);
+      END_STATE();
+    case 252:
       ACCEPT_TOKEN(anon_sym_returns_DASHto_DASHexchange);
       END_STATE();
     default:
@@ -2059,13 +2103,13 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [22] = {.lex_state = 11, .reserved_word_set_id = 1},
   [23] = {.lex_state = 11, .reserved_word_set_id = 1},
   [24] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [25] = {.lex_state = 11, .reserved_word_set_id = 2},
+  [25] = {.lex_state = 11, .reserved_word_set_id = 1},
   [26] = {.lex_state = 11, .reserved_word_set_id = 2},
-  [27] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [27] = {.lex_state = 11, .reserved_word_set_id = 2},
   [28] = {.lex_state = 11, .reserved_word_set_id = 2},
   [29] = {.lex_state = 11, .reserved_word_set_id = 1},
   [30] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [31] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [31] = {.lex_state = 11, .reserved_word_set_id = 1},
   [32] = {.lex_state = 0, .reserved_word_set_id = 1},
   [33] = {.lex_state = 0, .reserved_word_set_id = 1},
   [34] = {.lex_state = 0, .reserved_word_set_id = 1},
@@ -2092,51 +2136,51 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [55] = {.lex_state = 0, .reserved_word_set_id = 1},
   [56] = {.lex_state = 0, .reserved_word_set_id = 1},
   [57] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [58] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [59] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [60] = {.lex_state = 11, .reserved_word_set_id = 3},
-  [61] = {.lex_state = 0},
+  [58] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [59] = {.lex_state = 0},
+  [60] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [61] = {.lex_state = 11, .reserved_word_set_id = 1},
   [62] = {.lex_state = 0},
-  [63] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [63] = {.lex_state = 11, .reserved_word_set_id = 3},
   [64] = {.lex_state = 11, .reserved_word_set_id = 3},
-  [65] = {.lex_state = 11, .reserved_word_set_id = 3},
-  [66] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [65] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [66] = {.lex_state = 11, .reserved_word_set_id = 3},
   [67] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [68] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [68] = {.lex_state = 0, .reserved_word_set_id = 1},
   [69] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [70] = {.lex_state = 11},
+  [70] = {.lex_state = 11, .reserved_word_set_id = 1},
   [71] = {.lex_state = 11, .reserved_word_set_id = 1},
   [72] = {.lex_state = 11, .reserved_word_set_id = 1},
   [73] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [74] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [74] = {.lex_state = 11},
   [75] = {.lex_state = 11, .reserved_word_set_id = 1},
   [76] = {.lex_state = 11, .reserved_word_set_id = 1},
   [77] = {.lex_state = 11, .reserved_word_set_id = 1},
   [78] = {.lex_state = 11, .reserved_word_set_id = 1},
   [79] = {.lex_state = 11, .reserved_word_set_id = 1},
   [80] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [81] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [81] = {.lex_state = 11},
   [82] = {.lex_state = 11},
   [83] = {.lex_state = 11},
-  [84] = {.lex_state = 11},
+  [84] = {.lex_state = 11, .reserved_word_set_id = 1},
   [85] = {.lex_state = 11},
   [86] = {.lex_state = 11},
   [87] = {.lex_state = 11},
   [88] = {.lex_state = 11},
-  [89] = {.lex_state = 11},
+  [89] = {.lex_state = 11, .reserved_word_set_id = 1},
   [90] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [91] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [91] = {.lex_state = 11},
   [92] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [93] = {.lex_state = 11},
-  [94] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [93] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [94] = {.lex_state = 11},
   [95] = {.lex_state = 11, .reserved_word_set_id = 1},
   [96] = {.lex_state = 11, .reserved_word_set_id = 1},
   [97] = {.lex_state = 11, .reserved_word_set_id = 1},
   [98] = {.lex_state = 11, .reserved_word_set_id = 1},
   [99] = {.lex_state = 11},
-  [100] = {.lex_state = 11, .reserved_word_set_id = 1},
-  [101] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [102] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [100] = {.lex_state = 11},
+  [101] = {.lex_state = 11, .reserved_word_set_id = 1},
+  [102] = {.lex_state = 11, .reserved_word_set_id = 1},
   [103] = {.lex_state = 0, .reserved_word_set_id = 1},
   [104] = {.lex_state = 0, .reserved_word_set_id = 1},
   [105] = {.lex_state = 0, .reserved_word_set_id = 1},
@@ -2145,20 +2189,20 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [108] = {.lex_state = 0, .reserved_word_set_id = 1},
   [109] = {.lex_state = 0, .reserved_word_set_id = 1},
   [110] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [111] = {.lex_state = 1},
-  [112] = {.lex_state = 1},
+  [111] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [112] = {.lex_state = 0, .reserved_word_set_id = 1},
   [113] = {.lex_state = 1},
   [114] = {.lex_state = 1},
   [115] = {.lex_state = 1},
-  [116] = {.lex_state = 11},
-  [117] = {.lex_state = 0},
-  [118] = {.lex_state = 0},
+  [116] = {.lex_state = 1},
+  [117] = {.lex_state = 1},
+  [118] = {.lex_state = 11},
   [119] = {.lex_state = 0},
-  [120] = {.lex_state = 11},
-  [121] = {.lex_state = 0},
+  [120] = {.lex_state = 0},
+  [121] = {.lex_state = 11},
   [122] = {.lex_state = 0},
-  [123] = {.lex_state = 11},
-  [124] = {.lex_state = 0},
+  [123] = {.lex_state = 0},
+  [124] = {.lex_state = 11},
   [125] = {.lex_state = 0},
   [126] = {.lex_state = 0},
   [127] = {.lex_state = 0},
@@ -2174,6 +2218,9 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [137] = {.lex_state = 0},
   [138] = {.lex_state = 0},
   [139] = {.lex_state = 0},
+  [140] = {.lex_state = 0},
+  [141] = {.lex_state = 0},
+  [142] = {.lex_state = 0},
 };
 
 static const TSSymbol ts_reserved_words[4][MAX_RESERVED_WORD_SET_SIZE] = {
@@ -2273,6 +2320,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_header] = ACTIONS(1),
     [anon_sym_contains] = ACTIONS(1),
     [anon_sym_message] = ACTIONS(1),
+    [anon_sym_member] = ACTIONS(1),
+    [anon_sym_of] = ACTIONS(1),
     [anon_sym_other] = ACTIONS(1),
     [anon_sym_set] = ACTIONS(1),
     [anon_sym_to] = ACTIONS(1),
@@ -2294,14 +2343,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [sym_comment] = ACTIONS(3),
   },
   [STATE(1)] = {
-    [sym_source_file] = STATE(138),
-    [sym__item] = STATE(66),
-    [sym_version] = STATE(66),
-    [sym_organization] = STATE(66),
-    [sym_connector] = STATE(66),
-    [sym_rule] = STATE(66),
-    [sym_unknown_setting] = STATE(66),
-    [aux_sym_source_file_repeat1] = STATE(66),
+    [sym_source_file] = STATE(132),
+    [sym__item] = STATE(68),
+    [sym_version] = STATE(68),
+    [sym_organization] = STATE(68),
+    [sym_connector] = STATE(68),
+    [sym_rule] = STATE(68),
+    [sym_unknown_setting] = STATE(68),
+    [aux_sym_source_file_repeat1] = STATE(68),
     [ts_builtin_sym_end] = ACTIONS(5),
     [sym_word] = ACTIONS(7),
     [anon_sym_mailflow] = ACTIONS(9),
@@ -2366,7 +2415,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
     ACTIONS(65), 1,
       anon_sym_comments,
-    STATE(3), 25,
+    STATE(4), 25,
       sym__statement,
       sym_domains,
       sym_on_premises,
@@ -2393,6 +2442,85 @@ static const uint16_t ts_small_parse_table[] = {
       sym_unknown_setting,
       aux_sym_block_repeat1,
   [106] = 27,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(67), 1,
+      sym_word,
+    ACTIONS(70), 1,
+      anon_sym_RBRACE,
+    ACTIONS(72), 1,
+      anon_sym_domains,
+    ACTIONS(75), 1,
+      anon_sym_on_DASHpremises,
+    ACTIONS(78), 1,
+      anon_sym_relays_DASHthrough,
+    ACTIONS(81), 1,
+      anon_sym_enabled,
+    ACTIONS(84), 1,
+      sym_disabled,
+    ACTIONS(87), 1,
+      anon_sym_type,
+    ACTIONS(90), 1,
+      anon_sym_use,
+    ACTIONS(93), 1,
+      anon_sym_recipient_DASHdomains,
+    ACTIONS(96), 1,
+      anon_sym_smart_DASHhosts,
+    ACTIONS(99), 1,
+      anon_sym_service,
+    ACTIONS(102), 1,
+      anon_sym_domain,
+    ACTIONS(105), 1,
+      anon_sym_processed_DASHheader,
+    ACTIONS(108), 1,
+      anon_sym_returns_DASHto_DASHexchange,
+    ACTIONS(111), 1,
+      anon_sym_relay_DASHdomains,
+    ACTIONS(114), 1,
+      anon_sym_mode,
+    ACTIONS(117), 1,
+      anon_sym_if,
+    ACTIONS(120), 1,
+      anon_sym_except,
+    ACTIONS(123), 1,
+      anon_sym_set,
+    ACTIONS(126), 1,
+      anon_sym_redirect,
+    ACTIONS(129), 1,
+      anon_sym_do,
+    ACTIONS(132), 1,
+      anon_sym_stop,
+    ACTIONS(135), 1,
+      anon_sym_defer,
+    ACTIONS(138), 1,
+      anon_sym_comments,
+    STATE(3), 25,
+      sym__statement,
+      sym_domains,
+      sym_on_premises,
+      sym_relays_through,
+      sym_enabled,
+      sym_type,
+      sym_use,
+      sym_recipient_domains,
+      sym_smart_hosts,
+      sym_service,
+      sym_domain,
+      sym_processed_header,
+      sym_returns_to_exchange,
+      sym_relay_domains,
+      sym_mode,
+      sym_condition,
+      sym_exception,
+      sym_set_header_action,
+      sym_redirect_action,
+      sym_other_action,
+      sym_stop_processing,
+      sym_defer_on_error,
+      sym_comments,
+      sym_unknown_setting,
+      aux_sym_block_repeat1,
+  [212] = 27,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
@@ -2441,90 +2569,11 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
     ACTIONS(65), 1,
       anon_sym_comments,
-    ACTIONS(67), 1,
+    ACTIONS(141), 1,
       anon_sym_RBRACE,
-    ACTIONS(69), 1,
+    ACTIONS(143), 1,
       sym_disabled,
-    STATE(4), 25,
-      sym__statement,
-      sym_domains,
-      sym_on_premises,
-      sym_relays_through,
-      sym_enabled,
-      sym_type,
-      sym_use,
-      sym_recipient_domains,
-      sym_smart_hosts,
-      sym_service,
-      sym_domain,
-      sym_processed_header,
-      sym_returns_to_exchange,
-      sym_relay_domains,
-      sym_mode,
-      sym_condition,
-      sym_exception,
-      sym_set_header_action,
-      sym_redirect_action,
-      sym_other_action,
-      sym_stop_processing,
-      sym_defer_on_error,
-      sym_comments,
-      sym_unknown_setting,
-      aux_sym_block_repeat1,
-  [212] = 27,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(71), 1,
-      sym_word,
-    ACTIONS(74), 1,
-      anon_sym_RBRACE,
-    ACTIONS(76), 1,
-      anon_sym_domains,
-    ACTIONS(79), 1,
-      anon_sym_on_DASHpremises,
-    ACTIONS(82), 1,
-      anon_sym_relays_DASHthrough,
-    ACTIONS(85), 1,
-      anon_sym_enabled,
-    ACTIONS(88), 1,
-      sym_disabled,
-    ACTIONS(91), 1,
-      anon_sym_type,
-    ACTIONS(94), 1,
-      anon_sym_use,
-    ACTIONS(97), 1,
-      anon_sym_recipient_DASHdomains,
-    ACTIONS(100), 1,
-      anon_sym_smart_DASHhosts,
-    ACTIONS(103), 1,
-      anon_sym_service,
-    ACTIONS(106), 1,
-      anon_sym_domain,
-    ACTIONS(109), 1,
-      anon_sym_processed_DASHheader,
-    ACTIONS(112), 1,
-      anon_sym_returns_DASHto_DASHexchange,
-    ACTIONS(115), 1,
-      anon_sym_relay_DASHdomains,
-    ACTIONS(118), 1,
-      anon_sym_mode,
-    ACTIONS(121), 1,
-      anon_sym_if,
-    ACTIONS(124), 1,
-      anon_sym_except,
-    ACTIONS(127), 1,
-      anon_sym_set,
-    ACTIONS(130), 1,
-      anon_sym_redirect,
-    ACTIONS(133), 1,
-      anon_sym_do,
-    ACTIONS(136), 1,
-      anon_sym_stop,
-    ACTIONS(139), 1,
-      anon_sym_defer,
-    ACTIONS(142), 1,
-      anon_sym_comments,
-    STATE(4), 25,
+    STATE(3), 25,
       sym__statement,
       sym_domains,
       sym_on_premises,
@@ -2678,11 +2727,11 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
     ACTIONS(65), 1,
       anon_sym_comments,
-    ACTIONS(69), 1,
+    ACTIONS(143), 1,
       sym_disabled,
     ACTIONS(149), 1,
       anon_sym_RBRACE,
-    STATE(4), 25,
+    STATE(3), 25,
       sym__statement,
       sym_domains,
       sym_on_premises,
@@ -2721,14 +2770,14 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DQUOTE,
     ACTIONS(161), 1,
       sym_integer,
-    STATE(11), 1,
+    STATE(8), 1,
       aux_sym_unknown_setting_repeat1,
-    STATE(33), 1,
+    STATE(56), 1,
       sym_block,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(27), 3,
+    STATE(29), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -2769,14 +2818,14 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     ACTIONS(165), 1,
       anon_sym_RBRACE,
-    STATE(7), 1,
+    STATE(11), 1,
       aux_sym_unknown_setting_repeat1,
-    STATE(55), 1,
+    STATE(34), 1,
       sym_block,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(27), 3,
+    STATE(29), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -2817,12 +2866,12 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     ACTIONS(175), 1,
       sym_integer,
-    STATE(46), 1,
+    STATE(40), 1,
       sym_block,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(31), 3,
+    STATE(10), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -2863,12 +2912,12 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     ACTIONS(183), 1,
       sym_integer,
-    STATE(39), 1,
+    STATE(47), 1,
       sym_block,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(9), 3,
+    STATE(32), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -2913,7 +2962,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(198), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(27), 3,
+    STATE(29), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -2950,12 +2999,12 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACE,
     ACTIONS(205), 1,
       sym_integer,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
@@ -2993,12 +3042,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     ACTIONS(209), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
@@ -3036,12 +3085,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     ACTIONS(213), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
@@ -3079,12 +3128,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     ACTIONS(217), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
@@ -3116,18 +3165,18 @@ static const uint16_t ts_small_parse_table[] = {
   [1018] = 8,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(205), 1,
+      sym_integer,
     ACTIONS(221), 1,
       anon_sym_RBRACE,
-    ACTIONS(223), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(226), 1,
-      sym_integer,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
-    ACTIONS(229), 2,
+    ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
@@ -3163,18 +3212,18 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DQUOTE,
     ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(234), 1,
+    ACTIONS(225), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(232), 24,
+    ACTIONS(223), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3204,20 +3253,20 @@ static const uint16_t ts_small_parse_table[] = {
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(205), 1,
-      sym_integer,
-    ACTIONS(238), 1,
+    ACTIONS(229), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
-      aux_sym_domains_repeat1,
+    ACTIONS(231), 1,
+      sym_integer,
+    STATE(21), 1,
+      aux_sym_recipient_address_matches_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(30), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(236), 24,
+    ACTIONS(227), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3245,22 +3294,22 @@ static const uint16_t ts_small_parse_table[] = {
   [1171] = 8,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(242), 1,
-      anon_sym_RBRACE,
-    ACTIONS(244), 1,
+    ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(247), 1,
+    ACTIONS(231), 1,
       sym_integer,
-    STATE(19), 1,
+    ACTIONS(235), 1,
+      anon_sym_RBRACE,
+    STATE(21), 1,
       aux_sym_recipient_address_matches_repeat1,
-    ACTIONS(250), 2,
+    ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
     STATE(30), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(240), 24,
+    ACTIONS(233), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3290,20 +3339,20 @@ static const uint16_t ts_small_parse_table[] = {
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(255), 1,
-      anon_sym_RBRACE,
-    ACTIONS(257), 1,
+    ACTIONS(205), 1,
       sym_integer,
-    STATE(19), 1,
-      aux_sym_recipient_address_matches_repeat1,
+    ACTIONS(239), 1,
+      anon_sym_RBRACE,
+    STATE(25), 1,
+      aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(30), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(253), 24,
+    ACTIONS(237), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3331,22 +3380,22 @@ static const uint16_t ts_small_parse_table[] = {
   [1273] = 8,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(205), 1,
-      sym_integer,
-    ACTIONS(261), 1,
+    ACTIONS(243), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(163), 2,
+    ACTIONS(245), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(248), 1,
+      sym_integer,
+    STATE(21), 1,
+      aux_sym_recipient_address_matches_repeat1,
+    ACTIONS(251), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(30), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(259), 24,
+    ACTIONS(241), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3378,18 +3427,18 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DQUOTE,
     ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(265), 1,
+    ACTIONS(256), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(263), 24,
+    ACTIONS(254), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3419,20 +3468,20 @@ static const uint16_t ts_small_parse_table[] = {
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(257), 1,
+    ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(269), 1,
+    ACTIONS(260), 1,
       anon_sym_RBRACE,
-    STATE(19), 1,
-      aux_sym_recipient_address_matches_repeat1,
+    STATE(25), 1,
+      aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(30), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(267), 24,
+    ACTIONS(258), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3464,18 +3513,18 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DQUOTE,
     ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(273), 1,
+    ACTIONS(264), 1,
       anon_sym_RBRACE,
-    STATE(16), 1,
+    STATE(25), 1,
       aux_sym_domains_repeat1,
     ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-    ACTIONS(271), 24,
+    ACTIONS(262), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3500,15 +3549,25 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1477] = 3,
+  [1477] = 8,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(277), 4,
-      anon_sym_LBRACE,
+    ACTIONS(268), 1,
       anon_sym_RBRACE,
+    ACTIONS(270), 1,
       anon_sym_DQUOTE,
+    ACTIONS(273), 1,
       sym_integer,
-    ACTIONS(275), 26,
+    STATE(25), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(276), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+    ACTIONS(266), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3532,10 +3591,8 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_stop,
       anon_sym_defer,
       anon_sym_comments,
-      anon_sym_true,
-      anon_sym_false,
       sym_word,
-  [1515] = 3,
+  [1528] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(281), 4,
@@ -3570,7 +3627,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [1553] = 3,
+  [1566] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(285), 4,
@@ -3605,7 +3662,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [1591] = 3,
+  [1604] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(289), 4,
@@ -3640,10 +3697,11 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [1629] = 3,
+  [1642] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(293), 3,
+    ACTIONS(293), 4,
+      anon_sym_LBRACE,
       anon_sym_RBRACE,
       anon_sym_DQUOTE,
       sym_integer,
@@ -3674,7 +3732,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [1666] = 3,
+  [1680] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(297), 3,
@@ -3708,16 +3766,14 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [1703] = 5,
+  [1717] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(153), 1,
-      anon_sym_LBRACE,
-    ACTIONS(301), 1,
+    ACTIONS(301), 3,
       anon_sym_RBRACE,
-    STATE(50), 1,
-      sym_block,
-    ACTIONS(299), 24,
+      anon_sym_DQUOTE,
+      sym_integer,
+    ACTIONS(299), 26,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
       anon_sym_relays_DASHthrough,
@@ -3741,12 +3797,18 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_stop,
       anon_sym_defer,
       anon_sym_comments,
+      anon_sym_true,
+      anon_sym_false,
       sym_word,
-  [1742] = 3,
+  [1754] = 5,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(153), 1,
+      anon_sym_LBRACE,
     ACTIONS(305), 1,
       anon_sym_RBRACE,
+    STATE(51), 1,
+      sym_block,
     ACTIONS(303), 24,
       anon_sym_domains,
       anon_sym_on_DASHpremises,
@@ -3772,7 +3834,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1775] = 3,
+  [1793] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(309), 1,
@@ -3802,7 +3864,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1808] = 3,
+  [1826] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(313), 1,
@@ -3832,7 +3894,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1841] = 3,
+  [1859] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(317), 1,
@@ -3862,7 +3924,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1874] = 3,
+  [1892] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(321), 1,
@@ -3892,7 +3954,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1907] = 3,
+  [1925] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(325), 1,
@@ -3922,7 +3984,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1940] = 3,
+  [1958] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(329), 1,
@@ -3952,7 +4014,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [1973] = 3,
+  [1991] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(333), 1,
@@ -3982,7 +4044,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2006] = 3,
+  [2024] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(337), 1,
@@ -4012,7 +4074,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2039] = 3,
+  [2057] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(341), 1,
@@ -4042,7 +4104,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2072] = 3,
+  [2090] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(345), 1,
@@ -4072,7 +4134,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2105] = 3,
+  [2123] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(349), 1,
@@ -4102,7 +4164,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2138] = 3,
+  [2156] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(353), 1,
@@ -4132,7 +4194,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2171] = 3,
+  [2189] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(357), 1,
@@ -4162,7 +4224,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2204] = 3,
+  [2222] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(361), 1,
@@ -4192,7 +4254,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2237] = 3,
+  [2255] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(365), 1,
@@ -4222,7 +4284,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2270] = 3,
+  [2288] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(369), 1,
@@ -4252,7 +4314,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2303] = 3,
+  [2321] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(373), 1,
@@ -4282,7 +4344,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2336] = 3,
+  [2354] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(377), 1,
@@ -4312,7 +4374,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2369] = 3,
+  [2387] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(381), 1,
@@ -4342,7 +4404,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2402] = 3,
+  [2420] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(385), 1,
@@ -4372,7 +4434,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2435] = 3,
+  [2453] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(389), 1,
@@ -4402,7 +4464,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2468] = 3,
+  [2486] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(393), 1,
@@ -4432,7 +4494,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2501] = 3,
+  [2519] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(397), 1,
@@ -4462,7 +4524,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2534] = 3,
+  [2552] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(401), 1,
@@ -4492,7 +4554,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2567] = 3,
+  [2585] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(405), 1,
@@ -4522,27 +4584,82 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_defer,
       anon_sym_comments,
       sym_word,
-  [2600] = 11,
+  [2618] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(409), 1,
+      anon_sym_RBRACE,
+    ACTIONS(407), 24,
+      anon_sym_domains,
+      anon_sym_on_DASHpremises,
+      anon_sym_relays_DASHthrough,
+      anon_sym_enabled,
+      sym_disabled,
+      anon_sym_type,
+      anon_sym_use,
+      anon_sym_recipient_DASHdomains,
+      anon_sym_smart_DASHhosts,
+      anon_sym_service,
+      anon_sym_domain,
+      anon_sym_processed_DASHheader,
+      anon_sym_returns_DASHto_DASHexchange,
+      anon_sym_relay_DASHdomains,
+      anon_sym_mode,
+      anon_sym_if,
+      anon_sym_except,
+      anon_sym_set,
+      anon_sym_redirect,
+      anon_sym_do,
+      anon_sym_stop,
+      anon_sym_defer,
+      anon_sym_comments,
+      sym_word,
+  [2651] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(411), 1,
+      anon_sym_sender,
+    ACTIONS(413), 1,
+      anon_sym_recipient,
+    ACTIONS(415), 1,
+      anon_sym_header,
+    ACTIONS(417), 1,
+      anon_sym_message,
+    ACTIONS(419), 1,
+      anon_sym_other,
+    STATE(43), 11,
+      sym__predicate,
+      sym_sender_is,
+      sym_recipient_is,
+      sym_sender_domain_is,
+      sym_recipient_domain_is,
+      sym_recipient_address_matches,
+      sym_header_contains,
+      sym_header_matches,
+      sym_message_type_matches,
+      sym_sender_is_member_of,
+      sym_other_predicate,
+  [2683] = 11,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(155), 1,
       ts_builtin_sym_end,
-    ACTIONS(407), 1,
+    ACTIONS(421), 1,
       sym_word,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
-    ACTIONS(411), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    ACTIONS(413), 1,
+    ACTIONS(427), 1,
       sym_integer,
-    STATE(63), 1,
+    STATE(61), 1,
       aux_sym_unknown_setting_repeat1,
-    STATE(101), 1,
+    STATE(107), 1,
       sym_block,
-    ACTIONS(415), 2,
+    ACTIONS(429), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(68), 3,
+    STATE(69), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -4551,27 +4668,27 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
-  [2640] = 11,
+  [2723] = 11,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(165), 1,
       ts_builtin_sym_end,
-    ACTIONS(407), 1,
+    ACTIONS(421), 1,
       sym_word,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
-    ACTIONS(411), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    ACTIONS(413), 1,
+    ACTIONS(427), 1,
       sym_integer,
-    STATE(58), 1,
+    STATE(65), 1,
       aux_sym_unknown_setting_repeat1,
-    STATE(107), 1,
+    STATE(105), 1,
       sym_block,
-    ACTIONS(415), 2,
+    ACTIONS(429), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(68), 3,
+    STATE(69), 3,
       sym__value,
       sym_string,
       sym_boolean,
@@ -4580,7 +4697,32 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
-  [2680] = 3,
+  [2763] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(411), 1,
+      anon_sym_sender,
+    ACTIONS(413), 1,
+      anon_sym_recipient,
+    ACTIONS(415), 1,
+      anon_sym_header,
+    ACTIONS(417), 1,
+      anon_sym_message,
+    ACTIONS(419), 1,
+      anon_sym_other,
+    STATE(44), 11,
+      sym__predicate,
+      sym_sender_is,
+      sym_recipient_is,
+      sym_sender_domain_is,
+      sym_recipient_domain_is,
+      sym_recipient_address_matches,
+      sym_header_contains,
+      sym_header_matches,
+      sym_message_type_matches,
+      sym_sender_is_member_of,
+      sym_other_predicate,
+  [2795] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(281), 4,
@@ -4600,81 +4742,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [2703] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(417), 1,
-      anon_sym_sender,
-    ACTIONS(419), 1,
-      anon_sym_recipient,
-    ACTIONS(421), 1,
-      anon_sym_header,
-    ACTIONS(423), 1,
-      anon_sym_message,
-    ACTIONS(425), 1,
-      anon_sym_other,
-    STATE(42), 10,
-      sym__predicate,
-      sym_sender_is,
-      sym_recipient_is,
-      sym_sender_domain_is,
-      sym_recipient_domain_is,
-      sym_recipient_address_matches,
-      sym_header_contains,
-      sym_header_matches,
-      sym_message_type_matches,
-      sym_other_predicate,
-  [2734] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(417), 1,
-      anon_sym_sender,
-    ACTIONS(419), 1,
-      anon_sym_recipient,
-    ACTIONS(421), 1,
-      anon_sym_header,
-    ACTIONS(423), 1,
-      anon_sym_message,
-    ACTIONS(425), 1,
-      anon_sym_other,
-    STATE(43), 10,
-      sym__predicate,
-      sym_sender_is,
-      sym_recipient_is,
-      sym_sender_domain_is,
-      sym_recipient_domain_is,
-      sym_recipient_address_matches,
-      sym_header_contains,
-      sym_header_matches,
-      sym_message_type_matches,
-      sym_other_predicate,
-  [2765] = 9,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(427), 1,
-      sym_word,
-    ACTIONS(430), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(433), 1,
-      sym_integer,
-    STATE(63), 1,
-      aux_sym_unknown_setting_repeat1,
-    ACTIONS(188), 2,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-    ACTIONS(436), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(68), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-    ACTIONS(190), 4,
-      anon_sym_mailflow,
-      anon_sym_organization,
-      anon_sym_connector,
-      anon_sym_rule,
-  [2800] = 3,
+  [2818] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(289), 4,
@@ -4694,15 +4762,41 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [2823] = 3,
+  [2841] = 9,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(277), 4,
+    ACTIONS(431), 1,
+      sym_word,
+    ACTIONS(434), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(437), 1,
+      sym_integer,
+    STATE(65), 1,
+      aux_sym_unknown_setting_repeat1,
+    ACTIONS(188), 2,
+      ts_builtin_sym_end,
+      anon_sym_LBRACE,
+    ACTIONS(440), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(69), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+    ACTIONS(190), 4,
+      anon_sym_mailflow,
+      anon_sym_organization,
+      anon_sym_connector,
+      anon_sym_rule,
+  [2876] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(285), 4,
       ts_builtin_sym_end,
       anon_sym_LBRACE,
       anon_sym_DQUOTE,
       sym_integer,
-    ACTIONS(275), 10,
+    ACTIONS(283), 10,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
@@ -4713,7 +4807,30 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [2845] = 8,
+  [2898] = 8,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(443), 1,
+      ts_builtin_sym_end,
+    ACTIONS(445), 1,
+      sym_word,
+    ACTIONS(448), 1,
+      anon_sym_mailflow,
+    ACTIONS(451), 1,
+      anon_sym_organization,
+    ACTIONS(454), 1,
+      anon_sym_connector,
+    ACTIONS(457), 1,
+      anon_sym_rule,
+    STATE(67), 7,
+      sym__item,
+      sym_version,
+      sym_organization,
+      sym_connector,
+      sym_rule,
+      sym_unknown_setting,
+      aux_sym_source_file_repeat1,
+  [2929] = 8,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(7), 1,
@@ -4726,7 +4843,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_connector,
     ACTIONS(15), 1,
       anon_sym_rule,
-    ACTIONS(439), 1,
+    ACTIONS(460), 1,
       ts_builtin_sym_end,
     STATE(67), 7,
       sym__item,
@@ -4736,38 +4853,15 @@ static const uint16_t ts_small_parse_table[] = {
       sym_rule,
       sym_unknown_setting,
       aux_sym_source_file_repeat1,
-  [2876] = 8,
+  [2960] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(441), 1,
-      ts_builtin_sym_end,
-    ACTIONS(443), 1,
-      sym_word,
-    ACTIONS(446), 1,
-      anon_sym_mailflow,
-    ACTIONS(449), 1,
-      anon_sym_organization,
-    ACTIONS(452), 1,
-      anon_sym_connector,
-    ACTIONS(455), 1,
-      anon_sym_rule,
-    STATE(67), 7,
-      sym__item,
-      sym_version,
-      sym_organization,
-      sym_connector,
-      sym_rule,
-      sym_unknown_setting,
-      aux_sym_source_file_repeat1,
-  [2907] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(285), 4,
+    ACTIONS(293), 4,
       ts_builtin_sym_end,
       anon_sym_LBRACE,
       anon_sym_DQUOTE,
       sym_integer,
-    ACTIONS(283), 7,
+    ACTIONS(291), 7,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
@@ -4775,206 +4869,16 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_true,
       anon_sym_false,
       sym_word,
-  [2926] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(411), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(458), 1,
-      sym_word,
-    ACTIONS(460), 1,
-      sym_integer,
-    ACTIONS(415), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(108), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [2948] = 6,
+  [2979] = 7,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(205), 1,
-      sym_integer,
-    STATE(14), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
-      sym_string,
-      sym_boolean,
-  [2970] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(411), 1,
-      anon_sym_DQUOTE,
+    ACTIONS(462), 1,
+      sym_word,
     ACTIONS(464), 1,
-      sym_word,
+      anon_sym_member,
     ACTIONS(466), 1,
-      sym_integer,
-    ACTIONS(415), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(124), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [2992] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(411), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(468), 1,
-      sym_word,
-    ACTIONS(470), 1,
-      sym_integer,
-    ACTIONS(415), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(82), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3014] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(472), 1,
-      sym_word,
-    ACTIONS(474), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(94), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3036] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(411), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(476), 1,
-      sym_word,
-    ACTIONS(478), 1,
-      sym_integer,
-    ACTIONS(415), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(133), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3058] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(480), 1,
-      sym_word,
-    ACTIONS(482), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(48), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3080] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(411), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(484), 1,
-      sym_word,
-    ACTIONS(486), 1,
-      sym_integer,
-    ACTIONS(415), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(84), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3102] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(488), 1,
-      sym_word,
-    ACTIONS(490), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(41), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3124] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(492), 1,
-      sym_word,
-    ACTIONS(494), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(32), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3146] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(496), 1,
-      sym_word,
-    ACTIONS(498), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(40), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3168] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(500), 1,
-      sym_word,
-    ACTIONS(502), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(51), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3190] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(504), 1,
-      sym_word,
-    ACTIONS(506), 1,
       sym_integer,
     ACTIONS(163), 2,
       anon_sym_true,
@@ -4983,71 +4887,55 @@ static const uint16_t ts_small_parse_table[] = {
       sym__value,
       sym_string,
       sym_boolean,
-  [3212] = 6,
+  [3004] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(205), 1,
+    ACTIONS(468), 1,
+      sym_word,
+    ACTIONS(470), 1,
       sym_integer,
-    STATE(17), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
+    STATE(92), 3,
+      sym__value,
       sym_string,
       sym_boolean,
-  [3234] = 6,
+  [3026] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(159), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    ACTIONS(205), 1,
+    ACTIONS(472), 1,
+      sym_word,
+    ACTIONS(474), 1,
       sym_integer,
-    STATE(15), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(429), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
+    STATE(128), 3,
+      sym__value,
       sym_string,
       sym_boolean,
-  [3256] = 6,
+  [3048] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(159), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    ACTIONS(205), 1,
+    ACTIONS(476), 1,
+      sym_word,
+    ACTIONS(478), 1,
       sym_integer,
-    STATE(18), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(429), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
+    STATE(81), 3,
+      sym__value,
       sym_string,
       sym_boolean,
-  [3278] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(205), 1,
-      sym_integer,
-    STATE(22), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
-      sym_string,
-      sym_boolean,
-  [3300] = 6,
+  [3070] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
@@ -5056,69 +4944,101 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     STATE(24), 1,
       aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(480), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-  [3322] = 6,
+  [3092] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(159), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    ACTIONS(257), 1,
-      sym_integer,
-    STATE(23), 1,
-      aux_sym_recipient_address_matches_repeat1,
-    ACTIONS(462), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(30), 3,
-      sym__literal,
-      sym_string,
-      sym_boolean,
-  [3344] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(257), 1,
-      sym_integer,
-    STATE(20), 1,
-      aux_sym_recipient_address_matches_repeat1,
-    ACTIONS(462), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(30), 3,
-      sym__literal,
-      sym_string,
-      sym_boolean,
-  [3366] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(205), 1,
-      sym_integer,
-    STATE(21), 1,
-      aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(29), 3,
-      sym__literal,
-      sym_string,
-      sym_boolean,
-  [3388] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
-    ACTIONS(508), 1,
+    ACTIONS(482), 1,
       sym_word,
-    ACTIONS(510), 1,
+    ACTIONS(484), 1,
+      sym_integer,
+    ACTIONS(429), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(141), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3114] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(486), 1,
+      sym_word,
+    ACTIONS(488), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(49), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3136] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(425), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(490), 1,
+      sym_word,
+    ACTIONS(492), 1,
+      sym_integer,
+    ACTIONS(429), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(82), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3158] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(494), 1,
+      sym_word,
+    ACTIONS(496), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(42), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3180] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(425), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(498), 1,
+      sym_word,
+    ACTIONS(500), 1,
+      sym_integer,
+    ACTIONS(429), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(112), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3202] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(502), 1,
+      sym_word,
+    ACTIONS(504), 1,
       sym_integer,
     ACTIONS(163), 2,
       anon_sym_true,
@@ -5127,39 +5047,39 @@ static const uint16_t ts_small_parse_table[] = {
       sym__value,
       sym_string,
       sym_boolean,
-  [3410] = 6,
+  [3224] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(512), 1,
-      sym_word,
-    ACTIONS(514), 1,
+    ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(163), 2,
+    STATE(14), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(54), 3,
-      sym__value,
+    STATE(31), 3,
+      sym__literal,
       sym_string,
       sym_boolean,
-  [3432] = 6,
+  [3246] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(516), 1,
-      sym_word,
-    ACTIONS(518), 1,
+    ACTIONS(205), 1,
       sym_integer,
-    ACTIONS(163), 2,
+    STATE(15), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(45), 3,
-      sym__value,
+    STATE(31), 3,
+      sym__literal,
       sym_string,
       sym_boolean,
-  [3454] = 6,
+  [3268] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
@@ -5168,53 +5088,197 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     STATE(12), 1,
       aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(480), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-  [3476] = 6,
+  [3290] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
+    ACTIONS(506), 1,
+      sym_word,
+    ACTIONS(508), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(46), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3312] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(205), 1,
+      sym_integer,
+    STATE(17), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3334] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(231), 1,
+      sym_integer,
+    STATE(18), 1,
+      aux_sym_recipient_address_matches_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(30), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3356] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(231), 1,
+      sym_integer,
+    STATE(19), 1,
+      aux_sym_recipient_address_matches_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(30), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3378] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(205), 1,
+      sym_integer,
+    STATE(16), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3400] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(510), 1,
+      sym_word,
+    ACTIONS(512), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(54), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3422] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(514), 1,
+      sym_word,
+    ACTIONS(516), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(55), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3444] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(205), 1,
+      sym_integer,
+    STATE(20), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3466] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(518), 1,
+      sym_word,
     ACTIONS(520), 1,
-      sym_word,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(48), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3488] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(425), 1,
+      anon_sym_DQUOTE,
     ACTIONS(522), 1,
-      sym_integer,
-    ACTIONS(163), 2,
-      anon_sym_true,
-      anon_sym_false,
-    STATE(47), 3,
-      sym__value,
-      sym_string,
-      sym_boolean,
-  [3498] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(159), 1,
-      anon_sym_DQUOTE,
+      sym_word,
     ACTIONS(524), 1,
-      sym_word,
-    ACTIONS(526), 1,
       sym_integer,
-    ACTIONS(163), 2,
+    ACTIONS(429), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(35), 3,
+    STATE(123), 3,
       sym__value,
       sym_string,
       sym_boolean,
-  [3520] = 6,
+  [3510] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(528), 1,
+    ACTIONS(205), 1,
+      sym_integer,
+    STATE(23), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3532] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(526), 1,
       sym_word,
-    ACTIONS(530), 1,
+    ACTIONS(528), 1,
       sym_integer,
     ACTIONS(163), 2,
       anon_sym_true,
@@ -5223,14 +5287,14 @@ static const uint16_t ts_small_parse_table[] = {
       sym__value,
       sym_string,
       sym_boolean,
-  [3542] = 6,
+  [3554] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(532), 1,
+    ACTIONS(530), 1,
       sym_word,
-    ACTIONS(534), 1,
+    ACTIONS(532), 1,
       sym_integer,
     ACTIONS(163), 2,
       anon_sym_true,
@@ -5239,14 +5303,14 @@ static const uint16_t ts_small_parse_table[] = {
       sym__value,
       sym_string,
       sym_boolean,
-  [3564] = 6,
+  [3576] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(536), 1,
+    ACTIONS(534), 1,
       sym_word,
-    ACTIONS(538), 1,
+    ACTIONS(536), 1,
       sym_integer,
     ACTIONS(163), 2,
       anon_sym_true,
@@ -5255,7 +5319,39 @@ static const uint16_t ts_small_parse_table[] = {
       sym__value,
       sym_string,
       sym_boolean,
-  [3586] = 6,
+  [3598] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(538), 1,
+      sym_word,
+    ACTIONS(540), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(39), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3620] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(205), 1,
+      sym_integer,
+    STATE(22), 1,
+      aux_sym_domains_repeat1,
+    ACTIONS(480), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(31), 3,
+      sym__literal,
+      sym_string,
+      sym_boolean,
+  [3642] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(159), 1,
@@ -5264,63 +5360,90 @@ static const uint16_t ts_small_parse_table[] = {
       sym_integer,
     STATE(13), 1,
       aux_sym_domains_repeat1,
-    ACTIONS(462), 2,
+    ACTIONS(480), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(29), 3,
+    STATE(31), 3,
       sym__literal,
       sym_string,
       sym_boolean,
-  [3608] = 6,
+  [3664] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(411), 1,
+    ACTIONS(159), 1,
       anon_sym_DQUOTE,
-    ACTIONS(540), 1,
-      sym_word,
     ACTIONS(542), 1,
+      sym_word,
+    ACTIONS(544), 1,
       sym_integer,
-    ACTIONS(415), 2,
+    ACTIONS(163), 2,
       anon_sym_true,
       anon_sym_false,
-    STATE(121), 3,
+    STATE(41), 3,
       sym__value,
       sym_string,
       sym_boolean,
-  [3630] = 3,
+  [3686] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(309), 1,
-      ts_builtin_sym_end,
-    ACTIONS(307), 5,
-      anon_sym_mailflow,
-      anon_sym_organization,
-      anon_sym_connector,
-      anon_sym_rule,
+    ACTIONS(159), 1,
+      anon_sym_DQUOTE,
+    ACTIONS(546), 1,
       sym_word,
-  [3644] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(544), 1,
-      ts_builtin_sym_end,
-    ACTIONS(546), 5,
-      anon_sym_mailflow,
-      anon_sym_organization,
-      anon_sym_connector,
-      anon_sym_rule,
-      sym_word,
-  [3658] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
     ACTIONS(548), 1,
+      sym_integer,
+    ACTIONS(163), 2,
+      anon_sym_true,
+      anon_sym_false,
+    STATE(33), 3,
+      sym__value,
+      sym_string,
+      sym_boolean,
+  [3708] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(550), 1,
       ts_builtin_sym_end,
-    ACTIONS(550), 5,
+    ACTIONS(552), 5,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3672] = 3,
+  [3722] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(409), 1,
+      ts_builtin_sym_end,
+    ACTIONS(407), 5,
+      anon_sym_mailflow,
+      anon_sym_organization,
+      anon_sym_connector,
+      anon_sym_rule,
+      sym_word,
+  [3736] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(313), 1,
+      ts_builtin_sym_end,
+    ACTIONS(311), 5,
+      anon_sym_mailflow,
+      anon_sym_organization,
+      anon_sym_connector,
+      anon_sym_rule,
+      sym_word,
+  [3750] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(554), 1,
+      ts_builtin_sym_end,
+    ACTIONS(556), 5,
+      anon_sym_mailflow,
+      anon_sym_organization,
+      anon_sym_connector,
+      anon_sym_rule,
+      sym_word,
+  [3764] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(401), 1,
@@ -5331,62 +5454,40 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3686] = 3,
+  [3778] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(552), 1,
+    ACTIONS(558), 1,
       ts_builtin_sym_end,
-    ACTIONS(554), 5,
+    ACTIONS(560), 5,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3700] = 3,
+  [3792] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(556), 1,
+    ACTIONS(562), 1,
       ts_builtin_sym_end,
-    ACTIONS(558), 5,
+    ACTIONS(564), 5,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3714] = 3,
+  [3806] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(397), 1,
+    ACTIONS(566), 1,
       ts_builtin_sym_end,
-    ACTIONS(395), 5,
+    ACTIONS(568), 5,
       anon_sym_mailflow,
       anon_sym_organization,
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3728] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(560), 1,
-      ts_builtin_sym_end,
-    ACTIONS(562), 5,
-      anon_sym_mailflow,
-      anon_sym_organization,
-      anon_sym_connector,
-      anon_sym_rule,
-      sym_word,
-  [3742] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(564), 1,
-      ts_builtin_sym_end,
-    ACTIONS(566), 5,
-      anon_sym_mailflow,
-      anon_sym_organization,
-      anon_sym_connector,
-      anon_sym_rule,
-      sym_word,
-  [3756] = 3,
+  [3820] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(405), 1,
@@ -5397,216 +5498,232 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_connector,
       anon_sym_rule,
       sym_word,
-  [3770] = 5,
-    ACTIONS(568), 1,
+  [3834] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(570), 1,
+      ts_builtin_sym_end,
+    ACTIONS(572), 5,
+      anon_sym_mailflow,
+      anon_sym_organization,
+      anon_sym_connector,
+      anon_sym_rule,
+      sym_word,
+  [3848] = 5,
+    ACTIONS(574), 1,
       anon_sym_DQUOTE2,
-    ACTIONS(572), 1,
+    ACTIONS(578), 1,
       sym_invalid_escape,
-    ACTIONS(574), 1,
-      sym_comment,
-    STATE(112), 1,
-      aux_sym_string_repeat1,
-    ACTIONS(570), 2,
-      sym_string_content,
-      sym_escape_sequence,
-  [3787] = 5,
-    ACTIONS(574), 1,
-      sym_comment,
-    ACTIONS(576), 1,
-      anon_sym_DQUOTE2,
     ACTIONS(580), 1,
-      sym_invalid_escape,
-    STATE(113), 1,
+      sym_comment,
+    STATE(116), 1,
       aux_sym_string_repeat1,
-    ACTIONS(578), 2,
+    ACTIONS(576), 2,
       sym_string_content,
       sym_escape_sequence,
-  [3804] = 5,
-    ACTIONS(574), 1,
+  [3865] = 5,
+    ACTIONS(580), 1,
       sym_comment,
     ACTIONS(582), 1,
       anon_sym_DQUOTE2,
-    ACTIONS(587), 1,
+    ACTIONS(586), 1,
       sym_invalid_escape,
     STATE(113), 1,
       aux_sym_string_repeat1,
     ACTIONS(584), 2,
       sym_string_content,
       sym_escape_sequence,
-  [3821] = 5,
-    ACTIONS(574), 1,
-      sym_comment,
-    ACTIONS(590), 1,
-      anon_sym_DQUOTE2,
-    ACTIONS(594), 1,
-      sym_invalid_escape,
-    STATE(115), 1,
-      aux_sym_string_repeat1,
-    ACTIONS(592), 2,
-      sym_string_content,
-      sym_escape_sequence,
-  [3838] = 5,
-    ACTIONS(574), 1,
-      sym_comment,
+  [3882] = 5,
     ACTIONS(580), 1,
-      sym_invalid_escape,
-    ACTIONS(596), 1,
+      sym_comment,
+    ACTIONS(588), 1,
       anon_sym_DQUOTE2,
-    STATE(113), 1,
+    ACTIONS(592), 1,
+      sym_invalid_escape,
+    STATE(117), 1,
       aux_sym_string_repeat1,
-    ACTIONS(578), 2,
+    ACTIONS(590), 2,
       sym_string_content,
       sym_escape_sequence,
-  [3855] = 5,
+  [3899] = 5,
+    ACTIONS(580), 1,
+      sym_comment,
+    ACTIONS(594), 1,
+      anon_sym_DQUOTE2,
+    ACTIONS(599), 1,
+      sym_invalid_escape,
+    STATE(116), 1,
+      aux_sym_string_repeat1,
+    ACTIONS(596), 2,
+      sym_string_content,
+      sym_escape_sequence,
+  [3916] = 5,
+    ACTIONS(578), 1,
+      sym_invalid_escape,
+    ACTIONS(580), 1,
+      sym_comment,
+    ACTIONS(602), 1,
+      anon_sym_DQUOTE2,
+    STATE(116), 1,
+      aux_sym_string_repeat1,
+    ACTIONS(576), 2,
+      sym_string_content,
+      sym_escape_sequence,
+  [3933] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
-    ACTIONS(411), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    STATE(103), 1,
+    STATE(106), 1,
       sym_block,
     STATE(122), 1,
       sym_string,
-  [3871] = 4,
+  [3949] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(598), 1,
-      anon_sym_domain,
-    ACTIONS(600), 1,
-      anon_sym_is,
-    ACTIONS(602), 1,
-      anon_sym_address,
-  [3884] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
     ACTIONS(604), 1,
       anon_sym_priority,
-    STATE(109), 1,
+    STATE(103), 1,
       sym_block,
-  [3897] = 3,
+  [3962] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(606), 1,
       anon_sym_domain,
     ACTIONS(608), 1,
       anon_sym_is,
-  [3907] = 3,
+    ACTIONS(610), 1,
+      anon_sym_address,
+  [3975] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(411), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
     STATE(126), 1,
       sym_string,
-  [3917] = 3,
+  [3985] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
-    STATE(102), 1,
+    STATE(108), 1,
       sym_block,
-  [3927] = 3,
+  [3995] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(409), 1,
+    ACTIONS(423), 1,
       anon_sym_LBRACE,
-    STATE(105), 1,
+    STATE(110), 1,
       sym_block,
-  [3937] = 3,
+  [4005] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(411), 1,
+    ACTIONS(425), 1,
       anon_sym_DQUOTE,
-    STATE(118), 1,
+    STATE(119), 1,
       sym_string,
-  [3947] = 3,
+  [4015] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(610), 1,
-      anon_sym_matches,
     ACTIONS(612), 1,
-      anon_sym_contains,
-  [3957] = 3,
+      anon_sym_domain,
+    ACTIONS(614), 1,
+      anon_sym_is,
+  [4025] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(423), 1,
+      anon_sym_LBRACE,
+    STATE(109), 1,
+      sym_block,
+  [4035] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(153), 1,
       anon_sym_LBRACE,
-    STATE(34), 1,
+    STATE(35), 1,
       sym_block,
-  [3967] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(409), 1,
-      anon_sym_LBRACE,
-    STATE(106), 1,
-      sym_block,
-  [3977] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(614), 1,
-      anon_sym_error,
-  [3984] = 2,
+  [4045] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(616), 1,
       anon_sym_matches,
-  [3991] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
     ACTIONS(618), 1,
-      anon_sym_is,
-  [3998] = 2,
+      anon_sym_contains,
+  [4055] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(620), 1,
       anon_sym_is,
-  [4005] = 2,
+  [4062] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(622), 1,
-      anon_sym_other,
-  [4012] = 2,
+      anon_sym_to,
+  [4069] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(624), 1,
-      anon_sym_to,
-  [4019] = 2,
+      anon_sym_of,
+  [4076] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(626), 1,
-      anon_sym_to,
-  [4026] = 2,
+      ts_builtin_sym_end,
+  [4083] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(628), 1,
-      anon_sym_processing,
-  [4033] = 2,
+      anon_sym_is,
+  [4090] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(630), 1,
       anon_sym_type,
-  [4040] = 2,
+  [4097] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(632), 1,
       anon_sym_on,
-  [4047] = 2,
+  [4104] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(634), 1,
-      anon_sym_header,
-  [4054] = 2,
+      anon_sym_matches,
+  [4111] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(636), 1,
-      ts_builtin_sym_end,
-  [4061] = 2,
+      anon_sym_error,
+  [4118] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(638), 1,
+      anon_sym_header,
+  [4125] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(640), 1,
+      anon_sym_other,
+  [4132] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(642), 1,
       anon_sym_is,
+  [4139] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(644), 1,
+      anon_sym_to,
+  [4146] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(646), 1,
+      anon_sym_processing,
 };
 
 static const uint32_t ts_small_parse_table_map[] = {
@@ -5634,120 +5751,123 @@ static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(23)] = 1375,
   [SMALL_STATE(24)] = 1426,
   [SMALL_STATE(25)] = 1477,
-  [SMALL_STATE(26)] = 1515,
-  [SMALL_STATE(27)] = 1553,
-  [SMALL_STATE(28)] = 1591,
-  [SMALL_STATE(29)] = 1629,
-  [SMALL_STATE(30)] = 1666,
-  [SMALL_STATE(31)] = 1703,
-  [SMALL_STATE(32)] = 1742,
-  [SMALL_STATE(33)] = 1775,
-  [SMALL_STATE(34)] = 1808,
-  [SMALL_STATE(35)] = 1841,
-  [SMALL_STATE(36)] = 1874,
-  [SMALL_STATE(37)] = 1907,
-  [SMALL_STATE(38)] = 1940,
-  [SMALL_STATE(39)] = 1973,
-  [SMALL_STATE(40)] = 2006,
-  [SMALL_STATE(41)] = 2039,
-  [SMALL_STATE(42)] = 2072,
-  [SMALL_STATE(43)] = 2105,
-  [SMALL_STATE(44)] = 2138,
-  [SMALL_STATE(45)] = 2171,
-  [SMALL_STATE(46)] = 2204,
-  [SMALL_STATE(47)] = 2237,
-  [SMALL_STATE(48)] = 2270,
-  [SMALL_STATE(49)] = 2303,
-  [SMALL_STATE(50)] = 2336,
-  [SMALL_STATE(51)] = 2369,
-  [SMALL_STATE(52)] = 2402,
-  [SMALL_STATE(53)] = 2435,
-  [SMALL_STATE(54)] = 2468,
-  [SMALL_STATE(55)] = 2501,
-  [SMALL_STATE(56)] = 2534,
-  [SMALL_STATE(57)] = 2567,
-  [SMALL_STATE(58)] = 2600,
-  [SMALL_STATE(59)] = 2640,
-  [SMALL_STATE(60)] = 2680,
-  [SMALL_STATE(61)] = 2703,
-  [SMALL_STATE(62)] = 2734,
-  [SMALL_STATE(63)] = 2765,
-  [SMALL_STATE(64)] = 2800,
-  [SMALL_STATE(65)] = 2823,
-  [SMALL_STATE(66)] = 2845,
-  [SMALL_STATE(67)] = 2876,
-  [SMALL_STATE(68)] = 2907,
-  [SMALL_STATE(69)] = 2926,
-  [SMALL_STATE(70)] = 2948,
-  [SMALL_STATE(71)] = 2970,
-  [SMALL_STATE(72)] = 2992,
-  [SMALL_STATE(73)] = 3014,
-  [SMALL_STATE(74)] = 3036,
-  [SMALL_STATE(75)] = 3058,
-  [SMALL_STATE(76)] = 3080,
-  [SMALL_STATE(77)] = 3102,
-  [SMALL_STATE(78)] = 3124,
-  [SMALL_STATE(79)] = 3146,
-  [SMALL_STATE(80)] = 3168,
-  [SMALL_STATE(81)] = 3190,
-  [SMALL_STATE(82)] = 3212,
-  [SMALL_STATE(83)] = 3234,
-  [SMALL_STATE(84)] = 3256,
-  [SMALL_STATE(85)] = 3278,
-  [SMALL_STATE(86)] = 3300,
-  [SMALL_STATE(87)] = 3322,
-  [SMALL_STATE(88)] = 3344,
-  [SMALL_STATE(89)] = 3366,
-  [SMALL_STATE(90)] = 3388,
-  [SMALL_STATE(91)] = 3410,
-  [SMALL_STATE(92)] = 3432,
-  [SMALL_STATE(93)] = 3454,
-  [SMALL_STATE(94)] = 3476,
-  [SMALL_STATE(95)] = 3498,
-  [SMALL_STATE(96)] = 3520,
-  [SMALL_STATE(97)] = 3542,
-  [SMALL_STATE(98)] = 3564,
-  [SMALL_STATE(99)] = 3586,
-  [SMALL_STATE(100)] = 3608,
-  [SMALL_STATE(101)] = 3630,
-  [SMALL_STATE(102)] = 3644,
-  [SMALL_STATE(103)] = 3658,
-  [SMALL_STATE(104)] = 3672,
-  [SMALL_STATE(105)] = 3686,
-  [SMALL_STATE(106)] = 3700,
-  [SMALL_STATE(107)] = 3714,
-  [SMALL_STATE(108)] = 3728,
-  [SMALL_STATE(109)] = 3742,
-  [SMALL_STATE(110)] = 3756,
-  [SMALL_STATE(111)] = 3770,
-  [SMALL_STATE(112)] = 3787,
-  [SMALL_STATE(113)] = 3804,
-  [SMALL_STATE(114)] = 3821,
-  [SMALL_STATE(115)] = 3838,
-  [SMALL_STATE(116)] = 3855,
-  [SMALL_STATE(117)] = 3871,
-  [SMALL_STATE(118)] = 3884,
-  [SMALL_STATE(119)] = 3897,
-  [SMALL_STATE(120)] = 3907,
-  [SMALL_STATE(121)] = 3917,
-  [SMALL_STATE(122)] = 3927,
-  [SMALL_STATE(123)] = 3937,
-  [SMALL_STATE(124)] = 3947,
-  [SMALL_STATE(125)] = 3957,
-  [SMALL_STATE(126)] = 3967,
-  [SMALL_STATE(127)] = 3977,
-  [SMALL_STATE(128)] = 3984,
-  [SMALL_STATE(129)] = 3991,
-  [SMALL_STATE(130)] = 3998,
-  [SMALL_STATE(131)] = 4005,
-  [SMALL_STATE(132)] = 4012,
-  [SMALL_STATE(133)] = 4019,
-  [SMALL_STATE(134)] = 4026,
-  [SMALL_STATE(135)] = 4033,
-  [SMALL_STATE(136)] = 4040,
-  [SMALL_STATE(137)] = 4047,
-  [SMALL_STATE(138)] = 4054,
-  [SMALL_STATE(139)] = 4061,
+  [SMALL_STATE(26)] = 1528,
+  [SMALL_STATE(27)] = 1566,
+  [SMALL_STATE(28)] = 1604,
+  [SMALL_STATE(29)] = 1642,
+  [SMALL_STATE(30)] = 1680,
+  [SMALL_STATE(31)] = 1717,
+  [SMALL_STATE(32)] = 1754,
+  [SMALL_STATE(33)] = 1793,
+  [SMALL_STATE(34)] = 1826,
+  [SMALL_STATE(35)] = 1859,
+  [SMALL_STATE(36)] = 1892,
+  [SMALL_STATE(37)] = 1925,
+  [SMALL_STATE(38)] = 1958,
+  [SMALL_STATE(39)] = 1991,
+  [SMALL_STATE(40)] = 2024,
+  [SMALL_STATE(41)] = 2057,
+  [SMALL_STATE(42)] = 2090,
+  [SMALL_STATE(43)] = 2123,
+  [SMALL_STATE(44)] = 2156,
+  [SMALL_STATE(45)] = 2189,
+  [SMALL_STATE(46)] = 2222,
+  [SMALL_STATE(47)] = 2255,
+  [SMALL_STATE(48)] = 2288,
+  [SMALL_STATE(49)] = 2321,
+  [SMALL_STATE(50)] = 2354,
+  [SMALL_STATE(51)] = 2387,
+  [SMALL_STATE(52)] = 2420,
+  [SMALL_STATE(53)] = 2453,
+  [SMALL_STATE(54)] = 2486,
+  [SMALL_STATE(55)] = 2519,
+  [SMALL_STATE(56)] = 2552,
+  [SMALL_STATE(57)] = 2585,
+  [SMALL_STATE(58)] = 2618,
+  [SMALL_STATE(59)] = 2651,
+  [SMALL_STATE(60)] = 2683,
+  [SMALL_STATE(61)] = 2723,
+  [SMALL_STATE(62)] = 2763,
+  [SMALL_STATE(63)] = 2795,
+  [SMALL_STATE(64)] = 2818,
+  [SMALL_STATE(65)] = 2841,
+  [SMALL_STATE(66)] = 2876,
+  [SMALL_STATE(67)] = 2898,
+  [SMALL_STATE(68)] = 2929,
+  [SMALL_STATE(69)] = 2960,
+  [SMALL_STATE(70)] = 2979,
+  [SMALL_STATE(71)] = 3004,
+  [SMALL_STATE(72)] = 3026,
+  [SMALL_STATE(73)] = 3048,
+  [SMALL_STATE(74)] = 3070,
+  [SMALL_STATE(75)] = 3092,
+  [SMALL_STATE(76)] = 3114,
+  [SMALL_STATE(77)] = 3136,
+  [SMALL_STATE(78)] = 3158,
+  [SMALL_STATE(79)] = 3180,
+  [SMALL_STATE(80)] = 3202,
+  [SMALL_STATE(81)] = 3224,
+  [SMALL_STATE(82)] = 3246,
+  [SMALL_STATE(83)] = 3268,
+  [SMALL_STATE(84)] = 3290,
+  [SMALL_STATE(85)] = 3312,
+  [SMALL_STATE(86)] = 3334,
+  [SMALL_STATE(87)] = 3356,
+  [SMALL_STATE(88)] = 3378,
+  [SMALL_STATE(89)] = 3400,
+  [SMALL_STATE(90)] = 3422,
+  [SMALL_STATE(91)] = 3444,
+  [SMALL_STATE(92)] = 3466,
+  [SMALL_STATE(93)] = 3488,
+  [SMALL_STATE(94)] = 3510,
+  [SMALL_STATE(95)] = 3532,
+  [SMALL_STATE(96)] = 3554,
+  [SMALL_STATE(97)] = 3576,
+  [SMALL_STATE(98)] = 3598,
+  [SMALL_STATE(99)] = 3620,
+  [SMALL_STATE(100)] = 3642,
+  [SMALL_STATE(101)] = 3664,
+  [SMALL_STATE(102)] = 3686,
+  [SMALL_STATE(103)] = 3708,
+  [SMALL_STATE(104)] = 3722,
+  [SMALL_STATE(105)] = 3736,
+  [SMALL_STATE(106)] = 3750,
+  [SMALL_STATE(107)] = 3764,
+  [SMALL_STATE(108)] = 3778,
+  [SMALL_STATE(109)] = 3792,
+  [SMALL_STATE(110)] = 3806,
+  [SMALL_STATE(111)] = 3820,
+  [SMALL_STATE(112)] = 3834,
+  [SMALL_STATE(113)] = 3848,
+  [SMALL_STATE(114)] = 3865,
+  [SMALL_STATE(115)] = 3882,
+  [SMALL_STATE(116)] = 3899,
+  [SMALL_STATE(117)] = 3916,
+  [SMALL_STATE(118)] = 3933,
+  [SMALL_STATE(119)] = 3949,
+  [SMALL_STATE(120)] = 3962,
+  [SMALL_STATE(121)] = 3975,
+  [SMALL_STATE(122)] = 3985,
+  [SMALL_STATE(123)] = 3995,
+  [SMALL_STATE(124)] = 4005,
+  [SMALL_STATE(125)] = 4015,
+  [SMALL_STATE(126)] = 4025,
+  [SMALL_STATE(127)] = 4035,
+  [SMALL_STATE(128)] = 4045,
+  [SMALL_STATE(129)] = 4055,
+  [SMALL_STATE(130)] = 4062,
+  [SMALL_STATE(131)] = 4069,
+  [SMALL_STATE(132)] = 4076,
+  [SMALL_STATE(133)] = 4083,
+  [SMALL_STATE(134)] = 4090,
+  [SMALL_STATE(135)] = 4097,
+  [SMALL_STATE(136)] = 4104,
+  [SMALL_STATE(137)] = 4111,
+  [SMALL_STATE(138)] = 4118,
+  [SMALL_STATE(139)] = 4125,
+  [SMALL_STATE(140)] = 4132,
+  [SMALL_STATE(141)] = 4139,
+  [SMALL_STATE(142)] = 4146,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {
@@ -5755,300 +5875,304 @@ static const TSParseActionEntry ts_parse_actions[] = {
   [1] = {.entry = {.count = 1, .reusable = false}}, RECOVER(),
   [3] = {.entry = {.count = 1, .reusable = true}}, SHIFT_EXTRA(),
   [5] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 0, 0, 0),
-  [7] = {.entry = {.count = 1, .reusable = false}}, SHIFT(59),
-  [9] = {.entry = {.count = 1, .reusable = false}}, SHIFT(69),
-  [11] = {.entry = {.count = 1, .reusable = false}}, SHIFT(116),
-  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(120),
-  [15] = {.entry = {.count = 1, .reusable = false}}, SHIFT(123),
-  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(8),
-  [19] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
-  [21] = {.entry = {.count = 1, .reusable = false}}, SHIFT(93),
-  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(125),
+  [7] = {.entry = {.count = 1, .reusable = false}}, SHIFT(60),
+  [9] = {.entry = {.count = 1, .reusable = false}}, SHIFT(79),
+  [11] = {.entry = {.count = 1, .reusable = false}}, SHIFT(118),
+  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(121),
+  [15] = {.entry = {.count = 1, .reusable = false}}, SHIFT(124),
+  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(7),
+  [19] = {.entry = {.count = 1, .reusable = true}}, SHIFT(111),
+  [21] = {.entry = {.count = 1, .reusable = false}}, SHIFT(94),
+  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(127),
   [25] = {.entry = {.count = 1, .reusable = false}}, SHIFT(95),
   [27] = {.entry = {.count = 1, .reusable = false}}, SHIFT(96),
-  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(3),
+  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(4),
   [31] = {.entry = {.count = 1, .reusable = false}}, SHIFT(97),
   [33] = {.entry = {.count = 1, .reusable = false}}, SHIFT(98),
   [35] = {.entry = {.count = 1, .reusable = false}}, SHIFT(99),
-  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(70),
-  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(10),
-  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(79),
-  [43] = {.entry = {.count = 1, .reusable = false}}, SHIFT(73),
-  [45] = {.entry = {.count = 1, .reusable = false}}, SHIFT(78),
-  [47] = {.entry = {.count = 1, .reusable = false}}, SHIFT(83),
-  [49] = {.entry = {.count = 1, .reusable = false}}, SHIFT(77),
-  [51] = {.entry = {.count = 1, .reusable = false}}, SHIFT(61),
+  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(100),
+  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(9),
+  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(101),
+  [43] = {.entry = {.count = 1, .reusable = false}}, SHIFT(71),
+  [45] = {.entry = {.count = 1, .reusable = false}}, SHIFT(102),
+  [47] = {.entry = {.count = 1, .reusable = false}}, SHIFT(74),
+  [49] = {.entry = {.count = 1, .reusable = false}}, SHIFT(78),
+  [51] = {.entry = {.count = 1, .reusable = false}}, SHIFT(59),
   [53] = {.entry = {.count = 1, .reusable = false}}, SHIFT(62),
-  [55] = {.entry = {.count = 1, .reusable = false}}, SHIFT(137),
-  [57] = {.entry = {.count = 1, .reusable = false}}, SHIFT(132),
-  [59] = {.entry = {.count = 1, .reusable = false}}, SHIFT(131),
-  [61] = {.entry = {.count = 1, .reusable = false}}, SHIFT(134),
-  [63] = {.entry = {.count = 1, .reusable = false}}, SHIFT(136),
-  [65] = {.entry = {.count = 1, .reusable = false}}, SHIFT(92),
-  [67] = {.entry = {.count = 1, .reusable = true}}, SHIFT(110),
-  [69] = {.entry = {.count = 1, .reusable = false}}, SHIFT(4),
-  [71] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(8),
-  [74] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
-  [76] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(93),
-  [79] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(125),
-  [82] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(95),
-  [85] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(96),
-  [88] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(4),
-  [91] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(97),
-  [94] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(98),
-  [97] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(99),
-  [100] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(70),
-  [103] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(10),
-  [106] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(79),
-  [109] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(73),
-  [112] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(78),
-  [115] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(83),
-  [118] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(77),
-  [121] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
-  [124] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(62),
-  [127] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(137),
-  [130] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(132),
-  [133] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(131),
-  [136] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(134),
-  [139] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(136),
-  [142] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(92),
-  [145] = {.entry = {.count = 1, .reusable = true}}, SHIFT(56),
+  [55] = {.entry = {.count = 1, .reusable = false}}, SHIFT(138),
+  [57] = {.entry = {.count = 1, .reusable = false}}, SHIFT(130),
+  [59] = {.entry = {.count = 1, .reusable = false}}, SHIFT(139),
+  [61] = {.entry = {.count = 1, .reusable = false}}, SHIFT(142),
+  [63] = {.entry = {.count = 1, .reusable = false}}, SHIFT(135),
+  [65] = {.entry = {.count = 1, .reusable = false}}, SHIFT(84),
+  [67] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(7),
+  [70] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
+  [72] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(94),
+  [75] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(127),
+  [78] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(95),
+  [81] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(96),
+  [84] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(3),
+  [87] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(97),
+  [90] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(98),
+  [93] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(99),
+  [96] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(100),
+  [99] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(9),
+  [102] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(101),
+  [105] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(71),
+  [108] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(102),
+  [111] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(74),
+  [114] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(78),
+  [117] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(59),
+  [120] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(62),
+  [123] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(138),
+  [126] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(130),
+  [129] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(139),
+  [132] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(142),
+  [135] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(135),
+  [138] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(84),
+  [141] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
+  [143] = {.entry = {.count = 1, .reusable = false}}, SHIFT(3),
+  [145] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
   [147] = {.entry = {.count = 1, .reusable = false}}, SHIFT(6),
-  [149] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
-  [151] = {.entry = {.count = 1, .reusable = false}}, SHIFT(27),
+  [149] = {.entry = {.count = 1, .reusable = true}}, SHIFT(58),
+  [151] = {.entry = {.count = 1, .reusable = false}}, SHIFT(29),
   [153] = {.entry = {.count = 1, .reusable = true}}, SHIFT(5),
-  [155] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 2, 0, 6),
-  [157] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 2, 0, 6),
-  [159] = {.entry = {.count = 1, .reusable = true}}, SHIFT(114),
-  [161] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
-  [163] = {.entry = {.count = 1, .reusable = false}}, SHIFT(25),
-  [165] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 1, 0, 1),
-  [167] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 1, 0, 1),
-  [169] = {.entry = {.count = 1, .reusable = false}}, SHIFT(31),
-  [171] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 2, 0, 11),
-  [173] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 2, 0, 11),
-  [175] = {.entry = {.count = 1, .reusable = true}}, SHIFT(31),
-  [177] = {.entry = {.count = 1, .reusable = false}}, SHIFT(9),
-  [179] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 1, 0, 0),
-  [181] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 1, 0, 0),
-  [183] = {.entry = {.count = 1, .reusable = true}}, SHIFT(9),
-  [185] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(27),
+  [155] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 1, 0, 1),
+  [157] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 1, 0, 1),
+  [159] = {.entry = {.count = 1, .reusable = true}}, SHIFT(115),
+  [161] = {.entry = {.count = 1, .reusable = true}}, SHIFT(29),
+  [163] = {.entry = {.count = 1, .reusable = false}}, SHIFT(27),
+  [165] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 2, 0, 6),
+  [167] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 2, 0, 6),
+  [169] = {.entry = {.count = 1, .reusable = false}}, SHIFT(10),
+  [171] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 1, 0, 0),
+  [173] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 1, 0, 0),
+  [175] = {.entry = {.count = 1, .reusable = true}}, SHIFT(10),
+  [177] = {.entry = {.count = 1, .reusable = false}}, SHIFT(32),
+  [179] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 2, 0, 11),
+  [181] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 2, 0, 11),
+  [183] = {.entry = {.count = 1, .reusable = true}}, SHIFT(32),
+  [185] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(29),
   [188] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9),
   [190] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9),
-  [192] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(114),
-  [195] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(27),
-  [198] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(25),
-  [201] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_domains, 2, 0, 10),
-  [203] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_domains, 2, 0, 10),
-  [205] = {.entry = {.count = 1, .reusable = true}}, SHIFT(29),
-  [207] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_domains, 2, 0, 10),
-  [209] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_domains, 2, 0, 10),
-  [211] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_smart_hosts, 2, 0, 10),
-  [213] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_smart_hosts, 2, 0, 10),
-  [215] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_relay_domains, 2, 0, 10),
-  [217] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_relay_domains, 2, 0, 10),
-  [219] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9),
-  [221] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9),
-  [223] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(114),
-  [226] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(29),
-  [229] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(25),
-  [232] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_other_predicate, 3, 0, 20),
-  [234] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_other_predicate, 3, 0, 20),
-  [236] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_other_action, 4, 0, 21),
-  [238] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_other_action, 4, 0, 21),
-  [240] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 29),
-  [242] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 29),
-  [244] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 29), SHIFT_REPEAT(114),
-  [247] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 29), SHIFT_REPEAT(30),
-  [250] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 29), SHIFT_REPEAT(25),
-  [253] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_header_matches, 4, 0, 25),
-  [255] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_matches, 4, 0, 25),
-  [257] = {.entry = {.count = 1, .reusable = true}}, SHIFT(30),
-  [259] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_header_contains, 4, 0, 26),
-  [261] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_contains, 4, 0, 26),
-  [263] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_sender_domain_is, 4, 0, 22),
-  [265] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_sender_domain_is, 4, 0, 22),
-  [267] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_address_matches, 4, 0, 24),
-  [269] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_address_matches, 4, 0, 24),
-  [271] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_domain_is, 4, 0, 22),
-  [273] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_domain_is, 4, 0, 22),
-  [275] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_boolean, 1, 0, 0),
-  [277] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_boolean, 1, 0, 0),
-  [279] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_string, 2, 0, 0),
-  [281] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_string, 2, 0, 0),
-  [283] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 1, 0, 5),
-  [285] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 1, 0, 5),
-  [287] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_string, 3, 0, 0),
-  [289] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_string, 3, 0, 0),
-  [291] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 1, 0, 5),
-  [293] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 1, 0, 5),
+  [192] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(115),
+  [195] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(29),
+  [198] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(27),
+  [201] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_sender_domain_is, 4, 0, 22),
+  [203] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_sender_domain_is, 4, 0, 22),
+  [205] = {.entry = {.count = 1, .reusable = true}}, SHIFT(31),
+  [207] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_smart_hosts, 2, 0, 10),
+  [209] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_smart_hosts, 2, 0, 10),
+  [211] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_other_predicate, 3, 0, 20),
+  [213] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_other_predicate, 3, 0, 20),
+  [215] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_other_action, 4, 0, 21),
+  [217] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_other_action, 4, 0, 21),
+  [219] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_header_contains, 4, 0, 26),
+  [221] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_contains, 4, 0, 26),
+  [223] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_domain_is, 4, 0, 22),
+  [225] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_domain_is, 4, 0, 22),
+  [227] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_address_matches, 4, 0, 24),
+  [229] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_address_matches, 4, 0, 24),
+  [231] = {.entry = {.count = 1, .reusable = true}}, SHIFT(30),
+  [233] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_header_matches, 4, 0, 25),
+  [235] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_matches, 4, 0, 25),
+  [237] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_sender_is_member_of, 5, 0, 29),
+  [239] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_sender_is_member_of, 5, 0, 29),
+  [241] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 30),
+  [243] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 30),
+  [245] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 30), SHIFT_REPEAT(115),
+  [248] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 30), SHIFT_REPEAT(30),
+  [251] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 2, 0, 30), SHIFT_REPEAT(27),
+  [254] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_domains, 2, 0, 10),
+  [256] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_domains, 2, 0, 10),
+  [258] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_domains, 2, 0, 10),
+  [260] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_domains, 2, 0, 10),
+  [262] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_relay_domains, 2, 0, 10),
+  [264] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_relay_domains, 2, 0, 10),
+  [266] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9),
+  [268] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9),
+  [270] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(115),
+  [273] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(31),
+  [276] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 2, 0, 9), SHIFT_REPEAT(27),
+  [279] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_string, 3, 0, 0),
+  [281] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_string, 3, 0, 0),
+  [283] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_boolean, 1, 0, 0),
+  [285] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_boolean, 1, 0, 0),
+  [287] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_string, 2, 0, 0),
+  [289] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_string, 2, 0, 0),
+  [291] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 1, 0, 5),
+  [293] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 1, 0, 5),
   [295] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 1, 0, 23),
   [297] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_recipient_address_matches_repeat1, 1, 0, 23),
-  [299] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 3, 0, 14),
-  [301] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 3, 0, 14),
-  [303] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_returns_to_exchange, 2, 0, 2),
-  [305] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_returns_to_exchange, 2, 0, 2),
-  [307] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 3, 0, 8),
-  [309] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 3, 0, 8),
-  [311] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_on_premises, 2, 0, 3),
-  [313] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_on_premises, 2, 0, 3),
-  [315] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_relays_through, 2, 0, 2),
-  [317] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_relays_through, 2, 0, 2),
-  [319] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_enabled, 2, 0, 2),
-  [321] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_enabled, 2, 0, 2),
-  [323] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_type, 2, 0, 2),
-  [325] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_type, 2, 0, 2),
-  [327] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_use, 2, 0, 2),
-  [329] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_use, 2, 0, 2),
-  [331] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 2, 0, 3),
-  [333] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 2, 0, 3),
-  [335] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_domain, 2, 0, 2),
-  [337] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_domain, 2, 0, 2),
-  [339] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_mode, 2, 0, 2),
-  [341] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_mode, 2, 0, 2),
-  [343] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_condition, 2, 0, 12),
-  [345] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_condition, 2, 0, 12),
-  [347] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_exception, 2, 0, 12),
-  [349] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_exception, 2, 0, 12),
-  [351] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_stop_processing, 2, 0, 0),
-  [353] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_stop_processing, 2, 0, 0),
-  [355] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_comments, 2, 0, 2),
-  [357] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_comments, 2, 0, 2),
-  [359] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 3, 0, 13),
-  [361] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 3, 0, 13),
-  [363] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_processed_header, 3, 0, 15),
-  [365] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_processed_header, 3, 0, 15),
-  [367] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_redirect_action, 3, 0, 16),
-  [369] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_redirect_action, 3, 0, 16),
-  [371] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_defer_on_error, 3, 0, 0),
-  [373] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_defer_on_error, 3, 0, 0),
-  [375] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 4, 0, 18),
-  [377] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 4, 0, 18),
-  [379] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_sender_is, 3, 0, 19),
-  [381] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_sender_is, 3, 0, 19),
-  [383] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_is, 3, 0, 19),
-  [385] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_is, 3, 0, 19),
-  [387] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_message_type_matches, 4, 0, 27),
-  [389] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_message_type_matches, 4, 0, 27),
-  [391] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_set_header_action, 5, 0, 28),
-  [393] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_set_header_action, 5, 0, 28),
-  [395] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 2, 0, 4),
-  [397] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 2, 0, 4),
-  [399] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 2, 0, 0),
-  [401] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 2, 0, 0),
-  [403] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 3, 0, 0),
-  [405] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 3, 0, 0),
-  [407] = {.entry = {.count = 1, .reusable = false}}, SHIFT(68),
-  [409] = {.entry = {.count = 1, .reusable = true}}, SHIFT(2),
-  [411] = {.entry = {.count = 1, .reusable = true}}, SHIFT(111),
-  [413] = {.entry = {.count = 1, .reusable = true}}, SHIFT(68),
-  [415] = {.entry = {.count = 1, .reusable = false}}, SHIFT(65),
-  [417] = {.entry = {.count = 1, .reusable = true}}, SHIFT(119),
-  [419] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
-  [421] = {.entry = {.count = 1, .reusable = true}}, SHIFT(71),
-  [423] = {.entry = {.count = 1, .reusable = true}}, SHIFT(135),
-  [425] = {.entry = {.count = 1, .reusable = true}}, SHIFT(72),
-  [427] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(68),
-  [430] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(111),
-  [433] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(68),
-  [436] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(65),
-  [439] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
-  [441] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0),
-  [443] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(59),
-  [446] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(69),
-  [449] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(116),
-  [452] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(120),
-  [455] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(123),
-  [458] = {.entry = {.count = 1, .reusable = false}}, SHIFT(108),
-  [460] = {.entry = {.count = 1, .reusable = true}}, SHIFT(108),
-  [462] = {.entry = {.count = 1, .reusable = true}}, SHIFT(25),
-  [464] = {.entry = {.count = 1, .reusable = false}}, SHIFT(124),
-  [466] = {.entry = {.count = 1, .reusable = true}}, SHIFT(124),
-  [468] = {.entry = {.count = 1, .reusable = false}}, SHIFT(82),
-  [470] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
-  [472] = {.entry = {.count = 1, .reusable = false}}, SHIFT(94),
-  [474] = {.entry = {.count = 1, .reusable = true}}, SHIFT(94),
-  [476] = {.entry = {.count = 1, .reusable = false}}, SHIFT(133),
-  [478] = {.entry = {.count = 1, .reusable = true}}, SHIFT(133),
-  [480] = {.entry = {.count = 1, .reusable = false}}, SHIFT(48),
-  [482] = {.entry = {.count = 1, .reusable = true}}, SHIFT(48),
-  [484] = {.entry = {.count = 1, .reusable = false}}, SHIFT(84),
-  [486] = {.entry = {.count = 1, .reusable = true}}, SHIFT(84),
-  [488] = {.entry = {.count = 1, .reusable = false}}, SHIFT(41),
-  [490] = {.entry = {.count = 1, .reusable = true}}, SHIFT(41),
-  [492] = {.entry = {.count = 1, .reusable = false}}, SHIFT(32),
-  [494] = {.entry = {.count = 1, .reusable = true}}, SHIFT(32),
-  [496] = {.entry = {.count = 1, .reusable = false}}, SHIFT(40),
-  [498] = {.entry = {.count = 1, .reusable = true}}, SHIFT(40),
-  [500] = {.entry = {.count = 1, .reusable = false}}, SHIFT(51),
-  [502] = {.entry = {.count = 1, .reusable = true}}, SHIFT(51),
-  [504] = {.entry = {.count = 1, .reusable = false}}, SHIFT(52),
-  [506] = {.entry = {.count = 1, .reusable = true}}, SHIFT(52),
-  [508] = {.entry = {.count = 1, .reusable = false}}, SHIFT(53),
-  [510] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
-  [512] = {.entry = {.count = 1, .reusable = false}}, SHIFT(54),
-  [514] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
-  [516] = {.entry = {.count = 1, .reusable = false}}, SHIFT(45),
-  [518] = {.entry = {.count = 1, .reusable = true}}, SHIFT(45),
-  [520] = {.entry = {.count = 1, .reusable = false}}, SHIFT(47),
-  [522] = {.entry = {.count = 1, .reusable = true}}, SHIFT(47),
-  [524] = {.entry = {.count = 1, .reusable = false}}, SHIFT(35),
-  [526] = {.entry = {.count = 1, .reusable = true}}, SHIFT(35),
-  [528] = {.entry = {.count = 1, .reusable = false}}, SHIFT(36),
-  [530] = {.entry = {.count = 1, .reusable = true}}, SHIFT(36),
-  [532] = {.entry = {.count = 1, .reusable = false}}, SHIFT(37),
-  [534] = {.entry = {.count = 1, .reusable = true}}, SHIFT(37),
-  [536] = {.entry = {.count = 1, .reusable = false}}, SHIFT(38),
-  [538] = {.entry = {.count = 1, .reusable = true}}, SHIFT(38),
-  [540] = {.entry = {.count = 1, .reusable = false}}, SHIFT(121),
-  [542] = {.entry = {.count = 1, .reusable = true}}, SHIFT(121),
-  [544] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_rule, 5, 0, 17),
-  [546] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_rule, 5, 0, 17),
-  [548] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_organization, 2, 0, 3),
-  [550] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_organization, 2, 0, 3),
-  [552] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_organization, 3, 0, 7),
-  [554] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_organization, 3, 0, 7),
-  [556] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_connector, 3, 0, 7),
-  [558] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_connector, 3, 0, 7),
-  [560] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_version, 2, 0, 2),
-  [562] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_version, 2, 0, 2),
-  [564] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_rule, 3, 0, 7),
-  [566] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_rule, 3, 0, 7),
-  [568] = {.entry = {.count = 1, .reusable = true}}, SHIFT(60),
-  [570] = {.entry = {.count = 1, .reusable = true}}, SHIFT(112),
-  [572] = {.entry = {.count = 1, .reusable = false}}, SHIFT(112),
-  [574] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
-  [576] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
-  [578] = {.entry = {.count = 1, .reusable = true}}, SHIFT(113),
-  [580] = {.entry = {.count = 1, .reusable = false}}, SHIFT(113),
-  [582] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0),
-  [584] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0), SHIFT_REPEAT(113),
-  [587] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0), SHIFT_REPEAT(113),
-  [590] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
-  [592] = {.entry = {.count = 1, .reusable = true}}, SHIFT(115),
-  [594] = {.entry = {.count = 1, .reusable = false}}, SHIFT(115),
-  [596] = {.entry = {.count = 1, .reusable = true}}, SHIFT(28),
-  [598] = {.entry = {.count = 1, .reusable = true}}, SHIFT(139),
-  [600] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
-  [602] = {.entry = {.count = 1, .reusable = true}}, SHIFT(128),
-  [604] = {.entry = {.count = 1, .reusable = true}}, SHIFT(100),
-  [606] = {.entry = {.count = 1, .reusable = true}}, SHIFT(129),
+  [299] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_domains_repeat1, 1, 0, 5),
+  [301] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_domains_repeat1, 1, 0, 5),
+  [303] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 3, 0, 14),
+  [305] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 3, 0, 14),
+  [307] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_returns_to_exchange, 2, 0, 2),
+  [309] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_returns_to_exchange, 2, 0, 2),
+  [311] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 3, 0, 8),
+  [313] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 3, 0, 8),
+  [315] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_on_premises, 2, 0, 3),
+  [317] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_on_premises, 2, 0, 3),
+  [319] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_relays_through, 2, 0, 2),
+  [321] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_relays_through, 2, 0, 2),
+  [323] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_enabled, 2, 0, 2),
+  [325] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_enabled, 2, 0, 2),
+  [327] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_type, 2, 0, 2),
+  [329] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_type, 2, 0, 2),
+  [331] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_use, 2, 0, 2),
+  [333] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_use, 2, 0, 2),
+  [335] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 2, 0, 3),
+  [337] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 2, 0, 3),
+  [339] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_domain, 2, 0, 2),
+  [341] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_domain, 2, 0, 2),
+  [343] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_mode, 2, 0, 2),
+  [345] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_mode, 2, 0, 2),
+  [347] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_condition, 2, 0, 12),
+  [349] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_condition, 2, 0, 12),
+  [351] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_exception, 2, 0, 12),
+  [353] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_exception, 2, 0, 12),
+  [355] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_stop_processing, 2, 0, 0),
+  [357] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_stop_processing, 2, 0, 0),
+  [359] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_comments, 2, 0, 2),
+  [361] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_comments, 2, 0, 2),
+  [363] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 3, 0, 13),
+  [365] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 3, 0, 13),
+  [367] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_processed_header, 3, 0, 15),
+  [369] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_processed_header, 3, 0, 15),
+  [371] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_redirect_action, 3, 0, 16),
+  [373] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_redirect_action, 3, 0, 16),
+  [375] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_defer_on_error, 3, 0, 0),
+  [377] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_defer_on_error, 3, 0, 0),
+  [379] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_service, 4, 0, 18),
+  [381] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_service, 4, 0, 18),
+  [383] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_sender_is, 3, 0, 19),
+  [385] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_sender_is, 3, 0, 19),
+  [387] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_recipient_is, 3, 0, 19),
+  [389] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_recipient_is, 3, 0, 19),
+  [391] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_message_type_matches, 4, 0, 27),
+  [393] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_message_type_matches, 4, 0, 27),
+  [395] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_set_header_action, 5, 0, 28),
+  [397] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_set_header_action, 5, 0, 28),
+  [399] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_unknown_setting, 2, 0, 4),
+  [401] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_unknown_setting, 2, 0, 4),
+  [403] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 2, 0, 0),
+  [405] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 2, 0, 0),
+  [407] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 3, 0, 0),
+  [409] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 3, 0, 0),
+  [411] = {.entry = {.count = 1, .reusable = true}}, SHIFT(125),
+  [413] = {.entry = {.count = 1, .reusable = true}}, SHIFT(120),
+  [415] = {.entry = {.count = 1, .reusable = true}}, SHIFT(72),
+  [417] = {.entry = {.count = 1, .reusable = true}}, SHIFT(134),
+  [419] = {.entry = {.count = 1, .reusable = true}}, SHIFT(73),
+  [421] = {.entry = {.count = 1, .reusable = false}}, SHIFT(69),
+  [423] = {.entry = {.count = 1, .reusable = true}}, SHIFT(2),
+  [425] = {.entry = {.count = 1, .reusable = true}}, SHIFT(114),
+  [427] = {.entry = {.count = 1, .reusable = true}}, SHIFT(69),
+  [429] = {.entry = {.count = 1, .reusable = false}}, SHIFT(66),
+  [431] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(69),
+  [434] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(114),
+  [437] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(69),
+  [440] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_unknown_setting_repeat1, 2, 0, 9), SHIFT_REPEAT(66),
+  [443] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0),
+  [445] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(60),
+  [448] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(79),
+  [451] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(118),
+  [454] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(121),
+  [457] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_source_file_repeat1, 2, 0, 0), SHIFT_REPEAT(124),
+  [460] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
+  [462] = {.entry = {.count = 1, .reusable = false}}, SHIFT(52),
+  [464] = {.entry = {.count = 1, .reusable = false}}, SHIFT(131),
+  [466] = {.entry = {.count = 1, .reusable = true}}, SHIFT(52),
+  [468] = {.entry = {.count = 1, .reusable = false}}, SHIFT(92),
+  [470] = {.entry = {.count = 1, .reusable = true}}, SHIFT(92),
+  [472] = {.entry = {.count = 1, .reusable = false}}, SHIFT(128),
+  [474] = {.entry = {.count = 1, .reusable = true}}, SHIFT(128),
+  [476] = {.entry = {.count = 1, .reusable = false}}, SHIFT(81),
+  [478] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
+  [480] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
+  [482] = {.entry = {.count = 1, .reusable = false}}, SHIFT(141),
+  [484] = {.entry = {.count = 1, .reusable = true}}, SHIFT(141),
+  [486] = {.entry = {.count = 1, .reusable = false}}, SHIFT(49),
+  [488] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
+  [490] = {.entry = {.count = 1, .reusable = false}}, SHIFT(82),
+  [492] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
+  [494] = {.entry = {.count = 1, .reusable = false}}, SHIFT(42),
+  [496] = {.entry = {.count = 1, .reusable = true}}, SHIFT(42),
+  [498] = {.entry = {.count = 1, .reusable = false}}, SHIFT(112),
+  [500] = {.entry = {.count = 1, .reusable = true}}, SHIFT(112),
+  [502] = {.entry = {.count = 1, .reusable = false}}, SHIFT(53),
+  [504] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
+  [506] = {.entry = {.count = 1, .reusable = false}}, SHIFT(46),
+  [508] = {.entry = {.count = 1, .reusable = true}}, SHIFT(46),
+  [510] = {.entry = {.count = 1, .reusable = false}}, SHIFT(54),
+  [512] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
+  [514] = {.entry = {.count = 1, .reusable = false}}, SHIFT(55),
+  [516] = {.entry = {.count = 1, .reusable = true}}, SHIFT(55),
+  [518] = {.entry = {.count = 1, .reusable = false}}, SHIFT(48),
+  [520] = {.entry = {.count = 1, .reusable = true}}, SHIFT(48),
+  [522] = {.entry = {.count = 1, .reusable = false}}, SHIFT(123),
+  [524] = {.entry = {.count = 1, .reusable = true}}, SHIFT(123),
+  [526] = {.entry = {.count = 1, .reusable = false}}, SHIFT(36),
+  [528] = {.entry = {.count = 1, .reusable = true}}, SHIFT(36),
+  [530] = {.entry = {.count = 1, .reusable = false}}, SHIFT(37),
+  [532] = {.entry = {.count = 1, .reusable = true}}, SHIFT(37),
+  [534] = {.entry = {.count = 1, .reusable = false}}, SHIFT(38),
+  [536] = {.entry = {.count = 1, .reusable = true}}, SHIFT(38),
+  [538] = {.entry = {.count = 1, .reusable = false}}, SHIFT(39),
+  [540] = {.entry = {.count = 1, .reusable = true}}, SHIFT(39),
+  [542] = {.entry = {.count = 1, .reusable = false}}, SHIFT(41),
+  [544] = {.entry = {.count = 1, .reusable = true}}, SHIFT(41),
+  [546] = {.entry = {.count = 1, .reusable = false}}, SHIFT(33),
+  [548] = {.entry = {.count = 1, .reusable = true}}, SHIFT(33),
+  [550] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_rule, 3, 0, 7),
+  [552] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_rule, 3, 0, 7),
+  [554] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_organization, 2, 0, 3),
+  [556] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_organization, 2, 0, 3),
+  [558] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_organization, 3, 0, 7),
+  [560] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_organization, 3, 0, 7),
+  [562] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_connector, 3, 0, 7),
+  [564] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_connector, 3, 0, 7),
+  [566] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_rule, 5, 0, 17),
+  [568] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_rule, 5, 0, 17),
+  [570] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_version, 2, 0, 2),
+  [572] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_version, 2, 0, 2),
+  [574] = {.entry = {.count = 1, .reusable = true}}, SHIFT(63),
+  [576] = {.entry = {.count = 1, .reusable = true}}, SHIFT(116),
+  [578] = {.entry = {.count = 1, .reusable = false}}, SHIFT(116),
+  [580] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
+  [582] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
+  [584] = {.entry = {.count = 1, .reusable = true}}, SHIFT(113),
+  [586] = {.entry = {.count = 1, .reusable = false}}, SHIFT(113),
+  [588] = {.entry = {.count = 1, .reusable = true}}, SHIFT(28),
+  [590] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
+  [592] = {.entry = {.count = 1, .reusable = false}}, SHIFT(117),
+  [594] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0),
+  [596] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0), SHIFT_REPEAT(116),
+  [599] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_string_repeat1, 2, 0, 0), SHIFT_REPEAT(116),
+  [602] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
+  [604] = {.entry = {.count = 1, .reusable = true}}, SHIFT(93),
+  [606] = {.entry = {.count = 1, .reusable = true}}, SHIFT(133),
   [608] = {.entry = {.count = 1, .reusable = true}}, SHIFT(80),
-  [610] = {.entry = {.count = 1, .reusable = true}}, SHIFT(88),
-  [612] = {.entry = {.count = 1, .reusable = true}}, SHIFT(89),
-  [614] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
+  [610] = {.entry = {.count = 1, .reusable = true}}, SHIFT(136),
+  [612] = {.entry = {.count = 1, .reusable = true}}, SHIFT(129),
+  [614] = {.entry = {.count = 1, .reusable = true}}, SHIFT(70),
   [616] = {.entry = {.count = 1, .reusable = true}}, SHIFT(87),
-  [618] = {.entry = {.count = 1, .reusable = true}}, SHIFT(85),
-  [620] = {.entry = {.count = 1, .reusable = true}}, SHIFT(90),
+  [618] = {.entry = {.count = 1, .reusable = true}}, SHIFT(88),
+  [620] = {.entry = {.count = 1, .reusable = true}}, SHIFT(83),
   [622] = {.entry = {.count = 1, .reusable = true}}, SHIFT(76),
-  [624] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
-  [626] = {.entry = {.count = 1, .reusable = true}}, SHIFT(91),
-  [628] = {.entry = {.count = 1, .reusable = true}}, SHIFT(44),
-  [630] = {.entry = {.count = 1, .reusable = true}}, SHIFT(130),
-  [632] = {.entry = {.count = 1, .reusable = true}}, SHIFT(127),
-  [634] = {.entry = {.count = 1, .reusable = true}}, SHIFT(74),
-  [636] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
-  [638] = {.entry = {.count = 1, .reusable = true}}, SHIFT(86),
+  [624] = {.entry = {.count = 1, .reusable = true}}, SHIFT(91),
+  [626] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
+  [628] = {.entry = {.count = 1, .reusable = true}}, SHIFT(85),
+  [630] = {.entry = {.count = 1, .reusable = true}}, SHIFT(140),
+  [632] = {.entry = {.count = 1, .reusable = true}}, SHIFT(137),
+  [634] = {.entry = {.count = 1, .reusable = true}}, SHIFT(86),
+  [636] = {.entry = {.count = 1, .reusable = true}}, SHIFT(50),
+  [638] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
+  [640] = {.entry = {.count = 1, .reusable = true}}, SHIFT(77),
+  [642] = {.entry = {.count = 1, .reusable = true}}, SHIFT(89),
+  [644] = {.entry = {.count = 1, .reusable = true}}, SHIFT(90),
+  [646] = {.entry = {.count = 1, .reusable = true}}, SHIFT(45),
 };
 
 #ifdef __cplusplus

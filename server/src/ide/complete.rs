@@ -694,6 +694,7 @@ transportRules:
         Key headerContains [] headerContains: {$0}
         Key headerMatches [] headerMatches: {$0}
         Key messageTypeMatches [] messageTypeMatches: ${1|oof,auto-forward,encrypted,calendaring,permission-controlled,voicemail,signed,approval-request,read-receipt|}
+        Key senderIsMemberOf [] senderIsMemberOf: [$0]
         Key other [] other: {$0}
         ");
     }

@@ -324,6 +324,15 @@ pub static STATEMENTS: &[Statement] = &[
         Predicate,
         "message type is {}",
     ),
+    row(
+        "sender_is_member_of",
+        "sender is member of",
+        B::Rule,
+        O::Predicates,
+        "senderIsMemberOf",
+        Predicate,
+        "sender is member of {}",
+    ),
     row("other_predicate", "other", B::Rule, O::Predicates, "other", Predicate, "other {name:Name} {}").repeatable(),
     row(
         "set_header_action",

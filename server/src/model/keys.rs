@@ -290,6 +290,8 @@ static PREDICATES: &[Key] = &[
         .ps("HeaderMatchesMessageHeader + HeaderMatchesPatterns", "The message headers match these text patterns"),
     key("messageTypeMatches", ValueShape::OneOf(MESSAGE_TYPES), "The message is of this type.")
         .ps("MessageTypeMatches", "The message type is"),
+    key("senderIsMemberOf", ValueShape::TextList, "The sender is a member of one of these groups (by address). Signature services billed per sender are often limited to a licensed-users group this way; mail from other senders is out of their scope by design.")
+        .ps("FromMemberOf", "The sender is a member of this group"),
     key("other", ValueShape::OpenMap, "Any other Exchange condition by its PowerShell name. The analysis cannot tell whether it matches, so it follows both outcomes."),
 ];
 

@@ -474,6 +474,8 @@ pub struct Predicates {
     pub header_contains: Option<HeaderContains>,
     pub header_matches: Option<HeaderMatches>,
     pub message_type_matches: Option<Spanned<MessageType>>,
+    /// Group addresses.
+    pub sender_is_member_of: TextList,
     pub other: Vec<OtherParameter>,
 }
 
@@ -500,6 +502,7 @@ impl Predicates {
     keyed_fields!(text_lists, text_lists_mut, TextList, [
         "senderDomainIs" => sender_domain_is,
         "recipientDomainIs" => recipient_domain_is,
+        "senderIsMemberOf" => sender_is_member_of,
     ]);
     keyed_fields!(pattern_lists, pattern_lists_mut, PatternList, [
         "recipientAddressMatches" => recipient_address_matches,

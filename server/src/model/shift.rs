@@ -107,6 +107,7 @@ impl Shift for Predicates {
             header_contains,
             header_matches,
             message_type_matches,
+            sender_is_member_of,
             other,
         } = self;
         span.shift(delta);
@@ -118,6 +119,7 @@ impl Shift for Predicates {
         header_contains.shift(delta);
         header_matches.shift(delta);
         message_type_matches.shift(delta);
+        sender_is_member_of.shift(delta);
         other.shift(delta);
     }
 }
