@@ -33,7 +33,7 @@ const RESERVED = [
   'domains', 'relays-through',
   'enabled', 'disabled', 'type', 'use', 'smart-hosts', 'service',
   'domain', 'processed-header', 'returns-to-exchange', 'relay-domains',
-  'mode', 'if', 'except', 'set', 'redirect', 'do', 'stop', 'defer', 'comments',
+  'mode', 'if', 'except', 'set', 'remove', 'redirect', 'do', 'stop', 'defer', 'comments',
   'true', 'false',
 ];
 
@@ -110,6 +110,7 @@ module.exports = grammar({
       $.exception,
       $.set_header_action,
       $.redirect_action,
+      $.remove_header_action,
       $.other_action,
       $.stop_processing,
       $.defer_on_error,
@@ -182,6 +183,9 @@ module.exports = grammar({
       $.header_matches,
       $.message_type_matches,
       $.sender_is_member_of,
+      $.from,
+      $.sender_address_matches,
+      $.message_size_over,
       $.other_predicate,
     ),
 
@@ -221,6 +225,18 @@ module.exports = grammar({
     // sender is member of "signatures@contoso.com"
     sender_is_member_of: $ => seq('sender', 'is', 'member', 'of', repeat1(field('value', $._literal))),
 
+    // from "ceo@contoso.com"
+    from: $ => seq('from', repeat1(field('value', $._literal))),
+
+    // sender address matches "^<>$"
+    sender_address_matches: $ => seq(
+      'sender', 'address', 'matches',
+      repeat1(field('pattern', $._literal)),
+    ),
+
+    // message size over "22.5 MB"
+    message_size_over: $ => seq('message', 'size', 'over', field('value', $._value)),
+
     // other "SubjectContainsWords" "invoice"
     other_predicate: $ => seq('other', field('name', $._value), repeat1(field('value', $._literal))),
 
@@ -229,6 +245,9 @@ module.exports = grammar({
       'set', 'header', field('name', $._value),
       'to', field('value', $._value),
     ),
+
+    // remove header "X-SM-outgoing"
+    remove_header_action: $ => seq('remove', 'header', field('header', $._value)),
 
     // redirect to "Mimecast outbound"
     redirect_action: $ => seq('redirect', 'to', field('connector', $._value)),

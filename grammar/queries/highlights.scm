@@ -69,6 +69,7 @@
 [
   "address"
   "contains"
+  "from"
   "header"
   "is"
   "matches"
@@ -76,8 +77,10 @@
   "message"
   "of"
   "other"
+  "over"
   "recipient"
   "sender"
+  "size"
 ] @keyword.operator
 
 ; Actions and the rule's closing settings
@@ -88,6 +91,7 @@
   "on"
   "processing"
   "redirect"
+  "remove"
   "set"
   "stop"
   "to"

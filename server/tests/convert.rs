@@ -361,9 +361,9 @@ mod generated {
 
     use super::*;
     use mailflow::model::{
-        Actions, Connector, ConnectorType, ConnectorUse, Header, HeaderContains, HeaderMatches, MessageType,
-        OnPremises, Organization, OtherParameter, ParameterValue, Pattern, Predicates, RuleMode, Scope, Service,
-        ServiceKind, TransportRule, Vendor,
+        Actions, Connector, ConnectorType, ConnectorUse, Header, HeaderContains, HeaderMatches, MessageSize,
+        MessageType, OnPremises, Organization, OtherParameter, ParameterValue, Pattern, Predicates, RuleMode, Scope,
+        Service, ServiceKind, TransportRule, Vendor,
     };
     use mailflow::text::{Span, Spanned};
     use proptest::collection::{btree_map, vec};
@@ -489,6 +489,11 @@ mod generated {
                 patterns,
             })),
             one_of(&MessageType::ALL),
+            of(prop_oneof![
+                (0u64..1 << 40).prop_map(|bytes| bytes.to_string()),
+                (1u32..2048).prop_map(|mb| format!("{mb} MB"))
+            ]
+            .prop_map(|written| at(MessageSize::parse(&written).expect("a size")))),
             other(),
         )
             .prop_map(
@@ -500,6 +505,7 @@ mod generated {
                     header_contains,
                     header_matches,
                     message_type_matches,
+                    message_size_over,
                     other,
                 )| {
                     let mut predicates = Predicates {
@@ -509,6 +515,7 @@ mod generated {
                         header_contains,
                         header_matches,
                         message_type_matches,
+                        message_size_over,
                         other,
                         ..Predicates::default()
                     };
@@ -524,12 +531,15 @@ mod generated {
     }
 
     fn actions() -> impl Strategy<Value = Actions> {
-        (of(header()), of(spanned_text()), other()).prop_map(|(set_header, redirect_to_connector, other)| Actions {
-            span: None,
-            set_header,
-            redirect_to_connector,
-            other,
-        })
+        (of(header()), of(spanned_text()), of(spanned_text()), other()).prop_map(
+            |(set_header, redirect_to_connector, remove_header, other)| Actions {
+                span: None,
+                set_header,
+                redirect_to_connector,
+                remove_header,
+                other,
+            },
+        )
     }
 
     fn rule() -> impl Strategy<Value = TransportRule> {

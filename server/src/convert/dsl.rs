@@ -172,6 +172,9 @@ fn rule_body(rule: &TransportRule) -> Lines {
         lines
             .push(say(Object::Actions, "redirectToConnector", &[Some(&quote(&connector.value))]), Some(connector.span));
     }
+    if let Some(header) = &rule.actions.remove_header {
+        lines.push(say(Object::Actions, "removeHeader", &[Some(&quote(&header.value))]), Some(header.span));
+    }
     other(&mut lines, statement(Object::Actions, "other"), None, &rule.actions.other);
     for (key, setting) in [("stopProcessingMoreRules", &rule.stop_processing), ("deferOnError", &rule.defer_on_error)] {
         let statement = flag(key, "true");
@@ -219,6 +222,11 @@ fn predicates(lines: &mut Lines, place: Place, predicates: &Predicates) {
                     let patterns = strings(test.patterns.iter().map(|p| &p.source));
                     let anchors = spans(test.patterns.iter().map(|p| &p.source)).chain([test.span, test.header.span]);
                     lines.push(say(key, &[Some(&quote(&test.header.value)), Some(&patterns)]), anchors);
+                }
+            }
+            "messageSizeOver" => {
+                if let Some(size) = &predicates.message_size_over {
+                    lines.push(say(key, &[Some(&quote(&size.value.written))]), Some(size.span));
                 }
             }
             "messageTypeMatches" => {

@@ -186,6 +186,10 @@ fn predicates_body(predicates: &Predicates) -> Lines {
                     map(&mut lines, key, Some(test.span), body);
                 }
             }
+            "messageSizeOver" => {
+                let size = predicates.message_size_over.as_ref().map(|m| Spanned::new(m.value.written.clone(), m.span));
+                text(&mut lines, key, &size);
+            }
             "messageTypeMatches" => {
                 let message_type =
                     predicates.message_type_matches.as_ref().map(|m| Spanned::new(m.value.key(), m.span));
@@ -204,6 +208,7 @@ fn actions_body(actions: &Actions) -> Lines {
         map(&mut lines, "setHeader", Some(header.span), header_body(header));
     }
     text(&mut lines, "redirectToConnector", &actions.redirect_to_connector);
+    text(&mut lines, "removeHeader", &actions.remove_header);
     other(&mut lines, &actions.other);
     lines
 }

@@ -10,11 +10,11 @@ use super::describe::{connector_detail, connector_page, guide_citation, key_page
 use super::locate::{resolve, Slot, Step};
 use crate::analysis::roles::Roles;
 use crate::check::Checked;
-use crate::rules::recipes::rule_edits::unused_anti_loop_header;
-use crate::rules::recipes::smart_host_rule::rule_domains;
 use crate::fixes::{self, YamlEditor};
 use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_CREATING};
 use crate::model::{Connector, MailFlow, ServiceKind};
+use crate::rules::recipes::rule_edits::unused_anti_loop_header;
+use crate::rules::recipes::smart_host_rule::rule_domains;
 use crate::text::{LineIndex, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -392,7 +392,7 @@ fn key_items(flow: &MailFlow, cursor: &Cursor, editor: &YamlEditor, object: Obje
                 ValueShape::Bool { .. } | ValueShape::OneOf(_) => format!("{name}: {}", choice(1, key)),
                 ValueShape::Integer { .. } if name == "priority" => format!("{name}: ${{1:{}}}", next_priority(flow)),
                 ValueShape::Integer { min } => format!("{name}: ${{1:{min}}}"),
-                ValueShape::Text { .. } => format!("{name}: $0"),
+                ValueShape::Text { .. } | ValueShape::Size => format!("{name}: $0"),
                 ValueShape::TextList => format!("{name}: [$0]"),
                 ValueShape::Object(_) | ValueShape::OpenMap if in_flow => format!("{name}: {{$0}}"),
                 ValueShape::ListOf(_) if in_flow => format!("{name}: [$0]"),
@@ -695,6 +695,9 @@ transportRules:
         Key headerMatches [] headerMatches: {$0}
         Key messageTypeMatches [] messageTypeMatches: ${1|oof,auto-forward,encrypted,calendaring,permission-controlled,voicemail,signed,approval-request,read-receipt|}
         Key senderIsMemberOf [] senderIsMemberOf: [$0]
+        Key from [] from: [$0]
+        Key senderAddressMatches [] senderAddressMatches: [$0]
+        Key messageSizeOver [] messageSizeOver: $0
         Key other [] other: {$0}
         ");
     }

@@ -576,6 +576,9 @@ rule "CodeTwo Exchange transport rule" priority 0 {
         Key if header "…" matches [] if header "${1:X-Name}" matches "$2"
         Key if message type is [] if message type is ${1|oof,auto-forward,encrypted,calendaring,permission-controlled,voicemail,signed,approval-request,read-receipt|}
         Key if sender is member of [] if sender is member of "$1"
+        Key if from [] if from "$1"
+        Key if sender address matches [] if sender address matches "$1"
+        Key if message size over [] if message size over "${1:25MB}"
         Key if other [] if other "${1:Name}" $2
         Key except sender is [] except sender is ${1|inside,outside|}
         Key except recipient is [] except recipient is ${1|inside,outside,external-partner,external-non-partner|}
@@ -586,9 +589,13 @@ rule "CodeTwo Exchange transport rule" priority 0 {
         Key except header "…" matches [] except header "${1:X-Name}" matches "$2"
         Key except message type is [] except message type is ${1|oof,auto-forward,encrypted,calendaring,permission-controlled,voicemail,signed,approval-request,read-receipt|}
         Key except sender is member of [] except sender is member of "$1"
+        Key except from [] except from "$1"
+        Key except sender address matches [] except sender address matches "$1"
+        Key except message size over [] except message size over "${1:25MB}"
         Key except other [] except other "${1:Name}" $2
         Key set header "…" to "…" [] set header "${1:X-Name}" to "${2:true}"
         Key redirect to "…" [] redirect to "$1"
+        Key remove header [] remove header "${1:X-Name}"
         Key do other [] do other "${1:Name}" $2
         Key stop processing [] stop processing
         Key comments [] comments "$1"

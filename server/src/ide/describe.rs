@@ -69,6 +69,7 @@ fn value_words(key: &Key) -> String {
         ValueShape::Text { max_chars: Some(max) } => format!("text, at most {max} characters"),
         ValueShape::Text { max_chars: None } => "text".to_owned(),
         ValueShape::TextList => "one string or a list of strings".to_owned(),
+        ValueShape::Size => "a size with a unit (B, KB, MB or GB), such as 22.5 MB, or a number of bytes".to_owned(),
         ValueShape::Object(object) => format!("a mapping of {}", key_names(object)),
         ValueShape::ListOf(object) => format!("a list of mappings of {}", key_names(object)),
         ValueShape::OpenMap => "Exchange parameters by their PowerShell names, with their values".to_owned(),

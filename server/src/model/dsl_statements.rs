@@ -333,6 +333,25 @@ pub static STATEMENTS: &[Statement] = &[
         Predicate,
         "sender is member of {}",
     ),
+    row("from", "from", B::Rule, O::Predicates, "from", Predicate, "from {}"),
+    row(
+        "sender_address_matches",
+        "sender address matches",
+        B::Rule,
+        O::Predicates,
+        "senderAddressMatches",
+        Predicate,
+        "sender address matches {}",
+    ),
+    row(
+        "message_size_over",
+        "message size over",
+        B::Rule,
+        O::Predicates,
+        "messageSizeOver",
+        Predicate,
+        "message size over {:25MB}",
+    ),
     row("other_predicate", "other", B::Rule, O::Predicates, "other", Predicate, "other {name:Name} {}").repeatable(),
     row(
         "set_header_action",
@@ -348,6 +367,16 @@ pub static STATEMENTS: &[Statement] = &[
     row("redirect_action", "redirect to", B::Rule, O::Actions, "redirectToConnector", Setting, "redirect to {}")
         .label("redirect to \"…\"")
         .group(Group::Actions),
+    row(
+        "remove_header_action",
+        "remove header",
+        B::Rule,
+        O::Actions,
+        "removeHeader",
+        Setting,
+        "remove header {:X-Name}",
+    )
+    .group(Group::Actions),
     row("other_action", "do other", B::Rule, O::Actions, "other", Setting, "do other {name:Name} {}")
         .repeatable()
         .group(Group::Actions),
@@ -503,6 +532,7 @@ mod tests {
                 "except",
                 "set header",
                 "redirect to",
+                "remove header",
                 "do other",
                 "stop processing",
                 "defer on error",

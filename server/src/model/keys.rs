@@ -35,6 +35,9 @@ pub enum ValueShape {
     },
     /// One string or a list of strings.
     TextList,
+    /// A message size: a number with a unit (B, KB, MB, GB), or a number of bytes
+    /// (`model::MessageSize`).
+    Size,
     /// One of these values; each with what it means.
     OneOf(&'static [(&'static str, &'static str)]),
     Object(Object),
@@ -292,6 +295,12 @@ static PREDICATES: &[Key] = &[
         .ps("MessageTypeMatches", "The message type is"),
     key("senderIsMemberOf", ValueShape::TextList, "The sender is a member of one of these groups (by address). Signature services billed per sender are often limited to a licensed-users group this way; mail from other senders is out of their scope by design.")
         .ps("FromMemberOf", "The sender is a member of this group"),
+    key("from", ValueShape::TextList, "The sender is one of these people (by address).")
+        .ps("From", "The sender is this person"),
+    key("senderAddressMatches", ValueShape::TextList, "The sender's address matches one of these regular expressions (.NET syntax). The null sender of non-delivery reports and other system messages is the address `<>`, which vendors except this way.")
+        .ps("FromAddressMatchesPatterns", "The sender address matches any of these text patterns"),
+    key("messageSizeOver", ValueShape::Size, "The message is at least this large: a number with a unit (B, KB, MB or GB; 1 KB is 1024 bytes), such as `22.5 MB`, or a number of bytes. Signature services often except very large messages.")
+        .ps("MessageSizeOver", "The message size is greater than or equal to"),
     key("other", ValueShape::OpenMap, "Any other Exchange condition by its PowerShell name. The analysis cannot tell whether it matches, so it follows both outcomes."),
 ];
 
@@ -312,6 +321,8 @@ static ACTIONS: &[Key] = &[
     key("redirectToConnector", ValueShape::Text { max_chars: None }, "Sends the message out through this connector (by name) instead of normal routing.")
         .ps("RouteMessageOutboundConnector", "Redirect the message to > the following connector")
         .guide(GUIDE_CREATING),
+    key("removeHeader", ValueShape::Text { max_chars: None }, "Removes this header from the message: the rules after it and later passes no longer see it. A rule that removes the header another rule's exception relies on, before that rule runs, lets the message be routed again.")
+        .ps("RemoveHeader", "Modify the message properties > remove a message header"),
     key("other", ValueShape::OpenMap, "Any other Exchange action by its PowerShell name; assumed not to change routing."),
 ];
 

@@ -482,6 +482,19 @@ impl<'a> Lowerer<'a> {
                         self.enumerated(v, Object::Predicates, "messageTypeMatches", key, MessageType::from_key)
                     });
                 }
+                "message_size_over" => {
+                    predicates.message_size_over = value.and_then(|v| {
+                        let text = self.text(v, key)?;
+                        match MessageSize::parse(&text.value) {
+                            Some(size) => Some(Spanned::new(size, text.span)),
+                            None => {
+                                let found = format!("`{}`", text.value);
+                                self.problems.push(Problem::wrong_type(text.span, key, &found, SIZE));
+                                None
+                            }
+                        }
+                    });
+                }
                 _ => predicates.other.extend(self.other(predicate)),
             }
         }
@@ -489,7 +502,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn actions(&mut self, body: &Statements) -> Actions {
-        let kinds = ["set_header_action", "redirect_action", "other_action"];
+        let kinds = ["set_header_action", "redirect_action", "remove_header_action", "other_action"];
         Actions {
             span: covering(kinds.iter().flat_map(|kind| body.all(kind))),
             set_header: body.get("set_header_action").and_then(|n| self.header(n, "set header")),
@@ -497,6 +510,10 @@ impl<'a> Lowerer<'a> {
                 .get("redirect_action")
                 .and_then(|n| field(n, "connector"))
                 .and_then(|v| self.text(v, "redirect to")),
+            remove_header: body
+                .get("remove_header_action")
+                .and_then(|n| field(n, "header"))
+                .and_then(|v| self.text(v, "remove header")),
             other: body.all("other_action").filter_map(|n| self.other(n)).collect(),
         }
     }

@@ -250,6 +250,10 @@ impl Lowerer<'_> {
             })
         });
         predicates.message_type_matches = self.enumerated(&fields, "messageTypeMatches", MessageType::from_key);
+        predicates.message_size_over = fields.get("messageSizeOver").and_then(|v| {
+            let text = self.text_value(v, "messageSizeOver")?;
+            self.size(text, "messageSizeOver")
+        });
         if let Some(node) = fields.get("other") {
             predicates.other = self.other(node);
         }
@@ -262,6 +266,7 @@ impl Lowerer<'_> {
         actions.set_header = fields.get("setHeader").and_then(|v| self.header(v, "setHeader"));
         actions.redirect_to_connector =
             fields.get("redirectToConnector").and_then(|v| self.text_value(v, "redirectToConnector"));
+        actions.remove_header = fields.get("removeHeader").and_then(|v| self.text_value(v, "removeHeader"));
         if let Some(node) = fields.get("other") {
             actions.other = self.other(node);
         }
@@ -415,6 +420,17 @@ impl Lowerer<'_> {
             _ => self.text_value(node, key).into_iter().collect(),
         };
         Spanned::new(values, node.span)
+    }
+
+    /// A message size, from its text (MF003 when it is none).
+    fn size(&mut self, text: Spanned<String>, key: &str) -> Option<Spanned<MessageSize>> {
+        match MessageSize::parse(&text.value) {
+            Some(size) => Some(Spanned::new(size, text.span)),
+            None => {
+                self.problems.push(Problem::wrong_type(text.span, key, &format!("`{}`", text.value), SIZE));
+                None
+            }
+        }
     }
 
     /// A value from the key's enumeration, read as its model type.

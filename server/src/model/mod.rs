@@ -393,6 +393,38 @@ pub struct HeaderMatches {
     pub patterns: Vec<Pattern>,
 }
 
+/// A message size as Exchange's MessageSizeOver takes it: a number with a unit (B, KB, MB,
+/// GB; 1 KB is 1024 bytes, as Exchange counts), or a number of bytes. An export writes it
+/// with the bytes after it, `22.5 MB (23,592,960 bytes)`, which reads the same.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageSize {
+    pub bytes: u64,
+    /// As written, for writing it back.
+    pub written: String,
+}
+
+/// What a size must look like, in messages.
+pub const SIZE: &str = "a size with a unit (B, KB, MB or GB), such as 22.5 MB, or a number of bytes";
+
+impl MessageSize {
+    pub fn parse(text: &str) -> Option<MessageSize> {
+        let size = text.split('(').next().unwrap_or(text).trim();
+        let split = size.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(size.len());
+        let (number, unit) = size.split_at(split);
+        let number: f64 = number.replace(',', "").parse().ok()?;
+        let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+            "" | "B" => 1,
+            "KB" => 1 << 10,
+            "MB" => 1 << 20,
+            "GB" => 1 << 30,
+            _ => return None,
+        };
+        let bytes = number * scale as f64;
+        (number.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64)
+            .then(|| MessageSize { bytes: bytes.round() as u64, written: text.trim().to_owned() })
+    }
+}
+
 /// A regular expression as written, and compiled (case-insensitive, as Exchange matches),
 /// or why it does not compile (MF011).
 #[derive(Clone, Debug)]
@@ -476,6 +508,9 @@ pub struct Predicates {
     pub message_type_matches: Option<Spanned<MessageType>>,
     /// Group addresses.
     pub sender_is_member_of: TextList,
+    pub from: TextList,
+    pub sender_address_matches: PatternList,
+    pub message_size_over: Option<Spanned<MessageSize>>,
     pub other: Vec<OtherParameter>,
 }
 
@@ -503,9 +538,11 @@ impl Predicates {
         "senderDomainIs" => sender_domain_is,
         "recipientDomainIs" => recipient_domain_is,
         "senderIsMemberOf" => sender_is_member_of,
+        "from" => from,
     ]);
     keyed_fields!(pattern_lists, pattern_lists_mut, PatternList, [
         "recipientAddressMatches" => recipient_address_matches,
+        "senderAddressMatches" => sender_address_matches,
     ]);
 
     pub fn is_empty(&self) -> bool {
@@ -516,6 +553,7 @@ impl Predicates {
             && self.header_contains.is_none()
             && self.header_matches.is_none()
             && self.message_type_matches.is_none()
+            && self.message_size_over.is_none()
             && self.other.is_empty()
     }
 }
@@ -525,6 +563,8 @@ pub struct Actions {
     pub span: Option<Span>,
     pub set_header: Option<Header>,
     pub redirect_to_connector: Option<Spanned<String>>,
+    /// A header name.
+    pub remove_header: Option<Spanned<String>>,
     pub other: Vec<OtherParameter>,
 }
 
@@ -601,6 +641,21 @@ impl MailFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_exchange_counts_them() {
+        let bytes = |text: &str| MessageSize::parse(text).map(|size| size.bytes);
+        assert_eq!(bytes("22.5 MB"), Some(23_592_960));
+        assert_eq!(bytes("22.5MB"), Some(23_592_960));
+        assert_eq!(bytes("10 kb"), Some(10_240));
+        assert_eq!(bytes("1 GB"), Some(1 << 30));
+        assert_eq!(bytes("1048576"), Some(1_048_576));
+        // As an export writes it.
+        assert_eq!(bytes("22.5 MB (23,592,960 bytes)"), Some(23_592_960));
+        assert_eq!(bytes("22.5 MiB"), None);
+        assert_eq!(bytes("large"), None);
+        assert_eq!(bytes("-1 MB"), None);
+    }
 
     /// Every value the key table allows is a value of the model type the lowerings read it as.
     #[test]

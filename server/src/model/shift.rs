@@ -50,7 +50,7 @@ macro_rules! spanless {
     )*};
 }
 
-spanless!(String, bool, i64, Scope, RuleMode, MessageType, ParameterValue);
+spanless!(String, bool, i64, Scope, RuleMode, MessageType, MessageSize, ParameterValue);
 
 impl Shift for Pattern {
     fn shift(&mut self, delta: isize) {
@@ -108,6 +108,9 @@ impl Shift for Predicates {
             header_matches,
             message_type_matches,
             sender_is_member_of,
+            from,
+            sender_address_matches,
+            message_size_over,
             other,
         } = self;
         span.shift(delta);
@@ -120,16 +123,20 @@ impl Shift for Predicates {
         header_matches.shift(delta);
         message_type_matches.shift(delta);
         sender_is_member_of.shift(delta);
+        from.shift(delta);
+        sender_address_matches.shift(delta);
+        message_size_over.shift(delta);
         other.shift(delta);
     }
 }
 
 impl Shift for Actions {
     fn shift(&mut self, delta: isize) {
-        let Actions { span, set_header, redirect_to_connector, other } = self;
+        let Actions { span, set_header, redirect_to_connector, remove_header, other } = self;
         span.shift(delta);
         set_header.shift(delta);
         redirect_to_connector.shift(delta);
+        remove_header.shift(delta);
         other.shift(delta);
     }
 }

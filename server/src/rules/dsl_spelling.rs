@@ -98,6 +98,7 @@ mod tests {
             ValueShape::Bool { .. } => Value::Bool(true),
             ValueShape::Integer { min } => Value::Int(min),
             ValueShape::Text { .. } => Value::str(r#"a "quoted" text"#),
+            ValueShape::Size => Value::str("22.5 MB"),
             ValueShape::TextList => Value::List(vec![Value::str("a.example"), Value::str("b.example")]),
             ValueShape::OneOf(values) => Value::str(values[0].0),
             ValueShape::Object(object) => Value::flow_map(

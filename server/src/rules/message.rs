@@ -341,7 +341,7 @@ fn value_words(shape: ValueShape, value: &Value) -> Option<String> {
             allowed.iter().any(|(allowed, _)| allowed == word).then(|| word.clone())
         }
         (ValueShape::Integer { min }, Value::Int(number)) => (*number >= min).then(|| number.to_string()),
-        (ValueShape::Text { .. } | ValueShape::TextList, Value::Str(_) | Value::Int(_)) => {
+        (ValueShape::Text { .. } | ValueShape::TextList | ValueShape::Size, Value::Str(_) | Value::Int(_)) => {
             text(value).map(|t| quote(&t))
         }
         (ValueShape::TextList, Value::List(items)) if !items.is_empty() => {

@@ -19,7 +19,7 @@ A header name that is not made only of printable ASCII characters 33 to 126 (`!`
 `~`) other than the colon. Spaces, tabs, accented letters and the `:` that ends a header
 name in a raw message are all reported, as is an empty name. Every header name in the file is checked: `header`
 in `headerContains` and `headerMatches` (conditions and exceptions), `setHeader.name`,
-and `service.processedHeader.name`.
+`removeHeader` and `service.processedHeader.name`.
 
 ## Why it breaks mail
 A message header's field name is defined (RFC 5322) as exactly those characters, and
@@ -90,6 +90,9 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         }
         if let Some(header) = &rule.actions.set_header {
             check_name(&header.name, out);
+        }
+        if let Some(header) = &rule.actions.remove_header {
+            check_name(header, out);
         }
     }
 }

@@ -10,11 +10,11 @@ pub static RULE: RuleMeta = RuleMeta {
     code: "MF011",
     name: "invalid-regex",
     severity: Severity::Error,
-    summary: "A pattern in recipientAddressMatches or headerMatches does not compile",
+    summary: "A pattern in recipientAddressMatches, senderAddressMatches or headerMatches does not compile",
     doc: r#"# MF011 invalid-regex
 
 ## What it finds
-A pattern in `recipientAddressMatches` or in `headerMatches.patterns`, as a condition or
+A pattern in `recipientAddressMatches`, `senderAddressMatches` or `headerMatches.patterns`, as a condition or
 as an exception, that does not compile. Exchange text patterns are .NET regular
 expressions; the tool compiles each one with an engine that accepts the same syntax,
 lookahead and lookbehind included, and reports the engine's error at the pattern:
@@ -84,9 +84,10 @@ simpler and needs no escaping.
 pub fn check(flow: &MailFlow, out: &mut Findings) {
     for rule in &flow.rules {
         for predicates in [&rule.conditions, &rule.exceptions] {
-            let address = predicates.recipient_address_matches.iter().flat_map(|list| &list.value);
+            let lists = predicates.pattern_lists();
+            let addresses = lists.iter().flat_map(|(_, list)| list.iter().flat_map(|list| &list.value));
             let header = predicates.header_matches.iter().flat_map(|test| &test.patterns);
-            for pattern in address.chain(header) {
+            for pattern in addresses.chain(header) {
                 report(pattern, out);
             }
         }
