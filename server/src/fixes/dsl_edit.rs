@@ -78,9 +78,10 @@ impl<'a> DslEditor<'a> {
         format!("{own}{DEFAULT_INDENT}")
     }
 
-    /// Adds `lines` (statements) at the end of `object`'s block.
+    /// Adds `lines` (statements, lines after the first of a block statement indented under
+    /// it) at the end of `object`'s block, giving it a block when it has none (a service).
     fn add_statements(&self, object: Node<'a>, lines: &[String]) -> Option<Edit> {
-        let body = object.child_by_field_name("body")?;
+        let Some(body) = object.child_by_field_name("body") else { return self.add_block(object, lines) };
         let close = body.child(body.child_count().checked_sub(1)?)?;
         if close.kind() != "}" || close.is_missing() {
             return None;
@@ -94,7 +95,8 @@ impl<'a> DslEditor<'a> {
         }
         let before = &self.text[..at];
         let space = if before.ends_with(' ') || before.ends_with('\t') { "" } else { " " };
-        Some(Edit { span: Span::new(at, at), replacement: format!("{space}{} ", lines.join(" ")) })
+        let words: Vec<&str> = lines.iter().map(|line| line.trim()).collect();
+        Some(Edit { span: Span::new(at, at), replacement: format!("{space}{} ", words.join(" ")) })
     }
 
     /// Removes `statement`: its whole line when it is alone on it (with a comment ending the
@@ -129,40 +131,23 @@ impl<'a> DslEditor<'a> {
                     None => self.add_statements(object, &[format!("enabled {on}")]),
                 }
             }
-            ("priority", Value::Int(priority)) if rule => match object.child_by_field_name("priority") {
-                Some(value) => self.replace(value, priority.to_string()),
-                None => {
-                    let name = object.child_by_field_name("name")?;
-                    Some(Edit {
-                        span: Span::new(name.end_byte(), name.end_byte()),
-                        replacement: format!(" priority {priority}"),
-                    })
-                }
-            },
             ("conditions" | "exceptions" | "actions", Value::Map(entries) | Value::FlowMap(entries)) if rule => {
                 let lines = entries.iter().map(|(k, v)| block_statement(key, k, v)).collect::<Option<Vec<_>>>()?;
                 self.add_in_order(object, group(key), &lines)
             }
-            // A service's block is not replaced: only one without a service gets one.
-            ("service", _) if connector => match self.statement(object, "service") {
-                Some(_) => None,
-                None => self.add_statements(
-                    object,
-                    &[statement_for(dsl_statements::for_key(Object::Connector, key)?, None, new)?],
-                ),
-            },
             _ => self.set_statement(object, key, new),
         }
     }
 
-    /// Any other setting of a rule or connector, written as its statement in the table: a
-    /// flag added or removed, a setting replaced or added at the end of the block.
+    /// A setting of the object that opens `object`'s block (a rule, a connector, an
+    /// organization, its on-premises servers, a service), written as its statement in the
+    /// table: a flag added or removed, a setting replaced or added at the end of the block,
+    /// a statement with a block of its own (`service`, `on-premises`) added when there is
+    /// none. Such a statement is not replaced: its inner statements and their comments
+    /// would be lost.
     fn set_statement(&self, object: Node<'a>, key: &str, new: &Value) -> Option<Edit> {
         let block = Block::of_kind(object.kind())?;
-        let owner = match block {
-            Block::Rule => Object::Rule,
-            _ => Object::Connector,
-        };
+        let owner = opened_object(object.kind())?;
         let row = dsl_statements::in_block(block).find(|r| r.object == owner && r.key == key)?;
         let existing = self.statement(object, row.kind);
         match (row.form, new) {
@@ -171,6 +156,10 @@ impl<'a> DslEditor<'a> {
                 None => self.add_statements(object, &[row.template.to_owned()]),
             },
             (Form::Flag(_), Value::Bool(_)) => self.remove_statement(existing?),
+            _ if opens_block(row) => match existing {
+                Some(_) => None,
+                None => self.add_statements(object, &statement_lines(row, None, new, &self.indent_step(object))?),
+            },
             (Form::Setting, new) => {
                 let line = statement_for(row, None, new)?;
                 match existing {
@@ -241,25 +230,180 @@ impl<'a> DslEditor<'a> {
         (rest.is_empty() || rest.starts_with('#')).then_some((indent, next))
     }
 
-    /// The words of a `header "H" contains …` test.
-    fn set_words(&self, test: Node<'a>, new: &Value) -> Option<Edit> {
-        let mut cursor = test.walk();
-        let values: Vec<Node> = test.children_by_field_name("value", &mut cursor).collect();
-        let (first, last) = (values.first()?, values.last()?);
-        Some(Edit { span: Span::new(first.start_byte(), last.end_byte()), replacement: strings(new)? })
+    /// The node at exactly `at` of a statement whose key holds a mapping (an item, a block,
+    /// a header, a header test), with its row.
+    fn object(&self, at: Span) -> Option<(Node<'a>, &'static Statement)> {
+        let kinds: Vec<&str> = dsl_statements::STATEMENTS.iter().filter(|r| holds_object(r)).map(|r| r.kind).collect();
+        let node = self.node(at, &kinds)?;
+        let row = dsl_statements::STATEMENTS.iter().find(|r| r.kind == node.kind() && holds_object(r))?;
+        Some((node, row))
     }
 
-    /// Adds `lines` to a service, giving it a block when it has none.
-    fn add_to_service(&self, service: Node<'a>, lines: &[String]) -> Option<Edit> {
-        if service.child_by_field_name("body").is_some() {
-            return self.add_statements(service, lines);
+    /// Gives `field`, a placeholder of `row`'s template, the value `new` in `statement`: the
+    /// values written for it replaced, or (for an optional one left out) written after what
+    /// comes before it, with the words that introduce it (` priority 0`).
+    fn set_field(&self, statement: Node<'a>, row: &Statement, field: &str, new: &Value) -> Option<Edit> {
+        let object = opened_object(row.kind)?;
+        let text = written(keys::lookup(object, field)?, new)?;
+        let placed = self.placeholders(statement, row)?;
+        let slot = placed.into_iter().find(|slot| slot.field == field)?;
+        match (slot.values.first(), slot.values.last()) {
+            (Some(first), Some(last)) => {
+                Some(Edit { span: Span::new(first.start_byte(), last.end_byte()), replacement: text })
+            }
+            _ => {
+                let words: String = slot.words.iter().map(|word| format!(" {word}")).collect();
+                Some(Edit { span: Span::new(slot.after, slot.after), replacement: format!("{words} {text}") })
+            }
         }
-        let own = self.indent_before(service.start_byte())?;
+    }
+
+    /// The values `statement` holds for each placeholder of `row`'s template, read by
+    /// walking the template's words and placeholders along the statement's children: a
+    /// placeholder takes the values up to the next word (one for a key of one value, and
+    /// for an enumeration only a word it allows, so that `service codetwo` has a vendor and
+    /// no kind). `None` when the children do not follow the template.
+    fn placeholders(&self, statement: Node<'a>, row: &Statement) -> Option<Vec<Slot<'a>>> {
+        let mut cursor = statement.walk();
+        let children: Vec<Node<'a>> = statement.children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+        let object = opened_object(row.kind)?;
+        let mut next = 0;
+        let mut after = statement.start_byte();
+        let mut words: Vec<&'static str> = Vec::new();
+        let mut slots = Vec::new();
+        for token in row.template.split(' ') {
+            let child = children.get(next).copied();
+            if token == "{…}" {
+                next += usize::from(child.is_some_and(|c| c.kind() == "block"));
+                continue;
+            }
+            let Some(field) = token.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+                match child {
+                    Some(word) if !word.is_named() && word.kind() == token => {
+                        after = word.end_byte();
+                        next += 1;
+                        words.clear();
+                    }
+                    // An optional placeholder's word, left out with it.
+                    _ => words.push(token),
+                }
+                continue;
+            };
+            let field = field.split(':').next().unwrap_or_default();
+            let key = match field {
+                "" => row.catalogue_key(),
+                field => keys::lookup(object, field)?,
+            };
+            let mut values = Vec::new();
+            while let Some(value) = children.get(next).copied() {
+                let fits = match key.shape {
+                    _ if !value.is_named() || value.kind() == "block" => false,
+                    ValueShape::TextList => true,
+                    _ if !values.is_empty() => false,
+                    ValueShape::OneOf(allowed) if value.kind() == "word" => {
+                        allowed.iter().any(|(word, _)| *word == &self.text[span(value).range()])
+                    }
+                    _ => true,
+                };
+                if !fits {
+                    break;
+                }
+                values.push(value);
+                next += 1;
+            }
+            slots.push(Slot { field, values: values.clone(), after, words: std::mem::take(&mut words) });
+            if let Some(last) = values.last() {
+                after = last.end_byte();
+            }
+        }
+        (next == children.len()).then_some(slots)
+    }
+
+    /// How much deeper than `object` its statements stand.
+    fn indent_step(&self, object: Node<'a>) -> String {
+        let own = self.indent_before(object.start_byte()).unwrap_or("");
+        match self.statement_indent(object).strip_prefix(own) {
+            Some(step) if !step.is_empty() => step.to_owned(),
+            _ => DEFAULT_INDENT.to_owned(),
+        }
+    }
+
+    /// Gives a statement without a block (a service) one holding `lines`.
+    fn add_block(&self, object: Node<'a>, lines: &[String]) -> Option<Edit> {
+        let own = self.indent_before(object.start_byte())?;
         let nl = self.newline;
         let inner: String = lines.iter().map(|line| format!("{own}{DEFAULT_INDENT}{line}{nl}")).collect();
-        let at = service.end_byte();
+        let at = object.end_byte();
         Some(Edit { span: Span::new(at, at), replacement: format!(" {{{nl}{inner}{own}}}") })
     }
+}
+
+/// The values a statement holds for one placeholder of its template.
+struct Slot<'a> {
+    field: &'static str,
+    values: Vec<Node<'a>>,
+    /// Where the statement's text before the placeholder ends.
+    after: usize,
+    /// The template's words before the placeholder that the statement leaves out with it.
+    words: Vec<&'static str>,
+}
+
+/// Whether the row's key holds a mapping (or a list of them): its template's placeholders
+/// are that mapping's fields, and a block it opens holds that mapping's statements.
+fn holds_object(row: &Statement) -> bool {
+    matches!(row.catalogue_key().shape, ValueShape::Object(_) | ValueShape::ListOf(_))
+}
+
+/// The object whose fields and statements the statement of this node kind holds (a rule's,
+/// for `rule`; a header's, for `processed_header`).
+fn opened_object(kind: &str) -> Option<Object> {
+    dsl_statements::STATEMENTS.iter().filter(|r| r.kind == kind).find_map(|r| match r.catalogue_key().shape {
+        ValueShape::Object(object) | ValueShape::ListOf(object) => Some(object),
+        _ => None,
+    })
+}
+
+/// Whether the row's statement has a block of its own (`service`, `on-premises`).
+fn opens_block(row: &Statement) -> bool {
+    row.template.ends_with("{…}")
+}
+
+/// The lines of `row`'s statement for `value`, `place` saying `if` or `except`; a
+/// statement with a block of its own takes the fields its template places on its first
+/// line, and the other fields as statements of its block, indented by `step` (a setting
+/// with nothing for its block, like `service smart-host mimecast`, is written without one).
+fn statement_lines(row: &Statement, place: Option<Place>, value: &Value, step: &str) -> Option<Vec<String>> {
+    if !opens_block(row) {
+        return Some(vec![statement_for(row, place, value)?]);
+    }
+    let (Value::Map(entries) | Value::FlowMap(entries)) = value else { return None };
+    let (head, inner): (Vec<_>, Vec<_>) =
+        entries.iter().cloned().partition(|(field, _)| row.placeholders().any(|(f, _)| f == field));
+    let first = statement_for(row, place, &Value::Map(head))?;
+    let block = Block::of_kind(row.kind)?;
+    let object = opened_object(row.kind)?;
+    let mut body = Vec::new();
+    for (key, value) in &inner {
+        let flag =
+            |r: &&Statement| matches!((r.form, value), (Form::Flag(says), Value::Bool(on)) if on.to_string() == says);
+        let row = dsl_statements::in_block(block)
+            .filter(|r| r.object == object && r.key == key)
+            .find(|r| !matches!(r.form, Form::Flag(_)) || flag(r))?;
+        match row.form {
+            Form::Flag(_) => body.push(row.template.to_owned()),
+            _ => body.extend(statement_lines(row, None, value, step)?),
+        }
+    }
+    Some(match (body.is_empty(), row.form) {
+        (true, Form::Setting) => vec![first],
+        (true, _) => vec![format!("{first} {{}}")],
+        (false, _) => {
+            let mut lines = vec![format!("{first} {{")];
+            lines.extend(body.into_iter().map(|line| format!("{step}{line}")));
+            lines.push("}".to_owned());
+            lines
+        }
+    })
 }
 
 /// The group of a rule's statements a YAML block's keys go in (see [`Group`]).
@@ -318,7 +462,8 @@ fn written(key: &Key, value: &Value) -> Option<String> {
         }
         (ValueShape::Bool { .. }, Value::Bool(on)) => Some(on.to_string()),
         (ValueShape::Integer { .. }, Value::Int(number)) => Some(number.to_string()),
-        (ValueShape::Text { .. }, Value::Str(text)) => Some(quote(text)),
+        (ValueShape::Text { .. } | ValueShape::Size, Value::Str(text)) => Some(quote(text)),
+        (ValueShape::Size, Value::Int(bytes)) => Some(bytes.to_string()),
         (ValueShape::TextList, value) => strings(value),
         (ValueShape::OpenMap, value) => literals(value),
         _ => None,
@@ -394,23 +539,18 @@ impl Editor for DslEditor<'_> {
     }
 
     fn set_entry(&self, mapping: Span, key: &str, new: &Value) -> Option<Edit> {
-        if let Some(object) = self.node(mapping, &["rule", "connector"]) {
-            return self.set_setting(object, key, new);
-        }
-        if let Some(service) = self.node(mapping, &["service"]) {
-            // Kind and vendor are words of the `service` statement itself, not statements.
-            let row = dsl_statements::in_block(Block::Service).find(|r| r.key == key)?;
-            let line = statement_for(row, None, new)?;
-            return match self.statement(service, row.kind) {
-                Some(statement) => self.replace(statement, line),
-                None => self.add_to_service(service, &[line]),
-            };
-        }
-        if let Some(test) = self.node(mapping, &["header_contains"]) {
-            return match key {
-                "words" => self.set_words(test, new),
-                _ => None,
-            };
+        // An object written as a statement of the table: a field of its own line (a name, a
+        // priority, a service's kind, a header's value), or a statement of its block.
+        if let Some((object, row)) = self.object(mapping) {
+            if row.placeholders().any(|(field, _)| field == key) {
+                return self.set_field(object, row, key, new);
+            }
+            match Block::of_kind(object.kind()) {
+                Some(Block::Rule | Block::Connector) => return self.set_setting(object, key, new),
+                Some(_) => return self.set_statement(object, key, new),
+                // A rule's only action is its actions' span too.
+                None => {}
+            }
         }
         self.set_in_block(mapping, key, new)
     }
@@ -511,8 +651,8 @@ impl Editor for DslEditor<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::{check, Selection, Syntax};
-    use crate::fixes::apply_fixes;
+    use crate::check::{check, Selection, Source, Syntax};
+    use crate::fixes::{apply_fixes, DslEditor, Editor, Value};
 
     /// `text` with the fix of its first `code` finding applied.
     fn fixed(text: &str, code: &str) -> String {
@@ -642,5 +782,72 @@ rule \"Mimecast outbound smart host rule\" priority 1 {
 }
 ";
         assert_eq!(fixed(&text, "MF202"), format!("{text}{rule}"));
+    }
+
+    /// `text` with `key` of the object at the span `object` picks set to `value`.
+    fn set(
+        text: &str,
+        object: impl Fn(&crate::model::MailFlow) -> crate::text::Span,
+        key: &str,
+        value: &Value,
+    ) -> String {
+        let checked = check(text, Syntax::Dsl, &Selection::default());
+        let Source::Dsl(dsl) = &checked.source else { unreachable!() };
+        let edit = DslEditor::new(text, dsl).set_entry(object(&checked.flow), key, value).expect("an edit");
+        let fix = crate::fixes::Fix { title: "set".into(), safe: true, edits: vec![edit] };
+        apply_fixes(text, [&fix]).text
+    }
+
+    #[test]
+    fn the_organization_and_its_on_premises_block_take_their_statements() {
+        let text = "mailflow 1\n\norganization {\n    domains \"contoso.com\"\n}\n";
+        let organization = |flow: &crate::model::MailFlow| flow.organization.as_ref().unwrap().span;
+        let on_premises = Value::map([("relaysThrough", Value::str("smtp.contoso.com"))]);
+        let added = set(text, organization, "onPremises", &on_premises);
+        assert_eq!(
+            added,
+            text.replace("}\n", "    on-premises {\n        relays-through \"smtp.contoso.com\"\n    }\n}\n")
+        );
+        // A block statement that is there is not replaced.
+        let checked = check(&added, Syntax::Dsl, &Selection::default());
+        let Source::Dsl(dsl) = &checked.source else { unreachable!() };
+        let span = organization(&checked.flow);
+        assert_eq!(DslEditor::new(&added, dsl).set_entry(span, "onPremises", &on_premises), None);
+        // Inside it, a setting is replaced; the organization's name goes on its first line.
+        let relay =
+            |flow: &crate::model::MailFlow| flow.organization.as_ref().unwrap().on_premises.as_ref().unwrap().span;
+        let moved = set(&added, relay, "relaysThrough", &Value::str("relay.contoso.com"));
+        assert_eq!(moved, added.replace("smtp.contoso.com", "relay.contoso.com"));
+        let named = set(text, organization, "name", &Value::str("Contoso"));
+        assert_eq!(named, text.replace("organization {", "organization \"Contoso\" {"));
+        let one_line = set("organization { domains \"a.example\" }\n", organization, "onPremises", &on_premises);
+        assert_eq!(
+            one_line,
+            "organization { domains \"a.example\" on-premises { relays-through \"smtp.contoso.com\" } }\n"
+        );
+    }
+
+    #[test]
+    fn the_fields_of_a_statements_first_line_are_replaced_or_put_in_their_place() {
+        let service = |flow: &crate::model::MailFlow| flow.connectors[0].service.as_ref().unwrap().span;
+        let text = "connector \"C\" {\n  service codetwo\n}\n";
+        assert_eq!(set(text, service, "kind", &Value::str("signature")), text.replace("codetwo", "signature codetwo"));
+        assert_eq!(set(text, service, "vendor", &Value::str("exclaimer")), text.replace("codetwo", "exclaimer"));
+        let text = "connector \"C\" {\n  service signature\n}\n";
+        assert_eq!(
+            set(text, service, "vendor", &Value::str("codetwo")),
+            text.replace("signature", "signature codetwo")
+        );
+        let header = |flow: &crate::model::MailFlow| flow.rules[0].actions.set_header.as_ref().unwrap().span;
+        let text = "rule \"R\" {\n  set header \"X-A\" to \"1\"  # the mark\n}\n";
+        assert_eq!(set(text, header, "value", &Value::str("2")), text.replace("\"1\"", "\"2\""));
+        let rule = |flow: &crate::model::MailFlow| flow.rules[0].span;
+        assert_eq!(set(text, rule, "priority", &Value::Int(3)), text.replace("\"R\"", "\"R\" priority 3"));
+        assert_eq!(set(text, rule, "name", &Value::str("S")), text.replace("\"R\"", "\"S\""));
+        let test = |flow: &crate::model::MailFlow| flow.rules[0].exceptions.header_matches.as_ref().unwrap().span;
+        let text = "rule \"R\" priority 0 {\n  except header \"X-A\" matches \"^a\" \"^b\"\n}\n";
+        let patterns = Value::List(vec![Value::str("^c")]);
+        assert_eq!(set(text, test, "patterns", &patterns), text.replace("\"^a\" \"^b\"", "\"^c\""));
+        assert_eq!(set(text, test, "header", &Value::str("X-B")), text.replace("X-A", "X-B"));
     }
 }

@@ -46,9 +46,12 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
     let mut node = hovered;
     loop {
         let block = ancestors(node).find_map(|a| Block::of_kind(a.kind())).unwrap_or(Block::Root);
-        let statement = dsl_statements::by_kind(block, node.kind())
-            // A connector or rule is hovered for its name, elsewhere; its block is no key.
-            .filter(|s| !(s.block == Block::Root && s.form == Form::Item));
+        // A connector or rule is hovered for its name, elsewhere, and its block is no key;
+        // the word that opens it (`connector`, `rule`, `organization`) is its key's.
+        let item = |s: &&dsl_statements::Statement| s.block == Block::Root && s.form == Form::Item;
+        let opening = node.child(0).is_some_and(|word| word.id() == hovered.id() && !word.is_named())
+            && dsl_statements::by_kind(block, node.kind()).is_some_and(|s| item(&s));
+        let statement = dsl_statements::by_kind(block, node.kind()).filter(|s| !item(s) || opening);
         let (object, key) = match statement {
             // A word after `service` is its kind or its vendor.
             Some(s) if s.kind == "service" && hovered.kind() == "word" => {
@@ -77,7 +80,7 @@ fn dsl_statement(checked: &Checked, text: &str, offset: usize) -> Option<HoverIn
         };
         let exception = ancestors(node).any(|a| a.kind() == "exception");
         let key = keys::lookup(object, key)?;
-        let span = span_of(node);
+        let span = span_of(if opening { hovered } else { node });
         // On an enumerated or boolean word, what that value does; elsewhere, the key's page.
         if matches!(hovered.kind(), "word" | "boolean") && hovered.id() != node.id() {
             if let Some(markdown) = value_page(key, &text[span_of(hovered).range()]) {
@@ -405,6 +408,20 @@ rule "Mimecast smart host" priority 0 {
         assert_eq!(heading(&except), "**`headerContains`** in `transportRules › exceptions`");
         let powershell = "**Exchange PowerShell:** `ExceptIfHeaderContainsMessageHeader + ExceptIfHeaderContainsWords`";
         assert!(except.contains(powershell), "{except}");
+    }
+
+    #[test]
+    fn the_word_opening_a_connector_or_rule_shows_the_page_of_its_list() {
+        let (hovered, connectors) = hover_at("connector \"Mimecast\"");
+        assert_eq!(hovered, "connector");
+        assert_eq!(heading(&connectors), "**`connectors`** at the top level");
+        let (hovered, rules) = hover_at("rule \"Mimecast");
+        assert_eq!(hovered, "rule");
+        assert_eq!(heading(&rules), "**`transportRules`** at the top level");
+        // Its block is no key: between its statements, nothing is shown.
+        let offset = TEXT.find("  redirect to").unwrap();
+        let checked = check(TEXT, Syntax::Dsl, &Selection::default());
+        assert_eq!(hover(&checked, TEXT, offset), None);
     }
 
     #[test]
