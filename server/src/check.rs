@@ -41,6 +41,13 @@ pub enum Source {
 }
 
 impl Source {
+    pub fn syntax(&self) -> Syntax {
+        match self {
+            Source::Yaml(_) => Syntax::Yaml,
+            Source::Dsl(_) => Syntax::Dsl,
+        }
+    }
+
     pub fn comments(&self) -> &[Comment] {
         match self {
             Source::Yaml(yaml) => &yaml.comments,

@@ -1,10 +1,18 @@
 //! The simulated path of one message, pass by pass, as text, JSON or a Mermaid flow
 //! diagram: what `mailflow trace` prints and the editor command `mailflow.trace` returns.
+//! Beside the ordinary message, the text and JSON follow each class of message the file's
+//! rules tell apart (an Out of Office reply, the null sender, a size, a group), and say for
+//! each that leaves unsigned why: out of the signature scope by the signature rule's own
+//! conditions and exceptions, or not.
 
 use serde_json::{json, Value};
 
-use crate::analysis::simulate::{Ending, Message, Path, Route, Simulator, UNNAMED_DOMAIN};
+use crate::analysis::simulate::{
+    classes, Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN,
+};
 use crate::model::{MailFlow, ServiceKind};
+use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
+use crate::syntax::Syntax;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
@@ -17,26 +25,128 @@ pub fn default_recipient() -> String {
     format!("user@{UNNAMED_DOMAIN}")
 }
 
-pub fn render(flow: &MailFlow, message: &Message, format: TraceFormat) -> String {
-    let paths = Simulator::new(flow).run(message);
+/// One class of the message traced: the message, whether the signature rule means to take
+/// it, and its paths.
+struct Followed {
+    message: Message,
+    scope: SignatureScope,
+    paths: Vec<Path>,
+}
+
+/// `message` (an ordinary one) and every other class of it the rules tell apart, from the
+/// same origin to the same recipient.
+fn follow(flow: &MailFlow, message: &Message) -> Vec<Followed> {
+    let simulator = Simulator::new(flow);
+    let inside = |address: &str| {
+        let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
+        flow.organization
+            .iter()
+            .flat_map(|o| &o.domains)
+            .any(|d| crate::analysis::simulate::domain_matches(domain, &d.value))
+    };
+    classes(flow)
+        .into_iter()
+        .filter(|class| match class {
+            Class::MemberOf(_) => message.from_inside,
+            Class::From(address) => inside(address) == message.from_inside,
+            _ => true,
+        })
+        .map(|class| {
+            let message = Message { class, ..message.clone() };
+            Followed { scope: simulator.signature_scope(&message), paths: simulator.run(&message), message }
+        })
+        .collect()
+}
+
+pub fn render(flow: &MailFlow, message: &Message, format: TraceFormat, syntax: Syntax) -> String {
+    let followed = follow(flow, message);
     match format {
-        TraceFormat::Text => text(flow, message, &paths),
+        TraceFormat::Text => text_of_all(flow, &followed, syntax),
         TraceFormat::Json => {
-            let mut out = serde_json::to_string_pretty(&json_document(flow, message, &paths)).expect("JSON serializes");
+            let document = json_of_all(flow, &followed, syntax);
+            let mut out = serde_json::to_string_pretty(&document).expect("JSON serializes");
             out.push('\n');
             out
         }
-        TraceFormat::Mermaid => mermaid(flow, message, &paths),
+        TraceFormat::Mermaid => mermaid(flow, message, &followed[0].paths),
     }
 }
 
 /// The trace as a JSON value, for the editor command.
-pub fn to_json(flow: &MailFlow, message: &Message) -> Value {
-    let paths = Simulator::new(flow).run(message);
-    let mut document = json_document(flow, message, &paths);
-    document["text"] = Value::String(text(flow, message, &paths));
-    document["mermaid"] = Value::String(mermaid(flow, message, &paths));
+pub fn to_json(flow: &MailFlow, message: &Message, syntax: Syntax) -> Value {
+    let followed = follow(flow, message);
+    let mut document = json_of_all(flow, &followed, syntax);
+    document["text"] = Value::String(text_of_all(flow, &followed, syntax));
+    document["mermaid"] = Value::String(mermaid(flow, message, &followed[0].paths));
     document
+}
+
+/// Whether a path took the message through a signature service it could sign.
+fn signed(flow: &MailFlow, path: &Path) -> bool {
+    path.passes.iter().any(|pass| {
+        !pass.encrypted
+            && pass.connector().is_some_and(|c| {
+                flow.connectors[c].service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::Signature)
+            })
+    })
+}
+
+/// Why a class of message leaves without a signature, when some way of it does and the file
+/// has a signature rule.
+fn unsigned_words(flow: &MailFlow, followed: &Followed, syntax: Syntax) -> Option<String> {
+    let leaves_unsigned = followed.paths.iter().any(|path| !signed(flow, path) && !path.ending.is_loop());
+    let outside_recipient = !matches!(followed.paths.first()?.passes.last()?.route, Route::Mailbox);
+    if !leaves_unsigned || !followed.message.from_inside || !outside_recipient {
+        return None;
+    }
+    match &followed.scope {
+        SignatureScope::NoSignatureRule => None,
+        SignatureScope::Out(out) => {
+            Some(format!("out of the signature scope: {}", out_of_scope_words(flow, out, syntax)))
+        }
+        SignatureScope::In => Some("in the signature scope, but it never reaches the signature service".to_owned()),
+    }
+}
+
+fn text_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> String {
+    let mut out = String::new();
+    for (index, class) in followed.iter().enumerate() {
+        if index == 1 {
+            out += "\nThe rules tell these messages apart too:\n";
+        }
+        if index > 0 {
+            out.push('\n');
+        }
+        out += &text(flow, &class.message, &class.paths);
+        if let Some(why) = unsigned_words(flow, class, syntax) {
+            out += &format!("Leaves unsigned: {why}\n");
+        }
+    }
+    out
+}
+
+fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value {
+    let with_scope = |class: &Followed| {
+        let mut document = json_document(flow, &class.message, &class.paths);
+        document["signatureScope"] = match &class.scope {
+            SignatureScope::NoSignatureRule => Value::Null,
+            SignatureScope::In => json!({"in": true}),
+            SignatureScope::Out(out) => json!({"in": false, "why": out_of_scope_words(flow, out, syntax)}),
+        };
+        document["unsigned"] = unsigned_words(flow, class, syntax).map_or(Value::Null, Value::String);
+        document
+    };
+    let mut document = with_scope(&followed[0]);
+    let others: Vec<Value> = followed[1..].iter().map(with_scope).collect();
+    if !others.is_empty() {
+        document["classes"] = Value::Array(others);
+    }
+    document
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 fn origin(message: &Message) -> &'static str {
@@ -87,11 +197,15 @@ fn ending_words(flow: &MailFlow, ending: &Ending) -> String {
         Ending::DisabledConnector { connector } => {
             format!("not delivered: connector `{}` is disabled", flow.connectors[*connector].name())
         }
+        Ending::TakenAway { rule } => format!("taken away by rule `{}`", flow.rules[*rule].name()),
     }
 }
 
 fn text(flow: &MailFlow, message: &Message, paths: &[Path]) -> String {
-    let mut out = format!("A message from {} to {}\n", origin(message), message.to);
+    let mut out = match message.class {
+        Class::Ordinary => format!("A message from {} to {}\n", origin(message), message.to),
+        _ => format!("{}\n", capitalised(&describe_message(message))),
+    };
     for (index, path) in paths.iter().enumerate() {
         if paths.len() > 1 {
             out += &format!(
@@ -139,6 +253,9 @@ fn text(flow: &MailFlow, message: &Message, paths: &[Path]) -> String {
                 }
                 Route::Mx => out += "  -> the recipient's MX\n",
                 Route::Mailbox => out += "  -> the recipient's mailbox\n",
+                Route::TakenAway { rule } => {
+                    out += &format!("  -> taken away by `{}` (it does not go on as it was)\n", flow.rules[rule].name())
+                }
             }
         }
         out += &format!("Ends: {}\n", ending_words(flow, &path.ending));
@@ -159,6 +276,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
                         Route::RecipientDomains { connector } => json!({"kind": "recipient-domains", "connector": flow.connectors[connector].name()}),
                         Route::Mx => json!({"kind": "mx"}),
                         Route::Mailbox => json!({"kind": "mailbox"}),
+                        Route::TakenAway { rule } => json!({"kind": "taken-away", "rule": flow.rules[rule].name()}),
                     };
                     json!({
                         "number": pass.number,
@@ -181,6 +299,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
                 Ending::Loop { .. } => ("loop", None),
                 Ending::HopCapExceeded => ("hop-cap-exceeded", None),
                 Ending::DisabledConnector { connector } => ("disabled-connector", Some(*connector)),
+                Ending::TakenAway { .. } => ("taken-away", None),
             };
             json!({
                 "uncertain": path.uncertain,
@@ -193,7 +312,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
             })
         })
         .collect();
-    json!({"message": {"from": origin(message), "to": message.to}, "paths": paths})
+    json!({"message": {"from": origin(message), "to": message.to, "kind": describe_message(message)}, "paths": paths})
 }
 
 /// Escapes text for a Mermaid node label.

@@ -2,15 +2,23 @@
 //! pass by pass — rules, then routing, then the service behind the connector — until it is
 //! delivered, loops, or cannot be delivered.
 //!
-//! Conditions the tool cannot evaluate (`other`) are followed both ways; what depends on
-//! them is marked uncertain ("may"). Branches that end in the same state are merged, so a
-//! file of many rules with unknown conditions stays polynomial.
+//! Conditions the tool cannot evaluate (`other` without a key) are followed both ways; what
+//! depends on them is marked uncertain ("may"). Branches that end in the same state are
+//! merged, so a file of many rules with unknown conditions stays polynomial.
+//!
+//! The messages simulated are classes (exchange.md, "Messages to simulate"): an ordinary
+//! message, and one for each thing a rule tells apart (a message type, the null sender, a
+//! size, a sender group, a sender address). For each, [`Simulator::signature_scope`] says
+//! whether the signature rule means to take it, and if not, what keeps it out.
 
 use std::collections::BTreeMap;
 
+use super::other_effects::{self, ActionEffect};
+use super::roles::Roles;
+use super::understood::{understood, Understood};
 use crate::model::{
-    Connector, ConnectorUse, HeaderContains, HeaderMatches, MailFlow, Pattern, Predicates, Scope, ServiceKind,
-    TransportRule,
+    Connector, ConnectorUse, HeaderContains, HeaderMatches, MailFlow, MessageType, Pattern, Predicates, Scope,
+    ServiceKind, TransportRule,
 };
 
 /// Exchange Server's default hop limit; Exchange Online's is not published (exchange.md).
@@ -26,11 +34,52 @@ pub struct Message {
     pub from_inside: bool,
     /// The recipient's address.
     pub to: String,
+    /// What sets it apart from an ordinary message.
+    pub class: Class,
 }
 
+/// What sets a simulated message apart from an ordinary one: each is something a rule of
+/// the file tells apart.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Ordinary,
+    /// Of a type a `messageTypeMatches` names (an Out of Office reply, a calendar item).
+    Type(MessageType),
+    /// From the null sender `<>`: a non-delivery report or another system message.
+    NullSender,
+    /// Of this many bytes: at, or just under, a size a `messageSizeOver` names.
+    Size(u64),
+    /// From a sender in this group (one a `senderIsMemberOf` names).
+    MemberOf(String),
+    /// From this sender (one a `from` names).
+    From(String),
+}
+
+/// The size of an ordinary simulated message.
+const ORDINARY_SIZE: u64 = 50 * 1024;
+
 impl Message {
+    /// An ordinary message.
+    pub fn ordinary(from_inside: bool, to: impl Into<String>) -> Message {
+        Message { from_inside, to: to.into(), class: Class::Ordinary }
+    }
+
     pub fn recipient_domain(&self) -> &str {
         self.to.rsplit_once('@').map_or(self.to.as_str(), |(_, domain)| domain)
+    }
+
+    pub fn size(&self) -> u64 {
+        match self.class {
+            Class::Size(bytes) => bytes,
+            _ => ORDINARY_SIZE,
+        }
+    }
+
+    pub fn message_type(&self) -> Option<MessageType> {
+        match self.class {
+            Class::Type(message_type) => Some(message_type),
+            _ => None,
+        }
     }
 }
 
@@ -47,6 +96,9 @@ pub struct Applied {
 pub enum Route {
     /// A rule redirected the message to a connector.
     Rule { rule: usize, connector: usize },
+    /// A rule's action took the message away (redirected it to a mailbox, deleted,
+    /// quarantined, rejected or held it): it does not go on as it was.
+    TakenAway { rule: usize },
     /// The most specific recipient-domain connector took it.
     RecipientDomains { connector: usize },
     /// To the recipient's MX: delivered.
@@ -67,6 +119,9 @@ pub struct Pass {
     pub stopped_by: Option<usize>,
     /// Headers that rules set in this pass.
     pub set_headers: Vec<(String, String)>,
+    /// The message left this pass encrypted (by a rule of this pass or an earlier one): a
+    /// signature service cannot add a signature to it.
+    pub encrypted: bool,
     pub route: Route,
 }
 
@@ -92,6 +147,10 @@ pub enum Ending {
     DisabledConnector {
         connector: usize,
     },
+    /// A rule took the message away.
+    TakenAway {
+        rule: usize,
+    },
 }
 
 impl Ending {
@@ -113,7 +172,7 @@ impl Pass {
     pub fn connector(&self) -> Option<usize> {
         match self.route {
             Route::Rule { connector, .. } | Route::RecipientDomains { connector } => Some(connector),
-            Route::Mx | Route::Mailbox => None,
+            Route::Mx | Route::Mailbox | Route::TakenAway { .. } => None,
         }
     }
 }
@@ -187,10 +246,65 @@ pub fn messages(flow: &MailFlow) -> Vec<Message> {
         }
     }
     add(UNNAMED_DOMAIN);
-    [true, false]
-        .into_iter()
-        .flat_map(|from_inside| domains.iter().map(move |d| Message { from_inside, to: format!("user@{d}") }))
-        .collect()
+    let classes = classes(flow);
+    let mut messages = Vec::new();
+    for from_inside in [true, false] {
+        for class in &classes {
+            // A group is one of the tenant's, and a named sender is where its domain says.
+            let origin = match class {
+                Class::MemberOf(_) => Some(true),
+                Class::From(address) => Some(inside_address(flow, address)),
+                _ => None,
+            };
+            if origin.is_some_and(|inside| inside != from_inside) {
+                continue;
+            }
+            for domain in &domains {
+                messages.push(Message { from_inside, to: format!("user@{domain}"), class: class.clone() });
+            }
+        }
+    }
+    messages
+}
+
+/// The classes of message the file's rules tell apart: the ordinary message first, then
+/// one for each message type, the null sender (where a rule tests the sender's address),
+/// each size at and just under a size named, each group and each address named.
+pub fn classes(flow: &MailFlow) -> Vec<Class> {
+    let mut classes = vec![Class::Ordinary];
+    let mut add = |class: Class| {
+        if !classes.contains(&class) {
+            classes.push(class);
+        }
+    };
+    for rule in &flow.rules {
+        let read = understood(rule);
+        for predicates in [&read.conditions, &read.exceptions] {
+            if let Some(message_type) = &predicates.message_type_matches {
+                add(Class::Type(message_type.value));
+            }
+            if predicates.sender_address_matches.is_some() {
+                add(Class::NullSender);
+            }
+            if let Some(size) = &predicates.message_size_over {
+                add(Class::Size(size.value.bytes));
+                add(Class::Size(size.value.bytes.saturating_sub(1)));
+            }
+            for group in predicates.sender_is_member_of.iter().flat_map(|l| &l.value) {
+                add(Class::MemberOf(group.value.to_ascii_lowercase()));
+            }
+            for address in predicates.from.iter().flat_map(|l| &l.value) {
+                add(Class::From(address.value.to_ascii_lowercase()));
+            }
+        }
+    }
+    classes
+}
+
+/// Whether `address` is in one of the organization's accepted domains.
+fn inside_address(flow: &MailFlow, address: &str) -> bool {
+    let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
+    flow.organization.iter().flat_map(|o| &o.domains).any(|d| domain_matches(domain, &d.value))
 }
 
 /// Everything the simulation needs to know about the file, computed once.
@@ -200,7 +314,59 @@ pub struct Simulator<'a> {
     active: Vec<usize>,
     /// Lower-cased accepted domains.
     domains: Vec<String>,
+    /// Each rule (by index) as the analysis reads it.
+    read: Vec<Understood>,
+    /// The signature rules that take actions, in evaluation order.
+    signature_rules: Vec<usize>,
 }
+
+/// Whether the signature rule means to take a message, and if not, what keeps it out
+/// (exchange.md, "Deliberate scope versus an accident").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureScope {
+    /// The file has no signature rule that takes actions.
+    NoSignatureRule,
+    /// A signature rule's conditions match the message as sent (after the exclusion rules
+    /// above it stamped their headers), and none of its exceptions does.
+    In,
+    /// Kept out by the signature rule's own conditions or exceptions: by design.
+    Out(OutOfScope),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutOfScope {
+    /// The signature rule, by index into `MailFlow::rules`.
+    pub rule: usize,
+    pub cause: ScopeCause,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeCause {
+    /// This condition of the signature rule does not match.
+    Condition(&'static str),
+    /// This exception of the signature rule matches.
+    Exception(&'static str),
+    /// The exception on this header matches, and the header was stamped by the rule `by`
+    /// above the signature rule (an exclusion rule, as Exclaimer's for Out of Office replies).
+    Stamped { header: String, by: usize },
+}
+
+/// The keys of a rule's conditions as they are tested, cheapest first.
+const TESTED: [&str; 13] = [
+    "senderIs",
+    "recipientIs",
+    "senderDomainIs",
+    "recipientDomainIs",
+    "messageTypeMatches",
+    "messageSizeOver",
+    "senderIsMemberOf",
+    "from",
+    "headerContains",
+    "other",
+    "recipientAddressMatches",
+    "senderAddressMatches",
+    "headerMatches",
+];
 
 /// One branch of a pass while its rules are evaluated.
 #[derive(Clone, Debug)]
@@ -210,26 +376,103 @@ struct Partial {
     set_headers: Vec<(String, String)>,
     redirect: Option<usize>,
     stopped_by: Option<usize>,
+    taken_away: Option<usize>,
+    encrypted: bool,
     uncertain: bool,
 }
 
 impl<'a> Simulator<'a> {
     pub fn new(flow: &'a MailFlow) -> Self {
-        let active = flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| flow.rule_index(r)).collect();
+        let active: Vec<usize> =
+            flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| flow.rule_index(r)).collect();
         let domains =
             flow.organization.iter().flat_map(|o| &o.domains).map(|d| d.value.trim().to_ascii_lowercase()).collect();
-        Simulator { flow, active, domains }
+        let read = flow.rules.iter().map(understood).collect();
+        let signature_rules = {
+            let roles = Roles::of(flow);
+            let signature: Vec<usize> = roles.signature_rules().map(|routing| flow.rule_index(routing.rule)).collect();
+            active.iter().copied().filter(|index| signature.contains(index)).collect()
+        };
+        Simulator { flow, active, domains, read, signature_rules }
+    }
+
+    /// Whether a signature rule means to take `message` as sent, and if not, why.
+    pub fn signature_scope(&self, message: &Message) -> SignatureScope {
+        let Some(&first) = self.signature_rules.first() else { return SignatureScope::NoSignatureRule };
+        let mut kept_out = None;
+        for &signature in &self.signature_rules {
+            let (headers, stamped_by) = self.after_exclusions(signature, message);
+            match self.keeps_out(signature, message, &headers, &stamped_by) {
+                None => return SignatureScope::In,
+                Some(cause) => {
+                    kept_out.get_or_insert(OutOfScope { rule: signature, cause });
+                }
+            }
+        }
+        SignatureScope::Out(kept_out.unwrap_or(OutOfScope { rule: first, cause: ScopeCause::Condition("") }))
+    }
+
+    /// The headers a message carries when the rule `until` is evaluated in the first pass,
+    /// after the rules above it that only stamp or remove headers applied; and which rule
+    /// stamped each.
+    fn after_exclusions(&self, until: usize, message: &Message) -> (Headers, BTreeMap<String, usize>) {
+        let mut headers = Headers::new();
+        let mut stamped_by = BTreeMap::new();
+        for &index in self.active.iter().take_while(|&&index| index != until) {
+            let rule = &self.flow.rules[index];
+            if !other_effects::path_changes(rule).is_empty() || self.applies(index, message, &headers) != Truth::Yes {
+                continue;
+            }
+            for (name, value) in other_effects::headers_set(rule) {
+                headers.insert(name.to_ascii_lowercase(), value.to_owned());
+                stamped_by.insert(name.to_ascii_lowercase(), index);
+            }
+            for name in &self.read[index].removed_headers {
+                headers.remove(name);
+            }
+        }
+        (headers, stamped_by)
+    }
+
+    /// What keeps the rule from taking the message, if something surely does.
+    fn keeps_out(
+        &self,
+        index: usize,
+        message: &Message,
+        headers: &Headers,
+        stamped_by: &BTreeMap<String, usize>,
+    ) -> Option<ScopeCause> {
+        let read = &self.read[index];
+        if let Some(&key) =
+            TESTED.iter().find(|key| self.test(key, &read.conditions, message, headers) == Some(Truth::No))
+        {
+            return Some(ScopeCause::Condition(key));
+        }
+        let key = *TESTED.iter().find(|key| self.test(key, &read.exceptions, message, headers) == Some(Truth::Yes))?;
+        let header = match key {
+            "headerContains" => read.exceptions.header_contains.as_ref().map(|t| &t.header.value),
+            "headerMatches" => read.exceptions.header_matches.as_ref().map(|t| &t.header.value),
+            _ => None,
+        };
+        match header.and_then(|h| Some((h, *stamped_by.get(&h.to_ascii_lowercase())?))) {
+            Some((header, by)) => Some(ScopeCause::Stamped { header: header.clone(), by }),
+            None => Some(ScopeCause::Exception(key)),
+        }
     }
 
     fn is_inside(&self, domain: &str) -> bool {
         self.domains.iter().any(|d| domain_matches(domain, d))
     }
 
+    /// The sender's address: the null sender's `<>`, a named sender's, else one no rule
+    /// names, inside or outside.
     fn sender_address(&self, message: &Message) -> String {
-        match (message.from_inside, self.domains.first()) {
-            (true, Some(domain)) => format!("sender@{domain}"),
-            (true, None) => "sender@inside.example".to_owned(),
-            (false, _) => "sender@sender.example".to_owned(),
+        match (&message.class, message.from_inside, self.domains.first()) {
+            (Class::NullSender, _, _) => "<>".to_owned(),
+            (Class::From(address), _, _) => address.clone(),
+            (_, true, Some(domain)) => format!("sender@{domain}"),
+            (_, true, None) => "sender@inside.example".to_owned(),
+            (_, false, _) => "sender@sender.example".to_owned(),
         }
     }
 
@@ -254,10 +497,14 @@ impl<'a> Simulator<'a> {
                 seen.push(headers.clone());
                 let mut next_headers = outcome.headers.clone();
                 let uncertain = uncertain || outcome.uncertain;
-                let route = self.route(message, outcome.redirect);
+                let route = match outcome.taken_away {
+                    Some(rule) => Route::TakenAway { rule },
+                    None => self.route(message, outcome.redirect),
+                };
                 let ending = match &route {
                     Route::Mailbox => Some(Ending::DeliveredToMailbox),
                     Route::Mx => Some(Ending::DeliveredByMx),
+                    Route::TakenAway { rule } => Some(Ending::TakenAway { rule: *rule }),
                     Route::Rule { connector, .. } | Route::RecipientDomains { connector } => {
                         self.through_connector(*connector, &mut next_headers)
                     }
@@ -268,6 +515,7 @@ impl<'a> Simulator<'a> {
                     applied: outcome.applied,
                     stopped_by: outcome.stopped_by,
                     set_headers: outcome.set_headers,
+                    encrypted: outcome.encrypted,
                     route,
                 });
                 match ending {
@@ -293,16 +541,15 @@ impl<'a> Simulator<'a> {
         let Some(service) = &connector.service else {
             return Some(Ending::DeliveredByConnector { connector: index });
         };
-        if service.kind.value == ServiceKind::Signature {
-            if let Some((name, value)) = service.processed_header() {
-                headers.insert(name.to_ascii_lowercase(), value);
-            }
+        if !service.returns_to_exchange() {
+            return Some(Ending::DeliveredBySmartHost { connector: index });
         }
-        if service.returns_to_exchange() {
-            None
-        } else {
-            Some(Ending::DeliveredBySmartHost { connector: index })
+        // What the service hands back carries its processed header: a signature service's,
+        // or a gateway's own (SEPPmail's `X-SM-outgoing: yes`).
+        if let Some((name, value)) = service.processed_header() {
+            headers.insert(name.to_ascii_lowercase(), value);
         }
+        None
     }
 
     /// Where the message goes after the rules: a rule's redirect, else the most specific
@@ -340,24 +587,27 @@ impl<'a> Simulator<'a> {
             set_headers: Vec::new(),
             redirect: None,
             stopped_by: None,
+            taken_away: None,
+            encrypted: false,
             uncertain: false,
         }];
         for &index in &self.active {
             let rule = &self.flow.rules[index];
             let mut next = Vec::with_capacity(partials.len());
             for partial in partials {
-                if partial.stopped_by.is_some() {
+                if partial.stopped_by.is_some() || partial.taken_away.is_some() {
                     next.push(partial);
                     continue;
                 }
-                match self.applies(rule, message, &partial.headers) {
+                let removed = &self.read[index].removed_headers;
+                match self.applies(index, message, &partial.headers) {
                     Truth::No => next.push(partial),
-                    Truth::Yes => next.push(apply(rule, index, partial, false)),
+                    Truth::Yes => next.push(apply(rule, index, removed, partial, false)),
                     Truth::Maybe if !has_effect(rule) => next.push(partial),
                     Truth::Maybe => {
                         let mut skipped = partial.clone();
                         skipped.uncertain = true;
-                        next.push(apply(rule, index, partial, true));
+                        next.push(apply(rule, index, removed, partial, true));
                         next.push(skipped);
                     }
                 }
@@ -369,19 +619,20 @@ impl<'a> Simulator<'a> {
         partials
     }
 
-    fn applies(&self, rule: &TransportRule, message: &Message, headers: &Headers) -> Truth {
-        let conditions = self.predicates(&rule.conditions, message, headers, Truth::and, Truth::Yes);
+    fn applies(&self, index: usize, message: &Message, headers: &Headers) -> Truth {
+        let read = &self.read[index];
+        let conditions = self.predicates(&read.conditions, message, headers, Truth::and, Truth::Yes);
         if conditions == Truth::No {
             return Truth::No;
         }
-        let exceptions = self.predicates(&rule.exceptions, message, headers, Truth::or, Truth::No);
+        let exceptions = self.predicates(&read.exceptions, message, headers, Truth::or, Truth::No);
         conditions.and(exceptions.not())
     }
 
     /// Whether a rule's conditions would let it apply: for MF308, which asks about rules a
     /// stop kept from being evaluated.
     pub fn would_apply(&self, rule: &TransportRule, message: &Message, headers: &Headers) -> bool {
-        self.applies(rule, message, headers) == Truth::Yes
+        self.applies(self.flow.rule_index(rule), message, headers) == Truth::Yes
     }
 
     /// Conditions combine with AND (empty: true); exceptions with OR (empty: false). Tests
@@ -397,32 +648,9 @@ impl<'a> Simulator<'a> {
     ) -> Truth {
         // The value that settles the answer: a failed condition, or a matching exception.
         let settled = empty.not();
-        let recipient_domain = message.recipient_domain();
-        let tests: [&dyn Fn() -> Option<Truth>; 9] = [
-            &|| predicates.sender_is.as_ref().map(|scope| scope_truth(scope.value, message.from_inside)),
-            &|| {
-                predicates.recipient_is.as_ref().map(|scope| scope_truth(scope.value, self.is_inside(recipient_domain)))
-            },
-            &|| {
-                let sender = self.sender_address(message);
-                let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
-                let domains = predicates.sender_domain_is.as_ref()?;
-                Some(Truth::from(domains.value.iter().any(|d| domain_matches(&sender_domain, &d.value))))
-            },
-            &|| {
-                let domains = predicates.recipient_domain_is.as_ref()?;
-                Some(Truth::from(domains.value.iter().any(|d| domain_matches(recipient_domain, &d.value))))
-            },
-            // The simulated messages are ordinary mail of no special type.
-            &|| predicates.message_type_matches.as_ref().map(|_| Truth::No),
-            &|| predicates.header_contains.as_ref().map(|test| header_contains(test, headers)),
-            &|| (!predicates.other.is_empty()).then_some(Truth::Maybe),
-            &|| predicates.recipient_address_matches.as_ref().map(|patterns| any_pattern(&patterns.value, &message.to)),
-            &|| predicates.header_matches.as_ref().map(|test| header_matches(test, headers)),
-        ];
         let mut result: Option<Truth> = None;
-        for test in tests {
-            let Some(truth) = test() else { continue };
+        for key in TESTED {
+            let Some(truth) = self.test(key, predicates, message, headers) else { continue };
             let combined = result.map_or(truth, |so_far| combine(so_far, truth));
             if combined == settled {
                 return settled;
@@ -431,14 +659,76 @@ impl<'a> Simulator<'a> {
         }
         result.unwrap_or(empty)
     }
+
+    /// Whether the condition `key` of `predicates` matches the message; `None` when it is
+    /// not given.
+    fn test(&self, key: &str, predicates: &Predicates, message: &Message, headers: &Headers) -> Option<Truth> {
+        let listed = |list: &Option<crate::text::Spanned<Vec<crate::text::Spanned<String>>>>, value: &str| {
+            list.as_ref().map(|list| Truth::from(list.value.iter().any(|item| item.value.eq_ignore_ascii_case(value))))
+        };
+        let recipient_domain = message.recipient_domain();
+        match key {
+            "senderIs" => predicates.sender_is.as_ref().map(|scope| scope_truth(scope.value, message.from_inside)),
+            "recipientIs" => {
+                predicates.recipient_is.as_ref().map(|scope| scope_truth(scope.value, self.is_inside(recipient_domain)))
+            }
+            "senderDomainIs" => {
+                let domains = predicates.sender_domain_is.as_ref()?;
+                let sender = self.sender_address(message);
+                let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d);
+                Some(Truth::from(
+                    !sender_domain.is_empty() && domains.value.iter().any(|d| domain_matches(sender_domain, &d.value)),
+                ))
+            }
+            "recipientDomainIs" => {
+                let domains = predicates.recipient_domain_is.as_ref()?;
+                Some(Truth::from(domains.value.iter().any(|d| domain_matches(recipient_domain, &d.value))))
+            }
+            "messageTypeMatches" => {
+                predicates.message_type_matches.as_ref().map(|m| Truth::from(message.message_type() == Some(m.value)))
+            }
+            "messageSizeOver" => {
+                predicates.message_size_over.as_ref().map(|s| Truth::from(message.size() >= s.value.bytes))
+            }
+            "senderIsMemberOf" => match &message.class {
+                Class::MemberOf(group) => listed(&predicates.sender_is_member_of, group),
+                // A sender no rule names is in no group a rule names.
+                _ => predicates.sender_is_member_of.as_ref().map(|_| Truth::No),
+            },
+            "from" => listed(&predicates.from, &self.sender_address(message)),
+            "headerContains" => predicates.header_contains.as_ref().map(|test| header_contains(test, headers)),
+            "other" => (!predicates.other.is_empty()).then_some(Truth::Maybe),
+            "recipientAddressMatches" => {
+                predicates.recipient_address_matches.as_ref().map(|patterns| any_pattern(&patterns.value, &message.to))
+            }
+            "senderAddressMatches" => predicates
+                .sender_address_matches
+                .as_ref()
+                .map(|patterns| any_pattern(&patterns.value, &self.sender_address(message))),
+            "headerMatches" => predicates.header_matches.as_ref().map(|test| header_matches(test, headers)),
+            _ => None,
+        }
+    }
 }
 
-fn apply(rule: &TransportRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
+/// The rule's actions on one branch: its headers set and `removed`, its redirect, its stop,
+/// and what its `other` actions do (exchange.md, "What other conditions and actions do").
+fn apply(rule: &TransportRule, index: usize, removed: &[String], mut partial: Partial, uncertain: bool) -> Partial {
     partial.applied.push(Applied { rule: index, uncertain });
     partial.uncertain |= uncertain;
-    if let Some(header) = &rule.actions.set_header {
-        partial.headers.insert(header.name.value.to_ascii_lowercase(), header.value.value.clone());
-        partial.set_headers.push((header.name.value.clone(), header.value.value.clone()));
+    for (name, value) in other_effects::headers_set(rule) {
+        partial.headers.insert(name.to_ascii_lowercase(), value.to_owned());
+        partial.set_headers.push((name.to_owned(), value.to_owned()));
+    }
+    for name in removed {
+        partial.headers.remove(name);
+    }
+    for parameter in &rule.actions.other {
+        match other_effects::action(&parameter.name.value) {
+            ActionEffect::TakesAway => partial.taken_away = partial.taken_away.or(Some(index)),
+            ActionEffect::Encrypts => partial.encrypted = true,
+            _ => {}
+        }
     }
     if rule.actions.redirect_to_connector.is_some() && partial.redirect.is_none() {
         // Which of two redirects wins is unconfirmed (exchange.md); the first is followed and
@@ -451,9 +741,11 @@ fn apply(rule: &TransportRule, index: usize, mut partial: Partial, uncertain: bo
     partial
 }
 
-/// Whether applying the rule can change where the message goes.
+/// Whether applying the rule can change where the message goes or what later rules see.
 fn has_effect(rule: &TransportRule) -> bool {
-    rule.actions.set_header.is_some() || rule.actions.redirect_to_connector.is_some() || rule.stops_processing()
+    !other_effects::headers_set(rule).is_empty()
+        || rule.actions.remove_header.is_some()
+        || !other_effects::path_changes(rule).is_empty()
 }
 
 /// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
@@ -464,6 +756,8 @@ fn merge(partials: &mut Vec<Partial>) {
             k.headers == partial.headers
                 && k.redirect == partial.redirect
                 && k.stopped_by == partial.stopped_by
+                && k.taken_away == partial.taken_away
+                && k.encrypted == partial.encrypted
                 && k.applied.iter().map(|a| a.rule).eq(partial.applied.iter().map(|a| a.rule))
         });
         match same {
@@ -547,19 +841,36 @@ pub fn connector_index(flow: &MailFlow, name: &str) -> Option<usize> {
 pub struct Simulation<'a> {
     pub flow: &'a MailFlow,
     pub simulator: Simulator<'a>,
-    pub runs: Vec<(Message, Vec<Path>)>,
+    /// Each simulated message, whether the signature rule means to take it, and its paths.
+    pub runs: Vec<(Message, SignatureScope, Vec<Path>)>,
 }
 
 impl<'a> Simulation<'a> {
     pub fn of(flow: &'a MailFlow) -> Self {
         let simulator = Simulator::new(flow);
-        let runs = messages(flow).into_iter().map(|m| (m.clone(), simulator.run(&m))).collect();
+        let runs = messages(flow)
+            .into_iter()
+            .map(|m| {
+                let scope = simulator.signature_scope(&m);
+                let paths = simulator.run(&m);
+                (m, scope, paths)
+            })
+            .collect();
         Simulation { flow, simulator, runs }
     }
 
     /// Every path with its message.
     pub fn paths(&self) -> impl Iterator<Item = (&Message, &Path)> {
-        self.runs.iter().flat_map(|(message, paths)| paths.iter().map(move |p| (message, p)))
+        self.runs.iter().flat_map(|(message, _, paths)| paths.iter().map(move |p| (message, p)))
+    }
+
+    /// Every path of a message the signature rule means to take (or of every message, when
+    /// no signature rule takes actions: then nothing keeps a message out on purpose).
+    pub fn paths_in_signature_scope(&self) -> impl Iterator<Item = (&Message, &Path)> {
+        self.runs
+            .iter()
+            .filter(|(_, scope, _)| !matches!(scope, SignatureScope::Out(_)))
+            .flat_map(|(message, _, paths)| paths.iter().map(move |p| (message, p)))
     }
 
     pub fn is_inside(&self, domain: &str) -> bool {
@@ -584,7 +895,7 @@ mod tests {
     }
 
     fn run(flow: &MailFlow, from_inside: bool, to: &str) -> Vec<Path> {
-        Simulator::new(flow).run(&Message { from_inside, to: to.to_owned() })
+        Simulator::new(flow).run(&Message::ordinary(from_inside, to))
     }
 
     const HEAD: &str = "mailflow: 1\norganization: {domains: [contoso.com]}\n";

@@ -316,8 +316,8 @@ fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: c
         return ExitCode::from(EXIT_TROUBLE);
     }
     let checked = check(&text, Syntax::of_path(file), &Selection::default());
-    let message = crate::analysis::simulate::Message { from_inside: from == Origin::Inside, to };
-    print_out(&crate::trace::render(&checked.flow, &message, format))
+    let message = crate::analysis::simulate::Message::ordinary(from == Origin::Inside, to);
+    print_out(&crate::trace::render(&checked.flow, &message, format, Syntax::of_path(file)))
 }
 
 /// Checks one file, or fixes it when asked (then reporting what remains).

@@ -590,8 +590,8 @@ impl LanguageServer for Backend {
                 .ok_or_else(|| Error::invalid_params(format!("{} is not open in the editor", uri.as_str())))?;
             let to = options["to"].as_str().map(str::to_owned).unwrap_or_else(crate::trace::default_recipient);
             let from_inside = options["from"].as_str() != Some("outside");
-            let message = crate::analysis::simulate::Message { from_inside, to };
-            Ok(Some(crate::trace::to_json(&analysis.checked.flow, &message)))
+            let message = crate::analysis::simulate::Message::ordinary(from_inside, to);
+            Ok(Some(crate::trace::to_json(&analysis.checked.flow, &message, analysis.checked.source.syntax())))
         })
     }
 }

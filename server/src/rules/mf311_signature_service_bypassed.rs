@@ -93,13 +93,14 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
         if simulation.kind_of(index) != Some(ServiceKind::Signature) {
             continue;
         }
-        let bypassed = simulation.paths().find(|(message, path)| {
+        // Messages kept out of the signature scope on purpose are not reported; one that
+        // reaches the service only encrypted leaves without a signature too.
+        let bypassed = simulation.paths_in_signature_scope().find(|(message, path)| {
             message.from_inside
                 && !simulation.is_inside(message.recipient_domain())
-                && !path
-                    .passes
-                    .iter()
-                    .any(|p| p.connector().is_some_and(|c| simulation.kind_of(c) == Some(ServiceKind::Signature)))
+                && !path.passes.iter().any(|p| {
+                    !p.encrypted && p.connector().is_some_and(|c| simulation.kind_of(c) == Some(ServiceKind::Signature))
+                })
         });
         let Some((message, path)) = bypassed else { continue };
         let rule = flow.rules_in_order().into_iter().find(|r| {
