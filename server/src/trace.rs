@@ -312,7 +312,11 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
             })
         })
         .collect();
-    json!({"message": {"from": origin(message), "to": message.to, "kind": describe_message(message)}, "paths": paths})
+    let mut described = json!({"from": origin(message), "to": message.to});
+    if message.class != Class::Ordinary {
+        described["kind"] = Value::String(describe_message(message));
+    }
+    json!({"message": described, "paths": paths})
 }
 
 /// Escapes text for a Mermaid node label.

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use super::locate::{path_words, Step};
 use crate::analysis::roles::Roles;
-use crate::analysis::simulate::Simulation;
+use crate::analysis::simulate::{Class, SignatureScope, Simulation};
 use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_TITLE};
 use crate::model::{Connector, ConnectorUse, MailFlow, RuleMode, Service, ServiceKind, TransportRule};
+use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
+use crate::syntax::Syntax;
 use crate::text::Spanned;
 
 /// A key's page: what it means, the values it takes and its default, its names in Exchange
@@ -210,7 +212,7 @@ fn code_list(values: &[Spanned<String>]) -> String {
 /// A rule's summary: priority, state and mode, what it routes where, the headers it sets,
 /// whether it stops processing, and the passes in which it acts on simulated
 /// inside-to-outside mail.
-pub fn rule_page(flow: &MailFlow, rule: &TransportRule) -> String {
+pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> String {
     let roles = Roles::of(flow);
     let mut page = format!("**Transport rule** `{}`", rule.name());
     if let Some(role) = role(&roles, rule) {
@@ -235,7 +237,43 @@ pub fn rule_page(flow: &MailFlow, rule: &TransportRule) -> String {
         meaning(Object::Rule, "stopProcessingMoreRules", &stops)
     ));
     page.push_str(&format!("- **Acts on inside-to-outside mail** {}", acting_passes(flow, rule)));
+    if let Some(scope) = signature_scope(flow, rule, syntax) {
+        page.push_str(&format!("\n- **Signature scope** {scope}"));
+    }
     page
+}
+
+/// For a signature rule: the mail from inside to outside it keeps out of the signature
+/// service on purpose, class by class, in the words `trace` uses; `None` for another rule.
+fn signature_scope(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Option<String> {
+    let index = flow.rule_index(rule);
+    let roles = Roles::of(flow);
+    if !roles.signature_rules().any(|routing| std::ptr::eq(routing.rule, rule)) {
+        return None;
+    }
+    let simulation = Simulation::of(flow);
+    let mut kept_out: Vec<String> = Vec::new();
+    for (message, scope, _) in &simulation.runs {
+        let SignatureScope::Out(out) = scope else { continue };
+        if out.rule != index || !message.from_inside || simulation.is_inside(message.recipient_domain()) {
+            continue;
+        }
+        let what = match &message.class {
+            Class::Ordinary => "mail from this sender".to_owned(),
+            _ => describe_message(message).split(" to ").next().unwrap_or_default().to_owned(),
+        };
+        let line = format!("{what}: {}", out_of_scope_words(flow, out, syntax));
+        if !kept_out.contains(&line) {
+            kept_out.push(line);
+        }
+    }
+    Some(match kept_out.as_slice() {
+        [] => "all mail from inside to outside".to_owned(),
+        _ => format!(
+            "mail from inside to outside, but for\n{}",
+            kept_out.iter().map(|l| format!("  - {l}\n")).collect::<String>().trim_end()
+        ),
+    })
 }
 
 /// The passes in which `rule` applies to the simulated messages from inside to outside:
@@ -296,7 +334,7 @@ transportRules:
         - **Disabled**: The connector is off: mail a rule redirects to it is not delivered.
         - **Where it is used** by itself for mail to `fabrikam.com`; redirected to by `Old relay rule` (priority 0 · routing rule · disabled), takes no action
         ");
-        insta::assert_snapshot!(rule_page(&checked.flow, &checked.flow.rules[0]), @"
+        insta::assert_snapshot!(rule_page(&checked.flow, &checked.flow.rules[0], Syntax::Yaml), @"
         **Transport rule** `Old relay rule` · routing rule
 
         - **Priority** 0 · disabled · mode `enforce`
@@ -304,5 +342,43 @@ transportRules:
         - **Stop processing more rules** `false`: The rules below it run in this pass as usual.
         - **Acts on inside-to-outside mail** never, in the simulation: it takes no action (disabled or not enforced)
         ");
+    }
+
+    #[test]
+    fn a_signature_rule_says_what_it_keeps_out_on_purpose() {
+        let text = "mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Exclaimer
+    type: on-premises
+    use: transport-rule
+    smartHosts: [smtp.uk1.exclaimer.net]
+    service: {kind: signature, vendor: exclaimer}
+transportRules:
+  - name: Out of Office
+    priority: 0
+    conditions: {messageTypeMatches: oof}
+    actions: {setHeader: {name: X-ExclaimerHostedSignatures-MessageProcessed, value: 'true'}}
+  - name: Identify messages to send to Exclaimer Cloud
+    priority: 1
+    conditions: {senderIs: inside}
+    exceptions:
+      headerMatches: {header: X-ExclaimerHostedSignatures-MessageProcessed, patterns: ['true']}
+      senderAddressMatches: ['^<>$']
+      messageSizeOver: 22.5 MB
+    actions: {redirectToConnector: Exclaimer}
+    stopProcessingMoreRules: true
+";
+        let checked = check_yaml(text, &Selection::default());
+        let page = rule_page(&checked.flow, &checked.flow.rules[1], Syntax::Yaml);
+        let scope = &page[page.find("**Signature scope**").expect("a scope")..];
+        insta::assert_snapshot!(scope, @"
+        **Signature scope** mail from inside to outside, but for
+          - a message of type oof (automatic replies (out of office)) from inside: excepted on `Identify messages to send to Exclaimer Cloud` by the header `X-ExclaimerHostedSignatures-MessageProcessed`, which `Out of Office` stamps above it
+          - a message from the null sender <>: excepted by `senderAddressMatches` on `Identify messages to send to Exclaimer Cloud`
+          - a message of 22.5 MB from inside: excepted by `messageSizeOver` on `Identify messages to send to Exclaimer Cloud`
+        ");
+        let dsl = rule_page(&checked.flow, &checked.flow.rules[1], Syntax::Dsl);
+        assert!(dsl.contains("excepted by `except message size over` on"), "{dsl}");
     }
 }

@@ -127,7 +127,7 @@ fn named_object(checked: &Checked, offset: usize) -> Option<HoverInfo> {
     let flow = &checked.flow;
     let named = |name: Option<Span>| name.is_some_and(|span| touches(span, offset));
     if let Some(rule) = flow.rules.iter().find(|rule| named(rule.name.as_ref().map(|n| n.span))) {
-        return Some(HoverInfo { span: rule.name_span(), markdown: rule_page(flow, rule) });
+        return Some(HoverInfo { span: rule.name_span(), markdown: rule_page(flow, rule, checked.source.syntax()) });
     }
     if let Some(connector) = flow.connectors.iter().find(|c| named(c.name.as_ref().map(|n| n.span))) {
         return Some(HoverInfo { span: connector.name_span(), markdown: connector_page(flow, connector) });
@@ -307,6 +307,7 @@ transportRules:
         - **Redirects to** `CodeTwo Email Signatures 365 connector` (signature service (codetwo) · transport-rule)
         - **Stop processing more rules** `true`: When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.
         - **Acts on inside-to-outside mail** in pass 1 (simulated)
+        - **Signature scope** all mail from inside to outside
         ");
     }
 
