@@ -49,3 +49,41 @@ def test_bad_input_is_a_clear_error(mailflow, tmp_path):
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     bad_to = mailflow("trace", CORRECT, "--to", "fabrikam.com")
     assert bad_to.returncode == 2 and "not an address" in bad_to.stderr
+
+
+# Exclaimer's own setup (server/tests/real_world/): an Out of Office rule above the
+# signature rule stamps the processed header; the signature rule excepts the null sender,
+# large messages and calendar items.
+EXCLAIMER = EXAMPLES.parent / "server" / "tests" / "real_world" / "exclaimer-cloud-all-users.mailflow.yaml"
+
+
+def test_text_follows_each_class_and_says_why_it_leaves_unsigned(mailflow):
+    result = mailflow("trace", EXCLAIMER, "--to", "someone@fabrikam.com")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("A message from inside to someone@fabrikam.com\n")
+    assert "The rules tell these messages apart too:" in out
+    assert (
+        "Leaves unsigned: out of the signature scope: excepted by `messageSizeOver` on "
+        "`Identify messages to send to Exclaimer Cloud`" in out
+    )
+    assert "by the header `X-ExclaimerHostedSignatures-MessageProcessed`, which " in out
+    # The ordinary message and the one just under the size limit are signed: no such line.
+    ordinary = out.split("\n\n")[0]
+    assert "Leaves unsigned" not in ordinary
+
+
+def test_json_lists_the_classes_with_their_scope(mailflow):
+    document = json.loads(mailflow("trace", EXCLAIMER, "--to", "someone@fabrikam.com", "--format", "json").stdout)
+    assert document["signatureScope"] == {"in": True}
+    assert document["unsigned"] is None
+    kinds = {c["message"]["kind"]: c for c in document["classes"]}
+    null_sender = kinds["a message from the null sender <> to someone@fabrikam.com"]
+    assert null_sender["signatureScope"]["in"] is False
+    assert "senderAddressMatches" in null_sender["signatureScope"]["why"]
+
+
+def test_a_dsl_file_words_the_reason_in_dsl(mailflow):
+    dsl = EXCLAIMER.with_suffix("")  # the DSL twin: *.mailflow
+    out = mailflow("trace", dsl, "--to", "someone@fabrikam.com").stdout
+    assert "excepted by `except message size over` on" in out
