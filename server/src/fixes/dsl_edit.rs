@@ -220,6 +220,39 @@ impl<'a> DslEditor<'a> {
         }
     }
 
+    /// The statement of a rule's block that holds the `other` parameter at `parameter` (an
+    /// `if other …` or `except other …` statement, whose predicate it is, or a `do other …`
+    /// statement), with the YAML block it stands for.
+    fn other_statement(&self, parameter: Span) -> Option<(Node<'a>, &'static str)> {
+        let mut statement = self.file.root().descendant_for_byte_range(parameter.start, parameter.end)?;
+        while statement.parent()?.kind() != "block" {
+            statement = statement.parent()?;
+        }
+        let predicate = statement.child_by_field_name("predicate");
+        let (held, block) = match statement.kind() {
+            "condition" => (predicate?, "conditions"),
+            "exception" => (predicate?, "exceptions"),
+            _ => (statement, "actions"),
+        };
+        let object = if block == "actions" { Object::Actions } else { Object::Predicates };
+        let other = dsl_statements::for_key(object, "other")?.kind;
+        (held.kind() == other && span(held) == parameter && !statement.has_error()).then_some((statement, block))
+    }
+
+    /// Whether the rule has a statement of `key` in the YAML `block`.
+    fn has_in_block(&self, rule: Node<'a>, block: &str, key: &str) -> bool {
+        let (object, kind) = match block {
+            "conditions" => (Object::Predicates, "condition"),
+            "exceptions" => (Object::Predicates, "exception"),
+            _ => (Object::Actions, ""),
+        };
+        let Some(row) = dsl_statements::for_key(object, key) else { return false };
+        self.statements(rule).into_iter().any(|s| match kind {
+            "" => s.kind() == row.kind,
+            _ => s.kind() == kind && s.child_by_field_name("predicate").is_some_and(|p| p.kind() == row.kind),
+        })
+    }
+
     /// For a statement alone on its line (but for a comment ending it): its indentation and
     /// the start of the next line.
     fn line_after(&self, statement: Node<'a>) -> Option<(&'a str, usize)> {
@@ -580,6 +613,37 @@ impl Editor for DslEditor<'_> {
         self.remove_statement(self.statement(object, kind)?)
     }
 
+    /// The key's statements take the place of the first parameter's statement (one line
+    /// each, indented like it, when it stands alone on its line); the other parameters'
+    /// statements are removed as a flag is.
+    fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>> {
+        if entries.is_empty() {
+            return None;
+        }
+        let mut statements = parameters
+            .iter()
+            .map(|parameter| block.contains(*parameter).then(|| self.other_statement(*parameter))?)
+            .collect::<Option<Vec<_>>>()?;
+        statements.sort_by_key(|(statement, _)| statement.start_byte());
+        let (first, place) = *statements.first()?;
+        let rule = first.parent()?.parent().filter(|r| r.kind() == "rule" && !r.has_error())?;
+        let same_rule = |(statement, block): &(Node, &str)| statement.parent() == first.parent() && *block == place;
+        if !statements.iter().all(same_rule) || entries.iter().any(|(key, _)| self.has_in_block(rule, place, key)) {
+            return None;
+        }
+        let lines =
+            entries.iter().map(|(key, value)| block_statement(place, key, value)).collect::<Option<Vec<_>>>()?;
+        let separator = match self.indent_before(first.start_byte()) {
+            Some(indent) => format!("{}{indent}", self.newline),
+            None => " ".to_owned(),
+        };
+        let mut edits = vec![self.replace(first, lines.join(&separator))?];
+        for (statement, _) in &statements[1..] {
+            edits.push(self.remove_statement(*statement)?);
+        }
+        Some(edits)
+    }
+
     fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
         // Where a broken item ends is a guess: a rule added after it could land inside it.
         if self.file.root().has_error() {
@@ -849,5 +913,32 @@ rule \"Mimecast outbound smart host rule\" priority 1 {
         let patterns = Value::List(vec![Value::str("^c")]);
         assert_eq!(set(text, test, "patterns", &patterns), text.replace("\"^a\" \"^b\"", "\"^c\""));
         assert_eq!(set(text, test, "header", &Value::str("X-B")), text.replace("X-A", "X-B"));
+    }
+
+    #[test]
+    fn other_parameters_give_way_to_their_keys_in_place() {
+        let text = "rule \"R\" priority 0 {\n  if other \"FromMemberOf\" \"a@b.c\"  # group\n  \
+                    except other \"HeaderContainsMessageHeader\" \"X-A\"\n  if sender is inside\n  \
+                    except other \"HeaderContainsWords\" \"b\"\n  do other \"SetSCL\" -1\n}\n";
+        let checked = check(text, Syntax::Dsl, &Selection::default());
+        let Source::Dsl(dsl) = &checked.source else { unreachable!() };
+        let editor = DslEditor::new(text, dsl);
+        let rule = &checked.flow.rules[0];
+        let (conditions, exceptions) = (rule.conditions.span.unwrap(), rule.exceptions.span.unwrap());
+        let members = [("senderIsMemberOf".to_owned(), Value::List(vec![Value::str("a@b.c")]))];
+        let mut edits = editor.replace_others(conditions, &[rule.conditions.other[0].span], &members).unwrap();
+        let test = Value::flow_map([("header", Value::str("X-A")), ("words", Value::List(vec![Value::str("b")]))]);
+        let spans: Vec<_> = rule.exceptions.other.iter().map(|o| o.span).collect();
+        edits.extend(editor.replace_others(exceptions, &spans, &[("headerContains".to_owned(), test)]).unwrap());
+        let fix = crate::fixes::Fix { title: "keys".into(), safe: true, edits };
+        assert_eq!(
+            apply_fixes(text, [&fix]).text,
+            "rule \"R\" priority 0 {\n  if sender is member of \"a@b.c\"  # group\n  \
+             except header \"X-A\" contains \"b\"\n  if sender is inside\n  do other \"SetSCL\" -1\n}\n"
+        );
+        // A key the rule has already, or a parameter of another block.
+        let scope = [("senderIs".to_owned(), Value::str("outside"))];
+        assert_eq!(editor.replace_others(conditions, &[rule.conditions.other[0].span], &scope), None);
+        assert_eq!(editor.replace_others(conditions, &[rule.actions.other[0].span], &members), None);
     }
 }

@@ -68,6 +68,11 @@ pub trait Editor {
     fn push_item(&self, list: Span, item: &Value) -> Option<Edit>;
     fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit>;
     fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit>;
+    /// Replaces `other` parameters of a rule's conditions, exceptions or actions with keys
+    /// of the format: the parameters whose spans (`OtherParameter.span`) are `parameters`,
+    /// all of the block at `block` (`Predicates.span` or `Actions.span`), give way to
+    /// `entries`, keys the block does not have, written where the parameters were.
+    fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>>;
 
     /// Edits that give each rule of `order` its index as priority: the rule at index `i`
     /// gets priority `i`. A `None` slot holds the priority of a rule the same fix inserts,
@@ -103,6 +108,9 @@ impl Editor for YamlEditor<'_> {
     }
     fn insert_rule(&self, place: RulePlace, fields: &[(String, Value)]) -> Option<Edit> {
         YamlEditor::insert_rule(self, place, fields)
+    }
+    fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>> {
+        YamlEditor::replace_others(self, block, parameters, entries)
     }
 }
 

@@ -261,6 +261,124 @@ impl<'a> YamlEditor<'a> {
         })
     }
 
+    /// Replaces parameters of the `other` mapping in the block mapping at `block` (a rule's
+    /// `conditions`, `exceptions` or `actions`) with keys of that block: the entries whose
+    /// spans are `parameters` go, and `entries` (keys the block must not have) come.
+    ///
+    /// - When every parameter of `other` goes, `other` itself becomes the last new key,
+    ///   its value written as [`Self::set_entry`] writes one (a comment that ends the last
+    ///   parameter's line stays, after the new value).
+    /// - Otherwise the parameters are removed as [`Self::remove_entry`] removes entries
+    ///   (whole lines in a block mapping) and the new keys are written before `other`: lines
+    ///   of their own indented like it in a block mapping, `key: value, ` in a flow mapping.
+    ///
+    /// `None` when `block` names no mapping with an `other` mapping of its own (not one
+    /// reached through an alias or a merge), a span names none of its parameters, or a new
+    /// key is present.
+    pub fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>> {
+        let map = self.locate(block)?.node;
+        let own: Vec<&Entry> = self.own_entries(map).collect();
+        let all = map.as_map()?;
+        let has = |key: &str| all.iter().any(|entry| entry.key.as_str() == Some(key));
+        if own.len() != all.len() || entries.is_empty() || entries.iter().any(|(key, _)| has(key)) {
+            return None;
+        }
+        let other = own.into_iter().find(|entry| entry.key.as_str() == Some("other"))?;
+        let inner = &other.value;
+        let listed = inner.as_map()?;
+        let kept: Vec<&Entry> = self.own_entries(inner).collect();
+        if !map.span.contains(inner.span) || kept.len() != listed.len() {
+            return None;
+        }
+        let gone: Vec<usize> =
+            parameters.iter().map(|span| kept.iter().position(|entry| entry.span == *span)).collect::<Option<_>>()?;
+        if gone.is_empty() {
+            return None;
+        }
+        let every = (0..kept.len()).all(|index| gone.contains(&index));
+        let (before, renamed) = match every {
+            true => entries.split_at(entries.len() - 1),
+            false => (entries, &[][..]),
+        };
+        let mut edits = Vec::new();
+        if !before.is_empty() {
+            edits.push(self.entries_before(map, other, before)?);
+        }
+        match renamed.first() {
+            Some((key, value)) => {
+                edits.push(Edit { span: other.key.span, replacement: scalar_text(key, false, ScalarStyle::Plain) });
+                edits.push(self.replace_entry_value(map, other, value)?);
+            }
+            None => edits.extend(self.remove_entries(inner, &kept, &gone)?),
+        }
+        Some(edits)
+    }
+
+    /// `entries` written before `entry` of the mapping `map`: lines of their own, when the
+    /// entry's key starts its line, or `key: value, ` in a flow mapping.
+    fn entries_before(&self, map: &Node, entry: &Entry, entries: &[(String, Value)]) -> Option<Edit> {
+        let at = entry.key.span.start;
+        let mut text = String::new();
+        if self.is_flow(map) {
+            for (key, value) in entries {
+                flow_entry(key, value, &mut text);
+                text.push_str(", ");
+            }
+            return Some(insert(at, text));
+        }
+        let line_start = self.lines.line_start(self.lines.line_of(at));
+        if !self.text[line_start..at].trim().is_empty() {
+            return None;
+        }
+        let indent = self.column(at);
+        for (key, value) in entries {
+            push_indent(&mut text, indent);
+            self.block_entry(key, value, indent, &mut text);
+            text.push_str(self.newline);
+        }
+        Some(insert(line_start, text))
+    }
+
+    /// Removes the entries at `gone` (indices into `entries`, the mapping's own, not all of
+    /// them) from the mapping `map`: in a flow mapping each run of them with the comma that
+    /// separates it from a neighbour, in a block mapping their whole lines.
+    fn remove_entries(&self, map: &Node, entries: &[&Entry], gone: &[usize]) -> Option<Vec<Edit>> {
+        let mut edits = Vec::new();
+        if self.is_flow(map) {
+            let mut index = 0;
+            while index < entries.len() {
+                if !gone.contains(&index) {
+                    index += 1;
+                    continue;
+                }
+                let first = index;
+                while index + 1 < entries.len() && gone.contains(&(index + 1)) {
+                    index += 1;
+                }
+                let span = match first {
+                    0 => Span::new(entries[0].span.start, entries.get(index + 1)?.span.start),
+                    _ => Span::new(entries[first - 1].span.end, entries[index].span.end),
+                };
+                edits.push(Edit { span, replacement: String::new() });
+                index += 1;
+            }
+            return Some(edits);
+        }
+        for &index in gone {
+            let entry = entries[index];
+            let line_start = self.lines.line_start(self.lines.line_of(entry.key.span.start));
+            if !self.text[line_start..entry.key.span.start].trim().is_empty() {
+                return None;
+            }
+            let last_line = self.lines.line_of(self.entry_end(map, entry));
+            edits.push(Edit {
+                span: Span::new(line_start, self.next_line_start(last_line)),
+                replacement: String::new(),
+            });
+        }
+        Some(edits)
+    }
+
     /// Inserts a new transport rule with `fields` (in the order given) into `transportRules`.
     ///
     /// In a block list the rule is written in block style, its dash in the column of the

@@ -523,3 +523,82 @@ transportRules:
     // C's conditions are B's: editing them through C would change B.
     assert_eq!(editor.set_entry(d.rule("C").span, "conditions", &Value::str("x")), None);
 }
+
+#[test]
+fn replace_others_renames_other_when_nothing_else_is_left_in_it() {
+    let text = "\
+transportRules:
+  - name: A
+    conditions:
+      senderIs: inside
+      other:
+        FromMemberOf: sales@contoso.com   # from PowerShell
+    exceptions: {other: {ExceptIfHeaderContainsMessageHeader: X-A, ExceptIfHeaderContainsWords: [b]}}
+";
+    let d = doc(text);
+    let rule = d.rule("A");
+    let editor = d.editor();
+    let spans = |others: &[crate::model::OtherParameter]| others.iter().map(|o| o.span).collect::<Vec<_>>();
+    let members = [("senderIsMemberOf".to_owned(), Value::List(vec![Value::str("sales@contoso.com")]))];
+    let test = Value::flow_map([("header", Value::str("X-A")), ("words", Value::List(vec![Value::str("b")]))]);
+    let header = [("headerContains".to_owned(), test)];
+    let (conditions, exceptions) = (rule.conditions.span.unwrap(), rule.exceptions.span.unwrap());
+    let mut edits = editor.replace_others(conditions, &spans(&rule.conditions.other), &members).unwrap();
+    edits.extend(editor.replace_others(exceptions, &spans(&rule.exceptions.other), &header).unwrap());
+    assert_eq!(
+        d.apply(edits),
+        "\
+transportRules:
+  - name: A
+    conditions:
+      senderIs: inside
+      senderIsMemberOf: [sales@contoso.com]   # from PowerShell
+    exceptions: {headerContains: {header: X-A, words: [b]}}
+"
+    );
+    // A key the block has already, or a span that is no parameter of its `other`.
+    let scope = [("senderIs".to_owned(), Value::str("inside"))];
+    assert_eq!(editor.replace_others(conditions, &spans(&rule.conditions.other), &scope), None);
+    assert_eq!(editor.replace_others(conditions, &spans(&rule.exceptions.other), &members), None);
+}
+
+#[test]
+fn replace_others_writes_the_keys_before_what_stays_in_other() {
+    let text = "\
+transportRules:
+  - name: A
+    conditions:
+      other:
+        SubjectContainsWords: [quote]
+        FromMemberOf: sales@contoso.com  # the group
+        FromScope: InOrganization
+    actions: {other: {SetSCL: -1, SetHeaderName: X-A, SetHeaderValue: b}}
+";
+    let d = doc(text);
+    let rule = d.rule("A");
+    let editor = d.editor();
+    let conditions = rule.conditions.span.unwrap();
+    let gone = [rule.conditions.other[1].span, rule.conditions.other[2].span];
+    let keys = [
+        ("senderIsMemberOf".to_owned(), Value::List(vec![Value::str("sales@contoso.com")])),
+        ("senderIs".to_owned(), Value::str("inside")),
+    ];
+    let mut edits = editor.replace_others(conditions, &gone, &keys).unwrap();
+    let header = Value::flow_map([("name", Value::str("X-A")), ("value", Value::str("b"))]);
+    let actions = rule.actions.span.unwrap();
+    let gone = [rule.actions.other[1].span, rule.actions.other[2].span];
+    edits.extend(editor.replace_others(actions, &gone, &[("setHeader".to_owned(), header)]).unwrap());
+    assert_eq!(
+        d.apply(edits),
+        "\
+transportRules:
+  - name: A
+    conditions:
+      senderIsMemberOf: [sales@contoso.com]
+      senderIs: inside
+      other:
+        SubjectContainsWords: [quote]
+    actions: {setHeader: {name: X-A, value: b}, other: {SetSCL: -1}}
+"
+    );
+}
