@@ -316,6 +316,19 @@ mod tests {
         }
     }
 
+    /// [`path_changes`] reads `redirectToConnector` and `other` and counts every other action
+    /// key as one that changes headers only: a new action key must say what it does here.
+    #[test]
+    fn every_action_key_has_a_known_effect() {
+        for key in keys::keys(Object::Actions).iter().filter(|key| key.name != "other") {
+            let expected = match key.name {
+                "redirectToConnector" => ActionEffect::Redirects,
+                _ => ActionEffect::HeaderOnly,
+            };
+            assert_eq!(key_effect(key), expected, "{}", key.name);
+        }
+    }
+
     #[test]
     fn actions_are_read_by_the_table() {
         assert_eq!(action("PrependSubject"), ActionEffect::ChangesBody);
