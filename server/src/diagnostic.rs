@@ -32,7 +32,6 @@ pub struct Related {
     pub message: String,
 }
 
-
 /// The object a finding is about, by its index in the model: what its rule's fix edits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
@@ -47,6 +46,10 @@ pub enum Subject {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub rule: &'static RuleMeta,
+    /// This finding's severity: its rule's unless the check chose another that fits it
+    /// better (a rule whose page gives two severities, such as MF301, reports the lower one
+    /// where the harm is smaller). `mailflow rules` shows the rule's, the higher.
+    pub severity: Severity,
     pub span: Span,
     pub message: String,
     pub related: Vec<Related>,
@@ -56,7 +59,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(rule: &'static RuleMeta, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { rule, span, message: message.into(), related: Vec::new(), fix: None, subject: None }
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            span,
+            message: message.into(),
+            related: Vec::new(),
+            fix: None,
+            subject: None,
+        }
+    }
+
+    /// Gives this finding a severity other than its rule's.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
@@ -79,7 +96,8 @@ impl Diagnostic {
         self.rule.code
     }
 
+    /// This finding's severity, which every output and `--fail-on` read.
     pub fn severity(&self) -> Severity {
-        self.rule.severity
+        self.severity
     }
 }
