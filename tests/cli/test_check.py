@@ -131,6 +131,40 @@ def test_warnings_fail_by_default_but_not_with_fail_on_error(mailflow, tmp_path)
     assert mailflow("check", "--fail-on", "error", warn).returncode == 0
 
 
+SMART_HOST_WITHOUT_MARK = """mailflow: 1
+connectors:
+  - name: Barracuda outbound
+    use: transport-rule
+    smartHosts: [d123456a.ess.barracudanetworks.com]
+    service: {{kind: smart-host, vendor: barracuda, returnsToExchange: {returns}}}
+transportRules:
+  - name: Barracuda smart host
+    priority: 0
+    conditions: {{senderIs: inside, recipientIs: outside}}
+    actions: {{redirectToConnector: Barracuda outbound}}
+    deferOnError: true
+"""
+
+
+def test_each_finding_carries_its_own_severity(mailflow, tmp_path):
+    """MF301 is a warning for a smart host that delivers mail itself and an error for one that
+    hands it back: every format and --fail-on read the finding's severity."""
+    delivers = write(tmp_path / "delivers.mailflow.yaml", SMART_HOST_WITHOUT_MARK.format(returns="false"))
+    hands_back = write(tmp_path / "hands-back.mailflow.yaml", SMART_HOST_WITHOUT_MARK.format(returns="true"))
+    severity = lambda path: {d["code"]: d["severity"] for d in json.loads(mailflow("check", "--format", "json", path).stdout)["diagnostics"]}
+    assert severity(delivers)["MF301"] == "warning"
+    assert severity(hands_back)["MF301"] == "error"
+    concise = mailflow("check", "--format", "concise", delivers).stdout
+    assert re.search(r"delivers\.mailflow\.yaml:\d+:\d+: warning MF301 ", concise), concise
+    assert "::warning file=" in mailflow("check", "--format", "github", delivers).stdout
+    sarif = json.loads(mailflow("check", "--format", "sarif", delivers).stdout)["runs"][0]
+    result = next(r for r in sarif["results"] if r["ruleId"] == "MF301")
+    assert result["level"] == "warning"
+    assert sarif["tool"]["driver"]["rules"][result["ruleIndex"]]["defaultConfiguration"]["level"] == "error"
+    assert mailflow("check", "--fail-on", "error", delivers).returncode == 0
+    assert mailflow("check", "--fail-on", "error", hands_back).returncode == 1
+
+
 def test_select_and_ignore_take_codes_and_prefixes(mailflow, tmp_path):
     bad = write(tmp_path / "bad.mailflow.yaml", BROKEN_SCHEMA)
     assert codes(mailflow("check", "--format", "json", bad)) == ["MF004", "MF002", "MF003"]
@@ -186,8 +220,12 @@ def test_rules_and_explain(mailflow):
     listing = mailflow("rules")
     assert listing.returncode == 0
     lines = listing.stdout.splitlines()
-    assert len(lines) == 41
-    assert re.match(r"MF102  signature-rule-without-stop\s+warning\s+\S", lines[15])
+    # One line a code, in code order.
+    listed = [line.split()[0] for line in lines]
+    assert listed == sorted(set(listed)) and all(re.fullmatch(r"MF\d{3}", code) for code in listed)
+    assert any(re.match(r"MF102  signature-rule-without-stop\s+warning\s+\S", line) for line in lines)
+    # A code whose findings are errors or warnings, as fits each, is listed with the higher.
+    assert any(re.match(r"MF301  smart-host-rule-without-anti-loop-header\s+error\s+\S", line) for line in lines)
     page = mailflow("explain", "mf002")
     assert page.returncode == 0
     assert page.stdout.startswith("# MF002 unknown-key")

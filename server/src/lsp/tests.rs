@@ -228,6 +228,27 @@ async fn diagnostics_are_pushed_with_their_version_and_follow_edits() {
     assert_eq!(codes(&published), ["MF202", "MF206"]);
 }
 
+/// A finding carries its own severity: MF301 is a warning (2) for a smart host that delivers
+/// mail itself and an error (1) for one that hands it back to Exchange Online.
+#[tokio::test]
+async fn each_diagnostic_has_its_findings_severity() {
+    let text = |returns: bool| {
+        format!(
+            "mailflow: 1\nconnectors:\n  - name: Barracuda outbound\n    use: transport-rule\n    service: {{kind: smart-host, \
+             vendor: barracuda, returnsToExchange: {returns}}}\ntransportRules:\n  - name: Barracuda smart host\n    \
+             priority: 0\n    conditions: {{senderIs: inside, recipientIs: outside}}\n    actions: {{redirectToConnector: \
+             Barracuda outbound}}\n    deferOnError: true\n"
+        )
+    };
+    let severity = |published: &Value| {
+        let diagnostics = published["diagnostics"].as_array().unwrap();
+        diagnostics.iter().find(|d| d["code"] == "MF301").map(|d| d["severity"].clone())
+    };
+    let mut client = Client::start(json!({})).await;
+    assert_eq!(severity(&client.open(&text(false)).await), Some(json!(2)));
+    assert_eq!(severity(&client.change(URI, 2, &text(true)).await), Some(json!(1)));
+}
+
 #[tokio::test]
 async fn pull_clients_ask_for_diagnostics() {
     let mut client = Client::start(json!({"textDocument": {"diagnostic": {}}})).await;

@@ -6,6 +6,7 @@ use crate::analysis::roles::{has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::MailFlow;
+use crate::rules::mf301_smart_host_rule_without_anti_loop_header::anti_loop_severity;
 use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -18,7 +19,13 @@ pub static RULE: RuleMeta = RuleMeta {
 ## What it finds
 A smart host rule that has a `setHeader` action but no header exception at all: neither
 `headerContains` nor `headerMatches` under `exceptions`. (A rule that has header
-exceptions, none of them on its own header, is MF303.)
+exceptions, none of them on its own header nor on the header its smart host stamps, is
+MF303.)
+
+The finding is an error when the smart host hands mail back to Exchange Online
+(`returnsToExchange: true`), and a warning when it delivers mail to the recipients itself
+(`returnsToExchange: false`, the default for a smart host): there a step of the guide is
+half done, but nothing loops today.
 
 ## Why it breaks mail
 Setting the header only half-does the guide's anti-loop step. The CodeTwo guide "How to
@@ -27,11 +34,15 @@ configure smart host (mail relay) services to work with CodeTwo software", secti
 action with an "Except if" on the same header and value, and says that the pair is what
 lets the smart host return mail to Exchange Online without a loop, so that each message
 goes to the smart host only once. Without the exception the mark is there but nothing
-reads it: a smart host that hands mail back gets it again in every pass, until the
-message is rejected with `554 5.4.6 Hop count exceeded - possible mail loop` (the
-guide's "ATTR1").
+reads it: a smart host that hands mail back (the guide's Fig. 1b) gets it again in every
+pass, until the message is rejected with `554 5.4.6 Hop count exceeded - possible mail
+loop` (the guide's "ATTR1"). A smart host that delivers mail itself (Fig. 1a) never sees
+the message twice today, but would as soon as it is set up to hand mail back.
 
 ## Example
+Barracuda hands mail back to Exchange Online here (`returnsToExchange: true`), so this is
+an error; without that line it would be a warning.
+
 ```yaml
 mailflow: 1
 organization: {domains: [contoso.com]}
@@ -62,6 +73,8 @@ transportRules:
 ```
 
 ## Fixed
+The exception tests the header and value the rule sets.
+
 ```yaml
 mailflow: 1
 organization: {domains: [contoso.com]}
@@ -109,18 +122,27 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         if has_header_exception(&rule.exceptions) {
             continue;
         }
+        let severity = anti_loop_severity(smart_host.connector);
+        let consequence = match severity {
+            Severity::Error => {
+                " but has no exception on it: mail that already carries the header is sent to the smart host again; \
+                 add the exception "
+            }
+            _ => {
+                " but has no exception on it: the smart host delivers mail itself, so nothing loops today, but mail \
+                 it handed back would be sent to it again; add the exception "
+            }
+        };
         let (name, value) = (&header.name.value, &header.value.value);
         let message = Message::new()
             .written(rule.name())
             .text(" sets ")
             .written(name)
-            .text(
-                " but has no exception on it: mail that already carries the header is sent to the smart host again; \
-                 add the exception ",
-            )
+            .text(consequence)
             .predicate_setting(Place::Exception, "headerContains", rule_edits::header_test(name, value));
         out.push(
             Diagnostic::new(&RULE, rule.name_span(), message.render(out.syntax()))
+                .with_severity(severity)
                 .with_related(rule_span(rule, Some(header.name.span)), "the anti-loop header this rule sets")
                 .about(Subject::Rule(flow.rule_index(rule))),
         );

@@ -5,7 +5,8 @@ use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
-use crate::model::MailFlow;
+use crate::model::{MailFlow, Service};
+use crate::rules::mf301_smart_host_rule_without_anti_loop_header::excepts_processed_header;
 use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
@@ -17,7 +18,9 @@ pub static RULE: RuleMeta = RuleMeta {
 
 ## What it finds
 A smart host rule with a `setHeader` action and at least one header exception, where no
-header exception tests that header for that value. Header names are compared without
+header exception tests that header for that value, nor the header its smart host stamps
+on the mail it hands back (the `processedHeader` of the connector's `service`, such as
+SEPPmail's `X-SM-outgoing: yes`) for the value stamped. Header names are compared without
 regard to case (`X-AntiLoop-Smarthost` and `x-antiloop-smarthost` are the same header);
 a `headerContains` exception matches when its `words` include the value set, a
 `headerMatches` exception when one of its `patterns` matches it. Typical causes: the
@@ -29,7 +32,9 @@ The CodeTwo guide "How to configure smart host (mail relay) services to work wit
 software", section "Creating a transport rule to forward messages through a smart host",
 step 2, asks for the exception to use the same header name and the same value as the
 action. When they differ, the exception never matches the mail the rule has marked: the
-rule looks protected but is not. A smart host that returns mail to Exchange Online (the
+rule looks protected but is not. An exception on the header the smart host itself stamps on
+what it hands back protects the rule as well, so a rule that has one is not reported.
+A smart host that returns mail to Exchange Online (the
 guide's Fig. 1b) gets each message again in every pass until it is rejected with
 `554 5.4.6 Hop count exceeded - possible mail loop` (the guide's "ATTR1").
 
@@ -80,7 +85,10 @@ writes. It is safe, applied by `mailflow check --fix`: the corrected
 exception only matches mail this rule has already marked and routed, so no message the
 rule routed before stops being routed once. When the `headerContains` exception it would
 replace tests a header that another rule sets, there is no automatic fix: the rule would
-stop skipping the mail that rule marks, which may be on purpose.
+stop skipping the mail that rule marks, which may be on purpose. When the `headerContains`
+exception tests the header the smart host stamps, but for another value, the fix keeps
+that header and makes the exception test the value the smart host stamps: it is as safe,
+since that exception only matches mail the smart host has already handed back.
 "#,
     fix: Some(fix),
     check: Check::Model(check),
@@ -91,17 +99,27 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };
         let exceptions = &rule.exceptions;
-        if !has_header_exception(exceptions) || excepts_header(exceptions, &header.name.value, &header.value.value) {
+        if !has_header_exception(exceptions)
+            || excepts_header(exceptions, &header.name.value, &header.value.value)
+            || excepts_processed_header(rule, smart_host.connector)
+        {
             continue;
         }
+        let stamped = smart_host.connector.service.as_ref().and_then(Service::processed_header);
         let message = Message::new()
             .written(rule.name())
             .text(" sets ")
             .written(format!("{}: {}", header.name.value, header.value.value))
-            .text(
-                ", but none of its header exceptions tests that header for that value: mail it has already sent to \
-                 the smart host is sent there again; make the exception match the action",
-            );
+            .text(", but none of its header exceptions tests that header for that value");
+        let message = match stamped {
+            Some((name, value)) => {
+                message.text(", nor the header its smart host stamps, ").written(format!("{name}: {value}"))
+            }
+            None => message,
+        };
+        let message = message.text(
+            ": mail it has already sent to the smart host is sent there again; make the exception match the action",
+        );
         let mut diagnostic = Diagnostic::new(&RULE, rule.name_span(), message.render(out.syntax()))
             .with_related(rule_span(rule, Some(header.name.span)), "the header this rule sets");
         let tested = [
@@ -129,7 +147,16 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
             return None;
         }
     }
-    let (name, value) = (&header.name.value, &header.value.value);
+    // An exception on the header the smart host stamps, for another value, is made to test
+    // the value stamped: that is what it was written for.
+    let connector = flow.connector(&rule.actions.redirect_to_connector.as_ref()?.value)?;
+    let stamped = connector.service.as_ref().and_then(Service::processed_header).filter(|(name, _)| {
+        rule.exceptions.header_contains.as_ref().is_some_and(|tested| tested.header.value.eq_ignore_ascii_case(name))
+    });
+    let (name, value, whose) = match &stamped {
+        Some((name, value)) => (name, value, ", the header its smart host stamps"),
+        None => (&header.name.value, &header.value.value, ", the header it sets"),
+    };
     let edit = rule_edits::set_header_exception(context, rule, name, value)?;
     Some(Fix {
         title: Message::new()
@@ -137,7 +164,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
             .written(rule.name())
             .text(" test ")
             .written(format!("{name}: {value}"))
-            .text(", the header it sets")
+            .text(whose)
             .render(context.syntax),
         safe: true,
         edits: vec![edit],
