@@ -30,6 +30,7 @@ pub mod mf011_invalid_regex;
 pub mod mf012_on_premises_only_value;
 pub mod mf013_priority_gap;
 pub mod mf014_unused_suppression;
+pub mod mf015_other_has_a_key;
 pub mod mf101_signature_rule_not_first;
 pub mod mf102_signature_rule_without_stop;
 pub mod mf103_smart_host_rule_not_next;
@@ -52,6 +53,8 @@ pub mod mf308_rule_never_reached;
 pub mod mf309_signature_rule_without_processed_exception;
 pub mod mf310_conflicting_redirects;
 pub mod mf311_signature_service_bypassed;
+pub mod mf312_exclusion_rule_after_signature_rule;
+pub mod mf313_anti_loop_header_removed_too_early;
 pub mod mf401_smart_host_rule_without_sender_scope;
 pub mod mf402_smart_host_rule_without_recipient_scope;
 pub mod mf403_smart_host_rule_without_defer;
@@ -119,6 +122,7 @@ pub static ALL: &[&RuleMeta] = &[
     &mf012_on_premises_only_value::RULE,
     &mf013_priority_gap::RULE,
     &mf014_unused_suppression::RULE,
+    &mf015_other_has_a_key::RULE,
     &mf101_signature_rule_not_first::RULE,
     &mf102_signature_rule_without_stop::RULE,
     &mf103_smart_host_rule_not_next::RULE,
@@ -141,6 +145,8 @@ pub static ALL: &[&RuleMeta] = &[
     &mf309_signature_rule_without_processed_exception::RULE,
     &mf310_conflicting_redirects::RULE,
     &mf311_signature_service_bypassed::RULE,
+    &mf312_exclusion_rule_after_signature_rule::RULE,
+    &mf313_anti_loop_header_removed_too_early::RULE,
     &mf401_smart_host_rule_without_sender_scope::RULE,
     &mf402_smart_host_rule_without_recipient_scope::RULE,
     &mf403_smart_host_rule_without_defer::RULE,

@@ -7,6 +7,7 @@ use std::iter;
 use std::ptr;
 
 use super::rule_edits::{self, unused_anti_loop_header};
+use super::rule_order::{move_fix, Beside};
 use crate::analysis::roles::Roles;
 use crate::diagnostic::{Fix, Subject};
 use crate::fixes::{join_insertions, FixContext, RulePlace, Value};
@@ -15,26 +16,17 @@ use crate::rules::message::Message;
 use crate::rules::mf009_limit_exceeded::MAX_NAME_CHARS;
 use crate::text::Spanned;
 
-/// Rules in evaluation order with `slot` directly below the signature rule, or first when
-/// there is none: `slot` is a rule of the file taken from its place, or `None` for the rule
-/// a fix inserts (as [`crate::fixes::Editor::renumber_priorities`] reads it). Returns
-/// the order and the index of the slot.
-fn order_with_below_signature<'a>(
-    roles: &Roles<'a>,
-    slot: Option<&'a TransportRule>,
-) -> (Vec<Option<&'a TransportRule>>, usize) {
-    let mut order: Vec<Option<&TransportRule>> = roles
-        .ordered
-        .iter()
-        .copied()
-        .filter(|rule| slot.is_none_or(|moved| !ptr::eq(*rule, moved)))
-        .map(Some)
-        .collect();
+/// Rules in evaluation order with a free slot (`None`, as
+/// [`crate::fixes::Editor::renumber_priorities`] reads it) for the rule a fix inserts,
+/// directly below the signature rule, or first when there is none. Returns the order and the
+/// index of the slot.
+fn order_with_slot_below_signature<'a>(roles: &Roles<'a>) -> (Vec<Option<&'a TransportRule>>, usize) {
+    let mut order: Vec<Option<&TransportRule>> = roles.ordered.iter().copied().map(Some).collect();
     let signature = roles.signature_rule().map(|signature| signature.rule);
     let at = signature
         .and_then(|signature| order.iter().position(|rule| rule.is_some_and(|rule| ptr::eq(rule, signature))))
         .map_or(0, |position| position + 1);
-    order.insert(at, slot);
+    order.insert(at, None);
     (order, at)
 }
 
@@ -42,20 +34,9 @@ fn order_with_below_signature<'a>(
 /// signature rule and renumbers every rule in the new order.
 pub fn move_below_signature(subject: Subject, context: &FixContext) -> Option<Fix> {
     let rule = rule_edits::rule(context.flow, subject)?;
-    let roles = Roles::of(context.flow);
-    let signature = roles.signature_rule()?.rule;
-    let (order, _) = order_with_below_signature(&roles, Some(rule));
-    Some(Fix {
-        title: Message::new()
-            .text("Move ")
-            .written(rule.name())
-            .text(" directly below ")
-            .written(signature.name())
-            .render(context.syntax),
-        // The rules it jumps over act on mail in another order.
-        safe: false,
-        edits: context.editor.renumber_priorities(&order)?,
-    })
+    let signature = Roles::of(context.flow).signature_rule()?.rule;
+    // Unsafe: the rules it jumps over act on mail in another order.
+    move_fix(context, rule, Beside::Below(signature))
 }
 
 /// The fix that inserts the guide's anti-loop smart host rule for `connector` directly
@@ -68,7 +49,7 @@ pub fn insert_anti_loop_rule(connector: &Connector, context: &FixContext) -> Opt
     let flow = context.flow;
     let target = connector.name.as_ref()?.value.as_str();
     let roles = Roles::of(flow);
-    let (order, at) = order_with_below_signature(&roles, None);
+    let (order, at) = order_with_slot_below_signature(&roles);
     let place = order.get(at + 1).copied().flatten().map_or(RulePlace::End, |next| RulePlace::Before(next.span));
 
     let mut conditions = vec![("senderIs", Value::str("inside")), ("recipientIs", Value::str("outside"))];
