@@ -32,7 +32,9 @@ pub fn class_words(class: &Class) -> String {
                 .map_or("a message", |(_, meaning)| meaning);
             format!("a message of type {} ({meaning})", message_type.key())
         }
-        Class::Size(bytes) if (bytes + 1) % 1024 == 0 => format!("a message just under {}", size_words(bytes + 1)),
+        Class::Size(bytes) if (bytes + 1).is_multiple_of(1024) => {
+            format!("a message just under {}", size_words(bytes + 1))
+        }
         Class::Size(bytes) => format!("a message of {}", size_words(*bytes)),
         _ => "a message".to_owned(),
     }
@@ -41,7 +43,7 @@ pub fn class_words(class: &Class) -> String {
 /// A size as people write it: `22.5 MB`, `10 KB`, or bytes.
 fn size_words(bytes: u64) -> String {
     let units = [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
-    let Some((unit, scale)) = units.into_iter().find(|(_, scale)| bytes >= *scale && bytes % 1024 == 0) else {
+    let Some((unit, scale)) = units.into_iter().find(|(_, scale)| bytes >= *scale && bytes.is_multiple_of(1024)) else {
         return format!("{bytes} bytes");
     };
     let value = format!("{:.2}", bytes as f64 / scale as f64);
