@@ -2,8 +2,13 @@
 //! connectors) kept as code, for the ordering and loop mistakes that lose signatures,
 //! duplicate mail or loop it.
 //!
-//! Layers, each knowing only the one below: `syntax` (trees with byte spans) → `model` (one
-//! typed model with spans) → `analysis` and `rules` (pure checks) → front doors (`cli`).
+//! Layers, each knowing only its own and those below (ARCHITECTURE.md numbers them, and
+//! `tests/layering.rs` holds every module to its layer): `text` → `syntax` (trees with byte
+//! spans) → `model` (one typed model with spans, the key catalogue and the DSL's statement
+//! table) → `analysis` (pure functions of the model: roles, the simulator) → `fixes` (edit
+//! primitives) → `rules` and `diagnostic` (the registry of checks, typed messages) →
+//! `check`, `suppression`, `trace` → `ide`, `format`, `convert`, `discover` → the front
+//! doors, `cli` and `lsp`.
 
 pub mod analysis;
 pub mod check;
