@@ -69,17 +69,50 @@ fn column_to_byte(line: &str, column: usize, encoding: Encoding) -> usize {
     line.len()
 }
 
+/// Which text a check is of: of which opening of the document, after how many changes, with
+/// which settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub opening: u64,
+    pub revision: u64,
+    pub settings: u64,
+}
+
 pub struct Document {
     pub rope: Rope,
+    /// The client's version of the text.
     pub version: i32,
     pub syntax: Syntax,
     /// What checking an earlier version left, with every change since recorded in it.
     pub previous: Option<Reuse>,
+    /// Numbers this opening of the document: a check of a document closed since and opened
+    /// again is not of this one.
+    pub opening: u64,
+    /// Counts the changes since the opening, whatever versions the client gives.
+    pub revision: u64,
+    /// The checks of this document running now.
+    pub running: Vec<Stamp>,
+    /// A check that failed (panicked), and why: it is not tried again.
+    pub failed: Option<(Stamp, String)>,
 }
 
 impl Document {
-    pub fn new(text: &str, version: i32, syntax: Syntax) -> Self {
-        Document { rope: Rope::from_str(text), version, syntax, previous: None }
+    pub fn new(text: &str, version: i32, syntax: Syntax, opening: u64) -> Self {
+        Document {
+            rope: Rope::from_str(text),
+            version,
+            syntax,
+            previous: None,
+            opening,
+            revision: 0,
+            running: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// What a check of the text now would be.
+    pub fn stamp(&self, settings: u64) -> Stamp {
+        Stamp { opening: self.opening, revision: self.revision, settings }
     }
 
     /// Applies one change from `didChange`: a range edit, or the whole text.
@@ -150,7 +183,7 @@ mod tests {
     #[test]
     fn incremental_edits_count_utf16_columns() {
         // '𝄞' is two UTF-16 code units and four UTF-8 bytes.
-        let mut document = Document::new("name: 𝄞x\r\nnext: y\n", 1, Syntax::Yaml);
+        let mut document = Document::new("name: 𝄞x\r\nnext: y\n", 1, Syntax::Yaml, 1);
         document.apply(&change(Some(((0, 8), (0, 9))), "Z"), Encoding::Utf16);
         assert_eq!(document.text(), "name: 𝄞Z\r\nnext: y\n");
         document.apply(&change(Some(((1, 6), (1, 7))), "zz"), Encoding::Utf16);
@@ -161,7 +194,7 @@ mod tests {
 
     #[test]
     fn utf8_columns_when_agreed() {
-        let mut document = Document::new("a: é1\n", 1, Syntax::Yaml);
+        let mut document = Document::new("a: é1\n", 1, Syntax::Yaml, 1);
         document.apply(&change(Some(((0, 5), (0, 6))), "2"), Encoding::Utf8);
         assert_eq!(document.text(), "a: é2\n");
     }

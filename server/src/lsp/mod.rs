@@ -5,12 +5,21 @@
 //! Handlers run concurrently: a document change is applied before the first `.await`, no
 //! lock is held across one, and diagnostics are published under a lock after checking that
 //! no newer version of the document exists.
+//!
+//! Checks run on blocking threads, never on the async executor, and the newest text wins:
+//! a document has at most one check running for its diagnostics, and versions that come
+//! while it runs are not checked (only the newest, once it ends). A request waits for a check
+//! of the text it came after, or of a newer one, never an older one; if the check running is
+//! of an older text, the newest is checked beside it. A check that is overtaken still runs
+//! to its end (the checker has no way to stop it), and its findings are not published.
 
 mod convert;
 mod document;
-mod exit;
 #[cfg(test)]
 mod tests;
+mod transport;
+#[cfg(test)]
+mod transport_tests;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -20,11 +29,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::check::{check_incremental, Checked, Selection, Syntax};
 use convert::Convert;
-use document::{Document, Encoding};
+use document::{Document, Encoding, Stamp};
+
+pub use transport::MAX_BODY;
 
 pub const TRACE_COMMAND: &str = "mailflow.trace";
 
@@ -41,16 +52,23 @@ pub struct Analysis {
     pub version: i32,
     pub text: String,
     pub checked: Checked,
+    /// Which text of which opening of the document, checked with which settings.
+    stamp: Stamp,
 }
 
 #[derive(Default)]
 struct State {
     documents: HashMap<Uri, Document>,
+    /// The newest analysis of each open document (possibly of an older text than it has now).
     analyses: HashMap<Uri, Arc<Analysis>>,
     /// Checked files of the workspace that are not open, for workspace symbols.
     workspace: HashMap<Uri, Arc<Analysis>>,
     roots: Vec<PathBuf>,
     settings: Settings,
+    /// Counts the changes of settings: an analysis made with others is stale.
+    settings_generation: u64,
+    /// Numbers the openings of documents.
+    openings: u64,
     encoding: Option<Encoding>,
     pull_diagnostics: bool,
     /// The client asks for diagnostics again when told to (`workspace/diagnostic/refresh`).
@@ -65,128 +83,84 @@ impl State {
     fn encoding(&self) -> Encoding {
         self.encoding.unwrap_or(Encoding::Utf16)
     }
+
+    /// What a check of the document's text now would be.
+    fn stamp(&self, uri: &Uri) -> Option<Stamp> {
+        self.documents.get(uri).map(|d| d.stamp(self.settings_generation))
+    }
+}
+
+/// What the handlers and the checks they start share.
+#[derive(Clone)]
+struct Shared {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    /// Held while publishing, so that an older version's diagnostics cannot overtake a newer one's.
+    publishing: Arc<tokio::sync::Mutex<()>>,
+    /// True once the first settings are known, so that nothing is published with defaults
+    /// the user has overridden.
+    settings_ready: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Counts the checks that ended, so that requests waiting for one look again.
+    checks_ended: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Checks running at once, over all documents and the workspace scan.
+    checking: Arc<tokio::sync::Semaphore>,
 }
 
 pub struct Backend {
-    client: Client,
-    state: Mutex<State>,
-    /// Held while publishing, so that an older version's diagnostics cannot overtake a newer one's.
-    publishing: tokio::sync::Mutex<()>,
-    /// True once the first settings are known, so that nothing is published with defaults
-    /// the user has overridden.
-    settings_ready: tokio::sync::watch::Sender<bool>,
+    shared: Shared,
 }
 
 /// How long handlers still running when the client is gone may take to finish.
 const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// Runs the language server on stdin and stdout until the client exits.
+/// Runs the language server on stdin and stdout until the client exits or closes stdin.
 ///
-/// tower-lsp-server's loop returns only once every handler has finished, and a handler may
-/// be waiting for the client's answer to a request of the server's (`workspace/configuration`
-/// sent just before `shutdown`, say) that never comes. So the server also ends `GRACE` after
-/// the client said `exit` or closed stdin, whatever is still running.
+/// The transport is `transport.rs`: it answers malformed input and goes on, and refuses
+/// bodies over [`MAX_BODY`]. Handlers still running when the client is gone (one waiting
+/// for the client's answer to a request of the server's, say) are given `GRACE`. After `exit`
+/// without `shutdown` first, the process ends here with status 1, as LSP specifies.
 pub fn serve_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    runtime.block_on(async {
+    let ending = runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
-        let gone = Arc::new(tokio::sync::Notify::new());
-        let stdin = exit::UntilClosed::new(tokio::io::stdin(), gone.clone());
-        let service = exit::UntilExit::new(service, gone.clone());
-        tokio::select! {
-            () = Server::new(stdin, tokio::io::stdout(), socket).serve(service) => {}
-            () = async {
-                gone.notified().await;
-                tokio::time::sleep(GRACE).await;
-            } => {}
-        }
+        transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, GRACE).await
     });
     // Standard input is read on a blocking thread, which a client that keeps the pipe open
-    // would keep waiting: the runtime does not wait for it.
+    // would keep waiting, and a check may still run on another: the runtime does not wait.
     runtime.shutdown_background();
+    if ending.status() != 0 {
+        eprintln!("mailflow lsp: the client said `exit` without `shutdown` first: exit status 1");
+        std::process::exit(i32::from(ending.status()));
+    }
     Ok(())
 }
 
 /// Runs `work`; a panic becomes an internal error for this request instead of ending the server.
 fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
-        let reason = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let mut error = Error::internal_error();
-        error.message = format!("mailflow failed while {what}: {reason} (please report this)").into();
-        Err(error)
-    })
+    std::panic::catch_unwind(AssertUnwindSafe(work))
+        .unwrap_or_else(|panic| Err(failed(what, transport::panic_reason(panic.as_ref()))))
 }
 
-impl Backend {
-    pub fn new(client: Client) -> Self {
-        Backend {
-            client,
-            state: Mutex::new(State::default()),
-            publishing: tokio::sync::Mutex::new(()),
-            settings_ready: tokio::sync::watch::Sender::new(false),
-        }
-    }
+fn failed(what: &str, reason: String) -> Error {
+    let mut error = Error::internal_error();
+    error.message = format!("mailflow failed while {what}: {reason} (please report this)").into();
+    error
+}
 
+/// A document's text as it was when a check of it started.
+struct Snapshot {
+    stamp: Stamp,
+    version: i32,
+    text: String,
+    syntax: Syntax,
+    selection: Selection,
+    previous: Option<crate::check::Reuse>,
+}
+
+impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic in a handler (caught by `guarded`) must not leave the server unusable.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn encoding(&self) -> Encoding {
-        self.state().encoding()
-    }
-
-    /// The latest analysis of an open document, checking it if the text changed since.
-    fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let (text, version, syntax, selection, previous) = {
-            let state = self.state();
-            let document = state.documents.get(uri)?;
-            if let Some(analysis) = state.analyses.get(uri).filter(|a| a.version == document.version) {
-                return Some(analysis.clone());
-            }
-            (
-                document.text(),
-                document.version,
-                document.syntax,
-                state.settings.selection.clone(),
-                document.previous.clone(),
-            )
-        };
-        let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
-        let analysis = Arc::new(Analysis { version, checked, text });
-        let mut state = self.state();
-        if let Some(document) = state.documents.get_mut(uri).filter(|d| d.version == version) {
-            // This matches this version exactly; a newer version's edits are already recorded
-            // in what the document holds.
-            document.previous = Some(reuse);
-            state.analyses.insert(uri.clone(), analysis.clone());
-        }
-        Some(analysis)
-    }
-
-    fn converter<'a>(&self, uri: &'a Uri, analysis: &'a Analysis) -> Convert<'a> {
-        let state = self.state();
-        Convert::new(uri, analysis, state.encoding(), state.settings.docs_url.clone())
-    }
-
-    /// Checks the document's current version and publishes its diagnostics, unless the
-    /// client pulls them or a newer version exists by the time they are ready.
-    async fn refresh(&self, uri: Uri) {
-        if self.state().pull_diagnostics {
-            return;
-        }
-        self.wait_for_settings().await;
-        let Ok(Some(analysis)) = guarded("checking a document", || Ok(self.analysis(&uri))) else { return };
-        let diagnostics = self.converter(&uri, &analysis).diagnostics();
-        let _publishing = self.publishing.lock().await;
-        let current = self.state().documents.get(&uri).map(|d| d.version);
-        if current == Some(analysis.version) {
-            self.client.publish_diagnostics(uri, diagnostics, Some(analysis.version)).await;
-        }
     }
 
     /// Waits until the first settings are read; a client that never answers is given a
@@ -196,19 +170,202 @@ impl Backend {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), ready.wait_for(|ready| *ready)).await;
     }
 
+    /// Starts checking the document's text now, unless its analysis is of it, a check of it
+    /// is running, or `running_at_most` checks of the document are running already (then it
+    /// is started when one ends, if the client still needs it). Diagnostics after a change
+    /// allow one: an older check is let finish, and what came meanwhile is skipped. A waiting
+    /// request allows two: the newest text is checked beside an older one.
+    fn start_check(&self, uri: &Uri, running_at_most: usize) {
+        let snapshot = {
+            let mut state = self.state();
+            let analysed = state.analyses.get(uri).map(|a| a.stamp);
+            let selection = state.settings.selection.clone();
+            let Some(stamp) = state.stamp(uri) else { return };
+            let Some(document) = state.documents.get_mut(uri) else { return };
+            let failed = document.failed.as_ref().is_some_and(|(s, _)| *s == stamp);
+            if analysed == Some(stamp) || failed || document.running.contains(&stamp) {
+                return;
+            }
+            if document.running.len() >= running_at_most {
+                return;
+            }
+            document.running.push(stamp);
+            Snapshot {
+                stamp,
+                version: document.version,
+                text: document.text(),
+                syntax: document.syntax,
+                selection,
+                previous: document.previous.clone(),
+            }
+        };
+        let shared = self.clone();
+        let uri = uri.clone();
+        tokio::spawn(async move { shared.check(uri, snapshot).await });
+    }
+
+    /// Checks a snapshot on a blocking thread, keeps its analysis if no newer one exists,
+    /// publishes it if it is still the document's text, and starts the newest text's check.
+    async fn check(self, uri: Uri, snapshot: Snapshot) {
+        let stamp = snapshot.stamp;
+        let permit = self.checking.clone().acquire_owned().await;
+        // Overtaken while waiting for its turn: not worth checking.
+        let outcome = if self.state().stamp(&uri) != Some(stamp) {
+            None
+        } else {
+            let Snapshot { version, text, syntax, selection, previous, .. } = snapshot;
+            Some(
+                tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
+                    (Analysis { version, text, checked, stamp }, reuse)
+                })
+                .await,
+            )
+        };
+        let (publish, push) = {
+            let mut state = self.state();
+            let settings = state.settings_generation;
+            let push = !state.pull_diagnostics;
+            let mut kept = None;
+            if let Some(document) = state.documents.get_mut(&uri).filter(|d| d.opening == stamp.opening) {
+                document.running.retain(|s| *s != stamp);
+                match outcome {
+                    Some(Ok((analysis, reuse))) => {
+                        // The reuse matches this text exactly: later edits are recorded in
+                        // what the document holds.
+                        if document.revision == stamp.revision {
+                            document.previous = Some(reuse);
+                        }
+                        kept = Some(Arc::new(analysis));
+                    }
+                    Some(Err(error)) => {
+                        let reason =
+                            error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
+                        eprintln!("mailflow lsp: checking {} failed: {reason}", uri.as_str());
+                        document.failed = Some((stamp, reason));
+                    }
+                    None => {}
+                }
+            }
+            let newest = |a: &Arc<Analysis>| {
+                a.stamp.opening == stamp.opening && a.stamp.settings == settings && a.stamp.revision > stamp.revision
+            };
+            let kept = kept.filter(|_| stamp.settings == settings && !state.analyses.get(&uri).is_some_and(newest));
+            if let Some(analysis) = &kept {
+                state.analyses.insert(uri.clone(), analysis.clone());
+            }
+            (kept.filter(|_| push && state.stamp(&uri) == Some(stamp)), push)
+        };
+        self.checks_ended.send_modify(|ended| *ended += 1);
+        if push {
+            self.start_check(&uri, 1);
+        }
+        if let Some(analysis) = publish {
+            self.publish(uri, analysis).await;
+        }
+    }
+
+    /// Publishes an analysis's diagnostics if it is still of the document's text (never
+    /// before the settings are read).
+    async fn publish(&self, uri: Uri, analysis: Arc<Analysis>) {
+        self.wait_for_settings().await;
+        let Ok(diagnostics) = guarded("publishing diagnostics", || {
+            let state = self.state();
+            Ok(Convert::new(&uri, &analysis, state.encoding(), state.settings.docs_url.clone()).diagnostics())
+        }) else {
+            return;
+        };
+        let _publishing = self.publishing.lock().await;
+        if self.state().stamp(&uri) == Some(analysis.stamp) {
+            self.client.publish_diagnostics(uri, diagnostics, Some(analysis.version)).await;
+        }
+    }
+
+    /// The analysis of the document's text now, or of a newer one, waiting for its check;
+    /// `None` when the document is not open (or is closed meanwhile).
+    async fn analysis(&self, uri: &Uri) -> Result<Option<Arc<Analysis>>> {
+        let mut ended = self.checks_ended.subscribe();
+        let Some(named) = self.state().stamp(uri) else { return Ok(None) };
+        loop {
+            {
+                let state = self.state();
+                let settings = state.settings_generation;
+                let Some(document) = state.documents.get(uri).filter(|d| d.opening == named.opening) else {
+                    return Ok(None);
+                };
+                let usable = |stamp: &Stamp| {
+                    stamp.opening == named.opening && stamp.settings == settings && stamp.revision >= named.revision
+                };
+                if let Some(analysis) = state.analyses.get(uri).filter(|a| usable(&a.stamp)) {
+                    return Ok(Some(analysis.clone()));
+                }
+                if let Some((_, reason)) = document.failed.as_ref().filter(|(stamp, _)| usable(stamp)) {
+                    return Err(failed("checking the document", reason.clone()));
+                }
+            }
+            self.start_check(uri, 2);
+            let _ = ended.changed().await;
+        }
+    }
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+        Backend {
+            shared: Shared {
+                client,
+                state: Arc::new(Mutex::new(State::default())),
+                publishing: Arc::new(tokio::sync::Mutex::new(())),
+                settings_ready: Arc::new(tokio::sync::watch::Sender::new(false)),
+                checks_ended: Arc::new(tokio::sync::watch::Sender::new(0)),
+                checking: Arc::new(tokio::sync::Semaphore::new(cores)),
+            },
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state()
+    }
+
+    fn encoding(&self) -> Encoding {
+        self.state().encoding()
+    }
+
+    /// The analysis of the document's text now, or of a newer one (see [`Shared::analysis`]).
+    async fn analysis(&self, uri: &Uri) -> Result<Option<Arc<Analysis>>> {
+        self.shared.analysis(uri).await
+    }
+
+    fn converter<'a>(&self, uri: &'a Uri, analysis: &'a Analysis) -> Convert<'a> {
+        let state = self.state();
+        Convert::new(uri, analysis, state.encoding(), state.settings.docs_url.clone())
+    }
+
+    /// Has the document's text checked and its diagnostics published, unless the client
+    /// pulls them.
+    async fn refresh(&self, uri: &Uri) {
+        if self.state().pull_diagnostics {
+            return;
+        }
+        self.shared.wait_for_settings().await;
+        self.shared.start_check(uri, 1);
+    }
+
     /// Reads the settings through `workspace/configuration` when the client offers it, else
     /// from what `didChangeConfiguration` carried (`pushed`).
     async fn read_settings(&self, pushed: Option<Value>) {
         let value = if self.state().configuration {
             let item = ConfigurationItem { scope_uri: None, section: Some("mailflow".into()) };
-            self.client.configuration(vec![item]).await.ok().and_then(|mut values| values.pop())
+            self.shared.client.configuration(vec![item]).await.ok().and_then(|mut values| values.pop())
         } else {
             pushed.map(|settings| settings["mailflow"].clone()).filter(Value::is_object)
         };
         if let Some(value) = value {
             self.apply_settings(&value);
         }
-        self.settings_ready.send_replace(true);
+        self.shared.settings_ready.send_replace(true);
     }
 
     fn apply_settings(&self, value: &Value) {
@@ -222,15 +379,20 @@ impl Backend {
             selection: Selection { select: codes("select"), ignore: codes("ignore") },
             docs_url: value["docsUrl"].as_str().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_owned()),
         };
-        let mut state = self.state();
-        state.settings = settings;
-        // Every analysis depends on the selection.
-        state.analyses.clear();
+        {
+            let mut state = self.state();
+            state.settings = settings;
+            // Every analysis depends on the selection.
+            state.settings_generation += 1;
+            state.analyses.clear();
+        }
+        // Requests waiting for an analysis look again.
+        self.shared.checks_ended.send_modify(|ended| *ended += 1);
     }
 
     async fn refresh_all(&self) {
         let uris: Vec<Uri> = self.state().documents.keys().cloned().collect();
-        for uri in uris {
+        for uri in &uris {
             self.refresh(uri).await;
         }
         let refresh = {
@@ -238,7 +400,7 @@ impl Backend {
             state.pull_diagnostics && state.diagnostic_refresh && !state.documents.is_empty()
         };
         if refresh {
-            let _ = self.client.workspace_diagnostic_refresh().await;
+            let _ = self.shared.client.workspace_diagnostic_refresh().await;
         }
     }
 
@@ -251,20 +413,33 @@ impl Backend {
         if roots.is_empty() {
             return;
         }
-        let files = crate::discover::find(&roots).files;
+        let client = &self.shared.client;
+        let files = match tokio::task::spawn_blocking(move || crate::discover::find(&roots).files).await {
+            Ok(files) => files,
+            Err(_) => return,
+        };
         let token = ProgressToken::String("mailflow/scan".into());
-        let ongoing = if progress && self.client.create_work_done_progress(token.clone()).await.is_ok() {
-            Some(self.client.progress(token, "mailflow: reading the workspace").with_percentage(0).begin().await)
+        let ongoing = if progress && client.create_work_done_progress(token.clone()).await.is_ok() {
+            Some(client.progress(token, "mailflow: reading the workspace").with_percentage(0).begin().await)
         } else {
             None
         };
         let total = files.len().max(1);
         for (index, path) in files.iter().enumerate() {
             let Some(uri) = Uri::from_file_path(path) else { continue };
-            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let permit = self.shared.checking.clone().acquire_owned().await;
+            let (read, selection) = (path.clone(), selection.clone());
             // For symbols: no fixes.
-            let (checked, _) = check_incremental(&text, Syntax::of_path(path), &selection, None);
-            self.state().workspace.insert(uri, Arc::new(Analysis { version: 0, text, checked }));
+            let checked = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let text = std::fs::read_to_string(&read).ok()?;
+                let (checked, _) = check_incremental(&text, Syntax::of_path(&read), &selection, None);
+                Some(Analysis { version: 0, text, checked, stamp: Stamp::default() })
+            })
+            .await;
+            if let Ok(Some(analysis)) = checked {
+                self.state().workspace.insert(uri, Arc::new(analysis));
+            }
             if let Some(ongoing) = &ongoing {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 ongoing.report_with_message(name, ((index + 1) * 100 / total) as u32).await;
@@ -386,8 +561,14 @@ impl LanguageServer for Backend {
         let document = params.text_document;
         let is_dsl = document.language_id == "mailflow" || document.uri.as_str().ends_with(".mailflow");
         let syntax = if is_dsl { Syntax::Dsl } else { Syntax::Yaml };
-        self.state().documents.insert(document.uri.clone(), Document::new(&document.text, document.version, syntax));
-        self.refresh(document.uri).await;
+        {
+            let mut state = self.state();
+            state.openings += 1;
+            let opened = Document::new(&document.text, document.version, syntax, state.openings);
+            state.documents.insert(document.uri.clone(), opened);
+            state.analyses.remove(&document.uri);
+        }
+        self.refresh(&document.uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -400,8 +581,9 @@ impl LanguageServer for Backend {
                 document.apply(change, encoding);
             }
             document.version = params.text_document.version;
+            document.revision += 1;
         }
-        self.refresh(uri).await;
+        self.refresh(&uri).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -411,9 +593,11 @@ impl LanguageServer for Backend {
             state.documents.remove(&uri);
             state.analyses.remove(&uri);
         }
+        // Requests waiting for the document's check answer now.
+        self.shared.checks_ended.send_modify(|ended| *ended += 1);
         if !self.state().pull_diagnostics {
-            let _publishing = self.publishing.lock().await;
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            let _publishing = self.shared.publishing.lock().await;
+            self.shared.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
 
@@ -424,9 +608,10 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
-        self.wait_for_settings().await;
+        self.shared.wait_for_settings().await;
+        let analysis = self.analysis(&uri).await?;
         guarded("computing diagnostics", || {
-            let items = match self.analysis(&uri) {
+            let items = match analysis {
                 Some(analysis) => self.converter(&uri, &analysis).diagnostics(),
                 None => Vec::new(),
             };
@@ -442,17 +627,15 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let uri = params.text_document_position_params.text_document.uri;
         let position = params.text_document_position_params.position;
-        guarded("computing a hover", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
-            Ok(self.converter(&uri, &analysis).hover(position))
-        })
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
+        guarded("computing a hover", || Ok(self.converter(&uri, &analysis).hover(position)))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
         let resolve_edits = self.state().resolve_edits;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("listing code actions", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             let actions = self.converter(&uri, &analysis).code_actions(&params, resolve_edits);
             Ok(Some(actions))
         })
@@ -461,8 +644,8 @@ impl LanguageServer for Backend {
     async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
         let Some(data) = action.data.clone() else { return Ok(action) };
         let Some(uri) = data["uri"].as_str().and_then(|u| u.parse::<Uri>().ok()) else { return Ok(action) };
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(action) };
         guarded("resolving a code action", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(action) };
             if data["version"].as_i64() != Some(analysis.version as i64) {
                 // The document changed since the action was listed: offer nothing stale.
                 return Ok(action);
@@ -474,8 +657,8 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let uri = params.text_document_position.text_document.uri;
         let position = params.text_document_position.position;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("completing", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             Ok(Some(CompletionResponse::Array(self.converter(&uri, &analysis).completions(position))))
         })
     }
@@ -483,8 +666,8 @@ impl LanguageServer for Backend {
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let uri = params.text_document_position_params.text_document.uri;
         let position = params.text_document_position_params.position;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("finding a definition", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             Ok(self.converter(&uri, &analysis).definition(position).map(GotoDefinitionResponse::Scalar))
         })
     }
@@ -492,25 +675,23 @@ impl LanguageServer for Backend {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let uri = params.text_document_position.text_document.uri;
         let position = params.text_document_position.position;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("finding references", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             Ok(Some(self.converter(&uri, &analysis).references(position, params.context.include_declaration)))
         })
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         let uri = params.text_document.uri;
-        guarded("preparing a rename", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
-            Ok(self.converter(&uri, &analysis).prepare_rename(params.position))
-        })
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
+        guarded("preparing a rename", || Ok(self.converter(&uri, &analysis).prepare_rename(params.position)))
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let uri = params.text_document_position.text_document.uri;
         let position = params.text_document_position.position;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("renaming", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             self.converter(&uri, &analysis).rename(position, &params.new_name).map(Some).map_err(|message| {
                 let mut error = Error::invalid_params(message.clone());
                 error.message = message.into();
@@ -521,17 +702,21 @@ impl LanguageServer for Backend {
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let uri = params.text_document.uri;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("listing symbols", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             Ok(Some(DocumentSymbolResponse::Nested(self.converter(&uri, &analysis).document_symbols())))
         })
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         let open: Vec<Uri> = self.state().documents.keys().cloned().collect();
+        let mut files: Vec<(Uri, Arc<Analysis>)> = Vec::new();
+        for uri in &open {
+            if let Some(analysis) = self.analysis(uri).await? {
+                files.push((uri.clone(), analysis));
+            }
+        }
         guarded("searching symbols", || {
-            let mut files: Vec<(Uri, Arc<Analysis>)> =
-                open.iter().filter_map(|u| Some((u.clone(), self.analysis(u)?))).collect();
             let encoding = self.encoding();
             for (uri, analysis) in self.state().workspace.iter() {
                 if !open.contains(uri) {
@@ -544,16 +729,14 @@ impl LanguageServer for Backend {
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let uri = params.text_document.uri;
-        guarded("computing folding ranges", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
-            Ok(Some(convert::folding_ranges(&analysis)))
-        })
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
+        guarded("computing folding ranges", || Ok(Some(convert::folding_ranges(&analysis))))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         let uri = params.text_document.uri;
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("formatting", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
             self.converter(&uri, &analysis).formatting().map_err(|reason| Error {
                 // RequestFailed: the request was valid, and the server could not carry it out.
                 code: ErrorCode::ServerError(-32803),
@@ -566,10 +749,8 @@ impl LanguageServer for Backend {
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
         let uri = params.text_document.uri;
         let encoding = self.encoding();
-        guarded("highlighting", || {
-            let Some(analysis) = self.analysis(&uri) else { return Ok(None) };
-            Ok(convert::semantic_tokens(&analysis, encoding).map(SemanticTokensResult::Tokens))
-        })
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
+        guarded("highlighting", || Ok(convert::semantic_tokens(&analysis, encoding).map(SemanticTokensResult::Tokens)))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
@@ -580,14 +761,17 @@ impl LanguageServer for Backend {
             )));
         }
         let arguments = params.arguments;
+        let uri = arguments.first().and_then(|u| u.as_str()).and_then(|u| u.parse::<Uri>().ok()).ok_or_else(|| {
+            Error::invalid_params(format!(
+                "{TRACE_COMMAND} takes the document's URI and {{\"from\": \"inside\"|\"outside\", \"to\": address}}"
+            ))
+        })?;
+        let analysis = self
+            .analysis(&uri)
+            .await?
+            .ok_or_else(|| Error::invalid_params(format!("{} is not open in the editor", uri.as_str())))?;
         guarded("tracing a message", || {
-            let uri = arguments.first().and_then(|u| u.as_str()).and_then(|u| u.parse::<Uri>().ok()).ok_or_else(|| {
-                Error::invalid_params(format!("{TRACE_COMMAND} takes the document's URI and {{\"from\": \"inside\"|\"outside\", \"to\": address}}"))
-            })?;
             let options = arguments.get(1).cloned().unwrap_or(json!({}));
-            let analysis = self
-                .analysis(&uri)
-                .ok_or_else(|| Error::invalid_params(format!("{} is not open in the editor", uri.as_str())))?;
             let to = options["to"].as_str().map(str::to_owned).unwrap_or_else(crate::trace::default_recipient);
             let from_inside = options["from"].as_str() != Some("outside");
             let message = crate::analysis::simulate::Message::ordinary(from_inside, to);

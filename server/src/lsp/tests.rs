@@ -704,3 +704,23 @@ async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
     let tokens = client.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": URI}})).await;
     assert_eq!(tokens.unwrap(), Value::Null);
 }
+
+/// Ten changes come before any check can run: only the newest text is checked and published,
+/// and a request after them is answered from it, never from an older text.
+#[tokio::test]
+async fn overtaken_versions_are_skipped_and_requests_see_the_newest_text() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let newest = |version: i64| TEXT.replace("Mimecast outbound", &format!("Mimecast {version}"));
+    for version in 2..=11 {
+        let document = json!({"uri": URI, "version": version});
+        let changes = json!([{"text": newest(version)}]);
+        client.notify("textDocument/didChange", json!({"textDocument": document, "contentChanges": changes})).await;
+    }
+    let hover = client.hover(URI, position_of(&newest(11), "Mimecast 11")).await.unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().starts_with("**Connector** `Mimecast 11`"), "{hover}");
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(published["version"], 11);
+    assert_eq!(codes(&published), ["MF202"]);
+    assert_eq!(published["diagnostics"][0]["range"], range_of(&newest(11), "Mimecast 11"));
+}
