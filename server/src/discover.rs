@@ -42,19 +42,40 @@ pub fn find(roots: &[PathBuf]) -> Discovered {
 }
 
 fn is_mailflow_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-    if name.ends_with(".mailflow") || name.ends_with(".mailflow.yaml") || name.ends_with(".mailflow.yml") {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if is_named_mailflow(name) {
         return true;
     }
-    (name.ends_with(".yaml") || name.ends_with(".yml")) && first_key_is_mailflow(path)
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".yaml") || lower.ends_with(".yml")) && first_key_is_mailflow(path)
+}
+
+/// Whether a file of this name is a mail-flow file whatever it holds: `*.mailflow`,
+/// `*.mailflow.yaml`, `*.mailflow.yml`.
+fn is_named_mailflow(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".mailflow") || name.ends_with(".mailflow.yaml") || name.ends_with(".mailflow.yml")
+}
+
+/// Whether a document is a mail-flow file: by its name, or, for any other YAML text, by
+/// its first key being `mailflow` (as `check` finds files in folders). The language server
+/// asks this of every document a client sends, since clients route by file type and send
+/// every YAML file (`docker-compose.yaml`, CI workflows).
+pub fn is_mailflow_document(name: &str, text: &str) -> bool {
+    is_named_mailflow(name) || starts_with_mailflow_key(text.lines().map(str::to_owned))
 }
 
 /// Whether the first key of a YAML file is `mailflow`, read from its first lines only.
 fn first_key_is_mailflow(path: &Path) -> bool {
     use std::io::{BufRead, BufReader};
     let Ok(file) = std::fs::File::open(path) else { return false };
-    for line in BufReader::new(file).lines().take(200) {
-        let Ok(line) = line else { return false };
+    starts_with_mailflow_key(BufReader::new(file).lines().map_while(Result::ok))
+}
+
+/// Whether the first key among `lines` (comments, blank lines, `---` and directives aside;
+/// 200 lines at most) is `mailflow`.
+fn starts_with_mailflow_key(lines: impl Iterator<Item = String>) -> bool {
+    for line in lines.take(200) {
         let line = line.trim_start_matches('\u{feff}');
         let content = line.trim();
         if content.is_empty() || content.starts_with('#') || content == "---" || content.starts_with('%') {

@@ -52,6 +52,9 @@ pub struct Analysis {
     pub version: i32,
     pub text: String,
     pub checked: Checked,
+    /// Whether the text is a mail-flow file (see `discover::is_mailflow_document`): a YAML
+    /// document of another kind gets no diagnostics and no features.
+    pub mailflow: bool,
     /// Which text of which opening of the document, checked with which settings.
     stamp: Stamp,
 }
@@ -214,11 +217,13 @@ impl Shared {
             None
         } else {
             let Snapshot { version, text, syntax, selection, previous, .. } = snapshot;
+            let name = uri.path().as_str().rsplit('/').next().unwrap_or_default().to_owned();
             Some(
                 tokio::task::spawn_blocking(move || {
                     let _permit = permit;
+                    let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
                     let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
-                    (Analysis { version, text, checked, stamp }, reuse)
+                    (Analysis { version, text, checked, mailflow, stamp }, reuse)
                 })
                 .await,
             )
@@ -272,6 +277,9 @@ impl Shared {
         self.wait_for_settings().await;
         let Ok(diagnostics) = guarded("publishing diagnostics", || {
             let state = self.state();
+            if !analysis.mailflow {
+                return Ok(Vec::new());
+            }
             Ok(Convert::new(&uri, &analysis, state.encoding(), state.settings.docs_url.clone()).diagnostics())
         }) else {
             return;
@@ -298,7 +306,8 @@ impl Shared {
                     stamp.opening == named.opening && stamp.settings == settings && stamp.revision >= named.revision
                 };
                 if let Some(analysis) = state.analyses.get(uri).filter(|a| usable(&a.stamp)) {
-                    return Ok(Some(analysis.clone()));
+                    // Another kind of YAML document: nothing of mailflow's applies to it.
+                    return Ok(Some(analysis.clone()).filter(|a| a.mailflow));
                 }
                 if let Some((_, reason)) = document.failed.as_ref().filter(|(stamp, _)| usable(stamp)) {
                     return Err(failed("checking the document", reason.clone()));
@@ -434,7 +443,7 @@ impl Backend {
                 let _permit = permit;
                 let text = std::fs::read_to_string(&read).ok()?;
                 let (checked, _) = check_incremental(&text, Syntax::of_path(&read), &selection, None);
-                Some(Analysis { version: 0, text, checked, stamp: Stamp::default() })
+                Some(Analysis { version: 0, text, checked, mailflow: true, stamp: Stamp::default() })
             })
             .await;
             if let Ok(Some(analysis)) = checked {

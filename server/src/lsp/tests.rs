@@ -724,3 +724,22 @@ async fn overtaken_versions_are_skipped_and_requests_see_the_newest_text() {
     assert_eq!(codes(&published), ["MF202"]);
     assert_eq!(published["diagnostics"][0]["range"], range_of(&newest(11), "Mimecast 11"));
 }
+
+/// Clients route by file type and send every YAML file: only mail-flow documents (by name,
+/// or by a first key `mailflow`) get diagnostics and features.
+#[tokio::test]
+async fn other_yaml_documents_get_nothing() {
+    let mut client = Client::start(json!({})).await;
+    let compose = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n";
+    let published = client.open_as("file:///app/docker-compose.yaml", "yaml", compose).await;
+    assert_eq!(published["diagnostics"], json!([]));
+    let hover = client.hover("file:///app/docker-compose.yaml", json!({"line": 1, "character": 3})).await.unwrap();
+    assert_eq!(hover, Value::Null);
+    let workflow = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n";
+    let published = client.open_as("file:///app/.github/workflows/ci.yml", "yaml", workflow).await;
+    assert_eq!(published["diagnostics"], json!([]));
+    // A .yaml file whose first key is `mailflow` is a mail-flow file whatever its name.
+    let published = client.open_as("file:///tenant/tenant.yaml", "yaml", TEXT).await;
+    let codes: Vec<&Value> = published["diagnostics"].as_array().unwrap().iter().map(|d| &d["code"]).collect();
+    assert!(codes.contains(&&json!("MF202")), "{published}");
+}
