@@ -142,20 +142,7 @@ fn the_textmate_grammar_names_every_word() {
 #[test]
 fn the_json_schema_has_every_key() {
     let schema = std::fs::read_to_string(repo().join("schema/mailflow.schema.json")).unwrap();
-    let objects = [
-        Object::Root,
-        Object::Organization,
-        Object::OnPremises,
-        Object::Connector,
-        Object::Service,
-        Object::Header,
-        Object::Rule,
-        Object::Predicates,
-        Object::HeaderContains,
-        Object::HeaderMatches,
-        Object::Actions,
-    ];
-    for object in objects {
+    for object in Object::ALL {
         for key in keys::keys(object) {
             assert!(
                 schema.contains(&format!("\"{}\": {{", key.name)),

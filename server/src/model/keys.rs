@@ -18,6 +18,23 @@ pub enum Object {
     Actions,
 }
 
+impl Object {
+    /// Every kind of mapping, in the catalogue's order.
+    pub const ALL: [Object; 11] = [
+        Object::Root,
+        Object::Organization,
+        Object::OnPremises,
+        Object::Connector,
+        Object::Service,
+        Object::Header,
+        Object::Rule,
+        Object::Predicates,
+        Object::HeaderContains,
+        Object::HeaderMatches,
+        Object::Actions,
+    ];
+}
+
 /// What a key's value must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueShape {

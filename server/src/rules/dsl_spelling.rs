@@ -57,21 +57,6 @@ mod tests {
     use crate::rules::message::{Message, Place};
     use crate::syntax::{dsl, yaml, Syntax};
 
-    /// The objects of the catalogue, in its order.
-    const OBJECTS: [Object; 11] = [
-        Object::Root,
-        Object::Organization,
-        Object::OnPremises,
-        Object::Connector,
-        Object::Service,
-        Object::Header,
-        Object::Rule,
-        Object::Predicates,
-        Object::HeaderContains,
-        Object::HeaderMatches,
-        Object::Actions,
-    ];
-
     /// A key of the catalogue with its DSL words.
     struct Spelling {
         object: Object,
@@ -81,7 +66,7 @@ mod tests {
     }
 
     fn spellings() -> Vec<Spelling> {
-        OBJECTS
+        Object::ALL
             .iter()
             .flat_map(|&object| keys::keys(object).iter().map(move |key| (object, key.name)))
             .map(|(object, key)| {
