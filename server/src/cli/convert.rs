@@ -1,11 +1,13 @@
 //! `mailflow convert`: a file written in one syntax, printed in the other.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use super::{print_out, read_utf8, EXIT_CLEAN, EXIT_TROUBLE};
+use super::escape::visible;
+use super::files::{self, shown};
+use super::{console, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::{blockers, convert, Unwritable};
 use crate::text::{LineIndex, Spanned};
@@ -17,7 +19,8 @@ pub struct ConvertArgs {
     /// The syntax to write.
     #[arg(long, value_enum)]
     to: Target,
-    /// Write the result to this file instead of printing it (never to the file converted).
+    /// Write the result to this file instead of printing it: never to the file converted
+    /// (by any name); a file it replaces stays whole until the new one is complete.
     #[arg(long, short)]
     output: Option<PathBuf>,
 }
@@ -32,18 +35,19 @@ enum Target {
 
 pub fn run(args: ConvertArgs) -> ExitCode {
     match converted(&args) {
+        // The converted file is data, printed as it is, like the file it came from.
         Ok(text) => match &args.output {
-            None => print_out(&text),
-            Some(output) => match std::fs::write(output, text) {
+            None => console::finish(EXIT_CLEAN, console::out(&text)),
+            Some(output) => match files::write_output(output, &text) {
                 Ok(()) => ExitCode::from(EXIT_CLEAN),
-                Err(error) => {
-                    eprintln!("mailflow: error: cannot write `{}`: {error}", output.display());
+                Err(problem) => {
+                    console::error(&problem);
                     ExitCode::from(EXIT_TROUBLE)
                 }
             },
         },
         Err(problem) => {
-            eprint!("mailflow: error: {problem}");
+            console::error_lines(&problem);
             ExitCode::from(EXIT_TROUBLE)
         }
     }
@@ -52,16 +56,16 @@ pub fn run(args: ConvertArgs) -> ExitCode {
 /// The converted text, or why there is none (whole lines, ending in a line break).
 fn converted(args: &ConvertArgs) -> Result<String, String> {
     if let Some(output) = &args.output {
-        if is_same_file(&args.file, output) {
+        if files::same_file(&args.file, output) {
             return Err(format!(
-                "`--output {}` is the file being converted: convert never overwrites its input; write the result \
-                 elsewhere\n",
-                output.display()
+                "`--output {}` is the file being converted (by another name, a link, or itself): convert never \
+                 overwrites its input; write the result elsewhere\n",
+                shown(output)
             ));
         }
     }
-    let text = read_utf8(&args.file).map_err(|problem| format!("{problem}\n"))?;
-    let path = args.file.display().to_string();
+    let text = files::read(&args.file).map_err(|problem| format!("{problem}\n"))?.text;
+    let path = shown(&args.file);
     let checked = check(&text, Syntax::of_path(&args.file), &Selection::default());
     let blocking = blockers(&checked);
     if !blocking.is_empty() {
@@ -87,15 +91,7 @@ fn listed(lead: &str, path: &str, text: &str, problems: &[Spanned<String>]) -> S
     let mut out = format!("{lead}\n");
     for problem in problems {
         let at = lines.position(text, problem.span.start);
-        out.push_str(&format!("  {path}:{}:{}: {}\n", at.line, at.column, problem.value));
+        out.push_str(&format!("  {path}:{}:{}: {}\n", at.line, at.column, visible(&problem.value)));
     }
     out
-}
-
-/// Whether two paths name one file. An output that does not exist yet is never the input.
-fn is_same_file(input: &Path, output: &Path) -> bool {
-    match (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
-        (Ok(input), Ok(output)) => input == output,
-        _ => false,
-    }
 }

@@ -1,10 +1,10 @@
 //! `mailflow check --fix` and `--diff`: apply the fixes findings carry until the file is
 //! stable, then write it back or show what would change.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
 use std::path::Path;
 
+use super::escape::diff_path;
+use super::files::{self, Read};
 use super::plural;
 use super::FileReport;
 use crate::check::{check, Checked, Selection, Syntax};
@@ -62,58 +62,36 @@ fn fix_text(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: boo
     Fixed { text: current, checked, applied }
 }
 
-/// Fixes one file's `text` and writes it back when it changed (or, for `--diff`, makes the
-/// diff); the report is on what remains.
+/// Fixes a text and, for `--fix`, writes it back to the file it was read from (`write_to`)
+/// when it changed, or makes the diff for `--diff`; the report is on what remains.
 pub fn fix_file(
-    path: &Path,
-    display: String,
-    text: String,
+    display: &str,
+    syntax: Syntax,
+    text: &str,
+    write_to: Option<(&Path, &Read)>,
     selection: &Selection,
     request: Request,
 ) -> Result<(FileReport, Done), String> {
-    let fixed = fix_text(&text, Syntax::of_path(path), selection, request.unsafe_fixes);
+    let fixed = fix_text(text, syntax, selection, request.unsafe_fixes);
     let changed = fixed.text != text;
     let diff = match request.output {
-        Output::Diff => changed.then(|| unified_diff(&display, &text, &fixed.text)),
-        Output::Write => {
-            if changed {
-                write_atomically(path, &fixed.text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            }
+        Output::Diff => changed.then(|| unified_diff(display, text, &fixed.text)),
+        Output::Write if changed => {
+            let (path, read) = write_to.ok_or("standard input cannot be written back")?;
+            files::rewrite(path, read, &fixed.text)?;
             None
         }
+        Output::Write => None,
     };
-    let report = FileReport { path: display, text: fixed.text, checked: fixed.checked };
+    let report = FileReport { path: display.to_owned(), text: fixed.text, checked: fixed.checked };
     Ok((report, Done { applied: fixed.applied, changed, diff }))
 }
 
-/// Replaces the file at `path` with `text` so that a reader sees the old file or the new
-/// one, never a part: the text goes to a temporary file in the same folder (so on the same
-/// file system, where a rename is atomic), with the old file's permissions, and is then
-/// renamed over it.
-pub(super) fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    // Through a symbolic link, the file it points at is replaced and the link stays.
-    let path = fs::canonicalize(path)?;
-    let permissions = fs::metadata(&path)?.permissions();
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.mailflow-write.{}", std::process::id()));
-    let written = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.set_permissions(permissions)?;
-        file.sync_all()?;
-        fs::rename(&temporary, &path)
-    })();
-    if written.is_err() {
-        // Best effort: the error that matters is the one being returned.
-        let _ = fs::remove_file(&temporary);
-    }
-    written
-}
-
-/// A unified diff with three lines of context, both sides named by the path, as `patch -p0`
-/// reads it.
+/// A unified diff with three lines of context, both sides named by the path (quoted as git
+/// quotes a name with control characters), as `patch -p0` reads it.
 fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(path, path).to_string()
+    let path = diff_path(path);
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&path, &path).to_string()
 }
 
 /// The line that says what fixing did, and what an unsafe fix could still do.
@@ -161,23 +139,5 @@ mod tests {
     fn the_diff_names_the_file_and_shows_the_changed_line() {
         let diff = unified_diff("rules.mailflow.yaml", "a: 1\nb: 2\n", "a: 1\nb: 3\n");
         assert_eq!(diff, "--- rules.mailflow.yaml\n+++ rules.mailflow.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn writing_replaces_the_file_keeping_its_permissions_and_links() {
-        use std::os::unix::fs::{symlink, PermissionsExt};
-        let folder = tempfile::tempdir().unwrap();
-        let file = folder.path().join("rules.mailflow.yaml");
-        fs::write(&file, "old").unwrap();
-        fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
-        let link = folder.path().join("link.yaml");
-        symlink(&file, &link).unwrap();
-        write_atomically(&link, "new").unwrap();
-        assert_eq!(fs::read_to_string(&file).unwrap(), "new");
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
-        // No temporary file is left behind.
-        assert_eq!(fs::read_dir(folder.path()).unwrap().count(), 2);
     }
 }

@@ -1,12 +1,12 @@
 //! `mailflow fmt`: DSL files rewritten in the canonical layout of [`crate::format`].
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::fix::write_atomically;
+use super::escape::{line_start_path, visible};
+use super::files::{self, shown};
 use super::plural;
-use super::{read_utf8, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
+use super::{console, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
 use crate::check::Syntax;
 use crate::discover::{check_in_parallel, display, find};
 use crate::format::format_dsl;
@@ -42,7 +42,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
     problems.extend(
         yaml.iter()
             .filter(|path| roots.contains(path))
-            .map(|path| format!("`{}` is not a DSL file: `mailflow fmt` formats `*.mailflow` files", path.display())),
+            .map(|path| format!("`{}` is not a DSL file: `mailflow fmt` formats `*.mailflow` files", shown(path))),
     );
     let outcomes = check_in_parallel(&files, |path| format_file(path, args.check));
     let (mut changed, mut unchanged) = (0, 0);
@@ -52,56 +52,57 @@ pub fn run(args: FmtArgs) -> ExitCode {
             Outcome::Unchanged => unchanged += 1,
             Outcome::Changed => {
                 changed += 1;
-                listed.push_str(&display(path));
+                listed.push_str(&line_start_path(&display(path)));
                 listed.push('\n');
             }
             Outcome::Failed(problem) => problems.push(problem),
         }
     }
-    // A closed pipe (`| head`) is not the tool's failure.
-    let _ = std::io::stdout().lock().write_all(listed.as_bytes());
     for problem in &problems {
-        eprintln!("mailflow: error: {problem}");
+        console::error(problem);
     }
     let unchanged = plural(unchanged, "file", "files");
-    if args.check {
-        eprintln!("{} would be reformatted ({unchanged} already formatted).", plural(changed, "file", "files"));
+    let summary = if args.check {
+        format!("{} would be reformatted ({unchanged} already formatted).\n", plural(changed, "file", "files"))
     } else {
-        eprintln!("Reformatted {} ({unchanged} unchanged).", plural(changed, "file", "files"));
-    }
-    ExitCode::from(if !problems.is_empty() {
+        format!("Reformatted {} ({unchanged} unchanged).\n", plural(changed, "file", "files"))
+    };
+    let written = console::out(&listed).and_then(|()| console::say(&summary));
+    let code = if !problems.is_empty() {
         EXIT_TROUBLE
     } else if args.check && changed > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    };
+    console::finish(code, written)
 }
 
 /// Formats one file, writing it back when it changes unless `check_only`.
 fn format_file(path: &Path, check_only: bool) -> Outcome {
-    let text = match read_utf8(path) {
-        Ok(text) => text,
+    let read = match files::read(path) {
+        Ok(read) => read,
         Err(problem) => return Outcome::Failed(problem),
     };
-    let formatted = match format_dsl(&text) {
+    let text = &read.text;
+    let formatted = match format_dsl(text) {
         Ok(formatted) => formatted,
         Err(error) => {
-            let at = LineIndex::new(&text).position(&text, error.span().start);
+            let at = LineIndex::new(text).position(text, error.span().start);
             return Outcome::Failed(format!(
                 "{}:{}:{}: {error}; the file is left as it is",
-                display(path),
+                visible(&display(path)),
                 at.line,
                 at.column
             ));
         }
     };
-    if formatted == text {
+    if formatted == *text {
         return Outcome::Unchanged;
     }
     if !check_only {
-        if let Err(error) = write_atomically(path, &formatted) {
-            return Outcome::Failed(format!("cannot write `{}`: {error}", path.display()));
+        if let Err(problem) = files::rewrite(path, &read, &formatted) {
+            return Outcome::Failed(problem);
         }
     }
     Outcome::Changed

@@ -1,12 +1,16 @@
 //! The command line. Only this module knows about terminals, files on disk and exit codes.
 
+mod console;
 mod convert;
+mod escape;
+mod files;
 mod fix;
 mod fmt;
 mod output;
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -67,8 +71,12 @@ enum Command {
 struct CheckArgs {
     /// Files or folders to check (default: the current folder). Folders are searched for
     /// `*.mailflow` (the DSL), `*.mailflow.yaml`, `*.mailflow.yml` and YAML files whose first key is `mailflow`,
-    /// honouring `.gitignore`.
+    /// honouring `.gitignore`. `-` (or `/dev/stdin`) reads the text to check from standard input.
     paths: Vec<PathBuf>,
+    /// The name of the text read from standard input: shown in the report, and choosing its
+    /// syntax (`*.mailflow` is the DSL, anything else YAML). Without PATHS, reads standard input.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Report only these codes or prefixes (comma-separated, e.g. `MF1,MF203`).
@@ -170,8 +178,7 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_TROUBLE } else { EXIT_CLEAN });
+            return console::finish(if error.use_stderr() { EXIT_TROUBLE } else { EXIT_CLEAN }, error.print());
         }
     };
     match cli.command {
@@ -188,39 +195,35 @@ pub fn main() -> ExitCode {
                     rule.summary
                 ));
             }
-            print_out(&out)
+            console::finish(EXIT_CLEAN, console::out(&out))
         }
         Command::Lsp { .. } => match crate::lsp::serve_stdio() {
             Ok(()) => ExitCode::from(EXIT_CLEAN),
             Err(error) => {
-                eprintln!("mailflow: error: the language server could not start: {error}");
+                console::error(&format!("the language server could not start: {error}"));
                 ExitCode::from(EXIT_TROUBLE)
             }
         },
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format.into()),
         Command::Convert(args) => convert::run(args),
-        Command::Explain { code } => {
-            match rules::by_code(code.trim()) {
-                Some(rule) => print_out(&format!("{}\n\nSeverity: {}\n", rule.doc.trim_end(), rule.severity.as_str())),
-                None => {
-                    eprintln!("mailflow: error: `{code}` is not a mailflow code; `mailflow rules` lists them (MF001 to MF405)");
-                    ExitCode::from(EXIT_TROUBLE)
-                }
+        Command::Explain { code } => match rules::by_code(code.trim()) {
+            Some(rule) => console::finish(
+                EXIT_CLEAN,
+                console::out(&format!("{}\n\nSeverity: {}\n", rule.doc.trim_end(), rule.severity.as_str())),
+            ),
+            None => {
+                console::error(&format!(
+                    "`{code}` is not a mailflow code; `mailflow rules` lists them (MF001 to MF405)"
+                ));
+                ExitCode::from(EXIT_TROUBLE)
             }
-        }
+        },
     }
 }
 
 /// "1 file", "2 files": a count with its noun.
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn print_out(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not the tool's failure.
-    let _ = stdout.write_all(text.as_bytes());
-    ExitCode::from(EXIT_CLEAN)
 }
 
 /// One file's findings, ready for output.
@@ -231,28 +234,102 @@ pub struct FileReport {
     pub checked: crate::check::Checked,
 }
 
+/// Something that kept mailflow from doing all of its job (exit code 2): a path it could
+/// not read or write, and why.
+pub struct Trouble {
+    /// The path, as reports show it, when the trouble is about one.
+    pub file: Option<String>,
+    pub message: String,
+}
+
+impl Trouble {
+    fn about(file: String, message: String) -> Trouble {
+        Trouble { file: Some(file), message }
+    }
+}
+
+/// What `check` reads: standard input, under the name it is shown by, and paths to search.
+struct Inputs {
+    stdin: Option<String>,
+    roots: Vec<PathBuf>,
+    /// Paths that name neither a file nor a folder.
+    refused: Vec<Trouble>,
+}
+
+/// Sorts the command line's paths into standard input, paths to search and special files
+/// (FIFOs, sockets, devices), which are refused; or says why the arguments make no sense.
+fn inputs(args: &CheckArgs, fixing: Option<fix::Request>) -> Result<Inputs, String> {
+    let mut inputs = Inputs { stdin: None, roots: Vec::new(), refused: Vec::new() };
+    for path in &args.paths {
+        if files::is_stdin(path) {
+            inputs.stdin.get_or_insert_with(|| path.display().to_string());
+        } else if let Some(kind) = files::special_kind(path) {
+            let message = format!(
+                "`{}` is {kind}, not a file or folder: to check text from a pipe, give `-` and pipe it to standard \
+                 input",
+                files::shown(path)
+            );
+            inputs.refused.push(Trouble::about(crate::discover::display(path), message));
+        } else {
+            inputs.roots.push(path.clone());
+        }
+    }
+    if args.paths.is_empty() {
+        if args.stdin_filename.is_some() {
+            inputs.stdin = Some("-".into());
+        } else {
+            inputs.roots.push(PathBuf::from("."));
+        }
+    }
+    if let Some(name) = &args.stdin_filename {
+        let Some(stdin) = &mut inputs.stdin else {
+            return Err("`--stdin-filename` names the text read from standard input, but no path is `-`".into());
+        };
+        *stdin = crate::discover::display(name);
+    }
+    if inputs.stdin.is_some() && fixing.is_some_and(|request| request.output == fix::Output::Write) {
+        return Err("`--fix` cannot write back to standard input: `--diff` shows what it would change".into());
+    }
+    Ok(inputs)
+}
+
+/// The files with each one named once: one reached by two paths (`a` and `./a`, a link)
+/// would be reported twice, and with `--fix` written twice at once.
+fn one_path_per_file(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    files.into_iter().filter(|path| files::identity(path).is_none_or(|identity| seen.insert(identity))).collect()
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
-    let mut trouble = false;
     for code in args.select.iter().chain(&args.ignore) {
         if !rules::ALL
             .iter()
             .any(|rule| rule.code.len() >= code.len() && rule.code[..code.len()].eq_ignore_ascii_case(code))
         {
-            eprintln!(
-                "mailflow: error: `{code}` matches no code (codes run MF001 to MF405; prefixes like MF3 are allowed)"
-            );
+            console::error(&format!(
+                "`{code}` matches no code (codes run MF001 to MF405; prefixes like MF3 are allowed)"
+            ));
             return ExitCode::from(EXIT_TROUBLE);
         }
     }
-    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let discovered = crate::discover::find(&roots);
-    for problem in &discovered.problems {
-        eprintln!("mailflow: error: {problem}");
-        trouble = true;
-    }
     let fixing = args.fix_request();
+    let inputs = match inputs(&args, fixing) {
+        Ok(inputs) => inputs,
+        Err(problem) => {
+            console::error(&problem);
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    let mut troubles = inputs.refused;
+    let discovered = crate::discover::find(&inputs.roots);
+    troubles.extend(discovered.problems.into_iter().map(|message| Trouble { file: None, message }));
+    let files = one_path_per_file(discovered.files);
     let selection = Selection { select: args.select, ignore: args.ignore };
-    let results = crate::discover::check_in_parallel(&discovered.files, |path| check_file(path, &selection, fixing));
+    let mut results = Vec::new();
+    if let Some(name) = &inputs.stdin {
+        results.push(check_stdin(name, &selection, fixing));
+    }
+    results.extend(crate::discover::check_in_parallel(&files, |path| check_file(path, &selection, fixing)));
     let mut reports = Vec::new();
     let mut fixed = Vec::new();
     for result in results {
@@ -261,88 +338,104 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 reports.push(report);
                 fixed.extend(done);
             }
-            Err(problem) => {
-                eprintln!("mailflow: error: {problem}");
-                trouble = true;
-            }
+            Err(trouble) => troubles.push(trouble),
         }
+    }
+    for trouble in &troubles {
+        console::error(&trouble.message);
     }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    let mut stdout = std::io::stdout().lock();
-    match fixing {
+    let written = match fixing {
         Some(request) if request.output == fix::Output::Diff => {
-            for diff in fixed.iter().filter_map(|done| done.diff.as_deref()) {
-                let _ = stdout.write_all(diff.as_bytes());
-            }
-            eprint!("{}", fix::summary(request, &fixed, &reports));
+            let diffs: String = fixed.iter().filter_map(|done| done.diff.as_deref()).collect();
+            console::out(&diffs).and_then(|()| console::say(&fix::summary(request, &fixed, &reports)))
         }
         _ => {
-            let text = output::render(args.format, &reports, color);
-            let _ = stdout.write_all(text.as_bytes());
+            let mut text = output::render(args.format, &reports, &troubles, color);
+            let mut beside = String::new();
             if let Some(request) = fixing {
-                let summary = fix::summary(request, &fixed, &reports);
                 // Machine-readable output stays one document: the summary goes beside it.
+                let summary = fix::summary(request, &fixed, &reports);
                 if matches!(args.format, Format::Human | Format::Concise) {
-                    let _ = stdout.write_all(summary.as_bytes());
+                    text.push_str(&summary);
                 } else {
-                    eprint!("{summary}");
+                    beside = summary;
                 }
             }
+            console::out(&text).and_then(|()| if beside.is_empty() { Ok(()) } else { console::say(&beside) })
         }
-    }
-    let _ = stdout.flush();
+    };
     let threshold = args.fail_on.threshold();
     let failing = reports.iter().flat_map(|r| &r.checked.diagnostics).any(|d| d.severity() >= threshold);
-    ExitCode::from(if trouble {
+    let code = if !troubles.is_empty() {
         EXIT_TROUBLE
     } else if failing {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    };
+    console::finish(code, written)
 }
 
-fn run_trace(file: &std::path::Path, from: Origin, to: Option<String>, format: crate::trace::TraceFormat) -> ExitCode {
-    let text = match read_utf8(file) {
-        Ok(text) => text,
+fn run_trace(file: &Path, from: Origin, to: Option<String>, format: crate::trace::TraceFormat) -> ExitCode {
+    let text = match files::read(file) {
+        Ok(read) => read.text,
         Err(problem) => {
-            eprintln!("mailflow: error: {problem}");
+            console::error(&problem);
             return ExitCode::from(EXIT_TROUBLE);
         }
     };
     let to = to.unwrap_or_else(crate::trace::default_recipient);
     if !to.contains('@') {
-        eprintln!("mailflow: error: `--to {to}` is not an address: give one like user@fabrikam.com");
+        console::error(&format!("`--to {to}` is not an address: give one like user@fabrikam.com"));
         return ExitCode::from(EXIT_TROUBLE);
     }
     let checked = check(&text, Syntax::of_path(file), &Selection::default());
     let message = crate::analysis::simulate::Message::ordinary(from == Origin::Inside, to);
-    print_out(&crate::trace::render(&checked.flow, &message, format, Syntax::of_path(file)))
+    let traced = crate::trace::render(&checked.flow, &message, format, Syntax::of_path(file));
+    // Names from the file are printed as they are, but for their control characters.
+    let traced = match format {
+        crate::trace::TraceFormat::Json => escape::json(traced),
+        _ => escape::visible_lines(&traced).into_owned(),
+    };
+    console::finish(EXIT_CLEAN, console::out(&traced))
 }
 
 /// Checks one file, or fixes it when asked (then reporting what remains).
 fn check_file(
-    path: &std::path::Path,
+    path: &Path,
     selection: &Selection,
     fixing: Option<fix::Request>,
-) -> Result<(FileReport, Option<fix::Done>), String> {
-    let text = read_utf8(path)?;
-    if let Some(request) = fixing {
-        let (report, done) = fix::fix_file(path, crate::discover::display(path), text, selection, request)?;
-        return Ok((report, Some(done)));
-    }
-    let checked = check(&text, Syntax::of_path(path), selection);
-    Ok((FileReport { path: crate::discover::display(path), text, checked }, None))
+) -> Result<(FileReport, Option<fix::Done>), Trouble> {
+    let display = crate::discover::display(path);
+    let read = files::read(path).map_err(|message| Trouble::about(display.clone(), message))?;
+    report(display, Syntax::of_path(path), Some((path, &read)), &read.text, selection, fixing)
 }
 
-/// A file's text, or a message saying which file could not be read and why.
-fn read_utf8(path: &std::path::Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{}` is not valid UTF-8 (byte {} is not): save it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+/// Checks the text on standard input, shown as `name`, whose syntax the name chooses.
+fn check_stdin(
+    name: &str,
+    selection: &Selection,
+    fixing: Option<fix::Request>,
+) -> Result<(FileReport, Option<fix::Done>), Trouble> {
+    let text = files::read_stdin(&escape::visible(name)).map_err(|message| Trouble::about(name.into(), message))?;
+    report(name.into(), Syntax::of_path(Path::new(name)), None, &text, selection, fixing)
+}
+
+/// The report on one text, fixed first when asked (`write_to`: the file it was read from).
+fn report(
+    display: String,
+    syntax: Syntax,
+    write_to: Option<(&Path, &files::Read)>,
+    text: &str,
+    selection: &Selection,
+    fixing: Option<fix::Request>,
+) -> Result<(FileReport, Option<fix::Done>), Trouble> {
+    if let Some(request) = fixing {
+        let (report, done) = fix::fix_file(&display, syntax, text, write_to, selection, request)
+            .map_err(|message| Trouble::about(display.clone(), message))?;
+        return Ok((report, Some(done)));
+    }
+    let checked = check(text, syntax, selection);
+    Ok((FileReport { path: display, text: text.to_owned(), checked }, None))
 }

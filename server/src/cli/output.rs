@@ -1,27 +1,30 @@
-//! The output formats of `mailflow check`.
+//! The output formats of `mailflow check`. Text from the checked files (names, values,
+//! paths) has its control characters escaped in every format (`escape`), and a run that
+//! could not do all of its job says so in each.
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde_json::{json, Value};
 
-use super::{plural, FileReport, Format};
+use super::escape::{self, line_start_path, visible, visible_except};
+use super::{plural, FileReport, Format, Trouble};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use crate::text::{Position, Span};
 
-pub fn render(format: Format, reports: &[FileReport], color: bool) -> String {
+pub fn render(format: Format, reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
     match format {
-        Format::Human => human(reports, color),
-        Format::Concise => concise(reports),
-        Format::Json => pretty(&json_document(reports)),
-        Format::Sarif => pretty(&sarif(reports)),
-        Format::Github => github(reports),
+        Format::Human => human(reports, troubles, color),
+        Format::Concise => concise(reports, troubles),
+        Format::Json => pretty(&json_document(reports, troubles)),
+        Format::Sarif => pretty(&sarif(reports, troubles)),
+        Format::Github => github(reports, troubles),
     }
 }
 
 fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("a JSON value always serializes");
     text.push('\n');
-    text
+    escape::json(text)
 }
 
 fn each(reports: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
@@ -54,10 +57,19 @@ fn counts(reports: &[FileReport]) -> Counts {
     counts
 }
 
-fn summary_line(reports: &[FileReport]) -> String {
+/// The last line of the human and concise reports; "All good" only when mailflow did all
+/// of its job.
+fn summary_line(reports: &[FileReport], troubles: &[Trouble]) -> String {
     let c = counts(reports);
     let files = plural(reports.len(), "file", "files");
+    let incomplete = format!(
+        "mailflow could not do all of its job ({}, said on stderr).",
+        plural(troubles.len(), "problem", "problems")
+    );
     if c.errors + c.warnings + c.hints == 0 {
+        if !troubles.is_empty() {
+            return format!("Nothing found in {files} checked, but {incomplete}\n");
+        }
         return format!("All good: {files} checked, nothing found.\n");
     }
     let mut line = format!(
@@ -69,18 +81,22 @@ fn summary_line(reports: &[FileReport]) -> String {
     if c.fixable > 0 {
         line.push_str(&format!(" {} can be fixed automatically.", c.fixable));
     }
+    if !troubles.is_empty() {
+        line.push(' ');
+        line.push_str(&incomplete);
+    }
     line.push('\n');
     line
 }
 
-fn human(reports: &[FileReport], color: bool) -> String {
+fn human(reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for (report, diagnostic) in each(reports) {
         out.push_str(&human_one(report, diagnostic, &renderer));
         out.push_str("\n\n");
     }
-    out.push_str(&summary_line(reports));
+    out.push_str(&summary_line(reports, troubles));
     out
 }
 
@@ -97,51 +113,54 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
     let last = last.min(lines.line_count() - 1);
     let window_start = lines.line_start(first);
     let window_end = (lines.line_start(last) + lines.line_text(text, last).len()).max(window_start);
-    let window = &text[window_start..window_end];
+    let (window, moved) = escape::snippet_source(&text[window_start..window_end]);
     let local = |span: Span| {
         let start = span.start.clamp(window_start, window_end) - window_start;
         let end = span.end.clamp(window_start, window_end) - window_start;
-        start..end.max(start)
+        moved(start)..moved(end.max(start))
     };
+    let path = visible(&report.path);
+    let labels: Vec<_> = diagnostic.related.iter().map(|related| visible(&related.message)).collect();
     // The renderer adds the line and column of the primary annotation to the path.
-    let mut snippet = Snippet::source(window)
+    let mut snippet = Snippet::source(window.as_ref())
         .line_start(first + 1)
-        .path(report.path.as_str())
+        .path(path.as_ref())
         .fold(true)
         .annotation(AnnotationKind::Primary.span(local(diagnostic.span)).label(diagnostic.rule.name));
-    for related in &diagnostic.related {
-        snippet = snippet.annotation(AnnotationKind::Context.span(local(related.span)).label(related.message.as_str()));
+    for (related, label) in diagnostic.related.iter().zip(&labels) {
+        snippet = snippet.annotation(AnnotationKind::Context.span(local(related.span)).label(label.as_ref()));
     }
     let level = match diagnostic.severity() {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
         Severity::Hint => Level::HELP,
     };
-    let mut group = level.primary_title(diagnostic.message.as_str()).id(diagnostic.code()).element(snippet);
+    let message = visible(&diagnostic.message);
+    let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).element(snippet);
     if let Some(fix) = &diagnostic.fix {
         let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
-        group = group.element(Level::HELP.message(format!("{} (mailflow check {how})", fix.title)));
+        group = group.element(Level::HELP.message(format!("{} (mailflow check {how})", visible(&fix.title))));
     }
     group = group.element(Level::NOTE.message(format!("see `mailflow explain {}`", diagnostic.code())));
     renderer.render(&[group])
 }
 
-fn concise(reports: &[FileReport]) -> String {
+fn concise(reports: &[FileReport], troubles: &[Trouble]) -> String {
     let mut out = String::new();
     for (report, diagnostic) in each(reports) {
         let (start, _) = start_end(report, diagnostic.span);
         out.push_str(&format!(
             "{}:{}:{}: {} {} [{}] {}\n",
-            report.path,
+            line_start_path(&report.path),
             start.line,
             start.column,
             diagnostic.severity().as_str(),
             diagnostic.code(),
             diagnostic.rule.name,
-            diagnostic.message
+            visible(&diagnostic.message)
         ));
     }
-    out.push_str(&summary_line(reports));
+    out.push_str(&summary_line(reports, troubles));
     out
 }
 
@@ -154,8 +173,8 @@ fn range_json(report: &FileReport, span: Span) -> Value {
 }
 
 /// The machine-readable document: version 1, 1-based lines and columns (columns count
-/// Unicode characters).
-fn json_document(reports: &[FileReport]) -> Value {
+/// Unicode characters); `errors` lists what kept mailflow from doing all of its job.
+fn json_document(reports: &[FileReport], troubles: &[Trouble]) -> Value {
     let diagnostics: Vec<Value> = each(reports)
         .map(|(report, diagnostic)| {
             json!({
@@ -185,6 +204,10 @@ fn json_document(reports: &[FileReport]) -> Value {
             "hints": c.hints,
             "fixable": c.fixable,
         },
+        "errors": troubles.iter().map(|trouble| json!({
+            "file": trouble.file,
+            "message": trouble.message,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -207,8 +230,9 @@ fn sarif_region(report: &FileReport, span: Span) -> Value {
 }
 
 /// SARIF 2.1.0 as GitHub code scanning reads it: every rule with its name and help, every
-/// result with its rule, level and region.
-fn sarif(reports: &[FileReport]) -> Value {
+/// result with its rule, level and region, and the invocation: successful, or not with a
+/// notification for each problem that kept mailflow from doing all of its job.
+fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
     let rules_json: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -247,6 +271,20 @@ fn sarif(reports: &[FileReport]) -> Value {
             })
         })
         .collect();
+    let notifications: Vec<Value> = troubles
+        .iter()
+        .map(|trouble| {
+            let mut notification = json!({"level": "error", "message": {"text": trouble.message}});
+            if let Some(file) = &trouble.file {
+                notification["locations"] = json!([{"physicalLocation": {"artifactLocation": {"uri": file}}}]);
+            }
+            notification
+        })
+        .collect();
+    let mut invocation = json!({"executionSuccessful": troubles.is_empty()});
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(notifications);
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -258,22 +296,26 @@ fn sarif(reports: &[FileReport]) -> Value {
                 "rules": rules_json,
             }},
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation],
             "results": results,
         }],
     })
 }
 
-/// Escapes text for a workflow command's message.
+/// Escapes text for a workflow command's message as GitHub's runner reads it (`%`, CR and
+/// LF percent-encoded), its other control characters written as visible escapes.
 fn github_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    visible_except(text, &['\r', '\n']).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-/// Escapes text for a workflow command's property value.
+/// Escapes text for a workflow command's property value (`:` and `,` too).
 fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn github(reports: &[FileReport]) -> String {
+/// One workflow command per finding, and an `::error` for each problem that kept mailflow
+/// from doing all of its job.
+fn github(reports: &[FileReport], troubles: &[Trouble]) -> String {
     let mut out = String::new();
     for (report, diagnostic) in each(reports) {
         let (start, end) = start_end(report, diagnostic.span);
@@ -291,6 +333,13 @@ fn github(reports: &[FileReport]) -> String {
             end.column,
             github_property(&format!("{} {}", diagnostic.code(), diagnostic.rule.name)),
             github_data(&diagnostic.message),
+        ));
+    }
+    for trouble in troubles {
+        let file = trouble.file.as_ref().map(|file| format!("file={},", github_property(file))).unwrap_or_default();
+        out.push_str(&format!(
+            "::error {file}title=mailflow could not check everything::{}\n",
+            github_data(&trouble.message)
         ));
     }
     out
