@@ -174,14 +174,24 @@ fn salvaged(error: Node) -> Vec<Node> {
 }
 
 /// Parses `text`, reusing `old` (the tree of an earlier version with every edit recorded).
+///
+/// The tree is the one parsing `text` afresh gives. tree-sitter reuses the old tree's
+/// subtrees only where they fit, which gives the fresh tree for a text without errors; but
+/// its error recovery starts from what it reused, and may put an error region elsewhere (a
+/// garbled line read as part of a connector where a fresh parse reads it in a rule). A text
+/// with an error is therefore parsed again without the old tree.
 pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_mailflow::LANGUAGE.into())
         .expect("the bundled tree-sitter-mailflow grammar matches the tree-sitter version");
-    let tree = parser
-        .parse(text, old.map(|t| &t.tree))
-        .expect("parsing without a timeout or cancellation always yields a tree");
+    let mut parse = |old: Option<&tree_sitter::Tree>| {
+        parser.parse(text, old).expect("parsing without a timeout or cancellation always yields a tree")
+    };
+    let mut tree = parse(old.map(|t| &t.tree));
+    if old.is_some() && tree.root_node().has_error() {
+        tree = parse(None);
+    }
     let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new() };
     scan.node(tree.root_node());
     let Scan { comments, mut errors, .. } = scan;
