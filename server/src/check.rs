@@ -1,8 +1,8 @@
 //! Checking one source text: parse, lower, analyse, apply suppressions and the selection.
 //! This is what every front door (the CLI, the language server) calls.
 
-use crate::diagnostic::Diagnostic;
-use crate::fixes::{breaks_aliases, DslEditor, Editor, FixContext, YamlEditor};
+use crate::diagnostic::{Diagnostic, Subject};
+use crate::fixes::{apply_fixes, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::lower_dsl::{self, LoweredRules};
 use crate::model::{lower_yaml, MailFlow};
 use crate::rules::{self, mf001_syntax_error};
@@ -12,6 +12,8 @@ use crate::syntax::dsl::{self, DslFile};
 use crate::syntax::yaml::{self, YamlFile};
 use crate::syntax::{Comment, ReusableTree, TextPoint};
 use crate::text::LineIndex;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The two ways to write a mail flow; the syntax layer defines it, as the rules word their
@@ -81,10 +83,10 @@ impl Checked {
         // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
         match &self.source {
             Source::Yaml(yaml) => {
-                attach_fixes(diagnostics, &self.flow, text, Syntax::Yaml, || Box::new(YamlEditor::new(text, yaml)))
+                attach_fixes(diagnostics, &self.flow, Syntax::Yaml, || Box::new(YamlEditor::new(text, yaml)))
             }
             Source::Dsl(dsl) => {
-                attach_fixes(diagnostics, &self.flow, text, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)))
+                attach_fixes(diagnostics, &self.flow, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)))
             }
         }
     }
@@ -103,6 +105,161 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
     checked
 }
 
+/// Rounds of fixing and checking again in [`fix`]. A fix can make a new finding with its
+/// own fix appear, and a fix that overlapped another waits for the next round; fixes still
+/// coming after this many rounds would be undoing one another.
+const MAX_FIX_ROUNDS: usize = 8;
+
+/// The codes of the findings a fix must never add: the file no longer parses, or no longer
+/// reads as the format (syntax error, unknown key, invalid value, missing key).
+const BROKEN_FILE_CODES: [&str; 4] = ["MF001", "MF002", "MF003", "MF004"];
+
+/// What [`fix`] did to a text.
+#[derive(Debug)]
+pub struct Fixed {
+    /// The text after fixing; the text given when nothing was applied or the run was
+    /// rolled back.
+    pub text: String,
+    /// `text` checked with the selection given.
+    pub checked: Checked,
+    /// How many fixes were applied, over every round.
+    pub applied: usize,
+    /// The titles of the fixes left out because applying them added an MF001-MF004 finding
+    /// or did not remove the finding they fix (alone, or with the fixes before them).
+    pub withheld: Vec<String>,
+    /// Whether the fixes did not settle (a fix kept undoing another) and the text was put
+    /// back as it was given.
+    pub rolled_back: bool,
+}
+
+/// Applies the fixes of the findings of `text` that `selection` reports (the safe ones, and
+/// the others too with `unsafe_fixes`) in rounds, checking the text again after each,
+/// until no fix is left: what `check --fix` and `--diff` do, and a language server's "fix
+/// all".
+///
+/// Every round is checked before it is kept: each fix applied must remove its finding (no
+/// finding of its code and message is left where one was), and the round must add no
+/// MF001-MF004 finding (whatever the selection). A round that fails is tried again fix by
+/// fix, in order, each kept only when the fixes kept before it and it pass together: so two
+/// fixes that are each fine but clash (a key renamed and the same key added) are never
+/// applied together, and a fix that breaks the file is never applied. Fixes of MF001-MF004
+/// findings (renaming a misspelt key) go in rounds of their own, before the others, which
+/// are computed on a model that lacks what the file does not yet read (the others go when
+/// none of those can be applied). When the rounds do not settle, the text is put back
+/// whole. So the result has no MF001-MF004 finding that `text` did not have, and fixing it
+/// again changes nothing (a run is a function of its text).
+pub fn fix(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool) -> Fixed {
+    let everything = Selection::default();
+    let mut current = text.to_owned();
+    let mut checked = check(&current, syntax, &everything);
+    let mut applied = 0;
+    let mut withheld = Vec::new();
+    let mut settled = false;
+    for _ in 0..MAX_FIX_ROUNDS {
+        let candidates: Vec<&Diagnostic> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| selection.is_enabled(d.code()))
+            .filter(|d| d.fix.as_ref().is_some_and(|fix| fix.safe || unsafe_fixes))
+            .collect();
+        // While part of the file does not read as the format (a misspelt key), the model
+        // lacks it and the other fixes are computed without it: the file's own fixes are
+        // tried first, alone, and the others wait for the model of the next round, unless
+        // none of the file's own can be applied.
+        let (own, others): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+            candidates.into_iter().partition(|d| BROKEN_FILE_CODES.contains(&d.code()));
+        let round = [own, others]
+            .iter()
+            .filter(|group| !group.is_empty())
+            .find_map(|group| fix_round(&current, &checked, group, syntax, &mut withheld));
+        let Some(round) = round else {
+            settled = true;
+            break;
+        };
+        applied += round.applied;
+        current = round.text;
+        checked = round.checked;
+    }
+    let rolled_back = !settled;
+    if rolled_back {
+        current = text.to_owned();
+        applied = 0;
+    }
+    let checked = if rolled_back || *selection != everything { check(&current, syntax, selection) } else { checked };
+    Fixed { text: current, checked, applied, withheld, rolled_back }
+}
+
+/// One round: the fixes of `findings` applied together when that passes ([`try_fixes`]),
+/// else one by one, each kept when it passes with those kept before it. The titles of those
+/// that fail are added to `withheld` (not those only put off by an overlap).
+fn fix_round(
+    text: &str,
+    checked: &Checked,
+    findings: &[&Diagnostic],
+    syntax: Syntax,
+    withheld: &mut Vec<String>,
+) -> Option<Round> {
+    if let Some(round) = try_fixes(text, checked, findings, syntax) {
+        return Some(round);
+    }
+    let mut kept: Vec<&Diagnostic> = Vec::new();
+    let mut round = None;
+    for &finding in findings {
+        kept.push(finding);
+        match try_fixes(text, checked, &kept, syntax) {
+            Some(tried) if tried.applied == kept.len() => round = Some(tried),
+            tried => {
+                kept.pop();
+                // One that only overlapped a kept fix is tried again in the next round.
+                if tried.is_none() {
+                    let title = finding.fix.as_ref().map(|fix| fix.title.clone());
+                    withheld.extend(title.filter(|title| !withheld.contains(title)));
+                }
+            }
+        }
+    }
+    round
+}
+
+/// A round of fixes applied and checked again.
+struct Round {
+    text: String,
+    checked: Checked,
+    applied: usize,
+}
+
+/// Applies the fixes of `findings` (of `checked`, the check of `text` with every code) that
+/// do not overlap an earlier one, and checks the result: `None` when nothing changed, a
+/// fix applied left its finding, or an MF001-MF004 finding appeared.
+fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Syntax) -> Option<Round> {
+    let fixes = findings.iter().filter_map(|d| d.fix.as_ref());
+    let outcome = apply_fixes(text, fixes);
+    if outcome.applied.is_empty() || outcome.text == text {
+        return None;
+    }
+    let after = check(&outcome.text, syntax, &Selection::default());
+    fn count(diagnostics: &[Diagnostic]) -> HashMap<(&str, &str), usize> {
+        let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+        for d in diagnostics {
+            *counts.entry((d.code(), d.message.as_str())).or_default() += 1;
+        }
+        counts
+    }
+    let (before_counts, after_counts) = (count(&checked.diagnostics), count(&after.diagnostics));
+    let mut to_remove: HashMap<(&str, &str), usize> = HashMap::new();
+    for &index in &outcome.applied {
+        *to_remove.entry((findings[index].code(), findings[index].message.as_str())).or_default() += 1;
+    }
+    let removed = to_remove.iter().all(|(key, &fixed)| {
+        after_counts.get(key).copied().unwrap_or(0) + fixed <= before_counts.get(key).copied().unwrap_or(0)
+    });
+    let breaks_nothing = after_counts
+        .iter()
+        .filter(|((code, _), _)| BROKEN_FILE_CODES.contains(code))
+        .all(|(key, &after)| after <= before_counts.get(key).copied().unwrap_or(0));
+    (removed && breaks_nothing).then(|| Round { text: outcome.text, checked: after, applied: outcome.applied.len() })
+}
+
 /// What checking one version of an open document leaves for checking the next: its syntax
 /// tree (with what reading YAML into values left), and for the DSL its lowered rules. Every
 /// edit made to the text must be told to it.
@@ -110,6 +267,8 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
 pub struct Reuse {
     tree: ReusableTree,
     lowered: Option<Arc<LoweredRules>>,
+    /// Whether the parsers read the text with its lone CRs written as LFs ([`parser_text`]).
+    normalised: bool,
 }
 
 impl Reuse {
@@ -117,6 +276,29 @@ impl Reuse {
     pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
         self.tree.edit(start, old_end, new_end);
     }
+}
+
+/// The text the parsers read: `text` with each lone CR written as LF.
+///
+/// YAML 1.2, the Language Server Protocol and the checker ([`crate::text`]) break lines at
+/// `\n`, `\r\n` and a lone `\r`. tree-sitter counts rows at `\n` only, and
+/// tree-sitter-yaml's grammar, outside its external scanner, does not take a lone CR for a
+/// line break either: a valid file reads the same, but a broken one recovers differently.
+/// A lone CR and an LF are both one byte, so every offset and span of the copy is one of
+/// `text`, and so is every value read (YAML reads every line break in a value as LF; no
+/// DSL token holds one). Everything else (positions, fixes, the editors) reads `text`.
+fn parser_text(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |at: usize| bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n');
+    if !text.match_indices('\r').any(|(at, _)| lone(at)) {
+        return Cow::Borrowed(text);
+    }
+    let mut normalised = bytes.to_vec();
+    for (at, _) in text.match_indices('\r').filter(|&(at, _)| lone(at)) {
+        normalised[at] = b'\n';
+    }
+    // An ASCII byte replaced by another leaves the text UTF-8.
+    Cow::Owned(String::from_utf8(normalised).expect("UTF-8 with one ASCII byte replaced by another"))
 }
 
 /// Checks `text` reusing what checking an earlier version left (see [`Reuse`]), and returns
@@ -129,19 +311,25 @@ pub fn check_incremental(
     previous: Option<&Reuse>,
 ) -> (Checked, Reuse) {
     let lines = LineIndex::new(text);
+    let parsed = parser_text(text);
+    let normalised = matches!(parsed, Cow::Owned(_));
+    // An edit next to a lone CR can make it half of a CRLF, or a CRLF's CR lone: a byte the
+    // parsers read changes outside the edit, so nothing of a text read normalised is reused.
+    let previous = previous.filter(|previous| !normalised && !previous.normalised);
+    let text: &str = &parsed;
     let old_tree = previous.map(|previous| &previous.tree);
     let (source, reuse, errors, (flow, lowering)) = match syntax {
         Syntax::Yaml => {
             let (yaml, tree) = yaml::parse_incremental(text, &lines, old_tree);
             let lowered = lower_yaml::lower(&yaml, text);
             let errors = yaml.errors.clone();
-            (Source::Yaml(yaml), Reuse { tree, lowered: None }, errors, lowered)
+            (Source::Yaml(yaml), Reuse { tree, lowered: None, normalised }, errors, lowered)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
             let old_rules = previous.and_then(|previous| previous.lowered.as_deref());
             let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
-            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)) };
+            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)), normalised };
             let errors = dsl.errors.clone();
             (Source::Dsl(dsl), reuse, errors, (flow, diagnostics))
         }
@@ -168,22 +356,43 @@ pub fn check_incremental(
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled
-/// for `syntax`. Aliases exist only in YAML: there, fixes that break them are withheld.
+/// for `syntax`. A fix is withheld when its subject's name is not unique (the fix, or
+/// Exchange, could take the other object of that name), and in YAML when it would change
+/// what an alias or a `<<` merge reads ([`Editor::keeps_aliases`]): a fix changes its
+/// subject, never another rule through a shared anchor.
 // The lifetime ties the editor to the model's text; clippy's elision would not compile.
 #[allow(clippy::needless_lifetimes)]
 fn attach_fixes<'a>(
     diagnostics: &mut [Diagnostic],
     flow: &'a MailFlow,
-    text: &str,
     syntax: Syntax,
     editor: impl Fn() -> Box<dyn Editor + 'a>,
 ) {
     let mut context = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
+        if is_ambiguous(flow, subject) {
+            continue;
+        }
         let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
-        let yaml = syntax == Syntax::Yaml;
-        diagnostic.fix = fix(subject, context).filter(|fix| !yaml || !breaks_aliases(text, &fix.edits));
+        diagnostic.fix = fix(subject, context).filter(|fix| context.editor.keeps_aliases(&fix.edits));
+    }
+}
+
+/// Whether another object of the subject's kind has its name (as Exchange compares names,
+/// without regard to case).
+fn is_ambiguous(flow: &MailFlow, subject: Subject) -> bool {
+    fn shared<'n>(index: usize, names: impl Iterator<Item = Option<&'n str>>) -> bool {
+        let names: Vec<Option<&str>> = names.collect();
+        let Some(Some(name)) = names.get(index) else { return false };
+        names.iter().enumerate().any(|(other, n)| other != index && n.is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+    match subject {
+        Subject::Rule(index) => shared(index, flow.rules.iter().map(|r| r.name.as_ref().map(|n| n.value.as_str()))),
+        Subject::Connector(index) => {
+            shared(index, flow.connectors.iter().map(|c| c.name.as_ref().map(|n| n.value.as_str())))
+        }
+        Subject::File => false,
     }
 }
 

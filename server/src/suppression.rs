@@ -205,13 +205,9 @@ fn ignore_in_file(text: &str, code: &str) -> Edit {
     Edit { span: Span::new(0, 0), replacement: format!("# mailflow: ignore-file[{code}]{}", newline(text)) }
 }
 
-/// The line break `text` is written with.
+/// The line break `text` is written with (its first, as the fixes' editors take it).
 fn newline(text: &str) -> &'static str {
-    if text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    }
+    crate::text::newline_of(text)
 }
 
 #[cfg(test)]

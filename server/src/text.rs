@@ -1,4 +1,9 @@
 //! Byte spans into a source text and their conversion to line/column positions.
+//!
+//! One rule says where lines break, everywhere: at `\n`, at `\r\n` and at a `\r` not
+//! followed by `\n`, as YAML 1.2 and the Language Server Protocol count them (the language
+//! server's rope, ropey with `cr_lines`, counts the same). The checker's positions, the
+//! fixes' new lines, the diff and the server's positions all read it from here.
 
 use std::ops::Range;
 
@@ -72,8 +77,15 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        // `match_indices` searches a word at a time, several times faster than a byte loop.
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let bytes = text.as_bytes();
+        let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        // `match_indices` searches a word at a time, several times faster than a byte loop:
+        // a text without a lone CR (LF or CRLF) breaks exactly at its LFs.
+        if text.match_indices('\r').any(|(i, _)| lone_cr(i)) {
+            line_starts.extend((0..bytes.len()).filter(|&i| bytes[i] == b'\n' || lone_cr(i)).map(|i| i + 1));
+        } else {
+            line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        }
         LineIndex { line_starts }
     }
 
@@ -106,11 +118,57 @@ impl LineIndex {
     }
 }
 
+/// The line break a text's new lines should end with: its first one (`\r\n`, `\r` or
+/// `\n`), `\n` when it has none.
+pub fn newline_of(text: &str) -> &'static str {
+    match text.find(['\n', '\r']) {
+        Some(at) if text[at..].starts_with("\r\n") => "\r\n",
+        Some(at) if text[at..].starts_with('\r') => "\r",
+        _ => "\n",
+    }
+}
+
+/// Where the line holding `offset` starts: just after the last line break before it.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind(['\n', '\r']).map_or(0, |at| at + 1)
+}
+
+/// Where the line holding `offset` ends, before its line break (or the end of the text).
+pub fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..].find(['\n', '\r']).map_or(text.len(), |at| offset + at)
+}
+
+/// Where the line after the one holding `offset` starts, past its line break; `None` on the
+/// last line.
+pub fn next_line_start(text: &str, offset: usize) -> Option<usize> {
+    let end = line_end(text, offset);
+    let rest = &text[end..];
+    match () {
+        _ if rest.starts_with("\r\n") => Some(end + 2),
+        _ if rest.is_empty() => None,
+        _ => Some(end + 1),
+    }
+}
+
+/// The lines of `text`, each with its line break; a break at the very end starts no line.
+pub fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = next_line_start(rest, 0).unwrap_or(rest.len());
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
 /// At most 40 characters of the first line of `text`, with `…` when cut: for quoting what
 /// was written in a message.
 pub fn shorten(text: &str) -> String {
     const MAX: usize = 40;
-    let first_line = text.lines().next().unwrap_or("");
+    let first_line = &text[..line_end(text, 0)];
     let shown: String = first_line.chars().take(MAX).collect();
     if shown.len() < first_line.len() {
         format!("{shown}…")
@@ -141,5 +199,25 @@ mod tests {
         assert_eq!(index.position(text, 6), Position { line: 2, column: 3 });
         assert_eq!(index.position(text, text.len()), Position { line: 3, column: 2 });
         assert_eq!(index.line_text(text, 1), "é x");
+    }
+
+    #[test]
+    fn a_lone_cr_breaks_a_line_as_lf_and_crlf_do() {
+        let text = "a\rb\r\nc\nd\r\re";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 6);
+        let lines: Vec<&str> = (0..index.line_count()).map(|line| index.line_text(text, line)).collect();
+        assert_eq!(lines, ["a", "b", "c", "d", "", "e"]);
+        assert_eq!(index.position(text, 2), Position { line: 2, column: 1 });
+        // The `\n` of a `\r\n` ends the line its `\r` ends.
+        assert_eq!(index.line_of(4), 1);
+        assert_eq!(lines_with_breaks(text).collect::<Vec<_>>(), ["a\r", "b\r\n", "c\n", "d\r", "\r", "e"]);
+        assert_eq!(
+            (newline_of(text), newline_of("a\r\nb\rc"), newline_of("a\nb\r\n"), newline_of("a")),
+            ("\r", "\r\n", "\n", "\n")
+        );
+        assert_eq!((line_start(text, 3), line_end(text, 2), next_line_start(text, 2)), (2, 3, Some(5)));
+        assert_eq!((next_line_start(text, 9), next_line_start(text, 10)), (Some(10), None));
+        assert_eq!(shorten("first\rsecond"), "first");
     }
 }

@@ -7,13 +7,7 @@ use super::escape::diff_path;
 use super::files::{self, Read};
 use super::plural;
 use super::FileReport;
-use crate::check::{check, Checked, Selection, Syntax};
-use crate::fixes::apply_fixes;
-
-/// Rounds of applying fixes and checking again. A fix can make a new finding with its own
-/// fix appear, and a fix that overlapped another waits for the next round; fixes still
-/// coming after this many rounds would be undoing one another.
-const MAX_ROUNDS: usize = 5;
+use crate::check::{Checked, Selection, Syntax};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -45,21 +39,11 @@ struct Fixed {
     applied: usize,
 }
 
+/// The library's fixing: rounds until stable, each checked again and kept only when it
+/// adds no MF001-MF004 finding and removes the findings it fixes (`check::fix`).
 fn fix_text(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool) -> Fixed {
-    let mut current = text.to_owned();
-    let mut checked = check(&current, syntax, selection);
-    let mut applied = 0;
-    for _ in 0..MAX_ROUNDS {
-        let fixes = checked.diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|fix| fix.safe || unsafe_fixes);
-        let outcome = apply_fixes(&current, fixes);
-        if outcome.text == current {
-            break;
-        }
-        applied += outcome.applied.len();
-        current = outcome.text;
-        checked = check(&current, syntax, selection);
-    }
-    Fixed { text: current, checked, applied }
+    let fixed = crate::check::fix(text, syntax, selection, unsafe_fixes);
+    Fixed { text: fixed.text, checked: fixed.checked, applied: fixed.applied }
 }
 
 /// Fixes a text and, for `--fix`, writes it back to the file it was read from (`write_to`)
@@ -88,10 +72,10 @@ pub fn fix_file(
 }
 
 /// A unified diff with three lines of context, both sides named by the path (quoted as git
-/// quotes a name with control characters), as `patch -p0` reads it.
+/// quotes a name with control characters), as `patch -p0` reads it; lines split as the
+/// checker splits them (`fixes::unified_diff`).
 fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    let path = diff_path(path);
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&path, &path).to_string()
+    crate::fixes::unified_diff(&diff_path(path), old, new)
 }
 
 /// The line that says what fixing did, and what an unsafe fix could still do.

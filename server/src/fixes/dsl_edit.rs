@@ -11,7 +11,7 @@ use crate::model::dsl_statements::{self, Form, Group, Place, Statement};
 use crate::model::keys::{self, Key, Object, ValueShape};
 use crate::syntax::dsl::{quote, Block, DslFile};
 use crate::syntax::span_of as span;
-use crate::text::Span;
+use crate::text::{self, Span};
 use tree_sitter::Node;
 
 /// The indentation of a block's statements when no statement shows it.
@@ -27,8 +27,7 @@ pub struct DslEditor<'a> {
 impl<'a> DslEditor<'a> {
     /// `file` must be `text` as [`crate::syntax::dsl::parse`] read it.
     pub fn new(text: &'a str, file: &'a DslFile) -> Self {
-        let newline = if text.find('\n').is_some_and(|i| text[..i].ends_with('\r')) { "\r\n" } else { "\n" };
-        DslEditor { text, file, newline }
+        DslEditor { text, file, newline: text::newline_of(text) }
     }
 
     /// The node of one of `kinds` whose span is exactly `at`.
@@ -60,7 +59,7 @@ impl<'a> DslEditor<'a> {
     }
 
     fn line_start(&self, at: usize) -> usize {
-        self.text[..at].rfind('\n').map_or(0, |i| i + 1)
+        text::line_start(self.text, at)
     }
 
     /// The whitespace before `at` on its line, when only whitespace is there.
@@ -103,7 +102,7 @@ impl<'a> DslEditor<'a> {
     /// line), else the statement and the spaces before it.
     fn remove_statement(&self, statement: Node<'a>) -> Option<Edit> {
         let (start, end) = (statement.start_byte(), statement.end_byte());
-        let rest_end = self.text[end..].find('\n').map_or(self.text.len(), |i| end + i + 1);
+        let rest_end = text::next_line_start(self.text, end).unwrap_or(self.text.len());
         let rest = self.text[end..rest_end].trim();
         if self.indent_before(start).is_some() && (rest.is_empty() || rest.starts_with('#')) {
             return Some(Edit { span: Span::new(self.line_start(start), rest_end), replacement: String::new() });
@@ -258,7 +257,7 @@ impl<'a> DslEditor<'a> {
     fn line_after(&self, statement: Node<'a>) -> Option<(&'a str, usize)> {
         let indent = self.indent_before(statement.start_byte())?;
         let end = statement.end_byte();
-        let next = end + self.text[end..].find('\n')? + 1;
+        let next = text::next_line_start(self.text, end)?;
         let rest = self.text[end..next].trim();
         (rest.is_empty() || rest.starts_with('#')).then_some((indent, next))
     }

@@ -74,6 +74,14 @@ pub trait Editor {
     /// `entries`, keys the block does not have, written where the parameters were.
     fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>>;
 
+    /// Whether a fix made of `edits` leaves what every alias and `<<` merge reads as it was
+    /// (see [`YamlEditor::keeps_aliases`]); the DSL has neither. A fix that would not is
+    /// not offered.
+    fn keeps_aliases(&self, edits: &[Edit]) -> bool {
+        let _ = edits;
+        true
+    }
+
     /// Edits that give each rule of `order` its index as priority: the rule at index `i`
     /// gets priority `i`. A `None` slot holds the priority of a rule the same fix inserts,
     /// so the rules after it move down one. Only priorities that differ are edited (as
@@ -111,6 +119,9 @@ impl Editor for YamlEditor<'_> {
     }
     fn replace_others(&self, block: Span, parameters: &[Span], entries: &[(String, Value)]) -> Option<Vec<Edit>> {
         YamlEditor::replace_others(self, block, parameters, entries)
+    }
+    fn keeps_aliases(&self, edits: &[Edit]) -> bool {
+        YamlEditor::keeps_aliases(self, edits)
     }
 }
 
@@ -194,6 +205,56 @@ pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> 
     Applied { text: out, applied, skipped }
 }
 
+/// A unified diff of `old` and `new` with three lines of context, both sides named `path`,
+/// as `patch -p0` reads it. Lines are split where the checker splits them (`\n`, `\r\n`
+/// and a lone `\r`), so hunks and line numbers are the checker's; each line of the diff
+/// ends with its own line break, except that a line ending with a lone `\r` is shown
+/// ending with `\n` (a diff's lines end with `\n`: a bare `\r` would overwrite the line on
+/// a terminal).
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    use std::fmt::Write as _;
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for (index, hunk) in diff.unified_diff().context_radius(3).iter_hunks().enumerate() {
+        if index == 0 {
+            out.push_str(&format!("--- {path}\n+++ {path}\n"));
+        }
+        writeln!(out, "{}", hunk.header()).expect("writing to a String");
+        for change in hunk.iter_changes() {
+            let line = change.value();
+            write!(out, "{}", change.tag()).expect("writing to a String");
+            match line.strip_suffix('\r') {
+                Some(content) => {
+                    out.push_str(content);
+                    out.push('\n');
+                }
+                None => out.push_str(line),
+            }
+            if change.missing_newline() {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    out
+}
+
+/// One edit that turns `old` into `new`: the bytes between their common start and their
+/// common end (on char boundaries), for a front door that sends a fixed text as an edit.
+pub fn edit_between(old: &str, new: &str) -> Edit {
+    let common_start = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let mut start = common_start;
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let longest_end = old.len().min(new.len()) - start;
+    let common_end = old.bytes().rev().zip(new.bytes().rev()).take_while(|(a, b)| a == b).count().min(longest_end);
+    let mut end = common_end;
+    while !old.is_char_boundary(old.len() - end) || !new.is_char_boundary(new.len() - end) {
+        end -= 1;
+    }
+    Edit { span: Span::new(start, old.len() - end), replacement: new[start..new.len() - end].to_owned() }
+}
+
 fn is_range_of(text: &str, span: Span) -> bool {
     text.get(span.range()).is_some()
 }
@@ -248,6 +309,32 @@ mod tests {
         let result = apply_fixes(text, &same);
         assert_eq!(result.text, "x2a3456789");
         assert_eq!(result.skipped, vec![1, 3]);
+    }
+
+    #[test]
+    fn the_diff_splits_lines_as_the_checker_does() {
+        let diff = unified_diff("rules.mailflow.yaml", "a: 1\nb: 2\n", "a: 1\nb: 3\n");
+        assert_eq!(diff, "--- rules.mailflow.yaml\n+++ rules.mailflow.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n");
+        // Lone CRs: the second line changes, and the diff's lines end with LF.
+        let diff = unified_diff("f", "a: 1\rb: 2\rc: 3\r", "a: 1\rb: 3\rc: 3\r");
+        assert_eq!(diff, "--- f\n+++ f\n@@ -1,3 +1,3 @@\n a: 1\n-b: 2\n+b: 3\n c: 3\n");
+        // CRLF is kept, and a missing final line break is said.
+        let diff = unified_diff("f", "a\r\nb", "a\r\nc");
+        assert_eq!(
+            diff,
+            "--- f\n+++ f\n@@ -1,2 +1,2 @@\n a\r\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"
+        );
+        assert_eq!(unified_diff("f", "same\n", "same\n"), "");
+    }
+
+    #[test]
+    fn one_edit_turns_the_old_text_into_the_new() {
+        for (old, new) in [("abcdef", "abXYef"), ("aaa", "aaaa"), ("é", "è"), ("", "x"), ("xyz", ""), ("ab", "ab")] {
+            let edit = edit_between(old, new);
+            let fix = Fix { title: String::new(), safe: true, edits: vec![edit] };
+            assert_eq!(apply_fixes(old, [&fix]).text, new);
+        }
+        assert_eq!(edit_between("abcdef", "abXYef").span, Span::new(2, 4));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! and so every place that uses it), a key already present where it must be absent, or a
 //! shape it does not edit. A fix is then better not offered than offered wrong.
 //!
-//! New text follows the file: its line break (`\r\n` when the first line ends so), its
+//! New text follows the file: its line break (its first one: `\n`, `\r\n` or `\r`), its
 //! indent step, the column of the keys or dashes around it. New strings are written plain
 //! when YAML reads them back as the same string, double-quoted otherwise; a replaced string
 //! keeps the quotes the old one had.
@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use super::Edit;
 use crate::syntax::scalar::{self, Resolved};
 use crate::syntax::yaml::{Entry, Node, NodeKind, Scalar, ScalarStyle, YamlFile};
-use crate::text::{LineIndex, Span};
+use crate::text::{self, LineIndex, Span};
 
 /// The indent step of a file in which no key has a nested block under it.
 const DEFAULT_INDENT_STEP: usize = 2;
@@ -78,6 +78,17 @@ pub struct YamlEditor<'a> {
     lines: LineIndex,
     newline: &'static str,
     indent_step: usize,
+    /// The nodes an alias or a `<<` merge elsewhere refers to (see [`Self::keeps_aliases`]).
+    referred: Vec<Referred>,
+}
+
+/// A node that an alias or a `<<` merge copies: editing it would edit every copy.
+#[derive(Clone, Copy, Debug)]
+struct Referred {
+    span: Span,
+    /// A block list or mapping (or the entries a merge took from one): an insertion at
+    /// either end of its span may add to it.
+    open_ended: bool,
 }
 
 /// A node found by its span, with what holds it.
@@ -96,15 +107,98 @@ impl<'a> YamlEditor<'a> {
             text,
             root: file.root.as_deref(),
             lines: LineIndex::new(text),
-            newline: if text.find('\n').is_some_and(|i| text[..i].ends_with('\r')) { "\r\n" } else { "\n" },
+            newline: text::newline_of(text),
             indent_step: DEFAULT_INDENT_STEP,
+            referred: Vec::new(),
         };
         editor.indent_step =
             editor.root.and_then(|root| editor.smallest_indent_step(root)).unwrap_or(DEFAULT_INDENT_STEP);
+        if let Some(root) = editor.root {
+            let mut referred = Vec::new();
+            editor.collect_referred(root, &mut referred);
+            editor.referred = referred;
+        }
         editor
     }
 
-    /// The line break new lines end with: `\r\n` when the text's first line ends with it.
+    /// Whether applying `edits` leaves every alias and `<<` merge reading what it read: no
+    /// edit touches a node an alias or merge refers to (its value would change in every
+    /// place that uses it), and none removes an anchor that an alias outside the edits
+    /// still names ([`super::breaks_aliases`]). A fix that would is not offered: a fix
+    /// changes its own target, never another rule through a shared anchor.
+    pub fn keeps_aliases(&self, edits: &[Edit]) -> bool {
+        !super::breaks_aliases(self.text, edits)
+            && !edits.iter().any(|edit| self.referred.iter().any(|referred| self.touches(edit, *referred)))
+    }
+
+    /// Whether `edit` changes the node `referred`: it replaces a byte of it, or inserts
+    /// inside it, or (a block collection) inserts at its start, or at its end lines that
+    /// are indented as deep as it (lines less indented begin something else).
+    fn touches(&self, edit: &Edit, referred: Referred) -> bool {
+        let (span, node) = (edit.span, referred.span);
+        if !span.is_empty() {
+            if node.is_empty() {
+                return span.start <= node.start && node.start <= span.end;
+            }
+            return span.start < node.end && node.start < span.end;
+        }
+        let at = span.start;
+        if node.start < at && at < node.end {
+            return true;
+        }
+        if !referred.open_ended || (at != node.start && at != node.end) {
+            return false;
+        }
+        if at == node.start {
+            return true;
+        }
+        let added = &edit.replacement;
+        let Some(first_break) = added.find(['\n', '\r']) else { return true };
+        let first_line = text::lines_with_breaks(&added[first_break..])
+            .map(|line| line.trim_end_matches(['\n', '\r']))
+            .find(|line| !line.trim().is_empty());
+        first_line.is_some_and(|line| line.len() - line.trim_start_matches(' ').len() >= self.column(node.start))
+    }
+
+    /// The nodes under `node` that an alias or a merge copied: in the value tree a copy
+    /// keeps the span of what it copies, which lies outside the node holding the copy.
+    fn collect_referred(&self, node: &Node, out: &mut Vec<Referred>) {
+        let open_ended = |node: &Node| matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_)) && !self.is_flow(node);
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                // The entries a `<<: *alias` merge took from a mapping elsewhere: that
+                // mapping, as far as its entries show it.
+                let mut merged: Option<Span> = None;
+                for entry in entries {
+                    if !node.span.contains(entry.span) && !node.span.contains(entry.key.span) {
+                        let span = merged.map_or(entry.span, |m| {
+                            Span::new(m.start.min(entry.span.start), m.end.max(entry.span.end))
+                        });
+                        merged = Some(span);
+                    } else if !node.span.contains(entry.key.span) {
+                        out.push(Referred { span: entry.key.span, open_ended: false });
+                    } else if !node.span.contains(entry.value.span) {
+                        out.push(Referred { span: entry.value.span, open_ended: open_ended(&entry.value) });
+                    } else {
+                        self.collect_referred(&entry.value, out);
+                    }
+                }
+                out.extend(merged.map(|span| Referred { span, open_ended: true }));
+            }
+            NodeKind::Seq(items) => {
+                for item in items {
+                    if node.span.contains(item.span) {
+                        self.collect_referred(item, out);
+                    } else {
+                        out.push(Referred { span: item.span, open_ended: open_ended(item) });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The line break new lines end with: the text's first ([`text::newline_of`]).
     pub fn newline(&self) -> &'static str {
         self.newline
     }
@@ -121,7 +215,8 @@ impl<'a> YamlEditor<'a> {
     /// style. An empty value (`key:` with nothing after it) becomes `key: new`.
     /// `None` when no value has exactly that span. The model's span of a value written
     /// through an alias is that of its anchor: replacing it changes every use of the anchor
-    /// ([`Self::set_entry`] refuses to).
+    /// ([`Self::set_entry`] replaces the alias instead, and [`Self::keeps_aliases`] says
+    /// whether an edit changes an anchored value that an alias uses).
     pub fn replace_value(&self, value: Span, new: &Value) -> Option<Edit> {
         let found = self.locate(value)?;
         Some(self.replace_in_place(found.node, found.in_flow, new))
@@ -133,8 +228,11 @@ impl<'a> YamlEditor<'a> {
     /// When the key is present, its value is replaced: in place as [`Self::replace_value`]
     /// does, except that in a block mapping a nested block is written for a [`Value::Map`],
     /// and a block collection being replaced by an inline value moves up behind the colon.
-    /// When it is absent, it is added as [`Self::insert_entry`] does. `None` when
-    /// `mapping` names no mapping (or empty value), or the value is reached through an alias.
+    /// When the key's value is an alias (`key: *name`), the alias gives way to the value
+    /// written inline; the anchor stays as it is. When the key is absent, or only a `<<`
+    /// merge brings it in, it is added as [`Self::insert_entry`] does: a key of the mapping
+    /// itself overrides a merged one, and the merged mapping stays as it is. `None` when
+    /// `mapping` names no mapping (or empty value).
     pub fn set_entry(&self, mapping: Span, key: &str, new: &Value) -> Option<Edit> {
         let found = self.locate(mapping)?;
         match self.own_entries(found.node).find(|entry| entry.key.as_str() == Some(key)) {
@@ -231,6 +329,14 @@ impl<'a> YamlEditor<'a> {
     /// nested block leaves its parent key empty (`conditions:`), which YAML reads as null.
     pub fn remove_entry(&self, mapping: Span, key: &str) -> Option<Edit> {
         let map = self.locate(mapping)?.node;
+        let edit = self.remove_own_entry(map, key)?;
+        // Never a `<<` merge written between the entry and the next: it stays.
+        let merged = self.contained_entries(map).filter(|entry| !self.is_own(map, entry));
+        let spares_merges = merged.into_iter().all(|entry| !edit.span.contains(entry.key.span));
+        spares_merges.then_some(edit)
+    }
+
+    fn remove_own_entry(&self, map: &Node, key: &str) -> Option<Edit> {
         let entries: Vec<&Entry> = self.own_entries(map).collect();
         let index = entries.iter().position(|entry| entry.key.as_str() == Some(key))?;
         let entry = entries[index];
@@ -502,10 +608,10 @@ impl<'a> YamlEditor<'a> {
 
     fn replace_entry_value(&self, map: &Node, entry: &Entry, new: &Value) -> Option<Edit> {
         let old = &entry.value;
-        if !map.span.contains(old.span) {
-            return None;
-        }
         let in_flow = self.is_flow(map);
+        if !map.span.contains(old.span) {
+            return self.replace_alias(entry, in_flow, new);
+        }
         if !in_flow {
             let nested_block = matches!(new, Value::Map(entries) if !entries.is_empty());
             let key_line = self.lines.line_of(entry.key.span.start);
@@ -525,6 +631,25 @@ impl<'a> YamlEditor<'a> {
             }
         }
         Some(self.replace_in_place(old, in_flow, new))
+    }
+
+    /// The value of `entry`, written as an alias (`key: *name`, the value's node lying at
+    /// its anchor), replaced by `new` written inline where the alias is.
+    fn replace_alias(&self, entry: &Entry, in_flow: bool, new: &Value) -> Option<Edit> {
+        let colon = self.after_colon(entry)?;
+        let rest = self.text.get(colon..entry.span.end)?;
+        let start = colon + (rest.len() - rest.trim_start().len());
+        let alias = rest.trim();
+        let ends_alias = |c: char| c.is_whitespace() || (in_flow && ",[]{}".contains(c));
+        if !alias.starts_with('*') || alias.len() < 2 || alias[1..].contains(ends_alias) {
+            return None;
+        }
+        if matches!(new, Value::Map(entries) if !entries.is_empty()) && !in_flow {
+            return None;
+        }
+        let mut text = String::new();
+        inline(new, in_flow, &mut text);
+        Some(Edit { span: Span::new(start, start + alias.len()), replacement: text })
     }
 
     fn replace_in_place(&self, old: &Node, in_flow: bool, new: &Value) -> Edit {
@@ -623,10 +748,57 @@ impl<'a> YamlEditor<'a> {
         search(self, self.root?, span, false, None)
     }
 
-    /// The entries written in `node` itself, in order: not those a `<<` merge brought in.
-    fn own_entries(&self, node: &'a Node) -> impl Iterator<Item = &'a Entry> {
+    /// The entries written in `node` itself, in order: not those a `<<` merge brought in,
+    /// from a mapping elsewhere (`<<: *defaults`) or written inside this one
+    /// (`<<: &defaults {…}`, whose keys sit deeper than the mapping's own).
+    fn own_entries(&self, node: &'a Node) -> impl Iterator<Item = &'a Entry> + '_ {
+        self.contained_entries(node).filter(move |entry| self.is_own(node, entry))
+    }
+
+    /// The entries whose text lies in `node`'s: its own, and those a `<<` merge written
+    /// inside it brought in.
+    fn contained_entries(&self, node: &'a Node) -> impl Iterator<Item = &'a Entry> {
         let entries = node.as_map().unwrap_or_default();
         entries.iter().filter(move |entry| node.span.contains(entry.key.span))
+    }
+
+    /// Whether `entry`, whose key lies in `map`'s text, is one of `map`'s own: in a block
+    /// mapping its key stands in the column of the mapping's first key, in a flow mapping
+    /// directly inside the mapping's braces.
+    fn is_own(&self, map: &Node, entry: &Entry) -> bool {
+        let key = entry.key.span.start;
+        if self.is_flow(map) {
+            return self.flow_depth(map.span.start, key) == 1;
+        }
+        self.column(key) == self.column(map.span.start)
+    }
+
+    /// How many flow collections are open at `to`, counting from `from`: brackets outside
+    /// quoted scalars and comments.
+    fn flow_depth(&self, from: usize, to: usize) -> usize {
+        let bytes = &self.text.as_bytes()[..to];
+        let (mut depth, mut at, mut quote) = (0usize, from, None);
+        while at < bytes.len() {
+            let byte = bytes[at];
+            let after_space = at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'\r');
+            let starts_scalar =
+                at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b',' | b':');
+            match quote {
+                Some(b'"') if byte == b'\\' => at += 1,
+                Some(b'\'') if byte == b'\'' && bytes.get(at + 1) == Some(&b'\'') => at += 1,
+                Some(q) if byte == q => quote = None,
+                Some(_) => {}
+                None => match byte {
+                    b'"' | b'\'' if starts_scalar => quote = Some(byte),
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    b'#' if after_space => at = text::line_end(self.text, at).max(at),
+                    _ => {}
+                },
+            }
+            at += 1;
+        }
+        depth
     }
 
     fn own_items(&self, node: &'a Node) -> impl Iterator<Item = &'a Node> {
@@ -649,7 +821,20 @@ impl<'a> YamlEditor<'a> {
         match &node.kind {
             _ if self.is_flow(node) => node.span.end,
             NodeKind::Map(_) => {
-                self.own_entries(node).map(|entry| self.entry_end(node, entry)).max().unwrap_or_else(trimmed)
+                let last = self.contained_entries(node).max_by_key(|entry| self.entry_end(node, entry));
+                last.map_or_else(trimmed, |last| {
+                    let end = self.entry_end(node, last);
+                    if self.is_own(node, last) {
+                        return end;
+                    }
+                    // A `<<: {…}` merge that ends the mapping ends with its brackets.
+                    let rest = &self.text[end..text::line_end(self.text, end)];
+                    let brackets = rest.trim_end_matches(|c| c != '}' && c != ']');
+                    match brackets.trim_start_matches([' ', '\t', '}', ']']) {
+                        "" => end + brackets.len(),
+                        _ => end,
+                    }
+                })
             }
             NodeKind::Seq(_) => self.own_items(node).map(|item| self.content_end(item)).max().unwrap_or_else(trimmed),
             _ => trimmed(),

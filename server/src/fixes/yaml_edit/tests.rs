@@ -520,8 +520,73 @@ transportRules:
     let fixed = d.apply([editor.set_entry(d.rule("A").span, "enabled", &Value::Bool(true)).unwrap()]);
     assert!(fixed.contains("    name: A\n    enabled: true\n"), "{fixed}");
     assert!(fixed.contains("  enabled: false\n"), "{fixed}");
-    // C's conditions are B's: editing them through C would change B.
-    assert_eq!(editor.set_entry(d.rule("C").span, "conditions", &Value::str("x")), None);
+    // C's conditions are B's: C gets its own, written where the alias was, and B keeps its.
+    let outside = Value::flow_map([("senderIs", Value::str("outside"))]);
+    let fixed = d.apply([editor.set_entry(d.rule("C").span, "conditions", &outside).unwrap()]);
+    assert!(
+        fixed.ends_with("    conditions: &cond {senderIs: inside}\n  - name: C\n    conditions: {senderIs: outside}\n")
+    );
+    // Editing B's conditions would edit C's: the edit is one that does not keep the aliases.
+    let b = d.rule("B").conditions.span.unwrap();
+    let edit = editor.set_entry(b, "senderIs", &Value::str("outside")).unwrap();
+    assert!(!editor.keeps_aliases(&[edit]));
+    // So is adding a key to the merged mapping; adding one to A itself is not.
+    let merged = editor.set_entry(d.rule("A").span, "enabled", &Value::Bool(true)).unwrap();
+    assert!(editor.keeps_aliases(&[merged]));
+    let defaults = d.file.root.as_ref().unwrap().as_map().unwrap()[0].value.span;
+    assert!(!editor.keeps_aliases(&[editor.insert_entry(defaults, "mode", &Value::str("audit")).unwrap()]));
+}
+
+#[test]
+fn a_merge_written_inside_the_target_stays_and_the_key_is_written_on_the_target() {
+    for merge in [
+        "<<: &defaults\n      mode: enforce\n      stopProcessingMoreRules: false",
+        "<<: &defaults {mode: enforce, stopProcessingMoreRules: false}",
+    ] {
+        for first in [true, false] {
+            let a = if first {
+                format!("  - name: A\n    {merge}\n    priority: 0\n")
+            } else {
+                format!("  - name: A\n    priority: 0\n    {merge}\n")
+            };
+            let text = format!("transportRules:\n{a}  - name: B\n    <<: *defaults\n");
+            let d = doc(&text);
+            let editor = d.editor();
+            let edit = editor.set_entry(d.rule("A").span, "stopProcessingMoreRules", &Value::Bool(true)).unwrap();
+            assert!(editor.keeps_aliases(std::slice::from_ref(&edit)), "{text}");
+            let fixed = d.apply([edit]);
+            assert!(fixed.contains(&format!("{merge}\n")), "{fixed}");
+            assert!(fixed.contains("\n    stopProcessingMoreRules: true\n"), "{fixed}");
+            // Removing A's priority leaves the merge where it is.
+            let removed = d.apply([editor.remove_entry(d.rule("A").span, "priority").unwrap()]);
+            assert!(removed.contains(&format!("{merge}\n")) && !removed.contains("priority"), "{removed}");
+        }
+    }
+}
+
+#[test]
+fn an_anchored_value_an_alias_uses_is_not_edited() {
+    let text = "\
+transportRules:
+  - name: A
+    stopProcessingMoreRules: &stop false
+  - name: B
+    stopProcessingMoreRules: *stop
+";
+    let d = doc(text);
+    let editor = d.editor();
+    let a = d.rule("A").span;
+    let edit = editor.set_entry(a, "stopProcessingMoreRules", &Value::Bool(true)).unwrap();
+    assert_eq!(&text[edit.span.range()], "false");
+    assert!(!editor.keeps_aliases(&[edit]));
+    // A key added after the anchored value does not change it.
+    assert!(editor.keeps_aliases(&[editor.insert_entry(a, "priority", &Value::Int(0)).unwrap()]));
+    // B's own value replaces its alias.
+    let b = editor.set_entry(d.rule("B").span, "stopProcessingMoreRules", &Value::Bool(true)).unwrap();
+    assert!(editor.keeps_aliases(std::slice::from_ref(&b)));
+    assert!(d
+        .apply([b])
+        .ends_with("    stopProcessingMoreRules: &stop false\n  - name: B\n    stopProcessingMoreRules: true\n"));
 }
 
 #[test]
