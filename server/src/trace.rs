@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::analysis::simulate::{
     classes, Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN,
 };
-use crate::model::{MailFlow, ServiceKind};
+use crate::model::{Compilation, MailFlow, ServiceKind};
 use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
 use crate::syntax::Syntax;
 
@@ -108,6 +108,47 @@ fn unsigned_words(flow: &MailFlow, followed: &Followed, syntax: Syntax) -> Optio
     }
 }
 
+/// A text pattern of a rule the tool cannot evaluate: the simulation follows the rule's
+/// test of it both ways.
+struct NotEvaluated<'f> {
+    rule: &'f str,
+    pattern: &'f str,
+    /// Whether .NET (and so Exchange) accepts the pattern.
+    valid: bool,
+    why: &'f str,
+}
+
+/// The patterns of the file's rules the tool cannot evaluate: valid .NET the engine has no
+/// equivalent of, and patterns .NET rejects (MF011).
+fn not_evaluated(flow: &MailFlow) -> Vec<NotEvaluated<'_>> {
+    let mut found = Vec::new();
+    for rule in &flow.rules {
+        for pattern in rule.conditions.patterns().into_iter().chain(rule.exceptions.patterns()) {
+            let (valid, why) = match &*pattern.compiled {
+                Compilation::Evaluated { .. } => continue,
+                Compilation::NotEvaluated { why } => (true, why),
+                Compilation::Invalid { error } => (false, error),
+            };
+            found.push(NotEvaluated { rule: rule.name(), pattern: &pattern.source.value, valid, why });
+        }
+    }
+    found
+}
+
+fn not_evaluated_text(flow: &MailFlow) -> String {
+    let patterns = not_evaluated(flow);
+    if patterns.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "\nPatterns mailflow cannot evaluate, followed both ways (a rule that tests one may apply):\n".to_owned();
+    for p in patterns {
+        let what = if p.valid { "valid .NET, but" } else { "not a valid .NET regular expression (MF011):" };
+        out += &format!("  rule `{}`: `{}`: {what} {}\n", p.rule, p.pattern, p.why);
+    }
+    out
+}
+
 fn text_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> String {
     let mut out = String::new();
     for (index, class) in followed.iter().enumerate() {
@@ -122,7 +163,7 @@ fn text_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> String
             out += &format!("Leaves unsigned: {why}\n");
         }
     }
-    out
+    out + &not_evaluated_text(flow)
 }
 
 fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value {
@@ -140,6 +181,13 @@ fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value 
     let others: Vec<Value> = followed[1..].iter().map(with_scope).collect();
     if !others.is_empty() {
         document["classes"] = Value::Array(others);
+    }
+    let patterns: Vec<Value> = not_evaluated(flow)
+        .into_iter()
+        .map(|p| json!({"rule": p.rule, "pattern": p.pattern, "validDotnet": p.valid, "why": p.why}))
+        .collect();
+    if !patterns.is_empty() {
+        document["patternsNotEvaluated"] = Value::Array(patterns);
     }
     document
 }
@@ -356,4 +404,71 @@ fn mermaid(flow: &MailFlow, message: &Message, paths: &[Path]) -> String {
         out += &format!("  {shape}\n  {previous} --> {end}\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check, Selection};
+
+    /// A smart host rule whose exception tests a pattern the tool cannot evaluate (a
+    /// balancing group is valid .NET the engine has no equivalent of), and one .NET rejects.
+    const FILE: &str = r#"mailflow: 1
+organization: {domains: [contoso.com]}
+connectors:
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {kind: smart-host, vendor: mimecast}
+transportRules:
+  - name: Mimecast smart host
+    priority: 0
+    conditions: {senderIs: inside, recipientIs: outside}
+    exceptions: {recipientAddressMatches: ['(?<open>x)(?<close-open>y)']}
+    actions: {redirectToConnector: Mimecast outbound}
+  - name: Partner mail
+    priority: 1
+    conditions: {recipientAddressMatches: ['@fabrikam\.(com']}
+    actions: {setHeader: {name: X-Partner, value: "yes"}}
+"#;
+
+    fn traced(format: TraceFormat) -> String {
+        let checked = check(FILE, Syntax::Yaml, &Selection::default());
+        render(&checked.flow, &Message::ordinary(true, "user@fabrikam.com"), format, Syntax::Yaml)
+    }
+
+    #[test]
+    fn a_pattern_the_tool_cannot_evaluate_is_followed_both_ways_and_named() {
+        let text = traced(TraceFormat::Text);
+        assert!(text.contains("rule `Mimecast smart host` (priority 0) may apply"), "{text}");
+        assert!(text.contains("Way 1 of 4 (depends on a condition mailflow cannot evaluate)"), "{text}");
+        let listed = "\nPatterns mailflow cannot evaluate, followed both ways (a rule that tests one may apply):\n  \
+            rule `Mimecast smart host`: `(?<open>x)(?<close-open>y)`: valid .NET, but a balancing group \
+            (`(?<name-other>…)`), which the engine has no equivalent of\n  \
+            rule `Partner mail`: `@fabrikam\\.(com`: not a valid .NET regular expression (MF011): unterminated group: \
+            the `(` at character 12 is never closed\n";
+        assert!(text.ends_with(listed), "{text}");
+        let json: Value = serde_json::from_str(&traced(TraceFormat::Json)).unwrap();
+        assert_eq!(
+            json["patternsNotEvaluated"][0],
+            json!({
+                "rule": "Mimecast smart host",
+                "pattern": "(?<open>x)(?<close-open>y)",
+                "validDotnet": true,
+                "why": "a balancing group (`(?<name-other>…)`), which the engine has no equivalent of",
+            })
+        );
+        assert_eq!(json["patternsNotEvaluated"][1]["validDotnet"], json!(false));
+    }
+
+    #[test]
+    fn a_file_whose_patterns_are_all_evaluated_says_nothing_of_them() {
+        let file = FILE.replace("(?<open>x)(?<close-open>y)", r"^[a-z-[aeiou]]+@").replace(r"\.(com", r"\.com");
+        let checked = check(&file, Syntax::Yaml, &Selection::default());
+        let message = Message::ordinary(true, "user@fabrikam.com");
+        assert!(!render(&checked.flow, &message, TraceFormat::Text, Syntax::Yaml).contains("cannot evaluate"));
+        let json: Value =
+            serde_json::from_str(&render(&checked.flow, &message, TraceFormat::Json, Syntax::Yaml)).unwrap();
+        assert_eq!(json.get("patternsNotEvaluated"), None);
+    }
 }

@@ -78,13 +78,12 @@ pub fn excepts_header(exceptions: &Predicates, name: &str, value: &str) -> bool 
         test.header.value.eq_ignore_ascii_case(name)
             && test.words.iter().any(|word| value_lower.contains(&word.value.to_lowercase()))
     });
-    // A pattern that does not compile (MF011) matches nothing.
+    // A pattern .NET rejects (MF011) matches nothing; one the tool cannot evaluate (valid
+    // .NET the engine has no equivalent of) may match, and is taken to: no finding rests on
+    // what the tool cannot tell.
     let matches = exceptions.header_matches.as_ref().is_some_and(|test| {
         test.header.value.eq_ignore_ascii_case(name)
-            && test
-                .patterns
-                .iter()
-                .any(|p| (*p.regex).as_ref().is_ok_and(|regex| regex.is_match(value).unwrap_or(false)))
+            && test.patterns.iter().any(|p| p.matches(value).unwrap_or(p.error().is_none()))
     });
     contains || matches
 }

@@ -781,14 +781,10 @@ fn any_pattern(patterns: &[Pattern], text: &str) -> Truth {
     patterns.iter().map(|p| pattern_truth(p, text)).fold(Truth::No, Truth::or)
 }
 
+/// A pattern the tool cannot evaluate (valid .NET the engine has no equivalent of, or one
+/// .NET rejects, MF011) may match or not: both outcomes are followed.
 fn pattern_truth(pattern: &Pattern, text: &str) -> Truth {
-    match &*pattern.regex {
-        Ok(regex) => match regex.is_match(text) {
-            Ok(found) => Truth::from(found),
-            Err(_) => Truth::Maybe,
-        },
-        Err(_) => Truth::Maybe,
-    }
+    pattern.matches(text).map_or(Truth::Maybe, Truth::from)
 }
 
 fn header_contains(test: &HeaderContains, headers: &Headers) -> Truth {

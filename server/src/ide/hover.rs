@@ -7,6 +7,7 @@ use super::navigate::references_in;
 use crate::check::{Checked, Source};
 use crate::model::dsl_statements::{self, Form, Place};
 use crate::model::keys::{self, Object};
+use crate::model::Compilation;
 use crate::rules;
 use crate::suppression;
 use crate::syntax::dsl::Block;
@@ -33,6 +34,7 @@ pub fn diagnostic_page(code: &str) -> Option<String> {
 pub fn hover(checked: &Checked, text: &str, offset: usize) -> Option<HoverInfo> {
     suppressed_code(checked, offset)
         .or_else(|| named_object(checked, offset))
+        .or_else(|| pattern(checked, offset))
         .or_else(|| catalogue(checked, offset))
         .or_else(|| dsl_statement(checked, text, offset))
         .or_else(|| typed_key(checked, text, offset))
@@ -135,6 +137,36 @@ fn named_object(checked: &Checked, offset: usize) -> Option<HoverInfo> {
     let reference = references_in(flow).find(|reference| touches(reference.span, offset))?;
     let connector = flow.connector(&reference.value)?;
     Some(HoverInfo { span: reference.span, markdown: connector_page(flow, connector) })
+}
+
+/// A text pattern: what the tool makes of it. Exchange reads it as a .NET regular
+/// expression; the tool evaluates it as written, or as its equivalent for the tool's engine,
+/// or cannot evaluate it (the simulation follows both outcomes), or it is not .NET (MF011).
+fn pattern(checked: &Checked, offset: usize) -> Option<HoverInfo> {
+    let pattern = checked
+        .flow
+        .rules
+        .iter()
+        .flat_map(|rule| rule.conditions.patterns().into_iter().chain(rule.exceptions.patterns()))
+        .find(|pattern| touches(pattern.source.span, offset))?;
+    let heading = format!(
+        "**Text pattern** `{}` · a .NET regular expression, matched without regard to case",
+        pattern.source.value
+    );
+    let what = match &*pattern.compiled {
+        Compilation::Evaluated { translated: None, .. } => "mailflow evaluates it as written.".to_owned(),
+        Compilation::Evaluated { translated: Some(engine), .. } => {
+            format!("mailflow evaluates it as its equivalent `{engine}` (written for the engine it evaluates patterns with).")
+        }
+        Compilation::NotEvaluated { why } => format!(
+            "Valid .NET, but mailflow cannot evaluate it: {why}. The simulation follows both outcomes: \
+             what depends on it *may* happen (`mailflow trace` lists it)."
+        ),
+        Compilation::Invalid { error } => {
+            format!("Not a valid .NET regular expression: {error}. Exchange rejects the rule (MF011).")
+        }
+    };
+    Some(HoverInfo { span: pattern.source.span, markdown: format!("{heading}\n\n{what}") })
 }
 
 /// A key of the format, or a value the catalogue explains (an enumerated or boolean one).
@@ -349,6 +381,39 @@ transportRules:
     }
 
     #[test]
+    fn a_pattern_says_what_the_tool_makes_of_it() {
+        let file = FILE.replace(
+            "    conditions: {senderIs: inside, recipientIs: outside}\n",
+            "    conditions: {senderIs: inside, recipientIs: outside, recipientAddressMatches: ['@fabrikam\\.com', \
+             '^[a-z-[aeiou]]+@', '(?<o>x)(?<c-o>y)', '@(tailspin']}\n",
+        );
+        insta::assert_snapshot!(hover_in(&file, "@fabrikam", 1), @r"
+        ['@fabrikam\.com']
+        **Text pattern** `@fabrikam\.com` · a .NET regular expression, matched without regard to case
+
+        mailflow evaluates it as written.
+        ");
+        insta::assert_snapshot!(hover_in(&file, "^[a-z", 1), @r"
+        ['^[a-z-[aeiou]]+@']
+        **Text pattern** `^[a-z-[aeiou]]+@` · a .NET regular expression, matched without regard to case
+
+        mailflow evaluates it as its equivalent `^(?:(?![aeiou])[a-z])+@` (written for the engine it evaluates patterns with).
+        ");
+        insta::assert_snapshot!(hover_in(&file, "(?<o>", 1), @r"
+        ['(?<o>x)(?<c-o>y)']
+        **Text pattern** `(?<o>x)(?<c-o>y)` · a .NET regular expression, matched without regard to case
+
+        Valid .NET, but mailflow cannot evaluate it: a balancing group (`(?<name-other>…)`), which the engine has no equivalent of. The simulation follows both outcomes: what depends on it *may* happen (`mailflow trace` lists it).
+        ");
+        insta::assert_snapshot!(hover_in(&file, "@(tailspin", 1), @r"
+        ['@(tailspin']
+        **Text pattern** `@(tailspin` · a .NET regular expression, matched without regard to case
+
+        Not a valid .NET regular expression: unterminated group: the `(` at character 2 is never closed. Exchange rejects the rule (MF011).
+        ");
+    }
+
+    #[test]
     fn the_cursor_just_after_a_word_still_hovers_it() {
         let (text, offset) = cursor(&FILE.replace("priority: 0", "priority$0: 0"));
         let checked = check_yaml(&text, &Selection::default());
@@ -435,6 +500,21 @@ rule "Mimecast smart host" priority 0 {
             )
         );
         assert_eq!(hover_at("mimecast\n"), ("mimecast", "**`vendor: mimecast`**\n\nMimecast (smart host).".into()));
+    }
+
+    #[test]
+    fn a_dsl_pattern_says_what_the_tool_makes_of_it() {
+        let text = TEXT
+            .replace("  if sender is inside\n", "  if sender is inside\n  if recipient address matches \"\\\\cA\"\n");
+        let offset = text.find("\"\\\\cA").unwrap() + 1;
+        let checked = check(&text, Syntax::Dsl, &Selection::default());
+        let info = hover(&checked, &text, offset).expect("a hover on the pattern");
+        assert_eq!(&text[info.span.range()], "\"\\\\cA\"");
+        assert_eq!(
+            info.markdown,
+            "**Text pattern** `\\cA` · a .NET regular expression, matched without regard to case\n\n\
+             mailflow evaluates it as its equivalent `\\x{1}` (written for the engine it evaluates patterns with)."
+        );
     }
 
     #[test]

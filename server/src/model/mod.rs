@@ -2,6 +2,7 @@
 //! written in. Every value keeps the span it was read from, so findings and fixes can point
 //! at it. Absent optional settings are `None`; their defaults are applied by the accessors.
 
+pub mod dotnet_regex;
 pub mod dsl_statements;
 pub mod keys;
 pub mod lower_dsl;
@@ -425,17 +426,30 @@ impl MessageSize {
     }
 }
 
-/// A regular expression as written, and compiled (case-insensitive, as Exchange matches),
-/// or why it does not compile (MF011).
+/// A text pattern as written, and what the tool makes of it. Exchange's patterns are .NET
+/// regular expressions ([`dotnet_regex`]): one .NET accepts is evaluated with an engine of
+/// the same syntax (case-insensitive, as Exchange matches), as written or translated, unless
+/// the engine has no equivalent of it; one .NET rejects is MF011.
 #[derive(Clone, Debug)]
 pub struct Pattern {
     pub source: Spanned<String>,
-    pub regex: Compiled,
+    pub compiled: Compiled,
 }
 
-/// A compiled pattern or why it does not compile. Shared with the cache below: cloning a
-/// `Regex` would build it a new matching cache each time.
-pub type Compiled = std::sync::Arc<Result<fancy_regex::Regex, String>>;
+/// What a pattern compiles to. Shared with the cache below: cloning a `Regex` would build it
+/// a new matching cache each time.
+pub type Compiled = std::sync::Arc<Compilation>;
+
+#[derive(Debug)]
+pub enum Compilation {
+    /// Valid .NET the engine evaluates; `translated` is the pattern as the engine reads it
+    /// when that is not as written.
+    Evaluated { regex: fancy_regex::Regex, translated: Option<String> },
+    /// Valid .NET the tool cannot evaluate, and why: the simulator follows both outcomes.
+    NotEvaluated { why: String },
+    /// Not a .NET regular expression, and why, in .NET's terms (MF011).
+    Invalid { error: String },
+}
 
 /// Compiled patterns by source, shared by every check in the process: a file re-checked
 /// after an edit (the language server, `--fix` rounds) keeps most of its patterns, and
@@ -448,20 +462,74 @@ const COMPILED_LIMIT: usize = 4096;
 impl Pattern {
     pub fn compile(source: Spanned<String>) -> Pattern {
         let cache = || COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(regex) = cache().get(&source.value) {
-            return Pattern { regex: regex.clone(), source };
+        if let Some(compiled) = cache().get(&source.value) {
+            return Pattern { compiled: compiled.clone(), source };
         }
-        // Exchange matches patterns without regard to case. Compiled outside the lock, so
-        // files checked in parallel do not wait for each other.
-        let regex = std::sync::Arc::new(
-            fancy_regex::RegexBuilder::new(&source.value).case_insensitive(true).build().map_err(|e| e.to_string()),
-        );
+        // Compiled outside the lock, so files checked in parallel do not wait for each other.
+        let compiled = std::sync::Arc::new(Compilation::of(&source.value));
         let mut cache = cache();
         if cache.len() >= COMPILED_LIMIT {
             cache.clear();
         }
-        cache.insert(source.value.clone(), regex.clone());
-        Pattern { source, regex }
+        cache.insert(source.value.clone(), compiled.clone());
+        Pattern { source, compiled }
+    }
+
+    /// Whether the pattern matches `text` (anywhere in it, as Exchange matches): `None` when
+    /// the tool cannot tell, for a pattern it cannot evaluate, one .NET rejects, or a match
+    /// the engine gave up on.
+    pub fn matches(&self, text: &str) -> Option<bool> {
+        match &*self.compiled {
+            Compilation::Evaluated { regex, .. } => regex.is_match(text).ok(),
+            Compilation::NotEvaluated { .. } | Compilation::Invalid { .. } => None,
+        }
+    }
+
+    /// Why .NET rejects the pattern, when it does.
+    pub fn error(&self) -> Option<&str> {
+        match &*self.compiled {
+            Compilation::Invalid { error } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl Compilation {
+    /// Reads `pattern` as .NET does and compiles what .NET accepts for the engine.
+    pub fn of(pattern: &str) -> Compilation {
+        let engine = match dotnet_regex::read(pattern) {
+            dotnet_regex::Reading::Invalid(error) => return Compilation::Invalid { error },
+            dotnet_regex::Reading::Valid(Err(why)) => return Compilation::NotEvaluated { why },
+            dotnet_regex::Reading::Valid(Ok(engine)) => engine,
+        };
+        // Exchange matches patterns without regard to case.
+        match fancy_regex::RegexBuilder::new(&engine).case_insensitive(true).build() {
+            Ok(regex) => Compilation::Evaluated { regex, translated: (engine != pattern).then_some(engine) },
+            Err(error) => Compilation::NotEvaluated { why: engine_limit(&error) },
+        }
+    }
+}
+
+/// Why the engine refused a pattern .NET accepts, in terms of the pattern.
+fn engine_limit(error: &fancy_regex::Error) -> String {
+    use fancy_regex::{CompileError, Error, ParseError};
+    match error {
+        Error::ParseError(_, ParseError::TargetNotRepeatable) => {
+            "a quantifier on a lookaround or an anchor, which the engine does not repeat".to_owned()
+        }
+        Error::ParseError(_, ParseError::RecursionExceeded) => {
+            "it nests groups deeper than the engine reads".to_owned()
+        }
+        Error::CompileError(compile) => match compile.as_ref() {
+            CompileError::InnerError(inner) if inner.size_limit().is_some() => {
+                "its repetitions make it larger than the engine that evaluates patterns can build".to_owned()
+            }
+            CompileError::LookBehindNotConst | CompileError::VariableLookBehindRequiresFeature => {
+                "a lookbehind the engine cannot run".to_owned()
+            }
+            _ => format!("the engine that evaluates patterns has no equivalent of it ({error})"),
+        },
+        _ => format!("the engine that evaluates patterns has no equivalent of it ({error})"),
     }
 }
 
@@ -544,6 +612,15 @@ impl Predicates {
         "recipientAddressMatches" => recipient_address_matches,
         "senderAddressMatches" => sender_address_matches,
     ]);
+
+    /// Every text pattern of these conditions or exceptions: the address patterns, then
+    /// `headerMatches`'s.
+    pub fn patterns(&self) -> Vec<&Pattern> {
+        let lists = self.pattern_lists();
+        let addresses = lists.into_iter().flat_map(|(_, list)| list.iter().flat_map(|list| &list.value));
+        let header = self.header_matches.iter().flat_map(|test| &test.patterns);
+        addresses.chain(header).collect()
+    }
 
     pub fn is_empty(&self) -> bool {
         self.sender_is.is_none()

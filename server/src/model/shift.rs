@@ -54,7 +54,7 @@ spanless!(String, bool, i64, Scope, RuleMode, MessageType, MessageSize, Paramete
 
 impl Shift for Pattern {
     fn shift(&mut self, delta: isize) {
-        let Pattern { source, regex: _ } = self;
+        let Pattern { source, compiled: _ } = self;
         source.shift(delta);
     }
 }

@@ -10,16 +10,26 @@ pub static RULE: RuleMeta = RuleMeta {
     code: "MF011",
     name: "invalid-regex",
     severity: Severity::Error,
-    summary: "A pattern in recipientAddressMatches, senderAddressMatches or headerMatches does not compile",
+    summary:
+        "A pattern in recipientAddressMatches, senderAddressMatches or headerMatches is not a .NET regular expression",
     doc: r#"# MF011 invalid-regex
 
 ## What it finds
 A pattern in `recipientAddressMatches`, `senderAddressMatches` or `headerMatches.patterns`, as a condition or
-as an exception, that does not compile. Exchange text patterns are .NET regular
-expressions; the tool compiles each one with an engine that accepts the same syntax,
-lookahead and lookbehind included, and reports the engine's error at the pattern:
-an unbalanced parenthesis or bracket, a quantifier with nothing to repeat, an unknown
-escape. Write patterns in single quotes in YAML, so that a backslash stays a backslash.
+as an exception, that is not a .NET regular expression. Exchange text patterns are .NET
+regular expressions, and the tool reads each one as .NET does (Microsoft's "Regular
+expression language - quick reference" and the pages it links), reporting what .NET would
+reject in .NET's terms: an unterminated group or character class, a quantifier that
+follows nothing, an unknown escape such as `\q`, a reference to an undefined group, an
+unknown `\p{…}` property, a range in reverse order.
+
+Everything .NET accepts is accepted: `\cA`, octal `\07`, `\p{IsBasicLatin}` and the other
+named blocks, character class subtraction `[a-z-[aeiou]]`, inline options such as `(?n:…)`,
+balancing groups, conditionals, any repetition count. The simulator evaluates a pattern
+with an engine of the same syntax, translated where .NET writes a thing differently; the
+few it cannot evaluate (a balancing group, repetitions too large for the engine) it follows
+both ways, and hover and `mailflow trace` say so. Write patterns in single quotes in YAML,
+so that a backslash stays a backslash.
 
 ## Why it breaks mail
 RecipientAddressMatchesPatterns and HeaderMatchesPatterns (Microsoft's New-TransportRule
@@ -28,8 +38,8 @@ created or updated as written. The CodeTwo guide "How to configure smart host (m
 services to work with CodeTwo software", section "Creating a transport rule to forward
 messages through a smart host", step 2, has you rebuild a smart host connector's domain
 list with exactly this condition; if that rule never reaches the tenant, the mail it
-should route skips the smart host. The tool cannot evaluate a broken pattern either, so
-the simulation of that rule is incomplete.
+should route skips the smart host. The tool cannot evaluate a rejected pattern either, so
+the simulation follows that rule both ways.
 
 ## Example
 ```yaml
@@ -84,10 +94,7 @@ simpler and needs no escaping.
 pub fn check(flow: &MailFlow, out: &mut Findings) {
     for rule in &flow.rules {
         for predicates in [&rule.conditions, &rule.exceptions] {
-            let lists = predicates.pattern_lists();
-            let addresses = lists.iter().flat_map(|(_, list)| list.iter().flat_map(|list| &list.value));
-            let header = predicates.header_matches.iter().flat_map(|test| &test.patterns);
-            for pattern in addresses.chain(header) {
+            for pattern in predicates.patterns() {
                 report(pattern, out);
             }
         }
@@ -95,11 +102,11 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
 }
 
 fn report(pattern: &Pattern, out: &mut Findings) {
-    if let Err(error) = &*pattern.regex {
+    if let Some(error) = pattern.error() {
         let message = Message::new()
             .written(&pattern.source.value)
-            .text(" is not a valid regular expression: ")
-            .verbatim(error.to_string());
+            .text(" is not a valid .NET regular expression: ")
+            .verbatim(error);
         out.push(Diagnostic::new(&RULE, pattern.source.span, message.render(out.syntax())));
     }
 }
