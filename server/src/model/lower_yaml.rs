@@ -8,7 +8,7 @@ use super::keys::{self, Object};
 use super::problem::Problem;
 use super::*;
 use crate::syntax::scalar::Resolved;
-use crate::syntax::yaml::{Entry, Node, NodeKind, YamlFile};
+use crate::syntax::yaml::{Entry, Node, NodeKind, ScalarStyle, YamlFile};
 use crate::text::{first_line, Span, Spanned};
 
 /// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
@@ -372,7 +372,15 @@ impl Lowerer<'_> {
                     None
                 }
                 _ => {
-                    let found = if matches!(s.value, Resolved::Str(_)) { "a string" } else { node.describe() };
+                    let found = match &s.value {
+                        // YAML reads a plain integer beyond 64 bits as a string: it was written
+                        // as a number, too large for any (as the DSL says of it).
+                        Resolved::Str(text) if s.style == ScalarStyle::Plain && is_integer(text) => {
+                            "a number too large"
+                        }
+                        Resolved::Str(_) => "a string",
+                        _ => node.describe(),
+                    };
                     self.problems.push(Problem::wrong_type(
                         node.span,
                         key,
@@ -454,5 +462,45 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// Whether a plain scalar is written as a YAML 1.2 core integer (`-12`, `0x1F`, `0o17`):
+/// one that reads as a string is too large for 64 bits.
+fn is_integer(text: &str) -> bool {
+    let digits = |text: &str, radix: u32| !text.is_empty() && text.chars().all(|c| c.is_digit(radix));
+    if let Some(hex) = text.strip_prefix("0x") {
+        return digits(hex, 16);
+    }
+    if let Some(octal) = text.strip_prefix("0o") {
+        return digits(octal, 8);
+    }
+    digits(text.strip_prefix(['-', '+']).unwrap_or(text), 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{check, Selection, Syntax};
+
+    fn mf003(text: &str, syntax: Syntax) -> Vec<String> {
+        let checked = check(text, syntax, &Selection::default());
+        checked.diagnostics.iter().filter(|d| d.code() == "MF003").map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn a_priority_too_large_for_a_number_is_called_too_large_not_a_string() {
+        let yaml = "mailflow: 1\ntransportRules:\n  - name: R\n    priority: 99999999999999999999\n";
+        let dsl = "mailflow 1\nrule \"R\" priority 99999999999999999999 {\n}\n";
+        let message = "`priority` takes a whole number, 0 or more, not a number too large";
+        assert_eq!(mf003(yaml, Syntax::Yaml), [message]);
+        // The DSL says the same of it.
+        assert_eq!(mf003(dsl, Syntax::Dsl), [message]);
+        for written in ["-99999999999999999999", "0x1FFFFFFFFFFFFFFFF", "+99999999999999999999"] {
+            let found = mf003(&yaml.replace("99999999999999999999", written), Syntax::Yaml);
+            assert!(found.len() == 1 && found[0].ends_with("not a number too large"), "{written}: {found:?}");
+        }
+        // Quoted, it is a string.
+        let quoted = mf003(&yaml.replace("99999999999999999999", "'99999999999999999999'"), Syntax::Yaml);
+        assert!(quoted.len() == 1 && quoted[0].ends_with("not a string"), "{quoted:?}");
     }
 }
