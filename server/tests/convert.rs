@@ -638,3 +638,103 @@ mod generated {
         }
     }
 }
+
+/// Every mail-flow file of the repository in `syntax`: the examples, the fixtures and the
+/// real-world corpus.
+fn every_file(syntax: Syntax) -> Vec<PathBuf> {
+    fn walk(dir: &Path, syntax: Syntax, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, syntax, found);
+            } else if Syntax::of_path(&path) == syntax && path.to_string_lossy().contains(".mailflow") {
+                found.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for dir in ["../examples", "tests/fixtures", "tests/fixtures_dsl", "tests/real_world"] {
+        walk(&root.join(dir), syntax, &mut found);
+    }
+    found.sort();
+    assert!(found.len() >= 50, "the files were not found");
+    found
+}
+
+/// `text` converted to `to`, or `None` when it cannot be (errors MF001–MF004).
+fn converted_if_possible(text: &str, from: Syntax, to: Syntax) -> Option<String> {
+    let checked = check_text(text, from);
+    blockers(&checked).is_empty().then(|| convert(&checked, text, to).ok()).flatten()
+}
+
+/// After the first conversion each way, converting again changes nothing: a comment comes
+/// back where it was (one at the end of a YAML key's line, `actions:  # …`, used to move
+/// above the value in the DSL and then above the key in YAML).
+#[test]
+fn round_trips_are_stable_after_the_first() {
+    let mut drifted = Vec::new();
+    for (syntax, other) in [(Syntax::Yaml, Syntax::Dsl), (Syntax::Dsl, Syntax::Yaml)] {
+        for path in every_file(syntax) {
+            let source = std::fs::read_to_string(&path).unwrap();
+            let Some(first) = converted_if_possible(&source, syntax, other) else { continue };
+            let back = converted(&first, other, syntax);
+            let second = converted(&back, syntax, other);
+            let back_again = converted(&second, other, syntax);
+            if second != first || back_again != back {
+                drifted.push(format!("{}:\n{first}\n→\n{second}", path.display()));
+            }
+        }
+    }
+    assert!(drifted.is_empty(), "{}", drifted.join("\n\n"));
+}
+
+/// A conversion keeps what every suppression silences: it adds no MF014 (a suppression
+/// that silences nothing) and leaves none out.
+#[test]
+fn a_conversion_keeps_every_suppression_working() {
+    let unused = |checked: &Checked| {
+        let mut found: Vec<String> =
+            checked.diagnostics.iter().filter(|d| d.code() == "MF014").map(|d| d.message.clone()).collect();
+        found.sort();
+        found
+    };
+    let mut changed = Vec::new();
+    for (syntax, other) in [(Syntax::Yaml, Syntax::Dsl), (Syntax::Dsl, Syntax::Yaml)] {
+        for path in every_file(syntax) {
+            let source = std::fs::read_to_string(&path).unwrap();
+            let Some(result) = converted_if_possible(&source, syntax, other) else { continue };
+            let (before, after) = (unused(&check_text(&source, syntax)), unused(&check_text(&result, other)));
+            if before != after {
+                changed.push(format!("{}: {before:?} → {after:?}\n{result}", path.display()));
+            }
+        }
+    }
+    assert!(changed.is_empty(), "{}", changed.join("\n\n"));
+}
+
+#[test]
+fn a_comment_at_the_end_of_a_key_line_comes_back_where_it_was() {
+    let yaml = "mailflow: 1
+transportRules:
+  - name: R
+    priority: 0
+    conditions:  # staff only
+      senderIs: inside
+    actions:
+      redirectToConnector: B   # to the gateway
+connectors:
+  - name: B
+    use: transport-rule
+    service:
+      kind: smart-host
+      vendor: mimecast   # the vendor
+";
+    let dsl = converted(yaml, Syntax::Yaml, Syntax::Dsl);
+    assert!(dsl.contains("  if sender is inside # staff only\n  redirect to \"B\" # to the gateway\n"), "{dsl}");
+    assert!(dsl.contains("  service smart-host mimecast # the vendor\n"), "{dsl}");
+    let back = converted(&dsl, Syntax::Dsl, Syntax::Yaml);
+    assert!(back.contains("    actions:  # to the gateway\n"), "{back}");
+    assert_eq!(converted(&back, Syntax::Yaml, Syntax::Dsl), dsl);
+    assert_eq!(converted(&converted(&back, Syntax::Yaml, Syntax::Dsl), Syntax::Dsl, Syntax::Yaml), back);
+}

@@ -43,6 +43,9 @@ struct Inside {
     line: usize,
     /// Whether code comes before it on its line: it is about that line.
     ends_line: bool,
+    /// Whether it ends a YAML line of a key whose value is the block below (`actions:  # …`):
+    /// it is about that value, which starts on the next line.
+    opens_block: bool,
     text: String,
 }
 
@@ -89,6 +92,9 @@ impl Attached {
         let lines = &checked.lines;
         let comments = checked.source.comments();
         let ends_line = |start: usize| !text[lines.line_start(lines.line_of(start))..start].trim().is_empty();
+        let opens_block = |start: usize| {
+            checked.yaml().is_some() && text[lines.line_start(lines.line_of(start))..start].trim_end().ends_with(':')
+        };
         let comment_lines: HashSet<usize> =
             comments.iter().filter(|c| !ends_line(c.span.start)).map(|c| lines.line_of(c.span.start)).collect();
         let places = places(checked, text, &comment_lines);
@@ -114,6 +120,7 @@ impl Attached {
                     start,
                     line,
                     ends_line: ends_line(start),
+                    opens_block: opens_block(start),
                     text: written.to_owned(),
                 }),
                 None => match places.iter().position(|p| p.start > start) {
@@ -147,17 +154,41 @@ impl Attached {
     /// nothing may go above). A comment that ends a source line goes to the end of the printed
     /// line of the value that starts first on that line (`{name: X}  # …` is about the
     /// mapping, `name: X  # …` in a block mapping about the name, though both start there);
-    /// any other goes above the line of the first value after it, or after the last line.
+    /// one that ends the line of a YAML key whose block value follows (`actions:  # …`) to
+    /// the end of the printed line of that value, the outermost value starting first after
+    /// it (so that a comment a conversion wrote at the end of a key's line comes back where
+    /// it was: converting again changes nothing); any other goes above the line of the first
+    /// value after it, or after the last line.
     pub(super) fn place(&self, comments: &ObjectComments, anchors: &[Vec<Span>]) -> Placement {
         let mut placement =
             Placement { above: vec![Vec::new(); anchors.len()], trailing: vec![None; anchors.len()], end: Vec::new() };
         let anchored = || anchors.iter().enumerate().flat_map(|(index, spans)| spans.iter().map(move |s| (index, *s)));
+        // The comments on the line of a value they are about come first: a key's comment
+        // goes to the end of its value's line only when no such comment went there.
+        let mut claimed: Vec<Option<usize>> = Vec::with_capacity(comments.inside.len());
+        let mut taken = vec![false; anchors.len()];
         for comment in &comments.inside {
             let on_its_line = first(
                 anchored().filter(|(_, span)| comment.ends_line && self.lines.line_of(span.start) == comment.line),
             )
-            .filter(|&index| placement.trailing[index].is_none());
+            .filter(|&index| !taken[index]);
             if let Some(index) = on_its_line {
+                taken[index] = true;
+            }
+            claimed.push(on_its_line);
+        }
+        for (comment, claimed) in comments.inside.iter().zip(claimed) {
+            if let Some(index) = claimed {
+                placement.trailing[index] = Some(comment.text.clone());
+                continue;
+            }
+            let value_below = anchored()
+                .filter(|(_, span)| comment.opens_block && span.start > comment.start)
+                .min_by_key(|(_, span)| (span.start, std::cmp::Reverse(span.len())))
+                .map(|(index, _)| index)
+                .filter(|&index| !taken[index]);
+            if let Some(index) = value_below {
+                taken[index] = true;
                 placement.trailing[index] = Some(comment.text.clone());
                 continue;
             }
