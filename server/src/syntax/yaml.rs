@@ -3,11 +3,16 @@
 //!
 //! Reading never fails. Where tree-sitter reports an error region, the line that caused it
 //! is reported and blanked (replaced by spaces, so every byte offset stays valid) and the
-//! text is parsed again; the rest of the file is then read as if that line were absent.
+//! text is parsed again; the rest of the file is then read as if that line were absent
+//! (`recovery`). Lines that nest blocks deeper than the reader reads are blanked before
+//! tree-sitter sees them (`nesting`).
 //!
 //! Reading an edited version reuses the value trees of the lists and mappings that the edit
 //! left alone (see [`Converted`]): after a keystroke in one of 300 rules, one rule is read
 //! again and the other 299 are copied with their spans moved.
+
+mod nesting;
+mod recovery;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,15 +20,14 @@ use std::sync::Arc;
 use super::scalar::{self, Resolved};
 use super::{span_of, ReusableTree};
 pub use super::{Comment, SyntaxError};
-use crate::text::{shorten, LineIndex, Span};
+use crate::text::{LineIndex, Span};
 
 /// How many nodes alias expansion may create in one file before it is called a bomb.
 const ALIAS_EXPANSION_LIMIT: usize = 100_000;
 /// How deep lists and mappings may nest; no mail-flow file comes near it, and it keeps a
-/// hostile file from exhausting the stack.
+/// hostile file from exhausting the stack (and, in block style, tree-sitter-yaml's scanner
+/// from running out of room for its indentations).
 const MAX_DEPTH: usize = 64;
-/// How many broken lines are blanked before the remaining error regions are just skipped.
-const MAX_RECOVERY_ROUNDS: usize = 32;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -166,23 +170,14 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
     parser
         .set_language(&tree_sitter_yaml::LANGUAGE.into())
         .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
-    let mut working = text.to_owned();
-    let mut errors = Vec::new();
-    let first = parser
-        .parse(text, old.map(|t| &t.tree))
-        .expect("parsing without a timeout or cancellation always yields a tree");
-    let mut tree = first.clone();
-    for _ in 0..MAX_RECOVERY_ROUNDS {
-        let Some(broken) = first_error_line(&mut parser, &tree, &working, lines) else { break };
-        if lines.line_text(&working, broken).trim().is_empty() {
-            // Blanking did not help: the error lies in how the lines around it combine, and
-            // reading goes on without the error region.
-            break;
-        }
-        errors.push(describe_broken_line(text, lines, broken));
-        blank_line(&mut working, lines, broken);
-        tree = parse_text(&mut parser, &working);
-    }
+    let mut working = recovery::Working::new(text, lines);
+    let mut errors = working.blank_too_deep();
+    let old_tree = old.map(|old| {
+        let mut tree = old.tree.clone();
+        working.mark_blanked(&mut tree);
+        tree
+    });
+    let tree = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors);
     let root = tree.root_node();
     let mut reader = Reader {
         text,
@@ -227,14 +222,16 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
     let root = file_root.map(Arc::new);
+    let mut next = tree.clone();
+    working.mark_blanked(&mut next);
     let converted = Converted {
-        _tree: tree.clone(),
+        _tree: tree,
         text: text.to_owned(),
         root: root.clone(),
         reusable: reader.reusable.into_iter().collect(),
         paths: reader.paths,
     };
-    (YamlFile { root, comments, errors }, ReusableTree { tree: first, yaml: Some(Arc::new(converted)) })
+    (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)) })
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
@@ -266,114 +263,6 @@ struct Reusable {
     depth: usize,
     /// Where it is in the value tree: a range of `Converted::paths` (see `Reader::path`).
     path: std::ops::Range<usize>,
-}
-
-fn parse_text(parser: &mut tree_sitter::Parser, text: &str) -> tree_sitter::Tree {
-    parser.parse(text, None).expect("parsing without a timeout or cancellation always yields a tree")
-}
-
-/// The 0-based line that the first error region of `tree` should be blamed on.
-fn first_error_line(
-    parser: &mut tree_sitter::Parser,
-    tree: &tree_sitter::Tree,
-    text: &str,
-    lines: &LineIndex,
-) -> Option<usize> {
-    let root = tree.root_node();
-    if !root.has_error() {
-        return None;
-    }
-    let error = first_error_node(root)?;
-    let first = lines.line_of(error.start_byte());
-    let last = lines.line_of(error.end_byte().saturating_sub(1).max(error.start_byte()));
-    if first == last || error.is_missing() {
-        return Some(first);
-    }
-    // A region over several lines: tree-sitter gave up somewhere inside it. The culprit is
-    // the first line whose prefix of the file no longer parses.
-    let (mut good, mut bad) = (first, last + 1);
-    if prefix_has_error(parser, text, lines, first + 1) {
-        return Some(first);
-    }
-    while bad - good > 1 {
-        let middle = (good + bad) / 2;
-        if prefix_has_error(parser, text, lines, middle + 1) {
-            bad = middle;
-        } else {
-            good = middle;
-        }
-    }
-    Some(bad.min(last))
-}
-
-fn prefix_has_error(parser: &mut tree_sitter::Parser, text: &str, lines: &LineIndex, line_count: usize) -> bool {
-    let end = if line_count >= lines.line_count() { text.len() } else { lines.line_start(line_count) };
-    parse_text(parser, &text[..end]).root_node().has_error()
-}
-
-fn first_error_node(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
-    if node.is_error() || node.is_missing() {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    let found =
-        node.children(&mut cursor).filter(|child| child.has_error() || child.is_missing()).find_map(first_error_node);
-    found
-}
-
-/// Replaces the characters of `line` with spaces, keeping its length and line break.
-fn blank_line(text: &mut String, lines: &LineIndex, line: usize) {
-    let start = lines.line_start(line);
-    let len = lines.line_text(text, line).len();
-    text.replace_range(start..start + len, &" ".repeat(len));
-}
-
-/// Says what is wrong with a line that does not parse, as precisely as a look at it allows.
-fn describe_broken_line(text: &str, lines: &LineIndex, line: usize) -> SyntaxError {
-    let content = lines.line_text(text, line);
-    let indent = content.len() - content.trim_start().len();
-    let start = lines.line_start(line) + indent;
-    let span = Span::new(start, lines.line_start(line) + content.len());
-    let body = content.trim_start();
-    let message = if content.starts_with('\t') || content[..indent].contains('\t') {
-        "a tab in the indentation: YAML indents with spaces only".to_owned()
-    } else if let Some(message) = quoted_scalar_problem(body) {
-        message
-    } else if body.matches('[').count() > body.matches(']').count() {
-        "a `[` list is not closed with `]` on this line".to_owned()
-    } else if body.matches('{').count() > body.matches('}').count() {
-        "a `{` mapping is not closed with `}` on this line".to_owned()
-    } else {
-        format!(
-            "this line is not valid YAML here (`{}`): expected `key: value`, a list item `- ...`, \
-             or a value indented under its key; the rest of the file was read without it",
-            shorten(body)
-        )
-    };
-    SyntaxError { span, message }
-}
-
-/// The problem with the first quoted scalar on a line, if it has one.
-fn quoted_scalar_problem(line: &str) -> Option<String> {
-    let (open, quote) = line.char_indices().find(|&(_, c)| c == '"' || c == '\'')?;
-    let rest = &line[open + 1..];
-    if quote == '\'' {
-        let closed = rest.replace("''", "").contains('\'');
-        return (!closed).then(|| "a single-quoted string is not closed with `'`".to_owned());
-    }
-    let mut escaped = false;
-    for (index, c) in rest.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => {
-                let raw = &line[open..open + 1 + index + 1];
-                return scalar::double_quoted(raw).err().map(|(_, message)| message);
-            }
-            _ => {}
-        }
-    }
-    Some("a double-quoted string is not closed with `\"`".to_owned())
 }
 
 /// Every comment in the tree, in order. Walks with a cursor, not recursion, so that a deeply
