@@ -40,7 +40,7 @@ pub enum NodeKind {
     Scalar(Scalar),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
-    /// Could not be read (an unknown alias, a bad tag, an expansion over the limit).
+    /// Could not be read (an unknown or recursive alias, a bad tag, an expansion over the limit).
     Invalid,
 }
 
@@ -183,6 +183,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         text,
         lines,
         anchors: HashMap::new(),
+        open_anchors: Vec::new(),
         expanded: 0,
         depth: 0,
         errors,
@@ -304,6 +305,10 @@ struct Reader<'a> {
     text: &'a str,
     lines: &'a LineIndex,
     anchors: HashMap<String, (Node, usize)>,
+    /// The anchors of the nodes being read (around the node being read), innermost last: an
+    /// alias naming one of them, with no later node of that anchor read meanwhile, refers to
+    /// a node that contains it.
+    open_anchors: Vec<String>,
     /// Nodes created so far by alias expansion.
     expanded: usize,
     /// Lists and mappings around the node being read.
@@ -413,6 +418,15 @@ impl Reader<'_> {
                 _ => content = Some(child),
             }
         }
+        // From here to the end of its node, the anchor names that node (YAML 1.2, 3.2.2.2: an
+        // alias refers to the most recent node of its anchor), which is not complete yet.
+        let anchor = anchor.map(|anchor| {
+            self.anchor_uses += 1;
+            let name = anchor_name(anchor, self.text);
+            self.anchors.remove(&name);
+            self.open_anchors.push(name.clone());
+            name
+        });
         let mut node = match content {
             Some(content) => self.content(content, owner_indent),
             // An anchor or tag with nothing after it.
@@ -421,9 +435,8 @@ impl Reader<'_> {
         if let Some(tag) = tag {
             node = self.apply_tag(&self.text[span_of(tag).range()], span_of(tag), node);
         }
-        if let Some(anchor) = anchor {
-            self.anchor_uses += 1;
-            let name = anchor_name(anchor, self.text);
+        if let Some(name) = anchor {
+            self.open_anchors.pop();
             let size = node_count(&node);
             self.anchors.insert(name, (node.clone(), size));
         }
@@ -599,7 +612,16 @@ impl Reader<'_> {
         let span = span_of(ts);
         let name = anchor_name(ts, self.text);
         let Some((node, size)) = self.anchors.get(&name) else {
-            self.error(span, format!("`*{name}` refers to no anchor `&{name}` defined above it"));
+            let message = if self.open_anchors.contains(&name) {
+                // `a: &x [*x]`: the value would hold itself, without end.
+                format!(
+                    "`*{name}` refers to the value anchored `&{name}` that contains it: a recursive alias, which \
+                     would make the value hold itself without end; the alias is not read"
+                )
+            } else {
+                format!("`*{name}` refers to no anchor `&{name}` defined above it")
+            };
+            self.error(span, message);
             return Node { span, kind: NodeKind::Invalid };
         };
         if self.expanded + size > ALIAS_EXPANSION_LIMIT {
@@ -696,5 +718,65 @@ fn node_count(node: &Node) -> usize {
         NodeKind::Seq(items) => items.iter().map(node_count).sum(),
         NodeKind::Map(entries) => entries.iter().map(|e| node_count(&e.key) + node_count(&e.value)).sum(),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The errors of `text`, each as its text and message.
+    fn errors(text: &str) -> Vec<(&str, String)> {
+        parse(text).errors.into_iter().map(|e| (&text[e.span.range()], e.message)).collect()
+    }
+
+    fn value<'n>(file: &'n YamlFile, key: &str) -> &'n Node {
+        let root = file.root.as_deref().expect("a document");
+        let entries = root.as_map().expect("a mapping");
+        &entries.iter().find(|e| e.key.as_str() == Some(key)).expect("the key").value
+    }
+
+    /// Issue 14: an alias inside the node its anchor is on was reported as an alias of no
+    /// anchor.
+    #[test]
+    fn an_alias_inside_its_own_anchored_node_is_recursive() {
+        let recursive = "`*x` refers to the value anchored `&x` that contains it: a recursive alias, which would \
+                         make the value hold itself without end; the alias is not read";
+        for text in [
+            "a: &x [*x]\n",
+            "a: &x {b: *x}\n",
+            "a: &x\n  b: [1, *x]\n",
+            "a: &x\n  - c\n  - *x\n",
+            "a: &x\n  b: 1\n  <<: *x\n",
+            // The earlier `&x` is not the one `*x` refers to: the open one is more recent.
+            "b: &x 1\na: &x [*x]\n",
+            "a: &x [[[{b: [*x]}]]]\n",
+        ] {
+            assert_eq!(errors(text), [("*x", recursive.to_owned())], "{text}");
+        }
+        let file = parse("a: &x [*x]\nb: *x\n");
+        assert_eq!(file.errors.len(), 1);
+        // The list holds what could not be read, and so does every copy of it.
+        let invalid = |node: &Node| match &node.kind {
+            NodeKind::Seq(items) => items.len() == 1 && items[0].kind == NodeKind::Invalid,
+            _ => false,
+        };
+        assert!(invalid(value(&file, "a")) && invalid(value(&file, "b")));
+    }
+
+    #[test]
+    fn aliases_that_are_not_recursive_read_as_before() {
+        // A node of the same anchor completed inside the open one is the most recent.
+        let file = parse("a: &x [&x 1, *x]\nb: *x\n");
+        assert_eq!(file.errors, []);
+        let ints = |node: &Node| match &node.kind {
+            NodeKind::Seq(items) => items.iter().map(|i| i.as_scalar().cloned()).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(ints(value(&file, "a")), [Some(Resolved::Int(1)), Some(Resolved::Int(1))]);
+        assert_eq!(ints(value(&file, "b")), ints(value(&file, "a")));
+        // Another anchor's node, open around the alias, is no matter.
+        assert_eq!(errors("d: &y 2\na: &x [*y]\n"), []);
+        assert_eq!(errors("a: [*x]\nb: &x 1\n"), [("*x", "`*x` refers to no anchor `&x` defined above it".to_owned())]);
     }
 }
