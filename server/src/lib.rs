@@ -24,5 +24,6 @@ pub mod model;
 pub mod rules;
 pub mod suppression;
 pub mod syntax;
+pub mod tenant;
 pub mod text;
 pub mod trace;

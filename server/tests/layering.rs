@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("format", 7),
     ("convert", 7),
     ("discover", 7),
+    ("tenant", 7),
     ("cli", 8),
     ("lsp", 8),
 ];

@@ -6,6 +6,7 @@ mod escape;
 mod files;
 mod fix;
 mod fmt;
+mod import;
 mod output;
 
 use std::collections::HashSet;
@@ -64,6 +65,8 @@ enum Command {
     },
     /// Convert a mail-flow file between YAML and the DSL, keeping its comments.
     Convert(convert::ConvertArgs),
+    /// Write one mail-flow file from what was exported from the tenant, then check it.
+    Import(import::ImportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -206,6 +209,7 @@ pub fn main() -> ExitCode {
         },
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format.into()),
         Command::Convert(args) => convert::run(args),
+        Command::Import(args) => import::run(args),
         Command::Explain { code } => match rules::by_code(code.trim()) {
             Some(rule) => console::finish(
                 EXIT_CLEAN,

@@ -60,6 +60,16 @@ pub fn convert(checked: &Checked, text: &str, to: Syntax) -> Result<String, Unwr
     }
 }
 
+/// `flow`, a model read from elsewhere (an import), written in `to`'s syntax below the
+/// comment lines `header` (each from its `#`).
+pub fn print(flow: &crate::model::MailFlow, header: Vec<String>, to: Syntax) -> Result<String, Unwritable> {
+    let comments = Attached::header(header);
+    match to {
+        Syntax::Yaml => Ok(to_yaml(flow, &comments)),
+        Syntax::Dsl => to_dsl(flow, &comments),
+    }
+}
+
 /// One line of an object's body.
 struct Line {
     /// Levels of nesting in the body.

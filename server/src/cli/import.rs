@@ -1,0 +1,197 @@
+//! `mailflow import`: what an admin exported from the tenant, as one mail-flow file.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::files::{self, shown};
+use super::output::render;
+use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
+use crate::check::{check, Selection, Syntax};
+use crate::convert::print;
+use crate::tenant::{cmdlet_json, from_tenant, Kind, Problem, TenantObject};
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The exports to read, each recognised by its content: `Get-TransportRule`,
+    /// `Get-OutboundConnector` and `Get-AcceptedDomain` piped to `ConvertTo-Json` (UTF-8 or
+    /// UTF-16, with or without a byte order mark).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write the mail-flow file here instead of printing it; an existing file only with `--force`.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The syntax to write.
+    #[arg(long, value_enum, default_value_t = Target::Yaml)]
+    to: Target,
+    /// The tenant's name, written as `organization.name`.
+    #[arg(long, value_name = "NAME")]
+    organization_name: Option<String>,
+    /// Replace the `--output` file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Target {
+    Yaml,
+    Dsl,
+}
+
+pub fn run(args: ImportArgs) -> ExitCode {
+    match imported(&args) {
+        Ok((text, notes)) => {
+            let written = match &args.output {
+                None => console::out(&text),
+                Some(output) => match files::write_output(output, &text) {
+                    Ok(()) => Ok(()),
+                    Err(problem) => {
+                        console::error(&problem);
+                        return ExitCode::from(EXIT_TROUBLE);
+                    }
+                },
+            };
+            // What was not imported, and the check of what was, go to standard error: standard
+            // output is the file.
+            let path = args.output.as_deref().map_or_else(|| "(imported)".to_owned(), shown);
+            let syntax = syntax(args.to);
+            let checked = check(&text, syntax, &Selection::default());
+            let report = FileReport { path, text, checked };
+            let mut said = String::new();
+            for note in notes {
+                said.push_str(&format!("note: {}\n", super::escape::visible(&note)));
+            }
+            said.push_str(&render(Format::Concise, &[report], &[], false));
+            console::finish(EXIT_CLEAN, written.and_then(|()| console::say(&said)))
+        }
+        Err(problems) => {
+            for problem in problems {
+                console::error(&problem);
+            }
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn syntax(target: Target) -> Syntax {
+    match target {
+        Target::Yaml => Syntax::Yaml,
+        Target::Dsl => Syntax::Dsl,
+    }
+}
+
+/// The imported file's text and the notes about what it leaves out, or every problem.
+fn imported(args: &ImportArgs) -> Result<(String, Vec<String>), Vec<String>> {
+    if let Some(output) = &args.output {
+        if args.files.iter().any(|file| files::same_file(file, output)) {
+            return Err(vec![format!(
+                "`--output {}` is one of the exports being read: write elsewhere",
+                shown(output)
+            )]);
+        }
+        if output.exists() && !args.force {
+            return Err(vec![format!(
+                "`{}` exists: import never replaces a file unless given `--force`",
+                shown(output)
+            )]);
+        }
+    }
+    let mut objects = Vec::new();
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for file in &args.files {
+        match read_export(file) {
+            Ok(read) => {
+                sources.push(source_line(file, &read));
+                objects.extend(read);
+            }
+            Err(problem) => problems.push(problem.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let imported = from_tenant::import(&objects, args.organization_name.as_deref())
+        .map_err(|problems| problems.iter().map(Problem::to_string).collect::<Vec<_>>())?;
+    let mut header = vec![format!("# Imported by mailflow {} on {} from:", env!("CARGO_PKG_VERSION"), today())];
+    header.extend(sources.into_iter().map(|source| format!("#   {source}")));
+    let text = print(&imported.flow, header, syntax(args.to)).map_err(|unwritable| {
+        unwritable.0.into_iter().map(|part| format!("cannot write the DSL: {}", part.value)).collect::<Vec<_>>()
+    })?;
+    Ok((text, imported.notes))
+}
+
+/// One export's objects.
+fn read_export(path: &Path) -> Result<Vec<TenantObject>, Problem> {
+    let name = files::shown(path);
+    if let Some(kind) = files::special_kind(path) {
+        return Err(Problem::in_file(&name, format!("is {kind}, not a file")));
+    }
+    let bytes = std::fs::read(path).map_err(|error| Problem::in_file(&name, format!("cannot read it: {error}")))?;
+    let text = cmdlet_json::decode(&bytes, &name)?;
+    if cmdlet_json::looks_like_json(&text) || text.trim().is_empty() {
+        return cmdlet_json::read(&text, &name);
+    }
+    Err(Problem::in_file(
+        &name,
+        "not an export mailflow reads: expected the JSON of `Get-TransportRule`, `Get-OutboundConnector` or \
+         `Get-AcceptedDomain` piped to `ConvertTo-Json`",
+    ))
+}
+
+/// What the header comment says about one export: its name and what it held.
+fn source_line(path: &Path, objects: &[TenantObject]) -> String {
+    let count = |kind: Kind, one: &str, many: &str| {
+        let n = objects.iter().filter(|o| o.kind == kind).count();
+        (n > 0).then(|| super::plural(n, one, many))
+    };
+    let held: Vec<String> = [
+        count(Kind::TransportRule, "transport rule", "transport rules"),
+        count(Kind::OutboundConnector, "outbound connector", "outbound connectors"),
+        count(Kind::AcceptedDomain, "accepted domain", "accepted domains"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let file = path.file_name().map_or_else(|| shown(path), |name| shown(Path::new(name)));
+    let held = if held.is_empty() { "nothing".to_owned() } else { held.join(", ") };
+    format!("{file} ({held})")
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`; `SOURCE_DATE_EPOCH` sets the time, as reproducible
+/// builds do, so that a test or a build can pin it.
+fn today() -> String {
+    let seconds =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        });
+    let (year, month, day) = civil_date(seconds.div_euclid(86_400));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_date;
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(20_793), (2026, 12, 6));
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
+        assert_eq!(civil_date(-1), (1969, 12, 31));
+    }
+}
