@@ -122,8 +122,8 @@ fn imported(args: &ImportArgs) -> Result<(String, Vec<String>), Vec<String>> {
     Ok((text, imported.notes))
 }
 
-/// One export's objects.
-fn read_export(path: &Path) -> Result<Vec<TenantObject>, Problem> {
+/// One export's objects, its kind recognised by its content (`diff` reads exports the same way).
+pub(super) fn read_export(path: &Path) -> Result<Vec<TenantObject>, Problem> {
     let name = files::shown(path);
     if let Some(kind) = files::special_kind(path) {
         return Err(Problem::in_file(&name, format!("is {kind}, not a file")));
