@@ -32,7 +32,7 @@ use tree_sitter::Node;
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 use crate::syntax::SyntaxError;
-use crate::text::{LineIndex, Span};
+use crate::text::{newline_of, LineIndex, Span};
 
 const INDENT: &str = "  ";
 
@@ -82,7 +82,7 @@ pub fn format_dsl(text: &str) -> Result<String, FormatError> {
     let lines = LineIndex::new(text);
     let mut pieces = Vec::new();
     collect(file.root(), text, &lines, &mut pieces, &mut false);
-    mark_blank_lines(&mut pieces, text);
+    mark_blank_lines(&mut pieces, &lines);
     let (items, spans) = objects(&file);
     let reach = suppression::object_reach(&file.comments, &spans, &lines);
     for (comment, reached) in &reach {
@@ -90,10 +90,8 @@ pub fn format_dsl(text: &str) -> Result<String, FormatError> {
             keep_in_reach(&mut pieces, items[object], &lines, *comment);
         }
     }
-    let newline = match text.find('\n') {
-        Some(at) if text[..at].ends_with('\r') => "\r\n",
-        _ => "\n",
-    };
+    // The file's own line break (LF, CRLF or a lone CR), as the fixes write theirs.
+    let newline = newline_of(text);
     let mut formatted = String::new();
     // A byte order mark says how the file is encoded: it stays.
     if text.starts_with('\u{feff}') {
@@ -183,10 +181,12 @@ fn starts_line(text: &str, lines: &LineIndex, offset: usize) -> bool {
     text[line_start..offset].chars().all(|c| c.is_whitespace() || c == '\u{feff}')
 }
 
-fn mark_blank_lines(pieces: &mut [Piece], text: &str) {
+/// Marks the pieces with a blank line before them: two line breaks or more (of any kind, as
+/// `LineIndex` counts them) between them and the piece before.
+fn mark_blank_lines(pieces: &mut [Piece], lines: &LineIndex) {
     let mut end = 0;
     for piece in pieces {
-        piece.blank_before = text[end..piece.span.start].matches('\n').count() >= 2;
+        piece.blank_before = lines.line_of(piece.span.start) >= lines.line_of(end) + 2;
         end = piece.span.end;
     }
 }

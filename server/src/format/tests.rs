@@ -165,6 +165,46 @@ fn line_breaks_and_a_byte_order_mark_stay() {
     );
 }
 
+/// Issue 14, item 4: a file whose lines end with a lone CR (a line break for YAML 1.2, the
+/// language server and the checker) was written back with LFs and lost its blank lines.
+#[test]
+fn a_file_of_lone_crs_keeps_them_and_its_blank_lines() {
+    assert_formats(
+        "mailflow 1\r\r\r# about C\rconnector \"C\" { type partner } # c\r",
+        "mailflow 1\r\r# about C\rconnector \"C\" {\r  type partner\r} # c\r",
+    );
+    assert_formats(
+        "rule \"A\" priority 0 {\r  disabled\r\r\r  stop processing\r}\rrule \"B\" priority 1 {\r}",
+        "rule \"A\" priority 0 {\r  disabled\r\r  stop processing\r}\r\rrule \"B\" priority 1 {}\r",
+    );
+    // A suppression on the line above its object still reaches it.
+    assert_formats(
+        "mailflow 1 # mailflow: ignore[MF101]\rrule \"R\" priority 0 {\r}\r",
+        "mailflow 1\r\r# mailflow: ignore[MF101]\rrule \"R\" priority 0 {}\r",
+    );
+}
+
+/// A file formats as its twin with LF line breaks does, with its own line breaks.
+#[track_caller]
+fn assert_formats_as_lf_twin(lf: &str) {
+    let formatted = format_dsl(lf).unwrap();
+    for newline in ["\r\n", "\r"] {
+        let twin = lf.replace('\n', newline);
+        assert_eq!(format_dsl(&twin).unwrap(), formatted.replace('\n', newline), "{twin:?}");
+    }
+}
+
+#[test]
+fn crlf_and_lone_cr_files_format_as_their_lf_twins() {
+    assert_formats_as_lf_twin(
+        "# Contoso\nmailflow 1\n\n\n\nrule \"A\" priority 0 {\n\n  disabled # off\n\n\n\n  stop processing\n\n}\n\
+         # left over\n\n\n# about B\n\nrule \"B\" priority 1 { if header \"X\" # which one\ncontains\n\"a\" }\n",
+    );
+    for input in grammar_inputs().iter().filter(|input| format_dsl(input).is_ok() && !input.contains('\r')) {
+        assert_formats_as_lf_twin(input);
+    }
+}
+
 #[test]
 fn a_file_with_syntax_errors_is_not_formatted() {
     let broken = "rule \"A\" priority 0 {\n  if sender is\n  redirect to \"X\"\n}\n";
@@ -210,10 +250,8 @@ fn a_suppression_no_layout_keeps_in_reach_stops_the_formatting() {
     assert!(format_dsl(&broken_header.replace("mailflow:", "note:")).is_ok());
 }
 
-/// The grammar's examples, and every input of its corpus (those with syntax errors are not
-/// formatted).
-#[test]
-fn the_grammar_examples_and_corpus_format_keeping_their_meaning() {
+/// The grammar's examples, and every input of its corpus.
+fn grammar_inputs() -> Vec<String> {
     let grammar = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../grammar");
     let files = |folder: &str| {
         std::fs::read_dir(grammar.join(folder))
@@ -222,6 +260,13 @@ fn the_grammar_examples_and_corpus_format_keeping_their_meaning() {
     };
     let mut inputs: Vec<String> = files("examples").collect();
     inputs.extend(files("test/corpus").flat_map(|corpus| corpus_inputs(&corpus)));
+    inputs
+}
+
+/// The grammar's examples and corpus (those with syntax errors are not formatted).
+#[test]
+fn the_grammar_examples_and_corpus_format_keeping_their_meaning() {
+    let inputs = grammar_inputs();
     let mut formatted_count = 0;
     for input in &inputs {
         if !dsl::parse(input, None).errors.is_empty() {

@@ -17,7 +17,7 @@ use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_CREATING};
 use crate::model::MailFlow;
 use crate::syntax::dsl::quote;
 use crate::syntax::dsl::Block;
-use crate::text::Span;
+use crate::text::{newline_of, Span};
 use tree_sitter::Node;
 
 /// A statement a block takes: its label (`…` for a string), its text as a snippet (parts
@@ -150,6 +150,10 @@ struct Tokens<'t> {
     in_comment: bool,
 }
 
+fn is_line_break(byte: u8) -> bool {
+    byte == b'\n' || byte == b'\r'
+}
+
 fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
 }
@@ -163,14 +167,17 @@ fn tokenize(text: &str, from: usize) -> Tokens<'_> {
     while i < bytes.len() {
         let first = std::mem::replace(&mut line_start, false);
         match bytes[i] {
-            b'\n' => line_start = true,
-            b' ' | b'\t' | b'\r' => line_start = first,
-            b'#' => match text[i..].find('\n') {
-                Some(end) => {
-                    i += end;
+            // LF, CRLF and a lone CR break lines (`crate::text`).
+            b'\n' | b'\r' => line_start = true,
+            b' ' | b'\t' => line_start = first,
+            b'#' => match crate::text::line_end(text, i) {
+                end if end < text.len() => {
+                    // On the line break: it is read next.
+                    i = end;
                     line_start = true;
+                    continue;
                 }
-                None => {
+                _ => {
                     in_comment = true;
                     break;
                 }
@@ -178,10 +185,10 @@ fn tokenize(text: &str, from: usize) -> Tokens<'_> {
             b'"' => {
                 let start = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && !is_line_break(bytes[i]) {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
-                if i >= bytes.len() || bytes[i] == b'\n' {
+                if i >= bytes.len() || is_line_break(bytes[i]) {
                     open_string = Some(start);
                     if i >= bytes.len() {
                         break;
@@ -208,7 +215,7 @@ fn tokenize(text: &str, from: usize) -> Tokens<'_> {
         }
         i += 1;
     }
-    if open_string.is_some_and(|start| text[start..].contains('\n')) {
+    if open_string.is_some_and(|start| text[start..].contains(['\n', '\r'])) {
         open_string = None;
     }
     Tokens { tokens, open_string, in_comment }
@@ -327,8 +334,7 @@ fn written(text: &str, start: usize, end: usize, line: (usize, usize), all: &[St
 /// What can be typed at `offset` in a DSL file.
 pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Completion> {
     let Some(prefix) = text.get(..offset) else { return Vec::new() };
-    let line_start = prefix.rfind('\n').map_or(0, |newline| newline + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |newline| offset + newline);
+    let (line_start, line_end) = (crate::text::line_start(text, offset), crate::text::line_end(text, offset));
     let typed = tokenize(prefix, line_start);
     if typed.in_comment {
         return Vec::new();
@@ -427,9 +433,11 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
     let all = statements(block, flow);
     let present = written(text, start, end, (line_start, line_end), &all);
     let typed_partial = &text[partial.range()];
-    // Lines after the first are inserted as they are: they take the cursor line's indentation.
+    // Lines after the first are inserted as they are: they take the cursor line's indentation,
+    // and end with the file's line break.
     let line = &text[line_start..offset];
     let indent = &line[..line.len() - line.trim_start().len()];
+    let newline = newline_of(text);
     let mut items: Vec<Completion> = all
         .iter()
         .filter(|statement| !(statement.single && present.contains(&statement.id)))
@@ -451,27 +459,27 @@ pub(super) fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Comp
                 kind: CompletionKind::Key,
                 detail: key.powershell.map(str::to_owned),
                 documentation: Some(documentation),
-                insert_text: parts[words.len()..].join(" ").replace('\n', &format!("\n{indent}")),
+                insert_text: parts[words.len()..].join(" ").replace('\n', &format!("{newline}{indent}")),
                 is_snippet: true,
                 replace: partial,
             })
         })
         .collect();
     if block == Block::Root && words.is_empty() {
-        items.extend(snippets(flow, partial));
+        items.extend(snippets(flow, partial, newline));
     }
     items
 }
 
 /// The new connector, new rule and anti-loop smart host rule snippets, at the top level.
-fn snippets(flow: &MailFlow, replace: Span) -> Vec<Completion> {
+fn snippets(flow: &MailFlow, replace: Span, newline: &str) -> Vec<Completion> {
     let catalogue = |object: Object, name: &str| keys::lookup(object, name).expect("the key is in the catalogue");
     let snippet = |label: &str, detail: &str, documentation: Option<String>, lines: Vec<String>| Completion {
         label: label.to_owned(),
         kind: CompletionKind::Snippet,
         detail: Some(detail.to_owned()),
         documentation,
-        insert_text: lines.join("\n"),
+        insert_text: lines.join(newline),
         is_snippet: true,
         replace,
     };
@@ -725,5 +733,54 @@ rule "CodeTwo Exchange transport rule" priority 0 {
         Key relay-domains [] relay-domains "$1"
         "#);
         assert_eq!(listed(&format!("{HEAD}rule \"R\" priority 1 {{\n  # redirect to $0\n}}\n"), Syntax::Dsl), "");
+    }
+
+    /// The items offered at `$0` in `input`, each with the text it replaces and the text it
+    /// inserts, that text's line breaks (of any kind) shown as `⏎`.
+    fn offered(input: &str) -> Vec<String> {
+        let (text, items) = completions(input, Syntax::Dsl);
+        items
+            .iter()
+            .map(|item| {
+                let inserted = item.insert_text.replace("\r\n", "⏎").replace(['\r', '\n'], "⏎");
+                format!("{:?} {} [{}] {inserted}", item.kind, item.label, &text[item.replace.range()])
+            })
+            .collect()
+    }
+
+    /// Issue 14, item 4: completion read the cursor's line up to the last LF, so in a file of
+    /// lone CRs it read the whole file before the cursor as the statement being typed.
+    #[test]
+    fn crlf_and_lone_cr_files_complete_as_their_lf_twins() {
+        let inputs = [
+            format!(
+                "{HEAD}rule \"R\" priority 1 {{\n  if sender is inside\n  $0\n  defer on error\n  mode audit\n}}\n"
+            ),
+            format!("{HEAD}rule \"R\" priority 1 {{\n  except recip$0"),
+            format!("{HEAD}rule \"R\" priority 1 {{\n  if recipient is ou$0\n"),
+            format!("{HEAD}rule \"R\" priority 1 {{\n  mode $0\n}}\n"),
+            format!("{HEAD}rule \"R\" priority 1 {{\n  set header \"X-$0\n}}\n"),
+            format!("{HEAD}rule \"R\" priority 1 {{ # a comment\n  redirect to $0\n}}\n"),
+            format!("{HEAD}rule \"R\" priority 1 {{ # a comment\n  stop processing\n  # redirect to $0\n}}\n"),
+            format!("{HEAD}$0\n"),
+            "mailflow 1\norganization {\n  domains \"a.com\"\n  $0\n}\n".to_owned(),
+            "mailflow 1\nconnector \"X\" {\n  service codetwo {\n    domain \"x\"\n    $0\n  }\n}\n".to_owned(),
+        ];
+        for lf in &inputs {
+            let expected = offered(lf);
+            for newline in ["\r\n", "\r"] {
+                assert_eq!(offered(&lf.replace('\n', newline)), expected, "{newline:?}: {lf}");
+            }
+        }
+        // What is inserted ends its lines as the file does.
+        let cr = "mailflow 1\rorganization {\r  domains \"a.com\"\r  $0\r}\r";
+        let (_, items) = completions(cr, Syntax::Dsl);
+        assert_eq!(items[0].insert_text, "on-premises {\r    relays-through \"$1\"\r  }");
+        assert_eq!(
+            snippet(&format!("{HEAD}$0\n").replace('\n', "\r\n"), Syntax::Dsl, "New transport rule")
+                .matches("\r\n")
+                .count(),
+            3
+        );
     }
 }

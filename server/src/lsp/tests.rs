@@ -455,6 +455,21 @@ async fn completion_offers_keys_values_and_connectors() {
     assert_eq!(codes(&client.change(URI, 5, &text).await), ["MF202"]);
 }
 
+/// Issue 14, item 4: in a DSL document whose lines end with a lone CR (a line break for the
+/// LSP as for the checker), completion reads the cursor's line and replaces what is typed.
+#[tokio::test]
+async fn dsl_completion_reads_the_line_in_a_document_of_lone_crs() {
+    const ENUM_MEMBER: u64 = 20;
+    let mut client = Client::start(json!({})).await;
+    let uri = "file:///tenant/contoso.mailflow";
+    let text = "mailflow 1\rrule \"R\" priority 0 {\r  if sender is inside\r  mode au\r}\r";
+    client.open_as(uri, "mailflow", text).await;
+    let items = client.completion(uri, json!({"line": 3, "character": 9})).await;
+    assert_eq!(labels(&items, ENUM_MEMBER), ["enforce", "audit", "audit-and-notify"]);
+    let range = json!({"start": {"line": 3, "character": 7}, "end": {"line": 3, "character": 9}});
+    assert_eq!(completion_edit(&items, "audit"), json!({"range": range, "newText": "audit"}));
+}
+
 #[tokio::test]
 async fn utf8_clients_count_bytes() {
     let mut client = Client::start(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}})).await;
