@@ -127,9 +127,48 @@ pub struct Fixed {
     /// The titles of the fixes left out because applying them added an MF001-MF004 finding
     /// or did not remove the finding they fix (alone, or with the fixes before them).
     pub withheld: Vec<String>,
+    /// The same fixes with their findings and why each was left out, in the order met.
+    pub held_back: Vec<HeldBack>,
     /// Whether the fixes did not settle (a fix kept undoing another) and the text was put
     /// back as it was given.
     pub rolled_back: bool,
+}
+
+/// A fix that [`fix`] left out: the finding it is for, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldBack {
+    /// The finding's code and message, as checking the text it was found in gave them.
+    pub code: &'static str,
+    pub message: String,
+    /// The fix's title.
+    pub title: String,
+    pub reason: HeldBackReason,
+}
+
+/// Why a fix was left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeldBackReason {
+    /// Applied alone, it adds this MF001-MF004 finding (code and message): the file would no
+    /// longer parse or read as the format.
+    Breaks { code: &'static str, message: String },
+    /// Applied alone, its finding is still there (or it changes nothing).
+    LeavesItsFinding,
+    /// Fine alone, but not together with these fixes (their titles), applied before it in
+    /// the same round: it would undo or repeat what they do.
+    Clashes { with: Vec<String> },
+}
+
+impl std::fmt::Display for HeldBackReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeldBackReason::Breaks { code, message } => write!(f, "it would add {code} ({message})"),
+            HeldBackReason::LeavesItsFinding => f.write_str("it would not remove its finding"),
+            HeldBackReason::Clashes { with } => {
+                let titles: Vec<String> = with.iter().map(|title| format!("\"{title}\"")).collect();
+                write!(f, "it clashes with {}, applied first", titles.join(", "))
+            }
+        }
+    }
 }
 
 /// Applies the fixes of the findings of `text` that `selection` reports (the safe ones, and
@@ -153,7 +192,7 @@ pub fn fix(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool
     let mut current = text.to_owned();
     let mut checked = check(&current, syntax, &everything);
     let mut applied = 0;
-    let mut withheld = Vec::new();
+    let mut held_back = Vec::new();
     let mut settled = false;
     for _ in 0..MAX_FIX_ROUNDS {
         let candidates: Vec<&Diagnostic> = checked
@@ -171,7 +210,7 @@ pub fn fix(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool
         let round = [own, others]
             .iter()
             .filter(|group| !group.is_empty())
-            .find_map(|group| fix_round(&current, &checked, group, syntax, &mut withheld));
+            .find_map(|group| fix_round(&current, &checked, group, syntax, &mut held_back));
         let Some(round) = round else {
             settled = true;
             break;
@@ -186,20 +225,26 @@ pub fn fix(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool
         applied = 0;
     }
     let checked = if rolled_back || *selection != everything { check(&current, syntax, selection) } else { checked };
-    Fixed { text: current, checked, applied, withheld, rolled_back }
+    let mut withheld: Vec<String> = Vec::new();
+    for title in held_back.iter().map(|held| &held.title) {
+        if !withheld.contains(title) {
+            withheld.push(title.clone());
+        }
+    }
+    Fixed { text: current, checked, applied, withheld, held_back, rolled_back }
 }
 
 /// One round: the fixes of `findings` applied together when that passes ([`try_fixes`]),
-/// else one by one, each kept when it passes with those kept before it. The titles of those
-/// that fail are added to `withheld` (not those only put off by an overlap).
+/// else one by one, each kept when it passes with those kept before it. Those that fail
+/// are added to `held_back`, with why (not those only put off by an overlap).
 fn fix_round(
     text: &str,
     checked: &Checked,
     findings: &[&Diagnostic],
     syntax: Syntax,
-    withheld: &mut Vec<String>,
+    held_back: &mut Vec<HeldBack>,
 ) -> Option<Round> {
-    if let Some(round) = try_fixes(text, checked, findings, syntax) {
+    if let Ok(round) = try_fixes(text, checked, findings, syntax) {
         return Some(round);
     }
     let mut kept: Vec<&Diagnostic> = Vec::new();
@@ -207,18 +252,38 @@ fn fix_round(
     for &finding in findings {
         kept.push(finding);
         match try_fixes(text, checked, &kept, syntax) {
-            Some(tried) if tried.applied == kept.len() => round = Some(tried),
-            tried => {
+            Ok(tried) if tried.applied == kept.len() => round = Some(tried),
+            // It only overlapped a kept fix: it is tried again in the next round.
+            Ok(_) => {
                 kept.pop();
-                // One that only overlapped a kept fix is tried again in the next round.
-                if tried.is_none() {
-                    let title = finding.fix.as_ref().map(|fix| fix.title.clone());
-                    withheld.extend(title.filter(|title| !withheld.contains(title)));
+            }
+            Err(failure) => {
+                kept.pop();
+                let reason = match (kept.is_empty(), failure) {
+                    (true, failure) => failure,
+                    // Whether it fails alone too, or only with the fixes kept before it.
+                    (false, _) => match try_fixes(text, checked, &[finding], syntax) {
+                        Ok(_) => HeldBackReason::Clashes { with: kept.iter().filter_map(|d| fix_title(d)).collect() },
+                        Err(alone) => alone,
+                    },
+                };
+                let Some(title) = fix_title(finding) else { continue };
+                // Said once, with the first reason: a fix that clashed with one applied in
+                // this round breaks the file in the next, where that one is in the text.
+                let said = |held: &HeldBack| {
+                    held.code == finding.code() && held.message == finding.message && held.title == title
+                };
+                if !held_back.iter().any(said) {
+                    held_back.push(HeldBack { code: finding.code(), message: finding.message.clone(), title, reason });
                 }
             }
         }
     }
     round
+}
+
+fn fix_title(finding: &Diagnostic) -> Option<String> {
+    finding.fix.as_ref().map(|fix| fix.title.clone())
 }
 
 /// A round of fixes applied and checked again.
@@ -229,13 +294,13 @@ struct Round {
 }
 
 /// Applies the fixes of `findings` (of `checked`, the check of `text` with every code) that
-/// do not overlap an earlier one, and checks the result: `None` when nothing changed, a
+/// do not overlap an earlier one, and checks the result: why not, when nothing changed, a
 /// fix applied left its finding, or an MF001-MF004 finding appeared.
-fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Syntax) -> Option<Round> {
+fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Syntax) -> Result<Round, HeldBackReason> {
     let fixes = findings.iter().filter_map(|d| d.fix.as_ref());
     let outcome = apply_fixes(text, fixes);
     if outcome.applied.is_empty() || outcome.text == text {
-        return None;
+        return Err(HeldBackReason::LeavesItsFinding);
     }
     let after = check(&outcome.text, syntax, &Selection::default());
     fn count(diagnostics: &[Diagnostic]) -> HashMap<(&str, &str), usize> {
@@ -253,11 +318,18 @@ fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Sy
     let removed = to_remove.iter().all(|(key, &fixed)| {
         after_counts.get(key).copied().unwrap_or(0) + fixed <= before_counts.get(key).copied().unwrap_or(0)
     });
-    let breaks_nothing = after_counts
-        .iter()
-        .filter(|((code, _), _)| BROKEN_FILE_CODES.contains(code))
-        .all(|(key, &after)| after <= before_counts.get(key).copied().unwrap_or(0));
-    (removed && breaks_nothing).then(|| Round { text: outcome.text, checked: after, applied: outcome.applied.len() })
+    // The first finding (in the text's order) of which there are more than before.
+    let broken = after.diagnostics.iter().find(|d| {
+        let key = (d.code(), d.message.as_str());
+        BROKEN_FILE_CODES.contains(&d.code()) && after_counts[&key] > before_counts.get(&key).copied().unwrap_or(0)
+    });
+    if let Some(broken) = broken {
+        return Err(HeldBackReason::Breaks { code: broken.code(), message: broken.message.clone() });
+    }
+    if !removed {
+        return Err(HeldBackReason::LeavesItsFinding);
+    }
+    Ok(Round { text: outcome.text, checked: after, applied: outcome.applied.len() })
 }
 
 /// What checking one version of an open document leaves for checking the next: its syntax
@@ -408,5 +480,27 @@ mod tests {
         assert!(!selection.is_enabled("MF304"));
         assert!(!selection.is_enabled("MF101"));
         assert!(Selection::default().is_enabled("MF101"));
+    }
+
+    /// Issue 14, item 3: what `check --fix` says of the fixes it held back.
+    #[test]
+    fn held_back_fixes_say_why() {
+        // Two misspellings of one key: each rename is fine alone, not both.
+        let text = "mailflow: 1\ntransportRules:\n  - name: A\n    priorty: 0\n    prioriti: 0\n";
+        let fixed = fix(text, Syntax::Yaml, &Selection::default(), true);
+        assert_eq!(fixed.text, text.replace("priorty", "priority"));
+        let [held] = &fixed.held_back[..] else { panic!("{:?}", fixed.held_back) };
+        assert_eq!((held.code, held.title.as_str()), ("MF002", "Rename `prioriti` to `priority`"));
+        assert_eq!(held.reason, HeldBackReason::Clashes { with: vec!["Rename `priorty` to `priority`".into()] });
+        assert_eq!(held.reason.to_string(), "it clashes with \"Rename `priorty` to `priority`\", applied first");
+        assert_eq!(fixed.withheld, [held.title.as_str()]);
+        // Renaming a DSL statement to one that does not take what follows it breaks the file.
+        let dsl = "mailflow 1\nrule \"R\" priority 0 {\n  sethead \"X-A\" \"true\"\n}\n";
+        let fixed = fix(dsl, Syntax::Dsl, &Selection::default(), true);
+        assert_eq!(fixed.text, dsl);
+        let [held] = &fixed.held_back[..] else { panic!("{:?}", fixed.held_back) };
+        assert_eq!(held.title, "Rename `sethead` to `set header`");
+        assert!(matches!(&held.reason, HeldBackReason::Breaks { code: "MF001", .. }), "{:?}", held.reason);
+        assert!(held.reason.to_string().starts_with("it would add MF001 ("), "{}", held.reason);
     }
 }
