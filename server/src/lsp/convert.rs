@@ -8,13 +8,20 @@ use super::document::{Encoding, Positions};
 use super::Analysis;
 use crate::check::Source;
 use crate::diagnostic::{self as mf, Edit, Severity};
-use crate::fixes::apply_fixes;
 use crate::format::{format_dsl, FormatError};
 use crate::ide::{self, HighlightKind};
 use crate::suppression;
-use crate::text::Span;
+use crate::text::{lines_with_breaks, Span};
 
 pub const FIX_ALL: &str = "source.fixAll.mailflow";
+
+/// The code actions for a range, but for the fix-all action when it is to be listed with its
+/// edit: that needs the fixed text ([`super::Analysis::fixed_text`]), computed off the
+/// executor, then [`Convert::fix_all_action`].
+pub struct Listed {
+    pub actions: CodeActionResponse,
+    pub fix_all_with_edit: bool,
+}
 
 pub struct Convert<'a> {
     uri: &'a Uri,
@@ -116,9 +123,9 @@ impl<'a> Convert<'a> {
 
     /// Quick fixes for the findings in the requested range, "ignore" actions for them, and
     /// the fix-all source action: asked for, or where a safe fix is. Only the fixes of the
-    /// findings in the range are computed, and the fix-all edit when it is asked for or the
-    /// client cannot resolve it later.
-    pub fn code_actions(&self, params: &CodeActionParams, resolve_edits: bool) -> CodeActionResponse {
+    /// findings in the range are computed; the fix-all action goes without its edit to a
+    /// client that resolves it later, else it is left to [`Convert::fix_all_action`].
+    pub fn code_actions(&self, params: &CodeActionParams, resolve_edits: bool) -> Listed {
         let start = self.offset(params.range.start);
         let end = self.offset(params.range.end);
         let only = params.context.only.as_ref();
@@ -154,28 +161,31 @@ impl<'a> Convert<'a> {
                 actions.push(CodeActionOrCommand::CodeAction(self.ignore_action(diagnostic, lsp_diagnostic)));
             }
         }
-        let fix_all = CodeActionKind::new(FIX_ALL);
-        let asked = only.is_some_and(|_| wants(&fix_all));
+        let asked = only.is_some_and(|_| wants(&CodeActionKind::new(FIX_ALL)));
         let safe_here = only.is_none() && in_range.iter().any(|d| d.fix.as_ref().is_some_and(|f| f.safe));
-        let action = |edit: Option<WorkspaceEdit>| {
-            let data = edit
-                .is_none()
-                .then(|| json!({"uri": self.uri.as_str(), "version": self.analysis.version, "fixAll": true}));
-            CodeActionOrCommand::CodeAction(CodeAction {
-                title: "Fix all safely fixable mailflow findings".into(),
-                kind: Some(fix_all.clone()),
-                edit,
-                data,
-                ..Default::default()
-            })
-        };
         if safe_here && resolve_edits {
             // A safe fix is here, so the edit is not empty; it is computed if chosen.
-            actions.push(action(None));
-        } else if asked || safe_here {
-            actions.extend(self.fix_all().map(|edit| action(Some(edit))));
+            actions.push(self.fix_all_with(None));
         }
-        actions
+        Listed { actions, fix_all_with_edit: asked || (safe_here && !resolve_edits) }
+    }
+
+    /// The fix-all action with its edit; none when fixing changes nothing.
+    pub fn fix_all_action(&self) -> Option<CodeActionOrCommand> {
+        self.fix_all().map(|edit| self.fix_all_with(Some(edit)))
+    }
+
+    /// The fix-all action with `edit`, or to be resolved.
+    fn fix_all_with(&self, edit: Option<WorkspaceEdit>) -> CodeActionOrCommand {
+        let data =
+            edit.is_none().then(|| json!({"uri": self.uri.as_str(), "version": self.analysis.version, "fixAll": true}));
+        CodeActionOrCommand::CodeAction(CodeAction {
+            title: "Fix all safely fixable mailflow findings".into(),
+            kind: Some(CodeActionKind::new(FIX_ALL)),
+            edit,
+            data,
+            ..Default::default()
+        })
     }
 
     /// Fills in the edit of a quick fix or of the fix-all action listed without one.
@@ -193,17 +203,12 @@ impl<'a> Convert<'a> {
         action
     }
 
-    /// Every safe fix that does not overlap another, as one edit of the document.
+    /// The safe fixes, applied as `mailflow check --fix` applies them
+    /// ([`super::Analysis::fixed_text`]), as edits of the document: one for each run of
+    /// changed lines.
     fn fix_all(&self) -> Option<WorkspaceEdit> {
-        let mut diagnostics = self.analysis.checked.diagnostics.clone();
-        self.analysis.checked.attach_fixes(&self.analysis.text, &mut diagnostics);
-        let safe: Vec<&mf::Fix> = diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|f| f.safe).collect();
-        let applied = apply_fixes(&self.analysis.text, safe.iter().copied());
-        if applied.applied.is_empty() {
-            return None;
-        }
-        let edits: Vec<Edit> = applied.applied.iter().flat_map(|&i| safe[i].edits.iter().cloned()).collect();
-        Some(self.workspace_edit(&edits))
+        let edits = line_edits(&self.analysis.text, self.analysis.fixed_text());
+        (!edits.is_empty()).then(|| self.workspace_edit(&edits))
     }
 
     /// "Ignore MFxxx for this object" (or "in this file"): its edit is small, so it comes
@@ -326,6 +331,46 @@ impl<'a> Convert<'a> {
     }
 }
 
+/// The edits that turn `old` into `new`, one for each run of changed lines (split where the
+/// checker splits them: `crate::text`), so that an editor keeps what lies between them.
+fn line_edits(old: &str, new: &str) -> Vec<Edit> {
+    let old_lines: Vec<&str> = lines_with_breaks(old).collect();
+    let new_lines: Vec<&str> = lines_with_breaks(new).collect();
+    // Where each line starts, and the end of the text.
+    let starts = |lines: &[&str]| -> Vec<usize> {
+        let mut at = 0;
+        std::iter::once(0)
+            .chain(lines.iter().map(|line| {
+                at += line.len();
+                at
+            }))
+            .collect()
+    };
+    let (old_at, new_at) = (starts(&old_lines), starts(&new_lines));
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut last_old_end = None;
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines) {
+        if op.tag() == similar::DiffTag::Equal {
+            continue;
+        }
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        let replacement = &new[new_at[new_range.start]..new_at[new_range.end]];
+        match edits.last_mut() {
+            // Right after the previous change: one edit.
+            Some(edit) if last_old_end == Some(old_range.start) => {
+                edit.span.end = old_at[old_range.end];
+                edit.replacement.push_str(replacement);
+            }
+            _ => edits.push(Edit {
+                span: Span::new(old_at[old_range.start], old_at[old_range.end]),
+                replacement: replacement.to_owned(),
+            }),
+        }
+        last_old_end = Some(old_range.end);
+    }
+    edits
+}
+
 fn symbol_kind(kind: &ide::SymbolKind) -> SymbolKind {
     match kind {
         ide::SymbolKind::Organization => SymbolKind::NAMESPACE,
@@ -440,4 +485,24 @@ pub fn semantic_tokens(analysis: &Analysis, encoding: Encoding) -> Option<Semant
         })
         .collect();
     Some(SemanticTokens { result_id: None, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_edits_change_only_the_runs_of_changed_lines() {
+        for newline in ["\n", "\r\n", "\r"] {
+            let old = ["a", "b", "c", "d", "e", "f", "g", ""].join(newline);
+            let new = ["a", "B", "c", "d", "e", "f2", "f3", "g", "h"].join(newline);
+            let edits = line_edits(&old, &new);
+            let fix = crate::diagnostic::Fix { title: String::new(), safe: true, edits: edits.clone() };
+            assert_eq!(crate::fixes::apply_fixes(&old, [&fix]).text, new, "{newline:?}");
+            let replaced: Vec<&str> = edits.iter().map(|e| &old[e.span.range()]).collect();
+            // `h` is inserted at the end.
+            assert_eq!(replaced, [format!("b{newline}"), format!("f{newline}"), String::new()], "{newline:?}");
+        }
+        assert_eq!(line_edits("same\n", "same\n"), []);
+    }
 }

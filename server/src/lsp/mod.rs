@@ -24,14 +24,14 @@ mod transport_tests;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
-use crate::check::{check_incremental, Checked, Selection, Syntax};
+use crate::check::{check_incremental, fix, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding, Stamp};
 
@@ -55,8 +55,27 @@ pub struct Analysis {
     /// Whether the text is a mail-flow file (see `discover::is_mailflow_document`): a YAML
     /// document of another kind gets no diagnostics and no features.
     pub mailflow: bool,
+    /// The codes it was checked for, whose fixes "fix all" applies.
+    pub selection: Selection,
+    /// The text after "fix all", once asked for (see [`Analysis::fixed_text`]).
+    fixed: OnceLock<String>,
     /// Which text of which opening of the document, checked with which settings.
     stamp: Stamp,
+}
+
+impl Analysis {
+    fn new(version: i32, text: String, checked: Checked, mailflow: bool, selection: Selection, stamp: Stamp) -> Self {
+        Analysis { version, text, checked, mailflow, selection, fixed: OnceLock::new(), stamp }
+    }
+
+    /// The text with the safe fixes of its selected findings applied as `mailflow check
+    /// --fix` applies them (`check::fix`: rounds, each checked again, fixes that clash or
+    /// break the file held back, a run that does not settle undone). Computed once; it
+    /// checks the text a few times, so the handlers have it computed on a blocking thread
+    /// first ([`Shared::fix_all`]).
+    pub fn fixed_text(&self) -> &str {
+        self.fixed.get_or_init(|| fix(&self.text, self.checked.source.syntax(), &self.selection, false).text)
+    }
 }
 
 #[derive(Default)]
@@ -223,7 +242,7 @@ impl Shared {
                     let _permit = permit;
                     let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
                     let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
-                    (Analysis { version, text, checked, mailflow, stamp }, reuse)
+                    (Analysis::new(version, text, checked, mailflow, selection, stamp), reuse)
                 })
                 .await,
             )
@@ -288,6 +307,24 @@ impl Shared {
         if self.state().stamp(&uri) == Some(analysis.stamp) {
             self.client.publish_diagnostics(uri, diagnostics, Some(analysis.version)).await;
         }
+    }
+
+    /// Has "fix all" computed for an analysis ([`Analysis::fixed_text`]) on a blocking thread,
+    /// as checks are, unless it is known.
+    async fn fix_all(&self, analysis: &Arc<Analysis>) -> Result<()> {
+        if analysis.fixed.get().is_some() {
+            return Ok(());
+        }
+        let permit = self.checking.clone().acquire_owned().await;
+        let analysis = analysis.clone();
+        let fixing = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            analysis.fixed_text();
+        });
+        fixing.await.map_err(|error| {
+            let reason = error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
+            failed("fixing the document", reason)
+        })
     }
 
     /// The analysis of the document's text now, or of a newer one, waiting for its check;
@@ -443,7 +480,7 @@ impl Backend {
                 let _permit = permit;
                 let text = std::fs::read_to_string(&read).ok()?;
                 let (checked, _) = check_incremental(&text, Syntax::of_path(&read), &selection, None);
-                Some(Analysis { version: 0, text, checked, mailflow: true, stamp: Stamp::default() })
+                Some(Analysis::new(0, text, checked, true, selection, Stamp::default()))
             })
             .await;
             if let Ok(Some(analysis)) = checked {
@@ -644,23 +681,29 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri.clone();
         let resolve_edits = self.state().resolve_edits;
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
-        guarded("listing code actions", || {
-            let actions = self.converter(&uri, &analysis).code_actions(&params, resolve_edits);
-            Ok(Some(actions))
-        })
+        let listed = guarded("listing code actions", || {
+            Ok(self.converter(&uri, &analysis).code_actions(&params, resolve_edits))
+        })?;
+        let mut actions = listed.actions;
+        if listed.fix_all_with_edit {
+            self.shared.fix_all(&analysis).await?;
+            actions.extend(guarded("fixing the document", || Ok(self.converter(&uri, &analysis).fix_all_action()))?);
+        }
+        Ok(Some(actions))
     }
 
     async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
         let Some(data) = action.data.clone() else { return Ok(action) };
         let Some(uri) = data["uri"].as_str().and_then(|u| u.parse::<Uri>().ok()) else { return Ok(action) };
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(action) };
-        guarded("resolving a code action", || {
-            if data["version"].as_i64() != Some(analysis.version as i64) {
-                // The document changed since the action was listed: offer nothing stale.
-                return Ok(action);
-            }
-            Ok(self.converter(&uri, &analysis).resolve(action, &data))
-        })
+        if data["version"].as_i64() != Some(analysis.version as i64) {
+            // The document changed since the action was listed: offer nothing stale.
+            return Ok(action);
+        }
+        if data["fixAll"].as_bool() == Some(true) {
+            self.shared.fix_all(&analysis).await?;
+        }
+        guarded("resolving a code action", || Ok(self.converter(&uri, &analysis).resolve(action, &data)))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {

@@ -311,7 +311,65 @@ async fn fix_all_is_offered_where_a_safe_fix_is_and_computed_when_resolved() {
     let resolved = client.request("codeAction/resolve", offered).await.unwrap();
     let edits = resolved["edit"]["changes"][URI].as_array().unwrap();
     assert_eq!(edits.len(), 1, "{edits:?}");
-    assert_eq!(edits[0]["newText"], "\n    stopProcessingMoreRules: true");
+    assert_eq!(edits[0]["newText"], "    stopProcessingMoreRules: true\n");
+    assert_eq!(apply(&text, edits), TEXT);
+}
+
+/// A smart host rule without the anti-loop header and exception (MF301) and without
+/// `deferOnError` (MF403): the anti-loop fix and the defer fix both end the rule.
+const SMART_HOST_RULE: &str = "  - name: Mimecast smart host
+    priority: 1
+    conditions: {senderIs: inside, recipientIs: outside}
+    actions: {redirectToConnector: Mimecast outbound}
+";
+
+/// What fix-all gives for `text`, listed with its edit (asked for by kind) and resolved.
+async fn fix_all_text(client: &mut Client, text: &str) -> String {
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": text.lines().count(), "character": 0}});
+    let context = json!({"diagnostics": [], "only": ["source.fixAll.mailflow"]});
+    let params = json!({"textDocument": {"uri": URI}, "range": whole, "context": context});
+    let actions = client.request("textDocument/codeAction", params).await.unwrap();
+    let [action] = &actions.as_array().unwrap()[..] else { panic!("one fix-all action: {actions}") };
+    assert_eq!(action["kind"], "source.fixAll.mailflow");
+    apply(text, action["edit"]["changes"][URI].as_array().unwrap())
+}
+
+/// Issue 14, item 2: fix-all applies fixes as `check --fix` does (`check::fix`), in rounds
+/// checked again. It used to apply the fixes of the findings it had, once: the anti-loop
+/// fix and the defer fix overlap, so the defer was left, and MF403 with it.
+#[tokio::test]
+async fn fix_all_gives_the_text_check_fix_gives() {
+    use crate::check::{check, fix, Selection, Syntax};
+    let mut client = Client::start(json!({})).await;
+    let text = format!("{TEXT}{SMART_HOST_RULE}");
+    assert_eq!(codes(&client.open(&text).await), ["MF301", "MF403"]);
+    let fixed = fix_all_text(&mut client, &text).await;
+    assert_eq!(fixed, fix(&text, Syntax::Yaml, &Selection::default(), false).text);
+    assert!(fixed.contains("    deferOnError: true\n") && fixed.contains("setHeader"), "{fixed}");
+    assert!(check(&fixed, Syntax::Yaml, &Selection::default()).diagnostics.is_empty(), "{fixed}");
+    // Resolved later, the same edit.
+    let capabilities = json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}});
+    let mut client = Client::start(capabilities).await;
+    let published = client.open(&text).await;
+    let mf403 = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "MF403").unwrap().clone();
+    let actions = client.code_actions(&mf403).await;
+    let offered = actions.into_iter().find(|a| a["kind"] == "source.fixAll.mailflow").unwrap();
+    let resolved = client.request("codeAction/resolve", offered).await.unwrap();
+    assert_eq!(apply(&text, resolved["edit"]["changes"][URI].as_array().unwrap()), fixed);
+}
+
+/// Fix-all fixes the findings the settings select, as `check --fix --ignore` does.
+#[tokio::test]
+async fn fix_all_fixes_what_the_settings_select() {
+    use crate::check::{fix, Selection, Syntax};
+    let settings: Settings = std::sync::Arc::new(std::sync::Mutex::new(json!({"ignore": ["MF403"]})));
+    let mut client = Client::with_settings(json!({"workspace": {"configuration": true}}), settings).await;
+    let text = format!("{TEXT}{SMART_HOST_RULE}");
+    assert_eq!(codes(&client.open(&text).await), ["MF301"]);
+    let fixed = fix_all_text(&mut client, &text).await;
+    let selection = Selection { select: Vec::new(), ignore: vec!["MF403".into()] };
+    assert_eq!(fixed, fix(&text, Syntax::Yaml, &selection, false).text);
+    assert!(!fixed.contains("deferOnError"), "{fixed}");
 }
 
 #[tokio::test]
