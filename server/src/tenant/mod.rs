@@ -11,7 +11,10 @@
 
 pub mod cmdlet_json;
 pub mod from_tenant;
+pub mod graph_snapshot;
+pub mod m365dsc;
 pub mod names;
+pub mod powershell;
 pub mod to_tenant;
 
 use std::fmt;
