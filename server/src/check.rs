@@ -382,6 +382,24 @@ pub fn check_incremental(
     selection: &Selection,
     previous: Option<&Reuse>,
 ) -> (Checked, Reuse) {
+    check_incremental_unless(text, syntax, selection, previous, &|| false)
+        .expect("a check that is never asked to stop ends")
+}
+
+/// [`check_incremental`], asking `stop` before each phase (parsing, lowering, the rules and
+/// the simulation, which `rules::check` runs as one): `None` when it said to stop, so
+/// that a language server drops the check of a text a newer one overtook. A phase that has
+/// begun runs to its end.
+pub fn check_incremental_unless(
+    text: &str,
+    syntax: Syntax,
+    selection: &Selection,
+    previous: Option<&Reuse>,
+    stop: &dyn Fn() -> bool,
+) -> Option<(Checked, Reuse)> {
+    if stop() {
+        return None;
+    }
     let lines = LineIndex::new(text);
     let parsed = parser_text(text);
     let normalised = matches!(parsed, Cow::Owned(_));
@@ -393,12 +411,18 @@ pub fn check_incremental(
     let (source, reuse, errors, (flow, lowering)) = match syntax {
         Syntax::Yaml => {
             let (yaml, tree) = yaml::parse_incremental(text, &lines, old_tree);
+            if stop() {
+                return None;
+            }
             let lowered = lower_yaml::lower(&yaml, text);
             let errors = yaml.errors.clone();
             (Source::Yaml(yaml), Reuse { tree, lowered: None, normalised }, errors, lowered)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
+            if stop() {
+                return None;
+            }
             let old_rules = previous.and_then(|previous| previous.lowered.as_deref());
             let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
             let reuse = Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)), normalised };
@@ -406,6 +430,9 @@ pub fn check_incremental(
             (Source::Dsl(dsl), reuse, errors, (flow, diagnostics))
         }
     };
+    if stop() {
+        return None;
+    }
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
     // The checks word their findings for `syntax`, as the lowering does its own.
@@ -424,7 +451,7 @@ pub fn check_incremental(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    (Checked { source, flow, lines, diagnostics }, reuse)
+    Some((Checked { source, flow, lines, diagnostics }, reuse))
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled
@@ -502,5 +529,32 @@ mod tests {
         assert_eq!(held.title, "Rename `sethead` to `set header`");
         assert!(matches!(&held.reason, HeldBackReason::Breaks { code: "MF001", .. }), "{:?}", held.reason);
         assert!(held.reason.to_string().starts_with("it would add MF001 ("), "{}", held.reason);
+    }
+
+    /// Issue 14, item 5: a check asked to stop stops before its next phase.
+    #[test]
+    fn a_check_stops_between_phases_when_asked() {
+        let text = "mailflow: 1\ntransportRules:\n  - name: A\n    priority: 0\n";
+        for syntax in [Syntax::Yaml, Syntax::Dsl] {
+            let asked = std::cell::Cell::new(0);
+            let never = || {
+                asked.set(asked.get() + 1);
+                false
+            };
+            let (checked, _) = check_incremental_unless(text, syntax, &Selection::default(), None, &never).unwrap();
+            let phases = asked.get();
+            assert_eq!(phases, 3, "asked before parsing, lowering, and the rules and simulation");
+            let whole = check_incremental(text, syntax, &Selection::default(), None).0;
+            assert_eq!(format!("{:?}", checked.diagnostics), format!("{:?}", whole.diagnostics));
+            for at in 1..=phases {
+                let asked = std::cell::Cell::new(0);
+                let stop = || {
+                    asked.set(asked.get() + 1);
+                    asked.get() == at
+                };
+                assert!(check_incremental_unless(text, syntax, &Selection::default(), None, &stop).is_none());
+                assert_eq!(asked.get(), at, "nothing is asked once it stopped");
+            }
+        }
     }
 }

@@ -8,7 +8,8 @@ afterwards, does not spin the CPU, and ends with status 0 after `shutdown` and `
 
 Then a client that types fast into a big file: the server skips the versions a newer one
 overtook, checks off its request loop, and answers a hover soon after the last keystroke with
-the diagnostics of the last version published last.
+the diagnostics of the last version published last; a check that a newer text overtook stops
+before its next phase unless a waiting request needs it.
 """
 
 from __future__ import annotations
@@ -341,4 +342,57 @@ def test_typing_fast_into_a_big_file_skips_overtaken_versions_and_keeps_hover_re
     assert versions[-1] == 21
     # Versions overtaken while a check ran were not checked for diagnostics.
     assert len(versions) < 10, versions
+    assert server.shut_down() == 0
+
+
+
+def test_a_check_overtaken_by_ten_rapid_edits_stops_and_hover_answers_from_the_newest_text(server, tmp_path):
+    """Issue 14, item 5. A check overtaken by a newer text that no waiting request needs
+    stops before its next phase (parsing, lowering, the rules with the simulation). A big
+    file opened and edited at once: its first check is reading the text when ten edits
+    overtake it, and stops there; the newest text is checked, and the hover named after the
+    last edit answers from it (the outline after it has the rule's name with all ten edits).
+    Checking costs about
+    one check, where it used to cost two (the first ran to its end beside the newest).
+
+    The rules with the simulation run as one phase (most of a check): a check overtaken
+    once it is in them still runs to their end."""
+    text = big_file()
+    # The cost of one check: another document of the same text, opened alone.
+    cpu, started = server.cpu_seconds(), time.monotonic()
+    alone = (tmp_path / "alone.mailflow.yaml").as_uri()
+    server.send(method="textDocument/didOpen", params={"textDocument": {"uri": alone, "languageId": "yaml", "version": 1, "text": text}})
+    server.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == alone, "diagnostics", timeout=120)
+    one_check, one_check_cpu = time.monotonic() - started, server.cpu_seconds() - cpu
+    server.assert_idle()
+
+    uri = (tmp_path / "tenant.mailflow.yaml").as_uri()
+    lines = text.split("\n")
+    line = next(i for i, l in enumerate(lines) if l.endswith('name: "Department 150 disclaimer"'))
+    column = len(lines[line]) - 1  # before the closing quote
+    letters = "abcdefghij"
+    cpu = server.cpu_seconds()
+    server.send(method="textDocument/didOpen", params={"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+    # Its check starts reading the text ...
+    time.sleep(0.1)
+    # ... when ten edits overtake it; then a hover on the rule's `priority` key, and its outline.
+    for n, letter in enumerate(letters):
+        position = {"line": line, "character": column + n}
+        change = {"range": {"start": position, "end": position}, "text": letter}
+        server.send(method="textDocument/didChange", params={"textDocument": {"uri": uri, "version": n + 2}, "contentChanges": [change]})
+    asked = time.monotonic()
+    hover = server.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line + 1, "character": 6}}, timeout=120)
+    waited = time.monotonic() - asked
+    assert "priority" in json.dumps(hover["result"]), hover
+    outline = server.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}, timeout=120)
+    assert f'"Department 150 disclaimer{letters}"' in json.dumps(outline["result"]), outline
+    server.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri, "diagnostics", timeout=120)
+    server.assert_idle()
+    used = server.cpu_seconds() - cpu
+    print(f"one check {one_check:.2f} s, {one_check_cpu:.2f} s CPU; opened and edited: {used:.2f} s CPU, hover after {waited:.2f} s")
+    assert used < 1.3 * one_check_cpu, f"opening and ten edits cost {used:.1f} s of CPU; one check costs {one_check_cpu:.1f} s"
+    assert waited < 1.5 * one_check + 1, f"hover took {waited:.1f} s after the edits; one check takes {one_check:.1f} s"
+    # Only the last text's diagnostics were published.
+    versions = [m["params"]["version"] for _, m in server.messages if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri]
+    assert versions == [11], versions
     assert server.shut_down() == 0

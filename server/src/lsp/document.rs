@@ -92,6 +92,9 @@ pub struct Document {
     pub revision: u64,
     /// The checks of this document running now.
     pub running: Vec<Stamp>,
+    /// The revisions named by the requests waiting for an analysis (of that text or a newer
+    /// one), one entry a request.
+    pub waiting: Vec<u64>,
     /// A check that failed (panicked), and why: it is not tried again.
     pub failed: Option<(Stamp, String)>,
 }
@@ -106,6 +109,7 @@ impl Document {
             opening,
             revision: 0,
             running: Vec::new(),
+            waiting: Vec::new(),
             failed: None,
         }
     }

@@ -10,8 +10,11 @@
 //! a document has at most one check running for its diagnostics, and versions that come
 //! while it runs are not checked (only the newest, once it ends). A request waits for a check
 //! of the text it came after, or of a newer one, never an older one; if the check running is
-//! of an older text, the newest is checked beside it. A check that is overtaken still runs
-//! to its end (the checker has no way to stop it), and its findings are not published.
+//! of an older text, the newest is checked beside it. A check overtaken by a newer text that
+//! no waiting request can be answered from stops before its next phase (parsing, lowering,
+//! the rules with the simulation: `check::check_incremental_unless`), and a check that has
+//! not started yet is not started; the phase running ends first, and nothing of a stopped
+//! check is kept or published.
 
 mod convert;
 mod document;
@@ -31,7 +34,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
-use crate::check::{check_incremental, fix, Checked, Selection, Syntax};
+use crate::check::{check_incremental, check_incremental_unless, fix, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding, Stamp};
 
@@ -109,6 +112,47 @@ impl State {
     /// What a check of the document's text now would be.
     fn stamp(&self, uri: &Uri) -> Option<Stamp> {
         self.documents.get(uri).map(|d| d.stamp(self.settings_generation))
+    }
+
+    /// Whether a check of `stamp` is still of use: it is of the document's text now (with
+    /// the settings now), or a request waits that it would answer (one that named its text
+    /// or an older one).
+    fn wanted(&self, uri: &Uri, stamp: Stamp) -> bool {
+        let Some(now) = self.stamp(uri) else { return false };
+        let Some(document) = self.documents.get(uri) else { return false };
+        let same_opening = stamp.opening == now.opening && stamp.settings == now.settings;
+        same_opening
+            && (stamp.revision == now.revision || document.waiting.iter().any(|&named| named <= stamp.revision))
+    }
+}
+
+/// A request waiting for an analysis of the text it named, or of a newer one: while it
+/// waits, the checks that would answer it are not stopped ([`State::wanted`]). Dropped when
+/// the request has its answer or is cancelled.
+struct Waiting<'a> {
+    shared: &'a Shared,
+    uri: &'a Uri,
+    named: Stamp,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(shared: &'a Shared, uri: &'a Uri, named: Stamp) -> Self {
+        if let Some(document) = shared.state().documents.get_mut(uri).filter(|d| d.opening == named.opening) {
+            document.waiting.push(named.revision);
+        }
+        Waiting { shared, uri, named }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut state = self.shared.state();
+        let Some(document) = state.documents.get_mut(self.uri).filter(|d| d.opening == self.named.opening) else {
+            return;
+        };
+        if let Some(at) = document.waiting.iter().position(|&revision| revision == self.named.revision) {
+            document.waiting.swap_remove(at);
+        }
     }
 }
 
@@ -228,21 +272,26 @@ impl Shared {
 
     /// Checks a snapshot on a blocking thread, keeps its analysis if no newer one exists,
     /// publishes it if it is still the document's text, and starts the newest text's check.
+    /// The check stops when it is no longer wanted ([`State::wanted`]).
     async fn check(self, uri: Uri, snapshot: Snapshot) {
         let stamp = snapshot.stamp;
         let permit = self.checking.clone().acquire_owned().await;
-        // Overtaken while waiting for its turn: not worth checking.
-        let outcome = if self.state().stamp(&uri) != Some(stamp) {
+        // Overtaken while waiting for its turn, and no request needs it: not worth checking.
+        let outcome = if !self.state().wanted(&uri, stamp) {
             None
         } else {
             let Snapshot { version, text, syntax, selection, previous, .. } = snapshot;
             let name = uri.path().as_str().rsplit('/').next().unwrap_or_default().to_owned();
+            let (state, checked_uri) = (self.state.clone(), uri.clone());
             Some(
                 tokio::task::spawn_blocking(move || {
                     let _permit = permit;
+                    let stop =
+                        || !state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wanted(&checked_uri, stamp);
                     let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
-                    let (checked, reuse) = check_incremental(&text, syntax, &selection, previous.as_ref());
-                    (Analysis::new(version, text, checked, mailflow, selection, stamp), reuse)
+                    let (checked, reuse) =
+                        check_incremental_unless(&text, syntax, &selection, previous.as_ref(), &stop)?;
+                    Some((Analysis::new(version, text, checked, mailflow, selection, stamp), reuse))
                 })
                 .await,
             )
@@ -255,7 +304,7 @@ impl Shared {
             if let Some(document) = state.documents.get_mut(&uri).filter(|d| d.opening == stamp.opening) {
                 document.running.retain(|s| *s != stamp);
                 match outcome {
-                    Some(Ok((analysis, reuse))) => {
+                    Some(Ok(Some((analysis, reuse)))) => {
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
                         if document.revision == stamp.revision {
@@ -269,7 +318,8 @@ impl Shared {
                         eprintln!("mailflow lsp: checking {} failed: {reason}", uri.as_str());
                         document.failed = Some((stamp, reason));
                     }
-                    None => {}
+                    // Not checked, or stopped: overtaken.
+                    Some(Ok(None)) | None => {}
                 }
             }
             let newest = |a: &Arc<Analysis>| {
@@ -332,6 +382,7 @@ impl Shared {
     async fn analysis(&self, uri: &Uri) -> Result<Option<Arc<Analysis>>> {
         let mut ended = self.checks_ended.subscribe();
         let Some(named) = self.state().stamp(uri) else { return Ok(None) };
+        let _waiting = Waiting::new(self, uri, named);
         loop {
             {
                 let state = self.state();
