@@ -157,7 +157,9 @@ impl<R: AsyncRead + Unpin> Reader<R> {
                 }
                 Ok(length) => {
                     let end = body_start + length as usize;
-                    self.buffer.reserve(end.saturating_sub(self.buffer.len()));
+                    // Room for the body and the read that ends it, at once and exactly: grown
+                    // read by read, or by `reserve`, the buffer could double to twice the body.
+                    self.buffer.reserve_exact((end + CHUNK).saturating_sub(self.buffer.len()));
                     while self.buffer.len() < end {
                         if !self.fill().await? {
                             return Ok(None);
