@@ -1,0 +1,125 @@
+//! The CI twin of the `convert_round_trip` fuzz target: the repository's mail-flow files
+//! of both syntaxes (examples, rule fixtures, the real-world corpus), spliced line by line
+//! with one another as a fuzzer would, converted to the other syntax and back twice. What it
+//! holds is in `fuzz/properties/convert_round_trip.rs`, which the target compiles too: the
+//! converted text reads without errors as the same model with the same codes on each object,
+//! and converting back and again reproduces the first conversion.
+
+#[path = "../../fuzz/properties/convert_round_trip.rs"]
+mod property;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use mailflow::check::Syntax;
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+/// Every mail-flow file of the repository with its syntax and text.
+fn files() -> &'static [(PathBuf, Syntax, String)] {
+    static FILES: OnceLock<Vec<(PathBuf, Syntax, String)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        let mut folders: Vec<PathBuf> =
+            ["../examples", "tests/fixtures", "tests/fixtures_dsl", "tests/real_world"].map(|f| root.join(f)).into();
+        while let Some(folder) = folders.pop() {
+            for path in std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().path()) {
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.to_string_lossy().contains(".mailflow") {
+                    paths.push(path);
+                }
+            }
+        }
+        paths.sort();
+        assert!(paths.len() >= 100, "the repository's files were not found");
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                (path.clone(), Syntax::of_path(&path), text)
+            })
+            .collect()
+    })
+}
+
+/// One splice: the lines `at..at + cut` of the text are replaced by `take` lines of a file of
+/// the same syntax from its line `from` (a line dropped, moved, doubled, or brought from
+/// another file).
+#[derive(Clone, Debug)]
+struct Splice {
+    at: Index,
+    cut: usize,
+    file: Index,
+    from: Index,
+    take: usize,
+}
+
+fn splice() -> impl Strategy<Value = Splice> {
+    (any::<Index>(), 0..3usize, any::<Index>(), any::<Index>(), 0..4usize)
+        .prop_map(|(at, cut, file, from, take)| Splice { at, cut, file, from, take })
+}
+
+fn apply(text: &str, syntax: Syntax, splice: &Splice) -> String {
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let donors: Vec<&str> = files().iter().filter(|(_, s, _)| *s == syntax).map(|(_, _, t)| t.as_str()).collect();
+    let donor: Vec<&str> = donors[splice.file.index(donors.len())].split_inclusive('\n').collect();
+    let from = splice.from.index(donor.len().max(1)).min(donor.len());
+    let brought = &donor[from..(from + splice.take).min(donor.len())];
+    let at = splice.at.index(lines.len() + 1);
+    let cut = splice.cut.min(lines.len() - at);
+    lines.splice(at..at + cut, brought.iter().copied());
+    lines.concat()
+}
+
+/// Each file as it is: those that convert hold the properties.
+#[test]
+fn every_file_converts_there_and_back_twice() {
+    let mut converted = 0;
+    let mut failed = Vec::new();
+    for (path, syntax, text) in files() {
+        match std::panic::catch_unwind(|| property::holds(text, *syntax)) {
+            Ok(true) => converted += 1,
+            Ok(false) => {}
+            Err(_) => failed.push(path.display().to_string()),
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(converted >= 50, "only {converted} files reached the conversions");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn spliced_files_convert_there_and_back_twice(choice in any::<Index>(), splices in prop::collection::vec(splice(), 1..4)) {
+        let (path, syntax, original) = &files()[choice.index(files().len())];
+        let text = splices.iter().fold(original.clone(), |text, splice| apply(&text, *syntax, splice));
+        let holds = std::panic::catch_unwind(|| property::holds(&text, *syntax));
+        prop_assert!(holds.is_ok(), "{} after {:?}:\n{}", path.display(), splices, text);
+    }
+}
+
+/// Found by `every_file_converts_there_and_back_twice` on the MF014 fixtures (2026-12-06), not
+/// fixed here (the cause is in `src/convert/dsl.rs` and `src/format/mod.rs`): an empty object
+/// whose name line carries a suppression converts to `rule "R" priority 0 {} # mailflow:
+/// ignore[MF101]`, which `mailflow fmt` lays out again as `rule "R" priority 0 { # …` and `}`
+/// on the next line (it keeps a suppression after its object's `{`). The properties let this
+/// one difference pass (`fmt_splits_braces`); this test fails until the two agree.
+#[test]
+#[ignore = "convert and fmt disagree on an empty object with a suppression on its name line"]
+fn an_empty_object_with_an_ignore_comment_converts_as_fmt_lays_it_out() {
+    let yaml = "mailflow: 1\ntransportRules:\n  - name: R  # mailflow: ignore[MF101]\n    priority: 0\n";
+    let checked = mailflow::check::check(yaml, Syntax::Yaml, &Default::default());
+    let dsl = mailflow::convert::convert(&checked, yaml, Syntax::Dsl).unwrap();
+    assert_eq!(dsl, "mailflow 1\n\nrule \"R\" priority 0 {} # mailflow: ignore[MF101]\n");
+    assert_eq!(mailflow::format::format_dsl(&dsl).ok().as_deref(), Some(dsl.as_str()));
+}
+
+#[test]
+fn the_known_fmt_difference_is_recognised_narrowly() {
+    let dsl = "mailflow 1\n\nrule \"R\" priority 0 {} # mailflow: ignore[MF101]\n";
+    let formatted = mailflow::format::format_dsl(dsl).unwrap();
+    assert_eq!(property::fmt_splits_braces(dsl), formatted);
+    assert_eq!(property::fmt_splits_braces("rule \"R\" {\n}\n"), "rule \"R\" {\n}\n");
+}
