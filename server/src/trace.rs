@@ -7,9 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::analysis::simulate::{
-    classes, Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN,
-};
+use crate::analysis::simulate::{Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN};
 use crate::model::{Compilation, MailFlow, ServiceKind};
 use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
 use crate::syntax::Syntax;
@@ -37,22 +35,16 @@ struct Followed {
 /// same origin to the same recipient.
 fn follow(flow: &MailFlow, message: &Message) -> Vec<Followed> {
     let simulator = Simulator::new(flow);
-    let inside = |address: &str| {
-        let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
-        flow.organization
-            .iter()
-            .flat_map(|o| &o.domains)
-            .any(|d| crate::analysis::simulate::domain_matches(domain, &d.value))
-    };
-    classes(flow)
-        .into_iter()
+    simulator
+        .classes()
+        .iter()
         .filter(|class| match class {
             Class::MemberOf(_) => message.from_inside,
-            Class::From(address) => inside(address) == message.from_inside,
+            Class::From(address) => simulator.inside_address(address) == message.from_inside,
             _ => true,
         })
         .map(|class| {
-            let message = Message { class, ..message.clone() };
+            let message = Message { class: class.clone(), ..message.clone() };
             Followed { scope: simulator.signature_scope(&message), paths: simulator.run(&message), message }
         })
         .collect()

@@ -11,15 +11,16 @@
 //! size, a sender group, a sender address). For each, [`Simulator::signature_scope`] says
 //! whether the signature rule means to take it, and if not, what keeps it out.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::other_effects::{self, ActionEffect};
 use super::roles::Roles;
-use super::understood::{understood, Understood};
-use crate::model::{
-    Connector, ConnectorUse, HeaderContains, HeaderMatches, MailFlow, MessageType, Pattern, Predicates, Scope,
-    ServiceKind, TransportRule,
-};
+use super::understood::understood;
+use crate::model::{ConnectorUse, MailFlow, MessageType, Pattern, Predicates, Scope, ServiceKind, TransportRule};
+use crate::text::Spanned;
 
 /// Exchange Server's default hop limit; Exchange Online's is not published (exchange.md).
 pub const MAX_PASSES: usize = 30;
@@ -219,14 +220,15 @@ impl Truth {
 /// Headers on the message: lower-cased name to value.
 pub type Headers = BTreeMap<String, String>;
 
-/// The messages exchange.md says to simulate for a file: from inside and from outside, to
-/// a recipient in every accepted domain, in every domain a rule or connector names, and in
-/// one domain nothing names.
-pub fn messages(flow: &MailFlow) -> Vec<Message> {
+/// Every recipient domain the file names, lower-cased, each once, in the order first named:
+/// the accepted domains, the domains of the rules' `recipientDomainIs`, those of the
+/// connectors' `recipientDomains`; then one that nothing names.
+fn recipient_domains(flow: &MailFlow) -> Vec<String> {
     let mut domains: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut add = |domain: &str| {
         let domain = domain.trim().trim_start_matches("*.").trim_start_matches('*').to_ascii_lowercase();
-        if !domain.is_empty() && !domains.contains(&domain) {
+        if !domain.is_empty() && seen.insert(domain.clone()) {
             domains.push(domain);
         }
     };
@@ -246,40 +248,21 @@ pub fn messages(flow: &MailFlow) -> Vec<Message> {
         }
     }
     add(UNNAMED_DOMAIN);
-    let classes = classes(flow);
-    let mut messages = Vec::new();
-    for from_inside in [true, false] {
-        for class in &classes {
-            // A group is one of the tenant's, and a named sender is where its domain says.
-            let origin = match class {
-                Class::MemberOf(_) => Some(true),
-                Class::From(address) => Some(inside_address(flow, address)),
-                _ => None,
-            };
-            if origin.is_some_and(|inside| inside != from_inside) {
-                continue;
-            }
-            for domain in &domains {
-                messages.push(Message { from_inside, to: format!("user@{domain}"), class: class.clone() });
-            }
-        }
-    }
-    messages
+    domains
 }
 
-/// The classes of message the file's rules tell apart: the ordinary message first, then
-/// one for each message type, the null sender (where a rule tests the sender's address),
-/// each size at and just under a size named, each group and each address named.
-pub fn classes(flow: &MailFlow) -> Vec<Class> {
+/// The classes of message the rules (as the analysis reads them) tell apart, each once:
+/// see [`Simulator::classes`].
+fn classes(read: &[ReadRule]) -> Vec<Class> {
     let mut classes = vec![Class::Ordinary];
+    let mut seen = BTreeSet::from([Class::Ordinary]);
     let mut add = |class: Class| {
-        if !classes.contains(&class) {
+        if seen.insert(class.clone()) {
             classes.push(class);
         }
     };
-    for rule in &flow.rules {
-        let read = understood(rule);
-        for predicates in [&read.conditions, &read.exceptions] {
+    for rule in read {
+        for predicates in [&rule.conditions.predicates, &rule.exceptions.predicates] {
             if let Some(message_type) = &predicates.message_type_matches {
                 add(Class::Type(message_type.value));
             }
@@ -301,10 +284,160 @@ pub fn classes(flow: &MailFlow) -> Vec<Class> {
     classes
 }
 
-/// Whether `address` is in one of the organization's accepted domains.
-fn inside_address(flow: &MailFlow, address: &str) -> bool {
-    let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
-    flow.organization.iter().flat_map(|o| &o.domains).any(|d| domain_matches(domain, &d.value))
+/// Domain patterns, indexed by the domain they name. A domain matches a pattern that names
+/// it or a domain it is below (as RecipientDomainIs and SenderDomainIs match), without
+/// regard to ASCII case; `*` matches every domain and `*.x.com` the subdomains of x.com
+/// (and x.com itself). Which patterns a domain matches takes one look-up per label of the
+/// domain, however many patterns there are.
+#[derive(Debug)]
+struct DomainIndex<T> {
+    /// What the patterns `*` carry: they match every domain.
+    everywhere: Vec<T>,
+    /// What the other patterns carry, by the domain they name (lower-cased, without `*.`).
+    named: HashMap<String, Vec<T>>,
+}
+
+impl<T> DomainIndex<T> {
+    fn new() -> Self {
+        DomainIndex { everywhere: Vec::new(), named: HashMap::new() }
+    }
+
+    fn insert(&mut self, pattern: &str, value: T) {
+        let pattern = pattern.trim().to_ascii_lowercase();
+        if pattern == "*" {
+            self.everywhere.push(value);
+        } else {
+            self.named.entry(pattern.trim_start_matches("*.").to_owned()).or_default().push(value);
+        }
+    }
+
+    /// Calls `each` with what every pattern `domain` matches carries; returns the number of
+    /// look-ups it took. A pattern matches the domain it names and the domains that end
+    /// with it after a dot, so the look-ups are of the domain and of what follows each dot.
+    fn each_match(&self, domain: &str, mut each: impl FnMut(&T)) -> u64 {
+        self.everywhere.iter().for_each(&mut each);
+        let domain = lower(domain);
+        let mut rest: &str = &domain;
+        let mut lookups = 1;
+        loop {
+            if let Some(values) = self.named.get(rest) {
+                values.iter().for_each(&mut each);
+            }
+            let Some(dot) = rest.find('.') else { return lookups };
+            rest = &rest[dot + 1..];
+            lookups += 1;
+        }
+    }
+}
+
+/// `text` with its ASCII letters lower-cased, copied only when it has capitals.
+fn lower(text: &str) -> Cow<'_, str> {
+    match text.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(text.to_ascii_lowercase()),
+        false => Cow::Borrowed(text),
+    }
+}
+
+/// A rule's conditions or exceptions as the analysis reads them ([`understood`]), with
+/// their lists indexed so that testing a message takes the same time however long they are.
+struct Tested {
+    predicates: Predicates,
+    /// The keys it gives, in the order they are tested ([`TESTED`]).
+    given: Vec<Test>,
+    sender_domains: Option<DomainIndex<()>>,
+    recipient_domains: Option<DomainIndex<()>>,
+    /// `senderIsMemberOf`, lower-cased.
+    groups: Option<HashSet<String>>,
+    /// `from`, lower-cased.
+    senders: Option<HashSet<String>>,
+    /// `headerContains`: the header's name lower-cased, and its words lower-cased.
+    header_contains: Option<(String, Vec<String>)>,
+    /// `headerMatches`: the header's name lower-cased.
+    header_matches: Option<String>,
+}
+
+impl Tested {
+    fn new(predicates: Predicates) -> Tested {
+        let domains = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
+            list.as_ref().map(|list| {
+                let mut index = DomainIndex::new();
+                list.value.iter().for_each(|domain| index.insert(&domain.value, ()));
+                index
+            })
+        };
+        let set = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
+            list.as_ref().map(|list| list.value.iter().map(|item| item.value.to_ascii_lowercase()).collect())
+        };
+        Tested {
+            given: TESTED.into_iter().filter(|test| test.given(&predicates)).collect(),
+            sender_domains: domains(&predicates.sender_domain_is),
+            recipient_domains: domains(&predicates.recipient_domain_is),
+            groups: set(&predicates.sender_is_member_of),
+            senders: set(&predicates.from),
+            header_contains: predicates.header_contains.as_ref().map(|test| {
+                let words = test.words.iter().map(|word| word.value.to_lowercase()).collect();
+                (test.header.value.to_ascii_lowercase(), words)
+            }),
+            header_matches: predicates.header_matches.as_ref().map(|test| test.header.value.to_ascii_lowercase()),
+            predicates,
+        }
+    }
+}
+
+/// A rule as the simulation reads it: what it tests, and what its actions do, worked out
+/// once.
+struct ReadRule {
+    conditions: Tested,
+    exceptions: Tested,
+    /// The headers its actions remove (lower-cased).
+    removed_headers: Vec<String>,
+    /// The headers its actions set, as written.
+    sets: Vec<(String, String)>,
+    /// None of its actions changes the message's path (`other_effects::path_changes`).
+    leaves_path_alone: bool,
+    /// Applying it can change where the message goes or what later rules see.
+    has_effect: bool,
+    /// An action takes the message away.
+    takes_away: bool,
+    /// An action encrypts the message.
+    encrypts: bool,
+}
+
+impl ReadRule {
+    fn new(rule: &TransportRule) -> ReadRule {
+        let read = understood(rule);
+        let sets: Vec<(String, String)> = other_effects::headers_set(rule)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        let leaves_path_alone = other_effects::path_changes(rule).is_empty();
+        let effects: Vec<ActionEffect> =
+            rule.actions.other.iter().map(|parameter| other_effects::action(&parameter.name.value)).collect();
+        ReadRule {
+            conditions: Tested::new(read.conditions),
+            exceptions: Tested::new(read.exceptions),
+            removed_headers: read.removed_headers,
+            has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
+            sets,
+            leaves_path_alone,
+            takes_away: effects.contains(&ActionEffect::TakesAway),
+            encrypts: effects.contains(&ActionEffect::Encrypts),
+        }
+    }
+}
+
+/// How much a simulator has done: counts that grow with the work, so that tests can hold
+/// it linear in the size of a file without timing it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Messages followed to their ends ([`Simulator::run`]).
+    pub messages: u64,
+    /// Rules whose conditions and exceptions were evaluated for a message.
+    pub rule_evaluations: u64,
+    /// Conditions and exceptions tested.
+    pub predicate_tests: u64,
+    /// Look-ups of a domain, a group or an address in an indexed list.
+    pub lookups: u64,
 }
 
 /// Everything the simulation needs to know about the file, computed once.
@@ -312,12 +445,22 @@ pub struct Simulator<'a> {
     flow: &'a MailFlow,
     /// Rule indices in evaluation order; only rules that take actions (enabled, enforce).
     active: Vec<usize>,
-    /// Lower-cased accepted domains.
-    domains: Vec<String>,
+    /// The accepted domains.
+    accepted: DomainIndex<()>,
+    /// The address of a sender inside whom no rule names.
+    inside_sender: String,
     /// Each rule (by index) as the analysis reads it.
-    read: Vec<Understood>,
+    read: Vec<ReadRule>,
     /// The signature rules that take actions, in evaluation order.
     signature_rules: Vec<usize>,
+    /// The classes of message the rules tell apart ([`Simulator::classes`]).
+    classes: Vec<Class>,
+    /// Connectors by lower-cased name: the first of each name.
+    connectors_by_name: HashMap<String, usize>,
+    /// The domains of the enabled recipient-domain connectors, each with how specifically
+    /// it names them ([`specificity`]) and its connector, the first winning a tie.
+    recipient_connectors: DomainIndex<(usize, Reverse<usize>)>,
+    work: Cell<Work>,
 }
 
 /// Whether the signature rule means to take a message, and if not, what keeps it out
@@ -351,22 +494,80 @@ pub enum ScopeCause {
     Stamped { header: String, by: usize },
 }
 
+/// A key of a rule's conditions or exceptions, as the simulator tests it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Test {
+    SenderIs,
+    RecipientIs,
+    SenderDomainIs,
+    RecipientDomainIs,
+    MessageTypeMatches,
+    MessageSizeOver,
+    SenderIsMemberOf,
+    From,
+    HeaderContains,
+    Other,
+    RecipientAddressMatches,
+    SenderAddressMatches,
+    HeaderMatches,
+}
+
 /// The keys of a rule's conditions as they are tested, cheapest first.
-const TESTED: [&str; 13] = [
-    "senderIs",
-    "recipientIs",
-    "senderDomainIs",
-    "recipientDomainIs",
-    "messageTypeMatches",
-    "messageSizeOver",
-    "senderIsMemberOf",
-    "from",
-    "headerContains",
-    "other",
-    "recipientAddressMatches",
-    "senderAddressMatches",
-    "headerMatches",
+const TESTED: [Test; 13] = [
+    Test::SenderIs,
+    Test::RecipientIs,
+    Test::SenderDomainIs,
+    Test::RecipientDomainIs,
+    Test::MessageTypeMatches,
+    Test::MessageSizeOver,
+    Test::SenderIsMemberOf,
+    Test::From,
+    Test::HeaderContains,
+    Test::Other,
+    Test::RecipientAddressMatches,
+    Test::SenderAddressMatches,
+    Test::HeaderMatches,
 ];
+
+impl Test {
+    /// The key as the format writes it.
+    fn key(self) -> &'static str {
+        match self {
+            Test::SenderIs => "senderIs",
+            Test::RecipientIs => "recipientIs",
+            Test::SenderDomainIs => "senderDomainIs",
+            Test::RecipientDomainIs => "recipientDomainIs",
+            Test::MessageTypeMatches => "messageTypeMatches",
+            Test::MessageSizeOver => "messageSizeOver",
+            Test::SenderIsMemberOf => "senderIsMemberOf",
+            Test::From => "from",
+            Test::HeaderContains => "headerContains",
+            Test::Other => "other",
+            Test::RecipientAddressMatches => "recipientAddressMatches",
+            Test::SenderAddressMatches => "senderAddressMatches",
+            Test::HeaderMatches => "headerMatches",
+        }
+    }
+
+    /// Whether `predicates` give this key: [`Simulator::test`] answers only then.
+    fn given(self, predicates: &Predicates) -> bool {
+        match self {
+            Test::SenderIs => predicates.sender_is.is_some(),
+            Test::RecipientIs => predicates.recipient_is.is_some(),
+            Test::SenderDomainIs => predicates.sender_domain_is.is_some(),
+            Test::RecipientDomainIs => predicates.recipient_domain_is.is_some(),
+            Test::MessageTypeMatches => predicates.message_type_matches.is_some(),
+            Test::MessageSizeOver => predicates.message_size_over.is_some(),
+            Test::SenderIsMemberOf => predicates.sender_is_member_of.is_some(),
+            Test::From => predicates.from.is_some(),
+            Test::HeaderContains => predicates.header_contains.is_some(),
+            Test::Other => !predicates.other.is_empty(),
+            Test::RecipientAddressMatches => predicates.recipient_address_matches.is_some(),
+            Test::SenderAddressMatches => predicates.sender_address_matches.is_some(),
+            Test::HeaderMatches => predicates.header_matches.is_some(),
+        }
+    }
+}
 
 /// One branch of a pass while its rules are evaluated.
 #[derive(Clone, Debug)]
@@ -385,15 +586,101 @@ impl<'a> Simulator<'a> {
     pub fn new(flow: &'a MailFlow) -> Self {
         let active: Vec<usize> =
             flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| flow.rule_index(r)).collect();
-        let domains =
-            flow.organization.iter().flat_map(|o| &o.domains).map(|d| d.value.trim().to_ascii_lowercase()).collect();
-        let read = flow.rules.iter().map(understood).collect();
+        let mut accepted = DomainIndex::new();
+        let domains = flow.organization.iter().flat_map(|o| &o.domains);
+        domains.clone().for_each(|domain| accepted.insert(&domain.value, ()));
+        let inside_sender = match domains.map(|d| d.value.trim().to_ascii_lowercase()).next() {
+            Some(domain) => format!("sender@{domain}"),
+            None => "sender@inside.example".to_owned(),
+        };
+        let read: Vec<ReadRule> = flow.rules.iter().map(ReadRule::new).collect();
         let signature_rules = {
             let roles = Roles::of(flow);
-            let signature: Vec<usize> = roles.signature_rules().map(|routing| flow.rule_index(routing.rule)).collect();
+            let signature: HashSet<usize> =
+                roles.signature_rules().map(|routing| flow.rule_index(routing.rule)).collect();
             active.iter().copied().filter(|index| signature.contains(index)).collect()
         };
-        Simulator { flow, active, domains, read, signature_rules }
+        let mut connectors_by_name = HashMap::new();
+        let mut recipient_connectors = DomainIndex::new();
+        for (index, connector) in flow.connectors.iter().enumerate() {
+            if let Some(name) = &connector.name {
+                connectors_by_name.entry(name.value.to_ascii_lowercase()).or_insert(index);
+            }
+            if !connector.is_enabled() || connector.usage() != ConnectorUse::RecipientDomains {
+                continue;
+            }
+            for domain in connector.recipient_domains.iter().flat_map(|d| &d.value) {
+                recipient_connectors.insert(&domain.value, (specificity(&domain.value), Reverse(index)));
+            }
+        }
+        let classes = classes(&read);
+        Simulator {
+            flow,
+            active,
+            accepted,
+            inside_sender,
+            read,
+            signature_rules,
+            classes,
+            connectors_by_name,
+            recipient_connectors,
+            work: Cell::new(Work::default()),
+        }
+    }
+
+    /// What this simulator has done so far.
+    pub fn work(&self) -> Work {
+        self.work.get()
+    }
+
+    fn count(&self, add: impl FnOnce(&mut Work)) {
+        let mut work = self.work.get();
+        add(&mut work);
+        self.work.set(work);
+    }
+
+    /// The messages exchange.md says to simulate for a file: from inside and from outside,
+    /// of each class ([`Simulator::classes`]), to a recipient in every accepted domain, in
+    /// every domain a rule or connector names, and in one domain nothing names.
+    pub fn messages(&self) -> Vec<Message> {
+        let recipients: Vec<String> =
+            recipient_domains(self.flow).into_iter().map(|domain| format!("user@{domain}")).collect();
+        self.messages_to(&recipients)
+    }
+
+    /// The messages from inside and from outside, of each class, to each of `recipients`.
+    fn messages_to(&self, recipients: &[String]) -> Vec<Message> {
+        let mut messages = Vec::new();
+        for from_inside in [true, false] {
+            for class in &self.classes {
+                // A group is one of the tenant's, and a named sender is where its domain says.
+                let origin = match class {
+                    Class::MemberOf(_) => Some(true),
+                    Class::From(address) => Some(self.inside_address(address)),
+                    _ => None,
+                };
+                if origin.is_some_and(|inside| inside != from_inside) {
+                    continue;
+                }
+                for to in recipients {
+                    messages.push(Message { from_inside, to: to.clone(), class: class.clone() });
+                }
+            }
+        }
+        messages
+    }
+
+    /// The classes of message the file's rules tell apart: the ordinary message first, then
+    /// one for each message type, the null sender (where a rule tests the sender's
+    /// address), each size at and just under a size named, each group and each address
+    /// named.
+    pub fn classes(&self) -> &[Class] {
+        &self.classes
+    }
+
+    /// Whether `address` is in one of the organization's accepted domains.
+    pub(crate) fn inside_address(&self, address: &str) -> bool {
+        self.is_inside(address.rsplit_once('@').map_or(address, |(_, d)| d))
     }
 
     /// Whether a signature rule means to take `message` as sent, and if not, why.
@@ -419,15 +706,15 @@ impl<'a> Simulator<'a> {
         let mut headers = Headers::new();
         let mut stamped_by = BTreeMap::new();
         for &index in self.active.iter().take_while(|&&index| index != until) {
-            let rule = &self.flow.rules[index];
-            if !other_effects::path_changes(rule).is_empty() || self.applies(index, message, &headers) != Truth::Yes {
+            let read = &self.read[index];
+            if !read.leaves_path_alone || self.applies(index, message, &headers) != Truth::Yes {
                 continue;
             }
-            for (name, value) in other_effects::headers_set(rule) {
-                headers.insert(name.to_ascii_lowercase(), value.to_owned());
+            for (name, value) in &read.sets {
+                headers.insert(name.to_ascii_lowercase(), value.clone());
                 stamped_by.insert(name.to_ascii_lowercase(), index);
             }
-            for name in &self.read[index].removed_headers {
+            for name in &read.removed_headers {
                 headers.remove(name);
             }
         }
@@ -443,41 +730,64 @@ impl<'a> Simulator<'a> {
         stamped_by: &BTreeMap<String, usize>,
     ) -> Option<ScopeCause> {
         let read = &self.read[index];
-        if let Some(&key) =
-            TESTED.iter().find(|key| self.test(key, &read.conditions, message, headers) == Some(Truth::No))
+        let conditions = &read.conditions;
+        if let Some(&test) =
+            conditions.given.iter().find(|&&test| self.test(test, conditions, message, headers) == Some(Truth::No))
         {
-            return Some(ScopeCause::Condition(key));
+            return Some(ScopeCause::Condition(test.key()));
         }
-        let key = *TESTED.iter().find(|key| self.test(key, &read.exceptions, message, headers) == Some(Truth::Yes))?;
-        let header = match key {
-            "headerContains" => read.exceptions.header_contains.as_ref().map(|t| &t.header.value),
-            "headerMatches" => read.exceptions.header_matches.as_ref().map(|t| &t.header.value),
+        let exceptions = &read.exceptions;
+        let test = *exceptions
+            .given
+            .iter()
+            .find(|&&test| self.test(test, exceptions, message, headers) == Some(Truth::Yes))?;
+        let header = match test {
+            Test::HeaderContains => exceptions.predicates.header_contains.as_ref().map(|t| &t.header.value),
+            Test::HeaderMatches => exceptions.predicates.header_matches.as_ref().map(|t| &t.header.value),
             _ => None,
         };
         match header.and_then(|h| Some((h, *stamped_by.get(&h.to_ascii_lowercase())?))) {
             Some((header, by)) => Some(ScopeCause::Stamped { header: header.clone(), by }),
-            None => Some(ScopeCause::Exception(key)),
+            None => Some(ScopeCause::Exception(test.key())),
         }
     }
 
-    fn is_inside(&self, domain: &str) -> bool {
-        self.domains.iter().any(|d| domain_matches(domain, d))
+    /// Whether `domain` is one of the organization's accepted domains or below one.
+    pub fn is_inside(&self, domain: &str) -> bool {
+        let mut inside = false;
+        let lookups = self.accepted.each_match(domain, |()| inside = true);
+        self.count(|work| work.lookups += lookups);
+        inside
+    }
+
+    /// Whether `domains` has a domain that `domain` is or is below.
+    fn listed_domain(&self, domains: &DomainIndex<()>, domain: &str) -> bool {
+        let mut listed = false;
+        let lookups = domains.each_match(domain, |()| listed = true);
+        self.count(|work| work.lookups += lookups);
+        listed
+    }
+
+    /// Whether `set` (lower-cased) holds `value`, without regard to ASCII case.
+    fn listed(&self, set: &HashSet<String>, value: &str) -> Truth {
+        self.count(|work| work.lookups += 1);
+        Truth::from(set.contains(lower(value).as_ref()))
     }
 
     /// The sender's address: the null sender's `<>`, a named sender's, else one no rule
     /// names, inside or outside.
-    fn sender_address(&self, message: &Message) -> String {
-        match (&message.class, message.from_inside, self.domains.first()) {
-            (Class::NullSender, _, _) => "<>".to_owned(),
-            (Class::From(address), _, _) => address.clone(),
-            (_, true, Some(domain)) => format!("sender@{domain}"),
-            (_, true, None) => "sender@inside.example".to_owned(),
-            (_, false, _) => "sender@sender.example".to_owned(),
+    fn sender_address<'m>(&'m self, message: &'m Message) -> &'m str {
+        match (&message.class, message.from_inside) {
+            (Class::NullSender, _) => "<>",
+            (Class::From(address), _) => address,
+            (_, true) => &self.inside_sender,
+            (_, false) => "sender@sender.example",
         }
     }
 
     /// Every way `message` can go, each to its end.
     pub fn run(&self, message: &Message) -> Vec<Path> {
+        self.count(|work| work.messages += 1);
         let mut finished = Vec::new();
         // (path so far, headers at the start of the next pass, states seen at each pass start)
         let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), Vec::<Headers>::new(), false)];
@@ -557,7 +867,9 @@ impl<'a> Simulator<'a> {
     fn route(&self, message: &Message, redirect: Option<usize>) -> Route {
         if let Some(rule) = redirect {
             let target = &self.flow.rules[rule].actions.redirect_to_connector;
-            if let Some(connector) = target.as_ref().and_then(|t| connector_index(self.flow, &t.value)) {
+            if let Some(&connector) =
+                target.as_ref().and_then(|t| self.connectors_by_name.get(lower(&t.value).as_ref()))
+            {
                 return Route::Rule { rule, connector };
             }
         }
@@ -565,18 +877,19 @@ impl<'a> Simulator<'a> {
         if self.is_inside(domain) {
             return Route::Mailbox;
         }
-        let best = self
-            .flow
-            .connectors
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_enabled() && c.usage() == ConnectorUse::RecipientDomains)
-            .filter_map(|(i, c)| Some((specificity(c, domain)?, i)))
-            .max_by_key(|(score, i)| (*score, std::cmp::Reverse(*i)));
-        match best {
-            Some((_, connector)) => Route::RecipientDomains { connector },
+        match self.recipient_connector(domain) {
+            Some(connector) => Route::RecipientDomains { connector },
             None => Route::Mx,
         }
+    }
+
+    /// The recipient-domain connector that names `domain` most specifically, the first of
+    /// those that name it alike.
+    fn recipient_connector(&self, domain: &str) -> Option<usize> {
+        let mut best = None;
+        let lookups = self.recipient_connectors.each_match(domain, |&found| best = best.max(Some(found)));
+        self.count(|work| work.lookups += lookups);
+        best.map(|(_, Reverse(connector))| connector)
     }
 
     /// The rules of one pass over every branch of the unknown conditions.
@@ -593,21 +906,21 @@ impl<'a> Simulator<'a> {
         }];
         for &index in &self.active {
             let rule = &self.flow.rules[index];
+            let read = &self.read[index];
             let mut next = Vec::with_capacity(partials.len());
             for partial in partials {
                 if partial.stopped_by.is_some() || partial.taken_away.is_some() {
                     next.push(partial);
                     continue;
                 }
-                let removed = &self.read[index].removed_headers;
                 match self.applies(index, message, &partial.headers) {
                     Truth::No => next.push(partial),
-                    Truth::Yes => next.push(apply(rule, index, removed, partial, false)),
-                    Truth::Maybe if !has_effect(rule) => next.push(partial),
+                    Truth::Yes => next.push(apply(rule, read, index, partial, false)),
+                    Truth::Maybe if !read.has_effect => next.push(partial),
                     Truth::Maybe => {
                         let mut skipped = partial.clone();
                         skipped.uncertain = true;
-                        next.push(apply(rule, index, removed, partial, true));
+                        next.push(apply(rule, read, index, partial, true));
                         next.push(skipped);
                     }
                 }
@@ -620,6 +933,7 @@ impl<'a> Simulator<'a> {
     }
 
     fn applies(&self, index: usize, message: &Message, headers: &Headers) -> Truth {
+        self.count(|work| work.rule_evaluations += 1);
         let read = &self.read[index];
         let conditions = self.predicates(&read.conditions, message, headers, Truth::and, Truth::Yes);
         if conditions == Truth::No {
@@ -640,7 +954,7 @@ impl<'a> Simulator<'a> {
     /// when they can still change it.
     fn predicates(
         &self,
-        predicates: &Predicates,
+        predicates: &Tested,
         message: &Message,
         headers: &Headers,
         combine: fn(Truth, Truth) -> Truth,
@@ -649,8 +963,8 @@ impl<'a> Simulator<'a> {
         // The value that settles the answer: a failed condition, or a matching exception.
         let settled = empty.not();
         let mut result: Option<Truth> = None;
-        for key in TESTED {
-            let Some(truth) = self.test(key, predicates, message, headers) else { continue };
+        for &test in &predicates.given {
+            let Some(truth) = self.test(test, predicates, message, headers) else { continue };
             let combined = result.map_or(truth, |so_far| combine(so_far, truth));
             if combined == settled {
                 return settled;
@@ -660,75 +974,77 @@ impl<'a> Simulator<'a> {
         result.unwrap_or(empty)
     }
 
-    /// Whether the condition `key` of `predicates` matches the message; `None` when it is
-    /// not given.
-    fn test(&self, key: &str, predicates: &Predicates, message: &Message, headers: &Headers) -> Option<Truth> {
-        let listed = |list: &Option<crate::text::Spanned<Vec<crate::text::Spanned<String>>>>, value: &str| {
-            list.as_ref().map(|list| Truth::from(list.value.iter().any(|item| item.value.eq_ignore_ascii_case(value))))
-        };
-        let recipient_domain = message.recipient_domain();
-        match key {
-            "senderIs" => predicates.sender_is.as_ref().map(|scope| scope_truth(scope.value, message.from_inside)),
-            "recipientIs" => {
-                predicates.recipient_is.as_ref().map(|scope| scope_truth(scope.value, self.is_inside(recipient_domain)))
-            }
-            "senderDomainIs" => {
-                let domains = predicates.sender_domain_is.as_ref()?;
-                let sender = self.sender_address(message);
-                let sender_domain = sender.rsplit_once('@').map_or("", |(_, d)| d);
-                Some(Truth::from(
-                    !sender_domain.is_empty() && domains.value.iter().any(|d| domain_matches(sender_domain, &d.value)),
-                ))
-            }
-            "recipientDomainIs" => {
-                let domains = predicates.recipient_domain_is.as_ref()?;
-                Some(Truth::from(domains.value.iter().any(|d| domain_matches(recipient_domain, &d.value))))
-            }
-            "messageTypeMatches" => {
+    /// Whether the condition `test` of `tested` matches the message; `None` when it is not
+    /// given.
+    fn test(&self, test: Test, tested: &Tested, message: &Message, headers: &Headers) -> Option<Truth> {
+        self.count(|work| work.predicate_tests += 1);
+        let predicates = &tested.predicates;
+        match test {
+            Test::SenderIs => predicates.sender_is.as_ref().map(|scope| scope_truth(scope.value, message.from_inside)),
+            Test::RecipientIs => predicates
+                .recipient_is
+                .as_ref()
+                .map(|scope| scope_truth(scope.value, self.is_inside(message.recipient_domain()))),
+            Test::SenderDomainIs => tested.sender_domains.as_ref().map(|domains| {
+                let sender_domain = self.sender_address(message).rsplit_once('@').map_or("", |(_, d)| d);
+                Truth::from(!sender_domain.is_empty() && self.listed_domain(domains, sender_domain))
+            }),
+            Test::RecipientDomainIs => tested
+                .recipient_domains
+                .as_ref()
+                .map(|domains| Truth::from(self.listed_domain(domains, message.recipient_domain()))),
+            Test::MessageTypeMatches => {
                 predicates.message_type_matches.as_ref().map(|m| Truth::from(message.message_type() == Some(m.value)))
             }
-            "messageSizeOver" => {
+            Test::MessageSizeOver => {
                 predicates.message_size_over.as_ref().map(|s| Truth::from(message.size() >= s.value.bytes))
             }
-            "senderIsMemberOf" => match &message.class {
-                Class::MemberOf(group) => listed(&predicates.sender_is_member_of, group),
+            Test::SenderIsMemberOf => tested.groups.as_ref().map(|groups| match &message.class {
+                Class::MemberOf(group) => self.listed(groups, group),
                 // A sender no rule names is in no group a rule names.
-                _ => predicates.sender_is_member_of.as_ref().map(|_| Truth::No),
-            },
-            "from" => listed(&predicates.from, &self.sender_address(message)),
-            "headerContains" => predicates.header_contains.as_ref().map(|test| header_contains(test, headers)),
-            "other" => (!predicates.other.is_empty()).then_some(Truth::Maybe),
-            "recipientAddressMatches" => {
+                _ => Truth::No,
+            }),
+            Test::From => tested.senders.as_ref().map(|senders| self.listed(senders, self.sender_address(message))),
+            Test::HeaderContains => {
+                tested.header_contains.as_ref().map(|(header, words)| header_contains(header, words, headers))
+            }
+            Test::Other => (!predicates.other.is_empty()).then_some(Truth::Maybe),
+            Test::RecipientAddressMatches => {
                 predicates.recipient_address_matches.as_ref().map(|patterns| any_pattern(&patterns.value, &message.to))
             }
-            "senderAddressMatches" => predicates
+            Test::SenderAddressMatches => predicates
                 .sender_address_matches
                 .as_ref()
-                .map(|patterns| any_pattern(&patterns.value, &self.sender_address(message))),
-            "headerMatches" => predicates.header_matches.as_ref().map(|test| header_matches(test, headers)),
-            _ => None,
+                .map(|patterns| any_pattern(&patterns.value, self.sender_address(message))),
+            Test::HeaderMatches => {
+                predicates.header_matches.as_ref().zip(tested.header_matches.as_ref()).map(|(test, header)| {
+                    match headers.get(header) {
+                        Some(value) => any_pattern(&test.patterns, value),
+                        None => Truth::No,
+                    }
+                })
+            }
         }
     }
 }
 
-/// The rule's actions on one branch: its headers set and `removed`, its redirect, its stop,
+/// The rule's actions on one branch: its headers set and removed, its redirect, its stop,
 /// and what its `other` actions do (exchange.md, "What other conditions and actions do").
-fn apply(rule: &TransportRule, index: usize, removed: &[String], mut partial: Partial, uncertain: bool) -> Partial {
+fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
     partial.applied.push(Applied { rule: index, uncertain });
     partial.uncertain |= uncertain;
-    for (name, value) in other_effects::headers_set(rule) {
-        partial.headers.insert(name.to_ascii_lowercase(), value.to_owned());
-        partial.set_headers.push((name.to_owned(), value.to_owned()));
+    for (name, value) in &read.sets {
+        partial.headers.insert(name.to_ascii_lowercase(), value.clone());
+        partial.set_headers.push((name.clone(), value.clone()));
     }
-    for name in removed {
+    for name in &read.removed_headers {
         partial.headers.remove(name);
     }
-    for parameter in &rule.actions.other {
-        match other_effects::action(&parameter.name.value) {
-            ActionEffect::TakesAway => partial.taken_away = partial.taken_away.or(Some(index)),
-            ActionEffect::Encrypts => partial.encrypted = true,
-            _ => {}
-        }
+    if read.takes_away {
+        partial.taken_away = partial.taken_away.or(Some(index));
+    }
+    if read.encrypts {
+        partial.encrypted = true;
     }
     if rule.actions.redirect_to_connector.is_some() && partial.redirect.is_none() {
         // Which of two redirects wins is unconfirmed (exchange.md); the first is followed and
@@ -739,13 +1055,6 @@ fn apply(rule: &TransportRule, index: usize, removed: &[String], mut partial: Pa
         partial.stopped_by = Some(index);
     }
     partial
-}
-
-/// Whether applying the rule can change where the message goes or what later rules see.
-fn has_effect(rule: &TransportRule) -> bool {
-    !other_effects::headers_set(rule).is_empty()
-        || rule.actions.remove_header.is_some()
-        || !other_effects::path_changes(rule).is_empty()
 }
 
 /// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
@@ -787,50 +1096,21 @@ fn pattern_truth(pattern: &Pattern, text: &str) -> Truth {
     pattern.matches(text).map_or(Truth::Maybe, Truth::from)
 }
 
-fn header_contains(test: &HeaderContains, headers: &Headers) -> Truth {
-    let Some(value) = headers.get(&test.header.value.to_ascii_lowercase()) else { return Truth::No };
+/// Whether the header `name` (lower-cased) holds one of `words` (lower-cased).
+fn header_contains(name: &str, words: &[String], headers: &Headers) -> Truth {
+    let Some(value) = headers.get(name) else { return Truth::No };
     let value = value.to_lowercase();
-    Truth::from(test.words.iter().any(|w| value.contains(&w.value.to_lowercase())))
+    Truth::from(words.iter().any(|word| value.contains(word.as_str())))
 }
 
-fn header_matches(test: &HeaderMatches, headers: &Headers) -> Truth {
-    let Some(value) = headers.get(&test.header.value.to_ascii_lowercase()) else { return Truth::No };
-    any_pattern(&test.patterns, value)
-}
-
-/// `domain` is `pattern` or a subdomain of it (as RecipientDomainIs and SenderDomainIs
-/// match); `*` matches every domain and `*.x.com` the subdomains of x.com.
-pub fn domain_matches(domain: &str, pattern: &str) -> bool {
-    let domain = domain.to_ascii_lowercase();
-    let pattern = pattern.trim().to_ascii_lowercase();
-    if pattern == "*" {
-        return true;
+/// How specifically a recipient-domain connector's `pattern` names a domain it matches: an
+/// exact domain beats `*.domain`, which beats `*`.
+fn specificity(pattern: &str) -> usize {
+    match pattern.trim() {
+        "*" => 0,
+        p if p.starts_with("*.") => 1 + p.len(),
+        p => 1_000 + p.len(),
     }
-    let bare = pattern.trim_start_matches("*.");
-    domain == bare || domain.ends_with(&format!(".{bare}"))
-}
-
-/// How specifically a recipient-domain connector names `domain`: an exact domain beats
-/// `*.domain`, which beats `*`; `None` when it does not match.
-fn specificity(connector: &Connector, domain: &str) -> Option<usize> {
-    let domains = connector.recipient_domains.as_ref()?;
-    domains
-        .value
-        .iter()
-        .filter(|d| domain_matches(domain, &d.value))
-        .map(|d| {
-            let pattern = d.value.trim();
-            match pattern {
-                "*" => 0,
-                p if p.starts_with("*.") => 1 + p.len(),
-                p => 1_000 + p.len(),
-            }
-        })
-        .max()
-}
-
-pub fn connector_index(flow: &MailFlow, name: &str) -> Option<usize> {
-    flow.connectors.iter().position(|c| c.name.as_ref().is_some_and(|n| n.value.eq_ignore_ascii_case(name)))
 }
 
 /// Every simulated message of a file and the ways each can go.
@@ -844,7 +1124,13 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     pub fn of(flow: &'a MailFlow) -> Self {
         let simulator = Simulator::new(flow);
-        let runs = messages(flow)
+        let messages = simulator.messages();
+        Simulation::of_messages(simulator, messages)
+    }
+
+    fn of_messages(simulator: Simulator<'a>, messages: Vec<Message>) -> Self {
+        let flow = simulator.flow;
+        let runs = messages
             .into_iter()
             .map(|m| {
                 let scope = simulator.signature_scope(&m);
@@ -910,6 +1196,49 @@ mod tests {
     actions: {redirectToConnector: CodeTwo}
     stopProcessingMoreRules: true
 ";
+
+    /// A domain matches a pattern as the simulator read it before the patterns were indexed.
+    fn domain_matches(domain: &str, pattern: &str) -> bool {
+        let domain = domain.to_ascii_lowercase();
+        let pattern = pattern.trim().to_ascii_lowercase();
+        if pattern == "*" {
+            return true;
+        }
+        let bare = pattern.trim_start_matches("*.");
+        domain == bare || domain.ends_with(&format!(".{bare}"))
+    }
+
+    #[test]
+    fn the_domain_index_matches_as_each_pattern_does() {
+        let patterns =
+            ["contoso.com", " Fabrikam.COM ", "*.litware.com", "*.*.deep.example", "*x.com", "*", "", "a.", "*."];
+        let domains = [
+            "contoso.com",
+            "mail.CONTOSO.com",
+            "xcontoso.com",
+            "fabrikam.com",
+            "litware.com",
+            "a.b.litware.com",
+            "deep.example",
+            "z.deep.example",
+            "x.com",
+            "a.*x.com",
+            "",
+            "a.",
+            "b.a.",
+            ".",
+            "ünï.contoso.com",
+        ];
+        for pattern in patterns {
+            let mut index = DomainIndex::new();
+            index.insert(pattern, ());
+            for domain in domains {
+                let mut found = false;
+                index.each_match(domain, |()| found = true);
+                assert_eq!(found, domain_matches(domain, pattern), "{domain:?} against {pattern:?}");
+            }
+        }
+    }
 
     #[test]
     fn inside_recipient_is_delivered_to_the_mailbox() {
@@ -1043,7 +1372,8 @@ transportRules:\n{SIGNATURE_RULE}  - name: Mimecast rule
             "{HEAD}connectors:\n  - name: P\n    recipientDomains: ['*.litware.com']\ntransportRules:\n  - name: R\n    priority: 0\n    conditions: {{recipientDomainIs: [fabrikam.com]}}\n"
         );
         let flow = flow(&text);
-        let recipients: Vec<String> = messages(&flow).into_iter().filter(|m| m.from_inside).map(|m| m.to).collect();
+        let recipients: Vec<String> =
+            Simulator::new(&flow).messages().into_iter().filter(|m| m.from_inside).map(|m| m.to).collect();
         assert_eq!(recipients, ["user@contoso.com", "user@fabrikam.com", "user@litware.com", "user@recipient.example"]);
     }
 }

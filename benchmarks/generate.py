@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Large mail-flow files of the shapes that once made `mailflow check` quadratic (issues 14
+and 15): many accepted domains, many recipient domains on a connector, many connectors.
+
+    python3 benchmarks/generate.py SHAPE N [--dsl] > FILE
+
+Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host rule):
+
+    domains N            N accepted domains and a partner connector listing N recipient
+                         domains (2N domains named in all)
+    accepted-domains N   N accepted domains
+    recipient-domains N  a partner connector listing N recipient domains
+    connectors N         N partner connectors, each listing its own recipient domain, and
+                         one rule redirecting to each of the first 100 of them
+
+`--dsl` prints the same file in the DSL (through `mailflow convert`, so it needs the
+binary: $MAILFLOW_BIN or target/release/mailflow).
+
+Measure with a release build, e.g.
+
+    cargo build --release -p mailflow
+    python3 benchmarks/generate.py domains 10000 > /tmp/domains.mailflow.yaml
+    time target/release/mailflow check /tmp/domains.mailflow.yaml
+
+or run `python3 benchmarks/check_scaling.py`, which times every shape at N and 4N.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+SHAPES = ("domains", "accepted-domains", "recipient-domains", "connectors")
+
+HEAD = """mailflow: 1
+organization:
+  name: Contoso
+  domains:
+    - contoso.com
+{accepted}connectors:
+  - name: CodeTwo Email Signatures 365 connector
+    type: on-premises
+    use: transport-rule
+    smartHosts: [1a2b3c.smtp.codetwo.online]
+    service: {{kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}}
+  - name: Mimecast outbound
+    use: transport-rule
+    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
+    service: {{kind: smart-host, vendor: mimecast, returnsToExchange: false}}
+{connectors}transportRules:
+  - name: CodeTwo Exchange transport rule
+    priority: 0
+    conditions: {{senderIs: inside}}
+    exceptions:
+      headerContains: {{header: X-CodeTwoProcessed, words: ["true"]}}
+    actions: {{redirectToConnector: CodeTwo Email Signatures 365 connector}}
+    stopProcessingMoreRules: true
+  - name: Mimecast smart host
+    priority: 1
+    conditions: {{senderIs: inside, recipientIs: outside}}
+    exceptions:
+      headerContains: {{header: X-AntiLoop-Smarthost, words: ["true"]}}
+    actions:
+      setHeader: {{name: X-AntiLoop-Smarthost, value: "true"}}
+      redirectToConnector: Mimecast outbound
+    deferOnError: true
+{rules}"""
+
+
+def accepted(n: int) -> str:
+    return "".join(f"    - dept{i}.contoso.com\n" for i in range(n))
+
+
+def partner_connector(n: int) -> str:
+    domains = "".join(f"      - partner{i}.example\n" for i in range(n))
+    return (
+        "  - name: Partners\n    type: partner\n    use: recipient-domains\n"
+        "    smartHosts: [relay.partners.example]\n    recipientDomains:\n" + domains
+    )
+
+
+def connectors(n: int) -> tuple[str, str]:
+    text = "".join(
+        f"  - name: Partner {i}\n    type: partner\n    recipientDomains: [partner{i}.example]\n"
+        f"    smartHosts: [relay{i}.partner{i}.example]\n"
+        for i in range(n)
+    )
+    rules = "".join(
+        f"  - name: To partner {i}\n    priority: {i + 2}\n    conditions: {{senderDomainIs: [sales.contoso.com], "
+        f"recipientDomainIs: [partner{i}.example]}}\n    actions: {{redirectToConnector: Partner {i}}}\n"
+        for i in range(min(n, 100))
+    )
+    return text, rules
+
+
+def generate(shape: str, n: int) -> str:
+    if shape == "domains":
+        return HEAD.format(accepted=accepted(n), connectors=partner_connector(n), rules="")
+    if shape == "accepted-domains":
+        return HEAD.format(accepted=accepted(n), connectors="", rules="")
+    if shape == "recipient-domains":
+        return HEAD.format(accepted="", connectors=partner_connector(n), rules="")
+    if shape == "connectors":
+        text, rules = connectors(n)
+        return HEAD.format(accepted="", connectors=text, rules=rules)
+    raise SystemExit(f"unknown shape {shape!r}: one of {', '.join(SHAPES)}")
+
+
+def binary() -> str:
+    return os.environ.get("MAILFLOW_BIN", str(ROOT / "target" / "release" / "mailflow"))
+
+
+def to_dsl(yaml: str) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        source = pathlib.Path(folder) / "generated.mailflow.yaml"
+        source.write_text(yaml)
+        return subprocess.run(
+            [binary(), "convert", str(source), "--to", "dsl"], check=True, capture_output=True, text=True
+        ).stdout
+
+
+def main(argv: list[str]) -> None:
+    args = [a for a in argv if a != "--dsl"]
+    if len(args) != 2 or not args[1].isdigit():
+        raise SystemExit(__doc__)
+    text = generate(args[0], int(args[1]))
+    sys.stdout.write(to_dsl(text) if "--dsl" in argv else text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
