@@ -9,6 +9,7 @@ pub mod lower_dsl;
 pub mod lower_yaml;
 pub mod problem;
 mod shift;
+pub mod vendors;
 
 use std::collections::HashMap;
 
@@ -202,21 +203,10 @@ impl Vendor {
         }
     }
 
-    /// The vendor whose host names `host` belongs to, if it is a known one.
+    /// The vendor whose host names `host` belongs to, if it is a known one: a smart host
+    /// a connector names, by the one table of vendors (`vendors::VENDORS`).
     pub fn from_host(host: &str) -> Option<Vendor> {
-        const SUFFIXES: &[(&str, Vendor)] = &[
-            (".smtp.codetwo.online", Vendor::CodeTwo),
-            (".exclaimer.net", Vendor::Exclaimer),
-            (".mimecast.com", Vendor::Mimecast),
-            (".mimecast.co.za", Vendor::Mimecast),
-            (".ppe-hosted.com", Vendor::Proofpoint),
-            (".pphosted.com", Vendor::Proofpoint),
-            (".barracudanetworks.com", Vendor::Barracuda),
-            (".reflexion.net", Vendor::Reflexion),
-            (".messagelabs.com", Vendor::Symantec),
-        ];
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        SUFFIXES.iter().find(|(suffix, _)| host.ends_with(suffix)).map(|&(_, vendor)| vendor)
+        vendors::connector_brand(host).map(vendors::Brand::vendor)
     }
 }
 
