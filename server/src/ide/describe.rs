@@ -236,8 +236,10 @@ pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Strin
         "- **Stop processing more rules** `{stops}`: {}\n",
         meaning(Object::Rule, "stopProcessingMoreRules", &stops)
     ));
-    page.push_str(&format!("- **Acts on inside-to-outside mail** {}", acting_passes(flow, rule)));
-    if let Some(scope) = signature_scope(flow, rule, syntax) {
+    // One simulation for the whole page.
+    let simulation = Simulation::of(flow);
+    page.push_str(&format!("- **Acts on inside-to-outside mail** {}", acting_passes(&simulation, rule)));
+    if let Some(scope) = signature_scope(&simulation, &roles, rule, syntax) {
         page.push_str(&format!("\n- **Signature scope** {scope}"));
     }
     page
@@ -245,13 +247,12 @@ pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Strin
 
 /// For a signature rule: the mail from inside to outside it keeps out of the signature
 /// service on purpose, class by class, in the words `trace` uses; `None` for another rule.
-fn signature_scope(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Option<String> {
+fn signature_scope(simulation: &Simulation, roles: &Roles, rule: &TransportRule, syntax: Syntax) -> Option<String> {
+    let flow = simulation.flow;
     let index = flow.rule_index(rule);
-    let roles = Roles::of(flow);
     if !roles.signature_rules().any(|routing| std::ptr::eq(routing.rule, rule)) {
         return None;
     }
-    let simulation = Simulation::of(flow);
     let mut kept_out: Vec<String> = Vec::new();
     for (message, scope, _) in &simulation.runs {
         let SignatureScope::Out(out) = scope else { continue };
@@ -278,9 +279,8 @@ fn signature_scope(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Opt
 
 /// The passes in which `rule` applies to the simulated messages from inside to outside:
 /// "in pass 2", "in pass 1, may in pass 3", or "never".
-fn acting_passes(flow: &MailFlow, rule: &TransportRule) -> String {
-    let index = flow.rule_index(rule);
-    let simulation = Simulation::of(flow);
+fn acting_passes(simulation: &Simulation, rule: &TransportRule) -> String {
+    let index = simulation.flow.rule_index(rule);
     // Pass number → whether the rule surely applies in it (not only on a branch of a
     // condition the tool cannot evaluate).
     let mut passes: BTreeMap<usize, bool> = BTreeMap::new();
