@@ -5,6 +5,8 @@
 //! each that leaves unsigned why: out of the signature scope by the signature rule's own
 //! conditions and exceptions, or not.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value};
 
 use crate::analysis::simulate::{Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN};
@@ -127,35 +129,75 @@ fn not_evaluated(flow: &MailFlow) -> Vec<NotEvaluated<'_>> {
     found
 }
 
-fn not_evaluated_text(flow: &MailFlow) -> String {
+fn not_evaluated_text(flow: &MailFlow, out: &mut Lines) {
     let patterns = not_evaluated(flow);
     if patterns.is_empty() {
-        return String::new();
+        return;
     }
-    let mut out =
-        "\nPatterns mailflow cannot evaluate, followed both ways (a rule that tests one may apply):\n".to_owned();
+    out.blank();
+    out.line("Patterns mailflow cannot evaluate, followed both ways (a rule that tests one may apply):");
     for p in patterns {
         let what = if p.valid { "valid .NET, but" } else { "not a valid .NET regular expression (MF011):" };
-        out += &format!("  rule `{}`: `{}`: {what} {}\n", p.rule, p.pattern, p.why);
+        out.line(format!("  rule `{}`: `{}`: {what} {}", p.rule, p.pattern, p.why));
     }
-    out
 }
 
 fn text_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> String {
-    let mut out = String::new();
+    let mut out = Lines::default();
     for (index, class) in followed.iter().enumerate() {
         if index == 1 {
-            out += "\nThe rules tell these messages apart too:\n";
+            out.blank();
+            out.line("The rules tell these messages apart too:");
         }
         if index > 0 {
-            out.push('\n');
+            out.blank();
         }
-        out += &text(flow, &class.message, &class.paths);
+        text(flow, &class.message, &class.paths, &mut out);
         if let Some(why) = unsigned_words(flow, class, syntax) {
-            out += &format!("Leaves unsigned: {why}\n");
+            out.line(format!("Leaves unsigned: {why}"));
         }
     }
-    out + &not_evaluated_text(flow)
+    not_evaluated_text(flow, &mut out);
+    out.0
+}
+
+/// The text of a trace, written line by line. Each line is escaped whole ([`shown`]): its
+/// own words have no control character, so the escapes are of the names and values in it,
+/// and the trace's line feeds are the only ones it prints, whatever a name holds.
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn line(&mut self, line: impl AsRef<str>) {
+        self.0 += &shown(line.as_ref());
+        self.0.push('\n');
+    }
+
+    fn blank(&mut self) {
+        self.0.push('\n');
+    }
+}
+
+/// `text` with every control character (C0, DEL, C1) and every bidirectional embedding,
+/// override and isolate written as an escape: `\n`, `\r`, `\t`, and `\u{1b}` for the
+/// others, as `mailflow check` writes names (`cli/escape.rs`, which trace, a layer below,
+/// cannot call).
+fn shown(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\n' => "\\n".to_owned(),
+                '\r' => "\\r".to_owned(),
+                '\t' => "\\t".to_owned(),
+                c if hidden(c) => format!("\\u{{{:x}}}", u32::from(c)),
+                c => c.to_string(),
+            })
+            .collect(),
+    )
 }
 
 fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value {
@@ -241,66 +283,62 @@ fn ending_words(flow: &MailFlow, ending: &Ending) -> String {
     }
 }
 
-fn text(flow: &MailFlow, message: &Message, paths: &[Path]) -> String {
-    let mut out = match message.class {
-        Class::Ordinary => format!("A message from {} to {}\n", origin(message), message.to),
-        _ => format!("{}\n", capitalised(&describe_message(message))),
-    };
+fn text(flow: &MailFlow, message: &Message, paths: &[Path], out: &mut Lines) {
+    match message.class {
+        Class::Ordinary => out.line(format!("A message from {} to {}", origin(message), message.to)),
+        _ => out.line(capitalised(&describe_message(message))),
+    }
     for (index, path) in paths.iter().enumerate() {
         if paths.len() > 1 {
-            out += &format!(
-                "\nWay {} of {}{}\n",
+            out.blank();
+            out.line(format!(
+                "Way {} of {}{}",
                 index + 1,
                 paths.len(),
                 if path.uncertain { " (depends on a condition mailflow cannot evaluate)" } else { "" }
-            );
+            ));
         }
         for pass in &path.passes {
-            out += &format!("Pass {} through Exchange Online:\n", pass.number);
+            out.line(format!("Pass {} through Exchange Online:", pass.number));
             if pass.applied.is_empty() {
-                out += "  no rule applies\n";
+                out.line("  no rule applies");
             }
             for applied in &pass.applied {
                 let rule = &flow.rules[applied.rule];
                 let priority = rule.priority.as_ref().map_or("?".into(), |p| p.value.to_string());
-                out += &format!(
-                    "  rule `{}` (priority {priority}) {}\n",
+                out.line(format!(
+                    "  rule `{}` (priority {priority}) {}",
                     rule.name(),
                     if applied.uncertain { "may apply" } else { "applies" }
-                );
+                ));
             }
             for (name, value) in &pass.set_headers {
-                out += &format!("  sets {name}: {value}\n");
+                out.line(format!("  sets {name}: {value}"));
             }
             if let Some(stopper) = pass.stopped_by {
-                out += &format!("  `{}` stops processing more rules\n", flow.rules[stopper].name());
+                out.line(format!("  `{}` stops processing more rules", flow.rules[stopper].name()));
             }
-            match pass.route {
-                Route::Rule { rule, connector } => {
-                    out += &format!(
-                        "  -> connector `{}` (redirected by `{}`): {}\n",
-                        flow.connectors[connector].name(),
-                        flow.rules[rule].name(),
-                        service_words(flow, connector, Some(&path.ending))
-                    )
-                }
-                Route::RecipientDomains { connector } => {
-                    out += &format!(
-                        "  -> connector `{}` (its recipient domains match): {}\n",
-                        flow.connectors[connector].name(),
-                        service_words(flow, connector, Some(&path.ending))
-                    )
-                }
-                Route::Mx => out += "  -> the recipient's MX\n",
-                Route::Mailbox => out += "  -> the recipient's mailbox\n",
+            out.line(match pass.route {
+                Route::Rule { rule, connector } => format!(
+                    "  -> connector `{}` (redirected by `{}`): {}",
+                    flow.connectors[connector].name(),
+                    flow.rules[rule].name(),
+                    service_words(flow, connector, Some(&path.ending))
+                ),
+                Route::RecipientDomains { connector } => format!(
+                    "  -> connector `{}` (its recipient domains match): {}",
+                    flow.connectors[connector].name(),
+                    service_words(flow, connector, Some(&path.ending))
+                ),
+                Route::Mx => "  -> the recipient's MX".to_owned(),
+                Route::Mailbox => "  -> the recipient's mailbox".to_owned(),
                 Route::TakenAway { rule } => {
-                    out += &format!("  -> taken away by `{}` (it does not go on as it was)\n", flow.rules[rule].name())
+                    format!("  -> taken away by `{}` (it does not go on as it was)", flow.rules[rule].name())
                 }
-            }
+            });
         }
-        out += &format!("Ends: {}\n", ending_words(flow, &path.ending));
+        out.line(format!("Ends: {}", ending_words(flow, &path.ending)));
     }
-    out
 }
 
 fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
@@ -359,9 +397,10 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
     json!({"message": described, "paths": paths})
 }
 
-/// Escapes text for a Mermaid node label.
+/// Escapes text for a Mermaid node label: its control characters as in the text
+/// ([`shown`]), so that a name cannot end the label's line, and its quotes as Mermaid's.
 fn label(text: &str) -> String {
-    text.replace('"', "#quot;")
+    shown(text).replace('"', "#quot;")
 }
 
 /// A left-to-right flow diagram like the guide's Fig. 1: Exchange passes and the services
@@ -451,6 +490,51 @@ transportRules:
             })
         );
         assert_eq!(json["patternsNotEvaluated"][1]["validDotnet"], json!(false));
+    }
+
+    /// A trace of a file whose rule, connector and header are named `name` (a YAML scalar).
+    fn trace_named(name: &str, format: TraceFormat) -> String {
+        let file = format!(
+            "mailflow: 1
+organization: {{domains: [contoso.com]}}
+connectors:
+  - name: {name}
+    use: transport-rule
+    service: {{kind: smart-host, vendor: mimecast}}
+transportRules:
+  - name: {name}
+    priority: 0
+    conditions: {{senderIs: inside, recipientIs: outside, recipientAddressMatches: ['(?<open>x)(?<close-open>y)']}}
+    actions:
+      setHeader: {{name: {name}, value: {name}}}
+      redirectToConnector: {name}
+"
+        );
+        let checked = check(&file, Syntax::Yaml, &Selection::default());
+        render(&checked.flow, &Message::ordinary(true, "user@fabrikam.com"), format, Syntax::Yaml)
+    }
+
+    /// Names with control characters (a line feed that would start a line of its own, an
+    /// escape sequence, a C1 control, a right-to-left override) read in the text and the
+    /// Mermaid diagram as names written with those escapes do: the trace's own line feeds
+    /// are the only ones.
+    #[test]
+    fn control_characters_in_names_are_escaped_in_text_and_mermaid() {
+        let crafted = r#""ev\nWay 9\r\t\x1b[2K\x9b\u202e""#;
+        let written = r#"'ev\nWay 9\r\t\u{1b}[2K\u{9b}\u{202e}'"#;
+        for format in [TraceFormat::Text, TraceFormat::Mermaid] {
+            let traced = trace_named(crafted, format);
+            assert!(!traced.chars().any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')), "{traced}");
+            assert_eq!(traced, trace_named(written, format));
+        }
+        let text = trace_named(crafted, TraceFormat::Text);
+        assert!(
+            text.contains("  rule `ev\\nWay 9\\r\\t\\u{1b}[2K\\u{9b}\\u{202e}` (priority 0) may apply\n"),
+            "{text}"
+        );
+        // JSON keeps the names as they are: its strings escape what they must.
+        let json: Value = serde_json::from_str(&trace_named(crafted, TraceFormat::Json)).unwrap();
+        assert_eq!(json["paths"][0]["passes"][0]["rulesApplied"][0]["name"], "ev\nWay 9\r\t\x1b[2K\u{9b}\u{202e}");
     }
 
     #[test]
