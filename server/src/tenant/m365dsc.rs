@@ -383,7 +383,7 @@ fn object(
 ) -> Result<(TenantObject, Option<String>), Vec<Problem>> {
     let place = |offset: usize| format!("{}, {} `{}`", at(offset), block.resource, block.instance);
     let table = powershell::hashtable(text, block.body, variables)
-        .map_err(|error| vec![Problem::in_file(&place(error.offset), error.message)])?;
+        .map_err(|error| vec![Problem { place: place(error.offset), field: error.key, message: error.message }])?;
     let mut problems = Vec::new();
     let mut properties: Vec<(String, Value)> = Vec::new();
     for Entry { name, value, .. } in table.entries {
@@ -574,6 +574,16 @@ M365TenantConfig -ConfigurationData .\ConfigurationData.psd1
         let conditional = CONFIGURATION.replace("        AADGroup", "        if ($x) { }\n        AADGroup");
         let problems = read(&conditional, "if.ps1", None, &[]).unwrap_err();
         assert!(problems[0].message.starts_with("`if` inside Node `localhost` is not a resource block"));
+    }
+
+    #[test]
+    fn a_configuration_cut_anywhere_reads_or_is_refused_without_panicking() {
+        for (cut, _) in CONFIGURATION.char_indices() {
+            let text = &CONFIGURATION[..cut];
+            if recognise(text) {
+                let _ = read(text, "cut.ps1", None, &[]);
+            }
+        }
     }
 
     #[test]

@@ -105,6 +105,8 @@ impl Command {
 pub struct SyntaxError {
     pub offset: usize,
     pub message: String,
+    /// The key (of a hashtable or block) whose value it is in, the innermost.
+    pub key: Option<String>,
 }
 
 impl SyntaxError {
@@ -287,7 +289,8 @@ struct Parser<'t, 'v> {
 
 impl<'t, 'v> Parser<'t, 'v> {
     fn new(text: &'t str, at: usize, variables: &'v Variables) -> Self {
-        Parser { text, pos: at.min(text.len()), variables, unresolved: Vec::new() }
+        let pos = crate::text::floor_char_boundary(text, at.min(text.len()));
+        Parser { text, pos, variables, unresolved: Vec::new() }
     }
 
     fn rest(&self) -> &'t str {
@@ -309,11 +312,11 @@ impl<'t, 'v> Parser<'t, 'v> {
     }
 
     fn error(&self, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { offset: self.pos, message: message.into() }
+        SyntaxError { offset: self.pos, message: message.into(), key: None }
     }
 
     fn error_at(&self, offset: usize, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { offset, message: message.into() }
+        SyntaxError { offset, message: message.into(), key: None }
     }
 
     /// Spaces, tabs, comments and line continuations (a backtick ending its line); line
@@ -904,11 +907,16 @@ impl<'t, 'v> Parser<'t, 'v> {
             }
             self.pos += 1;
             self.skip_space(true);
-            let value = self.read(Mode::Expression)?;
+            let value = self
+                .read(Mode::Expression)
+                .map_err(|error| SyntaxError { key: error.key.or_else(|| Some(name.clone())), ..error })?;
             self.skip_space(false);
             match self.peek() {
                 Some('\n' | '\r' | ';' | '}') | None => {}
-                Some(c) => return Err(self.error(format!("`{c}` after the value of `{name}`"))),
+                Some(c) => {
+                    let error = self.error(format!("`{c}` after the value"));
+                    return Err(SyntaxError { key: Some(name), ..error });
+                }
             }
             entries.push(Entry { name, offset: key_at, value });
         }
@@ -941,9 +949,8 @@ impl<'t, 'v> Parser<'t, 'v> {
         let mut stack = Vec::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err(
-                    self.error_at(start, format!("`{}` without its closing bracket", &self.text[start..start + 1]))
-                );
+                let open = self.text[start..].chars().next().unwrap_or('(');
+                return Err(self.error_at(start, format!("`{open}` without its closing bracket")));
             };
             match c {
                 '(' | '{' | '[' => {
@@ -1221,6 +1228,8 @@ mod tests {
     #[test]
     fn what_needs_powershell_is_an_error() {
         assert!(fails("'a' + $b").message.contains("`+` after a value"));
+        let error = hashtable("@{ Name = 'x'\n Priority = 'a' + 'b' }", 0, &Variables::default()).unwrap_err();
+        assert_eq!((error.offset, error.key.as_deref()), (30, Some("Priority")));
         assert!(fails("[System.String]::Empty").message.contains("static member"));
         assert_eq!(fails("'x' -f 1").offset, 4);
     }
@@ -1252,6 +1261,37 @@ mod tests {
         let command = super::command("Set-X \u{2013}Name y 'positional'", 0, &variables).unwrap();
         assert_eq!(command.named().next().map(|e| e.name.as_str()), Some("Name"));
         assert!(matches!(&command.arguments[1], Argument::Positional(read) if read.value == text("positional")));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any text, read from any offset, gives a value or an error: never a panic, never an
+        /// offset past the text.
+        #[test]
+        fn any_text_reads_without_panicking(
+            text in r#"(?s)[ \t\r\n'"`$@(){}\[\],;=#<>|a-zA-Z0-9.\-:‘’“”–]{0,60}"#,
+            at in 0usize..64,
+        ) {
+            let variables = Variables { organization_name: Some("contoso.onmicrosoft.com".into()) };
+            if let Ok((_, end)) = value(&text, at, &variables) {
+                proptest::prop_assert!(end <= text.len());
+            }
+            if let Ok((_, end)) = argument(&text, at, &variables) {
+                proptest::prop_assert!(end <= text.len());
+            }
+            if let Ok(table) = hashtable(&text, at, &variables) {
+                proptest::prop_assert!(table.end <= text.len());
+            }
+            if let Ok(command) = command(&text, at, &variables) {
+                proptest::prop_assert!(command.end <= text.len());
+            }
+            let errors = [statement_end(&text, at).err(), closing(&text, at).err(), words(&text, at, text.len()).err()];
+            for error in errors.into_iter().flatten() {
+                proptest::prop_assert!(error.offset <= text.len());
+            }
+            proptest::prop_assert!(skip_trivia(&text, at, true) <= text.len());
+        }
     }
 
     #[test]
