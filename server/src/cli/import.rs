@@ -10,13 +10,14 @@ use super::output::render;
 use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::print;
-use crate::tenant::{cmdlet_json, from_tenant, Kind, Problem, TenantObject};
+use crate::tenant::{cmdlet_json, from_tenant, graph_snapshot, m365dsc, Kind, Problem, TenantObject, Value};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// The exports to read, each recognised by its content: `Get-TransportRule`,
-    /// `Get-OutboundConnector` and `Get-AcceptedDomain` piped to `ConvertTo-Json` (UTF-8 or
-    /// UTF-16, with or without a byte order mark).
+    /// The exports to read, each recognised by its content (UTF-8 or UTF-16, with or without a
+    /// byte order mark): `Get-TransportRule`, `Get-OutboundConnector` and `Get-AcceptedDomain`
+    /// piped to `ConvertTo-Json`; a Microsoft365DSC configuration (`.ps1`); a Microsoft Graph
+    /// configuration snapshot (JSON).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Write the mail-flow file here instead of printing it; an existing file only with `--force`.
@@ -25,7 +26,8 @@ pub struct ImportArgs {
     /// The syntax to write.
     #[arg(long, value_enum, default_value_t = Target::Yaml)]
     to: Target,
-    /// The tenant's name, written as `organization.name`.
+    /// The tenant's name, written as `organization.name`; also what `$OrganizationName` stands
+    /// for in a Microsoft365DSC configuration.
     #[arg(long, value_name = "NAME")]
     organization_name: Option<String>,
     /// Replace the `--output` file if it exists.
@@ -97,21 +99,8 @@ fn imported(args: &ImportArgs) -> Result<(String, Vec<String>), Vec<String>> {
             )]);
         }
     }
-    let mut objects = Vec::new();
-    let mut sources = Vec::new();
-    let mut problems = Vec::new();
-    for file in &args.files {
-        match read_export(file) {
-            Ok(read) => {
-                sources.push(source_line(file, &read));
-                objects.extend(read);
-            }
-            Err(problem) => problems.push(problem.to_string()),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let Exports { objects, sources, mut notes } = read_exports(&args.files, args.organization_name.as_deref())
+        .map_err(|problems| problems.iter().map(Problem::to_string).collect::<Vec<_>>())?;
     let imported = from_tenant::import(&objects, args.organization_name.as_deref())
         .map_err(|problems| problems.iter().map(Problem::to_string).collect::<Vec<_>>())?;
     let mut header = vec![format!("# Imported by mailflow {} on {} from:", env!("CARGO_PKG_VERSION"), today())];
@@ -119,25 +108,114 @@ fn imported(args: &ImportArgs) -> Result<(String, Vec<String>), Vec<String>> {
     let text = print(&imported.flow, header, syntax(args.to)).map_err(|unwritable| {
         unwritable.0.into_iter().map(|part| format!("cannot write the DSL: {}", part.value)).collect::<Vec<_>>()
     })?;
-    Ok((text, imported.notes))
+    notes.extend(imported.notes);
+    Ok((text, notes))
 }
 
-/// One export's objects, its kind recognised by its content (`diff` reads exports the same way).
+/// What the exports held.
+pub(super) struct Exports {
+    /// Every file's objects, file by file.
+    pub objects: Vec<TenantObject>,
+    /// What the header comment says of each file: its name and what it held.
+    pub sources: Vec<String>,
+    /// What the files hold that is not read, or was read with an assumption, one line each.
+    pub notes: Vec<String>,
+}
+
+/// The formats of export read, each recognised by its content, never by its file's name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Export {
+    CmdletJson,
+    GraphSnapshot,
+    M365Dsc,
+}
+
+/// Every export's objects (`diff` reads exports the same way), or every problem with them.
+/// `$OrganizationName` stands for `organization_name`, or else for the accepted domain ending
+/// in `.onmicrosoft.com` that the exports list.
+pub(super) fn read_exports(paths: &[PathBuf], organization_name: Option<&str>) -> Result<Exports, Vec<Problem>> {
+    let mut texts = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match recognised(path) {
+            Ok(found) => texts.push((path, found)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // JSON first: its accepted domains may name the tenant for the configurations.
+    let mut read: Vec<Option<(Vec<TenantObject>, Vec<String>)>> = vec![None; texts.len()];
+    let mut domains: Vec<String> = Vec::new();
+    for format in [Export::CmdletJson, Export::GraphSnapshot, Export::M365Dsc] {
+        for (index, (_, (name, text, _))) in texts.iter().enumerate().filter(|(_, (_, (_, _, f)))| *f == format) {
+            let result = match format {
+                Export::CmdletJson => {
+                    cmdlet_json::read(text, name).map(|objects| (objects, Vec::new())).map_err(|problem| vec![problem])
+                }
+                Export::GraphSnapshot => graph_snapshot::read(text, name),
+                Export::M365Dsc => m365dsc::read(text, name, organization_name, &domains),
+            };
+            match result {
+                Ok((objects, notes)) => {
+                    let listed = objects.iter().filter(|object| object.kind == Kind::AcceptedDomain && !object.absent);
+                    domains.extend(listed.filter_map(|object| match object.get("DomainName") {
+                        Some(Value::Text(domain)) => Some(domain.clone()),
+                        _ => None,
+                    }));
+                    read[index] = Some((objects, notes));
+                }
+                Err(found) => problems.extend(found),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut exports = Exports { objects: Vec::new(), sources: Vec::new(), notes: Vec::new() };
+    for ((path, _), (objects, notes)) in texts.iter().zip(read.into_iter().flatten()) {
+        exports.sources.push(source_line(path, &objects));
+        exports.objects.extend(objects);
+        exports.notes.extend(notes);
+    }
+    Ok(exports)
+}
+
+/// One export's objects, read alone: `$OrganizationName` has no value; the first problem.
+/// (`diff` reads its exports with it; [`read_exports`] reads several together.)
+#[allow(dead_code)]
 pub(super) fn read_export(path: &Path) -> Result<Vec<TenantObject>, Problem> {
+    read_exports(&[path.to_path_buf()], None).map(|exports| exports.objects).map_err(|problems| {
+        problems.into_iter().next().unwrap_or_else(|| Problem::in_file(&shown(path), "cannot be read"))
+    })
+}
+
+/// A file's name as messages show it, its text, and its format.
+fn recognised(path: &Path) -> Result<(String, String, Export), Problem> {
     let name = files::shown(path);
     if let Some(kind) = files::special_kind(path) {
         return Err(Problem::in_file(&name, format!("is {kind}, not a file")));
     }
     let bytes = std::fs::read(path).map_err(|error| Problem::in_file(&name, format!("cannot read it: {error}")))?;
     let text = cmdlet_json::decode(&bytes, &name)?;
-    if cmdlet_json::looks_like_json(&text) || text.trim().is_empty() {
-        return cmdlet_json::read(&text, &name);
-    }
-    Err(Problem::in_file(
-        &name,
-        "not an export mailflow reads: expected the JSON of `Get-TransportRule`, `Get-OutboundConnector` or \
-         `Get-AcceptedDomain` piped to `ConvertTo-Json`",
-    ))
+    let format = if cmdlet_json::looks_like_json(&text) || text.trim().is_empty() {
+        if graph_snapshot::recognise(&text) {
+            Export::GraphSnapshot
+        } else {
+            Export::CmdletJson
+        }
+    } else if m365dsc::recognise(&text) {
+        Export::M365Dsc
+    } else {
+        return Err(Problem::in_file(
+            &name,
+            "not an export mailflow reads: expected the JSON of `Get-TransportRule`, `Get-OutboundConnector` or \
+             `Get-AcceptedDomain` piped to `ConvertTo-Json`, a Microsoft365DSC configuration \
+             (`Export-M365DSCConfiguration`'s .ps1), or a Microsoft Graph configuration snapshot (JSON)",
+        ));
+    };
+    Ok((name, text, format))
 }
 
 /// What the header comment says about one export: its name and what it held.
