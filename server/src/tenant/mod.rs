@@ -13,8 +13,10 @@ pub mod cmdlet_json;
 pub mod from_tenant;
 pub mod graph_snapshot;
 pub mod m365dsc;
+pub mod m365dsc_write;
 pub mod names;
 pub mod powershell;
+pub mod powershell_script;
 pub mod to_tenant;
 
 use std::fmt;
