@@ -3,6 +3,7 @@
 mod console;
 mod convert;
 mod escape;
+mod export;
 mod files;
 mod fix;
 mod fmt;
@@ -67,6 +68,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Write one mail-flow file from what was exported from the tenant, then check it.
     Import(import::ImportArgs),
+    /// Write what puts a mail-flow file into the tenant: a PowerShell apply script or a Microsoft365DSC configuration.
+    Export(export::ExportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -210,6 +213,7 @@ pub fn main() -> ExitCode {
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format.into()),
         Command::Convert(args) => convert::run(args),
         Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
         Command::Explain { code } => match rules::by_code(code.trim()) {
             Some(rule) => console::finish(
                 EXIT_CLEAN,
