@@ -95,9 +95,14 @@ pub fn read(text: &str, file: &str) -> Result<Vec<TenantObject>, Problem> {
         let properties = match item {
             // `[null]` is how an empty result is written when piped from a variable.
             serde_json::Value::Null => continue,
-            serde_json::Value::Object(map) => {
-                map.into_iter().map(|(name, value)| (name, value_of(value))).collect::<Vec<_>>()
-            }
+            // REST annotations describe the object (`@odata.type`) or one property's type
+            // (`Priority@data.type`: `System.Int32`), never a value; no PowerShell property
+            // name has an `@`.
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .filter(|(name, _)| !name.contains('@'))
+                .map(|(name, value)| (name, value_of(value)))
+                .collect::<Vec<_>>(),
             other => {
                 return Err(Problem::in_file(
                     file,
@@ -185,5 +190,15 @@ mod tests {
         assert_eq!(decode(b"[\x001\x00]\x00", "f").unwrap(), "[1]");
         assert!(decode(b"\xFF\xFE[\x00]", "f").is_err());
         assert!(decode(b"\xC3(", "f").is_err());
+    }
+
+    #[test]
+    fn rest_annotations_are_no_properties() {
+        let text = r##"[{"@odata.type": "#Exchange.GenericHashTable", "Priority@data.type": "System.Int32",
+            "Priority": 0, "State": "Enabled", "Name": "R"}]"##;
+        let objects = read(text, "f").unwrap();
+        let mut names: Vec<&str> = objects[0].properties.iter().map(|(name, _)| name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["Name", "Priority", "State"]);
     }
 }

@@ -35,6 +35,7 @@ pub fn import(objects: &[TenantObject], organization_name: Option<&str>) -> Resu
             notes.push(format!("{}: marked absent (Ensure = \"Absent\"): not in the file", object.describe()));
             continue;
         }
+        let problems_before = problems.len();
         for (property, value) in &object.properties {
             if !names::is_metadata(property) {
                 if let Some(type_name) = type_name_in(value) {
@@ -48,6 +49,10 @@ pub fn import(objects: &[TenantObject], organization_name: Option<&str>) -> Resu
                     ));
                 }
             }
+        }
+        if problems.len() > problems_before {
+            // Read no further: what else it says wrong follows from the missing values.
+            continue;
         }
         let mut reader = Reader { object, used: vec![false; object.properties.len()], problems: &mut problems };
         match object.kind {
@@ -172,7 +177,7 @@ impl<'a> Reader<'a> {
 
     /// An enumeration written by its name, or as a number where Exchange documents the
     /// order of its members (`numbered`).
-    fn enumerated<T: Copy>(
+    fn enumerated<T: Copy + PartialEq>(
         &mut self,
         name: &str,
         all: &[T],
@@ -185,7 +190,7 @@ impl<'a> Reader<'a> {
                 Some(value) => Some(value),
                 None => self.invalid(name, &format!("`{text}` is not one of {allowed}")),
             },
-            Value::Integer(number) => match numbered.and_then(|read| read(*number)) {
+            Value::Integer(number) => match numbered.and_then(|read| read(*number)).filter(|v| all.contains(v)) {
                 Some(value) => Some(value),
                 None => self.invalid(name, &numeric_enum(*number, &allowed)),
             },
@@ -416,15 +421,7 @@ impl<'a> Reader<'a> {
                 service.kind.value.key()
             ));
         }
-        let rest: Vec<&str> =
-            self.rest(|_, value| matches!(value, Value::Bool(false))).iter().map(|(p, _)| p.as_str()).collect();
-        if !rest.is_empty() {
-            notes.push(format!(
-                "{}: not imported (the format has no key for them; they do not decide where mail goes): {}",
-                self.object.describe(),
-                rest.join(", ")
-            ));
-        }
+        self.note_rest(notes);
         connector
     }
 
@@ -444,7 +441,24 @@ impl<'a> Reader<'a> {
             ));
             return None;
         }
+        // `Name` identifies the domain, as `Identity` does: it is the domain name unless renamed.
+        self.take("Name");
+        self.note_rest(notes);
         domain
+    }
+
+    /// Notes the properties not read (neither metadata, nor unset, nor `false`): the
+    /// format has no key for them.
+    fn note_rest(&mut self, notes: &mut Vec<String>) {
+        let rest: Vec<&str> =
+            self.rest(|_, value| matches!(value, Value::Bool(false))).iter().map(|(p, _)| p.as_str()).collect();
+        if !rest.is_empty() {
+            notes.push(format!(
+                "{}: not imported (the format has no key for them; they do not decide where mail goes): {}",
+                self.object.describe(),
+                rest.join(", ")
+            ));
+        }
     }
 }
 
