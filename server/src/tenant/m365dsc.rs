@@ -589,6 +589,9 @@ M365TenantConfig -ConfigurationData .\ConfigurationData.psd1
     #[test]
     fn old_exports_name_blocks_by_guid_and_sign_in_with_a_credential() {
         let text = "Configuration Old {\n  param([PSCredential]$GlobalAdminAccount)\n  \
+                    if ($null -eq $GlobalAdminAccount)\n  {\n    <# Credentials #>\n    \
+                    $Credsglobaladmin = Get-Credential -Message \"Global Admin credentials\"\n  }\n  else\n  {\n    \
+                    $Credsglobaladmin = $GlobalAdminAccount\n  }\n  \
                     $OrganizationName = 'contoso.onmicrosoft.com'\n  Node localhost {\n    \
                     EXOAcceptedDomain 3f1c6a2e-1b7d-4c55-9a61-0d9e3b2f7c11 {\n      Identity = $OrganizationName\n      \
                     DomainType = 'Authoritative'\n      GlobalAdminAccount = $Credsglobaladmin\n    }\n  }\n}\n";
