@@ -12,6 +12,9 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
     recipient-domains N  a partner connector listing N recipient domains
     connectors N         N partner connectors, each listing its own recipient domain, and
                          one rule redirecting to each of the first 100 of them
+    rules-domains N      the 300 rules of benchmarks/lsp_latency.py (each with a pattern on
+                         the recipient's address), N accepted domains and a partner
+                         connector listing N recipient domains
 
 `--dsl` prints the same file in the DSL (through `mailflow convert`, so it needs the
 binary: $MAILFLOW_BIN or target/release/mailflow).
@@ -35,7 +38,7 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-SHAPES = ("domains", "accepted-domains", "recipient-domains", "connectors")
+SHAPES = ("domains", "accepted-domains", "recipient-domains", "connectors", "rules-domains")
 
 HEAD = """mailflow: 1
 organization:
@@ -108,6 +111,13 @@ def generate(shape: str, n: int) -> str:
     if shape == "connectors":
         text, rules = connectors(n)
         return HEAD.format(accepted="", connectors=text, rules=rules)
+    if shape == "rules-domains":
+        from lsp_latency import three_hundred_rules
+
+        text = three_hundred_rules()
+        domains = "  domains: [contoso.com, contoso.onmicrosoft.com]\n"
+        text = text.replace(domains, "  domains:\n    - contoso.com\n    - contoso.onmicrosoft.com\n" + accepted(n), 1)
+        return text.replace("transportRules:\n", partner_connector(n) + "transportRules:\n", 1)
     raise SystemExit(f"unknown shape {shape!r}: one of {', '.join(SHAPES)}")
 
 

@@ -223,6 +223,17 @@ impl Truth {
 /// Headers on the message: lower-cased name to value.
 pub type Headers = BTreeMap<String, String>;
 
+/// The messages from each of `senders` to each of `recipients`.
+fn messages_to(senders: &[(bool, &Class)], recipients: &[String]) -> Vec<Message> {
+    let mut messages = Vec::with_capacity(senders.len() * recipients.len());
+    for &(from_inside, class) in senders {
+        for to in recipients {
+            messages.push(Message { from_inside, to: to.clone(), class: class.clone() });
+        }
+    }
+    messages
+}
+
 /// Every recipient domain the file names, lower-cased, each once, in the order first named:
 /// the accepted domains, the domains of the rules' `recipientDomainIs`, those of the
 /// connectors' `recipientDomains`; then one that nothing names.
@@ -567,6 +578,20 @@ impl Test {
         }
     }
 
+    /// Whether testing this key reads only the sender and the message as sent: not the
+    /// recipient, nor the headers (which rules and services change).
+    fn reads_the_sender_only(self) -> bool {
+        !matches!(
+            self,
+            Test::RecipientIs
+                | Test::RecipientDomainIs
+                | Test::RecipientAddressMatches
+                | Test::HeaderContains
+                | Test::HeaderMatches
+                | Test::Other
+        )
+    }
+
     /// Whether `predicates` give this key: [`Simulator::test`] answers only then.
     fn given(self, predicates: &Predicates) -> bool {
         match self {
@@ -675,37 +700,70 @@ impl<'a> Simulator<'a> {
     /// and the checks, which report the first message that shows a problem, would report
     /// the first's. A file naming thousands of domains alike has a few messages to follow.
     pub fn messages(&self) -> Vec<Message> {
+        let senders = self.senders();
+        let patterns = self.recipient_patterns(&senders);
         let mut recipients: Vec<String> = Vec::new();
         let mut seen: HashSet<Recipient> = HashSet::new();
         for domain in recipient_domains(self.flow) {
             let to = format!("user@{domain}");
-            if seen.insert(self.recipient(&to)) {
+            if seen.insert(self.recipient(&to, &patterns)) {
                 recipients.push(to);
             }
         }
-        self.messages_to(&recipients)
+        messages_to(&senders, &recipients)
     }
 
-    /// The messages from inside and from outside, of each class, to each of `recipients`.
-    fn messages_to(&self, recipients: &[String]) -> Vec<Message> {
-        let mut messages = Vec::new();
+    /// The origins and classes of the messages simulated: each class from inside and from
+    /// outside, but a group's members from inside and a named sender from where its domain
+    /// says.
+    fn senders(&self) -> Vec<(bool, &Class)> {
+        let mut senders = Vec::new();
         for from_inside in [true, false] {
             for class in &self.classes {
-                // A group is one of the tenant's, and a named sender is where its domain says.
                 let origin = match class {
                     Class::MemberOf(_) => Some(true),
                     Class::From(address) => Some(self.inside_address(address)),
                     _ => None,
                 };
-                if origin.is_some_and(|inside| inside != from_inside) {
-                    continue;
-                }
-                for to in recipients {
-                    messages.push(Message { from_inside, to: to.clone(), class: class.clone() });
+                if origin.is_none_or(|inside| inside == from_inside) {
+                    senders.push((from_inside, class));
                 }
             }
         }
-        messages
+        senders
+    }
+
+    /// The `recipientAddressMatches` that can tell the recipients of messages from
+    /// `senders` apart: those of the rules that take actions and may apply to one of them,
+    /// and the conditions of the signature rules, whose order says why a message is out of their
+    /// scope ([`Simulator::signature_scope`]). A rule that one of its conditions on the
+    /// sender or the message rules out for every sender applies to no message whatever
+    /// its recipient, and its patterns are not matched against every recipient.
+    fn recipient_patterns(&self, senders: &[(bool, &Class)]) -> Vec<&[Pattern]> {
+        let mut may_apply = vec![false; self.read.len()];
+        for &(from_inside, class) in senders {
+            let message = Message { from_inside, to: String::new(), class: class.clone() };
+            for &index in &self.active {
+                let conditions = &self.read[index].conditions;
+                may_apply[index] = may_apply[index]
+                    || !conditions
+                        .given
+                        .iter()
+                        .filter(|test| test.reads_the_sender_only())
+                        .any(|&test| self.test(test, conditions, &message, &Headers::new()) == Some(Truth::No));
+            }
+        }
+        let mut patterns = Vec::new();
+        for (index, rule) in self.read.iter().enumerate() {
+            let signature = self.signature_rules.contains(&index);
+            let sides = [(&rule.conditions, may_apply[index] || signature), (&rule.exceptions, may_apply[index])];
+            for (tested, read) in sides {
+                if let Some(list) = tested.predicates.recipient_address_matches.as_ref().filter(|_| read) {
+                    patterns.push(list.value.as_slice());
+                }
+            }
+        }
+        patterns
     }
 
     /// The classes of message the file's rules tell apart: the ordinary message first, then
@@ -716,22 +774,17 @@ impl<'a> Simulator<'a> {
         &self.classes
     }
 
-    /// What the simulation reads of the recipient `to`.
-    fn recipient(&self, to: &str) -> Recipient {
-        let domain = Message::ordinary(true, to);
-        let domain = domain.recipient_domain();
+    /// What the simulation reads of the recipient `to`, testing it against `patterns`.
+    fn recipient(&self, to: &str, patterns: &[&[Pattern]]) -> Recipient {
+        let message = Message::ordinary(true, to);
+        let domain = message.recipient_domain();
         let mut lists = Vec::new();
         let lookups = self.recipient_lists.each_match(domain, |&list| lists.push(list));
         self.count(|work| work.lookups += lookups);
         lists.sort_unstable();
         lists.dedup();
-        let patterns = self
-            .read
-            .iter()
-            .flat_map(|rule| [&rule.conditions, &rule.exceptions])
-            .filter_map(|tested| tested.predicates.recipient_address_matches.as_ref())
-            .map(|patterns| any_pattern(&patterns.value, to))
-            .collect();
+        self.count(|work| work.predicate_tests += patterns.len() as u64);
+        let patterns = patterns.iter().map(|patterns| any_pattern(patterns, to)).collect();
         Recipient { inside: self.is_inside(domain), connector: self.recipient_connector(domain), lists, patterns }
     }
 
@@ -1476,6 +1529,29 @@ transportRules:
         assert_eq!(recipient_domains(&flow).len(), 11);
     }
 
+    /// A rule that one of its conditions on the sender rules out for every message simulated
+    /// does not tell recipients apart by its patterns; one that may apply does, and so does a
+    /// signature rule, whose first failing condition says why a message is out of its scope.
+    #[test]
+    fn only_patterns_that_can_matter_tell_recipients_apart() {
+        let recipients = |sender: &str, signature: bool| {
+            let target = if signature { "    actions: {redirectToConnector: CodeTwo}\n" } else { "" };
+            let text = format!(
+                "{HEAD}connectors:\n{SIGNATURE}  - name: P\n    recipientDomains: [fabrikam.com, litware.com]\ntransportRules:\n  - name: R\n    priority: 0\n    conditions: {{{sender}, recipientAddressMatches: [fabrikam]}}\n{target}"
+            );
+            let flow = flow(&text);
+            let messages = Simulator::new(&flow).messages();
+            messages.into_iter().filter(|m| m.from_inside).map(|m| m.to).collect::<Vec<_>>()
+        };
+        let both = ["user@contoso.com", "user@fabrikam.com", "user@litware.com", "user@recipient.example"];
+        assert_eq!(
+            recipients("senderDomainIs: [nowhere.example]", false),
+            ["user@contoso.com", "user@fabrikam.com", "user@recipient.example"]
+        );
+        assert_eq!(recipients("senderIs: inside", false), both);
+        assert_eq!(recipients("senderDomainIs: [nowhere.example]", true), both);
+    }
+
     /// The findings of the checks of the simulation.
     fn simulation_findings(
         simulation: &Simulation,
@@ -1522,9 +1598,19 @@ transportRules:
             let simulator = Simulator::new(&checked.flow);
             let recipients: Vec<String> =
                 recipient_domains(&checked.flow).iter().map(|domain| format!("user@{domain}")).collect();
-            let every_message = simulator.messages_to(&recipients);
+            let every_message = messages_to(&simulator.senders(), &recipients);
             let every = Simulation::of_messages(simulator, every_message);
             merged_away += every.runs.len() - merged.runs.len();
+            // Each message followed for every recipient goes as one followed after merging.
+            let ways = |simulation: &Simulation| -> BTreeSet<String> {
+                let runs = simulation.runs.iter();
+                runs.map(|(m, scope, paths)| {
+                    let inside = simulation.is_inside(m.recipient_domain());
+                    format!("{} {:?} {inside} {scope:?} {paths:?}", m.from_inside, m.class)
+                })
+                .collect()
+            };
+            assert_eq!(ways(&merged), ways(&every), "{}", path.display());
             assert_eq!(simulation_findings(&merged, syntax), simulation_findings(&every, syntax), "{}", path.display());
         }
         assert!(merged_away > 0);
