@@ -7,7 +7,7 @@
 //! spans) → `model` (one typed model with spans, the key catalogue and the DSL's statement
 //! table) → `analysis` (pure functions of the model: roles, the simulator) → `fixes` (edit
 //! primitives) → `rules` and `diagnostic` (the registry of checks, typed messages) →
-//! `check`, `suppression`, `trace` → `ide`, `format`, `convert`, `discover` → the front
+//! `check`, `suppression`, `trace`, `headers` → `ide`, `format`, `convert`, `discover` → the front
 //! doors, `cli` and `lsp`.
 
 pub mod analysis;
@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod fixes;
 pub mod format;
+pub mod headers;
 pub mod ide;
 pub mod lsp;
 pub mod model;

@@ -65,8 +65,10 @@ fn dsl_fixtures_match_their_yaml_twins() {
 #[test]
 fn every_code_has_a_dsl_trigger() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures_dsl");
+    // Header rules (MF5xx) read a message's headers, not a file: their fixtures are in tests/headers/.
     let missing: Vec<&str> = mailflow::rules::ALL
         .iter()
+        .filter(|rule| !matches!(rule.check, mailflow::rules::Check::Headers))
         .map(|rule| rule.code)
         .filter(|code| !common::file_names(&root.join(code)).iter().any(|name| name.starts_with("triggers")))
         .collect();

@@ -23,7 +23,8 @@ fn fixtures() {
 fn every_code_has_both_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut missing = Vec::new();
-    for rule in mailflow::rules::ALL {
+    // Header rules (MF5xx) read a message's headers, not a file: their fixtures are in tests/headers/.
+    for rule in mailflow::rules::ALL.iter().filter(|r| !matches!(r.check, mailflow::rules::Check::Headers)) {
         let dir = root.join(rule.code);
         let names = common::file_names(&dir);
         for prefix in ["triggers", "clean"] {

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("check", 6),
     ("suppression", 6),
     ("trace", 6),
+    ("headers", 6),
     ("ide", 7),
     ("format", 7),
     ("convert", 7),

@@ -9,6 +9,10 @@
 //! left out, so a reader can paste the block into a file and see what the page says. A
 //! section runs from its heading to the next `## ` heading.
 //!
+//! A rule that reads a real message's headers (`Check::Headers`, MF501-MF506) is shown the
+//! same way with what `mailflow headers` reads: a `text` block of headers, and a `yaml` block
+//! (the tenant's file, as `--config`) where the rule compares the two.
+//!
 //! There is no skip list: a rule whose page cannot show its finding this way would have to
 //! be named in [`NOT_EXECUTABLE`] with the reason, and an entry there that the test finds
 //! executable after all makes it fail.
@@ -74,9 +78,41 @@ fn findings(text: &str) -> (Vec<&'static str>, String) {
     (codes, listing)
 }
 
+/// The codes and messages a header rule's section produces: its `text` block is a message's
+/// headers, read by `mailflow headers`, with its `yaml` block, when it has one, as `--config`.
+fn header_findings(rule: &RuleMeta, heading: &str) -> Result<(Vec<&'static str>, String), String> {
+    let text = section(rule.doc, heading).ok_or_else(|| format!("no `{heading}` section"))?;
+    let blocks = code_blocks(text).map_err(|e| format!("under `{heading}`: {e}"))?;
+    let headers =
+        blocks.iter().find(|(info, _)| info == "text").ok_or_else(|| format!("no `text` block under `{heading}`"))?;
+    let config = blocks
+        .iter()
+        .find(|(info, _)| info == "yaml")
+        .map(|(_, file)| check(file, Syntax::Yaml, &Selection::default()));
+    let report =
+        mailflow::headers::analyse(&headers.1, config.as_ref()).map_err(|e| format!("under `{heading}`: {e}"))?;
+    let codes = report.findings.iter().map(|d| d.code()).collect();
+    let listing = report.findings.iter().map(|d| format!("    {} {}\n", d.code(), d.message)).collect();
+    Ok((codes, listing))
+}
+
 /// What is wrong with `rule`'s page, if anything.
 fn page_problems(rule: &RuleMeta) -> Vec<String> {
     let mut problems = Vec::new();
+    if matches!(rule.check, mailflow::rules::Check::Headers) {
+        for (heading, must_report) in [("## Example", true), ("## Fixed", false)] {
+            match header_findings(rule, heading) {
+                Err(problem) => problems.push(problem),
+                Ok((codes, listing)) if codes.contains(&rule.code) != must_report => {
+                    let verb = if must_report { "does not report" } else { "reports" };
+                    let found = if listing.is_empty() { "    (no findings)\n".to_owned() } else { listing };
+                    problems.push(format!("the headers under `{heading}` {verb} {}; they report:\n{found}", rule.code));
+                }
+                Ok(_) => {}
+            }
+        }
+        return problems;
+    }
     for (heading, must_report) in [("## Example", true), ("## Fixed", false)] {
         let text = match example(rule, heading) {
             Ok(text) => text,

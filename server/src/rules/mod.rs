@@ -60,6 +60,12 @@ pub mod mf402_smart_host_rule_without_recipient_scope;
 pub mod mf403_smart_host_rule_without_defer;
 pub mod mf404_routing_rule_disabled;
 pub mod mf405_routing_rule_not_enforced;
+pub mod mf501_observed_smart_host_before_signature;
+pub mod mf502_observed_service_visited_twice;
+pub mod mf503_observed_loop;
+pub mod mf504_observed_path_incomplete;
+pub mod mf505_observed_path_differs_from_file;
+pub mod mf506_observed_signature_missing;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -91,6 +97,10 @@ pub enum Check {
     Simulation(fn(&Simulation, &mut Findings)),
     /// Applying the suppression comments reports it (MF014).
     Suppressions,
+    /// Reading a real message's headers reports it (MF501-MF506, `crate::headers`), not
+    /// checking a file: its page's Example is a header block (and the file, for the
+    /// findings that compare the two).
+    Headers,
 }
 
 /// Rules are identified by their code.
@@ -152,6 +162,12 @@ pub static ALL: &[&RuleMeta] = &[
     &mf403_smart_host_rule_without_defer::RULE,
     &mf404_routing_rule_disabled::RULE,
     &mf405_routing_rule_not_enforced::RULE,
+    &mf501_observed_smart_host_before_signature::RULE,
+    &mf502_observed_service_visited_twice::RULE,
+    &mf503_observed_loop::RULE,
+    &mf504_observed_path_incomplete::RULE,
+    &mf505_observed_path_differs_from_file::RULE,
+    &mf506_observed_signature_missing::RULE,
 ];
 
 /// Where the checks put their findings, with the syntax of the checked file: their messages
