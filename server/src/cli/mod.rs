@@ -7,6 +7,7 @@ mod export;
 mod files;
 mod fix;
 mod fmt;
+mod headers;
 mod import;
 mod output;
 
@@ -66,6 +67,8 @@ enum Command {
     },
     /// Convert a mail-flow file between YAML and the DSL, keeping its comments.
     Convert(convert::ConvertArgs),
+    /// Read a real message's path from its headers (MF501-MF506); with --config, hold it against the file.
+    Headers(headers::HeadersArgs),
     /// Write one mail-flow file from what was exported from the tenant, then check it.
     Import(import::ImportArgs),
     /// Write what puts a mail-flow file into the tenant: a PowerShell apply script or a Microsoft365DSC configuration.
@@ -212,6 +215,7 @@ pub fn main() -> ExitCode {
         },
         Command::Trace { file, from, to, format } => run_trace(&file, from, to, format.into()),
         Command::Convert(args) => convert::run(args),
+        Command::Headers(args) => headers::run(args),
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(args),
         Command::Explain { code } => match rules::by_code(code.trim()) {
@@ -221,7 +225,7 @@ pub fn main() -> ExitCode {
             ),
             None => {
                 console::error(&format!(
-                    "`{code}` is not a mailflow code; `mailflow rules` lists them (MF001 to MF405)"
+                    "`{code}` is not a mailflow code; `mailflow rules` lists them (MF001 to MF506)"
                 ));
                 ExitCode::from(EXIT_TROUBLE)
             }
@@ -315,7 +319,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             .any(|rule| rule.code.len() >= code.len() && rule.code[..code.len()].eq_ignore_ascii_case(code))
         {
             console::error(&format!(
-                "`{code}` matches no code (codes run MF001 to MF405; prefixes like MF3 are allowed)"
+                "`{code}` matches no code (codes run MF001 to MF506; prefixes like MF3 are allowed)"
             ));
             return ExitCode::from(EXIT_TROUBLE);
         }
