@@ -387,7 +387,7 @@ async def test_initialize_announces_what_the_server_does(vscode):
     assert caps.definition_provider and caps.references_provider
     assert caps.rename_provider.prepare_provider is True
     assert caps.document_symbol_provider and caps.workspace_symbol_provider and caps.folding_range_provider
-    assert list(caps.execute_command_provider.commands) == ["mailflow.trace"]
+    assert list(caps.execute_command_provider.commands) == ["mailflow.trace", "mailflow.headers"]
 
 
 async def test_stdio_flag_is_accepted():

@@ -285,3 +285,45 @@ function fenceFor(text: string): string {
   const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   return '`'.repeat(Math.max(3, longest + 1));
 }
+
+// ---- analysing a real message's headers ---------------------------------------------------
+
+/** The server's command that reads a message's headers (`mailflow headers`). */
+export const HEADERS_COMMAND = 'mailflow.headers';
+
+/**
+ * The header text to analyse: the selection when there is one, else the clipboard. Returns
+ * undefined when neither holds a `Received:` line, with the reason for the user.
+ */
+export function headerSource(selection: string, clipboard: string): { text: string; from: 'selection' | 'clipboard' } | { problem: string } {
+  const hasReceived = (text: string) => /^received:/im.test(text);
+  if (selection.trim() !== '') {
+    return hasReceived(selection)
+      ? { text: selection, from: 'selection' }
+      : { problem: 'the selection holds no "Received:" line: select the whole header block of a message' };
+  }
+  if (hasReceived(clipboard)) {
+    return { text: clipboard, from: 'clipboard' };
+  }
+  return {
+    problem:
+      'copy a message\'s headers first (Outlook: File > Properties > Internet headers; Outlook on the web: ' +
+      'View > View message details), or select them in an editor',
+  };
+}
+
+/** The arguments of `mailflow.headers`: the header text, then the mail-flow file's URI, if any. */
+export function headersArguments(text: string, documentUri: string | undefined): string[] {
+  return documentUri === undefined ? [text] : [text, documentUri];
+}
+
+/** The document showing the server's report: its text, titled after the file it was held against. */
+export function headersDocument(answer: unknown, file: string | undefined): ShownDocument {
+  if (typeof answer !== 'object' || answer === null || typeof (answer as Record<string, unknown>).text !== 'string') {
+    throw new Error(`the server answered ${HEADERS_COMMAND} with ${JSON.stringify(answer)}, not a report`);
+  }
+  const text = (answer as { text: string }).text;
+  const base = file === undefined ? undefined : path.basename(file.replace(/\\/g, '/')) || file;
+  const title = base === undefined ? 'Message headers' : `Message headers against ${base}`;
+  return { name: `${title.replace(/[\\/]/g, '_')}.txt`, content: `${title}\n\n${withFinalNewline(text)}` };
+}

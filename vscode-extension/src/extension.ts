@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import {
   DEFAULT_RECIPIENT,
+  HEADERS_COMMAND,
   SENDER_CHOICES,
   SETTINGS_SECTION,
   ShownDocument,
@@ -16,6 +17,9 @@ import {
   TraceView,
   checkRecipient,
   documentSelector,
+  headerSource,
+  headersArguments,
+  headersDocument,
   locate,
   serverCommand,
   startFailureMessage,
@@ -41,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('mailflow.showTrace', async () => {
       lastRecipient = (await showTrace(server, traces, lastRecipient)) ?? lastRecipient;
     }),
+    vscode.commands.registerCommand('mailflow.analyseHeaders', () => analyseHeaders(server, traces)),
     vscode.commands.registerCommand('mailflow.restartServer', () => server.restart(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // The other settings reach the running server through didChangeConfiguration
@@ -298,6 +303,43 @@ async function showTrace(server: ServerController, traces: TraceDocuments, recip
       void vscode.window.showErrorMessage(`mailflow: could not show the flowchart: ${describe(error)}`);
     });
   return chosen.to;
+}
+
+/**
+ * `mailflow.analyseHeaders`: a real message's headers, from the selection or the clipboard,
+ * read by the server (`mailflow.headers`), held against the active mail-flow file when
+ * there is one, and shown read-only beside it.
+ */
+async function analyseHeaders(server: ServerController, traces: TraceDocuments): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor !== undefined && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  const source = headerSource(selection, await vscode.env.clipboard.readText());
+  if ('problem' in source) {
+    void vscode.window.showWarningMessage(`mailflow: ${source.problem}.`);
+    return;
+  }
+  const client = await server.running();
+  if (client === undefined) {
+    return; // The reason was shown when the start failed.
+  }
+  const document = editor?.document;
+  const file = document !== undefined && server.handles(document) ? document : undefined;
+  let shown;
+  try {
+    const answer: unknown = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'mailflow: reading the headers' },
+      () =>
+        client.sendRequest(ExecuteCommandRequest.type, {
+          command: HEADERS_COMMAND,
+          arguments: headersArguments(source.text, file && client.code2ProtocolConverter.asUri(file.uri)),
+        }),
+    );
+    shown = headersDocument(answer, file?.uri.path);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`mailflow: the headers could not be analysed: ${describe(error)}`);
+    return;
+  }
+  await vscode.window.showTextDocument(traces.put(shown), { viewColumn: vscode.ViewColumn.Beside, preview: false });
 }
 
 function describe(error: unknown): string {

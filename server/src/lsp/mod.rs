@@ -41,6 +41,9 @@ use document::{Document, Encoding, Stamp};
 pub use transport::MAX_BODY;
 
 pub const TRACE_COMMAND: &str = "mailflow.trace";
+/// A real message's headers read as `mailflow headers` reads them (issue 12): the header text,
+/// and optionally the URI of an open mail-flow file to hold them against.
+pub const HEADERS_COMMAND: &str = "mailflow.headers";
 
 /// Settings read through `workspace/configuration` (section `mailflow`).
 #[derive(Clone, Debug, Default)]
@@ -597,10 +600,40 @@ fn capabilities(pull_diagnostics: bool, encoding: Encoding) -> ServerCapabilitie
             },
         )),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![TRACE_COMMAND.into()],
+            commands: vec![TRACE_COMMAND.into(), HEADERS_COMMAND.into()],
             work_done_progress_options: Default::default(),
         }),
         ..ServerCapabilities::default()
+    }
+}
+
+impl Backend {
+    /// `mailflow.headers`: the report on a message's headers (`arguments[0]`), held against
+    /// the open mail-flow file `arguments[1]` when one is given.
+    async fn headers_command(&self, arguments: Vec<LSPAny>) -> Result<Option<LSPAny>> {
+        let text = arguments.first().and_then(|t| t.as_str()).map(str::to_owned).ok_or_else(|| {
+            Error::invalid_params(format!(
+                "{HEADERS_COMMAND} takes a message's header text and, optionally, the URI of an open mail-flow file"
+            ))
+        })?;
+        let analysis = match arguments.get(1).and_then(|u| u.as_str()) {
+            None => None,
+            Some(uri) => {
+                let uri = uri
+                    .parse::<Uri>()
+                    .map_err(|_| Error::invalid_params(format!("{HEADERS_COMMAND}: `{uri}` is not a URI")))?;
+                Some(
+                    self.analysis(&uri)
+                        .await?
+                        .ok_or_else(|| Error::invalid_params(format!("{} is not open in the editor", uri.as_str())))?,
+                )
+            }
+        };
+        guarded("reading message headers", || {
+            let report = crate::headers::analyse(&text, analysis.as_ref().map(|a| &a.checked))
+                .map_err(|problem| Error::invalid_params(format!("cannot read the headers: {problem}")))?;
+            Ok(Some(crate::headers::to_json(&report)))
+        })
     }
 }
 
@@ -857,9 +890,12 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if params.command == HEADERS_COMMAND {
+            return self.headers_command(params.arguments).await;
+        }
         if params.command != TRACE_COMMAND {
             return Err(Error::invalid_params(format!(
-                "unknown command `{}`; this server runs {TRACE_COMMAND}",
+                "unknown command `{}`; this server runs {TRACE_COMMAND} and {HEADERS_COMMAND}",
                 params.command
             )));
         }

@@ -567,6 +567,28 @@ async fn the_trace_command_follows_a_message_through_the_open_text() {
     assert!(error.unwrap_err().contains("mailflow.trace takes"));
 }
 
+/// `mailflow.headers` (issue 12): the header text alone, then held against the open file.
+#[tokio::test]
+async fn the_headers_command_reads_a_message_and_holds_it_against_the_open_text() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let headers = include_str!("../../tests/headers/smart-host-before-signature.txt");
+    let command = |arguments: Value| json!({"command": "mailflow.headers", "arguments": arguments});
+    let alone = client.request("workspace/executeCommand", command(json!([headers]))).await.unwrap();
+    assert_eq!(alone["exchangePasses"], 3);
+    assert_eq!(alone["findings"][0]["code"], "MF501");
+    assert!(alone["text"].as_str().unwrap().starts_with("A message from sender@contoso.com"));
+    assert!(alone["mermaid"].as_str().unwrap().starts_with("flowchart LR"));
+    assert!(alone.get("prediction").is_none());
+    let held = client.request("workspace/executeCommand", command(json!([headers, URI]))).await.unwrap();
+    assert_eq!(held["prediction"]["sender"], "sender@contoso.com");
+    assert!(held["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MF505"));
+    let bad = client.request("workspace/executeCommand", command(json!(["Subject: hi\n\n"]))).await;
+    assert!(bad.unwrap_err().starts_with("cannot read the headers: no `Received:` field found"));
+    let none = client.request("workspace/executeCommand", command(json!([]))).await;
+    assert!(none.unwrap_err().contains("mailflow.headers takes a message's header text"));
+}
+
 #[tokio::test]
 async fn bad_requests_get_errors_and_the_server_keeps_serving() {
     let mut client = Client::start(json!({})).await;
@@ -587,7 +609,10 @@ async fn bad_requests_get_errors_and_the_server_keeps_serving() {
     assert_eq!(client.completion(URI, json!({"line": 3, "character": 9999})).await, Vec::<Value>::new());
     let command = |name: &str, arguments: Value| json!({"command": name, "arguments": arguments});
     let unknown = client.request("workspace/executeCommand", command("mailflow.nope", json!([]))).await;
-    assert_eq!(unknown.unwrap_err(), "unknown command `mailflow.nope`; this server runs mailflow.trace");
+    assert_eq!(
+        unknown.unwrap_err(),
+        "unknown command `mailflow.nope`; this server runs mailflow.trace and mailflow.headers"
+    );
     let not_open = client.trace("file:///nope.mailflow.yaml", json!({})).await;
     assert_eq!(not_open.unwrap_err(), "file:///nope.mailflow.yaml is not open in the editor");
     // Still serving.

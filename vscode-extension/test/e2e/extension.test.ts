@@ -96,6 +96,7 @@ test('the bundle exports activate and deactivate, and activating registers the c
   assert.equal(typeof extension.deactivate, 'function');
   extension.activate(context);
   assert.ok(fake.commands.has('mailflow.showTrace'));
+  assert.ok(fake.commands.has('mailflow.analyseHeaders'));
   assert.ok(fake.commands.has('mailflow.restartServer'));
   assert.ok(fake.contentProviders.has('mailflow-trace'));
 });
@@ -205,6 +206,34 @@ test('"Trace a message" traces from outside, and proposes the last recipient nex
   await fake.executeCommand('mailflow.showTrace');
   assert.equal(proposed, 'someone@contoso.com');
   assert.equal(fake.shown.length, before + 1);
+});
+
+test('"Analyse message headers" reads the clipboard, holds it against the file and shows the report beside it', { timeout: 30000 }, async () => {
+  // Issue 12: a real message that went to Mimecast before CodeTwo.
+  const headers = fs.readFileSync(
+    path.join(repositoryRoot, 'server', 'tests', 'headers', 'smart-host-before-signature.txt'),
+    'utf8',
+  );
+  fake.open(path.join(workspace, 'codetwo-mimecast.mailflow.yaml'));
+  const before = fake.shown.length;
+  fake.clipboard.push(headers);
+  await fake.executeCommand('mailflow.analyseHeaders');
+  const [report] = await fake.waitFor('the headers report', () =>
+    fake.shown.length > before ? fake.shown.slice(before) : undefined,
+  );
+  assert.match(report.uri, /^mailflow-trace:.*codetwo-mimecast\.mailflow\.yaml\.txt$/);
+  assert.match(report.content, /^Message headers against codetwo-mimecast\.mailflow\.yaml\n\nA message from sender@contoso\.com/);
+  assert.match(report.content, /predicted by the file/);
+  assert.match(report.content, /MF501 error observed-smart-host-before-signature/);
+  assert.match(report.content, /MF505 warning/);
+
+  // Nothing that looks like headers on the clipboard: a warning, no report.
+  fake.open(path.join(workspace, 'codetwo-mimecast.mailflow.yaml'));
+  fake.clipboard.push('not headers');
+  const messages = fake.messages.length;
+  await fake.executeCommand('mailflow.analyseHeaders');
+  assert.equal(fake.shown.length, before + 1);
+  assert.match(fake.messages[messages].text, /copy a message's headers first/);
 });
 
 test('a missing binary is reported once, naming the path and the setting', { timeout: 30000 }, async () => {

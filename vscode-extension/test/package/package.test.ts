@@ -44,6 +44,8 @@ function checkContributions(pkg: Json): void {
   }
   const showTrace = contributes.commands.find((c: Json) => c.command === 'mailflow.showTrace');
   assert.equal(`${showTrace.category}: ${showTrace.title}`, 'mailflow: Trace a message through Exchange Online');
+  const headers = contributes.commands.find((c: Json) => c.command === 'mailflow.analyseHeaders');
+  assert.equal(`${headers.category}: ${headers.title}`, 'mailflow: Analyse message headers');
   const palette = contributes.menus.commandPalette.find((m: Json) => m.command === 'mailflow.showTrace');
   assert.match(palette.when, /editorLangId == mailflow/);
   assert.match(palette.when, /mailflow\\\.ya\?ml/);

@@ -12,6 +12,9 @@ import {
   asTraceResult,
   checkRecipient,
   documentSelector,
+  headerSource,
+  headersArguments,
+  headersDocument,
   locate,
   serverCommand,
   startFailureMessage,
@@ -225,5 +228,27 @@ describe('trace result', () => {
     assert.throws(() => asTraceResult('text'), /not a trace/);
     assert.throws(() => asTraceResult({ text: 'only text' }), /no "text" and "mermaid"/);
     assert.deepEqual(asTraceResult(answer), { text: answer.text, mermaid: answer.mermaid });
+  });
+});
+
+describe('message headers', () => {
+  const block = 'Received: from a.example by b.example; Tue, 1 Jul 2025 10:00:00 +0000\nTo: x@fabrikam.com\n';
+  test('the selection wins over the clipboard, and either must hold a Received: line', () => {
+    assert.deepEqual(headerSource(block, 'ignored'), { text: block, from: 'selection' });
+    assert.deepEqual(headerSource('', block), { text: block, from: 'clipboard' });
+    assert.deepEqual(headerSource('  \n', 'received: x'), { text: 'received: x', from: 'clipboard' });
+    assert.match((headerSource('Subject: hi', block) as { problem: string }).problem, /selection holds no/);
+    assert.match((headerSource('', 'hello') as { problem: string }).problem, /copy a message's headers first/);
+  });
+  test('the arguments name the file only when there is one', () => {
+    assert.deepEqual(headersArguments(block, undefined), [block]);
+    assert.deepEqual(headersArguments(block, 'file:///t/a.mailflow'), [block, 'file:///t/a.mailflow']);
+  });
+  test('the report document is titled after the file', () => {
+    const shown = headersDocument({ text: 'A message\n', mermaid: '' }, '/t/contoso.mailflow.yaml');
+    assert.equal(shown.name, 'Message headers against contoso.mailflow.yaml.txt');
+    assert.equal(shown.content, 'Message headers against contoso.mailflow.yaml\n\nA message\n');
+    assert.equal(headersDocument({ text: 'x' }, undefined).name, 'Message headers.txt');
+    assert.throws(() => headersDocument(null, undefined), /not a report/);
   });
 });
