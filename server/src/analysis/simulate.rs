@@ -15,9 +15,10 @@
 //! in lists indexed once, not a simulation per domain.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use super::other_effects::{self, ActionEffect};
 use super::roles::Roles;
@@ -454,6 +455,9 @@ pub struct Work {
     pub lookups: u64,
 }
 
+/// Where a message comes from: from inside or not, and its class.
+type Sender = (bool, Class);
+
 /// Everything the simulation needs to know about the file, computed once.
 pub struct Simulator<'a> {
     flow: &'a MailFlow,
@@ -477,6 +481,8 @@ pub struct Simulator<'a> {
     /// The domains of the rules' `recipientDomainIs`, each with its list: twice the rule's
     /// index, plus one for an exception.
     recipient_lists: DomainIndex<usize>,
+    /// [`Simulator::rules_for`] each origin and class asked about.
+    rules_for: RefCell<BTreeMap<Sender, Rc<[usize]>>>,
     work: Cell<Work>,
 }
 
@@ -676,6 +682,7 @@ impl<'a> Simulator<'a> {
             connectors_by_name,
             recipient_connectors,
             recipient_lists,
+            rules_for: RefCell::new(BTreeMap::new()),
             work: Cell::new(Work::default()),
         }
     }
@@ -742,15 +749,8 @@ impl<'a> Simulator<'a> {
     fn recipient_patterns(&self, senders: &[(bool, &Class)]) -> Vec<&[Pattern]> {
         let mut may_apply = vec![false; self.read.len()];
         for &(from_inside, class) in senders {
-            let message = Message { from_inside, to: String::new(), class: class.clone() };
-            for &index in &self.active {
-                let conditions = &self.read[index].conditions;
-                may_apply[index] = may_apply[index]
-                    || !conditions
-                        .given
-                        .iter()
-                        .filter(|test| test.reads_the_sender_only())
-                        .any(|&test| self.test(test, conditions, &message, &Headers::new()) == Some(Truth::No));
+            for &index in self.rules_for(from_inside, class).iter() {
+                may_apply[index] = true;
             }
         }
         let mut patterns = Vec::new();
@@ -764,6 +764,26 @@ impl<'a> Simulator<'a> {
             }
         }
         patterns
+    }
+
+    /// The active rules, in evaluation order, that may apply to a message from `from_inside`
+    /// of `class`: those none of whose conditions on the sender or the message as sent,
+    /// which read neither the recipient nor the headers, fails for it. The others apply to
+    /// no such message in any pass. Worked out once per origin and class.
+    fn rules_for(&self, from_inside: bool, class: &Class) -> Rc<[usize]> {
+        let key = (from_inside, class.clone());
+        if let Some(rules) = self.rules_for.borrow().get(&key) {
+            return rules.clone();
+        }
+        let message = Message { from_inside, to: String::new(), class: class.clone() };
+        let ruled_out = |index: usize| {
+            let conditions = &self.read[index].conditions;
+            let mut sender_only = conditions.given.iter().filter(|test| test.reads_the_sender_only());
+            sender_only.any(|&test| self.test(test, conditions, &message, &Headers::new()) == Some(Truth::No))
+        };
+        let rules: Rc<[usize]> = self.active.iter().copied().filter(|&index| !ruled_out(index)).collect();
+        self.rules_for.borrow_mut().insert(key, rules.clone());
+        rules
     }
 
     /// The classes of message the file's rules tell apart: the ordinary message first, then
@@ -898,6 +918,7 @@ impl<'a> Simulator<'a> {
     /// Every way `message` can go, each to its end.
     pub fn run(&self, message: &Message) -> Vec<Path> {
         self.count(|work| work.messages += 1);
+        let rules = self.rules_for(message.from_inside, &message.class);
         let mut finished = Vec::new();
         // (path so far, headers at the start of the next pass, states seen at each pass start)
         let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), Vec::<Headers>::new(), false)];
@@ -911,7 +932,7 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             let number = passes.len() + 1;
-            for outcome in self.pass(message, &headers) {
+            for outcome in self.pass(message, &rules, &headers) {
                 let mut passes = passes.clone();
                 let mut seen = seen.clone();
                 seen.push(headers.clone());
@@ -1002,8 +1023,10 @@ impl<'a> Simulator<'a> {
         best.map(|(_, Reverse(connector))| connector)
     }
 
-    /// The rules of one pass over every branch of the unknown conditions.
-    fn pass(&self, message: &Message, headers: &Headers) -> Vec<Partial> {
+    /// The rules of one pass over every branch of the unknown conditions: `rules`, the
+    /// active rules that may apply to the message ([`Simulator::rules_for`]); the others
+    /// would not apply.
+    fn pass(&self, message: &Message, rules: &[usize], headers: &Headers) -> Vec<Partial> {
         let mut partials = vec![Partial {
             headers: headers.clone(),
             applied: Vec::new(),
@@ -1014,7 +1037,7 @@ impl<'a> Simulator<'a> {
             encrypted: false,
             uncertain: false,
         }];
-        for &index in &self.active {
+        for &index in rules {
             let rule = &self.flow.rules[index];
             let read = &self.read[index];
             let mut next = Vec::with_capacity(partials.len());
