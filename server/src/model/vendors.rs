@@ -90,13 +90,13 @@ pub const VENDORS: &[Signs] = &[
     Signs {
         brand: Brand::Exclaimer,
         connector_hosts: &[".exclaimer.net"],
-        other_hosts: &[".exclaimer.com"],
-        headers: &["X-ExclaimerHostedSignatures-", "X-ExclaimerImprintLess-"],
+        other_hosts: &[],
+        headers: &["X-ExclaimerHostedSignatures-"],
     },
     Signs {
         brand: Brand::Mimecast,
         connector_hosts: &[".mimecast.com", ".mimecast.co.za"],
-        other_hosts: &[".mimecast-offshore.com"],
+        other_hosts: &[],
         headers: &["X-MC-Unique"],
     },
     Signs {
@@ -124,12 +124,7 @@ pub const VENDORS: &[Signs] = &[
         other_hosts: &[".tmes.trendmicro."],
         headers: &["X-TrendMicro-CAS-OUT-LOOP-IDENTIFIER", "X-TM-AS-"],
     },
-    Signs {
-        brand: Brand::Hornetsecurity,
-        connector_hosts: &[],
-        other_hosts: &[".hornetsecurity.com"],
-        headers: &["X-Hornet-"],
-    },
+    Signs { brand: Brand::Hornetsecurity, connector_hosts: &[], other_hosts: &[".hornetsecurity.com"], headers: &[] },
     Signs {
         brand: Brand::SeppMail,
         connector_hosts: &[],
@@ -137,7 +132,8 @@ pub const VENDORS: &[Signs] = &[
         headers: &["X-SEPP-", "X-SM-"],
     },
     Signs { brand: Brand::Tessian, connector_hosts: &[], other_hosts: &[], headers: &["x-checkrecipientrouted"] },
-    Signs { brand: Brand::CheckPoint, connector_hosts: &[], other_hosts: &[".checkpointcloudsec.com"], headers: &[] },
+    // Check Point: no host name or header documented yet, so nothing recognises it.
+    Signs { brand: Brand::CheckPoint, connector_hosts: &[], other_hosts: &[], headers: &[] },
 ];
 
 fn matches(host: &str, pattern: &str) -> bool {
