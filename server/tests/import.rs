@@ -1,7 +1,8 @@
 //! `mailflow import` on the exports other than the cmdlets' JSON, run as the binary
-//! (`SOURCE_DATE_EPOCH` pins the date in the header): Microsoft365DSC configurations and a
-//! Microsoft Graph configuration snapshot, all in `tests/import/` (each fixture says in a
-//! comment whose format it follows). Each case's exit code, file written and notes and findings are an insta snapshot; what cannot be read is
+//! (`SOURCE_DATE_EPOCH` pins the date in the header): Microsoft365DSC configurations, a
+//! Microsoft Graph configuration snapshot and an `Export-TransportRuleCollection` XML file, all
+//! in `tests/import/` (each fixture says in a comment whose format it follows). Each case's
+//! exit code, file written and notes and findings are an insta snapshot; what cannot be read is
 //! refused with exit 2 and a message naming the file, the place, the object and the field.
 
 use std::path::Path;
@@ -29,7 +30,14 @@ const CASES: &[Case] = &[
     Case { name: "m365dsc_unresolved", args: &["m365dsc/unresolved.ps1"], exit: 2 },
     // The snapshot's accepted domains name the tenant; the smart host is still unknown.
     Case { name: "m365dsc_unresolved_with_domains", args: &["m365dsc/unresolved.ps1", "graph/snapshot.json"], exit: 2 },
+    // The configuration data beside the configuration names the tenant.
+    Case {
+        name: "m365dsc_unresolved_with_configuration_data",
+        args: &["m365dsc/unresolved.ps1", "m365dsc/ConfigurationData.psd1"],
+        exit: 2,
+    },
     Case { name: "graph_snapshot", args: &["graph/snapshot.json"], exit: 0 },
+    Case { name: "rule_xml", args: &["xml/rules.xml", "--to", "dsl"], exit: 0 },
 ];
 
 fn dir() -> &'static Path {
@@ -80,4 +88,14 @@ fn refusals_name_the_file_the_place_the_object_and_the_field() {
         stderr.starts_with("mailflow: error: m365dsc/loop.ps1:19:9: a loop (`foreach`) in Node `localhost`"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_rule_collection_fixture_is_utf16_with_a_byte_order_mark_and_crlf() {
+    let bytes = std::fs::read(dir().join("xml/rules.xml")).unwrap();
+    assert_eq!(&bytes[..2], [0xFF, 0xFE]);
+    let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]])).collect();
+    let text = String::from_utf16(&units).unwrap();
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"utf-16\""));
+    assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
 }

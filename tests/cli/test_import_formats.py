@@ -1,7 +1,8 @@
-"""`mailflow import` on a Microsoft365DSC configuration and a Microsoft Graph configuration
-snapshot: each recognised by its content whatever its name or encoding, written where asked;
-what cannot be read without running PowerShell is refused with exit 2, a message naming the
-file, the place, the object and the field, and nothing written."""
+"""`mailflow import` on a Microsoft365DSC configuration, a Microsoft Graph configuration
+snapshot and Export-TransportRuleCollection's XML: each recognised by its content whatever
+its name or encoding, written where asked; what cannot be read without running PowerShell is
+refused with exit 2, a message naming the file, the place, the object and the field, and
+nothing written."""
 
 import json
 import pathlib
@@ -14,6 +15,7 @@ from conftest import ROOT
 FIXTURES = ROOT / "server" / "tests" / "import"
 TENANT = FIXTURES / "m365dsc" / "tenant.ps1"
 SNAPSHOT = FIXTURES / "graph" / "snapshot.json"
+RULES = FIXTURES / "xml" / "rules.xml"
 
 
 def codes(mailflow, path) -> list[str]:
@@ -33,8 +35,8 @@ def refused(result, output: pathlib.Path | None = None) -> str:
 
 @pytest.mark.parametrize(
     "export, expected",
-    [(TENANT, []), (SNAPSHOT, [])],
-    ids=["m365dsc", "graph-snapshot"],
+    [(TENANT, []), (SNAPSHOT, []), (RULES, ["MF006", "MF006", "MF308"])],
+    ids=["m365dsc", "graph-snapshot", "rule-collection-xml"],
 )
 def test_each_format_is_written_to_the_output_and_checks(mailflow, tmp_path, export, expected):
     output = tmp_path / "tenant.mailflow.yaml"
@@ -58,9 +60,11 @@ def test_the_format_is_told_by_content_not_by_name_or_encoding(mailflow, tmp_pat
     assert result.returncode == 0, result.stderr
     body = lambda text: text.split("\n", 2)[2]  # noqa: E731 - past the header's two lines
     assert body(result.stdout) == body(plain.stdout)
-    # The snapshot under a configuration's name.
-    (tmp_path / "tenant.ps1").write_bytes(SNAPSHOT.read_bytes())
-    assert mailflow("import", tmp_path / "tenant.ps1").stdout.count("name: ") == 3
+    # The snapshot and the XML under each other's names.
+    (tmp_path / "rules.xml").write_bytes(SNAPSHOT.read_bytes())
+    (tmp_path / "snapshot.json").write_bytes(RULES.read_bytes())
+    assert mailflow("import", tmp_path / "rules.xml").stdout.count("name: ") == 3
+    assert "rule \"Proofpoint outbound\"" in mailflow("import", tmp_path / "snapshot.json", "--to", "dsl").stdout
 
 
 def test_the_organization_name_fills_in_organization_name(mailflow, tmp_path):
@@ -75,6 +79,24 @@ def test_the_organization_name_fills_in_organization_name(mailflow, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "for contoso.onmicrosoft.com. Routes messages" in result.stdout
     assert "name: contoso.onmicrosoft.com" in result.stdout
+
+
+def test_the_configuration_data_beside_a_configuration_names_the_tenant(mailflow, tmp_path):
+    source = tmp_path / "relay.ps1"
+    source.write_text(
+        (FIXTURES / "m365dsc" / "unresolved.ps1")
+        .read_text()
+        .replace("@($ConfigurationData.NonNodeData.RelayHost)", "@('relay.fabrikam.com')")
+    )
+    data = FIXTURES / "m365dsc" / "ConfigurationData.psd1"
+    result = mailflow("import", source, data)
+    assert result.returncode == 0, result.stderr
+    assert "senderDomainIs: [fabrikamcorp.onmicrosoft.com]" in result.stdout
+    assert "#   ConfigurationData.psd1 (configuration data)" in result.stdout
+    assert "note: " + str(data) + ": `$OrganizationName` is `fabrikamcorp.onmicrosoft.com`" in result.stderr
+    # The flag wins.
+    result = mailflow("import", source, data, "--organization-name", "contoso.onmicrosoft.com")
+    assert "senderDomainIs: [contoso.onmicrosoft.com]" in result.stdout
 
 
 def test_a_loop_is_refused_where_it_is(mailflow, tmp_path):
@@ -118,6 +140,17 @@ def test_bad_values_name_the_object_and_the_field(mailflow, tmp_path):
     assert "tenant.ps1:166:28, EXOTransportRule `EXOTransportRule-Tag external senders`: `Priority`: `+` after a value" in stderr
 
 
+def test_rule_collection_problems_name_the_rule_and_the_field(mailflow, tmp_path):
+    text = RULES.read_bytes().decode("utf-16")
+    source = tmp_path / "rules.xml"
+    source.write_bytes(b"\xff\xfe" + text.replace("-SetHeaderValue 'true'", "-SetHeaderValue $Marker").encode("utf-16-le"))
+    stderr = refused(mailflow("import", source))
+    assert "rules.xml:17:" in stderr and "rule 2 `Proofpoint outbound`: `SetHeaderValue`: `$Marker`" in stderr, stderr
+    source.write_bytes(b"\xff\xfe" + text[: len(text) // 2].encode("utf-16-le"))
+    stderr = refused(mailflow("import", source))
+    assert "rules.xml:" in stderr and "not valid XML" in stderr
+
+
 def test_the_snapshot_job_is_not_the_snapshot(mailflow, tmp_path):
     job = tmp_path / "job.json"
     job.write_text(
@@ -138,7 +171,13 @@ def test_anything_else_is_refused_with_what_is_read(mailflow, tmp_path):
     script = tmp_path / "script.ps1"
     script.write_text("Get-TransportRule | Export-Csv rules.csv\n")
     stderr = refused(mailflow("import", script))
-    for accepted in ["ConvertTo-Json", "Microsoft365DSC configuration", "Graph configuration snapshot"]:
+    for accepted in [
+        "ConvertTo-Json",
+        "Microsoft365DSC configuration",
+        "ConfigurationData.psd1",
+        "Graph configuration snapshot",
+        "Export-TransportRuleCollection",
+    ]:
         assert accepted in stderr
     web = tmp_path / "web.ps1"
     web.write_text("Configuration Web {\n  Node localhost {\n    File Index { DestinationPath = 'C:\\web\\index.html' }\n  }\n}\n")

@@ -10,14 +10,16 @@ use super::output::render;
 use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::print;
-use crate::tenant::{cmdlet_json, from_tenant, graph_snapshot, m365dsc, Kind, Problem, TenantObject, Value};
+use crate::tenant::powershell::Variables;
+use crate::tenant::{cmdlet_json, from_tenant, graph_snapshot, m365dsc, rule_xml, Kind, Problem, TenantObject, Value};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
     /// The exports to read, each recognised by its content (UTF-8 or UTF-16, with or without a
     /// byte order mark): `Get-TransportRule`, `Get-OutboundConnector` and `Get-AcceptedDomain`
-    /// piped to `ConvertTo-Json`; a Microsoft365DSC configuration (`.ps1`); a Microsoft Graph
-    /// configuration snapshot (JSON).
+    /// piped to `ConvertTo-Json`; a Microsoft365DSC configuration (`.ps1`, and the
+    /// `ConfigurationData.psd1` beside it for the tenant's name); a Microsoft Graph configuration
+    /// snapshot (JSON); `Export-TransportRuleCollection`'s XML.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Write the mail-flow file here instead of printing it; an existing file only with `--force`.
@@ -128,6 +130,9 @@ enum Export {
     CmdletJson,
     GraphSnapshot,
     M365Dsc,
+    /// The configuration data beside a Microsoft365DSC configuration: the tenant's name.
+    ConfigurationData,
+    RuleXml,
 }
 
 /// Every export's objects (`diff` reads exports the same way), or every problem with them.
@@ -145,17 +150,37 @@ pub(super) fn read_exports(paths: &[PathBuf], organization_name: Option<&str>) -
     if !problems.is_empty() {
         return Err(problems);
     }
-    // JSON first: its accepted domains may name the tenant for the configurations.
+    // Configuration data and JSON first: they may name the tenant for the configurations.
     let mut read: Vec<Option<(Vec<TenantObject>, Vec<String>)>> = vec![None; texts.len()];
     let mut domains: Vec<String> = Vec::new();
-    for format in [Export::CmdletJson, Export::GraphSnapshot, Export::M365Dsc] {
+    let mut organization_name = organization_name.map(str::to_owned);
+    let formats =
+        [Export::ConfigurationData, Export::CmdletJson, Export::GraphSnapshot, Export::M365Dsc, Export::RuleXml];
+    for format in formats {
         for (index, (_, (name, text, _))) in texts.iter().enumerate().filter(|(_, (_, (_, _, f)))| *f == format) {
             let result = match format {
+                Export::ConfigurationData => m365dsc::data_organization_name(text, name)
+                    .map(|given| {
+                        let note = match (&organization_name, given) {
+                            (None, Some(given)) => {
+                                let note = format!("{name}: `$OrganizationName` is `{given}`");
+                                organization_name = Some(given);
+                                vec![note]
+                            }
+                            _ => Vec::new(),
+                        };
+                        (Vec::new(), note)
+                    })
+                    .map_err(|problem| vec![problem]),
                 Export::CmdletJson => {
                     cmdlet_json::read(text, name).map(|objects| (objects, Vec::new())).map_err(|problem| vec![problem])
                 }
                 Export::GraphSnapshot => graph_snapshot::read(text, name),
-                Export::M365Dsc => m365dsc::read(text, name, organization_name, &domains),
+                Export::M365Dsc => m365dsc::read(text, name, organization_name.as_deref(), &domains),
+                Export::RuleXml => {
+                    let organization_name = organization_name.clone().or_else(|| m365dsc::tenant_domain(&domains));
+                    rule_xml::read(text, name, &Variables { organization_name })
+                }
             };
             match result {
                 Ok((objects, notes)) => {
@@ -174,8 +199,11 @@ pub(super) fn read_exports(paths: &[PathBuf], organization_name: Option<&str>) -
         return Err(problems);
     }
     let mut exports = Exports { objects: Vec::new(), sources: Vec::new(), notes: Vec::new() };
-    for ((path, _), (objects, notes)) in texts.iter().zip(read.into_iter().flatten()) {
-        exports.sources.push(source_line(path, &objects));
+    for ((path, (_, _, format)), (objects, notes)) in texts.iter().zip(read.into_iter().flatten()) {
+        exports.sources.push(match format {
+            Export::ConfigurationData => source_file(path, "configuration data"),
+            _ => source_line(path, &objects),
+        });
         exports.objects.extend(objects);
         exports.notes.extend(notes);
     }
@@ -205,14 +233,19 @@ fn recognised(path: &Path) -> Result<(String, String, Export), Problem> {
         } else {
             Export::CmdletJson
         }
+    } else if rule_xml::recognise(&text) {
+        Export::RuleXml
     } else if m365dsc::recognise(&text) {
         Export::M365Dsc
+    } else if m365dsc::recognise_data(&text) {
+        Export::ConfigurationData
     } else {
         return Err(Problem::in_file(
             &name,
             "not an export mailflow reads: expected the JSON of `Get-TransportRule`, `Get-OutboundConnector` or \
              `Get-AcceptedDomain` piped to `ConvertTo-Json`, a Microsoft365DSC configuration \
-             (`Export-M365DSCConfiguration`'s .ps1), or a Microsoft Graph configuration snapshot (JSON)",
+             (`Export-M365DSCConfiguration`'s .ps1, and its ConfigurationData.psd1), a Microsoft Graph configuration \
+             snapshot (JSON), or the XML of `Export-TransportRuleCollection`",
         ));
     };
     Ok((name, text, format))
@@ -232,8 +265,13 @@ fn source_line(path: &Path, objects: &[TenantObject]) -> String {
     .into_iter()
     .flatten()
     .collect();
-    let file = path.file_name().map_or_else(|| shown(path), |name| shown(Path::new(name)));
     let held = if held.is_empty() { "nothing".to_owned() } else { held.join(", ") };
+    source_file(path, &held)
+}
+
+/// `file (what it held)`, the file by its name alone.
+fn source_file(path: &Path, held: &str) -> String {
+    let file = path.file_name().map_or_else(|| shown(path), |name| shown(Path::new(name)));
     format!("{file} ({held})")
 }
 

@@ -143,6 +143,50 @@ pub(super) fn skipped_note(file: &str, skipped: &BTreeMap<String, usize>) -> Opt
     })
 }
 
+/// Whether `text` is DSC configuration data (the `ConfigurationData.psd1` that
+/// Export-M365DSCConfiguration writes beside the configuration): a hashtable with `AllNodes`
+/// or `NonNodeData`.
+pub fn recognise_data(text: &str) -> bool {
+    let start = powershell::skip_trivia(text, 0, true);
+    text[start..].starts_with("@{")
+        && powershell::hashtable(text, start, &Variables::default()).is_ok_and(|table| {
+            table
+                .entries
+                .iter()
+                .any(|e| e.name.eq_ignore_ascii_case("AllNodes") || e.name.eq_ignore_ascii_case("NonNodeData"))
+        })
+}
+
+/// The tenant's name configuration data gives the configuration as `$OrganizationName`:
+/// `NonNodeData`'s `OrganizationName` (Microsoft365DSC writes `NonNodeData` as a list of
+/// one hashtable), if it is there as text.
+pub fn data_organization_name(text: &str, file: &str) -> Result<Option<String>, Problem> {
+    let start = powershell::skip_trivia(text, 0, true);
+    let table = powershell::hashtable(text, start, &Variables::default()).map_err(|error| {
+        let position = powershell::position(text, error.offset);
+        Problem {
+            place: format!("{file}:{}:{}", position.line, position.column),
+            field: error.key,
+            message: error.message,
+        }
+    })?;
+    let non_node = table.entries.iter().find(|e| e.name.eq_ignore_ascii_case("NonNodeData")).map(|e| &e.value.value);
+    let tables: Vec<&Value> = match non_node {
+        Some(Value::List(items)) => items.iter().collect(),
+        Some(map @ Value::Map(_)) => vec![map],
+        _ => Vec::new(),
+    };
+    Ok(tables.into_iter().find_map(|table| match table {
+        Value::Map(entries) => entries.iter().find_map(|(name, value)| match value {
+            Value::Text(organization) if name.eq_ignore_ascii_case("OrganizationName") && !organization.is_empty() => {
+                Some(organization.clone())
+            }
+            _ => None,
+        }),
+        _ => None,
+    }))
+}
+
 /// The tenant's own domain among accepted domains: the one ending in `.onmicrosoft.com`
 /// (not its `.mail.onmicrosoft.com` twin), when there is exactly one.
 pub fn tenant_domain(domains: &[String]) -> Option<String> {
@@ -584,6 +628,21 @@ M365TenantConfig -ConfigurationData .\ConfigurationData.psd1
                 let _ = read(text, "cut.ps1", None, &[]);
             }
         }
+    }
+
+    #[test]
+    fn configuration_data_gives_the_organization_name() {
+        let data = "@{\n    AllNodes = @(\n        @{\n            NodeName = \"localhost\"\n            \
+                    PSDscAllowPlainTextPassword = $true;\n            #region Parameters\n            \
+                    ServerNumber = \"0\"\n            #endregion\n        }\n    )\n    NonNodeData = @(\n        \
+                    @{\n            # Tenant's default verified domain name\n            \
+                    OrganizationName = \"contoso.onmicrosoft.com\"\n            ApplicationId = \"00000000\"\n        \
+                    }\n    )\n}\n";
+        assert!(recognise_data(data));
+        assert!(!recognise(data));
+        assert_eq!(data_organization_name(data, "d.psd1").unwrap().as_deref(), Some("contoso.onmicrosoft.com"));
+        assert!(!recognise_data("@{ Name = 'x' }"));
+        assert!(!recognise_data(CONFIGURATION));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod m365dsc_write;
 pub mod names;
 pub mod powershell;
 pub mod powershell_script;
+pub mod rule_xml;
 pub mod to_tenant;
 
 use std::fmt;
