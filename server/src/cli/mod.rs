@@ -2,6 +2,7 @@
 
 mod console;
 mod convert;
+mod diff;
 mod escape;
 mod export;
 mod files;
@@ -71,6 +72,8 @@ enum Command {
     Headers(headers::HeadersArgs),
     /// Write one mail-flow file from what was exported from the tenant, then check it.
     Import(import::ImportArgs),
+    /// Compare a mail-flow file with the tenant's exports: what drifted, object by object.
+    Diff(diff::DiffArgs),
     /// Write what puts a mail-flow file into the tenant: a PowerShell apply script or a Microsoft365DSC configuration.
     Export(export::ExportArgs),
 }
@@ -217,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Headers(args) => headers::run(args),
         Command::Import(args) => import::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Export(args) => export::run(args),
         Command::Explain { code } => match rules::by_code(code.trim()) {
             Some(rule) => console::finish(

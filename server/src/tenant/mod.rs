@@ -10,6 +10,7 @@
 //! hover and `explain` cite: one table for key ↔ parameter.
 
 pub mod cmdlet_json;
+pub mod drift;
 pub mod from_tenant;
 pub mod graph_snapshot;
 pub mod m365dsc;
