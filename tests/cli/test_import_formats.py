@@ -194,3 +194,26 @@ def test_several_formats_together(mailflow, tmp_path):
     assert "senderDomainIs: [fabrikamcorp.onmicrosoft.com]" in result.stdout
     assert "#   relay.ps1 (1 transport rule, 1 outbound connector)" in result.stdout
     assert "#   snapshot.json (2 transport rules, 2 outbound connectors, 2 accepted domains)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "example", sorted((ROOT / "examples").glob("*.mailflow.yaml")), ids=lambda path: path.name
+)
+def test_an_exported_configuration_imports_as_the_tenant_it_came_from(mailflow, tmp_path, example):
+    """export --to m365dsc, import, export again: the same configuration, but for its comments."""
+    first = tmp_path / "first.ps1"
+    result = mailflow("export", example, "--to", "m365dsc", "-o", first)
+    assert result.returncode == 0, result.stderr
+    imported = tmp_path / "imported.mailflow.yaml"
+    result = mailflow("import", first, "-o", imported)
+    assert result.returncode == 0, result.stderr
+    second = tmp_path / "second.ps1"
+    result = mailflow("export", imported, "--to", "m365dsc", "-o", second)
+    assert result.returncode == 0, result.stderr
+    assert uncommented(second) == uncommented(first)
+
+
+def uncommented(path: pathlib.Path) -> list[str]:
+    """The lines of a written configuration that are not comments (its header names its source)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return [line for line in lines if not line.lstrip().startswith("#")]

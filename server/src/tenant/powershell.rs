@@ -1147,6 +1147,9 @@ mod tests {
         assert_eq!(read("\u{201C}curly\u{201D}").value, text("curly"));
         assert_eq!(read(r#""price: $ 5""#).value, text("price: $ 5"));
         assert_eq!(read(r#""$true/$False/$null""#).value, text("True/False/"));
+        // Over-escaped, as some exports write: a backtick before a character that needs none
+        // stands for that character.
+        assert_eq!(read(r#""don`'t `{x`} `#1 `@ `-""#).value, text("don't {x} #1 @ -"));
     }
 
     #[test]
