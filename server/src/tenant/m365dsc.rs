@@ -55,11 +55,18 @@ const LOOPS: [&str; 6] = ["foreach", "for", "while", "do", "ForEach-Object", "%"
 /// Whether `text` is a DSC configuration written for Microsoft365DSC: a `Configuration`
 /// block that imports Microsoft365DSC or holds one of the resources read here.
 pub fn recognise(text: &str) -> bool {
-    let Ok(configurations) = configurations(text) else { return false };
-    configurations.iter().any(|&(open, close)| {
-        let body = text[open..close].to_ascii_lowercase();
+    let mentions = |body: &str| {
+        let body = body.to_ascii_lowercase();
         body.contains("microsoft365dsc") || RESOURCES.iter().any(|(name, _)| body.contains(&name.to_ascii_lowercase()))
-    })
+    };
+    match configurations(text) {
+        Ok(configurations) => configurations.iter().any(|&(open, close)| mentions(&text[open..close])),
+        // A configuration cut short or broken is still one: reading it says where.
+        Err(_) => {
+            text.lines().any(|line| line.trim_start().to_ascii_lowercase().starts_with("configuration "))
+                && mentions(text)
+        }
+    }
 }
 
 /// The objects the configuration declares, and notes on what it holds besides. The tenant's
@@ -618,6 +625,14 @@ M365TenantConfig -ConfigurationData .\ConfigurationData.psd1
         let conditional = CONFIGURATION.replace("        AADGroup", "        if ($x) { }\n        AADGroup");
         let problems = read(&conditional, "if.ps1", None, &[]).unwrap_err();
         assert!(problems[0].message.starts_with("`if` inside Node `localhost` is not a resource block"));
+    }
+
+    #[test]
+    fn a_configuration_cut_short_is_one_and_says_where() {
+        let cut = &CONFIGURATION[..CONFIGURATION.find("AADGroup").unwrap()];
+        assert!(recognise(cut));
+        let problems = read(cut, "cut.ps1", None, &[]).unwrap_err();
+        assert_eq!(problems[0].to_string(), "cut.ps1:6:1: `{` without its closing bracket");
     }
 
     #[test]
