@@ -2,6 +2,7 @@
 CR line breaks, anchors shared between rules, fixes that clash or break the file. A run
 never adds a syntax or schema error (MF001-MF004), and a second run changes nothing."""
 
+import json
 import pathlib
 import re
 
@@ -93,3 +94,59 @@ def test_unsafe_fixes_that_clash_or_break_the_file_are_not_applied(tmp_path):
         again = fix(path, "--unsafe-fixes")
         assert b"Applied 0 fixes (0 files changed)." in again.stdout, again.stdout.decode()
         assert path.read_bytes() == fixed
+
+
+# Two misspellings of one key: each rename alone is fine, both would make the key twice.
+TWO_MISSPELLINGS = b"mailflow: 1\ntransportRules:\n  - name: A\n    priorty: 0\n    prioriti: 0\n"
+# Renaming `sethead` to `set header` leaves `"X-A" "true"`, which `set header` does not take.
+BROKEN_RENAME = b'mailflow 1\nrule "R" priority 0 {\n  sethead "X-A" "true"\n}\n'
+
+
+def test_fixes_held_back_are_said_file_by_file(tmp_path):
+    """Issue 14, item 3: a fix held back (it clashes with one applied, or it would break the
+    file) used to be dropped without a word."""
+    clash = tmp_path / "clash.mailflow.yaml"
+    clash.write_bytes(TWO_MISSPELLINGS)
+    broken = tmp_path / "broken.mailflow"
+    broken.write_bytes(BROKEN_RENAME)
+    done = run("check", "--fix", "--unsafe-fixes", clash, broken)
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert (
+        f'{clash}:5:5: MF002: fix "Rename `prioriti` to `priority`" held back: it clashes with '
+        '"Rename `priorty` to `priority`", applied first\n'
+    ) in err, err
+    assert re.search(rf'^{re.escape(str(broken))}:3:3: MF002: fix "Rename `sethead` to `set header`" held back: it would add MF001 \(.+\)$', err, re.MULTILINE), err
+    # The report itself is on standard output, as before.
+    assert "held back" not in done.stdout.decode()
+    assert clash.read_bytes() == TWO_MISSPELLINGS.replace(b"priorty", b"priority")
+    assert broken.read_bytes() == BROKEN_RENAME
+    # --diff says the same, and writes nothing.
+    clash.write_bytes(TWO_MISSPELLINGS)
+    diff = run("check", "--diff", "--unsafe-fixes", clash)
+    assert 'MF002: fix "Rename `prioriti` to `priority`" held back' in diff.stderr.decode()
+    assert clash.read_bytes() == TWO_MISSPELLINGS
+
+
+def test_json_carries_the_fixes_held_back(tmp_path):
+    clash = tmp_path / "clash.mailflow.yaml"
+    clash.write_bytes(TWO_MISSPELLINGS)
+    done = run("check", "--fix", "--unsafe-fixes", "--format", "json", clash)
+    document = json.loads(done.stdout)
+    assert document["fixesHeldBack"] == [{
+        "file": str(clash),
+        "code": "MF002",
+        "message": document["diagnostics"][0]["message"],
+        "fix": "Rename `prioriti` to `priority`",
+        "line": 5,
+        "column": 5,
+        "reason": 'it clashes with "Rename `priorty` to `priority`", applied first',
+    }]
+    assert "held back" in done.stderr.decode()
+    # Nothing held back: an empty list; without --fix the document is as it was.
+    clash.write_bytes(ONE_MISSPELLING)
+    assert json.loads(run("check", "--fix", "--unsafe-fixes", "--format", "json", clash).stdout)["fixesHeldBack"] == []
+    assert "fixesHeldBack" not in json.loads(run("check", "--format", "json", clash).stdout)
+
+
+ONE_MISSPELLING = b"mailflow: 1\ntransportRules:\n  - name: A\n    priorty: 0\n"

@@ -3,11 +3,13 @@
 
 use std::path::Path;
 
-use super::escape::diff_path;
+use super::console;
+use super::escape::{diff_path, visible};
 use super::files::{self, Read};
 use super::plural;
 use super::FileReport;
-use crate::check::{Checked, Selection, Syntax};
+use crate::check::{Checked, HeldBack, Selection, Syntax};
+use crate::text::Position;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -30,20 +32,97 @@ pub struct Done {
     pub changed: bool,
     /// With [`Output::Diff`], the diff of a file that would change.
     pub diff: Option<String>,
+    /// What was not applied, and why.
+    pub held: Vec<Held>,
 }
+
+/// A fix that `--fix` held back in one file, or, with no finding, all of them (the file's
+/// rounds did not settle and it was left as it was).
+pub struct Held {
+    /// The file, as reports show it.
+    pub path: String,
+    /// The finding, where it remains after fixing (`None` for a whole file).
+    pub finding: Option<HeldFinding>,
+    pub reason: String,
+}
+
+pub struct HeldFinding {
+    pub code: &'static str,
+    pub message: String,
+    /// The fix's title.
+    pub fix: String,
+    /// Where the finding is in the text written, when it is reported there.
+    pub position: Option<Position>,
+}
+
+impl Held {
+    /// The line said on standard error: the file (with the finding's line and column), the
+    /// code, the fix and why it was held back; every control character escaped.
+    pub fn line(&self) -> String {
+        let path = visible(&self.path);
+        let Some(finding) = &self.finding else {
+            return format!("{path}: no fix applied: {}\n", visible(&self.reason));
+        };
+        let at = finding.position.map(|p| format!(":{}:{}", p.line, p.column)).unwrap_or_default();
+        let (code, title, reason) = (finding.code, visible(&finding.fix), visible(&self.reason));
+        format!("{path}{at}: {code}: fix \"{title}\" held back: {reason}\n")
+    }
+}
+
+/// Says on standard error what was held back, a line each (as errors are said: when even
+/// that cannot be written, there is nowhere left to say it).
+pub fn say_held(held: &[Held]) {
+    for held in held {
+        let _ = console::say(&held.line());
+    }
+}
+
+/// Why every fix of a file is held back when its rounds do not settle.
+const UNSETTLED: &str = "the fixes did not settle (one kept undoing another), so the file is left as it was";
 
 /// A text after fixing, with the findings that remain.
 struct Fixed {
     text: String,
     checked: Checked,
     applied: usize,
+    held_back: Vec<HeldBack>,
+    rolled_back: bool,
 }
 
 /// The library's fixing: rounds until stable, each checked again and kept only when it
 /// adds no MF001-MF004 finding and removes the findings it fixes (`check::fix`).
 fn fix_text(text: &str, syntax: Syntax, selection: &Selection, unsafe_fixes: bool) -> Fixed {
     let fixed = crate::check::fix(text, syntax, selection, unsafe_fixes);
-    Fixed { text: fixed.text, checked: fixed.checked, applied: fixed.applied }
+    Fixed {
+        text: fixed.text,
+        checked: fixed.checked,
+        applied: fixed.applied,
+        held_back: fixed.held_back,
+        rolled_back: fixed.rolled_back,
+    }
+}
+
+/// What `fixed` held back in the file shown as `path`: each fix with its finding, placed
+/// where the finding remains in the fixed text; or the whole file when it was rolled back.
+fn held(path: &str, fixed: &Fixed) -> Vec<Held> {
+    if fixed.rolled_back {
+        return vec![Held { path: path.to_owned(), finding: None, reason: UNSETTLED.into() }];
+    }
+    let lines = &fixed.checked.lines;
+    fixed
+        .held_back
+        .iter()
+        .map(|held| {
+            let remains = fixed.checked.diagnostics.iter().find(|d| d.code() == held.code && d.message == held.message);
+            let finding = HeldFinding {
+                code: held.code,
+                message: held.message.clone(),
+                fix: held.title.clone(),
+                position: remains.map(|d| lines.position(&fixed.text, d.span.start)),
+            };
+            Held { path: path.to_owned(), finding: Some(finding), reason: held.reason.to_string() }
+        })
+        .collect()
 }
 
 /// Fixes a text and, for `--fix`, writes it back to the file it was read from (`write_to`)
@@ -57,6 +136,7 @@ pub fn fix_file(
     request: Request,
 ) -> Result<(FileReport, Done), String> {
     let fixed = fix_text(text, syntax, selection, request.unsafe_fixes);
+    let held = held(display, &fixed);
     let changed = fixed.text != text;
     let diff = match request.output {
         Output::Diff => changed.then(|| unified_diff(display, text, &fixed.text)),
@@ -68,7 +148,7 @@ pub fn fix_file(
         Output::Write => None,
     };
     let report = FileReport { path: display.to_owned(), text: fixed.text, checked: fixed.checked };
-    Ok((report, Done { applied: fixed.applied, changed, diff }))
+    Ok((report, Done { applied: fixed.applied, changed, diff, held }))
 }
 
 /// A unified diff with three lines of context, both sides named by the path (quoted as git
@@ -117,6 +197,21 @@ mod tests {
         assert_eq!(all.text, MISSPELT.replace("priorty", "priority"));
         assert_eq!(all.applied, 1);
         assert!(all.checked.diagnostics.iter().all(|d| d.code() != "MF002"));
+    }
+
+    #[test]
+    fn held_back_fixes_are_said_with_their_finding_and_reason() {
+        let text = "mailflow: 1\ntransportRules:\n  - name: A\n    priorty: 0\n    prioriti: 0\n";
+        let fixed = fix_text(text, Syntax::Yaml, &Selection::default(), true);
+        let said: Vec<String> = held("a\u{1b}.mailflow.yaml", &fixed).iter().map(Held::line).collect();
+        assert_eq!(
+            said,
+            ["a\\u{1b}.mailflow.yaml:5:5: MF002: fix \"Rename `prioriti` to `priority`\" held back: it clashes with \
+              \"Rename `priorty` to `priority`\", applied first\n"]
+        );
+        let rolled_back = Fixed { rolled_back: true, ..fixed };
+        let said: Vec<String> = held("a.mailflow.yaml", &rolled_back).iter().map(Held::line).collect();
+        assert_eq!(said, [format!("a.mailflow.yaml: no fix applied: {UNSETTLED}\n")]);
     }
 
     #[test]

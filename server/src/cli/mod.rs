@@ -360,6 +360,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
     for trouble in &troubles {
         console::error(&trouble.message);
     }
+    // What fixing held back, file by file: said on standard error, and carried in JSON.
+    let held: Vec<fix::Held> = fixed.iter_mut().flat_map(|done| done.held.drain(..)).collect();
+    fix::say_held(&held);
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let written = match fixing {
         Some(request) if request.output == fix::Output::Diff => {
@@ -367,7 +370,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
             console::out(&diffs).and_then(|()| console::say(&fix::summary(request, &fixed, &reports)))
         }
         _ => {
-            let mut text = output::render(args.format, &reports, &troubles, color);
+            let mut text = match fixing {
+                Some(_) => output::render_fixed(args.format, &reports, &troubles, &held, color),
+                None => output::render(args.format, &reports, &troubles, color),
+            };
             let mut beside = String::new();
             if let Some(request) = fixing {
                 // Machine-readable output stays one document: the summary goes beside it.

@@ -6,16 +6,33 @@ use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde_json::{json, Value};
 
 use super::escape::{self, line_start_path, visible, visible_except};
+use super::fix::Held;
 use super::{plural, FileReport, Format, Trouble};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use crate::text::{Position, Span};
 
 pub fn render(format: Format, reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
+    report(format, reports, troubles, None, color)
+}
+
+/// The report after `--fix`, with what it held back: JSON carries it (`fixesHeldBack`), the
+/// other formats leave it to the lines on standard error (`fix::Held::line`).
+pub fn render_fixed(
+    format: Format,
+    reports: &[FileReport],
+    troubles: &[Trouble],
+    held: &[Held],
+    color: bool,
+) -> String {
+    report(format, reports, troubles, Some(held), color)
+}
+
+fn report(format: Format, reports: &[FileReport], troubles: &[Trouble], held: Option<&[Held]>, color: bool) -> String {
     match format {
         Format::Human => human(reports, troubles, color),
         Format::Concise => concise(reports, troubles),
-        Format::Json => pretty(&json_document(reports, troubles)),
+        Format::Json => pretty(&json_document(reports, troubles, held)),
         Format::Sarif => pretty(&sarif(reports, troubles)),
         Format::Github => github(reports, troubles),
     }
@@ -173,8 +190,9 @@ fn range_json(report: &FileReport, span: Span) -> Value {
 }
 
 /// The machine-readable document: version 1, 1-based lines and columns (columns count
-/// Unicode characters); `errors` lists what kept mailflow from doing all of its job.
-fn json_document(reports: &[FileReport], troubles: &[Trouble]) -> Value {
+/// Unicode characters); `errors` lists what kept mailflow from doing all of its job, and
+/// with `--fix`, `fixesHeldBack` the fixes not applied.
+fn json_document(reports: &[FileReport], troubles: &[Trouble], held: Option<&[Held]>) -> Value {
     let diagnostics: Vec<Value> = each(reports)
         .map(|(report, diagnostic)| {
             json!({
@@ -194,7 +212,7 @@ fn json_document(reports: &[FileReport], troubles: &[Trouble]) -> Value {
         })
         .collect();
     let c = counts(reports);
-    json!({
+    let mut document = json!({
         "version": 1,
         "diagnostics": diagnostics,
         "summary": {
@@ -208,6 +226,27 @@ fn json_document(reports: &[FileReport], troubles: &[Trouble]) -> Value {
             "file": trouble.file,
             "message": trouble.message,
         })).collect::<Vec<_>>(),
+    });
+    if let Some(held) = held {
+        document["fixesHeldBack"] = held.iter().map(held_json).collect();
+    }
+    document
+}
+
+/// A fix `--fix` held back: the file, the finding (code, message, and line and column where
+/// it remains, else null), the fix's title and why; the finding's fields are null when every
+/// fix of the file was held back.
+fn held_json(held: &Held) -> Value {
+    let finding = held.finding.as_ref();
+    let position = finding.and_then(|f| f.position);
+    json!({
+        "file": held.path,
+        "code": finding.map(|f| f.code),
+        "message": finding.map(|f| &f.message),
+        "fix": finding.map(|f| &f.fix),
+        "line": position.map(|p| p.line),
+        "column": position.map(|p| p.column),
+        "reason": held.reason,
     })
 }
 
