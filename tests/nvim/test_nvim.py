@@ -128,3 +128,93 @@ def test_neovim_shows_the_cli_findings_of_a_dsl_file(tmp_path, example):
     got = sorted((d["code"], d["lnum"], d["col"], d["end_lnum"], d["end_col"], d["severity"], d["message"]) for d in shown)
     assert got == expected
     assert {d["source"] for d in shown} == {"mailflow"}
+
+
+EDITORS = ROOT / "editors" / "nvim"
+
+
+@needs_nvim
+def test_the_legacy_neovim_configuration_attaches_to_mail_flow_files_only(tmp_path):
+    """editors/nvim/legacy.lua and ftdetect/mailflow.lua, loaded as the README says, in
+    Debian's Neovim (0.7): a DSL example and a `.yaml` file whose first key is `mailflow`
+    get the CLI's findings; docker-compose.yaml gets no client."""
+    tenant = tmp_path / "tenant"
+    tenant.mkdir()
+    dsl = tenant / "broken-missing-anti-loop.mailflow"
+    shutil.copyfile(EXAMPLES / "broken-missing-anti-loop.mailflow", dsl)
+    yaml = tenant / "tenant.yaml"
+    yaml.write_text((EXAMPLES / "broken-rule-order.mailflow.yaml").read_text())
+    other = tenant / "docker-compose.yaml"
+    other.write_text("services:\n  web:\n    image: nginx\n")
+
+    def cli_codes(path):
+        check = subprocess.run([str(binary()), "check", "--format", "json", str(path)], capture_output=True, text=True, timeout=60)
+        assert check.returncode in (0, 1), check.stderr
+        return " ".join(sorted(d["code"] for d in json.loads(check.stdout)["diagnostics"]))
+
+    expect, expect_yaml = cli_codes(dsl), cli_codes(yaml)
+    assert expect and expect_yaml
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "mailflow").symlink_to(binary().resolve())
+    init = tmp_path / "init.lua"
+    # What the README tells a Neovim 0.7-0.10 user to put in init.lua.
+    init.write_text(
+        f"vim.opt.runtimepath:append({json.dumps(str(EDITORS))})\n"
+        f"dofile({json.dumps(str(EDITORS / 'legacy.lua'))})\n"
+    )
+    results = tmp_path / "results.txt"
+    env = {
+        **os.environ,
+        "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MAILFLOW_NVIM_FILE": str(dsl),
+        "MAILFLOW_NVIM_OTHER": str(other),
+        "MAILFLOW_NVIM_YAML": str(yaml),
+        "MAILFLOW_NVIM_EXPECT": expect,
+        "MAILFLOW_NVIM_EXPECT_YAML": expect_yaml,
+        "MAILFLOW_NVIM_RESULTS": str(results),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    run = subprocess.run(
+        ["nvim", "--headless", "--clean", "-u", str(init), "-n", "-c", f"luafile {HERE / 'legacy_test.lua'}"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    report = results.read_text() if results.exists() else "(no results file)"
+    assert run.returncode == 0 and report.rstrip().endswith("PASS"), (
+        f"nvim exited with {run.returncode}\n--- results\n{report}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+    )
+
+
+@needs_nvim
+def test_the_neovim_0_11_configuration_loads_and_names_the_server(tmp_path):
+    """editors/nvim/lsp/mailflow.lua is for vim.lsp.config (Neovim 0.11+, which Debian's 0.7
+    lacks): here it is only loaded, and its command, filetypes and the root_dir filter for a
+    non-mail-flow YAML buffer are checked."""
+    out = tmp_path / "config.json"
+    other = tmp_path / "docker-compose.yaml"
+    other.write_text("services:\n  web:\n    image: nginx\n")
+    script = (
+        f"local c = dofile({json.dumps(str(EDITORS / 'lsp' / 'mailflow.lua'))}) "
+        f"vim.cmd('edit ' .. vim.fn.fnameescape({json.dumps(str(other))})) "
+        "local called = false "
+        "c.root_dir(vim.api.nvim_get_current_buf(), function() called = true end) "
+        f"vim.fn.writefile({{vim.fn.json_encode({{cmd = c.cmd, filetypes = c.filetypes, called = called}})}}, {json.dumps(str(out))}) "
+        "vim.cmd('qall!')"
+    )
+    run = subprocess.run(
+        ["nvim", "--headless", "--clean", "-u", "NONE", "-n", "-c", f"lua {script}"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")},
+    )
+    assert out.exists(), run.stdout + run.stderr
+    config = json.loads(out.read_text())
+    assert config == {"cmd": ["mailflow", "lsp"], "filetypes": ["mailflow", "yaml"], "called": False}
