@@ -218,3 +218,61 @@ def test_the_neovim_0_11_configuration_loads_and_names_the_server(tmp_path):
     assert out.exists(), run.stdout + run.stderr
     config = json.loads(out.read_text())
     assert config == {"cmd": ["mailflow", "lsp"], "filetypes": ["mailflow", "yaml"], "called": False}
+
+
+def test_the_neovim_queries_are_generated_from_the_grammar_queries():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", EDITORS / "queries" / "mailflow" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    for name, text in generate.expected().items():
+        assert (EDITORS / "queries" / "mailflow" / name).read_text() == text, (
+            f"editors/nvim/queries/mailflow/{name} is stale: run python3 editors/nvim/queries/mailflow/generate.py"
+        )
+
+
+@needs_nvim
+@pytest.mark.skipif(shutil.which("tree-sitter") is None or shutil.which("cc") is None, reason="needs the tree-sitter CLI and cc")
+def test_neovim_highlights_the_dsl_with_the_specific_captures(tmp_path):
+    """Neovim 0.7 loads the grammar (generated for its tree-sitter ABI, 14, and compiled) and
+    editors/nvim/queries/mailflow/highlights.scm; for each node the capture it shows (the
+    last match) is the specific one grammar/queries puts first."""
+    grammar = tmp_path / "grammar"
+    shutil.copytree(ROOT / "grammar", grammar, ignore=shutil.ignore_patterns("target", "node_modules", "build"))
+    generate = subprocess.run(["tree-sitter", "generate", "--abi", "14"], cwd=grammar, capture_output=True, text=True, timeout=120)
+    assert generate.returncode == 0, generate.stderr
+    runtime = tmp_path / "runtime"
+    (runtime / "parser").mkdir(parents=True)
+    sources = [str(grammar / "src" / "parser.c")] + [str(p) for p in (grammar / "src").glob("scanner.c")]
+    build = subprocess.run(
+        ["cc", "-shared", "-fPIC", "-O0", "-I", str(grammar / "src"), *sources, "-o", str(runtime / "parser" / "mailflow.so")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert build.returncode == 0, build.stderr
+    results = tmp_path / "captures.json"
+    run = subprocess.run(
+        [
+            "nvim", "--headless", "--clean", "-u", "NONE", "-n",
+            "--cmd", f"set rtp^={EDITORS},{runtime}",
+            "-c", f"luafile {HERE / 'highlight_test.lua'}",
+        ],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        env={
+            **os.environ,
+            "MAILFLOW_NVIM_FILE": str(EXAMPLES / "codetwo-mimecast.mailflow"),
+            "MAILFLOW_NVIM_RESULTS": str(results),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+        },
+    )
+    report = results.read_text() if results.exists() else "(no results)"
+    assert run.returncode == 0, f"{report}\n{run.stdout}\n{run.stderr}"
+    shown = {}
+    for capture in json.loads(report):
+        shown.setdefault(capture["capture"], set()).add(capture["text"])
+    assert "connector" in shown["keyword"] and "rule" in shown["keyword"]
+    assert all(text.startswith("#") for text in shown["comment"])
+    # Names get their own capture, not the generic @string the query has after them.
+    assert shown["type.definition"] and shown["function"] and shown["string.special"]
+    assert not (shown["type.definition"] | shown["function"] | shown["string.special"]) & shown.get("string", set())
