@@ -212,7 +212,6 @@ pub(super) fn read_exports(paths: &[PathBuf], organization_name: Option<&str>) -
 
 /// One export's objects, read alone: `$OrganizationName` has no value; the first problem.
 /// (`diff` reads its exports with it; [`read_exports`] reads several together.)
-#[allow(dead_code)]
 pub(super) fn read_export(path: &Path) -> Result<Vec<TenantObject>, Problem> {
     read_exports(&[path.to_path_buf()], None).map(|exports| exports.objects).map_err(|problems| {
         problems.into_iter().next().unwrap_or_else(|| Problem::in_file(&shown(path), "cannot be read"))

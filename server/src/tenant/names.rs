@@ -136,8 +136,11 @@ pub fn is_metadata(property: &str) -> bool {
 
 /// Properties of a rule whose value here is Exchange's default, which every export writes
 /// and which mean nothing was set: the sender's address read from the message header, a
-/// rule that is no DLP rule.
-const RULE_DEFAULTS: &[(&str, &str)] = &[("SenderAddressLocation", "Header"), ("RuleSubType", "None")];
+/// rule that is no DLP rule, recipients matched by their primary address (Microsoft's
+/// New-TransportRule reference gives `Resolved` as RecipientAddressType's default;
+/// Microsoft365DSC exports write it on every rule).
+const RULE_DEFAULTS: &[(&str, &str)] =
+    &[("SenderAddressLocation", "Header"), ("RuleSubType", "None"), ("RecipientAddressType", "Resolved")];
 
 /// Whether `value` of the rule property `property` is Exchange's default for it (a switch
 /// left off is `false`).
@@ -192,6 +195,15 @@ mod tests {
         assert_eq!(scope_numbered(1), Some(Scope::Outside));
         assert_eq!(scope_numbered(4), None);
         assert_eq!(scope_numbered(-1), None);
+    }
+
+    #[test]
+    fn exchange_defaults_are_not_settings() {
+        let text = |t: &str| super::super::Value::Text(t.to_owned());
+        assert!(is_rule_default("RecipientAddressType", &text("resolved")));
+        assert!(!is_rule_default("RecipientAddressType", &text("Original")));
+        assert!(is_rule_default("SenderAddressLocation", &text("Header")));
+        assert!(!is_rule_default("SenderAddressLocation", &text("HeaderOrEnvelope")));
     }
 
     #[test]
