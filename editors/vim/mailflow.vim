@@ -64,10 +64,12 @@ endfunction
 let g:ale_mailflow_executable = get(g:, 'ale_mailflow_executable', 'mailflow')
 let g:ale_mailflow_settings = get(g:, 'ale_mailflow_settings', {'mailflow': {}})
 
-if exists('g:loaded_ale') || exists('*ale#linter#Define')
+" ALE's functions load on first use from its autoload/ folder, which is on 'runtimepath'
+" before its plugin/ale.vim runs; when ALE is added to 'runtimepath' later (a plugin manager
+" that loads lazily), the linter is defined at VimEnter.
+if exists('g:loaded_ale') || !empty(globpath(&runtimepath, 'autoload/ale/linter.vim'))
   call s:Define()
 else
-  " ALE loads after this file when both are plugins.
   augroup mailflow_ale
     autocmd!
     autocmd VimEnter * if exists('g:loaded_ale') | call s:Define() | endif

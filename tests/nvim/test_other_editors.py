@@ -2,19 +2,34 @@
 run them: Helix's languages.toml parses and names `mailflow lsp`; Vim (when installed; the
 test command does not install it) loads editors/vim/mailflow.vim, detects `*.mailflow` and
 gives a project root, so an ALE server, only to mail-flow files; Emacs (when installed)
-loads editors/emacs/mailflow.el and opens `*.mailflow` in mailflow-mode. Neither ALE nor
-eglot is driven here: those two configurations are untested against a running server."""
+loads editors/emacs/mailflow.el and opens `*.mailflow` in mailflow-mode. With Debian's
+vim-ale (scripts/test installs it when vim is there), Vim with ALE gets the findings of a DSL
+example from `mailflow lsp`. eglot is not driven here: Emacs is not installed by the test
+command."""
 
 import json
+import os
+import pathlib
 import shutil
 import subprocess
 import tomllib
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, binary
 
 EDITORS = ROOT / "editors"
+
+
+def run_vim(script, cwd, out, tools=None):
+    """Runs the Vim script in silent Ex mode with no vimrc; fails unless it wrote `out`."""
+    path = os.environ.get("PATH", "")
+    run = subprocess.run(
+        ["vim", "-Nu", "NONE", "-i", "NONE", "-n", "-es", "-S", str(script)],
+        cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PATH": f"{tools}{os.pathsep}{path}" if tools else path},
+    )
+    assert out.exists(), run.stdout + run.stderr
 
 
 def test_helix_languages_toml_names_mailflow_lsp():
@@ -55,11 +70,7 @@ def test_vim_detects_the_dsl_and_roots_only_mail_flow_files(tmp_path):
         f"call writefile([json_encode(s:out)], {json.dumps(str(out))})\n"
         "qall!\n"
     )
-    run = subprocess.run(
-        ["vim", "-Nu", "NONE", "-i", "NONE", "-n", "-es", "-S", str(script)],
-        cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
-    )
-    assert out.exists(), run.stdout + run.stderr
+    run_vim(script, tmp_path, out)
     assert json.loads(out.read_text()) == {
         "a.mailflow": ["mailflow", str(tmp_path)],
         "tenant.yaml": ["yaml", str(tmp_path)],
@@ -81,3 +92,48 @@ def test_emacs_opens_the_dsl_in_mailflow_mode(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "mailflow-mode"
+
+
+ALE = next((p for p in map(pathlib.Path, ["/usr/share/vim-ale", os.path.expanduser("~/.vim/pack/git-plugins/start/ale")])
+            if (p / "autoload" / "ale.vim").exists()), None)
+
+
+@pytest.mark.skipif(shutil.which("vim") is None or ALE is None, reason="needs vim and ALE (Debian's vim-ale)")
+def test_vim_with_ale_shows_the_cli_findings_of_a_dsl_file(tmp_path):
+    dsl = tmp_path / "broken-missing-anti-loop.mailflow"
+    shutil.copyfile(EXAMPLES / "broken-missing-anti-loop.mailflow", dsl)
+    other = tmp_path / "docker-compose.yaml"
+    other.write_text("services:\n  web:\n    image: nginx\n")
+    check = subprocess.run([str(binary()), "check", "--format", "json", str(dsl)], capture_output=True, text=True, timeout=60)
+    expected = sorted((d["code"], d["range"]["start"]["line"]) for d in json.loads(check.stdout)["diagnostics"])
+    assert expected
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "mailflow").symlink_to(binary().resolve())
+    out = tmp_path / "out.json"
+    script = tmp_path / "test.vim"
+    # As a vimrc would: ALE on 'runtimepath', editors/vim/mailflow.vim sourced, ALE's plugin.
+    script.write_text(
+        f"set rtp^={ALE}\n"
+        f"source {EDITORS / 'vim' / 'mailflow.vim'}\n"
+        "runtime plugin/ale.vim\n"
+        "filetype plugin on\n"
+        "let g:ale_linters = {'mailflow': ['mailflow'], 'yaml': ['mailflow']}\n"
+        "let s:out = {}\n"
+        f"for s:path in [{json.dumps(str(dsl))}, {json.dumps(str(other))}]\n"
+        "  execute 'edit ' . fnameescape(s:path)\n"
+        "  let s:n = 0\n"
+        "  while s:n < (&filetype is# 'mailflow' ? 150 : 10) && empty(ale#engine#GetLoclist(bufnr('')))\n"
+        "    sleep 100m\n"
+        "    let s:n += 1\n"
+        "  endwhile\n"
+        "  let s:out[fnamemodify(s:path, ':t')] = map(copy(ale#engine#GetLoclist(bufnr(''))), {_, v -> [get(v, 'code', ''), v.lnum]})\n"
+        "endfor\n"
+        f"call writefile([json_encode(s:out)], {json.dumps(str(out))})\n"
+        "qall!\n"
+    )
+    run_vim(script, tmp_path, out, tools)
+    shown = json.loads(out.read_text())
+    assert sorted(map(tuple, shown["broken-missing-anti-loop.mailflow"])) == expected
+    assert shown["docker-compose.yaml"] == []
