@@ -386,10 +386,9 @@ pub fn check_incremental(
         .expect("a check that is never asked to stop ends")
 }
 
-/// [`check_incremental`], asking `stop` before each phase (parsing, lowering, the rules and
-/// the simulation, which `rules::check` runs as one): `None` when it said to stop, so
-/// that a language server drops the check of a text a newer one overtook. A phase that has
-/// begun runs to its end.
+/// [`check_incremental`], asking `stop` before each phase (parsing, lowering, the model's
+/// checks, the simulation's checks) and before each simulated message: `None` when it said
+/// to stop, so that a language server drops the check of a text a newer one overtook.
 pub fn check_incremental_unless(
     text: &str,
     syntax: Syntax,
@@ -430,13 +429,10 @@ pub fn check_incremental_unless(
             (Source::Dsl(dsl), reuse, errors, (flow, diagnostics))
         }
     };
-    if stop() {
-        return None;
-    }
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
     // The checks word their findings for `syntax`, as the lowering does its own.
-    diagnostics.extend(rules::check(&flow, syntax));
+    diagnostics.extend(rules::check_unless(&flow, syntax, stop)?);
     let objects: Vec<ObjectSpans> = flow
         .connectors
         .iter()
@@ -543,7 +539,8 @@ mod tests {
             };
             let (checked, _) = check_incremental_unless(text, syntax, &Selection::default(), None, &never).unwrap();
             let phases = asked.get();
-            assert_eq!(phases, 3, "asked before parsing, lowering, and the rules and simulation");
+            // Parsing, lowering, the model's checks, each simulated message, the simulation's checks.
+            assert!(phases > 4, "asked {phases} times");
             let whole = check_incremental(text, syntax, &Selection::default(), None).0;
             assert_eq!(format!("{:?}", checked.diagnostics), format!("{:?}", whole.diagnostics));
             for at in 1..=phases {
@@ -556,5 +553,26 @@ mod tests {
                 assert_eq!(asked.get(), at, "nothing is asked once it stopped");
             }
         }
+    }
+
+    /// A check is asked again before every simulated message, so one overtaken inside the
+    /// simulation (most of a big file's check) stops there too.
+    #[test]
+    fn a_check_is_asked_before_each_simulated_message() {
+        let polls = |text: &str| {
+            let asked = std::cell::Cell::new(0);
+            let never = || {
+                asked.set(asked.get() + 1);
+                false
+            };
+            check_incremental_unless(text, Syntax::Yaml, &Selection::default(), None, &never).unwrap();
+            asked.get()
+        };
+        let rule = |n: usize| {
+            format!("  - name: R{n}\n    priority: {n}\n    conditions: {{recipientDomainIs: [d{n}.example]}}\n    actions: {{setHeader: {{name: X-{n}, value: v}}}}\n")
+        };
+        let file = |rules: usize| format!("mailflow: 1\ntransportRules:\n{}", (0..rules).map(rule).collect::<String>());
+        let (few, many) = (polls(&file(1)), polls(&file(20)));
+        assert!(many > few + 10, "{few} polls for one rule, {many} for twenty");
     }
 }

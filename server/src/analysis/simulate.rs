@@ -1256,22 +1256,29 @@ pub struct Simulation<'a> {
 
 impl<'a> Simulation<'a> {
     pub fn of(flow: &'a MailFlow) -> Self {
-        let simulator = Simulator::new(flow);
-        let messages = simulator.messages();
-        Simulation::of_messages(simulator, messages)
+        Simulation::of_unless(flow, &|| false).expect("a simulation that is never asked to stop ends")
     }
 
-    fn of_messages(simulator: Simulator<'a>, messages: Vec<Message>) -> Self {
+    /// [`Simulation::of`], asking `stop` before each simulated message: `None` when it said
+    /// to stop (a language server dropping the check of a text a newer one overtook).
+    pub fn of_unless(flow: &'a MailFlow, stop: &dyn Fn() -> bool) -> Option<Self> {
+        let simulator = Simulator::new(flow);
+        let messages = simulator.messages();
+        Simulation::of_messages(simulator, messages, stop)
+    }
+
+    fn of_messages(simulator: Simulator<'a>, messages: Vec<Message>, stop: &dyn Fn() -> bool) -> Option<Self> {
         let flow = simulator.flow;
-        let runs = messages
-            .into_iter()
-            .map(|m| {
-                let scope = simulator.signature_scope(&m);
-                let paths = simulator.run(&m);
-                (m, scope, paths)
-            })
-            .collect();
-        Simulation { flow, simulator, runs }
+        let mut runs = Vec::with_capacity(messages.len());
+        for message in messages {
+            if stop() {
+                return None;
+            }
+            let scope = simulator.signature_scope(&message);
+            let paths = simulator.run(&message);
+            runs.push((message, scope, paths));
+        }
+        Some(Simulation { flow, simulator, runs })
     }
 
     /// Every path with its message.
@@ -1622,7 +1629,7 @@ transportRules:
             let recipients: Vec<String> =
                 recipient_domains(&checked.flow).iter().map(|domain| format!("user@{domain}")).collect();
             let every_message = messages_to(&simulator.senders(), &recipients);
-            let every = Simulation::of_messages(simulator, every_message);
+            let every = Simulation::of_messages(simulator, every_message, &|| false).unwrap();
             merged_away += every.runs.len() - merged.runs.len();
             // Each message followed for every recipient goes as one followed after merging.
             let ways = |simulation: &Simulation| -> BTreeSet<String> {

@@ -199,19 +199,31 @@ impl Findings {
 /// Runs every check of the model and of the simulation, in code order: the model's first.
 /// `syntax` is the syntax the model was read from, which the messages are worded for.
 pub fn check(flow: &MailFlow, syntax: Syntax) -> Vec<Diagnostic> {
+    check_unless(flow, syntax, &|| false).expect("a check that is never asked to stop ends")
+}
+
+/// [`check`], asking `stop` before the model's checks, before each simulated message and
+/// before the simulation's checks: `None` when it said to stop.
+pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) -> Option<Vec<Diagnostic>> {
+    if stop() {
+        return None;
+    }
     let mut findings = Findings::new(syntax);
     for rule in ALL {
         if let Check::Model(check) = rule.check {
             check(flow, &mut findings);
         }
     }
-    let simulation = Simulation::of(flow);
+    let simulation = Simulation::of_unless(flow, stop)?;
+    if stop() {
+        return None;
+    }
     for rule in ALL {
         if let Check::Simulation(check) = rule.check {
             check(&simulation, &mut findings);
         }
     }
-    findings.into_vec()
+    Some(findings.into_vec())
 }
 
 fn words(allowed: &[String]) -> Vec<&str> {
