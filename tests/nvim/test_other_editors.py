@@ -4,8 +4,9 @@ test command does not install it) loads editors/vim/mailflow.vim, detects `*.mai
 gives a project root, so an ALE server, only to mail-flow files; Emacs (when installed)
 loads editors/emacs/mailflow.el and opens `*.mailflow` in mailflow-mode. With Debian's
 vim-ale (scripts/test installs it when vim is there), Vim with ALE gets the findings of a DSL
-example from `mailflow lsp`. eglot is not driven here: Emacs is not installed by the test
-command."""
+example from `mailflow lsp`; with Emacs and eglot (Debian's emacs-nox and elpa-eglot, which
+the test command does not install, for CI time) so does an Emacs buffer in mailflow-mode,
+through Flymake."""
 
 import json
 import os
@@ -137,3 +138,56 @@ def test_vim_with_ale_shows_the_cli_findings_of_a_dsl_file(tmp_path):
     shown = json.loads(out.read_text())
     assert sorted(map(tuple, shown["broken-missing-anti-loop.mailflow"])) == expected
     assert shown["docker-compose.yaml"] == []
+
+
+def emacs_has_eglot():
+    if shutil.which("emacs") is None:
+        return False
+    probe = subprocess.run(
+        ["emacs", "--batch", "-q", "--eval", "(progn (package-initialize) (princ (if (require 'eglot nil t) 'yes 'no)))"],
+        capture_output=True, text=True, timeout=60,
+    )
+    return probe.stdout.strip().endswith("yes")
+
+
+@pytest.mark.skipif(not emacs_has_eglot(), reason="needs emacs and eglot (Debian's emacs-nox and elpa-eglot)")
+def test_emacs_with_eglot_shows_the_cli_findings_of_a_dsl_file(tmp_path):
+    dsl = tmp_path / "broken-missing-anti-loop.mailflow"
+    shutil.copyfile(EXAMPLES / "broken-missing-anti-loop.mailflow", dsl)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=60)
+    check = subprocess.run([str(binary()), "check", "--format", "json", str(dsl)], capture_output=True, text=True, timeout=60)
+    expected = sorted(d["range"]["start"]["line"] for d in json.loads(check.stdout)["diagnostics"])
+    assert expected
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "mailflow").symlink_to(binary().resolve())
+    out = tmp_path / "out.txt"
+    # As init.el would (README): mailflow.el on load-path, eglot started in the buffer.
+    program = f"""
+(progn
+  (package-initialize)
+  (add-to-list 'load-path {json.dumps(str(EDITORS / 'emacs'))})
+  (require 'mailflow)
+  (require 'eglot)
+  (find-file {json.dumps(str(dsl))})
+  (unless (eq major-mode 'mailflow-mode) (error "not mailflow-mode: %s" major-mode))
+  (apply #'eglot (eglot--guess-contact))
+  (let ((n 0))
+    ;; Flymake asks eglot for what the server published; batch mode has no idle time to
+    ;; start it, so it is started here.
+    (while (and (< n 150) (null (flymake-diagnostics)))
+      (accept-process-output nil 0.1)
+      (when (= 0 (% n 5)) (flymake-start))
+      (setq n (1+ n))))
+  (let ((lines (mapconcat (lambda (d) (number-to-string (line-number-at-pos (flymake-diagnostic-beg d))))
+                          (flymake-diagnostics) " ")))
+    (with-temp-file {json.dumps(str(out))} (insert lines)))
+  (eglot-shutdown (eglot-current-server)))
+"""
+    run = subprocess.run(
+        ["emacs", "--batch", "-q", "--eval", program],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(tmp_path)},
+    )
+    assert out.exists(), run.stdout + run.stderr
+    assert sorted(int(n) for n in out.read_text().split()) == expected, run.stderr
