@@ -5,7 +5,6 @@
 //! each that leaves unsigned why: out of the signature scope by the signature rule's own
 //! conditions and exceptions, or not.
 
-use std::borrow::Cow;
 
 use serde_json::{json, Value};
 
@@ -13,6 +12,7 @@ use crate::analysis::simulate::{Class, Ending, Message, Path, Route, SignatureSc
 use crate::model::{Compilation, MailFlow, ServiceKind};
 use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
 use crate::syntax::Syntax;
+use crate::text::visible;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
@@ -169,35 +169,13 @@ struct Lines(String);
 
 impl Lines {
     fn line(&mut self, line: impl AsRef<str>) {
-        self.0 += &shown(line.as_ref());
+        self.0 += &visible(line.as_ref());
         self.0.push('\n');
     }
 
     fn blank(&mut self) {
         self.0.push('\n');
     }
-}
-
-/// `text` with every control character (C0, DEL, C1) and every bidirectional embedding,
-/// override and isolate written as an escape: `\n`, `\r`, `\t`, and `\u{1b}` for the
-/// others, as `mailflow check` writes names (`cli/escape.rs`, which trace, a layer below,
-/// cannot call).
-fn shown(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !text.chars().any(hidden) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| match c {
-                '\n' => "\\n".to_owned(),
-                '\r' => "\\r".to_owned(),
-                '\t' => "\\t".to_owned(),
-                c if hidden(c) => format!("\\u{{{:x}}}", u32::from(c)),
-                c => c.to_string(),
-            })
-            .collect(),
-    )
 }
 
 fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value {
@@ -400,7 +378,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
 /// Escapes text for a Mermaid node label: its control characters as in the text
 /// ([`shown`]), so that a name cannot end the label's line, and its quotes as Mermaid's.
 fn label(text: &str) -> String {
-    shown(text).replace('"', "#quot;")
+    visible(text).replace('"', "#quot;")
 }
 
 /// A left-to-right flow diagram like the guide's Fig. 1: Exchange passes and the services

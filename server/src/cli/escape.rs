@@ -5,46 +5,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` must not reach a terminal or a log raw: the C0 and C1 controls and DEL
-/// (Unicode's `Cc`), and the bidirectional embeddings, overrides and isolates, which make
-/// text read in another order than it is stored.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with each unsafe character written as an escape: `\n`, `\r`, `\t`, and `\u{1b}`
-/// for the others, as Rust writes them.
-pub fn visible(text: &str) -> Cow<'_, str> {
-    visible_except(text, &[])
-}
-
-/// As [`visible`], but line feeds stay: for text whose lines are its structure (an error
-/// listing several places, a traced path).
-pub fn visible_lines(text: &str) -> Cow<'_, str> {
-    visible_except(text, &['\n'])
-}
-
-/// As [`visible`], but the characters in `keep` stay, for a format that escapes them its
-/// own way (GitHub's `%0A`).
-pub fn visible_except<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
-    let escape = |c: char| !keep.contains(&c);
-    if !text.chars().any(|c| is_unsafe(c) && escape(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            _ if !(is_unsafe(c) && escape(c)) => out.push(c),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            _ => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-        }
-    }
-    Cow::Owned(out)
-}
+// The escaping itself is the text layer's: `trace`, below the command line, escapes names too.
+pub use crate::text::{is_unsafe, visible, visible_except, visible_lines};
 
 /// A path at the start of a line: escaped, and never starting with `::`, which a CI log
 /// would read as a workflow command (`./` names the same file).
