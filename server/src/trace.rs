@@ -5,7 +5,6 @@
 //! each that leaves unsigned why: out of the signature scope by the signature rule's own
 //! conditions and exceptions, or not.
 
-
 use serde_json::{json, Value};
 
 use crate::analysis::simulate::{Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN};

@@ -90,13 +90,7 @@ impl Attached {
     /// No comments but `top`, the comment lines (each from its `#`) that open a file written
     /// from a model read elsewhere (an import).
     pub fn header(top: Vec<String>) -> Attached {
-        Attached {
-            top,
-            bottom: Vec::new(),
-            version: None,
-            objects: HashMap::new(),
-            lines: LineIndex::new(""),
-        }
+        Attached { top, bottom: Vec::new(), version: None, objects: HashMap::new(), lines: LineIndex::new("") }
     }
 
     /// Attaches each comment of `checked` (the check of `text`) to an object of its model.
