@@ -11,8 +11,9 @@
 //! - it holds no more than it documents, measured as the bytes the allocator has handed out
 //!   on this thread: between frames at most [`MAX_HEADERS`] of headers and one read's worth
 //!   ([`READ`]), in a buffer that may have grown to twice that (a `Vec` doubles); while
-//!   reading a frame, a body (at most [`MAX_BODY`]) once, with its headers and two reads'
-//!   worth besides. A refused body is skipped, never held.
+//!   reading a frame, that buffer or a body (at most [`MAX_BODY`]) held once with its headers
+//!   and a read, and the next read's worth split off after the body. A refused body is
+//!   skipped, never held.
 //!
 //! The reader is compiled here from the server's own source (it names no other module of
 //! the crate, and `lsp` keeps it private). Its CI twin is `server/tests/lsp_reader.rs`.
@@ -264,7 +265,9 @@ pub fn read(stream: &Stream, whole: bool) -> Vec<Seen> {
         let (after, peak) = (LIVE.with(Cell::get), PEAK.with(Cell::get));
         let Some(frame) = frame else { break };
         let body = if let Frame::Body(body) = &frame { body.len() } else { 0 };
-        let most = body + MAX_HEADERS + 2 * READ;
+        // Its buffer: headers and a read, grown by doubling, or a body with its headers and
+        // the read that ends it, reserved at once; and what that read brought past the body.
+        let most = (2 * (MAX_HEADERS + READ)).max(body + MAX_HEADERS + READ) + READ;
         assert!(
             peak.wrapping_sub(before) <= most,
             "reading a frame with a body of {body} bytes held {} bytes at once, more than {most}",
