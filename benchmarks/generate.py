@@ -38,7 +38,15 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-SHAPES = ("domains", "accepted-domains", "recipient-domains", "connectors", "rules-domains")
+SHAPES = (
+    "domains",
+    "accepted-domains",
+    "recipient-domains",
+    "connectors",
+    "rules-domains",
+    "unknown-headers",
+    "domain-exceptions",
+)
 
 HEAD = """mailflow: 1
 organization:
@@ -101,7 +109,40 @@ def connectors(n: int) -> tuple[str, str]:
     return text, rules
 
 
+def unknown_headers(n: int) -> tuple[str, str]:
+    connector = (
+        "  - name: Gateway\n    use: transport-rule\n    smartHosts: [gw.gateway.example]\n"
+        "    service: {kind: smart-host, returnsToExchange: true}\n"
+    )
+    rules = (
+        "  - name: To the gateway\n    priority: 2\n"
+        "    conditions: {other: {SubjectContainsWords: [gateway]}}\n"
+        "    actions: {redirectToConnector: Gateway}\n"
+    )
+    rules += "".join(
+        f"  - name: Stamp {i}\n    priority: {i + 3}\n"
+        f"    conditions: {{other: {{SubjectContainsWords: [word{i}]}}}}\n"
+        f"    actions: {{setHeader: {{name: X-Stamp-{i}, value: 'yes'}}}}\n"
+        for i in range(n)
+    )
+    return connector, rules
+
+
+def domain_exceptions(n: int) -> str:
+    return "".join(
+        f"  - name: Except partner {i}\n    priority: {i + 2}\n    conditions: {{senderIs: inside}}\n"
+        f"    exceptions: {{recipientDomainIs: [partner{i}.example]}}\n"
+        f"    actions: {{setHeader: {{name: X-Partner-{i}, value: 'no'}}}}\n"
+        for i in range(n)
+    )
+
+
 def generate(shape: str, n: int) -> str:
+    if shape == "unknown-headers":
+        text, rules = unknown_headers(n)
+        return HEAD.format(accepted="", connectors=text, rules=rules)
+    if shape == "domain-exceptions":
+        return HEAD.format(accepted="", connectors="", rules=domain_exceptions(n))
     if shape == "domains":
         return HEAD.format(accepted=accepted(n), connectors=partner_connector(n), rules="")
     if shape == "accepted-domains":

@@ -7,7 +7,9 @@
 
 use serde_json::{json, Value};
 
-use crate::analysis::simulate::{Class, Ending, Message, Path, Route, SignatureScope, Simulator, UNNAMED_DOMAIN};
+use crate::analysis::simulate::{
+    Class, Ending, Message, Path, Route, SignatureScope, Simulator, MAX_BRANCHES, UNNAMED_DOMAIN,
+};
 use crate::model::{Compilation, MailFlow, ServiceKind};
 use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
 use crate::syntax::Syntax;
@@ -30,6 +32,8 @@ struct Followed {
     message: Message,
     scope: SignatureScope,
     paths: Vec<Path>,
+    /// Ways the simulator's branch cap kept it from following (0: every way is shown).
+    cut: usize,
 }
 
 /// `message` (an ordinary one) and every other class of it the rules tell apart, from the
@@ -46,7 +50,8 @@ fn follow(flow: &MailFlow, message: &Message) -> Vec<Followed> {
         })
         .map(|class| {
             let message = Message { class: class.clone(), ..message.clone() };
-            Followed { scope: simulator.signature_scope(&message), paths: simulator.run(&message), message }
+            let (paths, cut) = simulator.run_counted(&message);
+            Followed { scope: simulator.signature_scope(&message), paths, cut, message }
         })
         .collect()
 }
@@ -152,6 +157,10 @@ fn text_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> String
             out.blank();
         }
         text(flow, &class.message, &class.paths, &mut out);
+        if let Some(words) = cut_words(class.cut) {
+            out.blank();
+            out.line(words);
+        }
         if let Some(why) = unsigned_words(flow, class, syntax) {
             out.line(format!("Leaves unsigned: {why}"));
         }
@@ -186,6 +195,9 @@ fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value 
             SignatureScope::Out(out) => json!({"in": false, "why": out_of_scope_words(flow, out, syntax)}),
         };
         document["unsigned"] = unsigned_words(flow, class, syntax).map_or(Value::Null, Value::String);
+        if class.cut > 0 {
+            document["cut"] = json!({"ways": class.cut, "description": cut_words(class.cut)});
+        }
         document
     };
     let mut document = with_scope(&followed[0]);
@@ -258,6 +270,16 @@ fn ending_words(flow: &MailFlow, ending: &Ending) -> String {
         }
         Ending::TakenAway { rule } => format!("taken away by rule `{}`", flow.rules[*rule].name()),
     }
+}
+
+/// What the branch cap left out of a message's ways, if it cut any.
+fn cut_words(cut: usize) -> Option<String> {
+    (cut > 0).then(|| {
+        format!(
+            "Not followed: at least {cut} more way{} (conditions mailflow cannot evaluate branch more than the {MAX_BRANCHES} ways it follows per message)",
+            if cut == 1 { "" } else { "s" }
+        )
+    })
 }
 
 fn text(flow: &MailFlow, message: &Message, paths: &[Path], out: &mut Lines) {
@@ -449,7 +471,7 @@ transportRules:
     fn a_pattern_the_tool_cannot_evaluate_is_followed_both_ways_and_named() {
         let text = traced(TraceFormat::Text);
         assert!(text.contains("rule `Mimecast smart host` (priority 0) may apply"), "{text}");
-        assert!(text.contains("Way 1 of 4 (depends on a condition mailflow cannot evaluate)"), "{text}");
+        assert!(text.contains("Way 1 of 2 (depends on a condition mailflow cannot evaluate)"), "{text}");
         let listed = "\nPatterns mailflow cannot evaluate, followed both ways (a rule that tests one may apply):\n  \
             rule `Mimecast smart host`: `(?<open>x)(?<close-open>y)`: valid .NET, but a balancing group \
             (`(?<name-other>…)`), which the engine has no equivalent of\n  \

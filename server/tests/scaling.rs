@@ -82,14 +82,58 @@ fn shape(name: &str, n: usize) -> String {
                 lines(n, |i| format!("user{i}@contoso.com, ")).trim_end_matches(", "),
             ),
         ),
+        // Issue 15: a rule with a condition mailflow cannot evaluate redirecting to a service
+        // that hands mail back, and N rules with such a condition setting a header. Where no
+        // rule tests the headers, the branches differ in nothing later read and merge.
+        "unknown-headers" => file("  - name: Gateway\n    use: transport-rule\n    service: {kind: smart-host, returnsToExchange: true}\n", "", &unknown_headers(n, false)),
+        // The same, each rule excepting mail that has its header: the branches differ in
+        // what later rules read, and the branch cap cuts them.
+        "read-headers" => file("  - name: Gateway\n    use: transport-rule\n    service: {kind: smart-host, returnsToExchange: true}\n", "", &unknown_headers(n, true)),
+        // Issue 15: N rules, each excepting its own recipient domain.
+        "domain-exceptions" => file(
+            "",
+            "",
+            &lines(n, |i| {
+                format!(
+                    "  - name: Except partner {i}\n    priority: {}\n    conditions: {{senderIs: inside}}\n    \
+                     exceptions: {{recipientDomainIs: [partner{i}.example]}}\n    \
+                     actions: {{setHeader: {{name: X-Partner-{i}, value: 'no'}}}}\n",
+                    i + 2
+                )
+            }),
+        ),
         _ => unreachable!("{name}"),
     }
+}
+
+fn unknown_headers(n: usize, read: bool) -> String {
+    let gateway =
+        "  - name: To the gateway\n    priority: 2\n    conditions: {other: {SubjectContainsWords: [gateway]}}\n    \
+                   actions: {redirectToConnector: Gateway}\n";
+    gateway.to_owned()
+        + &lines(n, |i| {
+            let exception = match read {
+                true => format!("    exceptions: {{headerContains: {{header: X-Stamp-{i}, words: ['yes']}}}}\n"),
+                false => String::new(),
+            };
+            format!(
+                "  - name: Stamp {i}\n    priority: {}\n    conditions: {{other: {{SubjectContainsWords: [word{i}]}}}}\n\
+                 {exception}    actions: {{setHeader: {{name: X-Stamp-{i}, value: 'yes'}}}}\n",
+                i + 3
+            )
+        })
 }
 
 /// What the simulation and the checks that read it do for `text`.
 fn work(text: &str) -> Work {
     let checked = check_yaml(text, &Selection::default());
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    simulated(text)
+}
+
+/// What the simulation and the checks that read it do for `text`, whatever they find.
+fn simulated(text: &str) -> Work {
+    let checked = check_yaml(text, &Selection::default());
     let simulation = Simulation::of(&checked.flow);
     let mut findings = Findings::new(Syntax::Yaml);
     for rule in ALL {
@@ -122,5 +166,62 @@ fn the_simulation_is_linear_in_domains_connectors_and_lists() {
 fn domains_alike_add_no_message() {
     for name in ["domains", "accepted-domains", "recipient-domains"] {
         assert_eq!(work(&shape(name, 10)).messages, work(&shape(name, 40)).messages, "{name}");
+    }
+}
+
+/// Issue 15: conditions mailflow cannot evaluate branch the simulation, but branches that
+/// differ in nothing a later rule, route or service reads merge, and the rest are cut by
+/// the branch cap, counted and not kept as paths: the work grows at most linearly.
+#[test]
+fn branching_on_unknown_conditions_is_bounded() {
+    const K: usize = 10;
+    // Branches that cannot merge reach the cap at a few rules, and from there each pass
+    // costs at most the cap's branches per rule: linear in K once K is past 6 (2^6 = 64).
+    // Each domain excepted is a recipient of its own, so domain-exceptions has 4 times the
+    // messages at 4K, each over 4 times the rules: there the work per message is counted.
+    for (name, k) in [("unknown-headers", K), ("read-headers", 4 * K), ("domain-exceptions", K)] {
+        let per_message = |w: Work| match name {
+            "domain-exceptions" => Work {
+                rule_evaluations: w.rule_evaluations / w.messages,
+                predicate_tests: w.predicate_tests / w.messages,
+                lookups: w.lookups / w.messages,
+                ..w
+            },
+            _ => w,
+        };
+        let (small, large) = (per_message(simulated(&shape(name, k))), per_message(simulated(&shape(name, 4 * k))));
+        let counts = |w: Work| [w.messages, w.rule_evaluations, w.predicate_tests, w.lookups];
+        for (what, (s, l)) in ["messages", "rule evaluations", "predicate tests", "look-ups"]
+            .iter()
+            .zip(counts(small).into_iter().zip(counts(large)))
+        {
+            // Past the cap the count is affine in K with a negative intercept (the first six
+            // rules branch below the cap), so 4K costs a little over 4 times K: 5 allows that,
+            // a quadratic count would be 16.
+            assert!(l <= 5 * s.max(1), "{name}: {s} {what} for K = {k}, {l} for 4K: more than linear");
+        }
+    }
+    // Where nothing reads the headers, nothing is cut: the branches merged.
+    assert_eq!(simulated(&shape("unknown-headers", 4 * K)).cut, 0);
+    assert_eq!(simulated(&shape("domain-exceptions", 4 * K)).cut, 0);
+    assert!(simulated(&shape("read-headers", 4 * K)).cut > 0);
+}
+
+/// Issue 15: `trace` of the branching shapes stays under 1 MB, and says when the branch
+/// cap cut ways it did not follow.
+#[test]
+fn trace_output_is_bounded_and_names_what_the_cap_cut() {
+    use mailflow::analysis::simulate::Message;
+    use mailflow::trace::{default_recipient, render, TraceFormat};
+    for name in ["unknown-headers", "read-headers"] {
+        let checked = check_yaml(&shape(name, 50), &Selection::default());
+        let message = Message::ordinary(true, default_recipient());
+        for format in [TraceFormat::Text, TraceFormat::Json, TraceFormat::Mermaid] {
+            let out = render(&checked.flow, &message, format, Syntax::Yaml);
+            assert!(out.len() < 1_000_000, "{name} {format:?}: {} bytes", out.len());
+            if name == "read-headers" && format != TraceFormat::Mermaid {
+                assert!(out.contains("Not followed: at least"), "{name} {format:?}");
+            }
+        }
     }
 }

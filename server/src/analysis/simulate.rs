@@ -29,7 +29,7 @@ use crate::text::Spanned;
 /// Exchange Server's default hop limit; Exchange Online's is not published (exchange.md).
 pub const MAX_PASSES: usize = 30;
 /// Partial outcomes kept per pass, and paths per message, before branching stops.
-const MAX_BRANCHES: usize = 64;
+pub const MAX_BRANCHES: usize = 64;
 
 /// The domain of simulated outside senders, and of recipients no rule names.
 pub const UNNAMED_DOMAIN: &str = "recipient.example";
@@ -412,6 +412,11 @@ struct ReadRule {
     leaves_path_alone: bool,
     /// Applying it can change where the message goes or what later rules see.
     has_effect: bool,
+    /// Applying it changes only headers that no rule tests (nor a service reads): a branch
+    /// where it applies and one where it does not differ in nothing later read, so a rule
+    /// that may apply is followed as one branch where it "may" apply, not two.
+    /// Set by [`Simulator::new`], which knows every rule.
+    unread_effect: bool,
     /// An action takes the message away.
     takes_away: bool,
     /// An action encrypts the message.
@@ -433,6 +438,7 @@ impl ReadRule {
             exceptions: Tested::new(read.exceptions),
             removed_headers: read.removed_headers,
             has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
+            unread_effect: false,
             sets,
             leaves_path_alone,
             takes_away: effects.contains(&ActionEffect::TakesAway),
@@ -453,6 +459,8 @@ pub struct Work {
     pub predicate_tests: u64,
     /// Look-ups of a domain, a group or an address in an indexed list.
     pub lookups: u64,
+    /// Ways of a message the branch cap kept the simulator from following.
+    pub cut: u64,
 }
 
 /// Where a message comes from: from inside or not, and its class.
@@ -642,7 +650,8 @@ impl<'a> Simulator<'a> {
             Some(domain) => format!("sender@{domain}"),
             None => "sender@inside.example".to_owned(),
         };
-        let read: Vec<ReadRule> = flow.rules.iter().map(ReadRule::new).collect();
+        let mut read: Vec<ReadRule> = flow.rules.iter().map(ReadRule::new).collect();
+        mark_unread_effects(flow, &mut read);
         let signature_rules = {
             let roles = Roles::of(flow);
             let signature: HashSet<usize> =
@@ -915,9 +924,19 @@ impl<'a> Simulator<'a> {
         }
     }
 
-    /// Every way `message` can go, each to its end.
+    /// Every way `message` can go, each to its end, up to [`MAX_BRANCHES`] ways: see
+    /// [`Simulator::run_counted`] for how many more the cap cut.
     pub fn run(&self, message: &Message) -> Vec<Path> {
+        self.run_counted(message).0
+    }
+
+    /// [`Simulator::run`], and the number of ways the branch cap ([`MAX_BRANCHES`]) kept it
+    /// from following (0 when every way was followed). A way cut is not a path: it is only
+    /// counted, so the paths of a message stay at most [`MAX_BRANCHES`] however much its
+    /// unknown conditions branch.
+    pub fn run_counted(&self, message: &Message) -> (Vec<Path>, usize) {
         self.count(|work| work.messages += 1);
+        let mut cut = 0;
         let rules = self.rules_for(message.from_inside, &message.class);
         let mut finished = Vec::new();
         // (path so far, headers at the start of the next pass, states seen at each pass start)
@@ -932,7 +951,7 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             let number = passes.len() + 1;
-            for outcome in self.pass(message, &rules, &headers) {
+            for outcome in self.pass(message, &rules, &headers, &mut cut) {
                 let mut passes = passes.clone();
                 let mut seen = seen.clone();
                 seen.push(headers.clone());
@@ -960,16 +979,21 @@ impl<'a> Simulator<'a> {
                     route,
                 });
                 match ending {
-                    Some(ending) => finished.push(Path { passes, ending, uncertain }),
+                    Some(ending) if finished.len() + pending.len() < MAX_BRANCHES => {
+                        finished.push(Path { passes, ending, uncertain })
+                    }
                     None if finished.len() + pending.len() < MAX_BRANCHES => {
                         pending.push((passes, next_headers, seen, uncertain))
                     }
-                    // Too many branches: stop following this one rather than blow up.
-                    None => finished.push(Path { passes, ending: Ending::HopCapExceeded, uncertain: true }),
+                    // Too many branches: this one is not followed, only counted.
+                    _ => cut += 1,
                 }
             }
         }
-        finished
+        if cut > 0 {
+            self.count(|work| work.cut += cut as u64);
+        }
+        (finished, cut)
     }
 
     /// What the service behind a connector does; `None` when the message comes back for
@@ -1025,8 +1049,8 @@ impl<'a> Simulator<'a> {
 
     /// The rules of one pass over every branch of the unknown conditions: `rules`, the
     /// active rules that may apply to the message ([`Simulator::rules_for`]); the others
-    /// would not apply.
-    fn pass(&self, message: &Message, rules: &[usize], headers: &Headers) -> Vec<Partial> {
+    /// would not apply. Branches beyond [`MAX_BRANCHES`] are dropped and counted in `cut`.
+    fn pass(&self, message: &Message, rules: &[usize], headers: &Headers, cut: &mut usize) -> Vec<Partial> {
         let mut partials = vec![Partial {
             headers: headers.clone(),
             applied: Vec::new(),
@@ -1050,6 +1074,7 @@ impl<'a> Simulator<'a> {
                     Truth::No => next.push(partial),
                     Truth::Yes => next.push(apply(rule, read, index, partial, false)),
                     Truth::Maybe if !read.has_effect => next.push(partial),
+                    Truth::Maybe if read.unread_effect => next.push(apply(rule, read, index, partial, true)),
                     Truth::Maybe => {
                         let mut skipped = partial.clone();
                         skipped.uncertain = true;
@@ -1059,6 +1084,7 @@ impl<'a> Simulator<'a> {
                 }
             }
             merge(&mut next);
+            *cut += next.len().saturating_sub(MAX_BRANCHES);
             next.truncate(MAX_BRANCHES);
             partials = next;
         }
@@ -1188,6 +1214,33 @@ fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Parti
         partial.stopped_by = Some(index);
     }
     partial
+}
+
+/// Marks the rules whose effects only set or remove headers that no rule's conditions or
+/// exceptions test and no service reads ([`ReadRule::unread_effect`]).
+fn mark_unread_effects(flow: &MailFlow, read: &mut [ReadRule]) {
+    let mut tested: HashSet<String> = HashSet::new();
+    for rule in read.iter() {
+        for side in [&rule.conditions, &rule.exceptions] {
+            tested.extend(side.header_contains.as_ref().map(|(header, _)| header.clone()));
+            tested.extend(side.header_matches.clone());
+        }
+    }
+    for connector in &flow.connectors {
+        if let Some((name, _)) = connector.service.as_ref().and_then(|service| service.processed_header()) {
+            tested.insert(name.to_ascii_lowercase());
+        }
+    }
+    for (rule, read) in flow.rules.iter().zip(read.iter_mut()) {
+        let headers_only = read.leaves_path_alone
+            && rule.actions.redirect_to_connector.is_none()
+            && !rule.stops_processing()
+            && !read.takes_away
+            && !read.encrypts;
+        let unread = read.sets.iter().all(|(name, _)| !tested.contains(&name.to_ascii_lowercase()))
+            && read.removed_headers.iter().all(|name| !tested.contains(name));
+        read.unread_effect = read.has_effect && headers_only && unread;
+    }
 }
 
 /// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
