@@ -631,6 +631,8 @@ impl Test {
 struct Partial {
     headers: Headers,
     applied: Vec<Applied>,
+    /// A hash of the rules in `applied`, in order, kept as they apply.
+    applied_hash: u64,
     set_headers: Vec<(String, String)>,
     redirect: Option<usize>,
     stopped_by: Option<usize>,
@@ -1054,6 +1056,7 @@ impl<'a> Simulator<'a> {
         let mut partials = vec![Partial {
             headers: headers.clone(),
             applied: Vec::new(),
+            applied_hash: 0,
             set_headers: Vec::new(),
             redirect: None,
             stopped_by: None,
@@ -1065,12 +1068,16 @@ impl<'a> Simulator<'a> {
             let rule = &self.flow.rules[index];
             let read = &self.read[index];
             let mut next = Vec::with_capacity(partials.len());
+            // Branches distinct before a rule stay distinct unless it applies to some.
+            let mut changed = false;
             for partial in partials {
                 if partial.stopped_by.is_some() || partial.taken_away.is_some() {
                     next.push(partial);
                     continue;
                 }
-                match self.applies(index, message, &partial.headers) {
+                let truth = self.applies(index, message, &partial.headers);
+                changed |= truth != Truth::No;
+                match truth {
                     Truth::No => next.push(partial),
                     Truth::Yes => next.push(apply(rule, read, index, partial, false)),
                     Truth::Maybe if !read.has_effect => next.push(partial),
@@ -1083,7 +1090,9 @@ impl<'a> Simulator<'a> {
                     }
                 }
             }
-            merge(&mut next);
+            if changed {
+                merge(&mut next);
+            }
             *cut += next.len().saturating_sub(MAX_BRANCHES);
             next.truncate(MAX_BRANCHES);
             partials = next;
@@ -1191,6 +1200,8 @@ impl<'a> Simulator<'a> {
 /// and what its `other` actions do (exchange.md, "What other conditions and actions do").
 fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
     partial.applied.push(Applied { rule: index, uncertain });
+    // FNV-1a's step, one rule index at a time.
+    partial.applied_hash = (partial.applied_hash ^ (index as u64 + 1)).wrapping_mul(0x0100_0000_01b3);
     partial.uncertain |= uncertain;
     for (name, value) in &read.sets {
         partial.headers.insert(name.to_ascii_lowercase(), value.clone());
@@ -1244,10 +1255,29 @@ fn mark_unread_effects(flow: &MailFlow, read: &mut [ReadRule]) {
 }
 
 /// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
+/// Branches are found by a hash of their state (the rules applied hashed as they apply), so
+/// merging n branches compares each with the few of its hash, not with every other.
 fn merge(partials: &mut Vec<Partial>) {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    // Of the state only what is cheap to hash: the headers are compared on a collision.
+    let hash = |p: &Partial| {
+        state.hash_one((
+            p.applied_hash,
+            p.applied.len(),
+            p.headers.len(),
+            p.redirect,
+            p.stopped_by,
+            p.taken_away,
+            p.encrypted,
+        ))
+    };
     let mut kept: Vec<Partial> = Vec::with_capacity(partials.len());
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(partials.len());
     for partial in partials.drain(..) {
-        let same = kept.iter_mut().find(|k| {
+        let candidates = by_hash.entry(hash(&partial)).or_default();
+        let same = candidates.iter().copied().find(|&i| {
+            let k = &kept[i];
             k.headers == partial.headers
                 && k.redirect == partial.redirect
                 && k.stopped_by == partial.stopped_by
@@ -1256,8 +1286,11 @@ fn merge(partials: &mut Vec<Partial>) {
                 && k.applied.iter().map(|a| a.rule).eq(partial.applied.iter().map(|a| a.rule))
         });
         match same {
-            Some(existing) => existing.uncertain &= partial.uncertain,
-            None => kept.push(partial),
+            Some(existing) => kept[existing].uncertain &= partial.uncertain,
+            None => {
+                candidates.push(kept.len());
+                kept.push(partial);
+            }
         }
     }
     *partials = kept;
