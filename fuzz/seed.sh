@@ -47,7 +47,7 @@ done
 
 # lsp_reader: a session of framed messages, read whole (four zero bytes) and cut into reads
 # of 1, 3, 7 and 1,024 bytes; and the same with broken headers, garbage, a body over the
-# limit (announced, then skipped as a run of 64 MiB + 64 bytes: `FF FE 20 01 00 10`).
+# limit (announced, then skipped as a run of 64 MiB + 64 bytes: `FF FE 20 40 80 FF`).
 frame() { printf 'Content-Length: %d\r\n\r\n%s' "${#1}" "$1"; }
 session=$(
   frame '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
@@ -61,6 +61,6 @@ broken=$'Content-Type: text/plain\r\n\r\n{}garbage\r\nContent-Length: 2\r\nConte
 for reads in '\0\0\0\0' '\1\3\7\x80'; do
   suffix=$(printf '%s' "$reads" | tr -d '\\')
   { printf "$reads"; printf '%s' "$session"; } > "fuzz/corpus/lsp_reader/session-$suffix"
-  { printf "$reads"; printf '%s' "$broken"; printf '\xff\xfe\x20\x01\x00\x10'; printf '%s' "$session"; } \
+  { printf "$reads"; printf '%s' "$broken"; printf '\xff\xfe\x20\x40\x80\xff'; printf '%s' "$session"; } \
     > "fuzz/corpus/lsp_reader/broken-$suffix"
 done

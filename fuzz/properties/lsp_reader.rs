@@ -60,8 +60,10 @@ pub const CUT_UP_TO: u64 = 16 << 10;
 impl Stream {
     /// The input of a fuzz target: the first four bytes the sizes of the reads (0: not
     /// ready; 1 to 127: that many bytes; 128 to 255: (n - 127) KiB); the rest the bytes of
-    /// the input, where `FF FE b n0 n1 n2` stands for the byte `b` repeated 64 × n times (n
-    /// little-endian, at most 80 MiB: past [`MAX_BODY`]).
+    /// the input, where `FF FE b n0 n1 n2` stands for the byte `b` repeated: `m << (n2 % 8)`
+    /// times for `m` the little-endian `n0 n1` (up to 8 MiB), or with `n2` = FF
+    /// `MAX_BODY + m - 32768` times (either side of the limit). Most runs are short: a run of
+    /// tens of MiB in every input would leave the fuzzer a few executions a second.
     pub fn from_fuzz(data: &[u8]) -> Stream {
         let (schedule, mut rest) = data.split_at(data.len().min(4));
         let reads = schedule
@@ -76,8 +78,9 @@ impl Stream {
         while let Some((&byte, after)) = rest.split_first() {
             if let [0xFF, 0xFE, b, n0, n1, n2, tail @ ..] = rest {
                 pieces.push(Piece::Bytes(std::mem::take(&mut literal)));
-                let count = u64::from_le_bytes([*n0, *n1, *n2, 0, 0, 0, 0, 0]) * 64;
-                pieces.push(Piece::Run(*b, count.min(MAX_BODY + (16 << 20))));
+                let m = u64::from(u16::from_le_bytes([*n0, *n1]));
+                let count = if *n2 == 0xFF { MAX_BODY + m - 0x8000 } else { m << (n2 % 8) };
+                pieces.push(Piece::Run(*b, count));
                 rest = tail;
                 continue;
             }
