@@ -85,8 +85,9 @@ fn converted(args: &ConvertArgs) -> Result<String, String> {
     })
 }
 
-/// `lead`, then each problem on its own line as `path:line:column: message`.
-fn listed(lead: &str, path: &str, text: &str, problems: &[Spanned<String>]) -> String {
+/// `lead`, then each problem on its own line as `path:line:column: message` (every command
+/// that refuses a file with MF001-MF004 lists them so).
+pub(super) fn listed(lead: &str, path: &str, text: &str, problems: &[Spanned<String>]) -> String {
     let lines = LineIndex::new(text);
     let mut out = format!("{lead}\n");
     for problem in problems {

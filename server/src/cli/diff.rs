@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde_json::{json, Value as Json};
 
+use super::convert::listed;
 use super::escape::{self, visible};
 use super::files::{self, shown};
 use super::{console, plural, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
@@ -75,15 +76,11 @@ fn compared(args: &DiffArgs) -> Result<Compared, Vec<String>> {
     let checked = check(&text, Syntax::of_path(&args.file), &Selection::default());
     let blocking = blockers(&checked);
     if !blocking.is_empty() {
-        let mut out = format!(
+        let lead = format!(
             "cannot compare `{path}` with the tenant: it has errors (MF001-MF004) whose content is missing from \
-             what was read; fix them first (`mailflow check {path}`):\n"
+             what was read; fix them first (`mailflow check {path}`):"
         );
-        for problem in &blocking {
-            let at = checked.lines.position(&text, problem.span.start);
-            out.push_str(&format!("  {path}:{}:{}: {}\n", at.line, at.column, visible(&problem.value)));
-        }
-        return Err(vec![out]);
+        return Err(vec![listed(&lead, &path, &text, &blocking)]);
     }
     let mut objects = Vec::new();
     let mut problems = Vec::new();

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
+use super::convert::listed;
 use super::escape::visible;
 use super::files::{self, shown};
 use super::output::render;
@@ -13,7 +14,6 @@ use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::blockers;
 use crate::tenant::{m365dsc_write, powershell_script, to_tenant};
-use crate::text::LineIndex;
 
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
@@ -97,16 +97,11 @@ fn exported(args: &ExportArgs) -> Result<(String, FileReport), String> {
     let checked = check(&text, Syntax::of_path(&args.file), &Selection::default());
     let blocking = blockers(&checked);
     if !blocking.is_empty() {
-        let lines = LineIndex::new(&text);
-        let mut out = format!(
+        let lead = format!(
             "cannot export `{path}`: it has errors (MF001-MF004) whose content is missing from what was read, so \
-             the tenant would not get what the file says; fix them first:\n"
+             the tenant would not get what the file says; fix them first:"
         );
-        for problem in &blocking {
-            let at = lines.position(&text, problem.span.start);
-            out.push_str(&format!("  {path}:{}:{}: {}\n", at.line, at.column, visible(&problem.value)));
-        }
-        return Err(out);
+        return Err(listed(&lead, &path, &text, &blocking));
     }
     let objects = to_tenant::objects(&checked.flow, &args.file.display().to_string());
     let problems = powershell_script::problems(&objects);
