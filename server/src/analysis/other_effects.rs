@@ -78,18 +78,13 @@ pub fn parameters(key: &'static Key) -> Vec<&'static str> {
 pub fn key_of(place: Place, name: &str) -> Option<KeyParameter> {
     let name = name.trim();
     let bare = match place {
-        Place::Exception => strip_prefix_ignoring_case(name, "ExceptIf").unwrap_or(name),
+        Place::Exception => keys::without_except_if(name).unwrap_or(name),
         Place::Condition | Place::Action => name,
     };
     keys::keys(place.object()).iter().find_map(|key| {
         let index = parameters(key).iter().position(|parameter| parameter.eq_ignore_ascii_case(bare))?;
         Some(KeyParameter { key, index })
     })
-}
-
-fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    (head.eq_ignore_ascii_case(prefix) && text.len() > prefix.len()).then(|| &text[prefix.len()..])
 }
 
 /// What an `other` condition is to the analysis.

@@ -344,6 +344,16 @@ static ACTIONS: &[Key] = &[
 ];
 
 /// The keys a mapping of this kind may hold.
+/// The prefix PowerShell puts before a condition's parameter to make it an exception.
+pub const EXCEPT_IF: &str = "ExceptIf";
+
+/// `name` without a leading `ExceptIf` (in any case), or `None` when it has none (or is
+/// nothing but the prefix). Exports and `other` entries write exceptions both ways.
+pub fn without_except_if(name: &str) -> Option<&str> {
+    let head = name.get(..EXCEPT_IF.len())?;
+    (head.eq_ignore_ascii_case(EXCEPT_IF) && name.len() > EXCEPT_IF.len()).then(|| &name[EXCEPT_IF.len()..])
+}
+
 pub fn keys(object: Object) -> &'static [Key] {
     match object {
         Object::Root => ROOT,

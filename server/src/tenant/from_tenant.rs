@@ -7,7 +7,7 @@
 
 use super::names::{self, parameter, EXCEPT_IF};
 use super::{Kind, Problem, TenantObject, Value};
-use crate::model::keys::Object;
+use crate::model::keys::{without_except_if, Object};
 use crate::model::{
     Actions, Connector, ConnectorType, ConnectorUse, Header, HeaderContains, HeaderMatches, MailFlow, MessageSize,
     MessageType, Organization, OtherParameter, ParameterValue, Pattern, Predicates, RuleMode, Scope, Service,
@@ -259,7 +259,7 @@ impl<'a> Reader<'a> {
         };
         for (property, value) in self.rest(names::is_rule_default) {
             let Some(values) = self.other_values(property, value) else { continue };
-            let (list, name) = match strip_except_if(property) {
+            let (list, name) = match without_except_if(property) {
                 Some(bare) => (&mut exceptions.other, bare),
                 None if names::is_action(property, &action_classes) => (&mut actions.other, property.as_str()),
                 None => (&mut conditions.other, property.as_str()),
@@ -464,12 +464,6 @@ impl<'a> Reader<'a> {
 
 fn patterns(texts: Vec<String>) -> Vec<Pattern> {
     texts.into_iter().map(|text| Pattern::compile(spanned(text))).collect()
-}
-
-/// `ExceptIfX` without its prefix, or `None` for a name without it.
-fn strip_except_if(name: &str) -> Option<&str> {
-    let head = name.get(..EXCEPT_IF.len())?;
-    (head.eq_ignore_ascii_case(EXCEPT_IF) && name.len() > EXCEPT_IF.len()).then(|| &name[EXCEPT_IF.len()..])
 }
 
 /// The message for an enumeration written as a number the tool cannot map.

@@ -16,8 +16,7 @@ pub fn parameter(object: Object, key: &str, index: usize) -> &'static str {
         .unwrap_or_else(|| panic!("`{}` has a PowerShell parameter number {index} in the catalogue", key.name))
 }
 
-/// The prefix PowerShell puts before a condition's parameter to make it an exception.
-pub const EXCEPT_IF: &str = "ExceptIf";
+pub use crate::model::keys::EXCEPT_IF;
 
 pub fn scope(scope: Scope) -> &'static str {
     match scope {

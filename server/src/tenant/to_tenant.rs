@@ -4,7 +4,7 @@
 
 use super::names::{self, parameter, EXCEPT_IF};
 use super::{Kind, Origin, TenantObject, Value};
-use crate::model::keys::Object;
+use crate::model::keys::{without_except_if, Object};
 use crate::model::{
     Actions, Connector, ConnectorType, MailFlow, MessageSize, OtherParameter, ParameterValue, Predicates, RuleMode,
     TransportRule,
@@ -123,10 +123,7 @@ fn predicates(properties: &mut Vec<(String, Value)>, predicates: &Predicates, pr
     }
     for other in &predicates.other {
         let name = other.name.value.trim();
-        let bare = name
-            .get(..EXCEPT_IF.len())
-            .filter(|head| head.eq_ignore_ascii_case(EXCEPT_IF))
-            .map_or(name, |_| &name[EXCEPT_IF.len()..]);
+        let bare = without_except_if(name).unwrap_or(name);
         properties.push((format!("{prefix}{bare}"), other_value(other)));
     }
 }
