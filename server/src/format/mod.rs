@@ -209,14 +209,16 @@ fn objects(file: &DslFile) -> (Vec<Node<'_>>, Vec<ObjectSpans>) {
 /// the canonical layout: a comment on the object's first line, after its `{`, follows that
 /// `{` (the rest of that line moves to lines of its own); one on the line above the object
 /// (alone or after another statement) goes on a line of its own just above it. A comment on
-/// the object's first line before its `{` stays: that line keeps its tokens up to it.
+/// the object's first line before its `{`, or after an empty body's `}`, stays: that line
+/// keeps its tokens up to it.
 fn keep_in_reach(pieces: &mut Vec<Piece>, item: Node, lines: &LineIndex, comment: Span) {
     let on_name_line = item
         .child_by_field_name("name")
         .is_some_and(|name| lines.line_of(name.start_byte()) == lines.line_of(comment.start));
     let open = item.child_by_field_name("body").and_then(|body| body.child(0)).map(|open| open.start_byte());
     let (anchor, own_line) = match open {
-        Some(open) if on_name_line && open < comment.start => (open, false),
+        // After an empty body (`{} # ...`), which stays on the name's line: it stays too.
+        Some(open) if on_name_line && open < comment.start && !body_is_empty(item) => (open, false),
         _ if on_name_line => return,
         _ => (item.start_byte(), true),
     };
@@ -227,6 +229,12 @@ fn keep_in_reach(pieces: &mut Vec<Piece>, item: Node, lines: &LineIndex, comment
     let at = pieces.iter().position(|piece| piece.span.start == anchor).expect("every token is a piece");
     // Before the item's first token, or after its `{`.
     pieces.insert(if own_line { at } else { at + 1 }, moved);
+}
+
+/// Whether `item`'s body is `{}` with nothing inside, not even a comment: the canonical layout
+/// keeps it on the item's first line.
+fn body_is_empty(item: Node) -> bool {
+    item.child_by_field_name("body").is_some_and(|body| body.child_count() == 2)
 }
 
 /// Checks that every suppression comment of `formatted` reaches the objects it reached in

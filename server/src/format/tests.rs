@@ -221,6 +221,11 @@ fn suppressions_keep_reaching_their_object() {
         "connector \"C\" { type partner } # mailflow: ignore[MF206]\n",
         "connector \"C\" { # mailflow: ignore[MF206]\n  type partner\n}\n",
     );
+    // After an empty body, which stays on the name's line: it stays.
+    assert_formats(
+        "rule \"R\" priority 0 {} # mailflow: ignore[MF101]\n",
+        "rule \"R\" priority 0 {} # mailflow: ignore[MF101]\n",
+    );
     // On the line above the object, after another statement: it goes on a line of its own.
     assert_formats(
         "mailflow 1 # mailflow: ignore[MF101]\nrule \"R\" priority 0 {\n} # mailflow: ignore[MF308]\nconnector \"C\" {}",
