@@ -1,20 +1,14 @@
-// Builds what the extension ships: the bundle dist/extension.js (esbuild) and the copy of
-// the repository's JSON schema that `yamlValidation` points at. `--watch` rebuilds on change
-// (unminified, with a source map; run `npm run build` again before packaging).
+// Builds what the extension ships: the bundle dist/extension.js (esbuild). Everything it
+// needs is inside this folder (the JSON schema that `yamlValidation` points at is kept in
+// schema/, a copy of the repository's that test/package checks), so the extension builds
+// and packages from a copy of this folder alone. `--watch` rebuilds on change (unminified,
+// with a source map; run `npm run build` again before packaging).
 
-import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-// The schema is kept once, at the repository's top; the extension carries a copy made here
-// so that it can never drift from the one the CLI documents.
-const schemaSource = join(root, '..', 'schema', 'mailflow.schema.json');
-const schemaCopy = join(root, 'schema', 'mailflow.schema.json');
-await mkdir(dirname(schemaCopy), { recursive: true });
-await copyFile(schemaSource, schemaCopy);
 
 const options = {
   entryPoints: [join(root, 'src', 'extension.ts')],
@@ -40,5 +34,5 @@ if (process.argv.includes('--watch')) {
   await context.watch();
 } else {
   await esbuild.build(options);
-  console.log(`built ${options.outfile} and ${schemaCopy}`);
+  console.log(`built ${options.outfile}`);
 }

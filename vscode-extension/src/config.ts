@@ -53,49 +53,87 @@ export interface ServerCommand {
   readonly args: string[];
 }
 
-/** Where relative settings are resolved. */
+/** Where relative settings are resolved, and where the extension itself lies. */
 export interface Places {
   /** The first workspace folder's path, when a folder is open. */
   readonly workspaceFolder?: string;
   readonly home?: string;
+  /** The extension's own folder, which holds `server/` in a platform-specific package. */
+  readonly extensionFolder?: string;
+  /** Whose paths these are: Windows paths (`C:\\…`, `\\\\server\\share`) are read as such. */
+  readonly platform?: NodeJS.Platform;
+}
+
+/** The name the setting has by default, and the program looked up on PATH when nothing else is found. */
+export const DEFAULT_PROGRAM = 'mailflow';
+
+/** The path functions for the platform's own kind of paths, whatever the host. */
+function pathsOf(platform: NodeJS.Platform | undefined): path.PlatformPath {
+  return (platform ?? process.platform) === 'win32' ? path.win32 : path.posix;
 }
 
 /**
- * The command line of the server, from the `mailflow.path` setting.
+ * The server's program named by the `mailflow.path` setting, or undefined when the setting
+ * names none (unset, empty, or the default `mailflow`): then the bundled binary is used, or
+ * else `mailflow` from PATH (see {@link locateServer}).
  *
- * - empty or unset: `mailflow`, looked up on PATH;
- * - a bare name (no slash): looked up on PATH as well;
+ * - a bare name (no slash): looked up on PATH;
  * - `~/…`: under the home folder;
  * - `${workspaceFolder}` is replaced by the first workspace folder;
  * - any other relative path (`./target/release/mailflow`) is taken from the first workspace
  *   folder, so a checked-in `.vscode/settings.json` can point at a build of the repository.
+ */
+export function settingCommand(setting: string | undefined, places: Places = {}): string | undefined {
+  let command = (setting ?? '').trim();
+  if (command === '' || command === DEFAULT_PROGRAM) {
+    return undefined;
+  }
+  const paths = pathsOf(places.platform);
+  if (places.workspaceFolder !== undefined) {
+    command = command.split('${workspaceFolder}').join(places.workspaceFolder);
+  }
+  if (places.home !== undefined && (command === '~' || command.startsWith('~/') || command.startsWith('~\\'))) {
+    command = paths.join(places.home, command.slice(1));
+  }
+  if (!isBareName(command, places.platform) && !paths.isAbsolute(command) && places.workspaceFolder !== undefined) {
+    command = paths.resolve(places.workspaceFolder, command);
+  }
+  return command;
+}
+
+/** A name without a folder, which is looked up on PATH (a backslash separates folders only on Windows). */
+function isBareName(command: string, platform: NodeJS.Platform | undefined): boolean {
+  return !command.includes('/') && !((platform ?? process.platform) === 'win32' && command.includes('\\'));
+}
+
+/**
+ * Where a platform-specific package carries the server: `server/mailflow` in the
+ * extension's folder, `server\\mailflow.exe` on Windows.
+ */
+export function bundledServer(extensionFolder: string, platform: NodeJS.Platform = process.platform): string {
+  return pathsOf(platform).join(extensionFolder, 'server', platform === 'win32' ? `${DEFAULT_PROGRAM}.exe` : DEFAULT_PROGRAM);
+}
+
+/**
+ * The command line of the server: `{program} lsp`, talking LSP over stdin/stdout.
  *
  * No transport is named: an executable without one is spoken to over stdio, and naming
  * `stdio` would make vscode-languageclient append `--stdio` (which `mailflow lsp` accepts,
  * but has no use for).
  */
-export function serverCommand(setting: string | undefined, places: Places = {}): ServerCommand {
-  let command = (setting ?? '').trim();
-  if (command === '') {
-    command = 'mailflow';
-  }
-  if (places.workspaceFolder !== undefined) {
-    command = command.split('${workspaceFolder}').join(places.workspaceFolder);
-  }
-  if (places.home !== undefined && (command === '~' || command.startsWith('~/') || command.startsWith('~\\'))) {
-    command = path.join(places.home, command.slice(1));
-  }
-  const isBareName = !command.includes('/') && !command.includes('\\');
-  if (!isBareName && !path.isAbsolute(command) && places.workspaceFolder !== undefined) {
-    command = path.resolve(places.workspaceFolder, command);
-  }
-  return { command, args: ['lsp'] };
+export function serverCommand(program: string): ServerCommand {
+  return { command: program, args: ['lsp'] };
 }
 
 /** The outcome of looking for the server binary before starting it. */
 export type Located =
   | { readonly found: string }
-  | { readonly problem: 'not-on-path' | 'missing' | 'directory' | 'not-executable'; readonly tried: string };
+  | {
+      readonly problem: 'not-on-path' | 'missing' | 'directory' | 'not-executable';
+      readonly tried: string;
+      /** Why a bundled binary could not be made executable again. */
+      readonly reason?: string;
+    };
 
 /** What `locate` needs from the process, so that tests can hand in their own. */
 export interface Lookup {
@@ -112,11 +150,11 @@ export function locate(command: string, lookup: Lookup = process.env): Located {
   const platform = lookup.platform ?? process.platform;
   const windows = platform === 'win32';
   const extensions = windows ? ['', ...(lookup.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter((e) => e !== '')] : [''];
-  const isBareName = !command.includes('/') && !(windows && command.includes('\\'));
-  if (isBareName) {
+  if (isBareName(command, platform)) {
     const folders = (lookup.PATH ?? '').split(windows ? ';' : ':').filter((f) => f !== '');
     for (const folder of folders) {
       for (const extension of extensions) {
+        // The host's own joining: the candidate is looked at on this machine's disk.
         const candidate = path.join(folder, command + extension);
         if (usable(candidate, windows) === undefined) {
           return { found: candidate };
@@ -158,6 +196,66 @@ function usable(file: string, windows: boolean): 'missing' | 'directory' | 'not-
   return undefined;
 }
 
+/** Which step of the search found the program (or failed): the setting, the package, PATH. */
+export type Origin = 'setting' | 'bundled' | 'path';
+
+/** Gives a file its execute bits back (tests hand in their own). */
+export type MakeExecutable = (file: string) => void;
+
+const chmodExecutable: MakeExecutable = (file) => fs.chmodSync(file, 0o755);
+
+/**
+ * Finds the server's program, in this order:
+ *
+ * 1. the program the `mailflow.path` setting names, when it names one ({@link settingCommand});
+ * 2. the binary bundled in a platform-specific package ({@link bundledServer}), when the
+ *    extension's folder holds one. A bundled binary without its execute bits (a package
+ *    unpacked by a tool that drops file modes) is made executable again; when that fails,
+ *    the failure says which file and why;
+ * 3. `mailflow` on PATH.
+ */
+export function locateServer(
+  setting: string | undefined,
+  places: Places,
+  lookup: Lookup = process.env,
+  makeExecutable: MakeExecutable = chmodExecutable,
+): Located & { readonly origin: Origin } {
+  const on: Lookup = { ...lookup, platform: places.platform ?? lookup.platform };
+  const named = settingCommand(setting, places);
+  if (named !== undefined) {
+    return { ...locate(named, on), origin: 'setting' };
+  }
+  if (places.extensionFolder !== undefined) {
+    const bundled = bundledServer(places.extensionFolder, on.platform);
+    // The file itself, not `mailflow.exe.EXE` and friends.
+    const exactly: Lookup = { ...on, PATHEXT: '' };
+    const located = locate(bundled, exactly);
+    if ('found' in located) {
+      return { ...located, origin: 'bundled' };
+    }
+    if (located.problem === 'not-executable') {
+      try {
+        makeExecutable(bundled);
+      } catch (error) {
+        return { ...located, reason: describeError(error), origin: 'bundled' };
+      }
+      return { ...locate(bundled, exactly), origin: 'bundled' };
+    }
+    if (located.problem !== 'missing') {
+      return { ...located, origin: 'bundled' };
+    }
+  }
+  return { ...locate(DEFAULT_PROGRAM, on), origin: 'path' };
+}
+
+/** An error's message, for a sentence. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    return error.message;
+  }
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
 /** Why the server could not be started: `locate` found nothing usable, or the start failed. */
 export type StartFailure =
   | Exclude<Located, { readonly found: string }>
@@ -181,6 +279,14 @@ export function startFailureMessage(located: StartFailure): string {
     case 'directory':
       return `mailflow: the language server path "${located.tried}" is a folder, not the binary. ${fix}`;
     case 'not-executable':
+      if (located.reason !== undefined) {
+        // The bundled binary: its mode was lost and could not be given back.
+        return (
+          `mailflow: the language server bundled with the extension, "${located.tried}", is not executable ` +
+          `and could not be made executable (${located.reason}). Run chmod +x on it, reinstall the extension, ` +
+          'or set the "mailflow.path" setting to the full path of a mailflow binary.'
+        );
+      }
       return `mailflow: the language server "${located.tried}" is not executable (chmod +x it). ${fix}`;
   }
 }

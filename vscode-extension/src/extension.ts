@@ -20,7 +20,9 @@ import {
   headerSource,
   headersArguments,
   headersDocument,
-  locate,
+  Origin,
+  describeError,
+  locateServer,
   serverCommand,
   startFailureMessage,
   traceArguments,
@@ -29,12 +31,19 @@ import {
 
 let controller: ServerController | undefined;
 
+/** How the log names the step of the search that found the program. */
+const FOUND_BY: Record<Origin, string> = {
+  setting: 'the mailflow.path setting',
+  bundled: 'bundled with the extension',
+  path: 'found on PATH',
+};
+
 export function activate(context: vscode.ExtensionContext): void {
   // A log channel: vscode-languageclient 11 writes the protocol trace to it when its log
   // level is Trace, and the server's stderr and the client's own messages at other levels.
   const output = vscode.window.createOutputChannel('mailflow', { log: true });
   const traces = new TraceDocuments();
-  controller = new ServerController(output);
+  controller = new ServerController(output, context.extensionPath);
   const server = controller;
   let lastRecipient = DEFAULT_RECIPIENT;
 
@@ -93,7 +102,10 @@ class ServerController {
   private failed = false;
   private restarting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly output: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly extensionFolder: string,
+  ) {}
 
   /** True for the documents the server checks (the same selector the client syncs). */
   handles(document: vscode.TextDocument): boolean {
@@ -145,7 +157,7 @@ class ServerController {
       try {
         await client.dispose(2000);
       } catch (error) {
-        this.output.warn(`stopping the language server: ${describe(error)}`);
+        this.output.warn(`stopping the language server: ${describeError(error)}`);
       }
     }
   }
@@ -156,16 +168,17 @@ class ServerController {
       await this.stop();
     }
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-    const { command, args } = serverCommand(settings.get<string>('path'), {
+    const located = locateServer(settings.get<string>('path'), {
       workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       home: os.homedir(),
+      extensionFolder: this.extensionFolder,
     });
-    const located = locate(command);
     if (!('found' in located)) {
       this.fail(located);
       return undefined;
     }
-    this.output.info(`starting ${command} ${args.join(' ')} (${located.found})`);
+    const { command, args } = serverCommand(located.found);
+    this.output.info(`starting ${command} ${args.join(' ')} (${FOUND_BY[located.origin]})`);
     const serverOptions: ServerOptions = { command, args };
     const clientOptions: LanguageClientOptions = {
       documentSelector: documentSelector(),
@@ -187,7 +200,7 @@ class ServerController {
         this.client = undefined;
       }
       void client.dispose().catch(() => undefined);
-      this.fail({ failed: command, reason: describe(error) });
+      this.fail({ failed: command, reason: describeError(error) });
       return undefined;
     }
   }
@@ -277,7 +290,7 @@ async function showTrace(server: ServerController, traces: TraceDocuments, recip
     );
     shown = traceDocuments(answer, document.uri.path, chosen.from, chosen.to);
   } catch (error) {
-    void vscode.window.showErrorMessage(`mailflow: the trace failed: ${describe(error)}`);
+    void vscode.window.showErrorMessage(`mailflow: the trace failed: ${describeError(error)}`);
     return chosen.to;
   }
   const traceEditor = await vscode.window.showTextDocument(traces.put(shown.text), {
@@ -300,7 +313,7 @@ async function showTrace(server: ServerController, traces: TraceDocuments, recip
       }
     })
     .then(undefined, (error: unknown) => {
-      void vscode.window.showErrorMessage(`mailflow: could not show the flowchart: ${describe(error)}`);
+      void vscode.window.showErrorMessage(`mailflow: could not show the flowchart: ${describeError(error)}`);
     });
   return chosen.to;
 }
@@ -336,15 +349,9 @@ async function analyseHeaders(server: ServerController, traces: TraceDocuments):
     );
     shown = headersDocument(answer, file?.uri.path);
   } catch (error) {
-    void vscode.window.showErrorMessage(`mailflow: the headers could not be analysed: ${describe(error)}`);
+    void vscode.window.showErrorMessage(`mailflow: the headers could not be analysed: ${describeError(error)}`);
     return;
   }
   await vscode.window.showTextDocument(traces.put(shown), { viewColumn: vscode.ViewColumn.Beside, preview: false });
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    return error.message;
-  }
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}

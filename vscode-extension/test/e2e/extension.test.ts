@@ -31,7 +31,7 @@ const binary = path.resolve(extensionRoot, process.env.MAILFLOW_BIN ?? '../targe
 const traceFile = process.env.MAILFLOW_E2E_LOG;
 
 interface ExtensionModule {
-  activate(context: { subscriptions: Array<{ dispose(): unknown }> }): void;
+  activate(context: { subscriptions: Array<{ dispose(): unknown }>; extensionPath: string }): void;
   deactivate(): Promise<void>;
 }
 
@@ -39,7 +39,8 @@ let fake: FakeVscode;
 let uninstall: () => void;
 let extension: ExtensionModule;
 let workspace: string;
-const context = { subscriptions: [] as Array<{ dispose(): unknown }> };
+// The extension's folder as VS Code gives it: this one, which holds no bundled binary.
+const context = { subscriptions: [] as Array<{ dispose(): unknown }>, extensionPath: extensionRoot };
 
 const codesOf = (uri: string) =>
   fake.diagnostics.get(uri)?.map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)));

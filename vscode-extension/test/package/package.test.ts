@@ -66,6 +66,23 @@ describe('manifest', () => {
     assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['mailflow.path']);
   });
 
+  test("keeps in schema/ the repository's JSON schema, byte for byte", () => {
+    // The extension builds from its own folder alone, so it carries its own copy; this is
+    // what keeps the copy current.
+    const copy = fs.readFileSync(path.join(root, 'schema', 'mailflow.schema.json'));
+    const original = fs.readFileSync(path.join(repository, 'schema', 'mailflow.schema.json'));
+    assert.ok(
+      copy.equals(original),
+      'vscode-extension/schema/mailflow.schema.json differs from schema/mailflow.schema.json: ' +
+        'copy it again (cp schema/mailflow.schema.json vscode-extension/schema/)',
+    );
+  });
+
+  test("names the project's home, which vsce also uses to turn the README's relative links into addresses", () => {
+    assert.equal(manifest.repository.url, 'https://github.com/mailflow/mailflow.git');
+    assert.equal(manifest.repository.directory, 'vscode-extension');
+  });
+
   test('has the license of the workspace', () => {
     const cargo = fs.readFileSync(path.join(repository, 'Cargo.toml'), 'utf8');
     assert.match(cargo, new RegExp(`license = "${manifest.license}"`));
@@ -159,8 +176,8 @@ describe('vsix', () => {
     assert.ok(fs.existsSync(vsix), `no ${path.basename(vsix)}: run \`npm run package\` first`);
   });
 
-  test('holds the bundle, the schema copy, the grammar and the language configuration, and nothing else', () => {
-    const names = readZip(vsix).map((entry) => entry.name).sort();
+  test('holds the bundle, the schema copy, the grammar and the language configuration, and nothing else', async () => {
+    const names = (await readZip(vsix)).map((entry) => entry.name).sort();
     assert.deepEqual(names, [
       '[Content_Types].xml',
       'extension.vsixmanifest',
@@ -173,8 +190,8 @@ describe('vsix', () => {
     ]);
   });
 
-  test('carries the repository schema unchanged, and the built bundle', () => {
-    const entries = new Map(readZip(vsix).map((entry) => [entry.name, entry]));
+  test('carries the repository schema unchanged, and the built bundle', async () => {
+    const entries = new Map((await readZip(vsix)).map((entry) => [entry.name, entry]));
     const schema = entries.get('extension/schema/mailflow.schema.json')!.read();
     assert.ok(schema.equals(fs.readFileSync(path.join(repository, 'schema', 'mailflow.schema.json'))));
     const bundle = entries.get('extension/dist/extension.js')!.read().toString('utf8');
@@ -182,8 +199,8 @@ describe('vsix', () => {
     assert.ok(!/require\(["']vscode-languageclient/.test(bundle), 'vscode-languageclient is bundled in');
   });
 
-  test('has a package.json with the contributions', () => {
-    const entry = readZip(vsix).find((e) => e.name === 'extension/package.json')!;
+  test('has a package.json with the contributions', async () => {
+    const entry = (await readZip(vsix)).find((e) => e.name === 'extension/package.json')!;
     const packaged = JSON.parse(entry.read().toString('utf8'));
     checkContributions(packaged);
     assert.equal(packaged.publisher, 'mailflow');

@@ -15,8 +15,11 @@ import {
   headerSource,
   headersArguments,
   headersDocument,
+  bundledServer,
   locate,
+  locateServer,
   serverCommand,
+  settingCommand,
   startFailureMessage,
   traceArguments,
   traceDocuments,
@@ -65,41 +68,153 @@ describe('document selector', () => {
   });
 });
 
-describe('server command', () => {
-  test('is `mailflow lsp` from PATH by default', () => {
-    for (const setting of [undefined, '', '   ', 'mailflow']) {
-      assert.deepEqual(serverCommand(setting), { command: 'mailflow', args: ['lsp'] }, String(setting));
+describe('the mailflow.path setting', () => {
+  test('names no program when unset, empty or the default `mailflow`', () => {
+    for (const setting of [undefined, '', '   ', 'mailflow', ' mailflow ']) {
+      assert.equal(settingCommand(setting, { workspaceFolder: '/work' }), undefined, String(setting));
     }
   });
 
   test('takes an absolute path as it is', () => {
-    assert.deepEqual(serverCommand('/opt/mailflow/bin/mailflow', { workspaceFolder: '/work' }), {
-      command: '/opt/mailflow/bin/mailflow',
-      args: ['lsp'],
-    });
+    assert.equal(settingCommand('/opt/mailflow/bin/mailflow', { workspaceFolder: '/work' }), '/opt/mailflow/bin/mailflow');
   });
 
   test('looks a bare name up on PATH, wherever the workspace is', () => {
-    assert.equal(serverCommand('mailflow-nightly', { workspaceFolder: '/work' }).command, 'mailflow-nightly');
+    assert.equal(settingCommand('mailflow-nightly', { workspaceFolder: '/work' }), 'mailflow-nightly');
   });
 
   test('resolves a relative path from the first workspace folder', () => {
     assert.equal(
-      serverCommand('./target/release/mailflow', { workspaceFolder: '/work/main' }).command,
+      settingCommand('./target/release/mailflow', { workspaceFolder: '/work/main' }),
       '/work/main/target/release/mailflow',
     );
     assert.equal(
-      serverCommand('${workspaceFolder}/target/debug/mailflow', { workspaceFolder: '/work/main' }).command,
+      settingCommand('${workspaceFolder}/target/debug/mailflow', { workspaceFolder: '/work/main' }),
       '/work/main/target/debug/mailflow',
     );
   });
 
   test('expands ~ to the home folder', () => {
-    assert.equal(serverCommand('~/.cargo/bin/mailflow', { home: '/home/ana' }).command, '/home/ana/.cargo/bin/mailflow');
+    assert.equal(settingCommand('~/.cargo/bin/mailflow', { home: '/home/ana' }), '/home/ana/.cargo/bin/mailflow');
   });
 
   test('leaves a relative path alone when no folder is open', () => {
-    assert.equal(serverCommand('./mailflow').command, './mailflow');
+    assert.equal(settingCommand('./mailflow'), './mailflow');
+  });
+
+  test('reads Windows paths the Windows way, on any host', () => {
+    // Each row: the setting, the workspace folder (as VS Code's fsPath gives it), the program.
+    const rows: Array<[string, string, string]> = [
+      ['C:\\Users\\ana\\.cargo\\bin\\mailflow.exe', 'c:\\work', 'C:\\Users\\ana\\.cargo\\bin\\mailflow.exe'],
+      ['c:/tools/mailflow.exe', 'c:\\work', 'c:/tools/mailflow.exe'],
+      ['\\\\server\\share\\bin\\mailflow.exe', 'c:\\work', '\\\\server\\share\\bin\\mailflow.exe'],
+      ['.\\target\\release\\mailflow.exe', 'c:\\Users\\ana\\My Rules', 'c:\\Users\\ana\\My Rules\\target\\release\\mailflow.exe'],
+      ['./target/release/mailflow.exe', 'c:\\work', 'c:\\work\\target\\release\\mailflow.exe'],
+      ['target\\debug\\mailflow', '\\\\server\\share\\tenant', '\\\\server\\share\\tenant\\target\\debug\\mailflow'],
+      ['${workspaceFolder}\\target\\mailflow.exe', 'c:\\work', 'c:\\work\\target\\mailflow.exe'],
+      ['~\\.cargo\\bin\\mailflow.exe', 'c:\\work', 'C:\\Users\\ana\\.cargo\\bin\\mailflow.exe'],
+      ['mailflow-nightly', 'c:\\work', 'mailflow-nightly'],
+    ];
+    for (const [setting, workspaceFolder, expected] of rows) {
+      const places = { workspaceFolder, home: 'C:\\Users\\ana', platform: 'win32' as const };
+      assert.equal(settingCommand(setting, places), expected, setting);
+    }
+  });
+
+  test('is started with the argument `lsp` and no transport', () => {
+    assert.deepEqual(serverCommand('/opt/mailflow'), { command: '/opt/mailflow', args: ['lsp'] });
+  });
+});
+
+describe('the bundled binary', () => {
+  test('lies in server/ of the extension folder, with .exe on Windows', () => {
+    assert.equal(
+      bundledServer('/home/ana/.vscode/extensions/mailflow.mailflow-0.1.0-linux-x64', 'linux'),
+      '/home/ana/.vscode/extensions/mailflow.mailflow-0.1.0-linux-x64/server/mailflow',
+    );
+    assert.equal(
+      bundledServer('C:\\Users\\ana\\.vscode\\extensions\\mailflow.mailflow-0.1.0-win32-x64', 'win32'),
+      'C:\\Users\\ana\\.vscode\\extensions\\mailflow.mailflow-0.1.0-win32-x64\\server\\mailflow.exe',
+    );
+    assert.equal(bundledServer('c:/Users/ana/ext', 'win32'), 'c:\\Users\\ana\\ext\\server\\mailflow.exe');
+    assert.equal(bundledServer('\\\\server\\share\\ext', 'win32'), '\\\\server\\share\\ext\\server\\mailflow.exe');
+  });
+});
+
+describe('finding the server: setting, then bundled binary, then PATH', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mailflow-find-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  /** An extension folder, with a bundled binary of this mode or none; and a PATH folder with mailflow. */
+  function layout(name: string, bundledMode?: number) {
+    const extensionFolder = path.join(root, name, 'extension');
+    const onPath = path.join(root, name, 'bin');
+    fs.mkdirSync(path.join(extensionFolder, 'server'), { recursive: true });
+    fs.mkdirSync(onPath, { recursive: true });
+    fs.writeFileSync(path.join(onPath, 'mailflow'), '#!/bin/sh\n', { mode: 0o755 });
+    const bundled = path.join(extensionFolder, 'server', 'mailflow');
+    if (bundledMode !== undefined) {
+      fs.writeFileSync(bundled, '#!/bin/sh\n');
+      fs.chmodSync(bundled, bundledMode);
+    }
+    return { places: { extensionFolder, platform: 'linux' as const }, lookup: { PATH: onPath }, bundled, onPath };
+  }
+
+  test('1. the setting, when it names a program, even with a bundled binary present', () => {
+    const { places, lookup } = layout('setting', 0o755);
+    const mine = path.join(root, 'setting', 'bin', 'mailflow');
+    assert.deepEqual(locateServer(mine, places, lookup), { found: mine, origin: 'setting' });
+    // A setting naming a missing program is that program's problem: no fallback to another.
+    const missing = path.join(root, 'nope', 'mailflow');
+    assert.deepEqual(locateServer(missing, places, lookup), { problem: 'missing', tried: missing, origin: 'setting' });
+  });
+
+  test('2. the bundled binary, when the setting names none', () => {
+    const { places, lookup, bundled } = layout('bundled', 0o755);
+    for (const setting of [undefined, '', 'mailflow']) {
+      assert.deepEqual(locateServer(setting, places, lookup), { found: bundled, origin: 'bundled' }, String(setting));
+    }
+  });
+
+  test('2. a bundled binary that lost its execute bits is made executable again', () => {
+    const { places, lookup, bundled } = layout('mode-lost', 0o644);
+    assert.deepEqual(locateServer(undefined, places, lookup), { found: bundled, origin: 'bundled' });
+    assert.equal(fs.statSync(bundled).mode & 0o111, 0o111);
+  });
+
+  test('2. ... and when that fails, the failure names the file and the reason', () => {
+    const { places, lookup, bundled } = layout('mode-stuck', 0o644);
+    const refuse = () => {
+      throw new Error(`EPERM: operation not permitted, chmod '${bundled}'`);
+    };
+    const located = locateServer(undefined, places, lookup, refuse);
+    assert.deepEqual(located, {
+      problem: 'not-executable',
+      tried: bundled,
+      reason: `EPERM: operation not permitted, chmod '${bundled}'`,
+      origin: 'bundled',
+    });
+    const message = startFailureMessage(located as Exclude<typeof located, { found: string }>);
+    assert.match(message, /bundled with the extension/);
+    assert.ok(message.includes(`"${bundled}"`), message);
+    assert.match(message, /could not be made executable \(EPERM/);
+    assert.ok(message.includes('"mailflow.path"'), message);
+  });
+
+  test('2. a folder where the binary should be is reported, not skipped', () => {
+    const { places, lookup, bundled } = layout('folder');
+    fs.mkdirSync(bundled);
+    assert.deepEqual(locateServer(undefined, places, lookup), { problem: 'directory', tried: bundled, origin: 'bundled' });
+  });
+
+  test('3. mailflow on PATH, when the package has no binary', () => {
+    const { places, lookup, onPath } = layout('universal');
+    assert.deepEqual(locateServer(undefined, places, lookup), { found: path.join(onPath, 'mailflow'), origin: 'path' });
+    assert.deepEqual(locateServer(undefined, {}, lookup), { found: path.join(onPath, 'mailflow'), origin: 'path' });
+    assert.deepEqual(locateServer(undefined, places, { PATH: '/nonexistent' }), {
+      problem: 'not-on-path',
+      tried: 'mailflow',
+      origin: 'path',
+    });
   });
 });
 
@@ -215,6 +330,23 @@ describe('trace result', () => {
     const shown = traceDocuments(answer, 'C:\\tenant\\contoso.mailflow.yaml', 'outside', 'a/b@c.d');
     assert.equal(shown.text.name, 'Trace of contoso.mailflow.yaml, from outside to a_b@c.d.txt');
     assert.ok(!shown.mermaid.name.includes('/'));
+  });
+
+  test('names Windows documents by their file name, whatever the URI spelling', () => {
+    // `uri.path` as VS Code decodes it from the URIs it sends for Windows files.
+    const rows: Array<[string, string, string]> = [
+      ['file:///c%3A/Users/ana/My%20Rules/r%C3%A8gles.mailflow', '/c:/Users/ana/My Rules/règles.mailflow', 'règles.mailflow'],
+      ['file:///C:/tenant/contoso.mailflow.yaml', '/C:/tenant/contoso.mailflow.yaml', 'contoso.mailflow.yaml'],
+      ['file://server/share/x.mailflow', '/share/x.mailflow', 'x.mailflow'],
+    ];
+    for (const [uri, uriPath, name] of rows) {
+      const shown = traceDocuments(answer, uriPath, 'inside', 'u@d.example');
+      assert.equal(shown.text.name, `Trace of ${name}, from inside to u@d.example.txt`, uri);
+      assert.equal(headersDocument({ text: 'x' }, uriPath).name, `Message headers against ${name}.txt`, uri);
+      // The URI goes to the server as the client spelled it.
+      assert.equal(traceArguments(uri, 'inside', 'u@d.example')[0], uri);
+      assert.equal(headersArguments('Received: x', uri)[1], uri);
+    }
   });
 
   test('uses a longer fence when the flowchart holds backticks', () => {
