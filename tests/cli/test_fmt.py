@@ -132,6 +132,22 @@ def test_broken_files_are_reported_and_left_untouched(mailflow, tmp_path):
     assert result.returncode == 2 and untouched(broken, BROKEN)
 
 
+def test_standard_input_is_formatted_to_standard_output(mailflow):
+    # What an editor's format command does: the buffer in, the formatted text out.
+    result = mailflow("fmt", "-", stdin=MESSY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == CANONICAL and result.stderr == ""
+    assert mailflow("fmt", "--check", "-", stdin=MESSY).returncode == 1
+    assert mailflow("fmt", "--check", "-", stdin=CANONICAL).returncode == 0
+    # A broken buffer: nothing on stdout (the editor keeps its text), the place on stderr.
+    result = mailflow("fmt", "-", stdin=BROKEN)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("mailflow: error: -:2:") and "nothing is written" in result.stderr
+    # `-` beside files is refused before anything is read or written.
+    result = mailflow("fmt", "-", "other.mailflow", stdin=MESSY)
+    assert result.returncode == 2 and result.stdout == "" and "give it alone" in result.stderr
+
+
 def test_line_breaks_and_permissions_are_kept(mailflow, tmp_path):
     path = write(tmp_path / "flow.mailflow", MESSY.replace("\n", "\r\n"))
     path.chmod(0o640)

@@ -9,15 +9,17 @@ use super::plural;
 use super::{console, EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE};
 use crate::check::Syntax;
 use crate::discover::{check_in_parallel, display, find};
-use crate::format::format_dsl;
+use crate::format::{format_dsl, FormatError};
 use crate::text::LineIndex;
 
 #[derive(clap::Args, Debug)]
 pub struct FmtArgs {
     /// Files or folders to format (default: the current folder). Folders are searched for
-    /// `*.mailflow` files (the DSL), honouring `.gitignore`.
+    /// `*.mailflow` files (the DSL), honouring `.gitignore`. `-` alone formats standard input
+    /// to standard output (for an editor's format command).
     paths: Vec<PathBuf>,
-    /// Write nothing: list the files that would change, and exit with 1 if there are any.
+    /// Write nothing: list the files that would change, and exit with 1 if there are any
+    /// (with `-`: exit with 1 if standard input is not formatted).
     #[arg(long)]
     check: bool,
 }
@@ -32,6 +34,15 @@ enum Outcome {
 }
 
 pub fn run(args: FmtArgs) -> ExitCode {
+    if args.paths.iter().any(|path| files::is_stdin(path)) {
+        return match &args.paths[..] {
+            [_] => format_stdin(args.check),
+            _ => {
+                console::error("`-` (standard input) cannot be formatted together with other paths: give it alone");
+                console::finish(EXIT_TROUBLE, Ok(()))
+            }
+        };
+    }
     let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
     let discovered = find(&roots);
     let mut problems = discovered.problems;
@@ -78,6 +89,35 @@ pub fn run(args: FmtArgs) -> ExitCode {
     console::finish(code, written)
 }
 
+/// Formats standard input to standard output; on a syntax error, writes nothing to standard
+/// output (an editor would otherwise replace the buffer with it) and says where on stderr.
+fn format_stdin(check_only: bool) -> ExitCode {
+    const NAME: &str = "-";
+    let text = match files::read_stdin(NAME) {
+        Ok(text) => text,
+        Err(problem) => {
+            console::error(&problem);
+            return console::finish(EXIT_TROUBLE, Ok(()));
+        }
+    };
+    match format_dsl(&text) {
+        Ok(formatted) if check_only => {
+            console::finish(if formatted == text { EXIT_CLEAN } else { EXIT_FINDINGS }, Ok(()))
+        }
+        Ok(formatted) => console::finish(EXIT_CLEAN, console::out(&formatted)),
+        Err(error) => {
+            console::error(&syntax_problem(NAME, &text, &error, "nothing is written"));
+            console::finish(EXIT_TROUBLE, Ok(()))
+        }
+    }
+}
+
+/// What a formatting error means to the user: where, what, and what became of the text.
+fn syntax_problem(name: &str, text: &str, error: &FormatError, outcome: &str) -> String {
+    let at = LineIndex::new(text).position(text, error.span().start);
+    format!("{}:{}:{}: {error}; {outcome}", visible(name), at.line, at.column)
+}
+
 /// Formats one file, writing it back when it changes unless `check_only`.
 fn format_file(path: &Path, check_only: bool) -> Outcome {
     let read = match files::read(path) {
@@ -88,13 +128,7 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
     let formatted = match format_dsl(text) {
         Ok(formatted) => formatted,
         Err(error) => {
-            let at = LineIndex::new(text).position(text, error.span().start);
-            return Outcome::Failed(format!(
-                "{}:{}:{}: {error}; the file is left as it is",
-                visible(&display(path)),
-                at.line,
-                at.column
-            ));
+            return Outcome::Failed(syntax_problem(&display(path), text, &error, "the file is left as it is"))
         }
     };
     if formatted == *text {
