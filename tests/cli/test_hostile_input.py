@@ -3,6 +3,7 @@ device), and files crafted to attack the terminal or the CI log that shows the r
 
 import json
 import os
+import pathlib
 import re
 import socket
 
@@ -110,7 +111,7 @@ def test_machine_readable_formats_carry_the_failure(special):
     assert invocation["executionSuccessful"] is False
     (notification,) = invocation["toolExecutionNotifications"]
     assert notification["level"] == "error" and "not a file or folder" in notification["message"]["text"]
-    assert notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(special)
+    assert notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == pathlib.Path(special).as_uri()
     github = run("check", "--format", "github", special, CORRECT).stdout.decode().splitlines()
     assert any(line.startswith("::error file=") and "not a file or folder" in line for line in github), github
 

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use super::convert::listed;
 use super::escape::visible;
 use super::files::{self, shown};
-use super::output::render;
+use super::output::{render, Style};
 use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::blockers;
@@ -64,7 +64,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
             let said = if report.checked.diagnostics.is_empty() {
                 Ok(())
             } else {
-                console::say(&render(Format::Concise, &[report], &[], false))
+                console::say(&render(Format::Concise, &[report], &[], &Style::PLAIN))
             };
             console::finish(EXIT_CLEAN, written.and(said))
         }

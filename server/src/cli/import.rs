@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use super::files::{self, shown};
-use super::output::render;
+use super::output::{render, Style};
 use super::{console, FileReport, Format, EXIT_CLEAN, EXIT_TROUBLE};
 use crate::check::{check, Selection, Syntax};
 use crate::convert::print;
@@ -66,7 +66,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
             for note in notes {
                 said.push_str(&format!("note: {}\n", super::escape::visible(&note)));
             }
-            said.push_str(&render(Format::Concise, &[report], &[], false));
+            said.push_str(&render(Format::Concise, &[report], &[], &Style::PLAIN));
             console::finish(EXIT_CLEAN, written.and_then(|()| console::say(&said)))
         }
         Err(problems) => {

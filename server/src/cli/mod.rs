@@ -103,6 +103,11 @@ struct CheckArgs {
     /// Never colour the output (colour is used only on a terminal, and never with NO_COLOR set).
     #[arg(long)]
     no_color: bool,
+    /// Where the pages of the codes are, linked from SARIF's rules (`helpUri`): `{CODE}` stands
+    /// for the code, else it is added as the last segment (as the language server's `docsUrl`).
+    /// Empty: no links.
+    #[arg(long, value_name = "URL", default_value = rules::REPOSITORY_PAGES, value_parser = docs_url)]
+    docs_url: String,
     /// Apply the safe fixes of the findings, again until none is left, and write back the
     /// files that changed; then report what remains.
     #[arg(long)]
@@ -178,6 +183,19 @@ impl FailOn {
             FailOn::Warning => Severity::Warning,
             FailOn::Hint => Severity::Hint,
         }
+    }
+}
+
+/// `--docs-url`: empty, or an absolute URL (`https://…`), which SARIF's `helpUri` must be.
+fn docs_url(url: &str) -> Result<String, String> {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    let absolute = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if url.is_empty() || (absolute && !url.contains(char::is_whitespace)) {
+        Ok(url.to_owned())
+    } else {
+        Err("give an absolute URL such as https://docs.example/mailflow/{CODE}.html, or an empty one for no links"
+            .into())
     }
 }
 
@@ -364,6 +382,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let held: Vec<fix::Held> = fixed.iter_mut().flat_map(|done| done.held.drain(..)).collect();
     fix::say_held(&held);
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let style = output::Style { color, docs_url: Some(args.docs_url.as_str()).filter(|url| !url.is_empty()) };
     let written = match fixing {
         Some(request) if request.output == fix::Output::Diff => {
             let diffs: String = fixed.iter().filter_map(|done| done.diff.as_deref()).collect();
@@ -371,8 +390,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
         _ => {
             let mut text = match fixing {
-                Some(_) => output::render_fixed(args.format, &reports, &troubles, &held, color),
-                None => output::render(args.format, &reports, &troubles, color),
+                Some(_) => output::render_fixed(args.format, &reports, &troubles, &held, &style),
+                None => output::render(args.format, &reports, &troubles, &style),
             };
             let mut beside = String::new();
             if let Some(request) = fixing {

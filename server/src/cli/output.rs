@@ -9,11 +9,24 @@ use super::escape::{self, line_start_path, visible, visible_except};
 use super::fix::Held;
 use super::{plural, FileReport, Format, Trouble};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::{is_drive, uri_segment};
 use crate::rules;
 use crate::text::{Position, Span};
 
-pub fn render(format: Format, reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
-    report(format, reports, troubles, None, color)
+/// How a report is written beyond its findings: in colour or not, and where the pages of the
+/// codes are (SARIF links each rule to its page when set).
+pub struct Style<'a> {
+    pub color: bool,
+    pub docs_url: Option<&'a str>,
+}
+
+impl Style<'static> {
+    /// No colour, no links: a report said in passing (after `import`, before `export`).
+    pub const PLAIN: Style<'static> = Style { color: false, docs_url: None };
+}
+
+pub fn render(format: Format, reports: &[FileReport], troubles: &[Trouble], style: &Style) -> String {
+    report(format, reports, troubles, None, style)
 }
 
 /// The report after `--fix`, with what it held back: JSON carries it (`fixesHeldBack`), the
@@ -23,17 +36,23 @@ pub fn render_fixed(
     reports: &[FileReport],
     troubles: &[Trouble],
     held: &[Held],
-    color: bool,
+    style: &Style,
 ) -> String {
-    report(format, reports, troubles, Some(held), color)
+    report(format, reports, troubles, Some(held), style)
 }
 
-fn report(format: Format, reports: &[FileReport], troubles: &[Trouble], held: Option<&[Held]>, color: bool) -> String {
+fn report(
+    format: Format,
+    reports: &[FileReport],
+    troubles: &[Trouble],
+    held: Option<&[Held]>,
+    style: &Style,
+) -> String {
     match format {
-        Format::Human => human(reports, troubles, color),
+        Format::Human => human(reports, troubles, style.color),
         Format::Concise => concise(reports, troubles),
         Format::Json => pretty(&json_document(reports, troubles, held)),
-        Format::Sarif => pretty(&sarif(reports, troubles)),
+        Format::Sarif => pretty(&sarif(reports, troubles, style.docs_url)),
         Format::Github => github(reports, troubles),
     }
 }
@@ -147,11 +166,14 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
     for (related, label) in diagnostic.related.iter().zip(&labels) {
         snippet = snippet.annotation(AnnotationKind::Context.span(local(related.span)).label(label.as_ref()));
     }
+    // Each severity in the colour of the renderer's nearest level, under the name every other
+    // format gives it (a hint is not rustc's `help`, which the fix line below is).
     let level = match diagnostic.severity() {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
         Severity::Hint => Level::HELP,
-    };
+    }
+    .with_name(diagnostic.severity().as_str());
     let message = visible(&diagnostic.message);
     let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).element(snippet);
     if let Some(fix) = &diagnostic.fix {
@@ -268,14 +290,42 @@ fn sarif_region(report: &FileReport, span: Span) -> Value {
     })
 }
 
-/// SARIF 2.1.0 as GitHub code scanning reads it: every rule with its name and help, every
-/// result with its rule, level and region, and the invocation: successful, or not with a
-/// notification for each problem that kept mailflow from doing all of its job.
-fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
+/// The base of the relative paths in a SARIF log: the folder mailflow ran in.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// A path, as reports show it, as a SARIF `artifactLocation`: `/` and `\` both separate its
+/// segments; an absolute path is a `file:` URI (`/srv/x` as `file:///srv/x`, `C:\x` as
+/// `file:///C:/x`, `\\server\share` as `file:////server/share`), a relative one a relative
+/// reference from [`SRCROOT`].
+fn artifact_location(path: &str) -> Value {
+    let segments: Vec<&str> = path.split(['/', '\\']).collect();
+    let joined = |segments: &[&str]| segments.iter().map(|s| uri_segment(s)).collect::<Vec<_>>().join("/");
+    match segments.as_slice() {
+        ["", ..] => json!({"uri": format!("file://{}", joined(&segments))}),
+        [drive, rest @ ..] if is_drive(drive) => json!({"uri": format!("file:///{drive}/{}", joined(rest))}),
+        _ => json!({"uri": joined(&segments), "uriBaseId": SRCROOT}),
+    }
+}
+
+/// Where [`SRCROOT`] is: the current folder as a `file:` URI ending in `/`, when it can be
+/// read.
+fn original_uri_base_ids() -> Option<Value> {
+    let folder = std::env::current_dir().ok()?;
+    let mut location = artifact_location(&folder.to_string_lossy());
+    let uri = location["uri"].as_str()?.trim_end_matches('/').to_owned() + "/";
+    location["uri"] = json!(uri);
+    Some(json!({ SRCROOT: location }))
+}
+
+/// SARIF 2.1.0 as GitHub code scanning reads it: every rule with its name and help (and its
+/// page, `helpUri`, when there is a docs URL), every result with its rule, level and region,
+/// and the invocation: successful, or not with a notification for each problem that kept
+/// mailflow from doing all of its job.
+fn sarif(reports: &[FileReport], troubles: &[Trouble], docs_url: Option<&str>) -> Value {
     let rules_json: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
-            json!({
+            let mut rule_json = json!({
                 "id": rule.code,
                 "name": rule.name,
                 "shortDescription": {"text": rule.summary},
@@ -283,7 +333,11 @@ fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
                 "help": {"text": rule.doc, "markdown": rule.doc},
                 "defaultConfiguration": {"level": sarif_level(rule.severity)},
                 "properties": {"tags": ["mail-flow"]},
-            })
+            });
+            if let Some(docs_url) = docs_url {
+                rule_json["helpUri"] = json!(rules::page_url(docs_url, rule.code));
+            }
+            rule_json
         })
         .collect();
     let results: Vec<Value> = each(reports)
@@ -291,7 +345,7 @@ fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
             let rule_index = rules::ALL.iter().position(|rule| std::ptr::eq(*rule, diagnostic.rule));
             let location = |span: Span| {
                 json!({"physicalLocation": {
-                    "artifactLocation": {"uri": report.path},
+                    "artifactLocation": artifact_location(&report.path),
                     "region": sarif_region(report, span),
                 }})
             };
@@ -315,7 +369,8 @@ fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
         .map(|trouble| {
             let mut notification = json!({"level": "error", "message": {"text": trouble.message}});
             if let Some(file) = &trouble.file {
-                notification["locations"] = json!([{"physicalLocation": {"artifactLocation": {"uri": file}}}]);
+                notification["locations"] =
+                    json!([{"physicalLocation": {"artifactLocation": artifact_location(file)}}]);
             }
             notification
         })
@@ -324,20 +379,24 @@ fn sarif(reports: &[FileReport], troubles: &[Trouble]) -> Value {
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = json!(notifications);
     }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "mailflow",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": rules::PROJECT_HOME,
+            "rules": rules_json,
+        }},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [invocation],
+        "results": results,
+    });
+    if let Some(base) = original_uri_base_ids() {
+        run["originalUriBaseIds"] = base;
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mailflow",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/mailflow/mailflow",
-                "rules": rules_json,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [invocation],
-            "results": results,
-        }],
+        "runs": [run],
     })
 }
 
@@ -382,4 +441,34 @@ fn github(reports: &[FileReport], troubles: &[Trouble]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_percent_encoded_uris_relative_ones_from_the_source_root() {
+        let relative = Some(SRCROOT);
+        for (path, uri, base) in [
+            ("Büro Regeln/ausgehend.mailflow", "B%C3%BCro%20Regeln/ausgehend.mailflow", relative),
+            ("Büro Regeln\\ausgehend.mailflow", "B%C3%BCro%20Regeln/ausgehend.mailflow", relative),
+            ("a #1 100%.mailflow.yaml", "a%20%231%20100%25.mailflow.yaml", relative),
+            // A colon in the first segment would read as a scheme.
+            ("rules:x.mailflow", "rules%3Ax.mailflow", relative),
+            ("../shared/x.mailflow", "../shared/x.mailflow", relative),
+            ("/srv/mail flow/x.mailflow", "file:///srv/mail%20flow/x.mailflow", None),
+            (
+                "C:\\Users\\Jürgen\\Büro Regeln\\ausgehend.mailflow",
+                "file:///C:/Users/J%C3%BCrgen/B%C3%BCro%20Regeln/ausgehend.mailflow",
+                None,
+            ),
+            ("c:/x.mailflow", "file:///c:/x.mailflow", None),
+            ("\\\\server\\share\\x.mailflow", "file:////server/share/x.mailflow", None),
+        ] {
+            let location = artifact_location(path);
+            assert_eq!(location["uri"], uri, "{path}");
+            assert_eq!(location["uriBaseId"].as_str(), base, "{path}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::check::Source;
 use crate::diagnostic::{self as mf, Edit, Severity};
 use crate::format::{format_dsl, FormatError};
 use crate::ide::{self, HighlightKind};
+use crate::rules;
 use crate::suppression;
 use crate::text::{lines_with_breaks, Span};
 
@@ -66,7 +67,7 @@ impl<'a> Convert<'a> {
         let code_description = self
             .docs_url
             .as_ref()
-            .and_then(|base| format!("{base}/{}", diagnostic.code()).parse::<Uri>().ok())
+            .and_then(|docs_url| rules::page_url(docs_url, diagnostic.code()).parse::<Uri>().ok())
             .map(|href| CodeDescription { href });
         let related: Vec<DiagnosticRelatedInformation> = diagnostic
             .related

@@ -49,7 +49,7 @@ pub const HEADERS_COMMAND: &str = "mailflow.headers";
 #[derive(Clone, Debug, Default)]
 struct Settings {
     selection: Selection,
-    /// Pages of the codes are linked as `{docs_url}/{CODE}` when set.
+    /// Pages of the codes are linked when set, as `rules::page_url` puts them.
     docs_url: Option<String>,
 }
 
@@ -477,7 +477,7 @@ impl Backend {
         };
         let settings = Settings {
             selection: Selection { select: codes("select"), ignore: codes("ignore") },
-            docs_url: value["docsUrl"].as_str().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_owned()),
+            docs_url: value["docsUrl"].as_str().filter(|s| !s.is_empty()).map(str::to_owned),
         };
         {
             let mut state = self.state();

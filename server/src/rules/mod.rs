@@ -264,9 +264,39 @@ pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
     ALL.iter().copied().find(|rule| rule.code.eq_ignore_ascii_case(code))
 }
 
+/// The project's home page (SARIF's `informationUri`).
+pub const PROJECT_HOME: &str = "https://github.com/mailflow/mailflow";
+
+/// The pages of the codes as the repository shows them (`docs/rules/MFxxx.md`), in the form
+/// [`page_url`] reads.
+pub const REPOSITORY_PAGES: &str = "https://github.com/mailflow/mailflow/blob/main/docs/rules/{CODE}.md";
+
+/// The address of the page of `code` under a docs URL, the one link the language server
+/// (`codeDescription`) and SARIF (`helpUri`) give: `{CODE}` in the URL stands for the code
+/// (so pages may have a suffix such as `.md`); a URL without it gets the code as its last
+/// segment, `{docs_url}/{CODE}`.
+pub fn page_url(docs_url: &str, code: &str) -> String {
+    if docs_url.contains("{CODE}") {
+        docs_url.replace("{CODE}", code)
+    } else {
+        format!("{}/{code}", docs_url.trim_end_matches('/'))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_url_puts_the_code_where_it_says_or_last() {
+        assert_eq!(
+            page_url(REPOSITORY_PAGES, "MF206"),
+            "https://github.com/mailflow/mailflow/blob/main/docs/rules/MF206.md"
+        );
+        assert_eq!(page_url("https://docs.example/codes/", "MF202"), "https://docs.example/codes/MF202");
+        assert_eq!(page_url("https://docs.example/codes", "MF202"), "https://docs.example/codes/MF202");
+        assert_eq!(page_url("https://docs.example/{CODE}.html#top", "MF101"), "https://docs.example/MF101.html#top");
+    }
 
     #[test]
     fn codes_are_unique_and_ordered() {
