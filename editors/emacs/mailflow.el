@@ -20,8 +20,10 @@
 ;;
 ;;   (add-to-list 'load-path "/path/to/mailflow/editors/emacs")
 ;;   (require 'mailflow)
-;;   (add-hook 'mailflow-mode-hook #'eglot-ensure)        ; start the server by itself
+;;   (add-hook 'mailflow-mode-hook #'eglot-ensure)
 ;;   (add-hook 'mailflow-yaml-mode-hook #'eglot-ensure)
+;;
+;; (the hooks start the server when such a file is opened; without them, `M-x eglot').
 ;;
 ;; Settings (section `mailflow': select, ignore, docsUrl) go in
 ;; `eglot-workspace-configuration', e.g.
@@ -122,12 +124,15 @@
 ;;;###autoload
 (add-to-list 'auto-mode-alist '("\\.mailflow\\.ya?ml\\'" . mailflow-yaml-mode))
 
+;; Two entries, so two servers in a project with both kinds of file: eglot before 1.10
+;; (Debian 12's elpa-eglot is 1.9) gives a server one language-id, that of the buffer that
+;; started it, and the server reads a document whose language-id is `mailflow' as the DSL.
 ;;;###autoload
 (with-eval-after-load 'eglot
   (add-to-list 'eglot-server-programs
-               `(((mailflow-mode :language-id "mailflow")
-                  (mailflow-yaml-mode :language-id "yaml"))
-                 . ,mailflow-command)))
+               `(((mailflow-yaml-mode :language-id "yaml")) . ,mailflow-command))
+  (add-to-list 'eglot-server-programs
+               `(((mailflow-mode :language-id "mailflow")) . ,mailflow-command)))
 
 (provide 'mailflow)
 ;;; mailflow.el ends here

@@ -1,7 +1,13 @@
 " mailflow for Vim 8.2+/9 (and Neovim) with ALE (https://github.com/dense-analysis/ale):
-" filetype detection for the DSL and `mailflow lsp` as an ALE linter. Copy this file to
-" ~/.vim/plugin/mailflow.vim (or source it from your vimrc), with `mailflow` on PATH and ALE
-" installed. Findings show as ALE's signs and messages; :ALEHover, :ALEGoToDefinition,
+" filetype detection for the DSL and `mailflow lsp` as an ALE linter, with `mailflow` on PATH.
+" In your vimrc, with ALE installed as the package `ale` (Debian's vim-ale is):
+"
+"   filetype plugin on
+"   packadd! ale
+"   source /path/to/mailflow/editors/vim/mailflow.vim
+"
+" (or copy this file to ~/.vim/plugin/; with a plugin manager, load ALE its way instead of
+" `packadd! ale`). Findings show as ALE's signs and messages; :ALEHover, :ALEGoToDefinition,
 " :ALECodeAction and :ALEFindReferences use the server too.
 "
 " The DSL (`*.mailflow`) is filetype `mailflow` (Vim would otherwise guess `conf`). YAML
@@ -57,6 +63,24 @@ function! s:Define() abort
     \   'lsp_config': {b -> ale#Var(b, 'mailflow_settings')},
     \})
   endfor
+  augroup mailflow_ale_yaml
+    autocmd!
+    autocmd FileType yaml call s:AddToYamlLinters()
+  augroup END
+  if &filetype is# 'yaml'
+    call s:AddToYamlLinters()
+  endif
+endfunction
+
+" For YAML, ALE runs the linters g:ale_linters names, else a fixed list of its own: neither
+" has mailflow. A mail-flow YAML buffer gets those linters and mailflow (as b:ale_linters,
+" unless the buffer has its own).
+function! s:AddToYamlLinters() abort
+  if exists('b:ale_linters') || !MailflowIsMailflow(bufnr(''))
+    return
+  endif
+  let l:names = map(ale#linter#Get('yaml'), {_, linter -> linter.name})
+  let b:ale_linters = {'yaml': uniq(sort(l:names + ['mailflow']))}
 endfunction
 
 " g:ale_mailflow_executable (default `mailflow`) and g:ale_mailflow_settings (the section

@@ -1,5 +1,5 @@
 """Writes highlights.scm, folds.scm and locals.scm beside this file from grammar/queries/
-for Neovim: `python3 editors/nvim/queries/mailflow/generate.py`; tests/nvim checks they are
+for Neovim: `python3 editors/nvim/queries/mailflow/generate.py`; tests/editors checks they are
 current.
 
 tree-sitter's own highlighter (and the tree-sitter CLI, Helix, GitHub) gives a node the

@@ -2,7 +2,7 @@
 -- LSP client (vim.lsp.start_client, which 0.7 has; vim.lsp.start came in 0.8).
 --
 --   MAILFLOW_BIN=target/debug/mailflow MAILFLOW_NVIM_FILE=/tmp/x/mf202.mailflow.yaml \
---   MAILFLOW_NVIM_RESULTS=/tmp/x/results.txt nvim --headless --clean -u NONE -c 'luafile tests/nvim/test.lua'
+--   MAILFLOW_NVIM_RESULTS=/tmp/x/results.txt nvim --headless --clean -u NONE -c 'luafile tests/editors/test.lua'
 --
 -- Opens MAILFLOW_NVIM_FILE (a tenant with a smart host connector no rule uses: MF202),
 -- waits for the server's diagnostics, hovers a key, applies the code action "Insert
@@ -25,17 +25,9 @@ local expect = os.getenv('MAILFLOW_NVIM_EXPECT') or ''
 local DOCS = 'https://docs.example.com/mailflow'
 local TIMEOUT = 15000
 
-local lines_out = {}
-local function say(fmt, ...)
-  table.insert(lines_out, string.format(fmt, ...))
-end
-
-local function check(condition, fmt, ...)
-  if not condition then
-    error(string.format(fmt, ...), 0)
-  end
-  say('ok ' .. fmt, ...)
-end
+-- steps.lua is beside this file.
+local steps = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/steps.lua')
+local say, check = steps.say, steps.check
 
 local function wait_for(what, predicate)
   local done = vim.wait(TIMEOUT, predicate, 20)
@@ -52,14 +44,7 @@ local function find_line(bufnr, needle)
   error('no line contains ' .. needle, 0)
 end
 
-local function codes(bufnr)
-  local found = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    found[#found + 1] = tostring(d.code)
-  end
-  table.sort(found)
-  return found
-end
+local codes = steps.codes
 
 local function has_code(bufnr, code)
   return vim.tbl_contains(codes(bufnr), code)
@@ -238,15 +223,4 @@ local function main()
   stop_server(client_id)
 end
 
-local ok, err = pcall(main)
-if not ok then
-  say('FAIL %s', tostring(err))
-else
-  say('PASS')
-end
-vim.fn.writefile(lines_out, results)
-if ok then
-  vim.cmd('qall!')
-else
-  vim.cmd('cquit 1')
-end
+steps.run(main, results)

@@ -1,9 +1,10 @@
--- End-to-end test of editors/nvim/legacy.lua (the configuration for Neovim 0.7-0.10) as a
--- user loads it: test_nvim.py starts `nvim --headless --clean -u INIT` with an init.lua that
--- puts editors/nvim on 'runtimepath' and dofile()s legacy.lua, with the binary under test on
--- PATH as `mailflow`, then runs this file, which
---   1. opens MAILFLOW_NVIM_FILE (a DSL file): filetype `mailflow` from ftdetect, the client
---      the autocmd started is attached, and the diagnostics MAILFLOW_NVIM_EXPECT arrive;
+-- End-to-end test of a Neovim configuration of editors/nvim as a user loads it: test_nvim.py
+-- starts `nvim --headless --clean -u INIT` with an init.lua that is the README's snippet for
+-- that Neovim (Neovim 0.7-0.10: editors/nvim on 'runtimepath' and legacy.lua; 0.11+: the same
+-- folder and vim.lsp.enable('mailflow'), which reads lsp/mailflow.lua), with the binary under
+-- test on PATH as `mailflow`, then runs this file, which
+--   1. opens MAILFLOW_NVIM_FILE (a DSL file): filetype `mailflow` from ftdetect, one client
+--      named mailflow is attached, and the diagnostics MAILFLOW_NVIM_EXPECT arrive;
 --   2. opens MAILFLOW_NVIM_OTHER (docker-compose.yaml): no client is attached to it;
 --   3. opens MAILFLOW_NVIM_YAML (a .yaml file whose first key is `mailflow`): the same client
 --      is attached and MAILFLOW_NVIM_EXPECT_YAML arrive;
@@ -18,30 +19,25 @@ local expect_yaml = assert(os.getenv('MAILFLOW_NVIM_EXPECT_YAML'))
 local results = assert(os.getenv('MAILFLOW_NVIM_RESULTS'))
 local TIMEOUT = 15000
 
-local lines_out = {}
-local function say(fmt, ...)
-  table.insert(lines_out, string.format(fmt, ...))
-end
-local function check(condition, fmt, ...)
-  if not condition then
-    error(string.format(fmt, ...), 0)
-  end
-  say('ok ' .. fmt, ...)
-end
+-- steps.lua is beside this file.
+local steps = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/steps.lua')
+local check = steps.check
 
 local function codes(bufnr)
-  local found = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    found[#found + 1] = tostring(d.code)
-  end
-  table.sort(found)
-  return table.concat(found, ' ')
+  return table.concat(steps.codes(bufnr), ' ')
 end
 
+-- vim.lsp.get_clients came in 0.10, when buf_get_clients was deprecated.
 local function clients_of(bufnr)
   local ids = {}
-  for id, _ in pairs(vim.lsp.buf_get_clients(bufnr)) do
-    ids[#ids + 1] = id
+  if vim.lsp.get_clients then
+    for _, client in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
+      ids[#ids + 1] = client.id
+    end
+  else
+    for id, _ in pairs(vim.lsp.buf_get_clients(bufnr)) do
+      ids[#ids + 1] = id
+    end
   end
   return ids
 end
@@ -57,7 +53,7 @@ local function main()
   -- A client shows among the buffer's clients once it has initialized.
   check(vim.wait(TIMEOUT, function()
     return #clients_of(bufnr) == 1
-  end, 20), 'legacy.lua attached one client to the DSL buffer')
+  end, 20), 'the configuration attached one client to the DSL buffer')
   local client_id = clients_of(bufnr)[1]
   check(vim.lsp.get_client_by_id(client_id).name == 'mailflow', 'the client is mailflow')
   check(vim.wait(TIMEOUT, function()
@@ -80,16 +76,10 @@ local function main()
     return codes(yaml_buf) == expect_yaml
   end, 20), 'the diagnostics %s arrived in tenant.yaml (got %s)', expect_yaml, codes(yaml_buf))
 
-  local exited = false
-  local client = vim.lsp.get_client_by_id(client_id)
-  client.stop()
+  vim.lsp.stop_client(client_id)
   check(vim.wait(TIMEOUT, function()
-    exited = vim.lsp.get_client_by_id(client_id) == nil
-    return exited
+    return vim.lsp.get_client_by_id(client_id) == nil
   end, 20), 'the server stopped')
 end
 
-local ok, err = pcall(main)
-say(ok and 'PASS' or ('FAIL ' .. tostring(err)))
-vim.fn.writefile(lines_out, results)
-vim.cmd(ok and 'qall!' or 'cquit 1')
+steps.run(main, results)
