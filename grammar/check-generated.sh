@@ -11,10 +11,13 @@ cd "$(dirname "$0")"
 
 TS_VERSION=0.27.1   # the tree-sitter-cli that generated src/ (ABI 15)
 
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# `--root` puts the CLI in this folder whatever CARGO_INSTALL_ROOT says, so the PATH here (and
+# scripts/test's, which names the same folder) finds it.
+cargo_root="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$cargo_root/bin:$PATH"
 if ! command -v tree-sitter >/dev/null; then
   echo "check-generated: installing tree-sitter-cli $TS_VERSION (cargo install --locked)..." >&2
-  cargo install --locked --quiet tree-sitter-cli --version "$TS_VERSION"
+  cargo install --locked --quiet --root "$cargo_root" tree-sitter-cli --version "$TS_VERSION"
 fi
 
 found="$(tree-sitter --version | awk '{print $2}')"
