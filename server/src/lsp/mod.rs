@@ -23,6 +23,7 @@ mod tests;
 mod transport;
 #[cfg(test)]
 mod transport_tests;
+mod uri;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -91,7 +92,8 @@ struct State {
     analyses: HashMap<Uri, Arc<Analysis>>,
     /// Checked files of the workspace that are not open, for workspace symbols.
     workspace: HashMap<Uri, Arc<Analysis>>,
-    roots: Vec<PathBuf>,
+    /// The workspace folders: each URI as the client sent it, and the path it names here.
+    roots: Vec<(Uri, PathBuf)>,
     settings: Settings,
     /// Counts the changes of settings: an analysis made with others is stale.
     settings_generation: u64,
@@ -284,7 +286,7 @@ impl Shared {
             None
         } else {
             let Snapshot { version, text, syntax, selection, previous, .. } = snapshot;
-            let name = uri.path().as_str().rsplit('/').next().unwrap_or_default().to_owned();
+            let name = uri::file_name(&uri);
             let (state, checked_uri) = (self.state.clone(), uri.clone());
             Some(
                 tokio::task::spawn_blocking(move || {
@@ -514,7 +516,8 @@ impl Backend {
             return;
         }
         let client = &self.shared.client;
-        let files = match tokio::task::spawn_blocking(move || crate::discover::find(&roots).files).await {
+        let paths: Vec<PathBuf> = roots.iter().map(|(_, path)| path.clone()).collect();
+        let files = match tokio::task::spawn_blocking(move || crate::discover::find(&paths).files).await {
             Ok(files) => files,
             Err(_) => return,
         };
@@ -526,7 +529,7 @@ impl Backend {
         };
         let total = files.len().max(1);
         for (index, path) in files.iter().enumerate() {
-            let Some(uri) = Uri::from_file_path(path) else { continue };
+            let Some(uri) = roots.iter().find_map(|(folder, root)| uri::child(folder, root, path)) else { continue };
             let permit = self.shared.checking.clone().acquire_owned().await;
             let (read, selection) = (path.clone(), selection.clone());
             // For symbols: no fixes.
@@ -649,15 +652,12 @@ impl LanguageServer for Backend {
             .and_then(|c| c.resolve_support.as_ref())
             .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
         let workspace = params.capabilities.workspace.as_ref();
-        let mut roots: Vec<PathBuf> = params
-            .workspace_folders
-            .iter()
-            .flatten()
-            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
-            .collect();
+        let root = |uri: &Uri| Some((uri.clone(), uri::to_path(uri, uri::Style::HOST)?));
+        let mut roots: Vec<(Uri, PathBuf)> =
+            params.workspace_folders.iter().flatten().filter_map(|f| root(&f.uri)).collect();
         #[allow(deprecated)]
         if roots.is_empty() {
-            roots.extend(params.root_uri.as_ref().and_then(|u| u.to_file_path()).map(|p| p.into_owned()));
+            roots.extend(params.root_uri.as_ref().and_then(root));
         }
         {
             let mut state = self.state();
@@ -689,7 +689,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        let is_dsl = document.language_id == "mailflow" || document.uri.as_str().ends_with(".mailflow");
+        let is_dsl = document.language_id == "mailflow" || uri::file_name(&document.uri).ends_with(".mailflow");
         let syntax = if is_dsl { Syntax::Dsl } else { Syntax::Yaml };
         {
             let mut state = self.state();
@@ -854,8 +854,10 @@ impl LanguageServer for Backend {
         }
         guarded("searching symbols", || {
             let encoding = self.encoding();
+            // A file found in the workspace may be open under another spelling of its URI.
+            let open: Vec<String> = open.iter().map(|uri| uri::identity(uri, uri::Style::HOST)).collect();
             for (uri, analysis) in self.state().workspace.iter() {
-                if !open.contains(uri) {
+                if !open.contains(&uri::identity(uri, uri::Style::HOST)) {
                     files.push((uri.clone(), analysis.clone()));
                 }
             }
