@@ -4,15 +4,14 @@
 //   node scripts/package-platform.mjs --target linux-x64 --binary ../target/release/mailflow --out mailflow-linux-x64.vsix
 //
 // The binary goes in server/ (server/mailflow, or server/mailflow.exe for a win32 target),
-// where src/config.ts looks for it, with mode 755; vsce packages for the target with an
-// ignore file that lets that one file in; the package is then read back to check that it
-// holds the binary, byte for byte and executable. server/ is removed afterwards, so that a
-// plain `npm run package` never ships a binary left behind.
+// where src/config.ts looks for it, with mode 755; `npm run package` (vsce) packages for
+// the target with an ignore file that lets that one file in; the package is then read back
+// to check that it holds the binary, byte for byte and executable. server/ is removed
+// afterwards, so that a plain `npm run package` never ships a binary left behind.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,13 +80,15 @@ function options() {
   return { target: values.target, binary, out: resolve(values.out) };
 }
 
-function vsce(args, ignoreFile) {
-  const vscePackage = createRequire(import.meta.url).resolve('@vscode/vsce/package.json');
-  const result = spawnSync(process.execPath, [join(dirname(vscePackage), 'vsce'), ...args, '--ignoreFile', ignoreFile], {
+/** `npm run package` (vsce with the options package.json gives it), with more arguments. */
+function packageWith(args) {
+  const result = spawnSync('npm', ['run', 'package', '--silent', '--', ...args], {
     cwd: root,
     stdio: 'inherit',
+    // npm is npm.cmd on Windows, which only a shell runs.
+    shell: process.platform === 'win32',
   });
-  if (result.status !== 0) fail(`vsce ${args.join(' ')} failed (${result.error?.message ?? `exit status ${result.status}`})`);
+  if (result.status !== 0) fail(`npm run package -- ${args.join(' ')} failed (${result.error?.message ?? `exit status ${result.status}`})`);
 }
 
 function sha256(bytes) {
@@ -110,7 +111,7 @@ function main() {
     const ignoreFile = join(scratch, '.vscodeignore');
     fs.writeFileSync(ignoreFile, `${fs.readFileSync(join(root, '.vscodeignore'), 'utf8').trimEnd()}\n!server/${name}\n`);
     fs.mkdirSync(dirname(out), { recursive: true });
-    vsce(['package', '--no-dependencies', '--skip-license', '--target', target, '--out', out], ignoreFile);
+    packageWith(['--target', target, '--out', out, '--ignoreFile', ignoreFile]);
   } finally {
     fs.rmSync(server, { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });

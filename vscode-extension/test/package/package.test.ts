@@ -199,6 +199,13 @@ describe('vsix', () => {
     assert.ok(!/require\(["']vscode-languageclient/.test(bundle), 'vscode-languageclient is bundled in');
   });
 
+  test("has the README, its picture's address made absolute by vsce", async () => {
+    const readme = (await readZip(vsix)).find((e) => e.name === 'extension/readme.md')!.read().toString('utf8');
+    const pictures = Array.from(readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g), (m) => m[1]);
+    assert.deepEqual(pictures, ['https://github.com/mailflow/mailflow/raw/HEAD/vscode-extension/images/finding-and-fix.png']);
+    assert.ok(fs.existsSync(path.join(root, 'images', 'finding-and-fix.png')));
+  });
+
   test('has a package.json with the contributions', async () => {
     const entry = (await readZip(vsix)).find((e) => e.name === 'extension/package.json')!;
     const packaged = JSON.parse(entry.read().toString('utf8'));
