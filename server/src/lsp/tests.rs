@@ -633,6 +633,14 @@ async fn settings_apply_without_a_restart() {
     let published = client.notification("textDocument/publishDiagnostics").await;
     assert_eq!(codes(&published), ["MF202"]);
     assert_eq!(published["diagnostics"][0]["codeDescription"]["href"], "https://docs.example/codes/MF202");
+    // A URL with `{CODE}` in it, as `check --docs-url` reads it: the pages in the repository.
+    *settings.lock().unwrap() = json!({"select": ["MF202"], "docsUrl": crate::rules::REPOSITORY_PAGES});
+    client.notify("workspace/didChangeConfiguration", json!({"settings": {}})).await;
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(
+        published["diagnostics"][0]["codeDescription"]["href"],
+        "https://github.com/mailflow/mailflow/blob/main/docs/rules/MF202.md"
+    );
     // Without a docs URL, no link.
     *settings.lock().unwrap() = json!({"select": ["MF202"]});
     client.notify("workspace/didChangeConfiguration", json!({"settings": {}})).await;
