@@ -1,8 +1,8 @@
 //! `mailflow lsp` over stdio with the URIs editors send on Windows and for unusual names:
 //! a drive as `c%3A` or `C:`, a server (UNC), spaces and non-ASCII letters percent-encoded.
 //! Whatever the spelling, and on any host, every answer about a document carries the URI
-//! the client sent, byte for byte: published diagnostics, quick fixes' and rename's edits,
-//! symbols. Files the server finds in a workspace folder are named like that folder's URI,
+//! the client sent, byte for byte: published diagnostics, quick fixes' and fix-all's edits
+//! (given at once or on resolve), rename's edits, references, symbols. Files the server finds in a workspace folder are named like that folder's URI,
 //! and a file open under another spelling of its URI is listed once.
 //! (How each URI reads as a Windows or POSIX path: src/lsp/uri_tests.rs.)
 
@@ -187,6 +187,31 @@ fn every_answer_about_a_document_carries_the_uri_the_client_sent() {
         server.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
         let closed = server.notification("textDocument/publishDiagnostics");
         assert_eq!(closed, json!({"uri": uri, "diagnostics": []}));
+    }
+}
+
+#[test]
+fn edits_resolved_later_carry_the_uri_the_client_sent() {
+    // A client that resolves gets each edit in a second request, from data the server kept.
+    let capabilities = json!({"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}});
+    let mut server = Server::start(json!({"capabilities": capabilities}));
+    let text = example("broken-rule-order.mailflow");
+    for uri in ["file:///c%3A/Users/ana/My%20Rules/r%C3%A8gles.mailflow", "file://server/share/x.mailflow"] {
+        let diagnostics = server.open(uri, "mailflow", &text)["diagnostics"].clone();
+        let mut kinds = std::collections::BTreeSet::new();
+        for diagnostic in diagnostics.as_array().unwrap() {
+            let context = json!({"diagnostics": [diagnostic]});
+            let params = json!({"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": context});
+            for action in server.request("textDocument/codeAction", params).as_array().unwrap() {
+                let resolved = server.request("codeAction/resolve", action.clone());
+                assert_eq!(edited(&resolved["edit"]), [uri], "{}", action["title"]);
+                kinds.insert(action["kind"].as_str().unwrap().to_owned());
+            }
+        }
+        // Quick fixes and fix-all, both resolved.
+        assert_eq!(kinds, ["quickfix", "source.fixAll.mailflow"].map(str::to_owned).into(), "{uri}");
+        server.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+        server.notification("textDocument/publishDiagnostics");
     }
 }
 
