@@ -1,10 +1,10 @@
 """The Python wheel of the binary (pyproject.toml at the root: maturin, `bindings = "bin"`):
-built here for Linux with the dev profile (it reuses what `cargo build` left in target/, so
-only the binary is linked again), installed into a fresh virtualenv, where it must give a
-`mailflow` command that behaves as the cargo-built binary does."""
+built here for Linux with the dev profile, which is `cargo build`'s: maturin finds the binary
+in target/ up to date and only packs it (a few seconds), then the wheel is installed into a
+fresh virtualenv, where it must give a `mailflow` command that behaves as the cargo-built
+binary does."""
 
 import pathlib
-import subprocess
 import sys
 import tomllib
 import zipfile
