@@ -22,6 +22,11 @@ pub enum TraceFormat {
     Mermaid,
 }
 
+/// How many bytes of a trace show ways in full: past it, each further way is summed up in
+/// a line (its passes and its end), so that a file whose unknown conditions branch into
+/// [`MAX_BRANCHES`] ways of hundreds of rules each still has a trace one can read and send.
+const FULL_WAYS_BYTES: usize = 256 * 1024;
+
 pub fn default_recipient() -> String {
     format!("user@{UNNAMED_DOMAIN}")
 }
@@ -187,8 +192,9 @@ impl Lines {
 }
 
 fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value {
-    let with_scope = |class: &Followed| {
-        let mut document = json_document(flow, &class.message, &class.paths);
+    let mut full_bytes = 0;
+    let mut with_scope = |class: &Followed| {
+        let mut document = json_document(flow, &class.message, &class.paths, &mut full_bytes);
         document["signatureScope"] = match &class.scope {
             SignatureScope::NoSignatureRule => Value::Null,
             SignatureScope::In => json!({"in": true}),
@@ -201,7 +207,7 @@ fn json_of_all(flow: &MailFlow, followed: &[Followed], syntax: Syntax) -> Value 
         document
     };
     let mut document = with_scope(&followed[0]);
-    let others: Vec<Value> = followed[1..].iter().map(with_scope).collect();
+    let others: Vec<Value> = followed[1..].iter().map(&mut with_scope).collect();
     if !others.is_empty() {
         document["classes"] = Value::Array(others);
     }
@@ -288,6 +294,17 @@ fn text(flow: &MailFlow, message: &Message, paths: &[Path], out: &mut Lines) {
         _ => out.line(capitalised(&describe_message(message))),
     }
     for (index, path) in paths.iter().enumerate() {
+        if out.0.len() > FULL_WAYS_BYTES {
+            let passes = path.passes.len();
+            out.line(format!(
+                "Way {} of {}: {passes} pass{}, ends: {} (shown in brief: the trace is past its size for ways in full)",
+                index + 1,
+                paths.len(),
+                if passes == 1 { "" } else { "es" },
+                ending_words(flow, &path.ending)
+            ));
+            continue;
+        }
         if paths.len() > 1 {
             out.blank();
             out.line(format!(
@@ -340,10 +357,14 @@ fn text(flow: &MailFlow, message: &Message, paths: &[Path], out: &mut Lines) {
     }
 }
 
-fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
+/// The JSON of `message`'s ways. `full_bytes` counts the bytes of the ways given in full so
+/// far in the trace: past [`FULL_WAYS_BYTES`], a way is given in brief (`"brief": true`), its
+/// passes with their number and route only.
+fn json_document(flow: &MailFlow, message: &Message, paths: &[Path], full_bytes: &mut usize) -> Value {
     let paths: Vec<Value> = paths
         .iter()
         .map(|path| {
+            let brief = *full_bytes > FULL_WAYS_BYTES;
             let passes: Vec<Value> = path
                 .passes
                 .iter()
@@ -355,6 +376,9 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
                         Route::Mailbox => json!({"kind": "mailbox"}),
                         Route::TakenAway { rule } => json!({"kind": "taken-away", "rule": flow.rules[rule].name()}),
                     };
+                    if brief {
+                        return json!({"number": pass.number, "route": route});
+                    }
                     json!({
                         "number": pass.number,
                         "rulesApplied": pass.applied.iter().map(|a| json!({
@@ -378,7 +402,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
                 Ending::DisabledConnector { connector } => ("disabled-connector", Some(*connector)),
                 Ending::TakenAway { .. } => ("taken-away", None),
             };
-            json!({
+            let mut way = json!({
                 "uncertain": path.uncertain,
                 "passes": passes,
                 "ending": {
@@ -386,7 +410,12 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path]) -> Value {
                     "connector": connector.map(|c| flow.connectors[c].name()),
                     "description": ending_words(flow, &path.ending),
                 },
-            })
+            });
+            match brief {
+                true => way["brief"] = Value::Bool(true),
+                false => *full_bytes += way.to_string().len(),
+            }
+            way
         })
         .collect();
     let mut described = json!({"from": origin(message), "to": message.to});

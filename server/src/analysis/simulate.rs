@@ -3,8 +3,10 @@
 //! delivered, loops, or cannot be delivered.
 //!
 //! Conditions the tool cannot evaluate (`other` without a key) are followed both ways; what
-//! depends on them is marked uncertain ("may"). Branches that end in the same state are
-//! merged, so a file of many rules with unknown conditions stays polynomial.
+//! depends on them is marked uncertain ("may"). A rule that may apply and only sets headers
+//! nothing reads is one branch; the other branches are followed up to [`MAX_BRANCHES`] ways
+//! per message, and the ways past the cap are counted, not followed, so a file of many rules
+//! with unknown conditions costs at most the cap's ways per rule and pass.
 //!
 //! The messages simulated are classes (exchange.md, "Messages to simulate"): an ordinary
 //! message, and one for each thing a rule tells apart (a message type, the null sender, a
@@ -221,8 +223,9 @@ impl Truth {
     }
 }
 
-/// Headers on the message: lower-cased name to value.
-pub type Headers = BTreeMap<String, String>;
+/// Headers on the message: lower-cased name to value. Shared strings: branches copy their
+/// headers as they split, and each pass keeps those it started with.
+pub type Headers = BTreeMap<Rc<str>, Rc<str>>;
 
 /// The messages from each of `senders` to each of `recipients`.
 fn messages_to(senders: &[(bool, &Class)], recipients: &[String]) -> Vec<Message> {
@@ -408,6 +411,8 @@ struct ReadRule {
     removed_headers: Vec<String>,
     /// The headers its actions set, as written.
     sets: Vec<(String, String)>,
+    /// The same, each name lower-cased as [`Headers`] keys it.
+    set_keys: Vec<(Rc<str>, Rc<str>)>,
     /// None of its actions changes the message's path (`other_effects::path_changes`).
     leaves_path_alone: bool,
     /// Applying it can change where the message goes or what later rules see.
@@ -439,6 +444,10 @@ impl ReadRule {
             removed_headers: read.removed_headers,
             has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
             unread_effect: false,
+            set_keys: sets
+                .iter()
+                .map(|(name, value)| (name.to_ascii_lowercase().into(), value.as_str().into()))
+                .collect(),
             sets,
             leaves_path_alone,
             takes_away: effects.contains(&ActionEffect::TakesAway),
@@ -631,9 +640,6 @@ impl Test {
 struct Partial {
     headers: Headers,
     applied: Vec<Applied>,
-    /// A hash of the rules in `applied`, in order, kept as they apply.
-    applied_hash: u64,
-    set_headers: Vec<(String, String)>,
     redirect: Option<usize>,
     stopped_by: Option<usize>,
     taken_away: Option<usize>,
@@ -852,11 +858,11 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             for (name, value) in &read.sets {
-                headers.insert(name.to_ascii_lowercase(), value.clone());
+                headers.insert(name.to_ascii_lowercase().into(), value.as_str().into());
                 stamped_by.insert(name.to_ascii_lowercase(), index);
             }
             for name in &read.removed_headers {
-                headers.remove(name);
+                headers.remove(name.as_str());
             }
         }
         (headers, stamped_by)
@@ -941,10 +947,11 @@ impl<'a> Simulator<'a> {
         let mut cut = 0;
         let rules = self.rules_for(message.from_inside, &message.class);
         let mut finished = Vec::new();
-        // (path so far, headers at the start of the next pass, states seen at each pass start)
-        let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), Vec::<Headers>::new(), false)];
-        while let Some((passes, headers, seen, uncertain)) = pending.pop() {
-            if let Some(first) = seen.iter().position(|h| *h == headers) {
+        // (path so far, headers at the start of the next pass): the message loops when they
+        // are those a pass of the path started with.
+        let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), false)];
+        while let Some((passes, headers, uncertain)) = pending.pop() {
+            if let Some(first) = passes.iter().position(|pass| pass.start_headers == headers) {
                 finished.push(Path { passes, ending: Ending::Loop { first: first + 1 }, uncertain });
                 continue;
             }
@@ -953,10 +960,19 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             let number = passes.len() + 1;
-            for outcome in self.pass(message, &rules, &headers, &mut cut) {
-                let mut passes = passes.clone();
-                let mut seen = seen.clone();
-                seen.push(headers.clone());
+            // The ways this pass may add: the paths not yet begun. Its branches beyond them
+            // would be cut at its end, so they are cut as they arise, before they are
+            // followed through the rest of the pass (and their later passes).
+            let room = MAX_BRANCHES - finished.len() - pending.len();
+            let outcomes = self.pass(message, &rules, &headers, room, &mut cut);
+            let last = outcomes.len().saturating_sub(1);
+            let mut history = Some(passes);
+            for (at, outcome) in outcomes.into_iter().enumerate() {
+                // The last outcome takes the path so far; the others copy it.
+                let mut passes = match at == last {
+                    true => history.take().expect("the last outcome comes once"),
+                    false => history.clone().expect("taken only by the last outcome"),
+                };
                 let mut next_headers = outcome.headers.clone();
                 let uncertain = uncertain || outcome.uncertain;
                 let route = match outcome.taken_away {
@@ -974,21 +990,15 @@ impl<'a> Simulator<'a> {
                 passes.push(Pass {
                     number,
                     start_headers: headers.clone(),
+                    set_headers: self.headers_set(&outcome.applied),
                     applied: outcome.applied,
                     stopped_by: outcome.stopped_by,
-                    set_headers: outcome.set_headers,
                     encrypted: outcome.encrypted,
                     route,
                 });
                 match ending {
-                    Some(ending) if finished.len() + pending.len() < MAX_BRANCHES => {
-                        finished.push(Path { passes, ending, uncertain })
-                    }
-                    None if finished.len() + pending.len() < MAX_BRANCHES => {
-                        pending.push((passes, next_headers, seen, uncertain))
-                    }
-                    // Too many branches: this one is not followed, only counted.
-                    _ => cut += 1,
+                    Some(ending) => finished.push(Path { passes, ending, uncertain }),
+                    None => pending.push((passes, next_headers, uncertain)),
                 }
             }
         }
@@ -996,6 +1006,11 @@ impl<'a> Simulator<'a> {
             self.count(|work| work.cut += cut as u64);
         }
         (finished, cut)
+    }
+
+    /// The headers the rules `applied` set, in order, as written.
+    fn headers_set(&self, applied: &[Applied]) -> Vec<(String, String)> {
+        applied.iter().flat_map(|applied| self.read[applied.rule].sets.iter().cloned()).collect()
     }
 
     /// What the service behind a connector does; `None` when the message comes back for
@@ -1014,7 +1029,7 @@ impl<'a> Simulator<'a> {
         // What the service hands back carries its processed header: a signature service's,
         // or a gateway's own (SEPPmail's `X-SM-outgoing: yes`).
         if let Some((name, value)) = service.processed_header() {
-            headers.insert(name.to_ascii_lowercase(), value);
+            headers.insert(name.to_ascii_lowercase().into(), value.into());
         }
         None
     }
@@ -1051,13 +1066,25 @@ impl<'a> Simulator<'a> {
 
     /// The rules of one pass over every branch of the unknown conditions: `rules`, the
     /// active rules that may apply to the message ([`Simulator::rules_for`]); the others
-    /// would not apply. Branches beyond [`MAX_BRANCHES`] are dropped and counted in `cut`.
-    fn pass(&self, message: &Message, rules: &[usize], headers: &Headers, cut: &mut usize) -> Vec<Partial> {
+    /// would not apply. At most `room` branches (at least one) are followed: once there are
+    /// as many, a rule that may apply to one is followed only as applying, and the way it
+    /// does not is counted in `cut`.
+    ///
+    /// Branches never need merging: each holds a list of the rules applied that no other
+    /// holds (a branch splits into one with the rule and one without), and the rules
+    /// applied, from the same start, decide its headers, redirect, stop and the rest. So
+    /// every branch that arises is a way of its own, and cutting it is counted once.
+    fn pass(
+        &self,
+        message: &Message,
+        rules: &[usize],
+        headers: &Headers,
+        room: usize,
+        cut: &mut usize,
+    ) -> Vec<Partial> {
         let mut partials = vec![Partial {
             headers: headers.clone(),
             applied: Vec::new(),
-            applied_hash: 0,
-            set_headers: Vec::new(),
             redirect: None,
             stopped_by: None,
             taken_away: None,
@@ -1067,34 +1094,34 @@ impl<'a> Simulator<'a> {
         for &index in rules {
             let rule = &self.flow.rules[index];
             let read = &self.read[index];
+            // Every branch goes on; a rule that may apply splits one in two while there is
+            // room, the way it applies first.
             let mut next = Vec::with_capacity(partials.len());
-            // Branches distinct before a rule stay distinct unless it applies to some.
-            let mut changed = false;
+            let mut branches = partials.len();
             for partial in partials {
                 if partial.stopped_by.is_some() || partial.taken_away.is_some() {
                     next.push(partial);
                     continue;
                 }
-                let truth = self.applies(index, message, &partial.headers);
-                changed |= truth != Truth::No;
-                match truth {
+                match self.applies(index, message, &partial.headers) {
                     Truth::No => next.push(partial),
                     Truth::Yes => next.push(apply(rule, read, index, partial, false)),
                     Truth::Maybe if !read.has_effect => next.push(partial),
                     Truth::Maybe if read.unread_effect => next.push(apply(rule, read, index, partial, true)),
-                    Truth::Maybe => {
+                    Truth::Maybe if branches < room => {
+                        branches += 1;
                         let mut skipped = partial.clone();
                         skipped.uncertain = true;
                         next.push(apply(rule, read, index, partial, true));
                         next.push(skipped);
                     }
+                    // No room for the way it does not apply: that way is cut.
+                    Truth::Maybe => {
+                        *cut += 1;
+                        next.push(apply(rule, read, index, partial, true));
+                    }
                 }
             }
-            if changed {
-                merge(&mut next);
-            }
-            *cut += next.len().saturating_sub(MAX_BRANCHES);
-            next.truncate(MAX_BRANCHES);
             partials = next;
         }
         partials
@@ -1186,7 +1213,7 @@ impl<'a> Simulator<'a> {
                 .map(|patterns| any_pattern(&patterns.value, self.sender_address(message))),
             Test::HeaderMatches => {
                 predicates.header_matches.as_ref().zip(tested.header_matches.as_ref()).map(|(test, header)| {
-                    match headers.get(header) {
+                    match headers.get(header.as_str()) {
                         Some(value) => any_pattern(&test.patterns, value),
                         None => Truth::No,
                     }
@@ -1200,15 +1227,12 @@ impl<'a> Simulator<'a> {
 /// and what its `other` actions do (exchange.md, "What other conditions and actions do").
 fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
     partial.applied.push(Applied { rule: index, uncertain });
-    // FNV-1a's step, one rule index at a time.
-    partial.applied_hash = (partial.applied_hash ^ (index as u64 + 1)).wrapping_mul(0x0100_0000_01b3);
     partial.uncertain |= uncertain;
-    for (name, value) in &read.sets {
-        partial.headers.insert(name.to_ascii_lowercase(), value.clone());
-        partial.set_headers.push((name.clone(), value.clone()));
+    for (key, value) in &read.set_keys {
+        partial.headers.insert(key.clone(), value.clone());
     }
     for name in &read.removed_headers {
-        partial.headers.remove(name);
+        partial.headers.remove(name.as_str());
     }
     if read.takes_away {
         partial.taken_away = partial.taken_away.or(Some(index));
@@ -1252,48 +1276,6 @@ fn mark_unread_effects(flow: &MailFlow, read: &mut [ReadRule]) {
             && read.removed_headers.iter().all(|name| !tested.contains(name));
         read.unread_effect = read.has_effect && headers_only && unread;
     }
-}
-
-/// Keeps one branch per distinct state (headers, redirect, stop, rules applied).
-/// Branches are found by a hash of their state (the rules applied hashed as they apply), so
-/// merging n branches compares each with the few of its hash, not with every other.
-fn merge(partials: &mut Vec<Partial>) {
-    use std::hash::BuildHasher;
-    let state = std::collections::hash_map::RandomState::new();
-    // Of the state only what is cheap to hash: the headers are compared on a collision.
-    let hash = |p: &Partial| {
-        state.hash_one((
-            p.applied_hash,
-            p.applied.len(),
-            p.headers.len(),
-            p.redirect,
-            p.stopped_by,
-            p.taken_away,
-            p.encrypted,
-        ))
-    };
-    let mut kept: Vec<Partial> = Vec::with_capacity(partials.len());
-    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(partials.len());
-    for partial in partials.drain(..) {
-        let candidates = by_hash.entry(hash(&partial)).or_default();
-        let same = candidates.iter().copied().find(|&i| {
-            let k = &kept[i];
-            k.headers == partial.headers
-                && k.redirect == partial.redirect
-                && k.stopped_by == partial.stopped_by
-                && k.taken_away == partial.taken_away
-                && k.encrypted == partial.encrypted
-                && k.applied.iter().map(|a| a.rule).eq(partial.applied.iter().map(|a| a.rule))
-        });
-        match same {
-            Some(existing) => kept[existing].uncertain &= partial.uncertain,
-            None => {
-                candidates.push(kept.len());
-                kept.push(partial);
-            }
-        }
-    }
-    *partials = kept;
 }
 
 fn scope_truth(scope: Scope, inside: bool) -> Truth {
@@ -1516,7 +1498,7 @@ transportRules:\n{SIGNATURE_RULE}  - name: Mimecast rule
         // Pass 1 to CodeTwo (which stamps its header), pass 2 to Mimecast.
         assert_eq!(path.passes.iter().filter_map(Pass::connector).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(path.passes[0].stopped_by, Some(0));
-        assert_eq!(path.passes[1].start_headers.get("x-codetwoprocessed").map(String::as_str), Some("true"));
+        assert_eq!(path.passes[1].start_headers.get("x-codetwoprocessed").map(|value| &**value), Some("true"));
         assert!(!path.uncertain);
     }
 

@@ -3,7 +3,7 @@
 //! the one registry: adding a rule is its file and its line in [`ALL`].
 
 use crate::analysis::simulate::Simulation;
-use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
+use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
@@ -218,9 +218,19 @@ pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) ->
     if stop() {
         return None;
     }
+    let simulated_from = findings.found.len();
     for rule in ALL {
         if let Check::Simulation(check) = rule.check {
             check(&simulation, &mut findings);
+        }
+    }
+    // What the simulation found rests on the ways it followed: where the branch cap cut
+    // some, each of its findings says so.
+    let cut = simulation.simulator.work().cut;
+    if cut > 0 {
+        for finding in &mut findings.found[simulated_from..] {
+            let note = Related { span: finding.span, message: simulation_wording::cut_note(cut) };
+            finding.related.push(note);
         }
     }
     Some(findings.into_vec())

@@ -2,7 +2,9 @@
 //! its hops as related places, what sent it out. The simulator itself says nothing in words.
 
 use super::message::{Message as Words, Place};
-use crate::analysis::simulate::{Class, Ending, Message, OutOfScope, Pass, Path, Route, ScopeCause, MAX_PASSES};
+use crate::analysis::simulate::{
+    Class, Ending, Message, OutOfScope, Pass, Path, Route, ScopeCause, MAX_BRANCHES, MAX_PASSES,
+};
 use crate::diagnostic::Related;
 use crate::model::MailFlow;
 use crate::syntax::Syntax;
@@ -73,6 +75,18 @@ pub fn out_of_scope_words(flow: &MailFlow, out: &OutOfScope, syntax: Syntax) -> 
             .text(" stamps above it"),
     };
     words.render(syntax)
+}
+
+/// The note on a simulation finding of a file whose simulation the branch cap cut: `cut`
+/// ways were not followed, and the finding may not hold on them (nor other findings be
+/// missing).
+pub fn cut_note(cut: u64) -> String {
+    format!(
+        "not every way was followed: conditions mailflow cannot evaluate branch past the {MAX_BRANCHES} ways it \
+         follows per message, and at least {cut} more way{} went unfollowed; this finding rests on the ways \
+         followed",
+        if cut == 1 { "" } else { "s" }
+    )
 }
 
 /// The hops of a path as related information, worded for `syntax`: each pass's rules and
