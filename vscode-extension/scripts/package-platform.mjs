@@ -4,10 +4,10 @@
 //   node scripts/package-platform.mjs --target linux-x64 --binary ../target/release/mailflow --out mailflow-linux-x64.vsix
 //
 // The binary goes in server/ (server/mailflow, or server/mailflow.exe for a win32 target),
-// where src/config.ts looks for it, with mode 755; `npm run package` (vsce) packages for
-// the target with an ignore file that lets that one file in; the package is then read back
-// to check that it holds the binary, byte for byte and executable. server/ is removed
-// afterwards, so that a plain `npm run package` never ships a binary left behind.
+// where src/config.ts looks for it, with mode 755, in a copy of this folder made for the
+// purpose; `npm run package` (vsce) packages that copy for the target, with an ignore file
+// that lets that one file in; the package is then read back to check that it holds the
+// binary, byte for byte and executable.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { copyFolder } from './copy-folder.mjs';
 import { readZip } from './zip.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,8 @@ const TARGETS = {
   'darwin-x64': 'mach-o',
   'darwin-arm64': 'mach-o',
 };
+
+const KIND_NAMES = { pe: 'Windows (PE)', elf: 'Linux (ELF)', 'mach-o': 'macOS (Mach-O)' };
 
 const MAGIC = {
   pe: (head) => head.subarray(0, 2).toString('latin1') === 'MZ',
@@ -76,14 +79,14 @@ function options() {
   const descriptor = fs.openSync(binary, 'r');
   fs.readSync(descriptor, head, 0, 4, 0);
   fs.closeSync(descriptor);
-  if (!MAGIC[kind](head)) fail(`${binary} is not a ${kind} executable, which a ${values.target} package needs`);
+  if (!MAGIC[kind](head)) fail(`${binary} is not an executable for ${KIND_NAMES[kind]}, which a ${values.target} package needs`);
   return { target: values.target, binary, out: resolve(values.out) };
 }
 
 /** `npm run package` (vsce with the options package.json gives it), with more arguments. */
-function packageWith(args) {
+function packageWith(folder, args) {
   const result = spawnSync('npm', ['run', 'package', '--silent', '--', ...args], {
-    cwd: root,
+    cwd: folder,
     stdio: 'inherit',
     // npm is npm.cmd on Windows, which only a shell runs.
     shell: process.platform === 'win32',
@@ -98,22 +101,24 @@ function sha256(bytes) {
 function main() {
   const { target, binary, out } = options();
   const name = target.startsWith('win32-') ? 'mailflow.exe' : 'mailflow';
-  const server = join(root, 'server');
+  // The package is made in a copy of the folder, so that the folder itself never holds a
+  // binary (a plain `npm run package` cannot ship one) and two runs cannot meet.
   const scratch = fs.mkdtempSync(join(os.tmpdir(), 'mailflow-package-'));
+  const staging = join(scratch, 'vscode-extension');
   let shipped;
   try {
-    fs.rmSync(server, { recursive: true, force: true });
-    fs.mkdirSync(server);
-    fs.copyFileSync(binary, join(server, name));
-    fs.chmodSync(join(server, name), 0o755);
-    shipped = sha256(fs.readFileSync(join(server, name)));
+    copyFolder(staging);
+    fs.mkdirSync(join(staging, 'server'));
+    const copy = join(staging, 'server', name);
+    fs.copyFileSync(binary, copy);
+    fs.chmodSync(copy, 0o755);
+    shipped = sha256(fs.readFileSync(copy));
     // The package's usual contents, and this binary.
-    const ignoreFile = join(scratch, '.vscodeignore');
+    const ignoreFile = join(scratch, 'vscodeignore');
     fs.writeFileSync(ignoreFile, `${fs.readFileSync(join(root, '.vscodeignore'), 'utf8').trimEnd()}\n!server/${name}\n`);
     fs.mkdirSync(dirname(out), { recursive: true });
-    packageWith(['--target', target, '--out', out, '--ignoreFile', ignoreFile]);
+    packageWith(staging, ['--target', target, '--out', out, '--ignoreFile', ignoreFile]);
   } finally {
-    fs.rmSync(server, { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 

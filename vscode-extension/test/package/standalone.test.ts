@@ -7,11 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { readZip } from '../helpers/zip';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-/** What `npm run build`, `npm test` and packaging make: not part of the folder's sources. */
-const made = new Set(['node_modules', 'out', 'dist', 'server']);
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mailflow-standalone-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -23,15 +22,11 @@ function run(folder: string, command: string, args: string[]): void {
 
 test('a copy of the folder alone builds and packages', { timeout: 120000 }, async () => {
   const copy = path.join(scratch, 'vscode-extension');
-  fs.cpSync(root, copy, {
-    recursive: true,
-    filter: (source) => {
-      const relative = path.relative(root, source);
-      return !made.has(relative.split(path.sep)[0]) && !relative.endsWith('.vsix');
-    },
-  });
-  // The installed packages, as `npm ci` would lay them (linked: copying 180 MB proves nothing more).
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  // The sources, and the installed packages linked as `npm ci` would lay them (copying 180 MB proves nothing more).
+  const { copyFolder } = (await import(pathToFileURL(path.join(root, 'scripts', 'copy-folder.mjs')).href)) as {
+    copyFolder(destination: string): void;
+  };
+  copyFolder(copy);
   assert.deepEqual(fs.readdirSync(scratch), ['vscode-extension'], 'no repository around the copy');
 
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
