@@ -121,6 +121,18 @@ test('opening a DSL file starts `mailflow lsp`, and its findings arrive', { time
   assert.equal(mailflowChildren().length, process.platform === 'linux' ? 1 : 0);
 });
 
+test('a file whose path has spaces, brackets and non-ASCII letters gets its findings under its URI', { timeout: 30000 }, async () => {
+  const folder = path.join(workspace, 'My Rul\u00e8s');
+  fs.mkdirSync(folder);
+  const file = path.join(folder, 'r\u00e8gles [1].mailflow');
+  fs.copyFileSync(path.join(workspace, 'broken-rule-order.mailflow'), file);
+  const document = fake.open(file);
+  assert.match(document.uri.toString(), /\/My%20Rul%C3%A8s\/r%C3%A8gles%20%5B1%5D\.mailflow$/);
+  const codes = await fake.waitFor('diagnostics of the file', () => codesOf(document.uri.toString()));
+  assert.deepEqual([...codes].sort(), ['MF101', 'MF102', 'MF104', 'MF306']);
+  fake.close(document);
+});
+
 test('a *.mailflow.yaml file is checked, other YAML is not', { timeout: 30000 }, async () => {
   const yaml = fake.open(path.join(workspace, 'codetwo-mimecast.mailflow.yaml'));
   // The example is correct: the server answers with an empty list.
