@@ -61,7 +61,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
                 },
             };
             // The check's findings go to standard error: standard output is the script.
-            let said = if report.checked.diagnostics.is_empty() {
+            let said = if report.diagnostics.is_empty() {
                 Ok(())
             } else {
                 console::say(&render(Format::Concise, &[report], &[], &Style::PLAIN))
@@ -117,5 +117,5 @@ fn exported(args: &ExportArgs) -> Result<(String, FileReport), String> {
         Target::Powershell => powershell_script::script(&objects, args.prune),
         Target::M365Dsc => m365dsc_write::configuration(&objects),
     };
-    Ok((exported, FileReport { path, text, checked }))
+    Ok((exported, FileReport::new(path, text, checked)))
 }

@@ -147,7 +147,7 @@ pub fn fix_file(
         }
         Output::Write => None,
     };
-    let report = FileReport { path: display.to_owned(), text: fixed.text, checked: fixed.checked };
+    let report = FileReport::new(display.to_owned(), fixed.text, fixed.checked);
     Ok((report, Done { applied: fixed.applied, changed, diff, held }))
 }
 
@@ -168,11 +168,8 @@ pub fn summary(request: Request, done: &[Done], reports: &[FileReport]) -> Strin
         Output::Diff => format!("Would apply {fixes} ({} would change).", plural(files, "file", "files")),
     };
     if !request.unsafe_fixes {
-        let unsafe_left = reports
-            .iter()
-            .flat_map(|r| &r.checked.diagnostics)
-            .filter(|d| d.fix.as_ref().is_some_and(|fix| !fix.safe))
-            .count();
+        let unsafe_left =
+            reports.iter().flat_map(|r| &r.diagnostics).filter(|d| d.fix.as_ref().is_some_and(|fix| !fix.safe)).count();
         if unsafe_left > 0 {
             let fixes = if unsafe_left == 1 { "fix" } else { "fixes" };
             line.push_str(&format!(" {unsafe_left} more {fixes} with --unsafe-fixes."));

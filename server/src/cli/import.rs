@@ -61,7 +61,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
             let path = args.output.as_deref().map_or_else(|| "(imported)".to_owned(), shown);
             let syntax = syntax(args.to);
             let checked = check(&text, syntax, &Selection::default());
-            let report = FileReport { path, text, checked };
+            let report = FileReport::new(path, text, checked);
             let mut said = String::new();
             for note in notes {
                 said.push_str(&format!("note: {}\n", super::escape::visible(&note)));

@@ -260,12 +260,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// One file's findings, ready for output.
+/// One file's findings, ready for output: its text and where its lines start (to place
+/// them), without the syntax tree and model the check built, which a check of many files
+/// drops as each is done.
 pub struct FileReport {
     /// The path as given or found, for display.
     pub path: String,
     pub text: String,
-    pub checked: crate::check::Checked,
+    pub lines: crate::text::LineIndex,
+    /// Sorted by position.
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+}
+
+impl FileReport {
+    pub fn new(path: String, text: String, checked: crate::check::Checked) -> FileReport {
+        FileReport { path, text, lines: checked.lines, diagnostics: checked.diagnostics }
+    }
 }
 
 /// Something that kept mailflow from doing all of its job (exit code 2): a path it could
@@ -407,7 +417,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     };
     let threshold = args.fail_on.threshold();
-    let failing = reports.iter().flat_map(|r| &r.checked.diagnostics).any(|d| d.severity() >= threshold);
+    let failing = reports.iter().flat_map(|r| &r.diagnostics).any(|d| d.severity() >= threshold);
     let code = if !troubles.is_empty() {
         EXIT_TROUBLE
     } else if failing {
@@ -478,5 +488,5 @@ fn report(
         return Ok((report, Some(done)));
     }
     let checked = check(text, syntax, selection);
-    Ok((FileReport { path: display, text: text.to_owned(), checked }, None))
+    Ok((FileReport::new(display, text.to_owned(), checked), None))
 }

@@ -64,11 +64,11 @@ fn pretty(value: &Value) -> String {
 }
 
 fn each(reports: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
-    reports.iter().flat_map(|report| report.checked.diagnostics.iter().map(move |d| (report, d)))
+    reports.iter().flat_map(|report| report.diagnostics.iter().map(move |d| (report, d)))
 }
 
 fn start_end(report: &FileReport, span: Span) -> (Position, Position) {
-    let lines = &report.checked.lines;
+    let lines = &report.lines;
     (lines.position(&report.text, span.start), lines.position(&report.text, span.end))
 }
 
@@ -139,7 +139,7 @@ fn human(reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
 /// One finding as rustc shows one: the header, the source lines with the span underlined,
 /// related places labelled, and a pointer to the code's page.
 fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) -> String {
-    let lines = &report.checked.lines;
+    let lines = &report.lines;
     let text = &report.text;
     // Show only the lines from the first span to the last, not the whole file.
     let spans = std::iter::once(diagnostic.span).chain(diagnostic.related.iter().map(|r| r.span));
