@@ -164,3 +164,41 @@ fn a_garbled_edit_reads_as_a_fresh_check_reads_it() {
         reuse = next;
     }
 }
+
+/// Issue 15: a key typed letter by letter into a rule, each keystroke checked with what the
+/// check of the one before left. Most keystrokes leave a line that does not parse: each is
+/// read as a fresh check reads it (the broken line blamed on a fresh parse), and the tree
+/// read is the one that shares the old tree's subtrees once that line is blanked.
+#[test]
+fn a_key_typed_letter_by_letter_reads_as_a_fresh_check_reads_it() {
+    let mut text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/codetwo-mimecast.mailflow.yaml"))
+            .unwrap();
+    let selection = Selection::default();
+    let (_, mut reuse) = check_incremental(&text, Syntax::Yaml, &selection, None);
+    let line_end = |text: &str| {
+        let rule = text.find("priority: 1").expect("the smart host rule");
+        rule + text[rule..].find('\n').unwrap()
+    };
+    let at = line_end(&text);
+    let typed = ["\n    ".to_owned()].into_iter().chain("stopProcessingMoreRules: true".chars().map(String::from));
+    let mut broken = 0;
+    for (n, keystroke) in typed.enumerate() {
+        let start = if n == 0 { at } else { at + 4 + n };
+        let (start, old_end, new_end) = {
+            let (start_point, old_end) = (point(&text, start), point(&text, start));
+            text.insert_str(start, &keystroke);
+            (start_point, old_end, point(&text, start + keystroke.len()))
+        };
+        reuse.edit(start, old_end, new_end);
+        let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&reuse));
+        let (fresh, _) = check_incremental(&text, Syntax::Yaml, &selection, None);
+        assert_eq!(checked.flow, fresh.flow, "after typing to:\n{text}");
+        assert_eq!(checked.diagnostics, fresh.diagnostics, "after typing to:\n{text}");
+        assert_eq!(checked.yaml(), fresh.yaml(), "after typing to:\n{text}");
+        broken += checked.diagnostics.iter().any(|d| d.code() == "MF001") as usize;
+        reuse = next;
+    }
+    assert!(text.contains("    priority: 1\n    stopProcessingMoreRules: true\n"), "{text}");
+    assert!(broken > 10, "only {broken} keystrokes left a line that does not parse");
+}

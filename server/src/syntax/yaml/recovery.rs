@@ -139,17 +139,21 @@ pub(super) fn parse(
     errors: &mut Vec<SyntaxError>,
 ) -> tree_sitter::Tree {
     let mut tree = parse_text(parser, &working.text, old);
+    // The tree that shares the old tree's subtrees, while the lines are blamed on a fresh one.
+    let mut sharing = None;
     if old.is_some() && tree.root_node().has_error() {
         // tree-sitter's error recovery starts from the subtrees it reused, and may place an
         // error region elsewhere than a fresh parse does: the regions blamed are a fresh
         // parse's, so that an edited text reads as it does afresh.
-        tree = parse_text(parser, &working.text, None);
+        sharing = Some(std::mem::replace(&mut tree, parse_text(parser, &working.text, None)));
     }
     for _ in 0..MAX_RECOVERY_ROUNDS {
         if !tree.root_node().has_error() {
             break;
         }
-        let mut prefixes = Prefixes::default();
+        // The prefixes start from the whole text's tree: the first is parsed again only from
+        // where it ends, not from the start of the file.
+        let mut prefixes = Prefixes { tree: Some((tree.clone(), working.text.len())), differs: None };
         let mut blanked = false;
         for (index, region) in error_regions(&tree, working.lines).into_iter().enumerate() {
             let Some(line) = blame(parser, &mut prefixes, working, region, index == 0) else { continue };
@@ -162,6 +166,9 @@ pub(super) fn parse(
             let range = working.blank(line);
             working.blanked.push(range.clone());
             working.replaced(&mut tree, range.clone());
+            if let Some(sharing) = &mut sharing {
+                working.replaced(sharing, range.clone());
+            }
             if let Some((prefix, end)) = &mut prefixes.tree {
                 if range.start < *end {
                     working.replaced(prefix, range.start..range.end.min(*end));
@@ -173,6 +180,14 @@ pub(super) fn parse(
             break;
         }
         tree = parse_text(parser, &working.text, Some(&tree));
+    }
+    // With the broken lines blanked, the text parses one way only, which the tree that shares
+    // the old tree's subtrees gives too: reading it reuses the values read from them.
+    if let Some(sharing) = sharing.filter(|_| !tree.root_node().has_error()) {
+        let shared = parse_text(parser, &working.text, Some(&sharing));
+        if !shared.root_node().has_error() {
+            return shared;
+        }
     }
     tree
 }
@@ -266,7 +281,6 @@ fn blame(
 
 /// Prefixes of the working text parsed one after another, each reusing the tree of the one
 /// before (growing or shrinking it is one edit at its end).
-#[derive(Default)]
 struct Prefixes {
     /// The last prefix's tree, and where that prefix ends.
     tree: Option<(tree_sitter::Tree, usize)>,
