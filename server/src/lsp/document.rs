@@ -97,6 +97,9 @@ pub struct Document {
     pub waiting: Vec<u64>,
     /// A check that failed (panicked), and why: it is not tried again.
     pub failed: Option<(Stamp, String)>,
+    /// How many checks of this opening ran to their end (the tests count them: a burst of
+    /// changes is checked once, not once a version).
+    pub checked: u64,
 }
 
 impl Document {
@@ -111,6 +114,7 @@ impl Document {
             running: Vec::new(),
             waiting: Vec::new(),
             failed: None,
+            checked: 0,
         }
     }
 

@@ -301,6 +301,10 @@ impl Shared {
                 .await,
             )
         };
+        // What this check leaves unused or replaces (the previous version's reuse and
+        // analysis): freeing a big file's trees takes a while, so it is done after publishing,
+        // on a blocking thread, and never under the lock.
+        let mut discarded: (Option<crate::check::Reuse>, Option<Arc<Analysis>>) = (None, None);
         let (publish, push) = {
             let mut state = self.state();
             let settings = state.settings_generation;
@@ -310,11 +314,14 @@ impl Shared {
                 document.running.retain(|s| *s != stamp);
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
+                        document.checked += 1;
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
-                        if document.revision == stamp.revision {
-                            document.previous = Some(reuse);
-                        }
+                        discarded.0 = if document.revision == stamp.revision {
+                            document.previous.replace(reuse)
+                        } else {
+                            Some(reuse)
+                        };
                         kept = Some(Arc::new(analysis));
                     }
                     Some(Err(error)) => {
@@ -330,9 +337,11 @@ impl Shared {
             let newest = |a: &Arc<Analysis>| {
                 a.stamp.opening == stamp.opening && a.stamp.settings == settings && a.stamp.revision > stamp.revision
             };
-            let kept = kept.filter(|_| stamp.settings == settings && !state.analyses.get(&uri).is_some_and(newest));
+            if stamp.settings != settings || state.analyses.get(&uri).is_some_and(newest) {
+                discarded.1 = kept.take();
+            }
             if let Some(analysis) = &kept {
-                state.analyses.insert(uri.clone(), analysis.clone());
+                discarded.1 = state.analyses.insert(uri.clone(), analysis.clone());
             }
             (kept.filter(|_| push && state.stamp(&uri) == Some(stamp)), push)
         };
@@ -343,6 +352,9 @@ impl Shared {
         if let Some(analysis) = publish {
             self.publish(uri, analysis).await;
         }
+        if discarded.0.is_some() || discarded.1.is_some() {
+            tokio::task::spawn_blocking(move || drop(discarded));
+        }
     }
 
     /// Publishes an analysis's diagnostics if it is still of the document's text (never
@@ -350,11 +362,15 @@ impl Shared {
     async fn publish(&self, uri: Uri, analysis: Arc<Analysis>) {
         self.wait_for_settings().await;
         let Ok(diagnostics) = guarded("publishing diagnostics", || {
-            let state = self.state();
             if !analysis.mailflow {
                 return Ok(Vec::new());
             }
-            Ok(Convert::new(&uri, &analysis, state.encoding(), state.settings.docs_url.clone()).diagnostics())
+            // Not under the lock: a big file's findings take a while to convert.
+            let (encoding, docs_url) = {
+                let state = self.state();
+                (state.encoding(), state.settings.docs_url.clone())
+            };
+            Ok(Convert::new(&uri, &analysis, encoding, docs_url).diagnostics())
         }) else {
             return;
         };

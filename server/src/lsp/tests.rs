@@ -849,3 +849,81 @@ async fn other_yaml_documents_get_nothing() {
     let codes: Vec<&Value> = published["diagnostics"].as_array().unwrap().iter().map(|d| &d["code"]).collect();
     assert!(codes.contains(&&json!("MF202")), "{published}");
 }
+
+/// The text a change gives, told apart by the name of the Mimecast connector.
+fn renamed(version: i64) -> String {
+    TEXT.replace("Mimecast outbound", &format!("Mimecast {version}"))
+}
+
+/// Replaces the whole text of the open document with `renamed(version)`.
+async fn change_to(client: &mut Client, version: i64) {
+    let document = json!({"uri": URI, "version": version});
+    let changes = json!([{"text": renamed(version)}]);
+    client.notify("textDocument/didChange", json!({"textDocument": document, "contentChanges": changes})).await;
+}
+
+/// Every permit to check: while the test holds them, a check started waits for its turn, as
+/// one does behind a long check of another document.
+async fn hold_checks(client: &Client) -> tokio::sync::OwnedSemaphorePermit {
+    let checking = client.service.inner().shared.checking.clone();
+    let permits = checking.available_permits() as u32;
+    checking.acquire_many_owned(permits).await.unwrap()
+}
+
+/// How many checks of the open document ran to their end.
+fn checks_run(client: &Client) -> u64 {
+    client.service.inner().state().documents[&URI.parse().unwrap()].checked
+}
+
+/// Issue 15: a burst of changes that comes while checking is held up (a check of another
+/// document, say) is checked once, as its last version; no version of it before the last is
+/// published. Counts checks: checking each version in full would make ten.
+#[tokio::test]
+async fn a_burst_of_changes_is_checked_once_and_only_its_last_version_published() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    assert_eq!(checks_run(&client), 1);
+    let held = hold_checks(&client).await;
+    for version in 2..=11 {
+        change_to(&mut client, version).await;
+    }
+    drop(held);
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(published["version"], 11, "{published}");
+    assert_eq!(published["diagnostics"][0]["range"], range_of(&renamed(11), "Mimecast 11"));
+    assert_eq!(checks_run(&client), 2, "the burst was checked more than once");
+    // And nothing else comes: a request waits for nothing older.
+    let hover = client.hover(URI, position_of(&renamed(11), "Mimecast 11")).await.unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().starts_with("**Connector** `Mimecast 11`"), "{hover}");
+    assert_eq!(checks_run(&client), 2);
+    assert!(client.received.try_recv().is_err(), "something more was published");
+}
+
+/// A request is answered against the text it came after: a hover sent after version 2 and
+/// still waiting for its check when version 3 comes describes version 2's connector, and
+/// version 2's diagnostics, no longer current, are not published (only version 3's are).
+#[tokio::test]
+async fn a_request_is_answered_against_the_version_it_names() {
+    let mut client = Client::start(json!({})).await;
+    client.open(TEXT).await;
+    let held = hold_checks(&client).await;
+    change_to(&mut client, 2).await;
+    let params = json!({"textDocument": {"uri": URI}, "position": position_of(&renamed(2), "Mimecast 2")});
+    let request = Request::build("textDocument/hover").id(100).params(params).finish();
+    let hover = tokio::spawn(client.service.ready().await.unwrap().call(request));
+    // The hover waits for the check of version 2 ...
+    let uri: tower_lsp_server::ls_types::Uri = URI.parse().unwrap();
+    let waiting = |client: &Client| client.service.inner().state().documents[&uri].waiting.contains(&1);
+    while !waiting(&client) {
+        tokio::task::yield_now().await;
+    }
+    // ... when version 3 comes.
+    change_to(&mut client, 3).await;
+    drop(held);
+    let answer = hover.await.unwrap().unwrap().expect("a request gets a response");
+    let hover = answer.into_parts().1.unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().starts_with("**Connector** `Mimecast 2`"), "{hover}");
+    let published = client.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(published["version"], 3, "{published}");
+    assert_eq!(checks_run(&client), 3, "versions 2 (for the hover) and 3 (for the diagnostics)");
+}
