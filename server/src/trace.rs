@@ -127,7 +127,7 @@ fn not_evaluated(flow: &MailFlow) -> Vec<NotEvaluated<'_>> {
     let mut found = Vec::new();
     for rule in &flow.rules {
         for pattern in rule.conditions.patterns().into_iter().chain(rule.exceptions.patterns()) {
-            let (valid, why) = match &*pattern.compiled {
+            let (valid, why) = match pattern.compilation() {
                 Compilation::Evaluated { .. } => continue,
                 Compilation::NotEvaluated { why } => (true, why),
                 Compilation::Invalid { error } => (false, error),

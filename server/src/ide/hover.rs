@@ -153,7 +153,7 @@ fn pattern(checked: &Checked, offset: usize) -> Option<HoverInfo> {
         "**Text pattern** `{}` · a .NET regular expression, matched without regard to case",
         pattern.source.value
     );
-    let what = match &*pattern.compiled {
+    let what = match pattern.compilation() {
         Compilation::Evaluated { translated: None, .. } => "mailflow evaluates it as written.".to_owned(),
         Compilation::Evaluated { translated: Some(engine), .. } => {
             format!("mailflow evaluates it as its equivalent `{engine}` (written for the engine it evaluates patterns with).")

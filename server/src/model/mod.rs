@@ -428,7 +428,33 @@ pub struct Pattern {
 
 /// What a pattern compiles to. Shared with the cache below: cloning a `Regex` would build it
 /// a new matching cache each time.
-pub type Compiled = std::sync::Arc<Compilation>;
+pub type Compiled = std::sync::Arc<Compiling>;
+
+/// A pattern read as .NET reads it, built for the engine the first time it is needed: most
+/// patterns of a large file are never matched (the simulation matches those of the rules
+/// that may apply), and building one costs tens of microseconds and kilobytes of memory.
+#[derive(Debug)]
+pub struct Compiling {
+    /// The pattern as the engine reads it, while it is not built.
+    engine: Option<String>,
+    /// Set at once when .NET rejects the pattern or the engine has no equivalent of it (so
+    /// MF011 asks without building anything); else when first asked for.
+    compilation: std::sync::OnceLock<Compilation>,
+}
+
+impl Compiling {
+    /// Reads `pattern` as .NET does.
+    fn of(pattern: &str) -> Compiling {
+        let compilation = std::sync::OnceLock::new();
+        let settled = match dotnet_regex::read(pattern) {
+            dotnet_regex::Reading::Invalid(error) => Compilation::Invalid { error },
+            dotnet_regex::Reading::Valid(Err(why)) => Compilation::NotEvaluated { why },
+            dotnet_regex::Reading::Valid(Ok(engine)) => return Compiling { engine: Some(engine), compilation },
+        };
+        compilation.set(settled).expect("a new cell is empty");
+        Compiling { engine: None, compilation }
+    }
+}
 
 #[derive(Debug)]
 pub enum Compilation {
@@ -455,8 +481,8 @@ impl Pattern {
         if let Some(compiled) = cache().get(&source.value) {
             return Pattern { compiled: compiled.clone(), source };
         }
-        // Compiled outside the lock, so files checked in parallel do not wait for each other.
-        let compiled = std::sync::Arc::new(Compilation::of(&source.value));
+        // Read outside the lock, so files checked in parallel do not wait for each other.
+        let compiled = std::sync::Arc::new(Compiling::of(&source.value));
         let mut cache = cache();
         if cache.len() >= COMPILED_LIMIT {
             cache.clear();
@@ -469,32 +495,36 @@ impl Pattern {
     /// the tool cannot tell, for a pattern it cannot evaluate, one .NET rejects, or a match
     /// the engine gave up on.
     pub fn matches(&self, text: &str) -> Option<bool> {
-        match &*self.compiled {
+        match self.compilation() {
             Compilation::Evaluated { regex, .. } => regex.is_match(text).ok(),
             Compilation::NotEvaluated { .. } | Compilation::Invalid { .. } => None,
         }
     }
 
-    /// Why .NET rejects the pattern, when it does.
+    /// What the tool makes of the pattern, built for the engine if it was not yet.
+    pub fn compilation(&self) -> &Compilation {
+        let compiled = &*self.compiled;
+        compiled.compilation.get_or_init(|| {
+            let engine = compiled.engine.as_deref().expect("a pattern not yet built has its engine's reading");
+            Compilation::build(&self.source.value, engine)
+        })
+    }
+
+    /// Why .NET rejects the pattern, when it does (known without building it).
     pub fn error(&self) -> Option<&str> {
-        match &*self.compiled {
-            Compilation::Invalid { error } => Some(error),
+        match self.compiled.compilation.get() {
+            Some(Compilation::Invalid { error }) => Some(error),
             _ => None,
         }
     }
 }
 
 impl Compilation {
-    /// Reads `pattern` as .NET does and compiles what .NET accepts for the engine.
-    pub fn of(pattern: &str) -> Compilation {
-        let engine = match dotnet_regex::read(pattern) {
-            dotnet_regex::Reading::Invalid(error) => return Compilation::Invalid { error },
-            dotnet_regex::Reading::Valid(Err(why)) => return Compilation::NotEvaluated { why },
-            dotnet_regex::Reading::Valid(Ok(engine)) => engine,
-        };
+    /// Compiles `engine`, the engine's reading of the .NET `pattern`.
+    fn build(pattern: &str, engine: &str) -> Compilation {
         // Exchange matches patterns without regard to case.
-        match fancy_regex::RegexBuilder::new(&engine).case_insensitive(true).build() {
-            Ok(regex) => Compilation::Evaluated { regex, translated: (engine != pattern).then_some(engine) },
+        match fancy_regex::RegexBuilder::new(engine).case_insensitive(true).build() {
+            Ok(regex) => Compilation::Evaluated { regex, translated: (engine != pattern).then(|| engine.to_owned()) },
             Err(error) => Compilation::NotEvaluated { why: engine_limit(&error) },
         }
     }
@@ -708,6 +738,23 @@ impl MailFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: a pattern is read when the file is, and built for the engine only when
+    /// first matched; whether .NET rejects it is known without building it (MF011).
+    #[test]
+    fn a_pattern_is_built_when_first_matched() {
+        // Patterns no other test compiles, so the process-wide cache holds neither yet.
+        let pattern = |text: &str| Pattern::compile(Spanned::new(text.to_owned(), Span::default()));
+        let lazy = pattern("^built-when-first-matched-[0-9]+$");
+        assert!(lazy.compiled.compilation.get().is_none());
+        assert_eq!(lazy.error(), None);
+        assert!(lazy.compiled.compilation.get().is_none());
+        assert_eq!(lazy.matches("Built-When-First-Matched-42"), Some(true));
+        assert!(matches!(lazy.compiled.compilation.get(), Some(Compilation::Evaluated { .. })));
+        let rejected = pattern("(unclosed-when-first-matched");
+        assert!(rejected.error().is_some());
+        assert_eq!(rejected.matches("unclosed-when-first-matched"), None);
+    }
 
     #[test]
     fn sizes_read_as_exchange_counts_them() {
