@@ -15,6 +15,14 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
     rules-domains N      the 300 rules of benchmarks/lsp_latency.py (each with a pattern on
                          the recipient's address), N accepted domains and a partner
                          connector listing N recipient domains
+    rules-block N        N rules written in block style (each mapping on lines of its own),
+                         with no finding
+    rules-flow N         the same rules in flow style (`conditions: {senderIs: inside}`),
+                         as many examples are written
+    rules-block-findings N, rules-flow-findings N
+                         the same, each rule with one finding (a header name ending in a
+                         colon, MF010) and every 100th rule named as the one before it
+                         (MF005, with the first name as related information)
 
 `--dsl` prints the same file in the DSL (through `mailflow convert`, so it needs the
 binary: $MAILFLOW_BIN or target/release/mailflow).
@@ -46,6 +54,10 @@ SHAPES = (
     "rules-domains",
     "unknown-headers",
     "domain-exceptions",
+    "rules-block",
+    "rules-flow",
+    "rules-block-findings",
+    "rules-flow-findings",
 )
 
 HEAD = """mailflow: 1
@@ -137,7 +149,43 @@ def domain_exceptions(n: int) -> str:
     )
 
 
+def editor_rule(i: int, flow: bool, finding: bool) -> str:
+    """Rule `i` of the language server's benchmarks (benchmarks/lsp_latency.py), in block or
+    flow style. Its disclaimer reads "Department {i}." in both, where the benchmark types.
+    With `finding`, its header name ends in a colon (MF010), and every 100th rule takes the
+    name of the one before it (MF005)."""
+    header = f"X-Dept-{i}:" if finding else f"X-Dept-{i}"
+    number = i - 1 if finding and i % 100 == 0 else i
+    pattern = f"'^(?!noreply)[^@]+@partner{i}\\.example$'"
+    head = f'  # Department {i}\n  - name: "Department {number} disclaimer"\n    priority: {i}\n    mode: enforce\n'
+    if flow:
+        return head + (
+            f"    conditions: {{senderDomainIs: [dept{i}.contoso.com], recipientAddressMatches: [{pattern}], "
+            f'other: {{SubjectContainsWords: ["invoice {i}"]}}}}\n'
+            f'    exceptions: {{headerMatches: {{header: "{header}", patterns: [\'^skip\']}}}}\n'
+            f'    actions: {{other: {{ApplyHtmlDisclaimerText: "<p>Department {i}.</p>"}}}}\n'
+            f'    comments: "Added for department {i}."\n'
+        )
+    return head + (
+        f"    conditions:\n      senderDomainIs:\n        - dept{i}.contoso.com\n"
+        f"      recipientAddressMatches:\n        - {pattern}\n"
+        f'      other:\n        SubjectContainsWords:\n          - "invoice {i}"\n'
+        f'    exceptions:\n      headerMatches:\n        header: "{header}"\n        patterns:\n          - \'^skip\'\n'
+        f'    actions:\n      other:\n        ApplyHtmlDisclaimerText: "<p>Department {i}.</p>"\n'
+        f"    comments: |\n      Added for department {i}.\n"
+    )
+
+
+def editor_rules(n: int, flow: bool, finding: bool) -> str:
+    """The usual two rules and `n - 2` more of [`editor_rule`]: `n` rules in all."""
+    return HEAD.format(
+        accepted="", connectors="", rules="".join(editor_rule(i, flow, finding) for i in range(2, max(n, 2)))
+    )
+
+
 def generate(shape: str, n: int) -> str:
+    if shape.startswith("rules-block") or shape.startswith("rules-flow"):
+        return editor_rules(n, flow=shape.startswith("rules-flow"), finding=shape.endswith("-findings"))
     if shape == "unknown-headers":
         text, rules = unknown_headers(n)
         return HEAD.format(accepted="", connectors=text, rules=rules)

@@ -1,19 +1,36 @@
 #!/usr/bin/env python3
-"""How long `mailflow lsp` takes from an edit to its diagnostics, on a tenant at Exchange
-Online's limit of 300 transport rules.
+"""How fast `mailflow lsp` answers in every shape of issue 15, and, when given
+yaml-language-server (the YAML extension's server), how fast that answers on the same files
+with the project's JSON Schema.
 
-Run it against a release build (it needs nothing but Python 3):
+    cargo build --release -p mailflow
+    python3 benchmarks/lsp_latency.py [path/to/mailflow] [--yaml-language-server PATH]
+        [--sizes 300,1000,3000] [--edits 100] [--peer-edits 20] [--only WORDS]
 
-    cargo build --release
-    python3 benchmarks/lsp_latency.py [path/to/mailflow]    # default: $MAILFLOW_BIN or target/release/mailflow
+The binary defaults to $MAILFLOW_BIN or target/release/mailflow. PATH is yaml-language-server's
+`bin/yaml-language-server` (or $YAML_LANGUAGE_SERVER), e.g. after
+`npm install yaml-language-server@1.25` in a scratch folder outside the repository.
+`--only` keeps the shapes whose name holds every word given.
 
-It starts `mailflow lsp` over stdio, opens the file `three_hundred_rules()` generates (the
-same file as server/benches/check.rs), waits for its first diagnostics, then sends 50
-`didChange` notifications, each one character typed into a rule's `comments`, and for each
-measures the time from writing the notification to reading the `publishDiagnostics` for that
-version. It does the same with the file's DSL twin (made by `mailflow convert --to dsl`).
-Prints, for each syntax, the median and the 95th percentile in milliseconds. This is a
-benchmark, not a test: it asserts only that the server answers.
+The files come from benchmarks/generate.py (shapes rules-block, rules-flow and their
+-findings twins: every rule with one finding). Each shape is measured in a server of its
+own, started over stdio, which opens the file and is waited for:
+
+- edit: one character typed into a rule's disclaimer text (inside a flow mapping in flow
+  style), `--edits` times in rules spread over the file, each from writing `didChange` to
+  reading the `publishDiagnostics` of that version (the findings must not change);
+- type a key: `stopProcessingMoreRules: true` typed into a rule letter by letter, after
+  Enter, each keystroke waited for as above (the findings change as the key grows);
+- open: `didOpen` to the first diagnostics, the file opened under a new name each time;
+- hover on a rule's name or on a key, and completion of a rule's `mode`: request to answer.
+
+Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
+processor time per operation (user and system, from /proc: a busy machine disturbs it less
+than the wall clock). yaml-language-server validates 200 ms after the last change (a fixed
+delay of its own), so its edit and open times include that wait: the ratio is of the median
+times an editor sees, and the column after it is the ratio with the 200 ms taken off. This is a benchmark,
+not a test: it asserts only that the servers answer and that an edit that changes no
+finding changes none.
 """
 
 from __future__ import annotations
@@ -21,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,8 +46,7 @@ import time
 import queue
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EDITS = 50
-TIMEOUT = 60.0
+TIMEOUT = 120.0
 
 
 def three_hundred_rules() -> str:
@@ -61,14 +76,27 @@ def three_hundred_rules() -> str:
     return text
 
 
-class Server:
-    """`mailflow lsp` behind a minimal JSON-RPC framing (Content-Length headers) on its pipes.
-    A thread reads every message into a queue with the time it was read."""
 
-    def __init__(self, binary: str):
-        self.process = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import generate  # noqa: E402
+
+EDIT_MARKER = 'ApplyHtmlDisclaimerText: "<p>Department '
+DSL_EDIT_MARKER = 'do other "ApplyHtmlDisclaimerText" "<p>Department '
+TYPED_KEY = "stopProcessingMoreRules: true"
+# yaml-language-server's fixed wait between a change and its validation.
+PEER_DELAY_MS = 200.0
+
+
+class Server:
+    """A language server behind a minimal JSON-RPC framing (Content-Length headers) on its
+    pipes. A thread reads every message into a queue with the time it was read."""
+
+    def __init__(self, command: list[str], configuration=None):
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
+        # What `workspace/configuration` is answered with, for one item.
+        self.configuration = configuration
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -98,11 +126,13 @@ class Server:
     def notify(self, method: str, params) -> float:
         return self.send({"method": method, "params": params})
 
-    def request(self, method: str, params):
+    def request(self, method: str, params) -> tuple[float, float, dict]:
+        """When the request was sent, when its answer came, and the answer."""
         self.next_id += 1
         ident = self.next_id
-        self.send({"id": ident, "method": method, "params": params})
-        return self.wait(lambda m: m.get("id") == ident and "method" not in m)[1]
+        sent = self.send({"id": ident, "method": method, "params": params})
+        got, message = self.wait(lambda m: m.get("id") == ident and "method" not in m)
+        return sent, got, message
 
     def wait(self, predicate) -> tuple[float, dict]:
         """The first message matching `predicate`, answering the server's own requests
@@ -116,15 +146,25 @@ class Server:
             if message is None:
                 raise SystemExit(f"the server exited (status {self.process.wait()})")
             if "method" in message and "id" in message:
-                result = [None] * len(message["params"]["items"]) if message["method"] == "workspace/configuration" else None
+                result = None
+                if message["method"] == "workspace/configuration":
+                    result = [self.configuration] * len(message["params"]["items"])
                 self.send({"id": message["id"], "result": result})
             if predicate(message):
                 return at, message
 
+    def cpu_seconds(self) -> float:
+        """The processor time the server has used, user and system, over all its threads."""
+        fields = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self):
         self.request("shutdown", None)
         self.notify("exit", None)
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -133,78 +173,329 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def latency(binary: str, file_name: str, language_id: str, text: str, marker: str) -> str:
-    """Opens `text` and types one character after `marker` (which ends with the department's
-    number and a dot) in 50 rules' comments; describes the times."""
-    lines = text.split("\n")
-    # Where each rule's comment says "Added for department N.": the edits go right after it.
-    points = [(i, line.index(marker) + len(marker)) for i, line in enumerate(lines) if marker in line]
-    points = [(i, line[c:].index(".") + c + 1) for (i, c), line in ((p, lines[p[0]]) for p in points)]
-    assert len(points) == 298, f"{file_name}: {len(points)} comments found"
+class Kind:
+    """How to start and talk to one language server."""
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = pathlib.Path(folder) / file_name
+    def __init__(self, name: str, command: list[str], initialization: dict, configuration=None, settings=None):
+        self.name = name
+        self.command = command
+        self.initialization = initialization
+        self.configuration = configuration
+        self.settings = settings
+        # Whether its diagnostics name the version they are of.
+        self.versioned = name == "mailflow"
+
+
+def mailflow_kind(binary: str) -> Kind:
+    capabilities = {"textDocument": {"publishDiagnostics": {"versionSupport": True}}, "workspace": {"configuration": True}}
+    return Kind("mailflow", [binary, "lsp"], {"capabilities": capabilities}, configuration={})
+
+
+def peer_kind(script: str) -> Kind:
+    """yaml-language-server with the project's schema for every *.mailflow.yaml, its settings
+    given by `didChangeConfiguration` (it does not ask for them then)."""
+    schema = (generate.ROOT / "schema" / "mailflow.schema.json").as_uri()
+    settings = {
+        "yaml": {
+            "schemas": {schema: ["*.mailflow.yaml"]},
+            "validate": True,
+            "hover": True,
+            "completion": True,
+            "format": {"enable": False},
+            "schemaStore": {"enable": False},
+        }
+    }
+    capabilities = {"textDocument": {"publishDiagnostics": {}, "hover": {}, "completion": {}}}
+    return Kind("yaml-language-server", ["node", script, "--stdio"], {"capabilities": capabilities}, settings=settings)
+
+
+class Session:
+    """One server with one file open, its first diagnostics read."""
+
+    def __init__(self, kind: Kind, folder: pathlib.Path, name: str, text: str, language_id: str = "yaml"):
+        self.kind = kind
+        self.server = Server(kind.command, kind.configuration)
+        self.server.request("initialize", {"processId": os.getpid(), "rootUri": None, **kind.initialization})
+        self.server.notify("initialized", {})
+        if kind.settings is not None:
+            self.server.notify("workspace/didChangeConfiguration", {"settings": kind.settings})
+        self.folder = folder
+        self.language_id = language_id
+        self.lines = text.split("\n")
+        self.version = 1
+        self.uri, self.opened_in, self.first = self.open(name, text)
+
+    def published(self, uri: str, version: int):
+        versioned = self.kind.versioned
+        return lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and (not versioned or m["params"].get("version") == version)
+        )
+
+    def open(self, name: str, text: str) -> tuple[str, float, list]:
+        """Opens `text` as `name`: its URI, the milliseconds to its diagnostics, and them."""
+        path = self.folder / name
         path.write_text(text)
         uri = path.as_uri()
-        server = Server(binary)
-        server.request(
-            "initialize",
-            {
-                "processId": os.getpid(),
-                "rootUri": None,
-                "capabilities": {"textDocument": {"publishDiagnostics": {"versionSupport": True}}},
-            },
+        document = {"uri": uri, "languageId": self.language_id, "version": 1, "text": text}
+        sent = self.server.notify("textDocument/didOpen", {"textDocument": document})
+        got, message = self.server.wait(self.published(uri, 1))
+        return uri, (got - sent) * 1e3, message["params"]["diagnostics"]
+
+    def close_document(self, uri: str):
+        self.server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+    def change(self, line: int, column: int, text: str, end: tuple[int, int] | None = None) -> tuple[float, list]:
+        """Replaces the text from (line, column) to `end` (or inserts it there): the
+        milliseconds to the new version's diagnostics, and them."""
+        end_line, end_column = end or (line, column)
+        before, after = self.lines[line][:column], self.lines[end_line][end_column:]
+        self.lines[line : end_line + 1] = (before + text + after).split("\n")
+        self.version += 1
+        start = {"line": line, "character": column}
+        change = {"range": {"start": start, "end": {"line": end_line, "character": end_column}}, "text": text}
+        sent = self.server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": self.uri, "version": self.version}, "contentChanges": [change]},
         )
-        server.notify("initialized", {})
+        got, message = self.server.wait(self.published(self.uri, self.version))
+        return (got - sent) * 1e3, message["params"]["diagnostics"]
 
-        def diagnostics_of(version):
-            return lambda m: (
-                m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri
-                and m["params"].get("version") == version
+    def ask(self, method: str, line: int, column: int) -> tuple[float, dict]:
+        params = {"textDocument": {"uri": self.uri}, "position": {"line": line, "character": column}}
+        sent, got, message = self.server.request(method, params)
+        return (got - sent) * 1e3, message
+
+    def close(self):
+        self.server.close()
+
+
+class Measured:
+    """The times of one shape on one server, in milliseconds, and its processor time per
+    operation."""
+
+    def __init__(self, times: list[float], cpu: float):
+        self.times = times
+        self.cpu_per_operation = cpu * 1e3 / max(1, len(times))
+        # Requests answered with nothing.
+        self.empty = 0
+
+    def p(self, fraction: float) -> float:
+        return percentile(self.times, fraction)
+
+
+def timed(session: Session, operations) -> Measured:
+    """Runs `operations` (each returns its milliseconds) in `session`, with its processor time."""
+    before = session.server.cpu_seconds()
+    times = [operation() for operation in operations]
+    return Measured(times, session.server.cpu_seconds() - before)
+
+
+def spread(items: list, count: int) -> list:
+    """`count` of `items`, taken in a stride that visits the whole list."""
+    return [items[(n * 37) % len(items)] for n in range(count)]
+
+
+def edit_points(lines: list[str], marker: str) -> list[tuple[int, int]]:
+    """Where each rule's disclaimer says "Department N.": right after the dot."""
+    points = []
+    for i, line in enumerate(lines):
+        at = line.find(marker)
+        if at >= 0:
+            points.append((i, line.index(".", at + len(marker)) + 1))
+    return points
+
+
+def measure_edits(session: Session, count: int, marker: str = EDIT_MARKER) -> Measured:
+    points = spread(edit_points(session.lines, marker), count)
+    findings = len(session.first)
+
+    def edit(point):
+        elapsed, diagnostics = session.change(*point, "x")
+        assert len(diagnostics) == findings, f"{session.kind.name}: an edit of a disclaimer changed the findings"
+        return elapsed
+
+    return timed(session, [lambda p=p: edit(p) for p in points])
+
+
+def measure_typing(session: Session, keys: int) -> Measured:
+    """`keys` keys typed, each `stopProcessingMoreRules: true` on a new line of a rule:
+    Enter (with the indentation), then a keystroke for each character."""
+    modes = [i for i, line in enumerate(session.lines) if line == "    mode: enforce"]
+    operations = []
+    for rule in range(keys):
+        # Later keys go into rules above, so the lines of the rules below are where they were.
+        line = modes[len(modes) // 2 - rule * 7]
+        column = len(session.lines[line])
+        operations.append(lambda line=line, column=column: session.change(line, column, "\n    ")[0])
+        for n, character in enumerate(TYPED_KEY):
+            operations.append(lambda line=line, n=n, c=character: session.change(line + 1, 4 + n, c)[0])
+    return timed(session, operations)
+
+
+def measure_opening(kind: Kind, shape: "Shape", count: int) -> Measured:
+    """`count` servers started, each opening the file: the first diagnostics of a server,
+    which has compiled nothing yet. Its processor time includes starting the server."""
+    times, cpu = [], 0.0
+    for _ in range(count):
+        with tempfile.TemporaryDirectory() as folder:
+            session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
+            times.append(session.opened_in)
+            cpu += session.server.cpu_seconds()
+            session.close()
+    return Measured(times, cpu)
+
+
+def measure_requests(session: Session, method: str, positions: list[tuple[int, int]], count: int) -> Measured:
+    """Requests at `positions`; mailflow must answer each with something, and the answers
+    another server leaves empty are counted."""
+    empty = []
+
+    def run(point):
+        elapsed, message = session.ask(method, *point)
+        assert "result" in message, f"{session.kind.name}: {message}"
+        if not message["result"]:
+            assert session.kind.name != "mailflow", f"mailflow answered {method} with nothing at {point}"
+            empty.append(point)
+        return elapsed
+
+    measured = timed(session, [lambda p=p: run(p) for p in spread(positions, count)])
+    measured.empty = len(empty)
+    return measured
+
+
+def rule_names(lines: list[str]) -> list[tuple[int, int]]:
+    return [(i, 14) for i, line in enumerate(lines) if line.startswith('  - name: "Department ')]
+
+
+def condition_keys(lines: list[str]) -> list[tuple[int, int]]:
+    return [(i, line.index("senderDomainIs") + 3) for i, line in enumerate(lines) if "senderDomainIs" in line]
+
+
+def mode_values(lines: list[str]) -> list[tuple[int, int]]:
+    return [(i, 10) for i, line in enumerate(lines) if line == "    mode: enforce"]
+
+
+class Shape:
+    """One row of the table: what is measured, on which file, and how. `measure` takes a
+    session with the file open and a count; `count` overrides the number of edits asked for,
+    and `peer_count` is how many times yaml-language-server is measured (none if 0)."""
+
+    def __init__(self, name, file, text, measure, peer_count, language_id="yaml", count=None, fresh=False):
+        self.name = name
+        self.file = file
+        self.text = text
+        self.measure = measure
+        self.peer_count = peer_count
+        self.language_id = language_id
+        self.count = count
+        # `measure` takes the kind of server and the shape, and starts servers itself.
+        self.fresh = fresh
+
+
+def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
+    """Every shape measured, in the order printed."""
+    found = []
+    for size in sizes:
+        for style in ("block", "flow"):
+            for findings in (False, True):
+                shape = f"rules-{style}" + ("-findings" if findings else "")
+                text = generate.generate(shape, size)
+                name = f"edit, {style} style, {size} rules, " + ("a finding per rule" if findings else "no finding")
+                found.append(Shape(name, f"{shape}-{size}.mailflow.yaml", text, measure_edits, peer_edits))
+    block = generate.generate("rules-block", 300)
+    found.append(Shape("type a key, block style, 300 rules", "typed.mailflow.yaml", block, measure_typing, 1, count=4))
+    for style in ("block", "flow"):
+        text = generate.generate(f"rules-{style}", 300)
+        name = f"open, {style} style, 300 rules"
+        found.append(Shape(name, "open.mailflow.yaml", text, measure_opening, 10, count=30, fresh=True))
+    for size in sizes:
+        text = generate.generate("rules-block", size)
+        lines = text.split("\n")
+        for what, method, positions in (
+            ("hover on a rule's name", "textDocument/hover", rule_names(lines)),
+            ("hover on a key", "textDocument/hover", condition_keys(lines)),
+            ("completion of a value", "textDocument/completion", mode_values(lines)),
+        ):
+            found.append(
+                Shape(f"{what}, block style, {size} rules", f"asked-{size}.mailflow.yaml", text,
+                      lambda s, n, m=method, p=positions: measure_requests(s, m, p, n), peer_edits)
             )
-
-        document = {"uri": uri, "languageId": language_id, "version": 1, "text": text}
-        sent = server.notify("textDocument/didOpen", {"textDocument": document})
-        got, message = server.wait(diagnostics_of(1))
-        first = (got - sent) * 1e3
-        findings = len(message["params"]["diagnostics"])
-
-        times = []
-        for n in range(EDITS):
-            version = n + 2
-            line, column = points[(n * 37) % len(points)]
-            lines[line] = lines[line][:column] + "x" + lines[line][column:]
-            change = {"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "text": "x"}
-            sent = server.notify(
-                "textDocument/didChange",
-                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
-            )
-            got, message = server.wait(diagnostics_of(version))
-            assert len(message["params"]["diagnostics"]) == findings, "a comment edit changed the findings"
-            times.append((got - sent) * 1e3)
-        server.close()
-
-    return (
-        f"{file_name}, 300 rules ({len(text) // 1024} KiB, {text.count(chr(10))} lines), {findings} findings: "
-        f"didOpen to diagnostics {first:.2f} ms; didChange to diagnostics over {EDITS} edits: "
-        f"median {statistics.median(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms, max {max(times):.2f} ms"
-    )
+    dsl = generate.to_dsl(block)
+    measure = lambda session, count: measure_edits(session, count, DSL_EDIT_MARKER)  # noqa: E731
+    found.append(Shape("edit, DSL, 300 rules", "typed.mailflow", dsl, measure, 0, "mailflow"))
+    return found
 
 
-def main() -> None:
-    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MAILFLOW_BIN", str(ROOT / "target" / "release" / "mailflow"))
-    if not pathlib.Path(binary).exists():
-        raise SystemExit(f"no mailflow binary at {binary}: run `cargo build --release` or pass its path")
-    yaml = three_hundred_rules()
+def option(args: list[str], name: str, default: str | None) -> str | None:
+    if name in args:
+        at = args.index(name)
+        value = args[at + 1]
+        del args[at : at + 2]
+        return value
+    return default
+
+
+def run(kind: Kind, shape: Shape, count: int) -> Measured:
+    if shape.fresh:
+        return shape.measure(kind, shape, count)
     with tempfile.TemporaryDirectory() as folder:
-        source = pathlib.Path(folder) / "tenant.mailflow.yaml"
-        source.write_text(yaml)
-        dsl = subprocess.run([binary, "convert", "--to", "dsl", str(source)], capture_output=True, text=True, check=True).stdout
-    print("mailflow lsp:")
-    print("  " + latency(binary, "tenant.mailflow.yaml", "yaml", yaml, "      Added for department "))
-    print("  " + latency(binary, "tenant.mailflow", "mailflow", dsl, 'comments "Added for department '))
+        session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
+        try:
+            return shape.measure(session, count)
+        finally:
+            session.close()
+
+
+def main(argv: list[str]) -> None:
+    args = list(argv)
+    peer = option(args, "--yaml-language-server", os.environ.get("YAML_LANGUAGE_SERVER"))
+    sizes = [int(n) for n in option(args, "--sizes", "300,1000,3000").split(",")]
+    edits = int(option(args, "--edits", "100"))
+    peer_edits = int(option(args, "--peer-edits", "20"))
+    only = (option(args, "--only", "") or "").split()
+    binary = args[0] if args else generate.binary()
+    if not pathlib.Path(binary).exists():
+        raise SystemExit(f"no mailflow binary at {binary}: run `cargo build --release -p mailflow` or pass its path")
+    os.environ["MAILFLOW_BIN"] = binary
+    if peer and not pathlib.Path(peer).exists():
+        raise SystemExit(f"no yaml-language-server at {peer}")
+    ours, theirs = mailflow_kind(binary), peer_kind(peer) if peer else None
+    print(f"load average before: {os.getloadavg()[0]:.2f}; times in ms; cpu: the server's processor time per operation")
+    header = f"{'shape':<52} {'n':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'cpu':>7}"
+    if theirs:
+        header += f"   {'yaml-ls n':>9} {'p50':>8} {'p99':>8} {'cpu':>7}"
+        header += f" {'ratio':>7} {'-200ms':>7}"
+    print(header, flush=True)
+    table = []
+    for shape in shapes(sizes, peer_edits):
+        if not all(word in shape.name for word in only):
+            continue
+        count = shape.count or edits
+        measured = run(ours, shape, count)
+        line = f"{shape.name:<52} {len(measured.times):>4} {measured.p(0.5):>8.2f} {measured.p(0.95):>8.2f} {measured.p(0.99):>8.2f} {measured.cpu_per_operation:>7.2f}"
+        row = [shape.name, f"{measured.p(0.5):.1f}", f"{measured.p(0.99):.1f}", "", ""]
+        if theirs and shape.peer_count:
+            peer_count = min(shape.peer_count, count)
+            other = run(theirs, shape, peer_count)
+            ratio = other.p(0.5) / measured.p(0.5)
+            delay = PEER_DELAY_MS if shape.name.startswith(("edit", "type", "open")) else 0.0
+            work = max(other.p(0.5) - delay, 0.0) / measured.p(0.5)
+            line += f"   {len(other.times):>9} {other.p(0.5):>8.1f} {other.p(0.99):>8.1f} {other.cpu_per_operation:>7.1f}"
+            line += f" {ratio:>6.0f}x {work:>6.0f}x"
+            if other.empty:
+                line += f" ({other.empty} of {len(other.times)} answered with nothing)"
+            row[3:] = [f"{other.p(0.5):.0f}" + (" (nothing)" if other.empty == len(other.times) else ""), f"{ratio:.0f}x"]
+        print(line, flush=True)
+        table.append(row)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print()
+    print("| shape | p50 ms | p99 ms | yaml-language-server p50 ms | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for row in table:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
