@@ -927,3 +927,31 @@ async fn a_request_is_answered_against_the_version_it_names() {
     assert_eq!(published["version"], 3, "{published}");
     assert_eq!(checks_run(&client), 3, "versions 2 (for the hover) and 3 (for the diagnostics)");
 }
+
+/// What stops a running check (`check::check_incremental_unless` asks before each phase and
+/// each simulated message): once a newer text comes, a check of the older one is wanted only
+/// while a request waits that named its text or an older one.
+#[test]
+fn a_check_overtaken_is_wanted_only_while_a_request_waits_for_it() {
+    let uri: tower_lsp_server::ls_types::Uri = URI.parse().unwrap();
+    let mut state = super::State::default();
+    let document = super::Document::new(TEXT, 1, crate::check::Syntax::Yaml, 1);
+    let first = document.stamp(0);
+    state.documents.insert(uri.clone(), document);
+    assert!(state.wanted(&uri, first));
+    let document = state.documents.get_mut(&uri).unwrap();
+    document.revision += 1;
+    assert!(!state.wanted(&uri, first), "a check overtaken by a change is stopped");
+    // A request that came after the second text does not keep the first one's check.
+    state.documents.get_mut(&uri).unwrap().waiting.push(1);
+    assert!(!state.wanted(&uri, first));
+    // One that came after the first text does, until it has its answer.
+    state.documents.get_mut(&uri).unwrap().waiting.push(0);
+    assert!(state.wanted(&uri, first));
+    state.documents.get_mut(&uri).unwrap().waiting.retain(|&named| named != 0);
+    assert!(!state.wanted(&uri, first));
+    // A check of another opening of the document is never wanted.
+    let reopened = super::Document::new(TEXT, 1, crate::check::Syntax::Yaml, 2);
+    state.documents.insert(uri.clone(), reopened);
+    assert!(!state.wanted(&uri, first));
+}
