@@ -47,9 +47,12 @@ pub struct Completion {
 pub fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Completion> {
     let Some(yaml) = checked.yaml() else { return super::complete_dsl::complete(checked, text, offset) };
     let Some(cursor) = Cursor::at(text, &checked.lines, offset) else { return Vec::new() };
-    let editor = YamlEditor::new(text, yaml);
+    // What writes a key or a snippet (the file's indentation step): it reads the whole file,
+    // so a value's completion goes without it.
+    let editor = || YamlEditor::new(text, yaml);
     match resolve(&cursor.path) {
         Some(Slot::Keys(object)) if cursor.types_key() => {
+            let editor = editor();
             let mut items = key_items(&checked.flow, &cursor, &editor, object);
             // A `- ` with nothing after it yet can become a whole new connector or rule.
             if cursor.item_start && cursor.siblings.is_empty() {
@@ -58,7 +61,7 @@ pub fn complete(checked: &Checked, text: &str, offset: usize) -> Vec<Completion>
             items
         }
         Some(Slot::Items(object)) if cursor.typing == Typing::BlockKey => {
-            snippets(&checked.flow, &cursor, &editor, object, true)
+            snippets(&checked.flow, &cursor, &editor(), object, true)
         }
         // A value after its key, in a flow list, or on a line of its own under its key.
         Some(Slot::Value(object, key)) if cursor.typing != Typing::FlowKey => {
