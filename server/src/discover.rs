@@ -1,8 +1,9 @@
 //! Finding the mail-flow files under folders, and checking files on every core.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 pub struct Discovered {
     pub files: Vec<PathBuf>,
@@ -115,23 +116,134 @@ pub fn is_drive(name: &str) -> bool {
 
 /// Runs `check` on every file using all cores; results keep the order of `files`.
 pub fn check_in_parallel<T: Send>(files: &[PathBuf], check: impl Fn(&Path) -> T + Sync) -> Vec<T> {
+    let mut results = Vec::with_capacity(files.len());
+    check_in_order(files, check, |result| results.push(result));
+    results
+}
+
+/// Runs `check` on every file using all cores, and hands each result to `each` in the order
+/// of `files` as soon as it and those before it are done (on the calling thread), so that a
+/// report can be written file by file. The workers run at most a few files ahead of the
+/// first not yet handed on: results wait in memory only that far.
+pub fn check_in_order<T: Send>(files: &[PathBuf], check: impl Fn(&Path) -> T + Sync, mut each: impl FnMut(T)) {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    let window = Window { ahead: 4 * workers, state: Mutex::new((BTreeMap::new(), 0)), changed: Condvar::new() };
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(index) else { break };
-                let result = check(path);
-                results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[index] = Some(result);
+                drop(window.wait_until(|(_, first)| index < first + window.ahead));
+                // A check that panics ends the run on the calling thread, not in a worker
+                // the others would wait for.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(path)));
+                window.lock().0.insert(index, result);
+                window.changed.notify_all();
             });
         }
+        // Should `each` or a check panic, the workers are let go (no file is left to take,
+        // none waits for room) so that the scope can join them.
+        let release = Release(|| {
+            next.store(files.len(), Ordering::Relaxed);
+            window.lock().1 = usize::MAX / 2;
+            window.changed.notify_all();
+        });
+        for index in 0..files.len() {
+            let mut done = window.wait_until(|(results, _)| results.contains_key(&index));
+            let result = done.0.remove(&index).expect("waited for");
+            done.1 = index + 1;
+            drop(done);
+            window.changed.notify_all();
+            match result {
+                Ok(result) => each(result),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        drop(release);
     });
-    results
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .into_iter()
-        .map(|result| result.expect("every index below the length is taken by one worker"))
-        .collect()
+}
+
+/// The results of [`check_in_order`] done and not yet handed on, by index, and the index to
+/// hand on next; workers wait while they are `ahead` files past it.
+struct Window<T> {
+    ahead: usize,
+    state: Mutex<Ready<T>>,
+    changed: Condvar,
+}
+
+type Ready<T> = (BTreeMap<usize, std::thread::Result<T>>, usize);
+
+impl<T> Window<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ready<T>> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The state once `ready` holds of it.
+    fn wait_until(&self, ready: impl Fn(&Ready<T>) -> bool) -> std::sync::MutexGuard<'_, Ready<T>> {
+        let mut state = self.lock();
+        while !ready(&state) {
+            state = self.changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        state
+    }
+}
+
+/// Runs its function when dropped, also while unwinding.
+struct Release<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Release<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> Vec<PathBuf> {
+        (0..n).map(|i| PathBuf::from(i.to_string())).collect()
+    }
+
+    fn number(path: &Path) -> usize {
+        path.to_str().and_then(|name| name.parse().ok()).expect("a numbered path")
+    }
+
+    /// Results come in the order of the files, however long each takes, and no worker runs
+    /// more than its window ahead of the first not yet handed on.
+    #[test]
+    fn results_come_in_order_and_workers_stay_near() {
+        let files = numbered(60);
+        let handed = AtomicUsize::new(0);
+        let furthest_ahead = AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        check_in_order(
+            &files,
+            |path| {
+                let index = number(path);
+                furthest_ahead.fetch_max(index.saturating_sub(handed.load(Ordering::SeqCst)), Ordering::SeqCst);
+                // Later files finish first.
+                std::thread::sleep(std::time::Duration::from_micros(((60 - index) % 7 * 300) as u64));
+                index
+            },
+            |index| {
+                seen.push(index);
+                handed.store(index + 1, Ordering::SeqCst);
+            },
+        );
+        assert_eq!(seen, (0..60).collect::<Vec<_>>());
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(furthest_ahead.load(Ordering::SeqCst) < 4 * workers + workers, "{furthest_ahead:?}");
+    }
+
+    /// A check that panics ends the run with its panic, not a wait for its result.
+    #[test]
+    fn a_panicking_check_ends_the_run() {
+        let files = numbered(40);
+        let outcome = std::panic::catch_unwind(|| {
+            check_in_order(&files, |path| assert_ne!(number(path), 3, "file 3"), |()| {});
+        });
+        assert!(outcome.is_err());
+    }
 }

@@ -369,11 +369,82 @@ fn run_check(args: CheckArgs) -> ExitCode {
     troubles.extend(discovered.problems.into_iter().map(|message| Trouble { file: None, message }));
     let files = one_path_per_file(discovered.files);
     let selection = Selection { select: args.select, ignore: args.ignore };
-    let mut results = Vec::new();
-    if let Some(name) = &inputs.stdin {
-        results.push(check_stdin(name, &selection, fixing));
+    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let style = output::Style { color, docs_url: Some(args.docs_url.as_str()).filter(|url| !url.is_empty()) };
+    let threshold = args.fail_on.threshold();
+    let to_check = ToCheck { stdin: &inputs.stdin, files: &files, selection: &selection };
+    let (written, failing) = match output::Stream::new(args.format, &style).filter(|_| fixing.is_none()) {
+        Some(stream) => stream_check(stream, &to_check, &mut troubles, threshold),
+        None => check_then_report(args.format, fixing, &to_check, &mut troubles, &style, threshold),
+    };
+    let code = if !troubles.is_empty() {
+        EXIT_TROUBLE
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    console::finish(code, written)
+}
+
+/// What `check` checks: standard input under its name, and the files found.
+struct ToCheck<'a> {
+    stdin: &'a Option<String>,
+    files: &'a [PathBuf],
+    selection: &'a Selection,
+}
+
+/// Checks the files and writes each one's report as soon as it and those before it are done
+/// (human, concise and GitHub reports, without fixing): a file's text and findings go once
+/// written. Returns what writing gave and whether a finding is at or above `threshold`.
+fn stream_check(
+    mut stream: output::Stream,
+    to_check: &ToCheck,
+    troubles: &mut Vec<Trouble>,
+    threshold: Severity,
+) -> (std::io::Result<()>, bool) {
+    for trouble in troubles.iter() {
+        console::error(&trouble.message);
     }
-    results.extend(crate::discover::check_in_parallel(&files, |path| check_file(path, &selection, fixing)));
+    let mut written = Ok(());
+    let mut failing = false;
+    let mut report_on = |result: Result<(FileReport, Option<fix::Done>), Trouble>| match result {
+        Ok((report, _)) => {
+            failing |= report.diagnostics.iter().any(|d| d.severity() >= threshold);
+            let part = stream.file(&report);
+            if written.is_ok() && !part.is_empty() {
+                written = console::out(&part);
+            }
+        }
+        Err(trouble) => {
+            console::error(&trouble.message);
+            troubles.push(trouble);
+        }
+    };
+    if let Some(name) = to_check.stdin {
+        report_on(check_stdin(name, to_check.selection, None));
+    }
+    let check = |path: &Path| check_file(path, to_check.selection, None);
+    crate::discover::check_in_order(to_check.files, check, report_on);
+    (written.and_then(|()| console::out(&stream.end(troubles))), failing)
+}
+
+/// Checks (or fixes) every file, then writes the report whole: JSON and SARIF are one
+/// document each, and fixing says what it did across the files.
+fn check_then_report(
+    format: Format,
+    fixing: Option<fix::Request>,
+    to_check: &ToCheck,
+    troubles: &mut Vec<Trouble>,
+    style: &output::Style,
+    threshold: Severity,
+) -> (std::io::Result<()>, bool) {
+    let mut results = Vec::new();
+    if let Some(name) = to_check.stdin {
+        results.push(check_stdin(name, to_check.selection, fixing));
+    }
+    let check = |path: &Path| check_file(path, to_check.selection, fixing);
+    results.extend(crate::discover::check_in_parallel(to_check.files, check));
     let mut reports = Vec::new();
     let mut fixed = Vec::new();
     for result in results {
@@ -385,14 +456,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Err(trouble) => troubles.push(trouble),
         }
     }
-    for trouble in &troubles {
+    for trouble in troubles.iter() {
         console::error(&trouble.message);
     }
     // What fixing held back, file by file: said on standard error, and carried in JSON.
     let held: Vec<fix::Held> = fixed.iter_mut().flat_map(|done| done.held.drain(..)).collect();
     fix::say_held(&held);
-    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    let style = output::Style { color, docs_url: Some(args.docs_url.as_str()).filter(|url| !url.is_empty()) };
     let written = match fixing {
         Some(request) if request.output == fix::Output::Diff => {
             let diffs: String = fixed.iter().filter_map(|done| done.diff.as_deref()).collect();
@@ -400,14 +469,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
         _ => {
             let mut text = match fixing {
-                Some(_) => output::render_fixed(args.format, &reports, &troubles, &held, &style),
-                None => output::render(args.format, &reports, &troubles, &style),
+                Some(_) => output::render_fixed(format, &reports, troubles, &held, style),
+                None => output::render(format, &reports, troubles, style),
             };
             let mut beside = String::new();
             if let Some(request) = fixing {
                 // Machine-readable output stays one document: the summary goes beside it.
                 let summary = fix::summary(request, &fixed, &reports);
-                if matches!(args.format, Format::Human | Format::Concise) {
+                if matches!(format, Format::Human | Format::Concise) {
                     text.push_str(&summary);
                 } else {
                     beside = summary;
@@ -416,16 +485,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
             console::out(&text).and_then(|()| if beside.is_empty() { Ok(()) } else { console::say(&beside) })
         }
     };
-    let threshold = args.fail_on.threshold();
     let failing = reports.iter().flat_map(|r| &r.diagnostics).any(|d| d.severity() >= threshold);
-    let code = if !troubles.is_empty() {
-        EXIT_TROUBLE
-    } else if failing {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    };
-    console::finish(code, written)
+    (written, failing)
 }
 
 fn run_trace(file: &Path, from: Origin, to: Option<String>, format: crate::trace::TraceFormat) -> ExitCode {

@@ -49,11 +49,57 @@ fn report(
     style: &Style,
 ) -> String {
     match format {
-        Format::Human => human(reports, troubles, style.color),
-        Format::Concise => concise(reports, troubles),
         Format::Json => pretty(&json_document(reports, troubles, held)),
         Format::Sarif => pretty(&sarif(reports, troubles, style.docs_url)),
-        Format::Github => github(reports, troubles),
+        Format::Human | Format::Concise | Format::Github => {
+            let mut stream = Stream::new(format, style).expect("a format of lines streams");
+            let mut out: String = reports.iter().map(|report| stream.file(report)).collect();
+            out.push_str(&stream.end(troubles));
+            out
+        }
+    }
+}
+
+/// A report of lines (human, concise, GitHub) written file by file, each file's part as soon
+/// as the file is checked, so that nothing of a file need be kept once its part is written;
+/// then the end, which counts what every file had.
+pub struct Stream {
+    format: Format,
+    renderer: Renderer,
+    files: usize,
+    counts: Counts,
+}
+
+impl Stream {
+    /// `None` for JSON and SARIF, which are one document each, written whole at the end.
+    pub fn new(format: Format, style: &Style) -> Option<Stream> {
+        let renderer = if style.color { Renderer::styled() } else { Renderer::plain() };
+        matches!(format, Format::Human | Format::Concise | Format::Github).then(|| Stream {
+            format,
+            renderer,
+            files: 0,
+            counts: Counts::default(),
+        })
+    }
+
+    /// The part of the report on one file.
+    pub fn file(&mut self, report: &FileReport) -> String {
+        self.files += 1;
+        self.counts.add(&report.diagnostics);
+        match self.format {
+            Format::Human => human(report, &self.renderer),
+            Format::Concise => concise(report),
+            _ => github(report),
+        }
+    }
+
+    /// The end of the report: the summary line, or for GitHub a command for each problem
+    /// that kept mailflow from doing all of its job.
+    pub fn end(&self, troubles: &[Trouble]) -> String {
+        match self.format {
+            Format::Github => github_troubles(troubles),
+            _ => summary_line(self.files, &self.counts, troubles),
+        }
     }
 }
 
@@ -80,24 +126,23 @@ struct Counts {
     fixable: usize,
 }
 
-fn counts(reports: &[FileReport]) -> Counts {
-    let mut counts = Counts::default();
-    for (_, diagnostic) in each(reports) {
-        match diagnostic.severity() {
-            Severity::Error => counts.errors += 1,
-            Severity::Warning => counts.warnings += 1,
-            Severity::Hint => counts.hints += 1,
+impl Counts {
+    fn add(&mut self, diagnostics: &[Diagnostic]) {
+        for diagnostic in diagnostics {
+            match diagnostic.severity() {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Hint => self.hints += 1,
+            }
+            self.fixable += usize::from(diagnostic.fix.is_some());
         }
-        counts.fixable += usize::from(diagnostic.fix.is_some());
     }
-    counts
 }
 
-/// The last line of the human and concise reports; "All good" only when mailflow did all
-/// of its job.
-fn summary_line(reports: &[FileReport], troubles: &[Trouble]) -> String {
-    let c = counts(reports);
-    let files = plural(reports.len(), "file", "files");
+/// The last line of the human and concise reports on `files` files whose findings are
+/// `c`; "All good" only when mailflow did all of its job.
+fn summary_line(files: usize, c: &Counts, troubles: &[Trouble]) -> String {
+    let files = plural(files, "file", "files");
     let incomplete = format!(
         "mailflow could not do all of its job ({}, said on stderr).",
         plural(troubles.len(), "problem", "problems")
@@ -125,14 +170,12 @@ fn summary_line(reports: &[FileReport], troubles: &[Trouble]) -> String {
     line
 }
 
-fn human(reports: &[FileReport], troubles: &[Trouble], color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+fn human(report: &FileReport, renderer: &Renderer) -> String {
     let mut out = String::new();
-    for (report, diagnostic) in each(reports) {
-        out.push_str(&human_one(report, diagnostic, &renderer));
+    for diagnostic in &report.diagnostics {
+        out.push_str(&human_one(report, diagnostic, renderer));
         out.push_str("\n\n");
     }
-    out.push_str(&summary_line(reports, troubles));
     out
 }
 
@@ -184,9 +227,9 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
     renderer.render(&[group])
 }
 
-fn concise(reports: &[FileReport], troubles: &[Trouble]) -> String {
+fn concise(report: &FileReport) -> String {
     let mut out = String::new();
-    for (report, diagnostic) in each(reports) {
+    for diagnostic in &report.diagnostics {
         let (start, _) = start_end(report, diagnostic.span);
         out.push_str(&format!(
             "{}:{}:{}: {} {} [{}] {}\n",
@@ -199,7 +242,6 @@ fn concise(reports: &[FileReport], troubles: &[Trouble]) -> String {
             visible(&diagnostic.message)
         ));
     }
-    out.push_str(&summary_line(reports, troubles));
     out
 }
 
@@ -233,7 +275,8 @@ fn json_document(reports: &[FileReport], troubles: &[Trouble], held: Option<&[He
             })
         })
         .collect();
-    let c = counts(reports);
+    let mut c = Counts::default();
+    reports.iter().for_each(|report| c.add(&report.diagnostics));
     let mut document = json!({
         "version": 1,
         "diagnostics": diagnostics,
@@ -411,11 +454,10 @@ fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One workflow command per finding, and an `::error` for each problem that kept mailflow
-/// from doing all of its job.
-fn github(reports: &[FileReport], troubles: &[Trouble]) -> String {
+/// One workflow command per finding of a file.
+fn github(report: &FileReport) -> String {
     let mut out = String::new();
-    for (report, diagnostic) in each(reports) {
+    for diagnostic in &report.diagnostics {
         let (start, end) = start_end(report, diagnostic.span);
         let command = match diagnostic.severity() {
             Severity::Error => "error",
@@ -433,6 +475,12 @@ fn github(reports: &[FileReport], troubles: &[Trouble]) -> String {
             github_data(&diagnostic.message),
         ));
     }
+    out
+}
+
+/// An `::error` for each problem that kept mailflow from doing all of its job.
+fn github_troubles(troubles: &[Trouble]) -> String {
+    let mut out = String::new();
     for trouble in troubles {
         let file = trouble.file.as_ref().map(|file| format!("file={},", github_property(file))).unwrap_or_default();
         out.push_str(&format!(
