@@ -486,7 +486,9 @@ def main(argv: list[str]) -> None:
             line += f" {ratio:>6.0f}x {work:>6.0f}x"
             if other.empty:
                 line += f" ({other.empty} of {len(other.times)} answered with nothing)"
-            row[3:] = [f"{other.p(0.5):.0f}" + (" (nothing)" if other.empty == len(other.times) else ""), f"{ratio:.0f}x"]
+            # No ratio where yaml-language-server answered nothing at all.
+            nothing = other.empty == len(other.times)
+            row[3:] = [f"{other.p(0.5):.0f}" + (" (nothing)" if nothing else ""), "" if nothing else f"{ratio:.0f}x"]
         print(line, flush=True)
         table.append(row)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
