@@ -23,6 +23,15 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
                          the same, each rule with one finding (a header name ending in a
                          colon, MF010) and every 100th rule named as the one before it
                          (MF005, with the first name as related information)
+    stress N             the simulator's stress file: N rules in all, each past the usual
+                         two with a condition mailflow cannot evaluate (`other`), stamping
+                         a header; every third excepting the header the one before it
+                         stamps, every fifth redirecting to a gateway that hands mail back
+    header-exceptions N  a rule with an `other` condition redirecting to a gateway that hands
+                         mail back, and N rules with an `other` condition, each stamping a
+                         header and excepting mail that already has it
+    repository N         not a file but a folder (give it with --into FOLDER): N files of
+                         30 rules each (rules-block 30), three to a subfolder
 
 `--dsl` prints the same file in the DSL (through `mailflow convert`, so it needs the
 binary: $MAILFLOW_BIN or target/release/mailflow).
@@ -33,7 +42,9 @@ Measure with a release build, e.g.
     python3 benchmarks/generate.py domains 10000 > /tmp/domains.mailflow.yaml
     time target/release/mailflow check /tmp/domains.mailflow.yaml
 
-or run `python3 benchmarks/check_scaling.py`, which times every shape at N and 4N.
+or run `python3 benchmarks/check_scaling.py`, which times every shape at N and 4N, or
+`python3 benchmarks/run.py`, which prints every command-line figure of issue 15 (time,
+processor time, peak memory, trace size) with its shape.
 """
 
 from __future__ import annotations
@@ -54,6 +65,8 @@ SHAPES = (
     "rules-domains",
     "unknown-headers",
     "domain-exceptions",
+    "stress",
+    "header-exceptions",
     "rules-block",
     "rules-flow",
     "rules-block-findings",
@@ -121,23 +134,38 @@ def connectors(n: int) -> tuple[str, str]:
     return text, rules
 
 
-def unknown_headers(n: int) -> tuple[str, str]:
-    connector = (
-        "  - name: Gateway\n    use: transport-rule\n    smartHosts: [gw.gateway.example]\n"
-        "    service: {kind: smart-host, returnsToExchange: true}\n"
+GATEWAY = (
+    "  - name: Gateway\n    use: transport-rule\n    smartHosts: [gw.gateway.example]\n"
+    "    service: {kind: smart-host, returnsToExchange: true}\n"
+)
+
+
+def unknown_rule(name: str, word: str, priority: int, exception: str, actions: str) -> str:
+    """A rule whose condition mailflow cannot evaluate (`other`), so that the simulation
+    follows both ways: with `exception` (flow-style keys, or none) and `actions`."""
+    exceptions = f"    exceptions: {{{exception}}}\n" if exception else ""
+    return (
+        f"  - name: {name}\n    priority: {priority}\n"
+        f"    conditions: {{other: {{SubjectContainsWords: [{word}]}}}}\n{exceptions}    actions: {{{actions}}}\n"
     )
-    rules = (
-        "  - name: To the gateway\n    priority: 2\n"
-        "    conditions: {other: {SubjectContainsWords: [gateway]}}\n"
-        "    actions: {redirectToConnector: Gateway}\n"
-    )
+
+
+def unknown_headers(n: int, read: bool = False) -> tuple[str, str]:
+    """A rule with an `other` condition redirecting to a gateway that hands mail back, and
+    `n` rules with an `other` condition stamping a header; with `read`, each excepts mail
+    that already has its header, so the branches differ in what later rules read."""
+    rules = unknown_rule("To the gateway", "gateway", 2, "", "redirectToConnector: Gateway")
     rules += "".join(
-        f"  - name: Stamp {i}\n    priority: {i + 3}\n"
-        f"    conditions: {{other: {{SubjectContainsWords: [word{i}]}}}}\n"
-        f"    actions: {{setHeader: {{name: X-Stamp-{i}, value: 'yes'}}}}\n"
+        unknown_rule(
+            f"Stamp {i}",
+            f"word{i}",
+            i + 3,
+            f"headerContains: {{header: X-Stamp-{i}, words: ['yes']}}" if read else "",
+            f"setHeader: {{name: X-Stamp-{i}, value: 'yes'}}",
+        )
         for i in range(n)
     )
-    return connector, rules
+    return GATEWAY, rules
 
 
 def domain_exceptions(n: int) -> str:
@@ -183,7 +211,37 @@ def editor_rules(n: int, flow: bool, finding: bool) -> str:
     )
 
 
+def stress(n: int) -> str:
+    """The simulator's stress file: `n` rules, the usual two and `n - 2` with an `other`
+    condition and a header stamped; every third excepts the header the rule before it
+    stamps, every fifth redirects to a gateway that hands mail back, unless the message
+    carries the gateway's own header."""
+    rules = []
+    for i in range(2, max(n, 2)):
+        stamp = f"setHeader: {{name: X-Stress-{i}, value: 'yes'}}"
+        exception = f"headerContains: {{header: X-Stress-{i - 1}, words: ['yes']}}" if i % 3 == 0 else ""
+        if i % 5 == 0:
+            exception = "headerContains: {header: X-Gateway-Done, words: ['yes']}"
+            stamp = "setHeader: {name: X-Gateway-Done, value: 'yes'}, redirectToConnector: Gateway"
+        rules.append(unknown_rule(f"Unknown {i}", f"word{i}", i, exception, stamp))
+    return HEAD.format(accepted="", connectors=GATEWAY, rules="".join(rules))
+
+
+def repository(n: int, into: pathlib.Path) -> None:
+    """`n` files of 30 rules each under `into`, three to a subfolder."""
+    text = generate("rules-block", 30)
+    for i in range(n):
+        folder = into / f"team{i // 3:04}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"tenant{i:04}.mailflow.yaml").write_text(text.replace("name: Contoso", f"name: Contoso {i}", 1))
+
+
 def generate(shape: str, n: int) -> str:
+    if shape == "stress":
+        return stress(n)
+    if shape == "header-exceptions":
+        text, rules = unknown_headers(n, read=True)
+        return HEAD.format(accepted="", connectors=text, rules=rules)
     if shape.startswith("rules-block") or shape.startswith("rules-flow"):
         return editor_rules(n, flow=shape.startswith("rules-flow"), finding=shape.endswith("-findings"))
     if shape == "unknown-headers":
@@ -225,6 +283,9 @@ def to_dsl(yaml: str) -> str:
 
 def main(argv: list[str]) -> None:
     args = [a for a in argv if a != "--dsl"]
+    if len(args) == 4 and args[0] == "repository" and args[1].isdigit() and args[2] == "--into":
+        repository(int(args[1]), pathlib.Path(args[3]))
+        return
     if len(args) != 2 or not args[1].isdigit():
         raise SystemExit(__doc__)
     text = generate(args[0], int(args[1]))
