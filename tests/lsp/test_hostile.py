@@ -352,11 +352,13 @@ def test_a_check_overtaken_by_ten_rapid_edits_stops_and_hover_answers_from_the_n
     file opened and edited at once: its first check is reading the text when ten edits
     overtake it, and stops there; the newest text is checked, and the hover named after the
     last edit answers from it (the outline after it has the rule's name with all ten edits).
-    Checking costs about
-    one check, where it used to cost two (the first ran to its end beside the newest).
+    Checking costs the first check's reading of the text and one whole check, far from the
+    eleven checks of every version. Since patterns are built only when first matched
+    (issue 15), reading the text is about half of a check of this file, so the bound is
+    loose; server/src/lsp/tests.rs counts the checks of a burst instead of timing them.
 
-    The rules with the simulation run as one phase (most of a check): a check overtaken
-    once it is in them still runs to their end."""
+    The rules with the simulation run as one phase: a check overtaken once it is in them
+    stops before the next simulated message."""
     text = big_file()
     # The cost of one check: another document of the same text, opened alone.
     cpu, started = server.cpu_seconds(), time.monotonic()
@@ -390,7 +392,7 @@ def test_a_check_overtaken_by_ten_rapid_edits_stops_and_hover_answers_from_the_n
     server.assert_idle()
     used = server.cpu_seconds() - cpu
     print(f"one check {one_check:.2f} s, {one_check_cpu:.2f} s CPU; opened and edited: {used:.2f} s CPU, hover after {waited:.2f} s")
-    assert used < 1.3 * one_check_cpu, f"opening and ten edits cost {used:.1f} s of CPU; one check costs {one_check_cpu:.1f} s"
+    assert used < 3 * one_check_cpu, f"opening and ten edits cost {used:.2f} s of CPU; one check costs {one_check_cpu:.2f} s"
     assert waited < 1.5 * one_check + 1, f"hover took {waited:.1f} s after the edits; one check takes {one_check:.1f} s"
     # Only the last text's diagnostics were published.
     versions = [m["params"]["version"] for _, m in server.messages if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri]
