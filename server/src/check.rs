@@ -1,6 +1,7 @@
 //! Checking one source text: parse, lower, analyse, apply suppressions and the selection.
 //! This is what every front door (the CLI, the language server) calls.
 
+use crate::analysis::activity::Activity;
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::fixes::{apply_fixes, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::lower_dsl::{self, LoweredRules};
@@ -66,6 +67,8 @@ pub struct Checked {
     pub lines: LineIndex,
     /// Sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the check's simulation saw each rule do (for the pages about rules).
+    pub activity: Activity,
 }
 
 impl Checked {
@@ -432,7 +435,8 @@ pub fn check_incremental_unless(
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
     // The checks word their findings for `syntax`, as the lowering does its own.
-    diagnostics.extend(rules::check_unless(&flow, syntax, stop)?);
+    let (findings, activity) = rules::check_unless(&flow, syntax, stop)?;
+    diagnostics.extend(findings);
     let objects: Vec<ObjectSpans> = flow
         .connectors
         .iter()
@@ -447,7 +451,7 @@ pub fn check_incremental_unless(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    Some((Checked { source, flow, lines, diagnostics }, reuse))
+    Some((Checked { source, flow, lines, diagnostics, activity }, reuse))
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled

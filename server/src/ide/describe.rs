@@ -3,11 +3,11 @@
 //! them. What a key or value means is read from the key catalogue (`model::keys`); what a
 //! rule or connector does, from the model, its roles and the simulation.
 
-use std::collections::BTreeMap;
-
 use super::locate::{path_words, Step};
+use crate::analysis::activity::Activity;
 use crate::analysis::roles::Roles;
-use crate::analysis::simulate::{Class, SignatureScope, Simulation};
+use crate::analysis::simulate::Class;
+use crate::check::Checked;
 use crate::model::keys::{self, Key, Object, ValueShape, GUIDE_TITLE};
 use crate::model::{Connector, ConnectorUse, MailFlow, RuleMode, Service, ServiceKind, TransportRule};
 use crate::rules::simulation_wording::{describe_message, out_of_scope_words};
@@ -211,8 +211,10 @@ fn code_list(values: &[Spanned<String>]) -> String {
 
 /// A rule's summary: priority, state and mode, what it routes where, the headers it sets,
 /// whether it stops processing, and the passes in which it acts on simulated
-/// inside-to-outside mail.
-pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> String {
+/// inside-to-outside mail (as the check's simulation saw it: nothing is simulated again),
+/// worded for `syntax`.
+pub fn rule_page(checked: &Checked, rule: &TransportRule, syntax: Syntax) -> String {
+    let flow = &checked.flow;
     let roles = Roles::of(flow);
     let mut page = format!("**Transport rule** `{}`", rule.name());
     if let Some(role) = role(&roles, rule) {
@@ -236,10 +238,9 @@ pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Strin
         "- **Stop processing more rules** `{stops}`: {}\n",
         meaning(Object::Rule, "stopProcessingMoreRules", &stops)
     ));
-    // One simulation for the whole page.
-    let simulation = Simulation::of(flow);
-    page.push_str(&format!("- **Acts on inside-to-outside mail** {}", acting_passes(&simulation, rule)));
-    if let Some(scope) = signature_scope(&simulation, &roles, rule, syntax) {
+    let activity = &checked.activity;
+    page.push_str(&format!("- **Acts on inside-to-outside mail** {}", acting_passes(activity, flow, rule)));
+    if let Some(scope) = signature_scope(activity, flow, &roles, rule, syntax) {
         page.push_str(&format!("\n- **Signature scope** {scope}"));
     }
     page
@@ -247,18 +248,18 @@ pub fn rule_page(flow: &MailFlow, rule: &TransportRule, syntax: Syntax) -> Strin
 
 /// For a signature rule: the mail from inside to outside it keeps out of the signature
 /// service on purpose, class by class, in the words `trace` uses; `None` for another rule.
-fn signature_scope(simulation: &Simulation, roles: &Roles, rule: &TransportRule, syntax: Syntax) -> Option<String> {
-    let flow = simulation.flow;
-    let index = flow.rule_index(rule);
+fn signature_scope(
+    activity: &Activity,
+    flow: &MailFlow,
+    roles: &Roles,
+    rule: &TransportRule,
+    syntax: Syntax,
+) -> Option<String> {
     if !roles.signature_rules().any(|routing| std::ptr::eq(routing.rule, rule)) {
         return None;
     }
     let mut kept_out: Vec<String> = Vec::new();
-    for (message, scope, _) in &simulation.runs {
-        let SignatureScope::Out(out) = scope else { continue };
-        if out.rule != index || !message.from_inside || simulation.is_inside(message.recipient_domain()) {
-            continue;
-        }
+    for (message, out) in &activity.kept_out[flow.rule_index(rule)] {
         let what = match &message.class {
             Class::Ordinary => "mail from this sender".to_owned(),
             _ => describe_message(message).split(" to ").next().unwrap_or_default().to_owned(),
@@ -279,28 +280,16 @@ fn signature_scope(simulation: &Simulation, roles: &Roles, rule: &TransportRule,
 
 /// The passes in which `rule` applies to the simulated messages from inside to outside:
 /// "in pass 2", "in pass 1, may in pass 3", or "never".
-fn acting_passes(simulation: &Simulation, rule: &TransportRule) -> String {
-    let index = simulation.flow.rule_index(rule);
-    // Pass number → whether the rule surely applies in it (not only on a branch of a
-    // condition the tool cannot evaluate).
-    let mut passes: BTreeMap<usize, bool> = BTreeMap::new();
-    let outbound = simulation
-        .paths()
-        .filter(|(message, _)| message.from_inside && !simulation.is_inside(message.recipient_domain()));
-    for (_, path) in outbound {
-        for pass in &path.passes {
-            for applied in pass.applied.iter().filter(|applied| applied.rule == index) {
-                *passes.entry(pass.number).or_default() |= !applied.uncertain;
-            }
-        }
-    }
+fn acting_passes(activity: &Activity, flow: &MailFlow, rule: &TransportRule) -> String {
+    // Pass number → whether the rule surely applies in it.
+    let passes = &activity.outbound_passes[flow.rule_index(rule)];
     if passes.is_empty() {
         let why = if rule.is_active() { "" } else { ": it takes no action (disabled or not enforced)" };
         return format!("never, in the simulation{why}");
     }
     let passes: Vec<String> = passes
-        .into_iter()
-        .map(|(number, sure)| if sure { format!("in pass {number}") } else { format!("may in pass {number}") })
+        .iter()
+        .map(|(number, &sure)| if sure { format!("in pass {number}") } else { format!("may in pass {number}") })
         .collect();
     format!("{} (simulated)", passes.join(", "))
 }
@@ -334,7 +323,7 @@ transportRules:
         - **Disabled**: The connector is off: mail a rule redirects to it is not delivered.
         - **Where it is used** by itself for mail to `fabrikam.com`; redirected to by `Old relay rule` (priority 0 · routing rule · disabled), takes no action
         ");
-        insta::assert_snapshot!(rule_page(&checked.flow, &checked.flow.rules[0], Syntax::Yaml), @"
+        insta::assert_snapshot!(rule_page(&checked, &checked.flow.rules[0], Syntax::Yaml), @"
         **Transport rule** `Old relay rule` · routing rule
 
         - **Priority** 0 · disabled · mode `enforce`
@@ -370,7 +359,7 @@ transportRules:
     stopProcessingMoreRules: true
 ";
         let checked = check_yaml(text, &Selection::default());
-        let page = rule_page(&checked.flow, &checked.flow.rules[1], Syntax::Yaml);
+        let page = rule_page(&checked, &checked.flow.rules[1], Syntax::Yaml);
         let scope = &page[page.find("**Signature scope**").expect("a scope")..];
         insta::assert_snapshot!(scope, @"
         **Signature scope** mail from inside to outside, but for
@@ -378,7 +367,16 @@ transportRules:
           - a message from the null sender <>: excepted by `senderAddressMatches` on `Identify messages to send to Exclaimer Cloud`
           - a message of 22.5 MB from inside: excepted by `messageSizeOver` on `Identify messages to send to Exclaimer Cloud`
         ");
-        let dsl = rule_page(&checked.flow, &checked.flow.rules[1], Syntax::Dsl);
+        let dsl = rule_page(&checked, &checked.flow.rules[1], Syntax::Dsl);
         assert!(dsl.contains("excepted by `except message size over` on"), "{dsl}");
+        // The page reads what the check's simulation saw (issue 15: a hover simulated the
+        // whole file again): with that forgotten, it says the rule never acts.
+        let mut checked = checked;
+        assert!(page.contains("**Acts on inside-to-outside mail** in pass 1"), "{page}");
+        checked.activity.kept_out[1].clear();
+        checked.activity.outbound_passes[1].clear();
+        let page = rule_page(&checked, &checked.flow.rules[1], Syntax::Yaml);
+        assert!(page.contains("**Acts on inside-to-outside mail** never, in the simulation\n"), "{page}");
+        assert!(page.ends_with("**Signature scope** all mail from inside to outside"), "{page}");
     }
 }

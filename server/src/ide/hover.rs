@@ -129,7 +129,7 @@ fn named_object(checked: &Checked, offset: usize) -> Option<HoverInfo> {
     let flow = &checked.flow;
     let named = |name: Option<Span>| name.is_some_and(|span| touches(span, offset));
     if let Some(rule) = flow.rules.iter().find(|rule| named(rule.name.as_ref().map(|n| n.span))) {
-        return Some(HoverInfo { span: rule.name_span(), markdown: rule_page(flow, rule, checked.source.syntax()) });
+        return Some(HoverInfo { span: rule.name_span(), markdown: rule_page(checked, rule, checked.source.syntax()) });
     }
     if let Some(connector) = flow.connectors.iter().find(|c| named(c.name.as_ref().map(|n| n.span))) {
         return Some(HoverInfo { span: connector.name_span(), markdown: connector_page(flow, connector) });

@@ -2,6 +2,7 @@
 //! severity, a one-line summary, its documentation page, how it checks and its fix. This is
 //! the one registry: adding a rule is its file and its line in [`ALL`].
 
+use crate::analysis::activity::Activity;
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Subject};
 use crate::fixes::FixContext;
@@ -199,12 +200,13 @@ impl Findings {
 /// Runs every check of the model and of the simulation, in code order: the model's first.
 /// `syntax` is the syntax the model was read from, which the messages are worded for.
 pub fn check(flow: &MailFlow, syntax: Syntax) -> Vec<Diagnostic> {
-    check_unless(flow, syntax, &|| false).expect("a check that is never asked to stop ends")
+    check_unless(flow, syntax, &|| false).expect("a check that is never asked to stop ends").0
 }
 
 /// [`check`], asking `stop` before the model's checks, before each simulated message and
-/// before the simulation's checks: `None` when it said to stop.
-pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) -> Option<Vec<Diagnostic>> {
+/// before the simulation's checks: `None` when it said to stop. Also returns what the
+/// simulation saw each rule do, for the pages about rules.
+pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) -> Option<(Vec<Diagnostic>, Activity)> {
     if stop() {
         return None;
     }
@@ -233,7 +235,7 @@ pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) ->
             finding.related.push(note);
         }
     }
-    Some(findings.into_vec())
+    Some((findings.into_vec(), Activity::of(&simulation)))
 }
 
 fn words(allowed: &[String]) -> Vec<&str> {
