@@ -386,7 +386,7 @@ fn json_document(flow: &MailFlow, message: &Message, paths: &[Path], full_bytes:
                             "priority": flow.rules[a.rule].priority.as_ref().map(|p| p.value),
                             "uncertain": a.uncertain,
                         })).collect::<Vec<_>>(),
-                        "headersSet": pass.set_headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                        "headersSet": pass.set_headers.iter().map(|(n, v)| json!({"name": &**n, "value": &**v})).collect::<Vec<_>>(),
                         "stoppedBy": pass.stopped_by.map(|r| flow.rules[r].name()),
                         "route": route,
                     })

@@ -124,8 +124,8 @@ pub struct Pass {
     pub applied: Vec<Applied>,
     /// The rule whose "Stop processing more rules" ended this pass's rule evaluation.
     pub stopped_by: Option<usize>,
-    /// Headers that rules set in this pass.
-    pub set_headers: Vec<(String, String)>,
+    /// Headers that rules set in this pass, as written.
+    pub set_headers: Vec<(Rc<str>, Rc<str>)>,
     /// The message left this pass encrypted (by a rule of this pass or an earlier one): a
     /// signature service cannot add a signature to it.
     pub encrypted: bool,
@@ -410,7 +410,7 @@ struct ReadRule {
     /// The headers its actions remove (lower-cased).
     removed_headers: Vec<String>,
     /// The headers its actions set, as written.
-    sets: Vec<(String, String)>,
+    sets: Vec<(Rc<str>, Rc<str>)>,
     /// The same, each name lower-cased as [`Headers`] keys it.
     set_keys: Vec<(Rc<str>, Rc<str>)>,
     /// None of its actions changes the message's path (`other_effects::path_changes`).
@@ -431,10 +431,8 @@ struct ReadRule {
 impl ReadRule {
     fn new(rule: &TransportRule) -> ReadRule {
         let read = understood(rule);
-        let sets: Vec<(String, String)> = other_effects::headers_set(rule)
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect();
+        let sets: Vec<(Rc<str>, Rc<str>)> =
+            other_effects::headers_set(rule).into_iter().map(|(name, value)| (name.into(), value.into())).collect();
         let leaves_path_alone = other_effects::path_changes(rule).is_empty();
         let effects: Vec<ActionEffect> =
             rule.actions.other.iter().map(|parameter| other_effects::action(&parameter.name.value)).collect();
@@ -444,10 +442,7 @@ impl ReadRule {
             removed_headers: read.removed_headers,
             has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
             unread_effect: false,
-            set_keys: sets
-                .iter()
-                .map(|(name, value)| (name.to_ascii_lowercase().into(), value.as_str().into()))
-                .collect(),
+            set_keys: sets.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())).collect(),
             sets,
             leaves_path_alone,
             takes_away: effects.contains(&ActionEffect::TakesAway),
@@ -858,7 +853,7 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             for (name, value) in &read.sets {
-                headers.insert(name.to_ascii_lowercase().into(), value.as_str().into());
+                headers.insert(name.to_ascii_lowercase().into(), value.clone());
                 stamped_by.insert(name.to_ascii_lowercase(), index);
             }
             for name in &read.removed_headers {
@@ -1009,7 +1004,7 @@ impl<'a> Simulator<'a> {
     }
 
     /// The headers the rules `applied` set, in order, as written.
-    fn headers_set(&self, applied: &[Applied]) -> Vec<(String, String)> {
+    fn headers_set(&self, applied: &[Applied]) -> Vec<(Rc<str>, Rc<str>)> {
         applied.iter().flat_map(|applied| self.read[applied.rule].sets.iter().cloned()).collect()
     }
 

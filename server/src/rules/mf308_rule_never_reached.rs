@@ -134,9 +134,8 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
             let last = path.passes.last()?;
             let stopper = last.stopped_by?;
             let mut headers = last.start_headers.clone();
-            headers.extend(
-                last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.as_str().into())),
-            );
+            headers
+                .extend(last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())));
             simulation.simulator.would_apply(rule, message, &headers).then_some((message, last.number, stopper))
         });
         if let Some((message, pass, stopper)) = blocked {
