@@ -93,7 +93,8 @@ def main(argv: list[str]) -> None:
             cpu = statistics.median(m[1] for m in measured)
             peak = max(m[2] for m in measured) / 1024
             output = f"{measured[0][3] / 1024:>10.1f}" if command == "trace" else f"{'':>10}"
-            print(f"{command:<7} {shape:<18} {size:>6} {wall * 1e3:>9.1f} {cpu * 1e3:>9.1f} {peak:>8.1f} {output}", flush=True)
+            line = f"{command:<7} {shape:<18} {size:>6} {wall * 1e3:>9.1f} {cpu * 1e3:>9.1f} {peak:>8.1f} {output}"
+            print(line.rstrip(), flush=True)
 
 
 if __name__ == "__main__":
