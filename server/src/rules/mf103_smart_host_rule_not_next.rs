@@ -111,6 +111,11 @@ rule does.
     check: Check::Model(check),
 };
 
+/// How many of the rules between a finding names, in its message and as related places: a
+/// file of many smart host rules far below the signature rule would otherwise name, for each,
+/// every rule above it (output quadratic in the rules).
+const NAMED_BETWEEN: usize = 10;
+
 pub fn check(flow: &MailFlow, out: &mut Findings) {
     let roles = Roles::of(flow);
     let Some(signature) = roles.signature_rule() else { return };
@@ -137,7 +142,11 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
             .text(" is not directly below the signature rule ")
             .written(signature_name)
             .text(": ")
-            .written_each(between.iter().map(|r| r.name()), ", ")
+            .written_each(between.iter().take(NAMED_BETWEEN).map(|r| r.name()), ", ")
+            .text(match between.len().checked_sub(NAMED_BETWEEN).filter(|&more| more > 0) {
+                Some(more) => format!(" and {more} more"),
+                None => String::new(),
+            })
             .text(format!(
                 " {verb} between them and can stop, redirect or change mail before it reaches the smart host; move "
             ))
@@ -147,7 +156,7 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
         let mut diagnostic = Diagnostic::new(&RULE, smart_host.rule.name_span(), message.render(out.syntax()))
             .with_related(signature.rule.name_span(), "the signature rule")
             .about(Subject::Rule(flow.rule_index(smart_host.rule)));
-        for rule in between {
+        for rule in between.into_iter().take(NAMED_BETWEEN) {
             diagnostic = diagnostic.with_related(rule.name_span(), "not a smart host rule, between the two");
         }
         out.push(diagnostic);
