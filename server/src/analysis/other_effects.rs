@@ -40,14 +40,14 @@ impl Place {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyParameter {
     pub key: &'static Key,
-    /// Which of the key's parameters (see [`parameters`]) it is.
+    /// Which of the key's parameters ([`Key::parameters`]) it is.
     pub index: usize,
 }
 
 impl KeyParameter {
     /// Every parameter of the key, in the catalogue's order.
-    pub fn parameters(self) -> Vec<&'static str> {
-        parameters(self.key)
+    pub fn parameters(self) -> &'static [&'static str] {
+        self.key.parameters
     }
 
     /// The parameter itself, as the catalogue spells it.
@@ -61,18 +61,6 @@ impl KeyParameter {
     }
 }
 
-/// The PowerShell parameters a key stands for, read from the catalogue: its `powershell`
-/// entry split at `+` and `/`, each part's first word (`SmartHosts (UseMXRecord $false)` is
-/// `SmartHosts`). Empty for a key without one.
-pub fn parameters(key: &'static Key) -> Vec<&'static str> {
-    let Some(powershell) = key.powershell else { return Vec::new() };
-    powershell
-        .split(['+', '/'])
-        .filter_map(|part| part.split_whitespace().next())
-        .filter(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric()))
-        .collect()
-}
-
 /// The key an `other` entry named `name` at `place` stands for, if the format has one. An
 /// exception's name may carry `ExceptIf` in front, as PowerShell writes it.
 pub fn key_of(place: Place, name: &str) -> Option<KeyParameter> {
@@ -82,7 +70,7 @@ pub fn key_of(place: Place, name: &str) -> Option<KeyParameter> {
         Place::Condition | Place::Action => name,
     };
     keys::keys(place.object()).iter().find_map(|key| {
-        let index = parameters(key).iter().position(|parameter| parameter.eq_ignore_ascii_case(bare))?;
+        let index = key.parameters.iter().position(|parameter| parameter.eq_ignore_ascii_case(bare))?;
         Some(KeyParameter { key, index })
     })
 }
@@ -283,7 +271,7 @@ mod tests {
         for object in [Object::Predicates, Object::Actions] {
             let mut seen: Vec<String> = Vec::new();
             for key in keys::keys(object).iter().filter(|key| key.name != "other") {
-                let own = parameters(key);
+                let own = key.parameters;
                 assert!(!own.is_empty(), "{}", key.name);
                 for parameter in own {
                     let lower = parameter.to_ascii_lowercase();
@@ -303,7 +291,7 @@ mod tests {
             [(Place::Condition, ""), (Place::Exception, ""), (Place::Exception, "ExceptIf"), (Place::Action, "")];
         for (place, prefix) in places {
             for key in keys::keys(place.object()) {
-                for (index, parameter) in parameters(key).into_iter().enumerate() {
+                for (index, parameter) in key.parameters.iter().enumerate() {
                     let name = format!("{prefix}{}", parameter.to_ascii_uppercase());
                     assert_eq!(key_of(place, &name), Some(KeyParameter { key, index }), "{name}");
                 }

@@ -69,8 +69,13 @@ pub struct Key {
     pub shape: ValueShape,
     pub required: bool,
     pub default: Option<&'static str>,
-    /// Exchange PowerShell parameter(s).
+    /// Exchange PowerShell's name for it, as hover shows it: its parameter(s), a cmdlet, or a
+    /// few words where it stands for many.
     pub powershell: Option<&'static str>,
+    /// The PowerShell parameters the key stands for, in order: several when together they
+    /// give its value (`SetHeaderName + SetHeaderValue`) or it is written either way
+    /// (`State / Enabled`). Empty for a key that is no parameter of its own.
+    pub parameters: &'static [&'static str],
     /// The Exchange admin center's wording.
     pub admin_center: Option<&'static str>,
     /// The section of the CodeTwo guide ("How to configure smart host (mail relay) services to
@@ -80,7 +85,17 @@ pub struct Key {
 }
 
 const fn key(name: &'static str, shape: ValueShape, doc: &'static str) -> Key {
-    Key { name, shape, required: false, default: None, powershell: None, admin_center: None, guide: None, doc }
+    Key {
+        name,
+        shape,
+        required: false,
+        default: None,
+        powershell: None,
+        parameters: &[],
+        admin_center: None,
+        guide: None,
+        doc,
+    }
 }
 
 impl Key {
@@ -95,6 +110,10 @@ impl Key {
     const fn ps(mut self, powershell: &'static str, admin_center: &'static str) -> Self {
         self.powershell = Some(powershell);
         self.admin_center = Some(admin_center);
+        self
+    }
+    const fn parameters(mut self, parameters: &'static [&'static str]) -> Self {
+        self.parameters = parameters;
         self
     }
     const fn guide(mut self, section: &'static str) -> Self {
@@ -218,22 +237,28 @@ static ON_PREMISES: &[Key] = &[key(
 static CONNECTOR: &[Key] = &[
     key("name", ValueShape::Text { max_chars: None }, "The connector's name, unique in the tenant. Rules redirect to it by this name.")
         .required()
-        .ps("Name", "Name"),
+        .ps("Name", "Name")
+        .parameters(&["Name"]),
     key("enabled", ValueShape::Bool { when_true: "The connector carries mail.", when_false: "The connector is off: mail a rule redirects to it is not delivered." }, "Whether the connector carries mail. A rule redirecting to a disabled connector cannot deliver.")
         .default("true")
-        .ps("Enabled", "Turn it on"),
+        .ps("Enabled", "Turn it on")
+        .parameters(&["Enabled"]),
     key("type", ValueShape::OneOf(CONNECTOR_TYPES), "Where the connector sends mail: a partner, or servers acting for your organization.")
         .default("partner")
-        .ps("ConnectorType", "Connection from / to"),
+        .ps("ConnectorType", "Connection from / to")
+        .parameters(&["ConnectorType"]),
     key("use", ValueShape::OneOf(CONNECTOR_USES), "When Exchange uses the connector: only when a transport rule redirects mail to it, or by itself for mail to recipientDomains. The guide has every smart host connector scoped to a transport rule when a signature service is.")
         .default("recipient-domains")
         .ps("IsTransportRuleScoped / RecipientDomains", "Only when I have a transport rule set up that redirects messages to this connector / Only when email messages are sent to these domains")
+        .parameters(&["IsTransportRuleScoped", "RecipientDomains"])
         .guide(GUIDE_RECONFIGURING),
     key("recipientDomains", ValueShape::TextList, "The recipient domains a `use: recipient-domains` connector serves: `*` for all, `*.contoso.com` for subdomains. With `use: transport-rule` they do nothing; put them in the rule as recipientDomainIs.")
         .ps("RecipientDomains", "Only when email messages are sent to these domains")
+        .parameters(&["RecipientDomains"])
         .guide(GUIDE_RECONFIGURING),
     key("smartHosts", ValueShape::TextList, "The hosts the connector hands mail to. Without it the connector delivers through the recipients' MX records.")
-        .ps("SmartHosts (UseMXRecord $false)", "Route email through these smart hosts"),
+        .ps("SmartHosts (UseMXRecord $false)", "Route email through these smart hosts")
+        .parameters(&["SmartHosts"]),
     key("service", ValueShape::Object(Object::Service), "What sits behind the connector: a signature service or a smart host, and how it treats mail. Without it the connector is unclassified and the signature and smart-host checks skip it."),
 ];
 
@@ -259,18 +284,22 @@ static HEADER: &[Key] = &[
 static RULE: &[Key] = &[
     key("name", ValueShape::Text { max_chars: Some(64) }, "The rule's name, unique in the tenant, at most 64 characters.")
         .required()
-        .ps("Name", "Name"),
+        .ps("Name", "Name")
+        .parameters(&["Name"]),
     key("priority", ValueShape::Integer { min: 0 }, "The order of evaluation: 0 runs first. Priorities are unique; Exchange numbers them 0 to n-1.")
         .required()
         .ps("Priority", "Priority")
+        .parameters(&["Priority"])
         .guide(GUIDE_CREATING),
     key("enabled", ValueShape::Bool { when_true: "The rule runs.", when_false: "The rule is off: it takes no action, as a rule the admin center has just created." }, "Whether the rule runs. The admin center creates new rules disabled.")
         .default("true")
         .ps("State / Enabled", "the rule's toggle")
+        .parameters(&["State", "Enabled"])
         .guide(GUIDE_CREATING),
     key("mode", ValueShape::OneOf(MODES), "Whether the rule acts (enforce) or only records what it would do (audit, audit-and-notify).")
         .default("enforce")
-        .ps("Mode", "Rule mode"),
+        .ps("Mode", "Rule mode")
+        .parameters(&["Mode"]),
     key("conditions", ValueShape::Object(Object::Predicates), "When the rule applies: every condition present must match; the values inside one condition are alternatives.")
         .ps("the condition parameters", "Apply this rule if"),
     key("exceptions", ValueShape::Object(Object::Predicates), "When the rule does not apply: any exception that matches keeps it from acting.")
@@ -280,44 +309,58 @@ static RULE: &[Key] = &[
     key("stopProcessingMoreRules", ValueShape::Bool { when_true: "When the rule applies, no rule below it runs in this pass; all rules run again when the message comes back for a new pass.", when_false: "The rules below it run in this pass as usual." }, "When the rule applies, no rule below it runs in this pass. The signature rule needs it so that the first pass goes straight to the signature service.")
         .default("false")
         .ps("StopRuleProcessing", "Stop processing more rules")
+        .parameters(&["StopRuleProcessing"])
         .guide(GUIDE_MODIFYING),
     key("deferOnError", ValueShape::Bool { when_true: "When rule processing fails, the message is deferred and retried (RuleErrorAction Defer).", when_false: "When rule processing fails, the message goes on without the rule (RuleErrorAction Ignore)." }, "When rule processing fails, defer the message and retry instead of sending it on without the rule.")
         .default("false (Ignore)")
         .ps("RuleErrorAction Defer", "Defer the message if rule processing doesn't complete")
+        .parameters(&["RuleErrorAction"])
         .guide(GUIDE_CREATING),
-    key("comments", ValueShape::Text { max_chars: Some(1024) }, "Free text about the rule, at most 1024 characters.").ps("Comments", "Comments"),
+    key("comments", ValueShape::Text { max_chars: Some(1024) }, "Free text about the rule, at most 1024 characters.").ps("Comments", "Comments").parameters(&["Comments"]),
 ];
 
 static PREDICATES: &[Key] = &[
     key("senderIs", ValueShape::OneOf(SENDER_SCOPES), "Where the sender is.")
         .ps("FromScope", "The sender is external/internal")
+        .parameters(&["FromScope"])
         .guide(GUIDE_CREATING),
     key("recipientIs", ValueShape::OneOf(SCOPES), "Where a recipient is.")
         .ps("SentToScope", "The recipient is external/internal")
+        .parameters(&["SentToScope"])
         .guide(GUIDE_CREATING),
     key("senderDomainIs", ValueShape::TextList, "The sender's domain is one of these (subdomains match too).")
-        .ps("SenderDomainIs", "The sender domain is"),
+        .ps("SenderDomainIs", "The sender domain is")
+        .parameters(&["SenderDomainIs"]),
     key("recipientDomainIs", ValueShape::TextList, "A recipient's domain is one of these (subdomains match too).")
         .ps("RecipientDomainIs", "The recipient domain is")
+        .parameters(&["RecipientDomainIs"])
         .guide(GUIDE_CREATING),
     key("recipientAddressMatches", ValueShape::TextList, "A recipient's address matches one of these regular expressions (.NET syntax).")
         .ps("RecipientAddressMatchesPatterns", "The recipient address matches any of these text patterns")
+        .parameters(&["RecipientAddressMatchesPatterns"])
         .guide(GUIDE_CREATING),
     key("headerContains", ValueShape::Object(Object::HeaderContains), "A header contains one of these words.")
         .ps("HeaderContainsMessageHeader + HeaderContainsWords", "The message headers include any of these words")
+        .parameters(&["HeaderContainsMessageHeader", "HeaderContainsWords"])
         .guide(GUIDE_CREATING),
     key("headerMatches", ValueShape::Object(Object::HeaderMatches), "A header matches one of these regular expressions.")
-        .ps("HeaderMatchesMessageHeader + HeaderMatchesPatterns", "The message headers match these text patterns"),
+        .ps("HeaderMatchesMessageHeader + HeaderMatchesPatterns", "The message headers match these text patterns")
+        .parameters(&["HeaderMatchesMessageHeader", "HeaderMatchesPatterns"]),
     key("messageTypeMatches", ValueShape::OneOf(MESSAGE_TYPES), "The message is of this type.")
-        .ps("MessageTypeMatches", "The message type is"),
+        .ps("MessageTypeMatches", "The message type is")
+        .parameters(&["MessageTypeMatches"]),
     key("senderIsMemberOf", ValueShape::TextList, "The sender is a member of one of these groups (by address). Signature services billed per sender are often limited to a licensed-users group this way; mail from other senders is out of their scope by design.")
-        .ps("FromMemberOf", "The sender is a member of this group"),
+        .ps("FromMemberOf", "The sender is a member of this group")
+        .parameters(&["FromMemberOf"]),
     key("from", ValueShape::TextList, "The sender is one of these people (by address).")
-        .ps("From", "The sender is this person"),
+        .ps("From", "The sender is this person")
+        .parameters(&["From"]),
     key("senderAddressMatches", ValueShape::TextList, "The sender's address matches one of these regular expressions (.NET syntax). The null sender of non-delivery reports and other system messages is the address `<>`, which vendors except this way.")
-        .ps("FromAddressMatchesPatterns", "The sender address matches any of these text patterns"),
+        .ps("FromAddressMatchesPatterns", "The sender address matches any of these text patterns")
+        .parameters(&["FromAddressMatchesPatterns"]),
     key("messageSizeOver", ValueShape::Size, "The message is at least this large: a number with a unit (B, KB, MB or GB; 1 KB is 1024 bytes), such as `22.5 MB`, or a number of bytes. Signature services often except very large messages.")
-        .ps("MessageSizeOver", "The message size is greater than or equal to"),
+        .ps("MessageSizeOver", "The message size is greater than or equal to")
+        .parameters(&["MessageSizeOver"]),
     key("other", ValueShape::OpenMap, "Any other Exchange condition by its PowerShell name. The analysis cannot tell whether it matches, so it follows both outcomes."),
 ];
 
@@ -334,16 +377,18 @@ static HEADER_MATCHES: &[Key] = &[
 static ACTIONS: &[Key] = &[
     key("setHeader", ValueShape::Object(Object::Header), "Sets a header on the message. A smart host rule sets its anti-loop header here and excepts mail that carries it.")
         .ps("SetHeaderName + SetHeaderValue", "Modify the message properties > set a message header")
+        .parameters(&["SetHeaderName", "SetHeaderValue"])
         .guide(GUIDE_CREATING),
     key("redirectToConnector", ValueShape::Text { max_chars: None }, "Sends the message out through this connector (by name) instead of normal routing.")
         .ps("RouteMessageOutboundConnector", "Redirect the message to > the following connector")
+        .parameters(&["RouteMessageOutboundConnector"])
         .guide(GUIDE_CREATING),
     key("removeHeader", ValueShape::Text { max_chars: None }, "Removes this header from the message: the rules after it and later passes no longer see it. A rule that removes the header another rule's exception relies on, before that rule runs, lets the message be routed again.")
-        .ps("RemoveHeader", "Modify the message properties > remove a message header"),
+        .ps("RemoveHeader", "Modify the message properties > remove a message header")
+        .parameters(&["RemoveHeader"]),
     key("other", ValueShape::OpenMap, "Any other Exchange action by its PowerShell name; assumed not to change routing."),
 ];
 
-/// The keys a mapping of this kind may hold.
 /// The prefix PowerShell puts before a condition's parameter to make it an exception.
 pub const EXCEPT_IF: &str = "ExceptIf";
 
@@ -354,6 +399,7 @@ pub fn without_except_if(name: &str) -> Option<&str> {
     (head.eq_ignore_ascii_case(EXCEPT_IF) && name.len() > EXCEPT_IF.len()).then(|| &name[EXCEPT_IF.len()..])
 }
 
+/// The keys a mapping of this kind may hold.
 pub fn keys(object: Object) -> &'static [Key] {
     match object {
         Object::Root => ROOT,
@@ -415,5 +461,25 @@ mod tests {
         assert_eq!(nearest(Object::Rule, "StopProcessingMoreRules"), Some("stopProcessingMoreRules"));
         assert_eq!(nearest(Object::Connector, "smarthost"), Some("smartHosts"));
         assert_eq!(nearest(Object::Rule, "colour"), None);
+    }
+
+    /// Hover shows `powershell`; import and export use `parameters`: both name the same
+    /// parameters, in the same order.
+    #[test]
+    fn a_keys_parameters_are_those_its_powershell_text_names() {
+        for object in Object::ALL {
+            for key in keys(object) {
+                let words: Vec<&str> = key
+                    .powershell
+                    .unwrap_or("")
+                    .split(['+', '/', ' ', '(', ')'])
+                    .filter(|word| word.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+                    .filter(|word| word.chars().all(|c| c.is_ascii_alphanumeric()))
+                    .collect();
+                let named: Vec<&str> =
+                    words.iter().copied().filter(|word| !matches!(*word, "UseMXRecord" | "Defer")).collect();
+                assert_eq!(key.parameters, &named[..], "{object:?}.{}", key.name);
+            }
+        }
     }
 }

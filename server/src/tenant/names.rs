@@ -10,7 +10,7 @@ use crate::model::{ConnectorType, MessageType, RuleMode, Scope};
 /// (`headerContains` is `HeaderContainsMessageHeader` then `HeaderContainsWords`).
 pub fn parameter(object: Object, key: &str, index: usize) -> &'static str {
     let key = keys::lookup(object, key).unwrap_or_else(|| panic!("`{key}` is in the key catalogue"));
-    other_effects::parameters(key)
+    key.parameters
         .get(index)
         .copied()
         .unwrap_or_else(|| panic!("`{}` has a PowerShell parameter number {index} in the catalogue", key.name))

@@ -24,7 +24,6 @@ use std::collections::HashSet;
 
 use super::names::{self, parameter, EXCEPT_IF};
 use super::{Kind, Problem, TenantObject, Value};
-use crate::analysis::other_effects;
 use crate::model::keys::{self, Object};
 use crate::rules::mf009_limit_exceeded::{MAX_COMMENT_CHARS, MAX_NAME_CHARS};
 
@@ -248,7 +247,7 @@ fn wrapped(items: &[String], width: usize) -> Vec<String> {
 /// The parameters of the format's conditions (and their exceptions), actions and comments:
 /// what an update clears when the file does not set it, read from the key catalogue.
 fn cleared_on_update() -> Vec<String> {
-    let of = |object| keys::keys(object).iter().flat_map(other_effects::parameters);
+    let of = |object| keys::keys(object).iter().flat_map(|key| key.parameters.iter().copied());
     let conditions: Vec<&str> = of(Object::Predicates).collect();
     let mut names: Vec<String> = conditions.iter().map(|name| (*name).to_owned()).collect();
     names.extend(conditions.iter().map(|name| format!("{EXCEPT_IF}{name}")));
