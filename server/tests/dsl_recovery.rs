@@ -143,6 +143,19 @@ fn spliced_examples() -> impl Strategy<Value = String> {
     )
 }
 
+/// A complete top-level item (what an error region at the top level may hold whole).
+fn is_item(node: tree_sitter::Node) -> bool {
+    node.is_named() && matches!(node.kind(), "version" | "organization" | "connector" | "rule")
+}
+
+/// Whether `node` is an error at the top level with complete items inside, which the parser
+/// reads (`DslFile::items`) rather than reporting whole.
+fn is_salvaged_from(node: tree_sitter::Node) -> bool {
+    let top_level = node.parent().is_none_or(|parent| parent.kind() == "source_file");
+    let mut cursor = node.walk();
+    node.is_error() && top_level && node.children(&mut cursor).any(is_item)
+}
+
 /// Every node of a tree, by a plain walk.
 fn every_node(root: tree_sitter::Node) -> Vec<tree_sitter::Node> {
     let mut nodes = Vec::new();
@@ -173,7 +186,14 @@ proptest! {
             if node.kind() == "comment" {
                 prop_assert!(file.comments.iter().any(|c| c.span == span), "comment at {span:?} missed in\n{text}");
             }
-            if node.is_error() || node.is_missing() || node.kind() == "invalid_escape" {
+            if is_salvaged_from(node) {
+                // A top-level error that holds complete items is reported as the stretches
+                // between them: each of its other parts lies in a reported error.
+                let mut cursor = node.walk();
+                for part in node.children(&mut cursor).filter(|part| !is_item(*part) && part.kind() != "comment") {
+                    prop_assert!(file.in_error(span_of(part)), "{} at {:?} not reported in\n{text}", part.kind(), span_of(part));
+                }
+            } else if node.is_error() || node.is_missing() || node.kind() == "invalid_escape" {
                 prop_assert!(file.in_error(span), "{} at {span:?} not reported in\n{text}", node.kind());
             }
         }
