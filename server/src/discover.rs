@@ -93,27 +93,6 @@ pub fn display(path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// A name of a path as a segment of a URI's path (RFC 3986): the unreserved characters as
-/// they are, every other byte as `%XX`, so that spaces, `#`, `%`, `:` and non-ASCII letters
-/// read back as they were.
-pub fn uri_segment(name: &str) -> String {
-    let mut encoded = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
-/// Whether the first name of a path is a Windows drive, `C:`.
-pub fn is_drive(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
-}
-
 /// Runs `check` on every file using all cores; results keep the order of `files`.
 pub fn check_in_parallel<T: Send>(files: &[PathBuf], check: impl Fn(&Path) -> T + Sync) -> Vec<T> {
     let mut results = Vec::with_capacity(files.len());

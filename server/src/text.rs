@@ -6,7 +6,9 @@
 //! fixes' new lines, the diff and the server's positions all read it from here.
 //!
 //! Text a user wrote is made safe to print here too ([`visible`]): the command line and
-//! `trace` escape names and values the same way.
+//! `trace` escape names and values the same way. And the names of a path are written into
+//! a URI's path and read back from it here ([`uri_segment`]), for SARIF and the language
+//! server alike.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -44,6 +46,45 @@ impl Span {
     pub fn shifted(self, delta: isize) -> Span {
         Span::new(self.start.wrapping_add_signed(delta), self.end.wrapping_add_signed(delta))
     }
+}
+
+/// A name of a path as a segment of a URI's path (RFC 3986): the unreserved characters as
+/// they are, every other byte as `%XX`, so that spaces, `#`, `%`, `:` and non-ASCII letters
+/// read back as they were.
+pub fn uri_segment(name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// Whether the first name of a path is a Windows drive, `C:`.
+pub fn is_drive(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// A segment of a URI's path decoded: each `%XX` as its byte. `None` when an escape is cut
+/// short or not hexadecimal, or the bytes are not UTF-8.
+pub fn uri_segment_decoded(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(first);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// The first line of `span` in `text`, for pointing at an object without underlining all of it.

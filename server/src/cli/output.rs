@@ -9,9 +9,8 @@ use super::escape::{self, line_start_path, visible, visible_except};
 use super::fix::Held;
 use super::{plural, FileReport, Format, Trouble};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::{is_drive, uri_segment};
 use crate::rules;
-use crate::text::{Position, Span};
+use crate::text::{is_drive, uri_segment, Position, Span};
 
 /// How a report is written beyond its findings: in colour or not, and where the pages of the
 /// codes are (SARIF links each rule to its page when set).
@@ -504,7 +503,7 @@ mod tests {
             ("a #1 100%.mailflow.yaml", "a%20%231%20100%25.mailflow.yaml", relative),
             // A colon in the first segment would read as a scheme.
             ("rules:x.mailflow", "rules%3Ax.mailflow", relative),
-            ("../shared/x.mailflow", "../shared/x.mailflow", relative),
+            ("../tenants/x.mailflow", "../tenants/x.mailflow", relative),
             ("/srv/mail flow/x.mailflow", "file:///srv/mail%20flow/x.mailflow", None),
             (
                 "C:\\Users\\Jürgen\\Büro Regeln\\ausgehend.mailflow",

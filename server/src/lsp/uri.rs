@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use tower_lsp_server::ls_types::Uri;
 
-use crate::discover::{is_drive, uri_segment};
+use crate::text::{is_drive, uri_segment, uri_segment_decoded};
 
 /// Which kind of path a `file:` URI names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ fn parts(uri: &Uri, style: Style) -> Option<(String, Vec<String>)> {
     let host = match uri.authority() {
         None => String::new(),
         Some(authority) if authority.userinfo().is_some() || authority.port().is_some() => return None,
-        Some(authority) => decoded(authority.host())?.to_ascii_lowercase(),
+        Some(authority) => uri_segment_decoded(authority.host())?.to_ascii_lowercase(),
     };
     let host = if host == "localhost" { String::new() } else { host };
     if style == Style::Posix && !host.is_empty() {
@@ -70,7 +70,7 @@ fn parts(uri: &Uri, style: Style) -> Option<(String, Vec<String>)> {
     };
     let mut names = Vec::new();
     for segment in uri.path().segments_if_absolute()? {
-        let name = decoded(segment.as_str())?;
+        let name = uri_segment_decoded(segment.as_str())?;
         if name.contains(separators) {
             return None;
         }
@@ -100,7 +100,7 @@ pub fn child(folder: &Uri, root: &Path, file: &Path) -> Option<Uri> {
 /// The name at the end of a URI's path, decoded (`r%C3%A8gles.mailflow` is `règles.mailflow`).
 pub fn file_name(uri: &Uri) -> String {
     let last = uri.path().as_str().rsplit('/').next().unwrap_or_default();
-    decoded(last).unwrap_or_else(|| last.to_owned())
+    uri_segment_decoded(last).unwrap_or_else(|| last.to_owned())
 }
 
 /// What two URIs of the same file have in common however each client spelled it: the
@@ -116,22 +116,6 @@ pub fn identity(uri: &Uri, style: Style) -> String {
     }
     let path: Vec<String> = names.iter().map(|name| uri_segment(name)).collect();
     format!("file://{host}/{}", path.join("/"))
-}
-
-fn decoded(text: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut rest = text.as_bytes();
-    while let Some((&first, tail)) = rest.split_first() {
-        if first == b'%' {
-            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
-            bytes.push(u8::from_str_radix(hex, 16).ok()?);
-            rest = &tail[2..];
-        } else {
-            bytes.push(first);
-            rest = tail;
-        }
-    }
-    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
