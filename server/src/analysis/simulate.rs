@@ -852,9 +852,9 @@ impl<'a> Simulator<'a> {
             if !read.leaves_path_alone || self.applies(index, message, &headers) != Truth::Yes {
                 continue;
             }
-            for (name, value) in &read.sets {
-                headers.insert(name.to_ascii_lowercase().into(), value.clone());
-                stamped_by.insert(name.to_ascii_lowercase(), index);
+            for (key, value) in &read.set_keys {
+                headers.insert(key.clone(), value.clone());
+                stamped_by.insert(key.to_string(), index);
             }
             for name in &read.removed_headers {
                 headers.remove(name.as_str());
