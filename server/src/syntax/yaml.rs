@@ -266,25 +266,19 @@ struct Reusable {
     path: std::ops::Range<usize>,
 }
 
-/// Every comment in the tree, in order. Walks with a cursor, not recursion, so that a deeply
-/// nested file cannot exhaust the stack.
+/// Every comment in the tree, in order. A comment starts with a `#`, and no node holds a `#` of
+/// the text without being or containing the smallest node around it: so each `#` of the text
+/// is looked up from the root (a path as deep as the tree, not a walk of it), and it is a
+/// comment's when that node is a comment starting there. The `#`s inside quoted or plain
+/// scalars, or inside a comment, find other nodes.
 fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
-    // Compared by id: every node of the file is visited, and `kind()` converts a C string.
+    // Compared by id: `kind()` converts a C string.
     let comment = root.language().id_for_node_kind("comment", true);
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.kind_id() == comment {
+    for (at, _) in text.match_indices('#') {
+        let Some(node) = root.descendant_for_byte_range(at, at + 1) else { continue };
+        if node.kind_id() == comment && node.start_byte() == at {
             let span = span_of(node);
             out.push(Comment { span, text: text[span.range()].to_owned() });
-        } else if text.as_bytes()[node.byte_range()].contains(&b'#') && cursor.goto_first_child() {
-            // Only a subtree whose text holds a `#` can hold a comment: the rest are skipped.
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return;
-            }
         }
     }
 }
@@ -780,3 +774,5 @@ mod tests {
         assert_eq!(errors("a: [*x]\nb: &x 1\n"), [("*x", "`*x` refers to no anchor `&x` defined above it".to_owned())]);
     }
 }
+
+
