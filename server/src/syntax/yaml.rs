@@ -774,5 +774,3 @@ mod tests {
         assert_eq!(errors("a: [*x]\nb: &x 1\n"), [("*x", "`*x` refers to no anchor `&x` defined above it".to_owned())]);
     }
 }
-
-
