@@ -101,11 +101,19 @@ pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
 
 /// Checks `text` and computes every finding's fix.
 pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
-    let mut checked = check_incremental(text, syntax, selection, None).0;
+    check_keeping_tree(text, syntax, selection).0
+}
+
+/// [`check`], handing back the syntax tree it read (as the [`Reuse`] an editor would keep)
+/// instead of freeing it: a caller that exits once it has reported may leave the tree and the
+/// model to the end of the process, since freeing them node by node costs a tenth of a large
+/// file's check.
+pub fn check_keeping_tree(text: &str, syntax: Syntax, selection: &Selection) -> (Checked, Reuse) {
+    let (mut checked, tree) = check_incremental(text, syntax, selection, None);
     let mut diagnostics = std::mem::take(&mut checked.diagnostics);
     checked.attach_fixes(text, &mut diagnostics);
     checked.diagnostics = diagnostics;
-    checked
+    (checked, tree)
 }
 
 /// Rounds of fixing and checking again in [`fix`]. A fix can make a new finding with its

@@ -394,6 +394,13 @@ struct ToCheck<'a> {
     selection: &'a Selection,
 }
 
+impl ToCheck<'_> {
+    /// Whether one text is checked, the process's last piece of work.
+    fn only_one(&self) -> bool {
+        usize::from(self.stdin.is_some()) + self.files.len() == 1
+    }
+}
+
 /// Checks the files and writes each one's report as soon as it and those before it are done
 /// (human, concise and GitHub reports, without fixing): a file's text and findings go once
 /// written. Returns what writing gave and whether a finding is at or above `threshold`.
@@ -422,9 +429,9 @@ fn stream_check(
         }
     };
     if let Some(name) = to_check.stdin {
-        report_on(check_stdin(name, to_check.selection, None));
+        report_on(check_stdin(name, to_check, None));
     }
-    let check = |path: &Path| check_file(path, to_check.selection, None);
+    let check = |path: &Path| check_file(path, to_check, None);
     crate::discover::check_in_order(to_check.files, check, report_on);
     (written.and_then(|()| console::out(&stream.end(troubles))), failing)
 }
@@ -441,9 +448,9 @@ fn check_then_report(
 ) -> (std::io::Result<()>, bool) {
     let mut results = Vec::new();
     if let Some(name) = to_check.stdin {
-        results.push(check_stdin(name, to_check.selection, fixing));
+        results.push(check_stdin(name, to_check, fixing));
     }
-    let check = |path: &Path| check_file(path, to_check.selection, fixing);
+    let check = |path: &Path| check_file(path, to_check, fixing);
     results.extend(crate::discover::check_in_parallel(to_check.files, check));
     let mut reports = Vec::new();
     let mut fixed = Vec::new();
@@ -516,22 +523,22 @@ fn run_trace(file: &Path, from: Origin, to: Option<String>, format: crate::trace
 /// Checks one file, or fixes it when asked (then reporting what remains).
 fn check_file(
     path: &Path,
-    selection: &Selection,
+    to_check: &ToCheck,
     fixing: Option<fix::Request>,
 ) -> Result<(FileReport, Option<fix::Done>), Trouble> {
     let display = crate::discover::display(path);
     let read = files::read(path).map_err(|message| Trouble::about(display.clone(), message))?;
-    report(display, Syntax::of_path(path), Some((path, &read)), &read.text, selection, fixing)
+    report(display, Syntax::of_path(path), Some((path, &read)), &read.text, to_check, fixing)
 }
 
 /// Checks the text on standard input, shown as `name`, whose syntax the name chooses.
 fn check_stdin(
     name: &str,
-    selection: &Selection,
+    to_check: &ToCheck,
     fixing: Option<fix::Request>,
 ) -> Result<(FileReport, Option<fix::Done>), Trouble> {
     let text = files::read_stdin(&escape::visible(name)).map_err(|message| Trouble::about(name.into(), message))?;
-    report(name.into(), Syntax::of_path(Path::new(name)), None, &text, selection, fixing)
+    report(name.into(), Syntax::of_path(Path::new(name)), None, &text, to_check, fixing)
 }
 
 /// The report on one text, fixed first when asked (`write_to`: the file it was read from).
@@ -540,14 +547,21 @@ fn report(
     syntax: Syntax,
     write_to: Option<(&Path, &files::Read)>,
     text: &str,
-    selection: &Selection,
+    to_check: &ToCheck,
     fixing: Option<fix::Request>,
 ) -> Result<(FileReport, Option<fix::Done>), Trouble> {
     if let Some(request) = fixing {
-        let (report, done) = fix::fix_file(&display, syntax, text, write_to, selection, request)
+        let (report, done) = fix::fix_file(&display, syntax, text, write_to, to_check.selection, request)
             .map_err(|message| Trouble::about(display.clone(), message))?;
         return Ok((report, Some(done)));
     }
-    let checked = check(text, syntax, selection);
-    Ok((FileReport::new(display, text.to_owned(), checked), None))
+    let (checked, tree) = crate::check::check_keeping_tree(text, syntax, to_check.selection);
+    let crate::check::Checked { source, flow, lines, diagnostics, activity } = checked;
+    if to_check.only_one() {
+        // The process ends once this text's report is written, and the operating system takes
+        // its memory back at once: freeing the tree and the model node by node would add a
+        // tenth to a large file's check (10,000 rules: 1.6 -> 1.3 s).
+        std::mem::forget((source, flow, activity, tree));
+    }
+    Ok((FileReport { path: display, text: text.to_owned(), lines, diagnostics }, None))
 }
