@@ -116,29 +116,30 @@ signature rule), narrow that rule's conditions, or drop its stop.
 
 use super::message::Message as Words;
 use super::simulation_wording::describe_message;
-use crate::analysis::simulate::Simulation;
+use crate::analysis::simulate::{Headers, Message, Simulation};
 use crate::diagnostic::Diagnostic;
 
 /// A routing rule that applies to no simulated message, although in some message's last
 /// pass its conditions match and no exception does: a rule above it stopped processing.
 pub fn check(simulation: &Simulation, out: &mut Findings) {
     let flow = simulation.flow;
-    let applied_somewhere = |rule: usize| {
-        simulation.paths().any(|(_, path)| path.passes.iter().any(|p| p.applied.iter().any(|a| a.rule == rule)))
-    };
+    // Which rules applied on some path, worked out in one pass over the paths rather than one
+    // per rule (a tenant with thousands of connectors has a rule and two messages for each).
+    let mut applied_somewhere = vec![false; flow.rules.len()];
+    for (_, path) in simulation.paths() {
+        for applied in path.passes.iter().flat_map(|pass| &pass.applied) {
+            applied_somewhere[applied.rule] = true;
+        }
+    }
+    let mut stopped = None;
     for (index, rule) in flow.rules.iter().enumerate() {
-        if rule.actions.redirect_to_connector.is_none() || !rule.is_active() || applied_somewhere(index) {
+        if rule.actions.redirect_to_connector.is_none() || !rule.is_active() || applied_somewhere[index] {
             continue;
         }
-        let blocked = simulation.paths().find_map(|(message, path)| {
-            let last = path.passes.last()?;
-            let stopper = last.stopped_by?;
-            let mut headers = last.start_headers.clone();
-            headers
-                .extend(last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())));
-            simulation.simulator.would_apply(rule, message, &headers).then_some((message, last.number, stopper))
-        });
-        if let Some((message, pass, stopper)) = blocked {
+        let stopped = stopped.get_or_insert_with(|| stopped_passes(simulation));
+        let blocked =
+            stopped.iter().find(|(message, _, _, headers)| simulation.simulator.would_apply(rule, message, headers));
+        if let Some(&(message, pass, stopper, _)) = blocked {
             let stopper = &flow.rules[stopper];
             let words = Words::new()
                 .written(rule.name())
@@ -153,4 +154,21 @@ pub fn check(simulation: &Simulation, out: &mut Findings) {
             );
         }
     }
+}
+
+/// Each path's last pass that a rule stopped: the message, the pass's number, the rule that
+/// stopped it, and the headers the rules below the stopper would have seen (the message's at
+/// the start of the pass and those the pass set). Worked out once for all the rules checked.
+fn stopped_passes<'s>(simulation: &'s Simulation) -> Vec<(&'s Message, usize, usize, Headers)> {
+    simulation
+        .paths()
+        .filter_map(|(message, path)| {
+            let last = path.passes.last()?;
+            let stopper = last.stopped_by?;
+            let mut headers = last.start_headers.clone();
+            headers
+                .extend(last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())));
+            Some((message, last.number, stopper, headers))
+        })
+        .collect()
 }
