@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
-use super::other_effects::{self, ActionEffect};
+use super::other_effects::{self, ActionEffect, PathChange};
 use super::roles::Roles;
 use super::understood::understood;
 use crate::model::{ConnectorUse, MailFlow, MessageType, Pattern, Predicates, Scope, ServiceKind, TransportRule};
@@ -321,11 +321,13 @@ impl<T> DomainIndex<T> {
     }
 
     fn insert(&mut self, pattern: &str, value: T) {
-        let pattern = pattern.trim().to_ascii_lowercase();
+        // `*` and `*.` have no letters: they are found before lower-casing, which copies
+        // only what is kept.
+        let pattern = pattern.trim();
         if pattern == "*" {
             self.everywhere.push(value);
         } else {
-            self.named.entry(pattern.trim_start_matches("*.").to_owned()).or_default().push(value);
+            self.named.entry(pattern.trim_start_matches("*.").to_ascii_lowercase()).or_default().push(value);
         }
     }
 
@@ -358,8 +360,8 @@ fn lower(text: &str) -> Cow<'_, str> {
 
 /// A rule's conditions or exceptions as the analysis reads them ([`understood`]), with
 /// their lists indexed so that testing a message takes the same time however long they are.
-struct Tested {
-    predicates: Predicates,
+struct Tested<'a> {
+    predicates: Cow<'a, Predicates>,
     /// The keys it gives, in the order they are tested ([`TESTED`]).
     given: Vec<Test>,
     sender_domains: Option<DomainIndex<()>>,
@@ -374,8 +376,8 @@ struct Tested {
     header_matches: Option<String>,
 }
 
-impl Tested {
-    fn new(predicates: Predicates) -> Tested {
+impl<'a> Tested<'a> {
+    fn new(predicates: Cow<'a, Predicates>) -> Tested<'a> {
         let domains = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
             list.as_ref().map(|list| {
                 let mut index = DomainIndex::new();
@@ -404,9 +406,9 @@ impl Tested {
 
 /// A rule as the simulation reads it: what it tests, and what its actions do, worked out
 /// once.
-struct ReadRule {
-    conditions: Tested,
-    exceptions: Tested,
+struct ReadRule<'a> {
+    conditions: Tested<'a>,
+    exceptions: Tested<'a>,
     /// The headers its actions remove (lower-cased).
     removed_headers: Vec<String>,
     /// The headers its actions set, as written.
@@ -428,14 +430,18 @@ struct ReadRule {
     encrypts: bool,
 }
 
-impl ReadRule {
-    fn new(rule: &TransportRule) -> ReadRule {
+impl<'a> ReadRule<'a> {
+    fn new(rule: &'a TransportRule) -> ReadRule<'a> {
         let read = understood(rule);
         let sets: Vec<(Rc<str>, Rc<str>)> =
             other_effects::headers_set(rule).into_iter().map(|(name, value)| (name.into(), value.into())).collect();
-        let leaves_path_alone = other_effects::path_changes(rule).is_empty();
-        let effects: Vec<ActionEffect> =
-            rule.actions.other.iter().map(|parameter| other_effects::action(&parameter.name.value)).collect();
+        let path_changes = other_effects::path_changes(rule);
+        let leaves_path_alone = path_changes.is_empty();
+        // Taking the message away and encrypting it change its path: `path_changes` lists
+        // every `other` action that does, with its effect.
+        let an_action_does = |wanted: ActionEffect| {
+            path_changes.iter().any(|change| matches!(change, PathChange::Other(_, effect) if *effect == wanted))
+        };
         ReadRule {
             conditions: Tested::new(read.conditions),
             exceptions: Tested::new(read.exceptions),
@@ -445,8 +451,8 @@ impl ReadRule {
             set_keys: sets.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())).collect(),
             sets,
             leaves_path_alone,
-            takes_away: effects.contains(&ActionEffect::TakesAway),
-            encrypts: effects.contains(&ActionEffect::Encrypts),
+            takes_away: an_action_does(ActionEffect::TakesAway),
+            encrypts: an_action_does(ActionEffect::Encrypts),
         }
     }
 }
@@ -480,7 +486,7 @@ pub struct Simulator<'a> {
     /// The address of a sender inside whom no rule names.
     inside_sender: String,
     /// Each rule (by index) as the analysis reads it.
-    read: Vec<ReadRule>,
+    read: Vec<ReadRule<'a>>,
     /// The signature rules that take actions, in evaluation order.
     signature_rules: Vec<usize>,
     /// The classes of message the rules tell apart ([`Simulator::classes`]).
@@ -1249,27 +1255,37 @@ fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Parti
 /// Marks the rules whose effects only set or remove headers that no rule's conditions or
 /// exceptions test and no service reads ([`ReadRule::unread_effect`]).
 fn mark_unread_effects(flow: &MailFlow, read: &mut [ReadRule]) {
-    let mut tested: HashSet<String> = HashSet::new();
-    for rule in read.iter() {
-        for side in [&rule.conditions, &rule.exceptions] {
-            tested.extend(side.header_contains.as_ref().map(|(header, _)| header.clone()));
-            tested.extend(side.header_matches.clone());
+    // The names tested are borrowed from the rules, so each rule's mark is worked out before
+    // any is set.
+    let unread_effects: Vec<bool> = {
+        // Every name lower-cased, as `set_keys` and `removed_headers` hold them. Room for a
+        // name per rule: a file whose rules each test a header fills it without rehashing.
+        let mut tested: HashSet<Cow<str>> = HashSet::with_capacity(read.len());
+        for rule in read.iter() {
+            for side in [&rule.conditions, &rule.exceptions] {
+                tested.extend(side.header_contains.as_ref().map(|(header, _)| Cow::Borrowed(header.as_str())));
+                tested.extend(side.header_matches.as_deref().map(Cow::Borrowed));
+            }
         }
-    }
-    for connector in &flow.connectors {
-        if let Some((name, _)) = connector.service.as_ref().and_then(|service| service.processed_header()) {
-            tested.insert(name.to_ascii_lowercase());
+        for connector in &flow.connectors {
+            if let Some((name, _)) = connector.service.as_ref().and_then(|service| service.processed_header()) {
+                tested.insert(Cow::Owned(name.to_ascii_lowercase()));
+            }
         }
-    }
-    for (rule, read) in flow.rules.iter().zip(read.iter_mut()) {
-        let headers_only = read.leaves_path_alone
-            && rule.actions.redirect_to_connector.is_none()
-            && !rule.stops_processing()
-            && !read.takes_away
-            && !read.encrypts;
-        let unread = read.sets.iter().all(|(name, _)| !tested.contains(&name.to_ascii_lowercase()))
-            && read.removed_headers.iter().all(|name| !tested.contains(name));
-        read.unread_effect = read.has_effect && headers_only && unread;
+        let unread_effect = |rule: &TransportRule, read: &ReadRule| {
+            let headers_only = read.leaves_path_alone
+                && rule.actions.redirect_to_connector.is_none()
+                && !rule.stops_processing()
+                && !read.takes_away
+                && !read.encrypts;
+            let unread = read.set_keys.iter().all(|(key, _)| !tested.contains(&**key))
+                && read.removed_headers.iter().all(|name| !tested.contains(name.as_str()));
+            read.has_effect && headers_only && unread
+        };
+        flow.rules.iter().zip(read.iter()).map(|(rule, read)| unread_effect(rule, read)).collect()
+    };
+    for (read, unread_effect) in read.iter_mut().zip(unread_effects) {
+        read.unread_effect = unread_effect;
     }
 }
 

@@ -3,6 +3,8 @@
 //! so that files written before a key existed, and imported files, are simulated right.
 //! Where the key is also written, the key wins; MF015 proposes rewriting the entry.
 
+use std::borrow::Cow;
+
 use super::other_effects::{self, ConditionEffect, Place};
 use crate::model::{
     HeaderContains, HeaderMatches, MessageSize, MessageType, OtherParameter, ParameterValue, Pattern, Predicates,
@@ -11,16 +13,17 @@ use crate::model::{
 use crate::text::Spanned;
 
 /// The rule's conditions and exceptions with the `other` entries that have a key read as
-/// that key, and the headers its actions remove the same way.
+/// that key (borrowed from the rule where no entry has one, as in most rules), and the
+/// headers its actions remove the same way.
 #[derive(Clone, Debug)]
-pub struct Understood {
-    pub conditions: Predicates,
-    pub exceptions: Predicates,
+pub struct Understood<'a> {
+    pub conditions: Cow<'a, Predicates>,
+    pub exceptions: Cow<'a, Predicates>,
     /// The headers its actions remove (lower-cased): `removeHeader` and `RemoveHeader`.
     pub removed_headers: Vec<String>,
 }
 
-pub fn understood(rule: &TransportRule) -> Understood {
+pub fn understood(rule: &TransportRule) -> Understood<'_> {
     let mut removed_headers: Vec<String> =
         rule.actions.remove_header.iter().map(|h| h.value.to_ascii_lowercase()).collect();
     for parameter in &rule.actions.other {
@@ -38,8 +41,15 @@ pub fn understood(rule: &TransportRule) -> Understood {
 }
 
 /// `predicates` with each `other` entry that has a key moved into that key, where the key
-/// is not written already; entries without a key stay under `other`.
-fn predicates(predicates: &Predicates, place: Place) -> Predicates {
+/// is not written already; entries without a key stay under `other`. Copied only when an
+/// entry has a key: otherwise they read as written.
+fn predicates(predicates: &Predicates, place: Place) -> Cow<'_, Predicates> {
+    let has_key = |parameter: &OtherParameter| {
+        matches!(other_effects::condition(place, &parameter.name.value), ConditionEffect::HasKey(_))
+    };
+    if !predicates.other.iter().any(has_key) {
+        return Cow::Borrowed(predicates);
+    }
     let mut read = predicates.clone();
     read.other.clear();
     // A header test is given by two parameters; they are put together at the end.
@@ -73,7 +83,7 @@ fn predicates(predicates: &Predicates, place: Place) -> Predicates {
             _ => {}
         }
     }
-    read
+    Cow::Owned(read)
 }
 
 /// Sets `key` of `read` from the parameter's values, when the key is not set and the values
@@ -171,25 +181,26 @@ mod tests {
 
     #[test]
     fn other_entries_with_a_key_mean_the_key() {
-        let read = understood(&rule(
+        let rule = rule(
             "    conditions: {other: {FromMemberOf: [signatures@contoso.com], FromScope: InOrganization, SubjectContainsWords: x}}\n    exceptions: {other: {ExceptIfMessageSizeOver: 22.5 MB, ExceptIfMessageTypeMatches: AutoForward, ExceptIfHeaderContainsMessageHeader: X-A, ExceptIfHeaderContainsWords: 'true'}}\n    actions: {other: {RemoveHeader: X-SM-outgoing}}\n",
-        ));
+        );
+        let read = understood(&rule);
         let groups: Vec<&str> =
             read.conditions.sender_is_member_of.iter().flat_map(|l| &l.value).map(|g| g.value.as_str()).collect();
         assert_eq!(groups, ["signatures@contoso.com"]);
-        assert_eq!(read.conditions.sender_is.map(|s| s.value), Some(Scope::Inside));
+        assert_eq!(read.conditions.sender_is.as_ref().map(|s| s.value), Some(Scope::Inside));
         assert_eq!(read.conditions.other.len(), 1, "the condition without a key stays");
-        assert_eq!(read.exceptions.message_size_over.map(|s| s.value.bytes), Some(23_592_960));
-        assert_eq!(read.exceptions.message_type_matches.map(|m| m.value), Some(MessageType::AutoForward));
-        assert_eq!(read.exceptions.header_contains.map(|h| h.header.value), Some("X-A".to_owned()));
+        assert_eq!(read.exceptions.message_size_over.as_ref().map(|s| s.value.bytes), Some(23_592_960));
+        assert_eq!(read.exceptions.message_type_matches.as_ref().map(|m| m.value), Some(MessageType::AutoForward));
+        assert_eq!(read.exceptions.header_contains.as_ref().map(|h| h.header.value.as_str()), Some("X-A"));
         assert!(read.exceptions.other.is_empty());
         assert_eq!(read.removed_headers, ["x-sm-outgoing"]);
     }
 
     #[test]
     fn a_written_key_wins_over_its_other_entry() {
-        let read =
-            understood(&rule("    conditions: {senderIsMemberOf: [a@x.com], other: {FromMemberOf: [b@x.com]}}\n"));
+        let rule = rule("    conditions: {senderIsMemberOf: [a@x.com], other: {FromMemberOf: [b@x.com]}}\n");
+        let read = understood(&rule);
         let groups: Vec<&str> =
             read.conditions.sender_is_member_of.iter().flat_map(|l| &l.value).map(|g| g.value.as_str()).collect();
         assert_eq!(groups, ["a@x.com"]);
