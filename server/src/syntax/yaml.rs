@@ -15,7 +15,8 @@ mod nesting;
 mod recovery;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::num::NonZeroU16;
+use std::sync::{Arc, OnceLock};
 
 use super::scalar::{self, Resolved};
 use super::{span_of, ReusableTree};
@@ -28,6 +29,74 @@ const ALIAS_EXPANSION_LIMIT: usize = 100_000;
 /// hostile file from exhausting the stack (and, in block style, tree-sitter-yaml's scanner
 /// from running out of room for its indentations).
 const MAX_DEPTH: usize = 64;
+
+/// The kinds of node and the fields of tree-sitter-yaml that reading tells apart, by id:
+/// `Node::kind` and `child_by_field_name` look a name up on every call, a tenth of reading
+/// a large file.
+struct Kinds {
+    block_node: u16,
+    flow_node: u16,
+    anchor: u16,
+    tag: u16,
+    comment: u16,
+    block_mapping: u16,
+    flow_mapping: u16,
+    block_sequence: u16,
+    flow_sequence: u16,
+    block_sequence_item: u16,
+    block_mapping_pair: u16,
+    flow_pair: u16,
+    plain_scalar: u16,
+    single_quote_scalar: u16,
+    double_quote_scalar: u16,
+    block_scalar: u16,
+    alias: u16,
+    key: NonZeroU16,
+    value: NonZeroU16,
+}
+
+impl Kinds {
+    fn get() -> &'static Kinds {
+        static KINDS: OnceLock<Kinds> = OnceLock::new();
+        KINDS.get_or_init(|| {
+            let language = tree_sitter::Language::new(tree_sitter_yaml::LANGUAGE);
+            let kind = |name: &str| {
+                let id = language.id_for_node_kind(name, true);
+                assert_ne!(id, 0, "tree-sitter-yaml has a node kind `{name}`");
+                id
+            };
+            let field = |name: &str| {
+                language.field_id_for_name(name).unwrap_or_else(|| panic!("tree-sitter-yaml has a field `{name}`"))
+            };
+            Kinds {
+                block_node: kind("block_node"),
+                flow_node: kind("flow_node"),
+                anchor: kind("anchor"),
+                tag: kind("tag"),
+                comment: kind("comment"),
+                block_mapping: kind("block_mapping"),
+                flow_mapping: kind("flow_mapping"),
+                block_sequence: kind("block_sequence"),
+                flow_sequence: kind("flow_sequence"),
+                block_sequence_item: kind("block_sequence_item"),
+                block_mapping_pair: kind("block_mapping_pair"),
+                flow_pair: kind("flow_pair"),
+                plain_scalar: kind("plain_scalar"),
+                single_quote_scalar: kind("single_quote_scalar"),
+                double_quote_scalar: kind("double_quote_scalar"),
+                block_scalar: kind("block_scalar"),
+                alias: kind("alias"),
+                key: field("key"),
+                value: field("value"),
+            }
+        })
+    }
+
+    /// A `block_node` or `flow_node`: content with its anchor and tag.
+    fn is_node(&self, kind: u16) -> bool {
+        kind == self.block_node || kind == self.flow_node
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -180,6 +249,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
     let tree = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors);
     let root = tree.root_node();
     let mut reader = Reader {
+        kinds: Kinds::get(),
         text,
         lines,
         anchors: HashMap::new(),
@@ -216,8 +286,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
             continue;
         }
         let mut cursor = document.walk();
-        let content =
-            document.named_children(&mut cursor).find(|child| matches!(child.kind(), "block_node" | "flow_node"));
+        let content = document.named_children(&mut cursor).find(|child| reader.kinds.is_node(child.kind_id()));
         file_root = content.map(|content| reader.node(content, 0));
     }
     let mut errors = reader.errors;
@@ -296,6 +365,7 @@ fn collect_documents<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter:
 }
 
 struct Reader<'a> {
+    kinds: &'static Kinds,
     text: &'a str,
     lines: &'a LineIndex,
     anchors: HashMap<String, (Node, usize)>,
@@ -397,7 +467,8 @@ impl Reader<'_> {
     }
 
     fn read(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
-        if !matches!(ts.kind(), "block_node" | "flow_node") {
+        let kinds = self.kinds;
+        if !kinds.is_node(ts.kind_id()) {
             return self.content(ts, owner_indent);
         }
         let mut anchor = None;
@@ -405,10 +476,10 @@ impl Reader<'_> {
         let mut content = None;
         let mut cursor = ts.walk();
         for child in ts.named_children(&mut cursor) {
-            match child.kind() {
-                "anchor" => anchor = Some(child),
-                "tag" => tag = Some(child),
-                "comment" => {}
+            match child.kind_id() {
+                kind if kind == kinds.anchor => anchor = Some(child),
+                kind if kind == kinds.tag => tag = Some(child),
+                kind if kind == kinds.comment => {}
                 _ => content = Some(child),
             }
         }
@@ -439,7 +510,8 @@ impl Reader<'_> {
 
     fn content(&mut self, ts: tree_sitter::Node, owner_indent: usize) -> Node {
         let span = span_of(ts);
-        if matches!(ts.kind(), "block_mapping" | "flow_mapping" | "block_sequence" | "flow_sequence") {
+        let (kinds, kind) = (self.kinds, ts.kind_id());
+        if [kinds.block_mapping, kinds.flow_mapping, kinds.block_sequence, kinds.flow_sequence].contains(&kind) {
             if self.depth >= MAX_DEPTH {
                 if self.depth == MAX_DEPTH {
                     self.error(
@@ -456,23 +528,23 @@ impl Reader<'_> {
             return node;
         }
         let raw = &self.text[span.range()];
-        let kind = match ts.kind() {
-            "plain_scalar" => NodeKind::Scalar(Scalar {
+        let kind = match kind {
+            kind if kind == kinds.plain_scalar => NodeKind::Scalar(Scalar {
                 value: scalar::resolve_plain(&scalar::plain(raw)),
                 style: ScalarStyle::Plain,
             }),
-            "single_quote_scalar" => NodeKind::Scalar(Scalar {
+            kind if kind == kinds.single_quote_scalar => NodeKind::Scalar(Scalar {
                 value: Resolved::Str(scalar::single_quoted(raw)),
                 style: ScalarStyle::SingleQuoted,
             }),
-            "double_quote_scalar" => match scalar::double_quoted(raw) {
+            kind if kind == kinds.double_quote_scalar => match scalar::double_quoted(raw) {
                 Ok(value) => NodeKind::Scalar(Scalar { value: Resolved::Str(value), style: ScalarStyle::DoubleQuoted }),
                 Err((offset, message)) => {
                     self.error(Span::new(span.start + offset, span.end), message);
                     NodeKind::Invalid
                 }
             },
-            "block_scalar" => {
+            kind if kind == kinds.block_scalar => {
                 let style = if raw.starts_with('>') { ScalarStyle::Folded } else { ScalarStyle::Literal };
                 let trailing = scalar::block_scalar_trailing(self.text, span.end);
                 self.reach = self.reach.max(span.end + trailing.len());
@@ -481,7 +553,7 @@ impl Reader<'_> {
                     style,
                 })
             }
-            "alias" => return self.alias(ts),
+            kind if kind == kinds.alias => return self.alias(ts),
             _ => NodeKind::Invalid,
         };
         Node { span, kind }
@@ -489,14 +561,15 @@ impl Reader<'_> {
 
     /// Reads a list or mapping node (the caller keeps count of the depth).
     fn collection(&mut self, ts: tree_sitter::Node, span: Span) -> Node {
-        let kind = match ts.kind() {
-            "block_sequence" => {
+        let kinds = self.kinds;
+        let kind = match ts.kind_id() {
+            kind if kind == kinds.block_sequence => {
                 let mut items = Vec::new();
                 let mut cursor = ts.walk();
-                for item in ts.named_children(&mut cursor).filter(|c| c.kind() == "block_sequence_item") {
+                for item in ts.named_children(&mut cursor).filter(|c| c.kind_id() == kinds.block_sequence_item) {
                     let dash_column = self.column(item.start_byte());
                     let mut item_cursor = item.walk();
-                    let value = item.named_children(&mut item_cursor).find(|c| c.kind() != "comment");
+                    let value = item.named_children(&mut item_cursor).find(|c| c.kind_id() != kinds.comment);
                     items.push(match value {
                         Some(value) => self.at_step(items.len(), |reader| reader.node(value, dash_column)),
                         None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
@@ -504,14 +577,16 @@ impl Reader<'_> {
                 }
                 NodeKind::Seq(items)
             }
-            "flow_sequence" => {
+            kind if kind == kinds.flow_sequence => {
                 let mut items = Vec::new();
                 let mut cursor = ts.walk();
                 for child in ts.named_children(&mut cursor) {
-                    match child.kind() {
-                        "flow_node" => items.push(self.at_step(items.len(), |reader| reader.node(child, 0))),
+                    match child.kind_id() {
+                        kind if kind == kinds.flow_node => {
+                            items.push(self.at_step(items.len(), |reader| reader.node(child, 0)))
+                        }
                         // `[key: value]` is a list holding a one-entry mapping.
-                        "flow_pair" => {
+                        kind if kind == kinds.flow_pair => {
                             let entry = self.at_step(items.len(), |reader| reader.pair(child, 0, 0));
                             items.push(Node { span: entry.span, kind: NodeKind::Map(vec![entry]) });
                         }
@@ -532,15 +607,16 @@ impl Reader<'_> {
         let mut cursor = ts.walk();
         for child in ts.named_children(&mut cursor) {
             let index = entries.len();
-            let entry = match child.kind() {
-                "block_mapping_pair" | "flow_pair" => self.pair(child, self.column(child.start_byte()), index),
+            let kind = child.kind_id();
+            let entry = if kind == self.kinds.block_mapping_pair || kind == self.kinds.flow_pair {
+                self.pair(child, self.column(child.start_byte()), index)
+            } else if kind == self.kinds.flow_node {
                 // `{a}`: a key whose value is empty.
-                "flow_node" => {
-                    let key = self.at_step(2 * index, |reader| reader.node(child, 0));
-                    let end = key.span.end;
-                    Entry { span: key.span, key, value: Node { span: Span::new(end, end), kind: empty_scalar() } }
-                }
-                _ => continue,
+                let key = self.at_step(2 * index, |reader| reader.node(child, 0));
+                let end = key.span.end;
+                Entry { span: key.span, key, value: Node { span: Span::new(end, end), kind: empty_scalar() } }
+            } else {
+                continue;
             };
             let is_merge = matches!(&entry.key.kind,
                 NodeKind::Scalar(Scalar { value: Resolved::Str(s), style: ScalarStyle::Plain }) if s == "<<");
@@ -589,12 +665,12 @@ impl Reader<'_> {
     /// Reads a `key: value` pair, the entry `index` of its mapping.
     fn pair(&mut self, ts: tree_sitter::Node, key_column: usize, index: usize) -> Entry {
         let span = span_of(ts);
-        let key = match ts.child_by_field_name("key") {
+        let key = match ts.child_by_field_id(self.kinds.key.get()) {
             Some(key) => self.at_step(2 * index, |reader| reader.node(key, key_column)),
             // `: value` (an empty key) or `? ` with nothing after it.
             None => Node { span: Span::new(span.start, span.start), kind: empty_scalar() },
         };
-        let value = match ts.child_by_field_name("value") {
+        let value = match ts.child_by_field_id(self.kinds.value.get()) {
             Some(value) => self.at_step(2 * index + 1, |reader| reader.node(value, key_column)),
             None => Node { span: Span::new(span.end, span.end), kind: empty_scalar() },
         };
