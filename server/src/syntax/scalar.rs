@@ -31,7 +31,7 @@ pub enum Resolved {
 pub fn plain(raw: &str) -> String {
     // The node has no white space or breaks at its ends; trimming makes stray ones harmless.
     let text = raw.trim_matches(|c| is_white(c) || c == '\r' || c == '\n');
-    let Ok(value) = fold_flow(text, |_, _| None::<Result<usize, Infallible>>);
+    let Ok(value) = fold_flow(text, &[], |_, _| None::<Result<usize, Infallible>>);
     value
 }
 
@@ -79,7 +79,7 @@ pub fn resolve_plain(content: &str) -> Resolved {
 /// `raw` includes the surrounding single quotes; handles '' and line folding.
 pub fn single_quoted(raw: &str) -> String {
     let (text, _) = unquote(raw, '\'');
-    let Ok(value) = fold_flow(text, |rest, folder| {
+    let Ok(value) = fold_flow(text, &['\''], |rest, folder| {
         rest.starts_with("''").then(|| {
             folder.content('\'');
             Ok::<usize, Infallible>(2)
@@ -101,7 +101,7 @@ pub fn single_quoted(raw: &str) -> String {
 /// short hex codes, so from its nodes only codes that are no Unicode scalar value arrive here.
 pub fn double_quoted(raw: &str) -> Result<String, (usize, String)> {
     let (text, offset) = unquote(raw, '"');
-    fold_flow(text, |rest, folder| {
+    fold_flow(text, &['\\'], |rest, folder| {
         let escaped = rest.strip_prefix('\\')?;
         Some(if line_break_len(escaped).is_some() {
             Ok(1 + folder.join(escaped))
@@ -229,11 +229,18 @@ pub fn block_scalar_trailing(source: &str, node_end: usize) -> &str {
 
 /// Runs the content of a flow scalar through a [`FlowFolder`]. At each character `escape` is
 /// asked first; it returns `None` to leave the character to folding, or else how many bytes it
-/// consumed or what is wrong there. Errors carry the byte offset in `text`.
+/// consumed or what is wrong there. `escapes` are the characters `escape` acts on. Errors carry
+/// the byte offset in `text`.
 fn fold_flow<E>(
     text: &str,
+    escapes: &[char],
     mut escape: impl FnMut(&str, &mut FlowFolder) -> Option<Result<usize, E>>,
 ) -> Result<String, (usize, E)> {
+    // Most values are one line without an escape, and are their characters as they stand
+    // (white space is folded only at a line break): no need to go through them one by one.
+    if !text.contains(|c| c == '\r' || c == '\n' || escapes.contains(&c)) {
+        return Ok(text.to_owned());
+    }
     let mut folder = FlowFolder::default();
     let mut at = 0;
     while let Some(c) = text[at..].chars().next() {
