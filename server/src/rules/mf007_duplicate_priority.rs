@@ -1,10 +1,12 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
+use std::collections::HashMap;
+
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
-use crate::model::MailFlow;
+use crate::model::{MailFlow, TransportRule};
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF007",
@@ -83,10 +85,13 @@ each rule its own priority, the signature rule 0 and a smart host rule the next 
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for (index, rule) in flow.rules.iter().enumerate() {
+    // The first rule of each priority, so that each rule is compared once, not with every rule
+    // before it.
+    let mut first_of: HashMap<i64, &TransportRule> = HashMap::with_capacity(flow.rules.len());
+    for rule in &flow.rules {
         let Some(priority) = &rule.priority else { continue };
-        let first = flow.rules[..index].iter().find(|r| r.priority.as_ref().is_some_and(|p| p.value == priority.value));
-        if let Some(first) = first {
+        let first = *first_of.entry(priority.value).or_insert(rule);
+        if !std::ptr::eq(first, rule) {
             let message = Message::new()
                 .written(rule.name())
                 .text(format!(" has priority {}, like ", priority.value))
