@@ -24,6 +24,10 @@ pub struct Roles<'a> {
     pub ordered: Vec<&'a TransportRule>,
     /// Routing rules in evaluation order.
     pub routing: Vec<Routing<'a>>,
+    flow: &'a MailFlow,
+    /// For each rule of the file, by index, its place in `ordered`: the checks ask it of every
+    /// rule, which a search of `ordered` made quadratic.
+    places: Vec<usize>,
 }
 
 impl<'a> Roles<'a> {
@@ -36,7 +40,11 @@ impl<'a> Roles<'a> {
                 Some(Routing { rule, connector: flow.connector(&target.value)? })
             })
             .collect();
-        Roles { ordered, routing }
+        let mut places = vec![0; flow.rules.len()];
+        for (place, rule) in ordered.iter().enumerate() {
+            places[flow.rule_index(rule)] = place;
+        }
+        Roles { ordered, routing, flow, places }
     }
 
     pub fn signature_rules(&self) -> impl Iterator<Item = Routing<'a>> + '_ {
@@ -55,7 +63,7 @@ impl<'a> Roles<'a> {
 
     /// The place of `rule` in evaluation order.
     pub fn position(&self, rule: &TransportRule) -> usize {
-        self.ordered.iter().position(|r| std::ptr::eq(*r, rule)).expect("the rule belongs to this model")
+        self.places[self.flow.rule_index(rule)]
     }
 
     pub fn is_smart_host_rule(&self, rule: &TransportRule) -> bool {
