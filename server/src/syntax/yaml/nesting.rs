@@ -25,6 +25,14 @@ struct Open {
 /// The stretches of lines to blank, each a line whose blocks nest deeper than `max` followed by
 /// the lines nested under it (comment and blank lines among them are kept), by 0-based line.
 pub(super) fn too_deep(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> {
+    if depth_bound(text, lines) <= max {
+        return Vec::new();
+    }
+    too_deep_lines(text, lines, max)
+}
+
+/// [`too_deep`], reading every line.
+fn too_deep_lines(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> {
     let mut stretches: Vec<Vec<usize>> = Vec::new();
     let mut open: Vec<Open> = Vec::new();
     // The indentation of the line that started a block scalar, or of the last line of the
@@ -69,6 +77,24 @@ pub(super) fn too_deep(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usi
         }
     }
     stretches
+}
+
+/// A bound of how deep blocks nest anywhere in `text`, from the start of each line alone, so
+/// that a file well within the limit (every mail-flow file) is not read line by line.
+///
+/// Along the blocks open at a line, columns never decrease, and two of them share a column
+/// only as a mapping and the list at its key's column (see [`blocks_too_deep`]): a block at
+/// column c is at most 2 (c + 1) deep. A block starts at its line's indentation, or after the
+/// `- `, `? ` and `: ` indicators that open the line.
+fn depth_bound(text: &str, lines: &LineIndex) -> usize {
+    let deepest_column = |line: &str| {
+        let mut rest = line.trim_start_matches(' ');
+        while let Some(after) = rest.strip_prefix(['-', '?', ':']).filter(|after| after.starts_with([' ', '\t'])) {
+            rest = after.trim_start_matches([' ', '\t']);
+        }
+        line.len() - rest.len()
+    };
+    (0..lines.line_count()).map(|line| 2 * (deepest_column(lines.line_text(text, line)) + 1)).max().unwrap_or(0)
 }
 
 /// Reads the blocks `body` (a line's text after its `indent` spaces) opens or continues into
@@ -192,6 +218,27 @@ mod tests {
 
     fn stretches(text: &str) -> Vec<Vec<usize>> {
         too_deep(text, &LineIndex::new(text), 3)
+    }
+
+    #[test]
+    fn the_bound_is_never_below_the_depth_found() {
+        // Two blocks to a column: a key's list at the key's column, the next item's mapping
+        // one column further, on lines of their own; and `- ` opening a block on its line.
+        let mut tightest = String::new();
+        for column in 0..40 {
+            let indent = " ".repeat(column);
+            tightest.push_str(&format!("{indent}k{column}:\n{indent}-\n"));
+        }
+        let compact = "a:\n".to_owned() + &"- ".repeat(40) + "x\n";
+        let after_cr = "a: 1\r".to_owned() + &" ".repeat(20) + "- - - - x\n";
+        for text in [tightest, compact, after_cr] {
+            let lines = LineIndex::new(&text);
+            let deepest = (1..200).find(|&max| too_deep_lines(&text, &lines, max).is_empty()).unwrap_or(200);
+            let bound = depth_bound(&text, &lines);
+            assert!(bound >= deepest, "bound {bound} below depth {deepest}: {text:?}");
+        }
+        let usual = "mailflow: 1\nrules:\n  - name: a\n    priority: 0\n";
+        assert_eq!(depth_bound(usual, &LineIndex::new(usual)), 2 * (4 + 1));
     }
 
     #[test]
