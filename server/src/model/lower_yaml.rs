@@ -100,15 +100,21 @@ impl Lowerer<'_> {
         if let Some(node) = fields.get("organization") {
             flow.organization = self.organization(node);
         }
+        // The lists are sized once: a rule is large, and growing the list moved every rule
+        // read so far again.
         if let Some(node) = fields.get("connectors") {
-            for item in self.list(node, "connectors") {
+            let items = self.list(node, "connectors");
+            flow.connectors.reserve_exact(items.len());
+            for item in items {
                 if let Some(connector) = self.connector(item) {
                     flow.connectors.push(connector);
                 }
             }
         }
         if let Some(node) = fields.get("transportRules") {
-            for item in self.list(node, "transportRules") {
+            let items = self.list(node, "transportRules");
+            flow.rules.reserve_exact(items.len());
+            for item in items {
                 if let Some(rule) = self.rule(item) {
                     flow.rules.push(rule);
                 }
