@@ -341,8 +341,7 @@ struct Reusable {
 /// comment's when that node is a comment starting there. The `#`s inside quoted or plain
 /// scalars, or inside a comment, find other nodes.
 fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
-    // Compared by id: `kind()` converts a C string.
-    let comment = root.language().id_for_node_kind("comment", true);
+    let comment = Kinds::get().comment;
     for (at, _) in text.match_indices('#') {
         let Some(node) = root.descendant_for_byte_range(at, at + 1) else { continue };
         if node.kind_id() == comment && node.start_byte() == at {
