@@ -18,28 +18,12 @@ from editor_tools import EDITORS, neovim_0_11, neovim_0_7, readme_setup, require
 
 HERE = ROOT / "tests" / "editors"
 
-# MF202's own example: a Mimecast smart host connector that no rule redirects to.
-MF202 = """# A smart host connector scoped to transport rules, with no rule using it.
-mailflow: 1
-organization: {domains: [contoso.com]}
-connectors:
-  - name: CodeTwo Email Signatures 365 connector
-    type: on-premises
-    use: transport-rule
-    smartHosts: [1a2b3c.smtp.codetwo.online]
-    service: {kind: signature, vendor: codetwo, domain: 1a2b3c.smtp.codetwo.online}
-  - name: Mimecast outbound
-    use: transport-rule
-    smartHosts: [eu-smtp-o365-outbound-1.mimecast.com]
-    service: {kind: smart-host, vendor: mimecast}
-transportRules:
-  - name: CodeTwo Exchange transport rule
-    priority: 0
-    conditions: {senderIs: inside}
-    exceptions: {headerContains: {header: X-CodeTwoProcessed, words: ["true"]}}
-    actions: {redirectToConnector: CodeTwo Email Signatures 365 connector}
-    stopProcessingMoreRules: true
-"""
+
+def rule_example(code: str) -> str:
+    """The YAML of the Example on rule `code`'s page, which server/tests/rule_pages.rs holds
+    to report that code: MF202's is a Mimecast smart host connector no rule redirects to."""
+    page = (ROOT / "docs" / "rules" / f"{code}.md").read_text()
+    return page.split("## Example\n```yaml\n", 1)[1].split("```", 1)[0]
 
 
 SEVERITIES = {"error": 1, "warning": 2, "info": 3, "hint": 4}  # vim.diagnostic.severity
@@ -86,12 +70,12 @@ def test_neovim_applies_the_anti_loop_rule_fix(tmp_path):
     tenant = tmp_path / "tenant"
     tenant.mkdir()
     path = tenant / "mf202.mailflow.yaml"
-    path.write_text(MF202)
+    path.write_text(rule_example("MF202"))
     run_neovim(neovim_0_7(), tmp_path, "test.lua", file=path)
 
     # What Neovim made of the server's edit is what `mailflow check --fix --unsafe-fixes` writes.
     cli_copy = tmp_path / "cli.mailflow.yaml"
-    cli_copy.write_text(MF202)
+    cli_copy.write_text(rule_example("MF202"))
     fixed = subprocess.run(
         [str(binary()), "check", "--fix", "--unsafe-fixes", str(cli_copy)], capture_output=True, text=True, timeout=60
     )
