@@ -223,9 +223,63 @@ impl Truth {
     }
 }
 
-/// Headers on the message: lower-cased name to value. Shared strings: branches copy their
-/// headers as they split, and each pass keeps those it started with.
-pub type Headers = BTreeMap<Rc<str>, Rc<str>>;
+/// A header name as the simulation compares it: its place in the simulator's table of every
+/// name a rule or service sets, removes or tests, case aside ([`HeaderNames`]). Two names
+/// compare as two numbers, not as two strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HeaderName(u32);
+
+/// The table behind [`HeaderName`], filled while the rules and services are read: each
+/// lower-cased name once.
+#[derive(Default)]
+struct HeaderNames(HashMap<String, HeaderName>);
+
+impl HeaderNames {
+    fn intern(&mut self, name: &str) -> HeaderName {
+        let lower = name.to_ascii_lowercase();
+        let next = HeaderName(self.0.len() as u32);
+        *self.0.entry(lower).or_insert(next)
+    }
+}
+
+/// A header's value as written, and lower-cased for `headerContains`, which ignores case.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HeaderValue {
+    written: String,
+    lowered: String,
+}
+
+impl HeaderValue {
+    fn new(written: &str) -> Rc<HeaderValue> {
+        Rc::new(HeaderValue { written: written.to_owned(), lowered: written.to_lowercase() })
+    }
+}
+
+/// Headers on the message, each name once, in the order of their names. A short sorted
+/// list of shared values: branches copy their headers as they split, and each pass keeps
+/// those it started with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Headers(Vec<(HeaderName, Rc<HeaderValue>)>);
+
+impl Headers {
+    pub fn get(&self, name: HeaderName) -> Option<&HeaderValue> {
+        let at = self.0.binary_search_by_key(&name, |(held, _)| *held).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    fn insert(&mut self, name: HeaderName, value: Rc<HeaderValue>) {
+        match self.0.binary_search_by_key(&name, |(held, _)| *held) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (name, value)),
+        }
+    }
+
+    fn remove(&mut self, name: HeaderName) {
+        if let Ok(at) = self.0.binary_search_by_key(&name, |(held, _)| *held) {
+            self.0.remove(at);
+        }
+    }
+}
 
 /// The messages from each of `senders` to each of `recipients`.
 fn messages_to(senders: &[(bool, &Class)], recipients: &[String]) -> Vec<Message> {
@@ -370,14 +424,14 @@ struct Tested<'a> {
     groups: Option<HashSet<String>>,
     /// `from`, lower-cased.
     senders: Option<HashSet<String>>,
-    /// `headerContains`: the header's name lower-cased, and its words lower-cased.
-    header_contains: Option<(String, Vec<String>)>,
-    /// `headerMatches`: the header's name lower-cased.
-    header_matches: Option<String>,
+    /// `headerContains`: the header's name, and its words lower-cased.
+    header_contains: Option<(HeaderName, Vec<String>)>,
+    /// `headerMatches`: the header's name.
+    header_matches: Option<HeaderName>,
 }
 
 impl<'a> Tested<'a> {
-    fn new(predicates: Cow<'a, Predicates>) -> Tested<'a> {
+    fn new(predicates: Cow<'a, Predicates>, names: &mut HeaderNames) -> Tested<'a> {
         let domains = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
             list.as_ref().map(|list| {
                 let mut index = DomainIndex::new();
@@ -396,9 +450,9 @@ impl<'a> Tested<'a> {
             senders: set(&predicates.from),
             header_contains: predicates.header_contains.as_ref().map(|test| {
                 let words = test.words.iter().map(|word| word.value.to_lowercase()).collect();
-                (test.header.value.to_ascii_lowercase(), words)
+                (names.intern(&test.header.value), words)
             }),
-            header_matches: predicates.header_matches.as_ref().map(|test| test.header.value.to_ascii_lowercase()),
+            header_matches: predicates.header_matches.as_ref().map(|test| names.intern(&test.header.value)),
             predicates,
         }
     }
@@ -409,12 +463,12 @@ impl<'a> Tested<'a> {
 struct ReadRule<'a> {
     conditions: Tested<'a>,
     exceptions: Tested<'a>,
-    /// The headers its actions remove (lower-cased).
-    removed_headers: Vec<String>,
+    /// The headers its actions remove.
+    removed_headers: Vec<HeaderName>,
     /// The headers its actions set, as written.
     sets: Vec<(Rc<str>, Rc<str>)>,
-    /// The same, each name lower-cased as [`Headers`] keys it.
-    set_keys: Vec<(Rc<str>, Rc<str>)>,
+    /// The same, as [`Headers`] holds them.
+    set_keys: Vec<(HeaderName, Rc<HeaderValue>)>,
     /// None of its actions changes the message's path (`other_effects::path_changes`).
     leaves_path_alone: bool,
     /// Applying it can change where the message goes or what later rules see.
@@ -431,7 +485,7 @@ struct ReadRule<'a> {
 }
 
 impl<'a> ReadRule<'a> {
-    fn new(rule: &'a TransportRule) -> ReadRule<'a> {
+    fn new(rule: &'a TransportRule, names: &mut HeaderNames) -> ReadRule<'a> {
         let read = understood(rule);
         let sets: Vec<(Rc<str>, Rc<str>)> =
             other_effects::headers_set(rule).into_iter().map(|(name, value)| (name.into(), value.into())).collect();
@@ -443,12 +497,12 @@ impl<'a> ReadRule<'a> {
             path_changes.iter().any(|change| matches!(change, PathChange::Other(_, effect) if *effect == wanted))
         };
         ReadRule {
-            conditions: Tested::new(read.conditions),
-            exceptions: Tested::new(read.exceptions),
-            removed_headers: read.removed_headers,
+            conditions: Tested::new(read.conditions, names),
+            exceptions: Tested::new(read.exceptions, names),
+            removed_headers: read.removed_headers.iter().map(|name| names.intern(name)).collect(),
             has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
             unread_effect: false,
-            set_keys: sets.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())).collect(),
+            set_keys: sets.iter().map(|(name, value)| (names.intern(name), HeaderValue::new(value))).collect(),
             sets,
             leaves_path_alone,
             takes_away: an_action_does(ActionEffect::TakesAway),
@@ -493,6 +547,8 @@ pub struct Simulator<'a> {
     classes: Vec<Class>,
     /// Connectors by lower-cased name: the first of each name.
     connectors_by_name: HashMap<String, usize>,
+    /// The header each connector's service stamps on what it hands back (by index).
+    processed_headers: Vec<Option<(HeaderName, Rc<HeaderValue>)>>,
     /// The domains of the enabled recipient-domain connectors, each with how specifically
     /// it names them ([`specificity`]) and its connector, the first winning a tie.
     recipient_connectors: DomainIndex<(usize, Reverse<usize>)>,
@@ -659,8 +715,17 @@ impl<'a> Simulator<'a> {
             Some(domain) => format!("sender@{domain}"),
             None => "sender@inside.example".to_owned(),
         };
-        let mut read: Vec<ReadRule> = flow.rules.iter().map(ReadRule::new).collect();
-        mark_unread_effects(flow, &mut read);
+        let mut header_names = HeaderNames::default();
+        let mut read: Vec<ReadRule> = flow.rules.iter().map(|rule| ReadRule::new(rule, &mut header_names)).collect();
+        let processed_headers: Vec<_> = flow
+            .connectors
+            .iter()
+            .map(|connector| {
+                let (name, value) = connector.service.as_ref()?.processed_header()?;
+                Some((header_names.intern(&name), HeaderValue::new(&value)))
+            })
+            .collect();
+        mark_unread_effects(flow, &processed_headers, &mut read);
         let signature_rules = {
             let roles = Roles::of(flow);
             let signature: HashSet<usize> =
@@ -698,6 +763,7 @@ impl<'a> Simulator<'a> {
             signature_rules,
             classes,
             connectors_by_name,
+            processed_headers,
             recipient_connectors,
             recipient_lists,
             rules_for: RefCell::new(BTreeMap::new()),
@@ -797,7 +863,7 @@ impl<'a> Simulator<'a> {
         let ruled_out = |index: usize| {
             let conditions = &self.read[index].conditions;
             let mut sender_only = conditions.given.iter().filter(|test| test.reads_the_sender_only());
-            sender_only.any(|&test| self.test(test, conditions, &message, &Headers::new()) == Some(Truth::No))
+            sender_only.any(|&test| self.test(test, conditions, &message, &Headers::default()) == Some(Truth::No))
         };
         let rules: Rc<[usize]> = self.active.iter().copied().filter(|&index| !ruled_out(index)).collect();
         self.rules_for.borrow_mut().insert(key, rules.clone());
@@ -850,20 +916,20 @@ impl<'a> Simulator<'a> {
     /// The headers a message carries when the rule `until` is evaluated in the first pass,
     /// after the rules above it that only stamp or remove headers applied; and which rule
     /// stamped each.
-    fn after_exclusions(&self, until: usize, message: &Message) -> (Headers, BTreeMap<String, usize>) {
-        let mut headers = Headers::new();
-        let mut stamped_by = BTreeMap::new();
+    fn after_exclusions(&self, until: usize, message: &Message) -> (Headers, HashMap<HeaderName, usize>) {
+        let mut headers = Headers::default();
+        let mut stamped_by = HashMap::new();
         for &index in self.active.iter().take_while(|&&index| index != until) {
             let read = &self.read[index];
             if !read.leaves_path_alone || self.applies(index, message, &headers) != Truth::Yes {
                 continue;
             }
-            for (key, value) in &read.set_keys {
-                headers.insert(key.clone(), value.clone());
-                stamped_by.insert(key.to_string(), index);
+            for (name, value) in &read.set_keys {
+                headers.insert(*name, value.clone());
+                stamped_by.insert(*name, index);
             }
-            for name in &read.removed_headers {
-                headers.remove(name.as_str());
+            for &name in &read.removed_headers {
+                headers.remove(name);
             }
         }
         (headers, stamped_by)
@@ -875,7 +941,7 @@ impl<'a> Simulator<'a> {
         index: usize,
         message: &Message,
         headers: &Headers,
-        stamped_by: &BTreeMap<String, usize>,
+        stamped_by: &HashMap<HeaderName, usize>,
     ) -> Option<ScopeCause> {
         let read = &self.read[index];
         let conditions = &read.conditions;
@@ -890,11 +956,21 @@ impl<'a> Simulator<'a> {
             .iter()
             .find(|&&test| self.test(test, exceptions, message, headers) == Some(Truth::Yes))?;
         let header = match test {
-            Test::HeaderContains => exceptions.predicates.header_contains.as_ref().map(|t| &t.header.value),
-            Test::HeaderMatches => exceptions.predicates.header_matches.as_ref().map(|t| &t.header.value),
+            Test::HeaderContains => exceptions
+                .predicates
+                .header_contains
+                .as_ref()
+                .zip(exceptions.header_contains.as_ref())
+                .map(|(test, (name, _))| (&test.header.value, name)),
+            Test::HeaderMatches => exceptions
+                .predicates
+                .header_matches
+                .as_ref()
+                .zip(exceptions.header_matches.as_ref())
+                .map(|(test, name)| (&test.header.value, name)),
             _ => None,
         };
-        match header.and_then(|h| Some((h, *stamped_by.get(&h.to_ascii_lowercase())?))) {
+        match header.and_then(|(h, name)| Some((h, *stamped_by.get(name)?))) {
             Some((header, by)) => Some(ScopeCause::Stamped { header: header.clone(), by }),
             None => Some(ScopeCause::Exception(test.key())),
         }
@@ -950,7 +1026,7 @@ impl<'a> Simulator<'a> {
         let mut finished = Vec::new();
         // (path so far, headers at the start of the next pass): the message loops when they
         // are those a pass of the path started with.
-        let mut pending = vec![(Vec::<Pass>::new(), Headers::new(), false)];
+        let mut pending = vec![(Vec::<Pass>::new(), Headers::default(), false)];
         while let Some((passes, headers, uncertain)) = pending.pop() {
             if let Some(first) = passes.iter().position(|pass| pass.start_headers == headers) {
                 finished.push(Path { passes, ending: Ending::Loop { first: first + 1 }, uncertain });
@@ -1009,6 +1085,19 @@ impl<'a> Simulator<'a> {
         (finished, cut)
     }
 
+    /// The headers the message carries once the rules of `pass` set theirs (what it started
+    /// the pass with, and what they set; what they remove is left): what the rules below a
+    /// stop would have seen, for MF308.
+    pub fn headers_with_sets(&self, pass: &Pass) -> Headers {
+        let mut headers = pass.start_headers.clone();
+        for applied in &pass.applied {
+            for (name, value) in &self.read[applied.rule].set_keys {
+                headers.insert(*name, value.clone());
+            }
+        }
+        headers
+    }
+
     /// The headers the rules `applied` set, in order, as written.
     fn headers_set(&self, applied: &[Applied]) -> Vec<(Rc<str>, Rc<str>)> {
         applied.iter().flat_map(|applied| self.read[applied.rule].sets.iter().cloned()).collect()
@@ -1029,8 +1118,8 @@ impl<'a> Simulator<'a> {
         }
         // What the service hands back carries its processed header: a signature service's,
         // or a gateway's own (SEPPmail's `X-SM-outgoing: yes`).
-        if let Some((name, value)) = service.processed_header() {
-            headers.insert(name.to_ascii_lowercase().into(), value.into());
+        if let Some((name, value)) = &self.processed_headers[index] {
+            headers.insert(*name, value.clone());
         }
         None
     }
@@ -1202,7 +1291,7 @@ impl<'a> Simulator<'a> {
             }),
             Test::From => tested.senders.as_ref().map(|senders| self.listed(senders, self.sender_address(message))),
             Test::HeaderContains => {
-                tested.header_contains.as_ref().map(|(header, words)| header_contains(header, words, headers))
+                tested.header_contains.as_ref().map(|(header, words)| header_contains(*header, words, headers))
             }
             Test::Other => (!predicates.other.is_empty()).then_some(Truth::Maybe),
             Test::RecipientAddressMatches => {
@@ -1214,8 +1303,8 @@ impl<'a> Simulator<'a> {
                 .map(|patterns| any_pattern(&patterns.value, self.sender_address(message))),
             Test::HeaderMatches => {
                 predicates.header_matches.as_ref().zip(tested.header_matches.as_ref()).map(|(test, header)| {
-                    match headers.get(header.as_str()) {
-                        Some(value) => any_pattern(&test.patterns, value),
+                    match headers.get(*header) {
+                        Some(value) => any_pattern(&test.patterns, &value.written),
                         None => Truth::No,
                     }
                 })
@@ -1229,11 +1318,11 @@ impl<'a> Simulator<'a> {
 fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Partial, uncertain: bool) -> Partial {
     partial.applied.push(Applied { rule: index, uncertain });
     partial.uncertain |= uncertain;
-    for (key, value) in &read.set_keys {
-        partial.headers.insert(key.clone(), value.clone());
+    for (name, value) in &read.set_keys {
+        partial.headers.insert(*name, value.clone());
     }
-    for name in &read.removed_headers {
-        partial.headers.remove(name.as_str());
+    for &name in &read.removed_headers {
+        partial.headers.remove(name);
     }
     if read.takes_away {
         partial.taken_away = partial.taken_away.or(Some(index));
@@ -1254,38 +1343,30 @@ fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Parti
 
 /// Marks the rules whose effects only set or remove headers that no rule's conditions or
 /// exceptions test and no service reads ([`ReadRule::unread_effect`]).
-fn mark_unread_effects(flow: &MailFlow, read: &mut [ReadRule]) {
-    // The names tested are borrowed from the rules, so each rule's mark is worked out before
-    // any is set.
-    let unread_effects: Vec<bool> = {
-        // Every name lower-cased, as `set_keys` and `removed_headers` hold them. Room for a
-        // name per rule: a file whose rules each test a header fills it without rehashing.
-        let mut tested: HashSet<Cow<str>> = HashSet::with_capacity(read.len());
-        for rule in read.iter() {
-            for side in [&rule.conditions, &rule.exceptions] {
-                tested.extend(side.header_contains.as_ref().map(|(header, _)| Cow::Borrowed(header.as_str())));
-                tested.extend(side.header_matches.as_deref().map(Cow::Borrowed));
-            }
+fn mark_unread_effects(
+    flow: &MailFlow,
+    processed_headers: &[Option<(HeaderName, Rc<HeaderValue>)>],
+    read: &mut [ReadRule],
+) {
+    // Room for a name per rule: a file whose rules each test a header fills it without
+    // rehashing.
+    let mut tested: HashSet<HeaderName> = HashSet::with_capacity(read.len());
+    for rule in read.iter() {
+        for side in [&rule.conditions, &rule.exceptions] {
+            tested.extend(side.header_contains.as_ref().map(|(header, _)| *header));
+            tested.extend(side.header_matches);
         }
-        for connector in &flow.connectors {
-            if let Some((name, _)) = connector.service.as_ref().and_then(|service| service.processed_header()) {
-                tested.insert(Cow::Owned(name.to_ascii_lowercase()));
-            }
-        }
-        let unread_effect = |rule: &TransportRule, read: &ReadRule| {
-            let headers_only = read.leaves_path_alone
-                && rule.actions.redirect_to_connector.is_none()
-                && !rule.stops_processing()
-                && !read.takes_away
-                && !read.encrypts;
-            let unread = read.set_keys.iter().all(|(key, _)| !tested.contains(&**key))
-                && read.removed_headers.iter().all(|name| !tested.contains(name.as_str()));
-            read.has_effect && headers_only && unread
-        };
-        flow.rules.iter().zip(read.iter()).map(|(rule, read)| unread_effect(rule, read)).collect()
-    };
-    for (read, unread_effect) in read.iter_mut().zip(unread_effects) {
-        read.unread_effect = unread_effect;
+    }
+    tested.extend(processed_headers.iter().flatten().map(|(name, _)| *name));
+    for (rule, read) in flow.rules.iter().zip(read.iter_mut()) {
+        let headers_only = read.leaves_path_alone
+            && rule.actions.redirect_to_connector.is_none()
+            && !rule.stops_processing()
+            && !read.takes_away
+            && !read.encrypts;
+        let unread = read.set_keys.iter().all(|(name, _)| !tested.contains(name))
+            && read.removed_headers.iter().all(|name| !tested.contains(name));
+        read.unread_effect = read.has_effect && headers_only && unread;
     }
 }
 
@@ -1308,11 +1389,10 @@ fn pattern_truth(pattern: &Pattern, text: &str) -> Truth {
     pattern.matches(text).map_or(Truth::Maybe, Truth::from)
 }
 
-/// Whether the header `name` (lower-cased) holds one of `words` (lower-cased).
-fn header_contains(name: &str, words: &[String], headers: &Headers) -> Truth {
+/// Whether the header `name` holds one of `words` (lower-cased).
+fn header_contains(name: HeaderName, words: &[String], headers: &Headers) -> Truth {
     let Some(value) = headers.get(name) else { return Truth::No };
-    let value = value.to_lowercase();
-    Truth::from(words.iter().any(|word| value.contains(word.as_str())))
+    Truth::from(words.iter().any(|word| value.lowered.contains(word.as_str())))
 }
 
 /// How specifically a recipient-domain connector's `pattern` names a domain it matches: an
@@ -1502,14 +1582,16 @@ transportRules:\n{SIGNATURE_RULE}  - name: Mimecast rule
 "
         );
         let flow = flow(&text);
-        let paths = run(&flow, true, "user@fabrikam.com");
+        let simulator = Simulator::new(&flow);
+        let paths = simulator.run(&Message::ordinary(true, "user@fabrikam.com"));
         assert_eq!(paths.len(), 1);
         let path = &paths[0];
         assert_eq!(path.ending, Ending::DeliveredBySmartHost { connector: 1 });
         // Pass 1 to CodeTwo (which stamps its header), pass 2 to Mimecast.
         assert_eq!(path.passes.iter().filter_map(Pass::connector).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(path.passes[0].stopped_by, Some(0));
-        assert_eq!(path.passes[1].start_headers.get("x-codetwoprocessed").map(|value| &**value), Some("true"));
+        let (stamped, _) = simulator.processed_headers[0].as_ref().expect("CodeTwo stamps X-CodeTwoProcessed");
+        assert_eq!(path.passes[1].start_headers.get(*stamped).map(|value| &*value.written), Some("true"));
         assert!(!path.uncertain);
     }
 

@@ -165,10 +165,7 @@ fn stopped_passes<'s>(simulation: &'s Simulation) -> Vec<(&'s Message, usize, us
         .filter_map(|(message, path)| {
             let last = path.passes.last()?;
             let stopper = last.stopped_by?;
-            let mut headers = last.start_headers.clone();
-            headers
-                .extend(last.set_headers.iter().map(|(name, value)| (name.to_ascii_lowercase().into(), value.clone())));
-            Some((message, last.number, stopper, headers))
+            Some((message, last.number, stopper, simulation.simulator.headers_with_sets(last)))
         })
         .collect()
 }
