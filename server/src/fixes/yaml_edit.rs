@@ -80,6 +80,9 @@ pub struct YamlEditor<'a> {
     indent_step: usize,
     /// The nodes an alias or a `<<` merge elsewhere refers to (see [`Self::keeps_aliases`]).
     referred: Vec<Referred>,
+    /// Every list's items follow one another in the text; not so where an alias copied a
+    /// node into a list (the copy keeps its anchor's span).
+    lists_in_order: bool,
 }
 
 /// A node that an alias or a `<<` merge copies: editing it would edit every copy.
@@ -89,6 +92,17 @@ struct Referred {
     /// A block list or mapping (or the entries a merge took from one): an insertion at
     /// either end of its span may add to it.
     open_ended: bool,
+}
+
+/// Whether the items of every list under `node` follow one another in the text.
+fn lists_in_order(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Seq(items) => {
+            items.windows(2).all(|pair| pair[0].span.end <= pair[1].span.start) && items.iter().all(lists_in_order)
+        }
+        NodeKind::Map(entries) => entries.iter().all(|entry| lists_in_order(&entry.value)),
+        _ => true,
+    }
 }
 
 /// A node found by its span, with what holds it.
@@ -110,6 +124,7 @@ impl<'a> YamlEditor<'a> {
             newline: text::newline_of(text),
             indent_step: DEFAULT_INDENT_STEP,
             referred: Vec::new(),
+            lists_in_order: file.root.as_deref().is_none_or(lists_in_order),
         };
         editor.indent_step =
             editor.root.and_then(|root| editor.smallest_indent_step(root)).unwrap_or(DEFAULT_INDENT_STEP);
@@ -740,6 +755,17 @@ impl<'a> YamlEditor<'a> {
             match &node.kind {
                 NodeKind::Map(entries) => {
                     entries.iter().find_map(|entry| search(editor, &entry.value, span, in_flow, Some((node, entry))))
+                }
+                // Items that follow one another in the text: only those from the first that
+                // does not end before `span` to the last that starts in it can hold it. A
+                // file's list of rules is searched in steps of its length's log, not its
+                // length, for each of the rules a renumbering fix edits.
+                NodeKind::Seq(items) if editor.lists_in_order => {
+                    let first = items.partition_point(|item| item.span.end < span.start);
+                    items[first..]
+                        .iter()
+                        .take_while(|item| item.span.start <= span.end)
+                        .find_map(|item| search(editor, item, span, in_flow, None))
                 }
                 NodeKind::Seq(items) => items.iter().find_map(|item| search(editor, item, span, in_flow, None)),
                 _ => None,

@@ -667,3 +667,25 @@ transportRules:
 "
     );
 }
+
+/// A list's items are searched by bisection only where they follow one another in the text:
+/// an alias item is a copy with its anchor's span, out of place in its list. A value is found
+/// either way, in the rule that holds it.
+#[test]
+fn values_are_found_in_lists_in_order_and_in_lists_with_alias_items() {
+    let ordered =
+        "transportRules:\n  - {name: A, priority: 0}\n  - {name: B, priority: 1}\n  - {name: C, priority: 2}\n";
+    let aliased = "domains: [&first a.com, b.com, *first, c.com]\ntransportRules:\n  - {name: A, priority: 0}\n  - &b {name: B, priority: 1}\n  - *b\n  - {name: C, priority: 2}\n";
+    for (text, in_order) in [(ordered, true), (aliased, false)] {
+        let doc = doc(text);
+        let editor = doc.editor();
+        assert_eq!(editor.lists_in_order, in_order, "{text}");
+        for name in ["A", "B", "C"] {
+            let priority = doc.rule(name).priority.as_ref().unwrap().span;
+            let found = editor.locate(priority).expect("each rule's priority is found");
+            assert_eq!(found.node.span, priority);
+            let edit = editor.set_entry(doc.rule(name).span, "priority", &Value::Int(7)).unwrap();
+            assert_eq!(edit.span, priority, "{text}: {name}");
+        }
+    }
+}
