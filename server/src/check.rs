@@ -104,6 +104,16 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
     check_keeping_tree(text, syntax, selection).0
 }
 
+/// The model of `text` as [`check`] reads it (lone CRs, syntax errors and all), without
+/// checking it: for `trace`, which follows the file's mail and reports no finding.
+pub fn model(text: &str, syntax: Syntax) -> MailFlow {
+    let parsed = parser_text(text);
+    match syntax {
+        Syntax::Yaml => lower_yaml::lower(&yaml::parse(&parsed), &parsed).0,
+        Syntax::Dsl => lower_dsl::lower(&dsl::parse(&parsed, None), &parsed).0,
+    }
+}
+
 /// [`check`], handing back the syntax tree it read (as the [`Reuse`] an editor would keep)
 /// instead of freeing it: a caller that exits once it has reported may leave the tree and the
 /// model to the end of the process, since freeing them node by node costs a tenth of a large

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::{check, Selection, Syntax};
+use crate::check::{Selection, Syntax};
 use crate::diagnostic::Severity;
 use crate::rules;
 
@@ -509,9 +509,9 @@ fn run_trace(file: &Path, from: Origin, to: Option<String>, format: crate::trace
         console::error(&format!("`--to {to}` is not an address: give one like user@fabrikam.com"));
         return ExitCode::from(EXIT_TROUBLE);
     }
-    let checked = check(&text, Syntax::of_path(file), &Selection::default());
+    let flow = crate::check::model(&text, Syntax::of_path(file));
     let message = crate::analysis::simulate::Message::ordinary(from == Origin::Inside, to);
-    let traced = crate::trace::render(&checked.flow, &message, format, Syntax::of_path(file));
+    let traced = crate::trace::render(&flow, &message, format, Syntax::of_path(file));
     // Names from the file are printed as they are, but for their control characters.
     let traced = match format {
         crate::trace::TraceFormat::Json => escape::json(traced),
