@@ -87,6 +87,40 @@ fn main() {
         milliseconds(times[runs / 2]),
         milliseconds(times[0]),
     );
+
+    // A key typed letter by letter on a new line of a rule, as `lsp_latency.py`'s "type a
+    // key": most keystrokes leave a line that is not valid YAML yet.
+    let typed = "    stopProcessingMoreRules: true";
+    let mut times = Vec::new();
+    for round in 0..4 {
+        let marker = format!("priority: {}\n    mode: enforce", 10 + round * 71);
+        let mut at = text.find(&marker).expect("every department has its priority") + marker.len();
+        let row = text[..at].matches('\n').count() + 1;
+        let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+        text.insert(at, '\n');
+        let point = TextPoint { byte: at, row: row - 1, column };
+        tree.edit(point, point, TextPoint { byte: at + 1, row, column: 0 });
+        at += 1;
+        (_, tree) = check_incremental(&text, Syntax::Yaml, &selection, Some(&tree));
+        for (column, letter) in typed.chars().enumerate() {
+            text.insert(at, letter);
+            let point = TextPoint { byte: at, row, column };
+            tree.edit(point, point, TextPoint { byte: at + 1, row, column: column + 1 });
+            at += 1;
+            let start = Instant::now();
+            let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&tree));
+            times.push(start.elapsed());
+            assert_eq!(checked.flow.rules.len(), 300);
+            tree = next;
+        }
+    }
+    times.sort();
+    println!(
+        "check after each keystroke of a key typed on a new line: median {:.2} ms, 95th percentile {:.2} ms over {} keystrokes",
+        milliseconds(times[times.len() / 2]),
+        milliseconds(times[times.len() * 95 / 100]),
+        times.len(),
+    );
 }
 
 /// The times of `runs` runs, sorted.
