@@ -517,6 +517,26 @@ fn is_ambiguous(flow: &MailFlow, subject: Subject) -> bool {
 mod tests {
     use super::*;
 
+    /// `model` reads what `check` reads: every example in both syntaxes, a broken line, a
+    /// lone CR.
+    #[test]
+    fn the_model_alone_is_the_checked_model() {
+        let examples = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples")).unwrap();
+        let mut texts: Vec<(String, Syntax)> = examples
+            .map(|entry| entry.unwrap().path())
+            .map(|path| (std::fs::read_to_string(&path).unwrap(), Syntax::of_path(&path)))
+            .collect();
+        assert!(texts.len() >= 20, "the examples are read");
+        texts.push((
+            "mailflow: 1\ntransportRules:\n  - name: A\n    priority: 0\n  nope\r  - name: B\n".into(),
+            Syntax::Yaml,
+        ));
+        texts.push(("mailflow 1\nrule \"A\" priority 0 {\n  when sender is inside\n  oops\r}\n".into(), Syntax::Dsl));
+        for (text, syntax) in &texts {
+            assert_eq!(model(text, *syntax), check(text, *syntax, &Selection::default()).flow, "{text}");
+        }
+    }
+
     #[test]
     fn selection_takes_codes_and_prefixes() {
         let selection = Selection { select: vec!["MF3".into(), "mf013".into()], ignore: vec!["MF304".into()] };
