@@ -433,13 +433,24 @@ pub type Compiled = std::sync::Arc<Compiling>;
 /// A pattern read as .NET reads it, built for the engine the first time it is needed: most
 /// patterns of a large file are never matched (the simulation matches those of the rules
 /// that may apply), and building one costs tens of microseconds and kilobytes of memory.
-#[derive(Debug)]
 pub struct Compiling {
     /// The pattern as the engine reads it, while it is not built.
     engine: Option<String>,
     /// Set at once when .NET rejects the pattern or the engine has no equivalent of it (so
     /// MF011 asks without building anything); else when first asked for.
     compilation: std::sync::OnceLock<Compilation>,
+}
+
+/// The pattern as read, not whether it has been built yet: patterns are shared between
+/// models (and threads), so that depends on what else matched it first, and two models of the
+/// same text would print differently.
+impl std::fmt::Debug for Compiling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.engine {
+            Some(engine) => f.debug_tuple("Compiling").field(engine).finish(),
+            None => f.debug_tuple("Compiling").field(&self.compilation.get()).finish(),
+        }
+    }
 }
 
 impl Compiling {
