@@ -184,7 +184,7 @@ impl<'a> YamlEditor<'a> {
                 // The entries a `<<: *alias` merge took from a mapping elsewhere: that
                 // mapping, as far as its entries show it.
                 let mut merged: Option<Span> = None;
-                for entry in entries {
+                for entry in entries.iter() {
                     if !node.span.contains(entry.span) && !node.span.contains(entry.key.span) {
                         let span = merged.map_or(entry.span, |m| {
                             Span::new(m.start.min(entry.span.start), m.end.max(entry.span.end))
@@ -201,7 +201,7 @@ impl<'a> YamlEditor<'a> {
                 out.extend(merged.map(|span| Referred { span, open_ended: true }));
             }
             NodeKind::Seq(items) => {
-                for item in items {
+                for item in items.iter() {
                     if node.span.contains(item.span) {
                         self.collect_referred(item, out);
                     } else {
@@ -829,7 +829,7 @@ impl<'a> YamlEditor<'a> {
 
     fn own_items(&self, node: &'a Node) -> impl Iterator<Item = &'a Node> {
         let items = match &node.kind {
-            NodeKind::Seq(items) => items.as_slice(),
+            NodeKind::Seq(items) => &items[..],
             _ => &[],
         };
         items.iter().filter(move |item| node.span.contains(item.span))

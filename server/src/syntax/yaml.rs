@@ -107,8 +107,10 @@ pub struct Node {
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
     Scalar(Scalar),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    /// Lists and mappings share their contents: reading an edited text takes those of the
+    /// previous version's value where the edit moved nothing, without copying them.
+    Seq(Arc<[Node]>),
+    Map(Arc<[Entry]>),
     /// Could not be read (an unknown or recursive alias, a bad tag, an expansion over the limit).
     Invalid,
 }
@@ -172,6 +174,9 @@ impl Node {
 
     /// A copy of this node for a text in which everything before it moved by `delta` bytes.
     fn shifted(&self, delta: isize) -> Node {
+        if delta == 0 {
+            return self.clone();
+        }
         let kind = match &self.kind {
             NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(|item| item.shifted(delta)).collect()),
             NodeKind::Map(entries) => NodeKind::Map(
@@ -574,7 +579,7 @@ impl Reader<'_> {
                         None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
                     });
                 }
-                NodeKind::Seq(items)
+                NodeKind::Seq(items.into())
             }
             kind if kind == kinds.flow_sequence => {
                 let mut items = Vec::new();
@@ -587,14 +592,14 @@ impl Reader<'_> {
                         // `[key: value]` is a list holding a one-entry mapping.
                         kind if kind == kinds.flow_pair => {
                             let entry = self.at_step(items.len(), |reader| reader.pair(child, 0, 0));
-                            items.push(Node { span: entry.span, kind: NodeKind::Map(vec![entry]) });
+                            items.push(Node { span: entry.span, kind: NodeKind::Map(Arc::new([entry])) });
                         }
                         _ => {}
                     }
                 }
-                NodeKind::Seq(items)
+                NodeKind::Seq(items.into())
             }
-            _ => NodeKind::Map(self.mapping(ts)),
+            _ => NodeKind::Map(self.mapping(ts).into()),
         };
         Node { span, kind }
     }
@@ -639,23 +644,22 @@ impl Reader<'_> {
     /// Applies a `<<` merge key: entries of the merged mapping(s) whose keys the mapping does
     /// not already have are added; with a list, earlier mappings win.
     fn merge_into(&mut self, entries: &mut Vec<Entry>, merge: Entry) {
-        let sources = match merge.value.kind {
-            NodeKind::Map(_) => vec![merge.value],
-            NodeKind::Seq(items) => items,
+        let sources = match &merge.value.kind {
+            NodeKind::Seq(items) => items.clone(),
             NodeKind::Invalid => return,
-            NodeKind::Scalar(_) => vec![merge.value],
+            NodeKind::Map(_) | NodeKind::Scalar(_) => Arc::new([merge.value]),
         };
-        for source in sources {
-            let NodeKind::Map(merged) = source.kind else {
+        for source in sources.iter() {
+            let NodeKind::Map(merged) = &source.kind else {
                 self.error(
                     source.span,
                     "a `<<` merge key takes a mapping or a list of mappings (usually aliases like `*defaults`)",
                 );
                 continue;
             };
-            for entry in merged {
+            for entry in merged.iter() {
                 if !entries.iter().any(|existing| same_key(&existing.key, &entry.key)) {
-                    entries.push(entry);
+                    entries.push(entry.clone());
                 }
             }
         }
