@@ -12,6 +12,7 @@
 //! before the next parse: a broken line costs a parse or two of the file, not a fresh parse
 //! per bisection step, round after round.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::{nesting, MAX_DEPTH};
@@ -26,25 +27,29 @@ const MAX_RECOVERY_ROUNDS: usize = 32;
 /// blanked, line breaks kept.
 pub(super) struct Working<'a> {
     lines: &'a LineIndex,
-    text: String,
-    /// Where the text's `\n`s are: tree-sitter counts rows by them alone (`lines` also
-    /// breaks at a lone `\r`).
-    newlines: Vec<usize>,
+    /// The file's text until a line is blanked.
+    text: Cow<'a, str>,
+    /// Where the text's `\n`s are, when it has a lone `\r`: tree-sitter counts rows by `\n`s
+    /// alone, and `lines` also breaks at a lone `\r`. Without one (always so for what
+    /// `check` reads, which writes each lone CR as LF), `lines` counts rows as tree-sitter does.
+    newlines: Option<Vec<usize>>,
     /// The stretches of text blanked, as tree edits.
     blanked: Vec<Range<usize>>,
 }
 
 impl<'a> Working<'a> {
-    pub(super) fn new(text: &str, lines: &'a LineIndex) -> Self {
-        let newlines = text.match_indices('\n').map(|(at, _)| at).collect();
-        Working { lines, text: text.to_owned(), newlines, blanked: Vec::new() }
+    pub(super) fn new(text: &'a str, lines: &'a LineIndex) -> Self {
+        let bytes = text.as_bytes();
+        let lone_cr = text.match_indices('\r').any(|(at, _)| bytes.get(at + 1) != Some(&b'\n'));
+        let newlines = lone_cr.then(|| text.match_indices('\n').map(|(at, _)| at).collect());
+        Working { lines, text: Cow::Borrowed(text), newlines, blanked: Vec::new() }
     }
 
     /// Replaces the characters of `line` with spaces; returns the bytes that changed.
     fn blank(&mut self, line: usize) -> Range<usize> {
         let start = self.lines.line_start(line);
         let len = self.lines.line_text(&self.text, line).len();
-        self.text.replace_range(start..start + len, &" ".repeat(len));
+        self.text.to_mut().replace_range(start..start + len, &" ".repeat(len));
         start..start + len
     }
 
@@ -113,8 +118,16 @@ impl<'a> Working<'a> {
     }
 
     fn point(&self, byte: usize) -> tree_sitter::Point {
-        let row = self.newlines.partition_point(|&newline| newline < byte);
-        let start = if row == 0 { 0 } else { self.newlines[row - 1] + 1 };
+        let (row, start) = match &self.newlines {
+            Some(newlines) => {
+                let row = newlines.partition_point(|&newline| newline < byte);
+                (row, if row == 0 { 0 } else { newlines[row - 1] + 1 })
+            }
+            None => {
+                let row = self.lines.line_of(byte);
+                (row, self.lines.line_start(row))
+            }
+        };
         tree_sitter::Point { row, column: byte - start }
     }
 
