@@ -2,11 +2,8 @@
 
 use std::ffi::c_void;
 
-/// mimalloc for every allocation of the process: the Rust side through the global
-/// allocator, tree-sitter's trees through its allocator hook (see `Cargo.toml`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+/// tree-sitter's trees are allocated with mimalloc (see `Cargo.toml` for what it measured);
+/// everything else with the system's allocator.
 fn main() -> std::process::ExitCode {
     // SAFETY: no tree-sitter object exists yet and no other thread runs; the four
     // functions are one allocator's, align as malloc does, and never return null for a
