@@ -227,7 +227,7 @@ impl Truth {
 /// name a rule or service sets, removes or tests, case aside ([`HeaderNames`]). Two names
 /// compare as two numbers, not as two strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HeaderName(u32);
+struct HeaderName(u32);
 
 /// The table behind [`HeaderName`], filled while the rules and services are read: each
 /// lower-cased name once.
@@ -244,7 +244,7 @@ impl HeaderNames {
 
 /// A header's value as written, and lower-cased for `headerContains`, which ignores case.
 #[derive(Debug, PartialEq, Eq)]
-pub struct HeaderValue {
+struct HeaderValue {
     written: String,
     lowered: String,
 }
@@ -262,7 +262,7 @@ impl HeaderValue {
 pub struct Headers(Vec<(HeaderName, Rc<HeaderValue>)>);
 
 impl Headers {
-    pub fn get(&self, name: HeaderName) -> Option<&HeaderValue> {
+    fn get(&self, name: HeaderName) -> Option<&HeaderValue> {
         let at = self.0.binary_search_by_key(&name, |(held, _)| *held).ok()?;
         Some(&self.0[at].1)
     }
