@@ -381,13 +381,12 @@ impl Reuse {
 /// `text`, and so is every value read (YAML reads every line break in a value as LF; no
 /// DSL token holds one). Everything else (positions, fixes, the editors) reads `text`.
 fn parser_text(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let lone = |at: usize| bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n');
-    if !text.match_indices('\r').any(|(at, _)| lone(at)) {
+    let lone = crate::text::lone_crs(text);
+    if lone.clone().next().is_none() {
         return Cow::Borrowed(text);
     }
-    let mut normalised = bytes.to_vec();
-    for (at, _) in text.match_indices('\r').filter(|&(at, _)| lone(at)) {
+    let mut normalised = text.as_bytes().to_vec();
+    for at in lone {
         normalised[at] = b'\n';
     }
     // An ASCII byte replaced by another leaves the text UTF-8.

@@ -113,6 +113,13 @@ pub struct Position {
     pub column: usize,
 }
 
+/// Where `text`'s lone CRs are: each `\r` not followed by `\n`, which breaks a line as LF and
+/// CRLF do.
+pub fn lone_crs(text: &str) -> impl Iterator<Item = usize> + Clone + '_ {
+    let bytes = text.as_bytes();
+    text.match_indices('\r').map(|(at, _)| at).filter(move |&at| bytes.get(at + 1) != Some(&b'\n'))
+}
+
 /// Maps byte offsets of one text to lines and columns.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
@@ -123,14 +130,13 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        let bytes = text.as_bytes();
-        let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
         // `match_indices` searches a word at a time, several times faster than a byte loop:
         // a text without a lone CR (LF or CRLF) breaks exactly at its LFs.
-        if text.match_indices('\r').any(|(i, _)| lone_cr(i)) {
-            line_starts.extend((0..bytes.len()).filter(|&i| bytes[i] == b'\n' || lone_cr(i)).map(|i| i + 1));
-        } else {
-            line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let lone = lone_crs(text).map(|i| i + 1);
+        if lone.clone().next().is_some() {
+            line_starts.extend(lone);
+            line_starts.sort_unstable();
         }
         LineIndex { line_starts }
     }

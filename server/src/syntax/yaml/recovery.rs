@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use super::{nesting, MAX_DEPTH};
 use crate::syntax::SyntaxError;
-use crate::text::{shorten, LineIndex, Span};
+use crate::text::{lone_crs, shorten, LineIndex, Span};
 
 /// How many times the text is parsed again after blanking lines; the error regions left after
 /// that are skipped when reading.
@@ -39,9 +39,7 @@ pub(super) struct Working<'a> {
 
 impl<'a> Working<'a> {
     pub(super) fn new(text: &'a str, lines: &'a LineIndex) -> Self {
-        let bytes = text.as_bytes();
-        let lone_cr = text.match_indices('\r').any(|(at, _)| bytes.get(at + 1) != Some(&b'\n'));
-        let newlines = lone_cr.then(|| text.match_indices('\n').map(|(at, _)| at).collect());
+        let newlines = lone_crs(text).next().is_some().then(|| text.match_indices('\n').map(|(at, _)| at).collect());
         Working { lines, text: Cow::Borrowed(text), newlines, blanked: Vec::new() }
     }
 
