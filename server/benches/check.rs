@@ -6,7 +6,7 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
-use mailflow::check::{check_incremental, check_yaml, Selection, Syntax};
+use mailflow::check::{check_incremental, check_yaml, Reuse, Selection, Syntax};
 use mailflow::syntax::TextPoint;
 
 /// A file shaped like a large real tenant: the signature rule, a smart host rule, and
@@ -69,12 +69,7 @@ fn main() {
     let times = measure(runs, |run| {
         let marker = format!("Added for department {}.", 2 + run * 37 % 298);
         let at = text.find(&marker).expect("every department has its comment") + marker.len();
-        let before = &text[..at];
-        let row = before.matches('\n').count();
-        let column = at - before.rfind('\n').map_or(0, |i| i + 1);
-        text.insert(at, 'x');
-        let point = TextPoint { byte: at, row, column };
-        tree.edit(point, point, TextPoint { byte: at + 1, row, column: column + 1 });
+        type_letter(&mut text, &mut tree, at, 'x');
         let start = Instant::now();
         let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&tree));
         let elapsed = start.elapsed();
@@ -95,17 +90,11 @@ fn main() {
     for round in 0..4 {
         let marker = format!("priority: {}\n    mode: enforce", 10 + round * 71);
         let mut at = text.find(&marker).expect("every department has its priority") + marker.len();
-        let row = text[..at].matches('\n').count() + 1;
-        let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-        text.insert(at, '\n');
-        let point = TextPoint { byte: at, row: row - 1, column };
-        tree.edit(point, point, TextPoint { byte: at + 1, row, column: 0 });
+        type_letter(&mut text, &mut tree, at, '\n');
         at += 1;
         (_, tree) = check_incremental(&text, Syntax::Yaml, &selection, Some(&tree));
-        for (column, letter) in typed.chars().enumerate() {
-            text.insert(at, letter);
-            let point = TextPoint { byte: at, row, column };
-            tree.edit(point, point, TextPoint { byte: at + 1, row, column: column + 1 });
+        for letter in typed.chars() {
+            type_letter(&mut text, &mut tree, at, letter);
             at += 1;
             let start = Instant::now();
             let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&tree));
@@ -121,6 +110,17 @@ fn main() {
         milliseconds(times[times.len() * 95 / 100]),
         times.len(),
     );
+}
+
+/// Types `letter` at byte `at` of `text`, and tells `tree` of the edit.
+fn type_letter(text: &mut String, tree: &mut Reuse, at: usize, letter: char) {
+    let point = |text: &str, byte: usize| {
+        let before = &text[..byte];
+        TextPoint { byte, row: before.matches('\n').count(), column: byte - before.rfind('\n').map_or(0, |i| i + 1) }
+    };
+    let start = point(text, at);
+    text.insert(at, letter);
+    tree.edit(start, start, point(text, at + letter.len_utf8()));
 }
 
 /// The times of `runs` runs, sorted.
