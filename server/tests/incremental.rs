@@ -167,8 +167,9 @@ fn a_garbled_edit_reads_as_a_fresh_check_reads_it() {
 
 /// Issue 15: a key typed letter by letter into a rule, each keystroke checked with what the
 /// check of the one before left. Most keystrokes leave a line that does not parse: each is
-/// read as a fresh check reads it (the broken line blamed on a fresh parse), and the tree
-/// read is the one that shares the old tree's subtrees once that line is blanked.
+/// read as a fresh check reads it (the broken line blamed on the rule's text read alone, the
+/// other rules' blames taken from the previous version), and the tree read is the one that
+/// shares the old tree's subtrees once that line is blanked.
 #[test]
 fn a_key_typed_letter_by_letter_reads_as_a_fresh_check_reads_it() {
     let mut text =

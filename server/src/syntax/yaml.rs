@@ -251,7 +251,14 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         working.mark_blanked(&mut tree);
         tree
     });
-    let tree = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors);
+    let previous = old.and_then(|old| old.yaml.as_deref());
+    let known = previous.map(|previous| &*previous.item_blames);
+    let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors, known);
+    // A text that parses blames nothing: what was found for items still holds for the next.
+    let item_blames = match blamed {
+        Some(blamed) => Arc::new(blamed),
+        None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
+    };
     let root = tree.root_node();
     let mut reader = Reader {
         kinds: Kinds::get(),
@@ -262,7 +269,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         expanded: 0,
         depth: 0,
         errors,
-        previous: old.and_then(|old| old.yaml.as_deref()),
+        previous,
         path: Vec::new(),
         reusable: Vec::new(),
         paths: Vec::new(),
@@ -305,6 +312,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         root: root.clone(),
         reusable: reader.reusable.into_iter().collect(),
         paths: reader.paths,
+        item_blames,
     };
     (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)) })
 }
@@ -324,6 +332,8 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
+    /// What recovery found in the items of this text's lists, or of an earlier one's.
+    item_blames: Arc<recovery::ItemBlames>,
 }
 
 /// A list or mapping read from one subtree, and what its reading depended on besides the
