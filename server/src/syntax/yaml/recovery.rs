@@ -59,6 +59,44 @@ impl<'a> Working<'a> {
         start..start + len
     }
 
+    /// Blanks `blamed`'s line and the lines nested under it; returns the stretches that
+    /// changed (recorded as blanked).
+    fn blank_blamed(&mut self, blamed: Blamed) -> Vec<Range<usize>> {
+        let mut changed = vec![self.blank_lines(blamed.line..blamed.line + 1)];
+        if blamed.nested > 0 {
+            changed.push(self.blank_lines(blamed.line + 1..blamed.line + 1 + blamed.nested));
+        }
+        changed
+    }
+
+    /// Blanks `lines` (not empty); returns the stretch that changed (recorded as blanked).
+    fn blank_lines(&mut self, lines: Range<usize>) -> Range<usize> {
+        let ranges: Vec<Range<usize>> = lines.map(|line| self.blank(line)).collect();
+        let stretch = ranges[0].start..ranges[ranges.len() - 1].end;
+        self.blanked.push(stretch.clone());
+        stretch
+    }
+
+    /// The indentation of `line` in spaces (a tab ends it).
+    fn indent(&self, line: usize) -> usize {
+        let content = self.lines.line_text(&self.text, line);
+        content.len() - content.trim_start_matches(' ').len()
+    }
+
+    /// The column of the first key or value on `line`, after its indentation and the `- ` of
+    /// the list items it opens: what a line nested under its value is indented deeper than.
+    fn content_column(&self, line: usize) -> usize {
+        let content = self.lines.line_text(&self.text, line);
+        let mut column = self.indent(line);
+        while let Some(rest) = content[column..].strip_prefix('-') {
+            if !rest.starts_with(' ') {
+                break;
+            }
+            column += 1 + (rest.len() - rest.trim_start_matches(' ').len());
+        }
+        column
+    }
+
     fn is_blank(&self, line: usize) -> bool {
         self.lines.line_text(&self.text, line).trim().is_empty()
     }
@@ -150,7 +188,16 @@ impl<'a> Working<'a> {
 /// What blaming the items of top-level lists on their own found (see the module's comment): by
 /// an item's text, the lines of it (counted from its first) that recovery blanks.
 #[derive(Clone, Default)]
-pub(super) struct ItemBlames(HashMap<Box<str>, Box<[usize]>>);
+pub(super) struct ItemBlames(HashMap<Box<str>, Box<[Blamed]>>);
+
+/// A line blamed for an error, and how many lines after it were nested under it: with the
+/// line blanked, nothing above could own them, so they are blanked with it rather than each
+/// blamed in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Blamed {
+    line: usize,
+    nested: usize,
+}
 
 /// Parses `working`, reusing `old` (a tree of it); then, while the tree has error regions,
 /// blames each on a line, reports the line (read in `original`, the file's text) and blanks
@@ -174,9 +221,9 @@ pub(super) fn parse(
         let (blamed, lines) = blame_items(parser, working, known);
         for line in lines {
             errors.push(describe_broken_line(original, working.lines, line));
-            let range = working.blank(line);
-            working.blanked.push(range.clone());
-            working.replaced(&mut tree, range);
+            for range in working.blank_blamed(line) {
+                working.replaced(&mut tree, range);
+            }
             blanked_items = true;
         }
         if blanked_items {
@@ -193,8 +240,8 @@ pub(super) fn parse(
         let reused = std::mem::replace(&mut tree, parse_text(parser, &working.text, None));
         sharing = old.is_some().then_some(reused);
     }
-    for line in blame_regions(parser, working, &mut tree, sharing.as_mut()) {
-        errors.push(describe_broken_line(original, working.lines, line));
+    for blamed in blame_regions(parser, working, &mut tree, sharing.as_mut()) {
+        errors.push(describe_broken_line(original, working.lines, blamed));
     }
     // With the broken lines blanked, the text parses one way only, which the tree that shares
     // the old tree's subtrees gives too: reading it reuses the values read from them.
@@ -214,7 +261,7 @@ fn blame_items(
     parser: &mut tree_sitter::Parser,
     working: &Working,
     known: Option<&ItemBlames>,
-) -> (ItemBlames, Vec<usize>) {
+) -> (ItemBlames, Vec<Blamed>) {
     let mut found = ItemBlames::default();
     let mut to_blank = Vec::new();
     for item in list_items(working) {
@@ -223,14 +270,14 @@ fn blame_items(
             Some(lines) => lines.clone(),
             None => blame_alone(parser, text),
         };
-        to_blank.extend(lines.iter().map(|line| item.start + line));
+        to_blank.extend(lines.iter().map(|blamed| Blamed { line: item.start + blamed.line, ..*blamed }));
         found.0.insert(text.into(), lines);
     }
     (found, to_blank)
 }
 
 /// The lines of `text`, an item of a list read on its own, that recovery blanks.
-fn blame_alone(parser: &mut tree_sitter::Parser, text: &str) -> Box<[usize]> {
+fn blame_alone(parser: &mut tree_sitter::Parser, text: &str) -> Box<[Blamed]> {
     let mut tree = parse_text(parser, text, None);
     if !tree.root_node().has_error() {
         return Box::new([]);
@@ -285,13 +332,13 @@ fn list_items(working: &Working) -> Vec<Range<usize>> {
 
 /// While `tree` has error regions, blames each on a line and blanks it in `working` (and in
 /// `tree` and `sharing`, a tree of the same text sharing an older version's subtrees), and
-/// parses again reusing the tree. Returns the lines blanked; `tree` is the last parse.
+/// parses again reusing the tree. Returns the lines blamed; `tree` is the last parse.
 fn blame_regions(
     parser: &mut tree_sitter::Parser,
     working: &mut Working,
     tree: &mut tree_sitter::Tree,
     mut sharing: Option<&mut tree_sitter::Tree>,
-) -> Vec<usize> {
+) -> Vec<Blamed> {
     let mut blamed = Vec::new();
     for _ in 0..MAX_RECOVERY_ROUNDS {
         if !tree.root_node().has_error() {
@@ -308,18 +355,14 @@ fn blame_regions(
                 // and reading goes on without the error region.
                 continue;
             }
-            blamed.push(line);
-            let range = working.blank(line);
-            working.blanked.push(range.clone());
-            working.replaced(tree, range.clone());
-            if let Some(sharing) = sharing.as_deref_mut() {
-                working.replaced(sharing, range.clone());
+            let range = working.blank_lines(line..line + 1);
+            mark(working, range, tree, sharing.as_deref_mut(), &mut prefixes);
+            let nested = orphans(parser, &mut prefixes, working, line);
+            if nested > 0 {
+                let range = working.blank_lines(line + 1..line + 1 + nested);
+                mark(working, range, tree, sharing.as_deref_mut(), &mut prefixes);
             }
-            if let Some((prefix, end)) = &mut prefixes.tree {
-                if range.start < *end {
-                    working.replaced(prefix, range.start..range.end.min(*end));
-                }
-            }
+            blamed.push(Blamed { line, nested });
             blanked = true;
         }
         if !blanked {
@@ -383,11 +426,13 @@ fn blame(
     if !first_in_round && !prefixes.has_error(parser, working, after) {
         return None;
     }
-    if region.first == region.last || region.missing {
+    if region.missing {
         return Some(region.first);
     }
-    // A region over several lines: tree-sitter gave up somewhere inside it, or at the line
-    // after it. The culprit is the first line through which the text no longer parses.
+    // tree-sitter gave up somewhere inside the region, or at the line after it. The culprit is
+    // the first line through which the text no longer parses (a region of one line that
+    // parses is where tree-sitter stopped, as `mailflow: 1` above `organization` written
+    // without its colon).
     if prefixes.has_error(parser, working, region.first) {
         return Some(region.first);
     }
@@ -411,10 +456,68 @@ fn blame(
         return Some(bad);
     }
     let Some(before) = (region.first..bad).rev().find(|&line| working.has_content(line)) else { return Some(bad) };
+    // But a line with a block indented under it (`organization` without its colon, above
+    // `  name: Contoso`) is the culprit when the text parses on past the block without the
+    // two, and not without the line before.
+    if let Some(last) = nested_block(working, bad) {
+        let after = working.next_content(last).unwrap_or(last);
+        if !prefixes.has_error_without(parser, working, after, bad..last + 1)
+            && prefixes.has_error_without(parser, working, after, before..before + 1)
+        {
+            return Some(bad);
+        }
+    }
     let next = working.next_content(bad).unwrap_or(bad);
-    let blame_before = !prefixes.has_error_without(parser, working, next, before)
-        && prefixes.has_error_without(parser, working, next, bad);
+    let blame_before = !prefixes.has_error_without(parser, working, next, before..before + 1)
+        && prefixes.has_error_without(parser, working, next, bad..bad + 1);
     Some(if blame_before { before } else { bad })
+}
+
+/// Tells the trees of the working text that `range` of it was blanked.
+fn mark(
+    working: &Working,
+    range: Range<usize>,
+    tree: &mut tree_sitter::Tree,
+    sharing: Option<&mut tree_sitter::Tree>,
+    prefixes: &mut Prefixes,
+) {
+    working.replaced(tree, range.clone());
+    if let Some(sharing) = sharing {
+        working.replaced(sharing, range.clone());
+    }
+    if let Some((prefix, end)) = &mut prefixes.tree {
+        if range.start < *end {
+            working.replaced(prefix, range.start..range.end.min(*end));
+        }
+    }
+}
+
+/// How many lines after `line`, just blanked, were nested under it and are orphaned now: when
+/// the next line with content is indented deeper than the content of the line before `line`
+/// and the text no longer parses through it, that line and the ones after it indented as deep
+/// (with the blank lines and comments among them) belonged to `line`. `organization` written
+/// without its colon leaves `  name: Contoso` and the rest of its block under `mailflow: 1`.
+fn orphans(parser: &mut tree_sitter::Parser, prefixes: &mut Prefixes, working: &Working, line: usize) -> usize {
+    let Some(last) = nested_block(working, line) else { return 0 };
+    let next = working.next_content(line).unwrap_or(last);
+    if prefixes.has_error(parser, working, line) || !prefixes.has_error(parser, working, next) {
+        return 0;
+    }
+    last - line
+}
+
+/// The last line of the block under `line`: the lines with content after it indented deeper
+/// than the content of the line with content before it (with the blank lines and comments
+/// among them), `None` when the next line with content is not.
+fn nested_block(working: &Working, line: usize) -> Option<usize> {
+    let owner = (0..line).rev().find(|&before| working.has_content(before))?;
+    let column = working.content_column(owner);
+    let deeper = |after: &usize| working.indent(*after) > column;
+    let mut last = working.next_content(line).filter(deeper)?;
+    while let Some(after) = working.next_content(last).filter(deeper) {
+        last = after;
+    }
+    Some(last)
 }
 
 /// Prefixes of the working text parsed one after another, each reusing the tree of the one
@@ -433,20 +536,25 @@ impl Prefixes {
         self.parse(parser, working, &working.text[..end], None)
     }
 
-    /// Whether the text through 0-based `line` fails to parse with `blanked` (an earlier line)
-    /// blanked.
+    /// Whether the text through 0-based `line` fails to parse with the lines `blanked` (before
+    /// it or through it) blanked.
     fn has_error_without(
         &mut self,
         parser: &mut tree_sitter::Parser,
         working: &Working,
         line: usize,
-        blanked: usize,
+        blanked: Range<usize>,
     ) -> bool {
         let mut prefix = working.text[..working.end_of_line(line)].to_owned();
-        let start = working.lines.line_start(blanked);
-        let len = working.lines.line_text(&prefix, blanked).len();
-        prefix.replace_range(start..start + len, &" ".repeat(len));
-        self.parse(parser, working, &prefix, Some(start..start + len))
+        let start = working.lines.line_start(blanked.start);
+        let mut end = start;
+        for blank in blanked {
+            let at = working.lines.line_start(blank);
+            let len = working.lines.line_text(&prefix, blank).len();
+            prefix.replace_range(at..at + len, &" ".repeat(len));
+            end = at + len;
+        }
+        self.parse(parser, working, &prefix, Some(start..end))
     }
 
     /// Parses `prefix`, a prefix of the working text but for the line `differs`, reusing the
@@ -485,8 +593,10 @@ impl Prefixes {
     }
 }
 
-/// Says what is wrong with a line that does not parse, as precisely as a look at it allows.
-fn describe_broken_line(text: &str, lines: &LineIndex, line: usize) -> SyntaxError {
+/// Says what is wrong with a line that does not parse, as precisely as a look at it allows,
+/// and which lines nested under it were not read with it.
+fn describe_broken_line(text: &str, lines: &LineIndex, blamed: Blamed) -> SyntaxError {
+    let line = blamed.line;
     let content = lines.line_text(text, line);
     let indent = content.len() - content.trim_start().len();
     let start = lines.line_start(line) + indent;
@@ -506,6 +616,17 @@ fn describe_broken_line(text: &str, lines: &LineIndex, line: usize) -> SyntaxErr
              or a value indented under its key; the rest of the file was read without it",
             shorten(body)
         )
+    };
+    let nested = (line + 1..=line + blamed.nested)
+        .filter(|&nested| {
+            let content = lines.line_text(text, nested).trim_start();
+            !content.is_empty() && !content.starts_with('#')
+        })
+        .count();
+    let message = match nested {
+        0 => message,
+        1 => format!("{message}; the line indented under it was not read either"),
+        _ => format!("{message}; the {nested} lines indented under it were not read either"),
     };
     SyntaxError { span, message }
 }
@@ -584,9 +705,44 @@ mod tests {
         // Every item was read alone, and only the broken one blamed a line: its third.
         let blamed = blamed.expect("the items were blamed");
         assert_eq!(blamed.0.len(), 4);
-        assert_eq!(blamed.0.values().filter(|lines| !lines.is_empty()).collect::<Vec<_>>(), [&Box::from([2])]);
+        assert_eq!(
+            blamed.0.values().filter(|lines| !lines.is_empty()).collect::<Vec<_>>(),
+            [&Box::from([Blamed { line: 2, nested: 0 }])]
+        );
         // A text that parses blames nothing.
         assert!(read(FILE, None).1.is_none());
+    }
+
+    /// The message of each error of `text`, in order.
+    fn messages(text: &str) -> Vec<String> {
+        let lines = LineIndex::new(text);
+        let mut working = Working::new(text, &lines);
+        let mut errors = Vec::new();
+        parse(&mut parser(), &mut working, None, text, &mut errors, None);
+        errors.sort_by_key(|error| error.span);
+        errors.into_iter().map(|error| error.message).collect()
+    }
+
+    #[test]
+    fn the_lines_nested_under_a_broken_line_that_nothing_else_owns_go_with_it() {
+        let text =
+            "mailflow: 1\norganization\n  name: Contoso\n  domains:\n\n    # ours\n    - contoso.com\nconnectors: []\n";
+        assert_eq!(read(text, None).0, ["organization"]);
+        assert!(
+            messages(text)[0].ends_with("the 3 lines indented under it were not read either"),
+            "{:?}",
+            messages(text)
+        );
+        // A tab makes the line's own indentation unknowable, and its block goes with it too.
+        let tab = "mailflow: 1\n\torganization:\n  name: Contoso\nconnectors: []\n";
+        assert_eq!(
+            messages(tab),
+            ["a tab in the indentation: YAML indents with spaces only; the line indented under it was not read either"]
+        );
+        // Lines a line above can own are left to it: here `c`'s siblings under `a`.
+        let siblings = "a:\n  b: 1\n  c\n  d: 2\ne: 3\n";
+        assert_eq!(read(siblings, None).0, ["c"]);
+        assert!(!messages(siblings)[0].contains("not read either"), "{:?}", messages(siblings));
     }
 
     #[test]
@@ -595,7 +751,7 @@ mod tests {
         let (_, blamed) = read(&broken, None);
         let mut known = blamed.expect("the items were blamed");
         // Said of connector B's text, it is believed without reading B again.
-        known.0.insert("  - name: B\n".into(), Box::new([0]));
+        known.0.insert("  - name: B\n".into(), Box::new([Blamed { line: 0, nested: 0 }]));
         assert_eq!(read(&broken, Some(&known)).0, ["- name: B", "stopProc"]);
     }
 }
