@@ -20,7 +20,9 @@ a tab used for indentation), and a key given twice in one mapping, which YAML fo
 in a `.mailflow` file, anything the mail-flow DSL grammar rejects (an unclosed `{` or
 string, a half-typed statement), and a setting or a kind of condition given twice in one
 block, as a YAML key. The parser recovers and reads on, so each broken region gets its own
-MF001 and the rest of the file is still read and checked.
+MF001 and the rest of the file is still read and checked. In YAML, the broken line is left
+out, and with it the lines indented under it that nothing above can hold (the block of a
+key written without its `:`); the message says how many.
 
 ## Why it breaks mail
 The objects inside a broken region are invisible to every other check. A signature rule
