@@ -75,6 +75,55 @@ proptest! {
     }
 }
 
+/// A file of `rules` rules in block style, one with a comment, as the language server's
+/// benchmark writes them.
+fn many_rules(rules: usize) -> String {
+    let mut text =
+        "mailflow: 1\norganization:\n  name: Contoso\n  domains: [contoso.com]\ntransportRules:\n".to_owned();
+    for i in 0..rules {
+        text.push_str(&format!(
+            "  - name: Rule {i}\n    priority: {i}\n    # Department {i}\n    conditions:\n      senderIs: inside\n    \
+             actions:\n      setHeader: {{name: X-Dept-{i}, value: \"yes\"}}\n"
+        ));
+    }
+    text
+}
+
+/// What a user types that breaks a line, or mends one, at the start of a line.
+fn line_edits() -> impl Strategy<Value = Vec<(f64, &'static str, bool)>> {
+    let insert = prop::sample::select(vec![
+        "    junk\n",
+        "\t",
+        "[",
+        "\"",
+        "{a: ",
+        "  - name: New\n",
+        "    priority 3\n",
+        "organization\n",
+        "",
+    ]);
+    // Where (a fraction of the lines), what, and whether the line's first character goes.
+    prop::collection::vec((0.0..1.0f64, insert, any::<bool>()), 1..10)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+    /// Issue 15: the items of the list are blamed on their own, and an edited text takes what
+    /// the previous versions found for the items it left alone, broken or not.
+    #[test]
+    fn breaking_and_mending_rules_one_edit_after_another_reads_as_afresh(edits in line_edits()) {
+        let mut text = many_rules(30);
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        for (at, insert, delete) in edits {
+            let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            let start = lines[((at * lines.len() as f64) as usize).min(lines.len() - 1)];
+            let end = if delete { text[start..].chars().next().map_or(start, |c| start + c.len_utf8()) } else { start };
+            let file = reparse(&mut text, &mut tree, start, end, insert);
+            prop_assert_eq!(&file, &parse(&text), "after editing to:\n{}", text);
+        }
+    }
+}
+
 /// Applies `edit` (replace `start..end` with `insert`) to `text` and to its tree, and reparses.
 fn reparse(text: &mut String, tree: &mut ReusableTree, start: usize, end: usize, insert: &str) -> YamlFile {
     let (start_point, old_end) = (point(text, start), point(text, end));
