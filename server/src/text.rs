@@ -117,7 +117,7 @@ pub struct Position {
 /// CRLF do.
 pub fn lone_crs(text: &str) -> impl Iterator<Item = usize> + Clone + '_ {
     let bytes = text.as_bytes();
-    text.match_indices('\r').map(|(at, _)| at).filter(move |&at| bytes.get(at + 1) != Some(&b'\n'))
+    memchr::memchr_iter(b'\r', bytes).filter(move |&at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// Maps byte offsets of one text to lines and columns.
@@ -130,9 +130,10 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        // `match_indices` searches a word at a time, several times faster than a byte loop:
-        // a text without a lone CR (LF or CRLF) breaks exactly at its LFs.
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // memchr searches with vector instructions (`str::match_indices`, a word at a time,
+        // took twice the instructions per line break). A text without a lone CR (LF or CRLF)
+        // breaks exactly at its LFs.
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         let lone = lone_crs(text).map(|i| i + 1);
         if lone.clone().next().is_some() {
             line_starts.extend(lone);
