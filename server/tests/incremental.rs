@@ -89,6 +89,45 @@ fn many_rules(rules: usize) -> String {
     text
 }
 
+/// Issue 15: an editor's Enter reparsed the rest of the file, because tree-sitter-yaml's scanner
+/// kept absolute rows in its state and the runtime reuses a subtree only where that state is
+/// unchanged (`vendor/tree-sitter-yaml`, README item 4). A line inserted or deleted at the top
+/// now leaves the last rule's subtree the very same (its id is where it is kept).
+#[test]
+fn a_line_inserted_or_deleted_above_a_rule_leaves_its_subtree_shared() {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&tree_sitter_yaml::LANGUAGE.into()).unwrap();
+    let last_rule = |tree: &tree_sitter::Tree| {
+        let at = tree.root_node().end_byte() - 2;
+        let mut node = tree.root_node().descendant_for_byte_range(at, at).unwrap();
+        while node.kind() != "block_sequence_item" {
+            node = node.parent().unwrap();
+        }
+        node.id()
+    };
+    let mut text = many_rules(20);
+    let mut tree = parser.parse(&text, None).unwrap();
+    for (insert, remove) in [("\n", 0), ("", 1), ("\n\n# a comment\n", 0)] {
+        let at = text.find('\n').unwrap() + 1;
+        let (start, old_end) = (point(&text, at), point(&text, at + remove));
+        text.replace_range(at..at + remove, insert);
+        let new_end = point(&text, at + insert.len());
+        let position = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: start.byte,
+            old_end_byte: old_end.byte,
+            new_end_byte: new_end.byte,
+            start_position: position(start),
+            old_end_position: position(old_end),
+            new_end_position: position(new_end),
+        });
+        let reparsed = parser.parse(&text, Some(&tree)).unwrap();
+        assert!(!reparsed.root_node().has_error());
+        assert_eq!(last_rule(&reparsed), last_rule(&tree), "{insert:?}, {remove} removed");
+        tree = reparsed;
+    }
+}
+
 /// What a user types that breaks a line, or mends one, at the start of a line.
 fn line_edits() -> impl Strategy<Value = Vec<(f64, &'static str, bool)>> {
     let insert = prop::sample::select(vec![

@@ -171,10 +171,18 @@ typedef struct {
     ResultSchema rlt_sch;
 } Scanner;
 
-/* The serialized state: row, col, blk_imp_row and blk_imp_col (int32_t each) and blk_imp_tab
+/* The serialized state: col, blk_imp_row and blk_imp_col (int32_t each) and blk_imp_tab
    (int8_t), then for each indentation but the root its type (int8_t) and length (int32_t).
-   Unaligned, so copied with memcpy. */
-#define SERIALIZED_HEADER_SIZE (4 * sizeof(int32_t) + sizeof(int8_t))
+   Unaligned, so copied with memcpy.
+
+   Rows are relative to the row of the last token, `row`, which is not written (it reads back
+   as 0), and an implicit key's row before that one is written as -1. The scanner compares
+   rows only with one another, and every row it compares `blk_imp_row` with is `row` or later,
+   so a row before `row` compares as the initial -1 does: unequal. The state after a token
+   then does not depend on how many lines are above it, and the runtime, which reuses a
+   subtree of the old tree only where the scanner's state at its start is unchanged, reuses
+   what follows a line inserted or deleted (with absolute rows, nothing after it was). */
+#define SERIALIZED_HEADER_SIZE (3 * sizeof(int32_t) + sizeof(int8_t))
 #define SERIALIZED_IND_SIZE (sizeof(int8_t) + sizeof(int32_t))
 
 /* The deepest indentation stack, root included, whose serialization fits the buffer the runtime
@@ -196,9 +204,8 @@ static inline int32_t read_i32(const char *buffer, size_t *size) {
 
 static unsigned serialize(Scanner *scanner, char *buffer) {
     size_t size = 0;
-    write_i32(buffer, &size, scanner->row);
     write_i32(buffer, &size, scanner->col);
-    write_i32(buffer, &size, scanner->blk_imp_row);
+    write_i32(buffer, &size, scanner->blk_imp_row >= scanner->row ? scanner->blk_imp_row - scanner->row : -1);
     write_i32(buffer, &size, scanner->blk_imp_col);
     buffer[size++] = (char)scanner->blk_imp_tab;
     int16_t *typ_itr = scanner->ind_typ_stk.contents + 1;
@@ -224,7 +231,6 @@ static void deserialize(Scanner *scanner, const char *buffer, unsigned length) {
     array_push(&scanner->ind_len_stk, -1);
     if (length > 0) {
         size_t size = 0;
-        scanner->row = read_i32(buffer, &size);
         scanner->col = read_i32(buffer, &size);
         scanner->blk_imp_row = read_i32(buffer, &size);
         scanner->blk_imp_col = read_i32(buffer, &size);
