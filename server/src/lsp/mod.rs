@@ -175,6 +175,9 @@ struct Shared {
     checks_ended: Arc<tokio::sync::watch::Sender<u64>>,
     /// Checks running at once, over all documents and the workspace scan.
     checking: Arc<tokio::sync::Semaphore>,
+    /// True while a YAML text's items are read ahead of need ([`Shared::blame_items_ahead`]):
+    /// spare work, done for one text at a time.
+    blaming_ahead: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub struct Backend {
@@ -305,6 +308,7 @@ impl Shared {
         // analysis): freeing a big file's trees takes a while, so it is done after publishing,
         // on a blocking thread, and never under the lock.
         let mut discarded: (Option<crate::check::Reuse>, Option<Arc<Analysis>>) = (None, None);
+        let mut ahead = None;
         let (publish, push) = {
             let mut state = self.state();
             let settings = state.settings_generation;
@@ -315,6 +319,7 @@ impl Shared {
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
                         document.checked += 1;
+                        ahead = Some(reuse.clone());
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
                         discarded.0 = if document.revision == stamp.revision {
@@ -355,6 +360,32 @@ impl Shared {
         if discarded.0.is_some() || discarded.1.is_some() {
             tokio::task::spawn_blocking(move || drop(discarded));
         }
+        if let Some(reuse) = ahead {
+            self.blame_items_ahead(reuse);
+        }
+    }
+
+    /// Reads the items of a checked YAML text on their own, once its diagnostics are out,
+    /// unless that was done for it or for a text it was edited from (see
+    /// [`crate::check::Reuse::blame_items_ahead`]): the first keystroke that breaks a line of
+    /// a rule then reads that rule alone. One text at a time, on a blocking thread.
+    fn blame_items_ahead(&self, reuse: crate::check::Reuse) {
+        use std::sync::atomic::Ordering;
+        if self.blaming_ahead.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        /// Lets the next text be read ahead, however this one's reading ends.
+        struct Done(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let done = Done(self.blaming_ahead.clone());
+        tokio::task::spawn_blocking(move || {
+            let _done = done;
+            reuse.blame_items_ahead();
+        });
     }
 
     /// Publishes an analysis's diagnostics if it is still of the document's text (never
@@ -439,6 +470,7 @@ impl Backend {
                 settings_ready: Arc::new(tokio::sync::watch::Sender::new(false)),
                 checks_ended: Arc::new(tokio::sync::watch::Sender::new(0)),
                 checking: Arc::new(tokio::sync::Semaphore::new(cores)),
+                blaming_ahead: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             },
         }
     }

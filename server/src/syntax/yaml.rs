@@ -252,11 +252,12 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         tree
     });
     let previous = old.and_then(|old| old.yaml.as_deref());
-    let known = previous.map(|previous| &*previous.item_blames);
+    let known = previous.and_then(|previous| previous.item_blames.get());
     let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors, known);
-    // A text that parses blames nothing: what was found for items still holds for the next.
+    // A text that parses blames nothing: what was found for items, or will be found ahead of
+    // need, still holds for the next.
     let item_blames = match blamed {
-        Some(blamed) => Arc::new(blamed),
+        Some(blamed) => Arc::new(OnceLock::from(blamed)),
         None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
     };
     let root = tree.root_node();
@@ -332,8 +333,25 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
-    /// What recovery found in the items of this text's lists, or of an earlier one's.
-    item_blames: Arc<recovery::ItemBlames>,
+    /// What recovery found in the items of this text's lists, or of an earlier one's: shared
+    /// by the versions that parse since, so that what [`Converted::blame_items_ahead`] finds
+    /// for one serves the next ones too.
+    item_blames: Arc<OnceLock<recovery::ItemBlames>>,
+}
+
+impl Converted {
+    /// Blames the items of this text's lists on their own now, unless that was done for this
+    /// text or one it was edited from: so that the next version's first line that does not
+    /// parse costs a read of its own item, not of every item.
+    pub fn blame_items_ahead(&self) {
+        if self.item_blames.get().is_some() {
+            return;
+        }
+        let blamed = recovery::blame_items_ahead(&self.text, &LineIndex::new(&self.text));
+        // Another call may have set it meanwhile, for this text or a later one: what either
+        // found holds for both (an item's blame depends on its text only).
+        let _ = self.item_blames.set(blamed);
+    }
 }
 
 /// A list or mapping read from one subtree, and what its reading depended on besides the
@@ -807,6 +825,7 @@ fn node_count(node: &Node) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::TextPoint;
 
     /// The errors of `text`, each as its text and message.
     fn errors(text: &str) -> Vec<(&str, String)> {
@@ -845,6 +864,41 @@ mod tests {
             _ => false,
         };
         assert!(invalid(value(&file, "a")) && invalid(value(&file, "b")));
+    }
+
+    /// Issue 15: a language server reads the items of a text that parses ahead of need; the
+    /// versions edited from it share what that found, and a keystroke that breaks a rule then
+    /// takes every other rule's blame from it.
+    #[test]
+    fn items_blamed_ahead_serve_the_versions_edited_since() {
+        let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
+        for i in 0..5 {
+            text.push_str(&format!("  - name: R{i}\n    priority: {i}\n"));
+        }
+        let converted = |tree: &ReusableTree| tree.yaml.clone().expect("a YAML reading");
+        let (_, first) = parse_incremental(&text, &LineIndex::new(&text), None);
+        assert!(converted(&first).item_blames.get().is_none(), "nothing is read ahead unasked");
+        // An edit that keeps the text parsing: the next version shares the same blames.
+        let at = text.find("priority: 2").unwrap() + "priority: ".len();
+        let edit = |text: &mut String, tree: &mut ReusableTree, insert: &str| {
+            let point = |text: &str, byte: usize| {
+                let row = text[..byte].matches('\n').count();
+                TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
+            };
+            let start = point(text, at);
+            text.insert_str(at, insert);
+            tree.edit(start, start, point(text, at + insert.len()));
+            let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
+            assert_eq!(file, parse(text), "{text}");
+            *tree = next;
+        };
+        let mut tree = first.clone();
+        edit(&mut text, &mut tree, "1");
+        converted(&first).blame_items_ahead();
+        assert_eq!(converted(&tree).item_blames.get().map(|b| b.counts()), Some((5, 0)));
+        // A keystroke that breaks rule 2: the four others are taken as they were found.
+        edit(&mut text, &mut tree, ": x: y");
+        assert_eq!(converted(&tree).item_blames.get().map(|b| b.counts()), Some((5, 1)));
     }
 
     #[test]

@@ -254,6 +254,31 @@ pub(super) fn parse(
     (tree, blamed_items)
 }
 
+/// What [`parse`] finds when it blames `text`'s items on their own, found ahead of need: by a
+/// language server with time to spare, for the first keystroke that breaks a line of a text
+/// that parses. `lines` is the line index of `text`.
+pub(super) fn blame_items_ahead(text: &str, lines: &LineIndex) -> ItemBlames {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_yaml::LANGUAGE.into())
+        .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
+    // The working text a parse of `text` would blame its items in.
+    let mut working = Working::new(text, lines);
+    working.blank_too_deep();
+    if working.newlines.is_some() {
+        return ItemBlames::default();
+    }
+    blame_items(&mut parser, &working, None).0
+}
+
+#[cfg(test)]
+impl ItemBlames {
+    /// How many item texts are known, and how many of them blame a line.
+    pub(super) fn counts(&self) -> (usize, usize) {
+        (self.0.len(), self.0.values().filter(|lines| !lines.is_empty()).count())
+    }
+}
+
 /// Blames each item of the working text's top-level lists on its own, taking what `known`
 /// says of an item's text where it says something. Returns what this text's items were
 /// blamed on, and the lines of the text to blank.
