@@ -319,7 +319,8 @@ impl Shared {
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
                         document.checked += 1;
-                        ahead = Some(reuse.clone());
+                        // Another YAML file (a workflow, a manifest) gets no mail-flow findings.
+                        ahead = analysis.mailflow.then(|| reuse.clone());
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
                         discarded.0 = if document.revision == stamp.revision {
