@@ -175,6 +175,8 @@ struct Shared {
     checks_ended: Arc<tokio::sync::watch::Sender<u64>>,
     /// Checks running at once, over all documents and the workspace scan.
     checking: Arc<tokio::sync::Semaphore>,
+    /// The permits of `checking`: all of them free means no check runs or waits.
+    checks_at_once: usize,
     /// True while a YAML text's items are read ahead of need ([`Shared::blame_items_ahead`]):
     /// spare work, done for one text at a time.
     blaming_ahead: Arc<std::sync::atomic::AtomicBool>,
@@ -183,6 +185,11 @@ struct Shared {
 pub struct Backend {
     shared: Shared,
 }
+
+/// How long the server waits, after publishing a check, before it reads the rules of that
+/// text on their own ahead of need: a user who opened a file or paused has that long before
+/// the work starts, and keystrokes in a burst are not slowed by it.
+const IDLE_BEFORE_BLAMING_AHEAD: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// How long handlers still running when the client is gone may take to finish.
 const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
@@ -366,10 +373,12 @@ impl Shared {
         }
     }
 
-    /// Reads the items of a checked YAML text on their own, once its diagnostics are out,
-    /// unless that was done for it or for a text it was edited from (see
-    /// [`crate::check::Reuse::blame_items_ahead`]): the first keystroke that breaks a line of
-    /// a rule then reads that rule alone. One text at a time, on a blocking thread.
+    /// Reads the items of a checked YAML text on their own, once its diagnostics are out and
+    /// the server has been idle for [`IDLE_BEFORE_BLAMING_AHEAD`], unless that was done for
+    /// it or for a text it was edited from (see [`crate::check::Reuse::blame_items_ahead`]):
+    /// the first keystroke that breaks a line of a rule then reads that rule alone. Spare
+    /// work: one text at a time, on a blocking thread, and not while a check runs or waits
+    /// (the next check to end offers its text again).
     fn blame_items_ahead(&self, reuse: crate::check::Reuse) {
         use std::sync::atomic::Ordering;
         if self.blaming_ahead.swap(true, Ordering::AcqRel) {
@@ -383,9 +392,17 @@ impl Shared {
             }
         }
         let done = Done(self.blaming_ahead.clone());
-        tokio::task::spawn_blocking(move || {
-            let _done = done;
-            reuse.blame_items_ahead();
+        let (checking, checks_at_once) = (self.checking.clone(), self.checks_at_once);
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE_BEFORE_BLAMING_AHEAD).await;
+            if checking.available_permits() < checks_at_once {
+                return;
+            }
+            let _ = tokio::task::spawn_blocking(move || {
+                let _done = done;
+                reuse.blame_items_ahead();
+            })
+            .await;
         });
     }
 
@@ -471,6 +488,7 @@ impl Backend {
                 settings_ready: Arc::new(tokio::sync::watch::Sender::new(false)),
                 checks_ended: Arc::new(tokio::sync::watch::Sender::new(0)),
                 checking: Arc::new(tokio::sync::Semaphore::new(cores)),
+                checks_at_once: cores,
                 blaming_ahead: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             },
         }
