@@ -374,7 +374,7 @@ impl Shared {
     }
 
     /// Reads the items of a checked YAML text on their own, once its diagnostics are out and
-    /// the server has been idle for [`IDLE_BEFORE_BLAMING_AHEAD`], unless that was done for
+    /// no check has ended or runs for [`IDLE_BEFORE_BLAMING_AHEAD`], unless that was done for
     /// it or for a text it was edited from (see [`crate::check::Reuse::blame_items_ahead`]):
     /// the first keystroke that breaks a line of a rule then reads that rule alone. Spare
     /// work: one text at a time, on a blocking thread, and not while a check runs or waits
@@ -393,9 +393,10 @@ impl Shared {
         }
         let done = Done(self.blaming_ahead.clone());
         let (checking, checks_at_once) = (self.checking.clone(), self.checks_at_once);
+        let (checks_ended, ended) = (self.checks_ended.clone(), *self.checks_ended.borrow());
         tokio::spawn(async move {
             tokio::time::sleep(IDLE_BEFORE_BLAMING_AHEAD).await;
-            if checking.available_permits() < checks_at_once {
+            if *checks_ended.borrow() != ended || checking.available_permits() < checks_at_once {
                 return;
             }
             let _ = tokio::task::spawn_blocking(move || {
