@@ -506,14 +506,12 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
     use saphyr::{LoadableYamlNode, Scalar, ScalarStyle, Yaml};
-    use tree_sitter::{Node, Parser, Tree};
+    use tree_sitter::{Node, Tree};
 
     const SCALAR_KINDS: [&str; 4] = ["plain_scalar", "single_quote_scalar", "double_quote_scalar", "block_scalar"];
 
     fn parse(source: &str) -> Tree {
-        let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_yaml::LANGUAGE.into()).expect("tree-sitter-yaml loads");
-        parser.parse(source, None).expect("the parser returns a tree")
+        crate::syntax::yaml::parser().parse(source, None).expect("the parser returns a tree")
     }
 
     /// `node` and the nodes under it, in document order.

@@ -235,15 +235,21 @@ pub fn parse(text: &str) -> YamlFile {
     parse_incremental(text, &LineIndex::new(text), None).0
 }
 
+/// A tree-sitter parser of YAML.
+pub(super) fn parser() -> tree_sitter::Parser {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_yaml::LANGUAGE.into())
+        .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
+    parser
+}
+
 /// Parses `text` reusing `old`, the tree of an earlier version of it with every edit since
 /// applied (`Tree::edit`), so that only the changed region is parsed again. Returns the new
 /// tree for the next edit too. `lines` is the line index of `text`, which a checker builds
 /// anyway.
 pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
-    let mut parser = tree_sitter::Parser::new();
-    parser
-        .set_language(&tree_sitter_yaml::LANGUAGE.into())
-        .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
+    let mut parser = parser();
     let mut working = recovery::Working::new(text, lines);
     let mut errors = working.blank_too_deep();
     let old_tree = old.map(|old| {

@@ -108,8 +108,7 @@ impl<'a> Working<'a> {
 
     /// `line` holds more than blanks and a comment.
     fn has_content(&self, line: usize) -> bool {
-        let content = self.lines.line_text(&self.text, line).trim_start();
-        !content.is_empty() && !content.starts_with('#')
+        has_content(self.lines.line_text(&self.text, line))
     }
 
     /// The first line after `line` that holds more than blanks and a comment.
@@ -215,9 +214,7 @@ pub(super) fn parse(
     let mut tree = parse_text(parser, &working.text, old);
     let mut blamed_items = None;
     let mut blanked_items = false;
-    // A lone CR breaks a line for the line index and not for tree-sitter: the items are found
-    // by lines, so such a text (which `check` never reads) is blamed whole.
-    if tree.root_node().has_error() && working.newlines.is_none() {
+    if tree.root_node().has_error() {
         let (blamed, lines) = blame_items(parser, working, known);
         for line in lines {
             errors.push(describe_broken_line(original, working.lines, line));
@@ -258,17 +255,10 @@ pub(super) fn parse(
 /// language server with time to spare, for the first keystroke that breaks a line of a text
 /// that parses. `lines` is the line index of `text`.
 pub(super) fn blame_items_ahead(text: &str, lines: &LineIndex) -> ItemBlames {
-    let mut parser = tree_sitter::Parser::new();
-    parser
-        .set_language(&tree_sitter_yaml::LANGUAGE.into())
-        .expect("the bundled tree-sitter-yaml grammar matches the tree-sitter version");
     // The working text a parse of `text` would blame its items in.
     let mut working = Working::new(text, lines);
     working.blank_too_deep();
-    if working.newlines.is_some() {
-        return ItemBlames::default();
-    }
-    blame_items(&mut parser, &working, None).0
+    blame_items(&mut super::parser(), &working, None).0
 }
 
 #[cfg(test)]
@@ -289,6 +279,11 @@ fn blame_items(
 ) -> (ItemBlames, Vec<Blamed>) {
     let mut found = ItemBlames::default();
     let mut to_blank = Vec::new();
+    // A lone CR breaks a line for the line index and not for tree-sitter: the items are found
+    // by lines, so such a text (which `check` never reads) is blamed whole.
+    if working.newlines.is_some() {
+        return (found, to_blank);
+    }
     for item in list_items(working) {
         let text = &working.text[working.lines.line_start(item.start)..working.end_of_line(item.end - 1)];
         let lines = match known.and_then(|known| known.0.get(text)).or_else(|| found.0.get(text)) {
@@ -618,6 +613,12 @@ impl Prefixes {
     }
 }
 
+/// Whether a line holds more than blanks and a comment.
+fn has_content(line: &str) -> bool {
+    let content = line.trim_start();
+    !content.is_empty() && !content.starts_with('#')
+}
+
 /// Says what is wrong with a line that does not parse, as precisely as a look at it allows,
 /// and which lines nested under it were not read with it.
 fn describe_broken_line(text: &str, lines: &LineIndex, blamed: Blamed) -> SyntaxError {
@@ -642,12 +643,7 @@ fn describe_broken_line(text: &str, lines: &LineIndex, blamed: Blamed) -> Syntax
             shorten(body)
         )
     };
-    let nested = (line + 1..=line + blamed.nested)
-        .filter(|&nested| {
-            let content = lines.line_text(text, nested).trim_start();
-            !content.is_empty() && !content.starts_with('#')
-        })
-        .count();
+    let nested = (line + 1..=line + blamed.nested).filter(|&nested| has_content(lines.line_text(text, nested))).count();
     let message = match nested {
         0 => message,
         1 => format!("{message}; the line indented under it was not read either"),
@@ -683,19 +679,13 @@ fn quoted_scalar_problem(line: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn parser() -> tree_sitter::Parser {
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&tree_sitter_yaml::LANGUAGE.into()).expect("tree-sitter-yaml loads");
-        parser
-    }
-
     /// The broken lines `text` is read without, as their text, and what its items were
     /// blamed on.
     fn read<'t>(text: &'t str, known: Option<&ItemBlames>) -> (Vec<&'t str>, Option<ItemBlames>) {
         let lines = LineIndex::new(text);
         let mut working = Working::new(text, &lines);
         let mut errors = Vec::new();
-        let (_, blamed) = parse(&mut parser(), &mut working, None, text, &mut errors, known);
+        let (_, blamed) = parse(&mut super::super::parser(), &mut working, None, text, &mut errors, known);
         errors.sort_by_key(|error| error.span);
         (errors.iter().map(|error| &text[error.span.range()]).collect(), blamed)
     }
@@ -743,7 +733,7 @@ mod tests {
         let lines = LineIndex::new(text);
         let mut working = Working::new(text, &lines);
         let mut errors = Vec::new();
-        parse(&mut parser(), &mut working, None, text, &mut errors, None);
+        parse(&mut super::super::parser(), &mut working, None, text, &mut errors, None);
         errors.sort_by_key(|error| error.span);
         errors.into_iter().map(|error| error.message).collect()
     }
