@@ -326,8 +326,10 @@ impl Shared {
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
                         document.checked += 1;
-                        // Another YAML file (a workflow, a manifest) gets no mail-flow findings.
-                        ahead = analysis.mailflow.then(|| reuse.clone());
+                        // Only YAML recovery reads items alone; another YAML file (a workflow,
+                        // a manifest) gets no mail-flow findings.
+                        let yaml = analysis.checked.source.syntax() == Syntax::Yaml;
+                        ahead = (yaml && analysis.mailflow).then(|| reuse.clone());
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
                         discarded.0 = if document.revision == stamp.revision {
