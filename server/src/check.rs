@@ -369,17 +369,6 @@ impl Reuse {
     pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
         self.tree.edit(start, old_end, new_end);
     }
-
-    /// Does now, for a YAML text that parsed, what the check of an edit that breaks a line
-    /// would do first: read each item of its lists (each rule, each connector) on its own. A
-    /// language server calls it when it has time to spare, so that the first such keystroke
-    /// reads one item, not every one. What it finds depends on the items' text only: a check
-    /// reads the same whether it ran or not.
-    pub fn blame_items_ahead(&self) {
-        if let Some(converted) = &self.tree.yaml {
-            converted.blame_items_ahead();
-        }
-    }
 }
 
 /// The text the parsers read: `text` with each lone CR written as LF.

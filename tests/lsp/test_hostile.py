@@ -361,8 +361,7 @@ def test_a_check_overtaken_by_ten_rapid_edits_stops_and_hover_answers_from_the_n
     stops before the next simulated message."""
     text = big_file()
     # The cost of one check: another document of the same text, opened alone. Its processor
-    # time counts what the server does for an opened file once its diagnostics are out (the
-    # rules read on their own ahead of need), as the burst's below does.
+    # time counts what the server does once the diagnostics are out, as the burst's below does.
     cpu, started = server.cpu_seconds(), time.monotonic()
     alone = (tmp_path / "alone.mailflow.yaml").as_uri()
     server.send(method="textDocument/didOpen", params={"textDocument": {"uri": alone, "languageId": "yaml", "version": 1, "text": text}})

@@ -175,21 +175,11 @@ struct Shared {
     checks_ended: Arc<tokio::sync::watch::Sender<u64>>,
     /// Checks running at once, over all documents and the workspace scan.
     checking: Arc<tokio::sync::Semaphore>,
-    /// The permits of `checking`: all of them free means no check runs or waits.
-    checks_at_once: usize,
-    /// True while a YAML text's items are read ahead of need ([`Shared::blame_items_ahead`]):
-    /// spare work, done for one text at a time.
-    blaming_ahead: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub struct Backend {
     shared: Shared,
 }
-
-/// How long the server waits, after publishing a check, before it reads the rules of that
-/// text on their own ahead of need: a user who opened a file or paused has that long before
-/// the work starts, and keystrokes in a burst are not slowed by it.
-const IDLE_BEFORE_BLAMING_AHEAD: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// How long handlers still running when the client is gone may take to finish.
 const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
@@ -315,7 +305,6 @@ impl Shared {
         // analysis): freeing a big file's trees takes a while, so it is done after publishing,
         // on a blocking thread, and never under the lock.
         let mut discarded: (Option<crate::check::Reuse>, Option<Arc<Analysis>>) = (None, None);
-        let mut ahead = None;
         let (publish, push) = {
             let mut state = self.state();
             let settings = state.settings_generation;
@@ -326,10 +315,6 @@ impl Shared {
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
                         document.checked += 1;
-                        // Only YAML recovery reads items alone; another YAML file (a workflow,
-                        // a manifest) gets no mail-flow findings.
-                        let yaml = analysis.checked.source.syntax() == Syntax::Yaml;
-                        ahead = (yaml && analysis.mailflow).then(|| reuse.clone());
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
                         discarded.0 = if document.revision == stamp.revision {
@@ -370,43 +355,6 @@ impl Shared {
         if discarded.0.is_some() || discarded.1.is_some() {
             tokio::task::spawn_blocking(move || drop(discarded));
         }
-        if let Some(reuse) = ahead {
-            self.blame_items_ahead(reuse);
-        }
-    }
-
-    /// Reads the items of a checked YAML text on their own, once its diagnostics are out and
-    /// no check has ended or runs for [`IDLE_BEFORE_BLAMING_AHEAD`], unless that was done for
-    /// it or for a text it was edited from (see [`crate::check::Reuse::blame_items_ahead`]):
-    /// the first keystroke that breaks a line of a rule then reads that rule alone. Spare
-    /// work: one text at a time, on a blocking thread, and not while a check runs or waits
-    /// (the next check to end offers its text again).
-    fn blame_items_ahead(&self, reuse: crate::check::Reuse) {
-        use std::sync::atomic::Ordering;
-        if self.blaming_ahead.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        /// Lets the next text be read ahead, however this one's reading ends.
-        struct Done(Arc<std::sync::atomic::AtomicBool>);
-        impl Drop for Done {
-            fn drop(&mut self) {
-                self.0.store(false, Ordering::Release);
-            }
-        }
-        let done = Done(self.blaming_ahead.clone());
-        let (checking, checks_at_once) = (self.checking.clone(), self.checks_at_once);
-        let (checks_ended, ended) = (self.checks_ended.clone(), *self.checks_ended.borrow());
-        tokio::spawn(async move {
-            tokio::time::sleep(IDLE_BEFORE_BLAMING_AHEAD).await;
-            if *checks_ended.borrow() != ended || checking.available_permits() < checks_at_once {
-                return;
-            }
-            let _ = tokio::task::spawn_blocking(move || {
-                let _done = done;
-                reuse.blame_items_ahead();
-            })
-            .await;
-        });
     }
 
     /// Publishes an analysis's diagnostics if it is still of the document's text (never
@@ -491,8 +439,6 @@ impl Backend {
                 settings_ready: Arc::new(tokio::sync::watch::Sender::new(false)),
                 checks_ended: Arc::new(tokio::sync::watch::Sender::new(0)),
                 checking: Arc::new(tokio::sync::Semaphore::new(cores)),
-                checks_at_once: cores,
-                blaming_ahead: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             },
         }
     }

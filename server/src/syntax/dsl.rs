@@ -196,7 +196,7 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
     scan.node(tree.root_node());
     let Scan { comments, mut errors, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    DslFile { tree: ReusableTree { tree, yaml: None }, comments, errors: merge_lines(errors, text) }
+    DslFile { tree: ReusableTree { tree, yaml: None, edited: None }, comments, errors: merge_lines(errors, text) }
 }
 
 struct Scan<'t> {

@@ -59,6 +59,10 @@ pub struct ReusableTree {
     pub(crate) tree: tree_sitter::Tree,
     /// For YAML, what reading this version into a value tree leaves for the next.
     pub(crate) yaml: Option<std::sync::Arc<yaml::Converted>>,
+    /// The bytes of the edited text that the edits since this version wrote, as one stretch
+    /// from the first to the last (`None` before an edit): every byte outside it is the
+    /// version's, moved.
+    pub(crate) edited: Option<std::ops::Range<usize>>,
 }
 
 impl ReusableTree {
@@ -73,11 +77,48 @@ impl ReusableTree {
             old_end_position: point(old_end),
             new_end_position: point(new_end),
         });
+        // Where a byte of the text before this edit is after it; one the edit replaced is at
+        // the end of what replaced it.
+        let moved = |at: usize| match at {
+            _ if at >= old_end.byte => at - old_end.byte + new_end.byte,
+            _ if at > start.byte => new_end.byte,
+            _ => at,
+        };
+        self.edited = Some(match self.edited.take() {
+            None => start.byte..new_end.byte,
+            Some(edited) => edited.start.min(start.byte)..moved(edited.end).max(new_end.byte),
+        });
     }
 }
 
 impl std::fmt::Debug for ReusableTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ReusableTree")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stretch_edited_covers_every_edit_in_the_text_after_them_all() {
+        let text = "a: 1\nb: 2\nc: 3\nd: 4\n";
+        let (_, mut tree) = yaml::parse_incremental(text, &crate::text::LineIndex::new(text), None);
+        assert_eq!(tree.edited, None);
+        // Bytes within one line: rows do not matter here.
+        let at = |byte| TextPoint { byte, row: 0, column: byte };
+        // `c: 3` becomes `c: 345`: bytes 13..15 written.
+        tree.edit(at(13), at(13), at(15));
+        assert_eq!(tree.edited, Some(13..15));
+        // Then `b: 2` becomes `b:`: the stretch moves back by the two bytes removed.
+        tree.edit(at(7), at(9), at(7));
+        assert_eq!(tree.edited, Some(7..13));
+        // Then the end of what was `c: 345` and the start of `d` are replaced by one byte.
+        tree.edit(at(12), at(15), at(13));
+        assert_eq!(tree.edited, Some(7..13));
+        // And an edit after the stretch widens it.
+        tree.edit(at(16), at(16), at(18));
+        assert_eq!(tree.edited, Some(7..18));
     }
 }

@@ -258,12 +258,13 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         tree
     });
     let previous = old.and_then(|old| old.yaml.as_deref());
-    let known = previous.and_then(|previous| previous.item_blames.get());
-    let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree.as_ref(), text, &mut errors, known);
-    // A text that parses blames nothing: what was found for items, or will be found ahead of
-    // need, still holds for the next.
+    let known = previous.map(|previous| &*previous.item_blames);
+    let old_tree =
+        old_tree.as_ref().map(|tree| recovery::EditedTree { tree, edited: old.and_then(|old| old.edited.clone()) });
+    let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree, text, &mut errors, known);
+    // A text that parses blames nothing: what was found for items still holds for the next.
     let item_blames = match blamed {
-        Some(blamed) => Arc::new(OnceLock::from(blamed)),
+        Some(blamed) => Arc::new(blamed),
         None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
     };
     let root = tree.root_node();
@@ -321,7 +322,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         paths: reader.paths,
         item_blames,
     };
-    (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)) })
+    (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None })
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
@@ -339,25 +340,9 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
-    /// What recovery found in the items of this text's lists, or of an earlier one's: shared
-    /// by the versions that parse since, so that what [`Converted::blame_items_ahead`] finds
-    /// for one serves the next ones too.
-    item_blames: Arc<OnceLock<recovery::ItemBlames>>,
-}
-
-impl Converted {
-    /// Blames the items of this text's lists on their own now, unless that was done for this
-    /// text or one it was edited from: so that the next version's first line that does not
-    /// parse costs a read of its own item, not of every item.
-    pub fn blame_items_ahead(&self) {
-        if self.item_blames.get().is_some() {
-            return;
-        }
-        let blamed = recovery::blame_items_ahead(&self.text, &LineIndex::new(&self.text));
-        // Another call may have set it meanwhile, for this text or a later one: what either
-        // found holds for both (an item's blame depends on its text only).
-        let _ = self.item_blames.set(blamed);
-    }
+    /// What recovery found in the items of this text's lists that it read alone, or of the
+    /// last earlier text that did not parse: shared by the versions that parse since.
+    item_blames: Arc<recovery::ItemBlames>,
 }
 
 /// A list or mapping read from one subtree, and what its reading depended on besides the
@@ -872,19 +857,17 @@ mod tests {
         assert!(invalid(value(&file, "a")) && invalid(value(&file, "b")));
     }
 
-    /// Issue 15: a language server reads the items of a text that parses ahead of need; the
-    /// versions edited from it share what that found, and a keystroke that breaks a rule then
-    /// takes every other rule's blame from it.
+    /// Issue 15: a keystroke that breaks a rule of a text that parsed reads that rule alone,
+    /// not every rule: the others read cleanly in the whole text's tree.
     #[test]
-    fn items_blamed_ahead_serve_the_versions_edited_since() {
+    fn a_keystroke_that_breaks_a_rule_reads_that_rule_alone() {
         let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
         for i in 0..5 {
             text.push_str(&format!("  - name: R{i}\n    priority: {i}\n"));
         }
-        let converted = |tree: &ReusableTree| tree.yaml.clone().expect("a YAML reading");
-        let (_, first) = parse_incremental(&text, &LineIndex::new(&text), None);
-        assert!(converted(&first).item_blames.get().is_none(), "nothing is read ahead unasked");
-        // An edit that keeps the text parsing: the next version shares the same blames.
+        let counts = |tree: &ReusableTree| tree.yaml.as_ref().expect("a YAML reading").item_blames.counts();
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        assert_eq!(counts(&tree), (0, 0), "a text that parses reads no item alone");
         let at = text.find("priority: 2").unwrap() + "priority: ".len();
         let edit = |text: &mut String, tree: &mut ReusableTree, insert: &str| {
             let point = |text: &str, byte: usize| {
@@ -897,14 +880,21 @@ mod tests {
             let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
             assert_eq!(file, parse(text), "{text}");
             *tree = next;
+            counts(tree)
         };
-        let mut tree = first.clone();
-        edit(&mut text, &mut tree, "1");
-        converted(&first).blame_items_ahead();
-        assert_eq!(converted(&tree).item_blames.get().map(|b| b.counts()), Some((5, 0)));
-        // A keystroke that breaks rule 2: the four others are taken as they were found.
-        edit(&mut text, &mut tree, ": x: y");
-        assert_eq!(converted(&tree).item_blames.get().map(|b| b.counts()), Some((5, 1)));
+        assert_eq!(edit(&mut text, &mut tree, "1"), (0, 0));
+        // Rule 2 is read alone, and blames its line; the four others read cleanly before the
+        // edit, which left them alone, and are not read again.
+        assert_eq!(edit(&mut text, &mut tree, ": x: y"), (1, 1));
+        // Read fresh (as `edit` also does), the rules after it are read alone too: the whole
+        // text's tree gives up past the broken line.
+        let (_, fresh) = parse_incremental(&text, &LineIndex::new(&text), None);
+        assert_eq!(counts(&fresh), (3, 1));
+        // The next keystroke reads rule 2 alone again, and rule 3, which the previous
+        // version's tree read after rule 2's broken line, blanked: a change to that tree.
+        assert_eq!(edit(&mut text, &mut tree, "z"), (2, 1));
+        // Rule 3 is known from then on.
+        assert_eq!(edit(&mut text, &mut tree, "z"), (2, 1));
     }
 
     #[test]

@@ -14,10 +14,12 @@
 //!
 //! Before that, each item of the file's top-level lists (a rule, a connector) is blamed on its
 //! own: the item's text read alone, as above, tells which of its lines to blank. What that
-//! finds depends on the item's text only, so an edited text reuses what the previous version
-//! found for every item the edit left alone: a keystroke that breaks one rule of 300 parses
-//! that rule afresh, not the file. Only errors left after that (outside the items, or in how
-//! they combine) are blamed on a fresh parse of the whole text.
+//! finds depends on the item's text only. An item the whole text's tree reads as one list item
+//! without error, over its lines exactly, reads alone without error too: it is not read again.
+//! The others are, and an edited text reuses what the previous version found for every one
+//! the edit left alone: a keystroke that breaks one rule of 300 parses that rule afresh, not
+//! the file. Only errors left after that (outside the items, or in how they combine) are
+//! blamed on a fresh parse of the whole text.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -198,6 +200,13 @@ pub(super) struct Blamed {
     nested: usize,
 }
 
+/// The tree of the previous version of a text, edited into a tree of the working text, and
+/// the stretch of the text the edits wrote ([`crate::syntax::ReusableTree::edited`]).
+pub(super) struct EditedTree<'t> {
+    pub(super) tree: &'t tree_sitter::Tree,
+    pub(super) edited: Option<Range<usize>>,
+}
+
 /// Parses `working`, reusing `old` (a tree of it); then, while the tree has error regions,
 /// blames each on a line, reports the line (read in `original`, the file's text) and blanks
 /// it, and parses again reusing the tree. `known` is what an earlier version's items were
@@ -206,16 +215,16 @@ pub(super) struct Blamed {
 pub(super) fn parse(
     parser: &mut tree_sitter::Parser,
     working: &mut Working,
-    old: Option<&tree_sitter::Tree>,
+    old: Option<EditedTree>,
     original: &str,
     errors: &mut Vec<SyntaxError>,
     known: Option<&ItemBlames>,
 ) -> (tree_sitter::Tree, Option<ItemBlames>) {
-    let mut tree = parse_text(parser, &working.text, old);
+    let mut tree = parse_text(parser, &working.text, old.as_ref().map(|old| old.tree));
     let mut blamed_items = None;
     let mut blanked_items = false;
     if tree.root_node().has_error() {
-        let (blamed, lines) = blame_items(parser, working, known);
+        let (blamed, lines) = blame_items(parser, working, &tree, old.as_ref(), known);
         for line in lines {
             errors.push(describe_broken_line(original, working.lines, line));
             for range in working.blank_blamed(line) {
@@ -251,16 +260,6 @@ pub(super) fn parse(
     (tree, blamed_items)
 }
 
-/// What [`parse`] finds when it blames `text`'s items on their own, found ahead of need: by a
-/// language server with time to spare, for the first keystroke that breaks a line of a text
-/// that parses. `lines` is the line index of `text`.
-pub(super) fn blame_items_ahead(text: &str, lines: &LineIndex) -> ItemBlames {
-    // The working text a parse of `text` would blame its items in.
-    let mut working = Working::new(text, lines);
-    working.blank_too_deep();
-    blame_items(&mut super::parser(), &working, None).0
-}
-
 #[cfg(test)]
 impl ItemBlames {
     /// How many item texts are known, and how many of them blame a line.
@@ -270,11 +269,14 @@ impl ItemBlames {
 }
 
 /// Blames each item of the working text's top-level lists on its own, taking what `known`
-/// says of an item's text where it says something. Returns what this text's items were
-/// blamed on, and the lines of the text to blank.
+/// says of an item's text where it says something, and nothing for an item that `tree` (the
+/// working text's) reads cleanly, or `old` did before an edit that left it alone. Returns
+/// what this text's items read alone were blamed on, and the lines of the text to blank.
 fn blame_items(
     parser: &mut tree_sitter::Parser,
     working: &Working,
+    tree: &tree_sitter::Tree,
+    old: Option<&EditedTree>,
     known: Option<&ItemBlames>,
 ) -> (ItemBlames, Vec<Blamed>) {
     let mut found = ItemBlames::default();
@@ -285,15 +287,46 @@ fn blame_items(
         return (found, to_blank);
     }
     for item in list_items(working) {
-        let text = &working.text[working.lines.line_start(item.start)..working.end_of_line(item.end - 1)];
+        let bytes = working.lines.line_start(item.start)..working.end_of_line(item.end - 1);
+        let text = &working.text[bytes.clone()];
+        // The edits left the item's text as it was (they wrote nowhere in it or next to it).
+        let unedited = |old: &&EditedTree| {
+            old.edited.as_ref().is_none_or(|edited| edited.end < bytes.start || edited.start > bytes.end)
+        };
         let lines = match known.and_then(|known| known.0.get(text)).or_else(|| found.0.get(text)) {
             Some(lines) => lines.clone(),
+            None if read_cleanly(tree, working, item.clone()) => continue,
+            None if old.filter(unedited).is_some_and(|old| read_cleanly(old.tree, working, item.clone())) => continue,
             None => blame_alone(parser, text),
         };
         to_blank.extend(lines.iter().map(|blamed| Blamed { line: item.start + blamed.line, ..*blamed }));
         found.0.insert(text.into(), lines);
     }
     (found, to_blank)
+}
+
+/// Whether `tree` reads the item on `lines` as one list item without error, from its `-` to
+/// its last line with content. Its text then reads alone without error too: read alone, it is
+/// a list at the item's column, and each of its lines is indented deeper than the `-`, so no
+/// line of it is compared with the indentation of what is around it in the file. (A scalar or
+/// flow collection running on below the item's lines makes the node end past them: not so.)
+fn read_cleanly(tree: &tree_sitter::Tree, working: &Working, lines: Range<usize>) -> bool {
+    let dash = working.lines.line_start(lines.start) + working.indent(lines.start);
+    let end = working.end_of_line(lines.end - 1);
+    let Some(item) = tree.root_node().descendant_for_byte_range(dash, dash + 1).and_then(|dash| dash.parent()) else {
+        return false;
+    };
+    // An old tree's node that an edit (or a line blanked since) touched may no longer be read so.
+    if item.kind_id() != super::Kinds::get().block_sequence_item
+        || item.start_byte() != dash
+        || item.end_byte() > end
+        || item.has_error()
+        || item.has_changes()
+    {
+        return false;
+    }
+    let last = working.lines.line_of(item.end_byte().saturating_sub(1).max(dash));
+    (last + 1..lines.end).all(|line| !working.has_content(line))
 }
 
 /// The lines of `text`, an item of a list read on its own, that recovery blanks.
@@ -717,9 +750,9 @@ mod tests {
             .replace("  name: Contoso\n", "  name: Contoso\n name\n");
         let (errors, blamed) = read(&broken, None);
         assert_eq!(errors, ["name", "stopProc"]);
-        // Every item was read alone, and only the broken one blamed a line: its third.
+        // Only the broken item blamed a line: its third. (The items tree-sitter's tree of the
+        // whole text no longer reads, past the first broken line, were read alone too.)
         let blamed = blamed.expect("the items were blamed");
-        assert_eq!(blamed.0.len(), 4);
         assert_eq!(
             blamed.0.values().filter(|lines| !lines.is_empty()).collect::<Vec<_>>(),
             [&Box::from([Blamed { line: 2, nested: 0 }])]
