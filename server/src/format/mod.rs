@@ -223,6 +223,12 @@ fn keep_in_reach(pieces: &mut Vec<Piece>, item: Node, lines: &LineIndex, comment
         _ => (item.start_byte(), true),
     };
     let from = pieces.iter().position(|piece| piece.span == comment).expect("every comment is a piece");
+    // Already on a line of its own just above the object: it stays, with the blank line
+    // before it if there is one.
+    let in_place = pieces.get(from + 1).is_some_and(|next| next.span.start == anchor);
+    if own_line && in_place && pieces[from].kind == (PieceKind::Comment { own_line: true }) {
+        return;
+    }
     let mut moved = pieces.remove(from);
     moved.kind = PieceKind::Comment { own_line };
     moved.blank_before = false;
