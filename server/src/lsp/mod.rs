@@ -165,6 +165,8 @@ impl Drop for Waiting<'_> {
 #[derive(Clone)]
 struct Shared {
     client: Client,
+    /// Where diagnostics are published (see [`transport::Notifications`]).
+    notifications: transport::Notifications,
     state: Arc<Mutex<State>>,
     /// Held while publishing, so that an older version's diagnostics cannot overtake a newer one's.
     publishing: Arc<tokio::sync::Mutex<()>>,
@@ -193,8 +195,9 @@ const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
 pub fn serve_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let ending = runtime.block_on(async {
-        let (service, socket) = LspService::new(Backend::new);
-        transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, GRACE).await
+        let (notifications, notifications_out) = transport::notifications();
+        let (service, socket) = LspService::new(|client| Backend::new(client, notifications));
+        transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, notifications_out, GRACE).await
     });
     // Standard input is read on a blocking thread, which a client that keeps the pipe open
     // would keep waiting, and a check may still run on another: the runtime does not wait.
@@ -376,7 +379,8 @@ impl Shared {
         };
         let _publishing = self.publishing.lock().await;
         if self.state().stamp(&uri) == Some(analysis.stamp) {
-            self.client.publish_diagnostics(uri, diagnostics, Some(analysis.version)).await;
+            let params = PublishDiagnosticsParams::new(uri, diagnostics, Some(analysis.version));
+            self.notifications.send::<notification::PublishDiagnostics>(&params);
         }
     }
 
@@ -429,11 +433,12 @@ impl Shared {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: Client, notifications: transport::Notifications) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
         Backend {
             shared: Shared {
                 client,
+                notifications,
                 state: Arc::new(Mutex::new(State::default())),
                 publishing: Arc::new(tokio::sync::Mutex::new(())),
                 settings_ready: Arc::new(tokio::sync::watch::Sender::new(false)),
@@ -743,7 +748,8 @@ impl LanguageServer for Backend {
         self.shared.checks_ended.send_modify(|ended| *ended += 1);
         if !self.state().pull_diagnostics {
             let _publishing = self.shared.publishing.lock().await;
-            self.shared.client.publish_diagnostics(uri, Vec::new(), None).await;
+            let params = PublishDiagnosticsParams::new(uri, Vec::new(), None);
+            self.shared.notifications.send::<notification::PublishDiagnostics>(&params);
         }
     }
 

@@ -52,9 +52,7 @@ impl Client {
     /// A client whose `workspace/configuration` answers with `settings` (shared, so a test
     /// can change them and then say `didChangeConfiguration`).
     async fn with_settings(capabilities: Value, settings: Settings) -> Client {
-        let (service, socket) = LspService::new(Backend::new);
-        let (sender, received) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(forward(socket, sender, settings));
+        let (service, received) = serve(settings);
         let mut client = Client { service, received, next_id: 0, capabilities: Value::Null };
         let initialized = client.request("initialize", json!({"capabilities": capabilities})).await.unwrap();
         client.capabilities = initialized["capabilities"].clone();
@@ -146,6 +144,23 @@ type Settings = std::sync::Arc<std::sync::Mutex<Value>>;
 
 /// Passes what the server sends to the test, answering the server's own requests:
 /// `workspace/configuration` with the settings, anything else with null.
+/// A server, and what it says to the client: its requests (answered as `forward` does) and
+/// its notifications, in the order each way sent them.
+fn serve(settings: Settings) -> (LspService<Backend>, tokio::sync::mpsc::UnboundedReceiver<Request>) {
+    let (notifications, mut notifications_out) = super::transport::notifications();
+    let (service, socket) = LspService::new(|client| Backend::new(client, notifications));
+    let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(forward(socket, sender.clone(), settings));
+    tokio::spawn(async move {
+        while let Some(notification) = notifications_out.next_request().await {
+            if sender.send(notification).is_err() {
+                break;
+            }
+        }
+    });
+    (service, received)
+}
+
 async fn forward(socket: ClientSocket, sender: tokio::sync::mpsc::UnboundedSender<Request>, settings: Settings) {
     use futures::SinkExt;
     let (mut requests, mut responses) = socket.split();
@@ -654,9 +669,7 @@ async fn scanning_the_workspace_reports_progress() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("a.mailflow.yaml"), TEXT).unwrap();
     let uri = tower_lsp_server::ls_types::Uri::from_file_path(folder.path()).unwrap();
-    let (service, socket) = LspService::new(Backend::new);
-    let (sender, received) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(forward(socket, sender, Settings::default()));
+    let (service, received) = serve(Settings::default());
     let mut client = Client { service, received, next_id: 0, capabilities: Value::Null };
     let capabilities = json!({"window": {"workDoneProgress": true}});
     client

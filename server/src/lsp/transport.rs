@@ -45,6 +45,45 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
 use tower_lsp_server::{ClientSocket, ExitedError};
 
+/// The server's notifications written without going through tower-lsp-server's `Client`,
+/// which turns the parameters into a `serde_json::Value` tree before they are written: for the
+/// diagnostics of a file with a finding per rule, that tree cost as much as checking an edit.
+/// Each is serialized once, here, as the body written.
+#[derive(Clone)]
+pub struct Notifications(mpsc::UnboundedSender<Vec<u8>>);
+
+/// The bodies [`Notifications`] sent, for [`serve`] to write.
+pub struct NotificationsOut(mpsc::UnboundedReceiver<Vec<u8>>);
+
+pub fn notifications() -> (Notifications, NotificationsOut) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    (Notifications(sender), NotificationsOut(receiver))
+}
+
+impl Notifications {
+    /// Sends the notification `N` with `params`; nothing once the output is closed.
+    pub fn send<N: tower_lsp_server::ls_types::notification::Notification>(&self, params: &N::Params) {
+        #[derive(serde::Serialize)]
+        struct Body<'a, P> {
+            jsonrpc: &'static str,
+            method: &'static str,
+            params: &'a P,
+        }
+        if let Ok(body) = serde_json::to_vec(&Body { jsonrpc: "2.0", method: N::METHOD, params }) {
+            let _ = self.0.send(body);
+        }
+    }
+}
+
+#[cfg(test)]
+impl NotificationsOut {
+    /// The next body as a JSON-RPC message, for a test that reads what the server says.
+    pub async fn next_request(&mut self) -> Option<Request> {
+        let body = self.0.recv().await?;
+        Some(serde_json::from_slice(&body).expect("a notification's body is a JSON-RPC message"))
+    }
+}
+
 /// The longest body read: a longer one is skipped and refused.
 pub const MAX_BODY: u64 = 64 << 20;
 /// The most bytes of headers before the blank line that ends them.
@@ -339,6 +378,7 @@ pub async fn serve<I, O, S>(
     output: O,
     mut service: S,
     socket: ClientSocket,
+    notifications: NotificationsOut,
     grace: std::time::Duration,
 ) -> Ending
 where
@@ -349,7 +389,7 @@ where
 {
     let (server_requests, mut client_responses) = socket.split();
     let (answers, answers_out) = mpsc::unbounded_channel::<Response>();
-    let writer = tokio::spawn(write(output, answers_out, server_requests));
+    let writer = tokio::spawn(write(output, answers_out, server_requests, notifications));
     let (frames_in, mut frames) = mpsc::channel::<Frame>(1);
     let reader = tokio::spawn(async move {
         let mut reader = Reader::new(input);
@@ -506,13 +546,14 @@ fn send_answer(
 }
 
 /// Writes the answers and the server's own requests and notifications, each framed, until
-/// the answers end (the requests end with the service).
+/// the answers end (the requests end with the service, the notifications with the server).
 async fn write<O: AsyncWrite + Unpin>(
     mut output: O,
     mut answers: mpsc::UnboundedReceiver<Response>,
     mut requests: impl Stream<Item = Request> + Unpin,
+    mut notifications: NotificationsOut,
 ) {
-    let mut requests_open = true;
+    let (mut requests_open, mut notifications_open) = (true, true);
     loop {
         let body = tokio::select! {
             answer = answers.recv() => match answer {
@@ -523,6 +564,13 @@ async fn write<O: AsyncWrite + Unpin>(
                 Some(request) => serde_json::to_vec(&request),
                 None => {
                     requests_open = false;
+                    continue;
+                }
+            },
+            body = notifications.0.recv(), if notifications_open => match body {
+                Some(body) => Ok(body),
+                None => {
+                    notifications_open = false;
                     continue;
                 }
             },

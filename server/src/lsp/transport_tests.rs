@@ -173,10 +173,11 @@ impl tokio::io::AsyncWrite for Output {
 /// Runs a whole conversation: `input`, then the end of the input; returns how it ended and
 /// every message the server wrote.
 async fn converse(input: Vec<u8>) -> (Ending, Vec<Value>) {
-    let (service, socket) = LspService::new(Backend::new);
+    let (notifications, notifications_out) = super::transport::notifications();
+    let (service, socket) = LspService::new(|client| Backend::new(client, notifications));
     let output = Output::default();
     let grace = std::time::Duration::from_millis(200);
-    let ending = serve(std::io::Cursor::new(input), output.clone(), service, socket, grace).await;
+    let ending = serve(std::io::Cursor::new(input), output.clone(), service, socket, notifications_out, grace).await;
     let bytes = output.0.lock().unwrap().clone();
     let mut messages = Vec::new();
     let mut reader = Reader::new(std::io::Cursor::new(bytes));
