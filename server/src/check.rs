@@ -63,7 +63,7 @@ impl Source {
 #[derive(Debug)]
 pub struct Checked {
     pub source: Source,
-    pub flow: MailFlow,
+    pub flow: Arc<MailFlow>,
     pub lines: LineIndex,
     /// Sorted by position.
     pub diagnostics: Vec<Diagnostic>,
@@ -354,12 +354,13 @@ fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Sy
 }
 
 /// What checking one version of an open document leaves for checking the next: its syntax
-/// tree (with what reading YAML into values left), and for the DSL its lowered rules. Every
-/// edit made to the text must be told to it.
+/// tree (with what reading YAML into values left), and its lowered rules (for YAML, with the
+/// model they are in). Every edit made to the text must be told to it.
 #[derive(Clone)]
 pub struct Reuse {
     tree: ReusableTree,
     lowered: Option<Arc<LoweredRules>>,
+    lowered_yaml: Option<(Arc<lower_yaml::LoweredRules>, Arc<MailFlow>)>,
     /// Whether the parsers read the text with its lone CRs written as LFs ([`parser_text`]).
     normalised: bool,
 }
@@ -433,9 +434,17 @@ pub fn check_incremental_unless(
             if stop() {
                 return None;
             }
-            let lowered = lower_yaml::lower(&yaml, text);
+            let old = previous.and_then(|previous| previous.lowered_yaml.as_ref());
+            let reusing = old.zip(tree.yaml.as_deref()).map(|((rules, flow), converted)| lower_yaml::Previous {
+                converted,
+                rules,
+                flow,
+            });
+            let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
             let errors = yaml.errors.clone();
-            (Source::Yaml(yaml), Reuse { tree, lowered: None, normalised }, errors, lowered)
+            let flow = Arc::new(flow);
+            let reuse = Reuse { tree, lowered: None, lowered_yaml: Some((Arc::new(rules), flow.clone())), normalised };
+            (Source::Yaml(yaml), reuse, errors, (flow, problems))
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
@@ -444,9 +453,10 @@ pub fn check_incremental_unless(
             }
             let old_rules = previous.and_then(|previous| previous.lowered.as_deref());
             let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
-            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)), normalised };
+            let reuse =
+                Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)), lowered_yaml: None, normalised };
             let errors = dsl.errors.clone();
-            (Source::Dsl(dsl), reuse, errors, (flow, diagnostics))
+            (Source::Dsl(dsl), reuse, errors, (Arc::new(flow), diagnostics))
         }
     };
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
@@ -532,7 +542,7 @@ mod tests {
         ));
         texts.push(("mailflow 1\nrule \"A\" priority 0 {\n  when sender is inside\n  oops\r}\n".into(), Syntax::Dsl));
         for (text, syntax) in &texts {
-            assert_eq!(model(text, *syntax), check(text, *syntax, &Selection::default()).flow, "{text}");
+            assert_eq!(model(text, *syntax), *check(text, *syntax, &Selection::default()).flow, "{text}");
         }
     }
 

@@ -183,6 +183,27 @@ fn a_kept_block_scalar_sees_blank_lines_added_after_it() {
 }
 
 /// The DSL examples.
+/// Applies `edits` to `text` one after another, checking each version with what the check of
+/// the one before left, and holds the model and the findings to a fresh check's.
+fn checks_with_the_previous_check_as_afresh(
+    mut text: String,
+    syntax: Syntax,
+    edits: Vec<(f64, f64, String)>,
+) -> Result<(), TestCaseError> {
+    let selection = Selection::default();
+    let (_, mut reuse) = check_incremental(&text, syntax, &selection, None);
+    for (at, length, insert) in edits {
+        let (start, old_end, new_end) = apply(&mut text, at, length, &insert);
+        reuse.edit(start, old_end, new_end);
+        let (checked, next) = check_incremental(&text, syntax, &selection, Some(&reuse));
+        let (fresh, _) = check_incremental(&text, syntax, &selection, None);
+        prop_assert_eq!(&checked.flow, &fresh.flow, "after editing to:\n{}", text);
+        prop_assert_eq!(&checked.diagnostics, &fresh.diagnostics, "after editing to:\n{}", text);
+        reuse = next;
+    }
+    Ok(())
+}
+
 fn dsl_texts() -> impl Strategy<Value = String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
     let mut texts: Vec<String> = std::fs::read_dir(dir)
@@ -210,18 +231,19 @@ proptest! {
     /// The DSL lowering reuses the rules an edit left alone: checking with what the previous
     /// version left gives what checking afresh gives, model and findings alike.
     #[test]
-    fn checking_a_dsl_text_with_the_previous_check_equals_checking_afresh(mut text in dsl_texts(), edits in dsl_edits()) {
-        let selection = Selection::default();
-        let (_, mut reuse) = check_incremental(&text, Syntax::Dsl, &selection, None);
-        for (at, length, insert) in edits {
-            let (start, old_end, new_end) = apply(&mut text, at, length, &insert);
-            reuse.edit(start, old_end, new_end);
-            let (checked, next) = check_incremental(&text, Syntax::Dsl, &selection, Some(&reuse));
-            let (fresh, _) = check_incremental(&text, Syntax::Dsl, &selection, None);
-            prop_assert_eq!(&checked.flow, &fresh.flow, "after editing to:\n{}", text);
-            prop_assert_eq!(&checked.diagnostics, &fresh.diagnostics, "after editing to:\n{}", text);
-            reuse = next;
-        }
+    fn checking_a_dsl_text_with_the_previous_check_equals_checking_afresh(text in dsl_texts(), edits in dsl_edits()) {
+        checks_with_the_previous_check_as_afresh(text, Syntax::Dsl, edits)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(128), ..ProptestConfig::default() })]
+    /// Issue 15: the YAML lowering reuses the rules an edit left alone (shared, or copied to
+    /// move them): checking with what the previous version left gives what checking afresh
+    /// gives, model and findings alike, on realistic files and on the tricky one.
+    #[test]
+    fn checking_a_yaml_text_with_the_previous_check_equals_checking_afresh(text in texts(), edits in edits()) {
+        checks_with_the_previous_check_as_afresh(text, Syntax::Yaml, edits)?;
     }
 }
 

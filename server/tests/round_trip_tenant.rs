@@ -36,7 +36,7 @@ fn models() -> Vec<(String, MailFlow)> {
             let text = std::fs::read_to_string(&path).unwrap();
             let syntax = if path.extension().is_some_and(|e| e == "mailflow") { Syntax::Dsl } else { Syntax::Yaml };
             let checked = check(&text, syntax, &Selection::default());
-            (path.file_name().unwrap().to_string_lossy().into_owned(), checked.flow)
+            (path.file_name().unwrap().to_string_lossy().into_owned(), std::sync::Arc::unwrap_or_clone(checked.flow))
         })
         .collect()
 }

@@ -6,14 +6,55 @@
 
 use super::keys::{self, Object};
 use super::problem::Problem;
+use super::shift::Shift;
 use super::*;
 use crate::syntax::scalar::Resolved;
-use crate::syntax::yaml::{Entry, Node, NodeKind, ScalarStyle, YamlFile};
+use crate::syntax::yaml::{shared_id, Converted, Entry, Node, NodeKind, ScalarStyle, YamlFile};
 use crate::text::{first_line, Span, Spanned};
+use std::collections::HashMap;
 
 /// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
 pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Problem>) {
-    let mut lowerer = Lowerer { text, problems: Vec::new() };
+    let (flow, problems, _) = lower_reusing(file, text, None);
+    (flow, problems)
+}
+
+/// What lowering one version of a file left for lowering the next, with its model.
+pub struct Previous<'a> {
+    /// The next version's reading, which tells which rules are copies of this version's.
+    pub converted: &'a Converted,
+    pub rules: &'a LoweredRules,
+    pub flow: &'a MailFlow,
+}
+
+/// The rules one lowering read, for the next version's: by the [`shared_id`] of each rule's
+/// mapping, where the rule is in the model and the problems its lowering reported. A rule's
+/// lowering depends on its value and its text only; the reading of an edited text shares a
+/// value the edit left alone, or copies it moved (`Converted::moved_item`), and its text is
+/// then the same. Holding the mappings keeps their ids from being given to other values.
+#[derive(Default)]
+pub struct LoweredRules {
+    rules: HashMap<usize, LoweredRule>,
+    /// How many of them were the previous version's.
+    #[cfg(test)]
+    reused: usize,
+}
+
+struct LoweredRule {
+    _mapping: Node,
+    /// Where the rule is in `MailFlow::rules`.
+    index: usize,
+    problems: Vec<Problem>,
+}
+
+/// [`lower`], reusing what lowering the previous version made of the rules the edit left
+/// alone (their spans moved); returns what this lowering leaves for the next.
+pub fn lower_reusing(
+    file: &YamlFile,
+    text: &str,
+    previous: Option<Previous>,
+) -> (MailFlow, Vec<Problem>, LoweredRules) {
+    let mut lowerer = Lowerer { text, problems: Vec::new(), previous, lowered: LoweredRules::default() };
     let mut flow = MailFlow { rules_span: Span::new(0, 0), ..MailFlow::default() };
     match &file.root {
         None => lowerer.problems.push(Problem::missing(
@@ -24,12 +65,14 @@ pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Problem>) {
         )),
         Some(root) => lowerer.root(root, &mut flow),
     }
-    (flow, lowerer.problems)
+    (flow, lowerer.problems, lowerer.lowered)
 }
 
 struct Lowerer<'a> {
     text: &'a str,
     problems: Vec<Problem>,
+    previous: Option<Previous<'a>>,
+    lowered: LoweredRules,
 }
 
 /// The entries of one mapping, checked against the keys its kind may hold.
@@ -115,9 +158,7 @@ impl Lowerer<'_> {
             let items = self.list(node, "transportRules");
             flow.rules.reserve_exact(items.len());
             for item in items {
-                if let Some(rule) = self.rule(item) {
-                    flow.rules.push(rule);
-                }
+                self.rule_reusing(item, &mut flow.rules);
             }
         }
     }
@@ -195,6 +236,41 @@ impl Lowerer<'_> {
             name: fields.get("name").and_then(|v| self.text_value(v, "name"))?,
             value: fields.get("value").and_then(|v| self.text_value(v, "value"))?,
         })
+    }
+
+    /// Adds the rule `node` holds to `rules`: [`Self::rule`], or the previous version's lowering
+    /// of the value `node` shares or copies, its spans moved. Remembers it for the next version.
+    fn rule_reusing(&mut self, node: &Node, rules: &mut Vec<TransportRule>) {
+        let Some(id) = shared_id(node) else {
+            rules.extend(self.rule(node));
+            return;
+        };
+        let reused = self.previous.as_ref().and_then(|previous| {
+            let (from, delta) = previous.converted.moved_item(id).unwrap_or((id, 0));
+            let old = previous.rules.rules.get(&from)?;
+            let mut rule = previous.flow.rules[old.index].clone();
+            rule.shift(delta);
+            let mut problems = old.problems.clone();
+            problems.shift(delta);
+            Some((rule, problems))
+        });
+        let (rule, problems) = match reused {
+            Some((rule, problems)) => {
+                self.problems.extend(problems.iter().cloned());
+                #[cfg(test)]
+                {
+                    self.lowered.reused += 1;
+                }
+                (rule, problems)
+            }
+            None => {
+                let before = self.problems.len();
+                let Some(rule) = self.rule(node) else { return };
+                (rule, self.problems[before..].to_vec())
+            }
+        };
+        self.lowered.rules.insert(id, LoweredRule { _mapping: node.clone(), index: rules.len(), problems });
+        rules.push(rule);
     }
 
     fn rule(&mut self, node: &Node) -> Option<TransportRule> {
@@ -486,7 +562,45 @@ fn is_integer(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::check::{check, Selection, Syntax};
+    use crate::syntax::yaml::parse_incremental;
+    use crate::syntax::TextPoint;
+    use crate::text::LineIndex;
+
+    /// Issue 15: an edit inside one rule of five lowers that rule again and takes the four
+    /// others from the previous version's lowering (those after it moved), and the model and
+    /// problems are a fresh lowering's.
+    #[test]
+    fn an_edited_text_lowers_again_only_the_rules_the_edit_touched() {
+        let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
+        for i in 0..5 {
+            text.push_str(&format!("  - name: R{i}\n    priority: {i}\n    mode: enforce\n    colour: {i}\n"));
+        }
+        let (file, tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        let (flow, _, rules) = lower_reusing(&file, &text, None);
+        assert_eq!((rules.rules.len(), rules.reused), (5, 0));
+        // `R2` becomes `R22`: one byte more before rules 3 and 4.
+        let at = text.find("R2\n").unwrap() + 1;
+        let point = |text: &str, byte: usize| {
+            let row = text[..byte].matches('\n').count();
+            TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
+        };
+        let mut tree = tree;
+        let start = point(&text, at);
+        text.insert(at, '2');
+        tree.edit(start, start, point(&text, at + 1));
+        let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
+        let converted = next.yaml.as_deref().expect("a YAML reading");
+        let previous = Previous { converted, rules: &rules, flow: &flow };
+        let (edited, problems, rules) = lower_reusing(&file, &text, Some(previous));
+        assert_eq!(rules.reused, 4);
+        let (fresh, fresh_problems) = lower(&parse_incremental(&text, &LineIndex::new(&text), None).0, &text);
+        assert_eq!(edited, fresh);
+        // Each rule's unknown key `colour`, reused or not, where it is now.
+        assert_eq!(problems, fresh_problems);
+        assert_eq!(problems.len(), 5);
+    }
 
     fn mf003(text: &str, syntax: Syntax) -> Vec<String> {
         let checked = check(text, syntax, &Selection::default());

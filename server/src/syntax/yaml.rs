@@ -283,6 +283,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         paths: Vec::new(),
         reach: 0,
         anchor_uses: 0,
+        moved_items: HashMap::new(),
     };
     let mut comments = Vec::new();
     collect_comments(root, text, &mut comments);
@@ -320,6 +321,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         root: root.clone(),
         reusable: reader.reusable.into_iter().collect(),
         paths: reader.paths,
+        moved_items: reader.moved_items,
         item_blames,
     };
     (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None })
@@ -340,9 +342,32 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
+    /// The items of top-level lists that are copies of the previous version's, moved: by the
+    /// [`shared_id`] of the copy, that of the value copied and how far it moved.
+    moved_items: HashMap<usize, (usize, isize)>,
     /// What recovery found in the items of this text's lists that it read alone, or of the
     /// last earlier text that did not parse: shared by the versions that parse since.
     item_blames: Arc<recovery::ItemBlames>,
+}
+
+impl Converted {
+    /// The value an item of a top-level list (by its [`shared_id`]) is a copy of, from the
+    /// previous version's reading, and by how many bytes it moved: the item's text is that
+    /// value's text, moved. `None` for an item read again, or shared as it was (where the edit
+    /// moved nothing, a list or mapping is the previous version's own).
+    pub fn moved_item(&self, id: usize) -> Option<(usize, isize)> {
+        self.moved_items.get(&id).copied()
+    }
+}
+
+/// What tells a list or mapping apart from every other one alive: the address of its shared
+/// contents. A value that has it is the very one that had it, or a copy sharing them.
+pub fn shared_id(node: &Node) -> Option<usize> {
+    match &node.kind {
+        NodeKind::Seq(items) => Some(Arc::as_ptr(items).cast::<u8>() as usize),
+        NodeKind::Map(entries) => Some(Arc::as_ptr(entries).cast::<u8>() as usize),
+        _ => None,
+    }
 }
 
 /// A list or mapping read from one subtree, and what its reading depended on besides the
@@ -415,6 +440,8 @@ struct Reader<'a> {
     reach: usize,
     /// How many anchors were defined and aliases read so far.
     anchor_uses: usize,
+    /// See `Converted::moved_items`.
+    moved_items: HashMap<usize, (usize, isize)>,
 }
 
 impl Reader<'_> {
@@ -459,7 +486,15 @@ impl Reader<'_> {
             return None;
         }
         let value = previous.root.as_deref()?.at_path(&previous.paths[old.path.clone()])?;
-        let node = value.shifted(start as isize - old.start as isize);
+        let delta = start as isize - old.start as isize;
+        let node = value.shifted(delta);
+        // An item of a top-level list (a rule, a connector) copied to move it: the lowering
+        // reuses what it made of the value copied (see `Converted::moved_item`).
+        if self.path.len() == 2 && delta != 0 {
+            if let (Some(moved), Some(from)) = (shared_id(&node), shared_id(value)) {
+                self.moved_items.insert(moved, (from, delta));
+            }
+        }
         self.reach = self.reach.max(reach);
         self.remember(ts, owner_indent, reach);
         Some(node)

@@ -134,7 +134,7 @@ mod tests {
     use crate::check::{check, Selection, Syntax};
 
     fn flow(text: &str) -> MailFlow {
-        check(text, Syntax::Yaml, &Selection::default()).flow
+        std::sync::Arc::unwrap_or_clone(check(text, Syntax::Yaml, &Selection::default()).flow)
     }
 
     const FILE: &str = "mailflow: 1
