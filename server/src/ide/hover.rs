@@ -179,7 +179,7 @@ fn catalogue(checked: &Checked, offset: usize) -> Option<HoverInfo> {
         }
         On::Value(node) => {
             let value = match &node.kind {
-                NodeKind::Scalar(Scalar { value: Resolved::Str(value), .. }) => value.clone(),
+                NodeKind::Scalar(Scalar { value: Resolved::Str(value), .. }) => value.to_string(),
                 NodeKind::Scalar(Scalar { value: Resolved::Bool(value), .. }) => value.to_string(),
                 _ => return None,
             };

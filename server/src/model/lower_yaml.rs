@@ -395,7 +395,7 @@ impl Lowerer<'_> {
     fn parameter_value(&mut self, node: &Node, key: &str) -> Option<Spanned<ParameterValue>> {
         let value = match &node.kind {
             NodeKind::Scalar(s) => match &s.value {
-                Resolved::Str(text) => Some(ParameterValue::Text(text.clone())),
+                Resolved::Str(text) => Some(ParameterValue::Text(text.to_string())),
                 Resolved::Int(i) => Some(ParameterValue::Integer(*i)),
                 Resolved::Bool(b) => Some(ParameterValue::Boolean(*b)),
                 Resolved::Float(_) => Some(ParameterValue::Text(self.text[node.span.range()].trim().to_owned())),
@@ -485,7 +485,7 @@ impl Lowerer<'_> {
     fn text_value(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         match &node.kind {
             NodeKind::Scalar(s) => match &s.value {
-                Resolved::Str(text) => Some(Spanned::new(text.clone(), node.span)),
+                Resolved::Str(text) => Some(Spanned::new(text.to_string(), node.span)),
                 Resolved::Int(_) | Resolved::Float(_) => {
                     Some(Spanned::new(self.text[node.span.range()].trim().to_owned(), node.span))
                 }
@@ -528,7 +528,7 @@ impl Lowerer<'_> {
         let node = fields.get(key)?;
         let text = match &node.kind {
             NodeKind::Scalar(s) => match &s.value {
-                Resolved::Str(text) => text.clone(),
+                Resolved::Str(text) => text.to_string(),
                 _ => self.text[node.span.range()].trim().to_owned(),
             },
             NodeKind::Invalid => return None,

@@ -17,14 +17,16 @@
 use std::convert::Infallible;
 use std::iter;
 
-/// The value of a plain scalar after YAML 1.2 core-schema resolution.
+/// The value of a plain scalar after YAML 1.2 core-schema resolution. A string is shared: a
+/// value read again for an edited text is a copy of the previous version's, which then copies
+/// no string.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Resolved {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(std::sync::Arc<str>),
 }
 
 /// Folds a (possibly multi-line) plain scalar's source text into its string content.
@@ -49,7 +51,7 @@ pub fn resolve_plain(content: &str) -> Resolved {
         ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
         _ => {}
     }
-    let string = || Resolved::Str(content.to_owned());
+    let string = || Resolved::Str(content.into());
     let radix_int = |digits: &str, radix: u32| {
         // Checked first because from_str_radix would also take a sign, which YAML does not
         // allow after the prefix.
@@ -551,13 +553,11 @@ mod tests {
         let text = &source[node.byte_range()];
         match node.kind() {
             "plain_scalar" => Ok(resolve_plain(&plain(text))),
-            "single_quote_scalar" => Ok(Resolved::Str(single_quoted(text))),
-            "double_quote_scalar" => double_quoted(text).map(Resolved::Str),
-            _ => Ok(Resolved::Str(block_scalar(
-                text,
-                parent_indent(node),
-                block_scalar_trailing(source, node.end_byte()),
-            ))),
+            "single_quote_scalar" => Ok(Resolved::Str(single_quoted(text).into())),
+            "double_quote_scalar" => double_quoted(text).map(|value| Resolved::Str(value.into())),
+            _ => Ok(Resolved::Str(
+                block_scalar(text, parent_indent(node), block_scalar_trailing(source, node.end_byte())).into(),
+            )),
         }
     }
 
@@ -567,7 +567,7 @@ mod tests {
             Scalar::Boolean(b) => Resolved::Bool(*b),
             Scalar::Integer(i) => Resolved::Int(*i),
             Scalar::FloatingPoint(f) => Resolved::Float(f.into_inner()),
-            Scalar::String(s) => Resolved::Str(s.to_string()),
+            Scalar::String(s) => Resolved::Str(s.as_ref().into()),
         }
     }
 
@@ -599,7 +599,7 @@ mod tests {
     }
 
     fn s(value: &str) -> Resolved {
-        Resolved::Str(value.to_owned())
+        Resolved::Str(value.into())
     }
 
     /// Documents and the value of their key `k`, per YAML 1.2; saphyr reads each the same.

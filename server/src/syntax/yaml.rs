@@ -592,11 +592,13 @@ impl Reader<'_> {
                 style: ScalarStyle::Plain,
             }),
             kind if kind == kinds.single_quote_scalar => NodeKind::Scalar(Scalar {
-                value: Resolved::Str(scalar::single_quoted(raw)),
+                value: Resolved::Str(scalar::single_quoted(raw).into()),
                 style: ScalarStyle::SingleQuoted,
             }),
             kind if kind == kinds.double_quote_scalar => match scalar::double_quoted(raw) {
-                Ok(value) => NodeKind::Scalar(Scalar { value: Resolved::Str(value), style: ScalarStyle::DoubleQuoted }),
+                Ok(value) => {
+                    NodeKind::Scalar(Scalar { value: Resolved::Str(value.into()), style: ScalarStyle::DoubleQuoted })
+                }
                 Err((offset, message)) => {
                     self.error(Span::new(span.start + offset, span.end), message);
                     NodeKind::Invalid
@@ -607,7 +609,7 @@ impl Reader<'_> {
                 let trailing = scalar::block_scalar_trailing(self.text, span.end);
                 self.reach = self.reach.max(span.end + trailing.len());
                 NodeKind::Scalar(Scalar {
-                    value: Resolved::Str(scalar::block_scalar(raw, owner_indent, trailing)),
+                    value: Resolved::Str(scalar::block_scalar(raw, owner_indent, trailing).into()),
                     style,
                 })
             }
@@ -677,7 +679,7 @@ impl Reader<'_> {
                 continue;
             };
             let is_merge = matches!(&entry.key.kind,
-                NodeKind::Scalar(Scalar { value: Resolved::Str(s), style: ScalarStyle::Plain }) if s == "<<");
+                NodeKind::Scalar(Scalar { value: Resolved::Str(s), style: ScalarStyle::Plain }) if &**s == "<<");
             if is_merge {
                 merges.push(entry);
             } else {
@@ -784,12 +786,12 @@ impl Reader<'_> {
             };
         };
         let text = match &scalar.value {
-            Resolved::Str(s) => s.clone(),
+            Resolved::Str(s) => s.to_string(),
             _ if scalar.style == ScalarStyle::Empty => String::new(),
             _ => scalar::plain(&self.text[node.span.range()]),
         };
         let value = match tag {
-            "!!str" => Some(Resolved::Str(text.clone())),
+            "!!str" => Some(Resolved::Str(text.as_str().into())),
             "!!bool" => match scalar::resolve_plain(&text) {
                 value @ Resolved::Bool(_) => Some(value),
                 _ => None,

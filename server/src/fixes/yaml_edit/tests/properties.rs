@@ -303,7 +303,7 @@ fn data(node: &Node) -> Data {
 
 fn value_data(value: &Value) -> Data {
     match value {
-        Value::Str(text) => Data::Scalar(Resolved::Str(text.clone())),
+        Value::Str(text) => Data::Scalar(Resolved::Str(text.as_str().into())),
         Value::Bool(value) => Data::Scalar(Resolved::Bool(*value)),
         Value::Int(value) => Data::Scalar(Resolved::Int(*value)),
         Value::List(items) => Data::Seq(items.iter().map(value_data).collect()),
@@ -413,7 +413,7 @@ fn run(d: &Doc, op: &Op) -> Option<(Vec<Edit>, Data)> {
             let list = rules[index].conditions.recipient_domain_is.as_ref()?;
             let conditions = get_mut(&mut rules_mut(&mut expected)[index], "conditions").expect("conditions");
             let domains = get_mut(conditions, "recipientDomainIs").expect("recipientDomainIs");
-            let item = Data::Scalar(Resolved::Str((*domain).to_owned()));
+            let item = Data::Scalar(Resolved::Str((*domain).into()));
             *domains = match std::mem::replace(domains, Data::Seq(Vec::new())) {
                 Data::Seq(mut items) => {
                     items.push(item);
