@@ -86,15 +86,25 @@ fn too_deep_lines(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> 
 /// only as a mapping and the list at its key's column (see [`blocks_too_deep`]): a block at
 /// column c is at most 2 (c + 1) deep. A block starts at its line's indentation, or after the
 /// `- `, `? ` and `: ` indicators that open the line.
+///
+/// Read byte by byte: it runs on every version of an open document, and no byte it reads
+/// (spaces, tabs, indicators) ends a line.
 fn depth_bound(text: &str, lines: &LineIndex) -> usize {
-    let deepest_column = |line: &str| {
-        let mut rest = line.trim_start_matches(' ');
-        while let Some(after) = rest.strip_prefix(['-', '?', ':']).filter(|after| after.starts_with([' ', '\t'])) {
-            rest = after.trim_start_matches([' ', '\t']);
+    let bytes = text.as_bytes();
+    let skip = |mut at: usize, blank: &[u8]| {
+        while bytes.get(at).is_some_and(|byte| blank.contains(byte)) {
+            at += 1;
         }
-        line.len() - rest.len()
+        at
     };
-    (0..lines.line_count()).map(|line| 2 * (deepest_column(lines.line_text(text, line)) + 1)).max().unwrap_or(0)
+    let deepest_column = |start: usize| {
+        let mut at = skip(start, b" ");
+        while matches!(bytes.get(at), Some(b'-' | b'?' | b':')) && matches!(bytes.get(at + 1), Some(b' ' | b'\t')) {
+            at = skip(at + 1, b" \t");
+        }
+        at - start
+    };
+    (0..lines.line_count()).map(|line| 2 * (deepest_column(lines.line_start(line)) + 1)).max().unwrap_or(0)
 }
 
 /// Reads the blocks `body` (a line's text after its `indent` spaces) opens or continues into
