@@ -16,6 +16,7 @@ mod recovery;
 
 use std::collections::HashMap;
 use std::num::NonZeroU16;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use super::scalar::{self, Resolved};
@@ -284,9 +285,8 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         reach: 0,
         anchor_uses: 0,
         moved_items: HashMap::new(),
+        reused: Vec::new(),
     };
-    let mut comments = Vec::new();
-    collect_comments(root, text, &mut comments);
     let mut documents = Vec::new();
     collect_documents(root, &mut documents);
     let mut file_root = None;
@@ -310,6 +310,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         let content = document.named_children(&mut cursor).find(|child| reader.kinds.is_node(child.kind_id()));
         file_root = content.map(|content| reader.node(content, 0));
     }
+    let comments = collect_comments(root, text, &reader.reused, previous);
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
     let root = file_root.map(Arc::new);
@@ -322,6 +323,7 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         reusable: reader.reusable.into_iter().collect(),
         paths: reader.paths,
         moved_items: reader.moved_items,
+        comments: comments.iter().map(|comment| comment.span).collect(),
         item_blames,
     };
     (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None })
@@ -345,6 +347,8 @@ pub struct Converted {
     /// The items of top-level lists that are copies of the previous version's, moved: by the
     /// [`shared_id`] of the copy, that of the value copied and how far it moved.
     moved_items: HashMap<usize, (usize, isize)>,
+    /// Where the text's comments are, in order.
+    comments: Vec<Span>,
     /// What recovery found in the items of this text's lists that it read alone, or of the
     /// last earlier text that did not parse: shared by the versions that parse since.
     item_blames: Arc<recovery::ItemBlames>,
@@ -381,7 +385,7 @@ struct Reusable {
     owner_indent: usize,
     depth: usize,
     /// Where it is in the value tree: a range of `Converted::paths` (see `Reader::path`).
-    path: std::ops::Range<usize>,
+    path: Range<usize>,
 }
 
 /// Every comment in the tree, in order. A comment starts with a `#`, and no node holds a `#` of
@@ -389,15 +393,39 @@ struct Reusable {
 /// is looked up from the root (a path as deep as the tree, not a walk of it), and it is a
 /// comment's when that node is a comment starting there. The `#`s inside quoted or plain
 /// scalars, or inside a comment, find other nodes.
-fn collect_comments(root: tree_sitter::Node, text: &str, out: &mut Vec<Comment>) {
+///
+/// A `#` inside a subtree whose value was reused (`reused`, in order: where each subtree is and
+/// how far it moved) is not looked up: the subtree is the previous version's, so the `#` is a
+/// comment's exactly when it was one there, as long as then.
+fn collect_comments(
+    root: tree_sitter::Node,
+    text: &str,
+    reused: &[(Range<usize>, isize)],
+    previous: Option<&Converted>,
+) -> Vec<Comment> {
     let comment = Kinds::get().comment;
+    let mut comments = Vec::new();
+    let mut reused = reused.iter().peekable();
     for (at, _) in text.match_indices('#') {
-        let Some(node) = root.descendant_for_byte_range(at, at + 1) else { continue };
-        if node.kind_id() == comment && node.start_byte() == at {
-            let span = span_of(node);
-            out.push(Comment { span, text: text[span.range()].to_owned() });
-        }
+        while reused.next_if(|(range, _)| range.end <= at).is_some() {}
+        let moved = reused.peek().filter(|(range, _)| range.start <= at);
+        let span = match (moved, previous) {
+            (Some((_, delta)), Some(previous)) => {
+                let old = at.wrapping_sub_signed(*delta);
+                let Ok(found) = previous.comments.binary_search_by_key(&old, |span| span.start) else { continue };
+                previous.comments[found].shifted(*delta)
+            }
+            _ => {
+                let Some(node) = root.descendant_for_byte_range(at, at + 1) else { continue };
+                if node.kind_id() != comment || node.start_byte() != at {
+                    continue;
+                }
+                span_of(node)
+            }
+        };
+        comments.push(Comment { span, text: text[span.range()].to_owned() });
     }
+    comments
 }
 
 fn collect_documents<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::Node<'t>>) {
@@ -442,6 +470,8 @@ struct Reader<'a> {
     anchor_uses: usize,
     /// See `Converted::moved_items`.
     moved_items: HashMap<usize, (usize, isize)>,
+    /// The subtrees whose values were reused, in order: where each is and how far it moved.
+    reused: Vec<(Range<usize>, isize)>,
 }
 
 impl Reader<'_> {
@@ -487,6 +517,7 @@ impl Reader<'_> {
         }
         let value = previous.root.as_deref()?.at_path(&previous.paths[old.path.clone()])?;
         let delta = start as isize - old.start as isize;
+        self.reused.push((start..ts.end_byte(), delta));
         let node = value.shifted(delta);
         // An item of a top-level list (a rule, a connector) copied to move it: the lowering
         // reuses what it made of the value copied (see `Converted::moved_item`).
