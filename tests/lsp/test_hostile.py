@@ -377,8 +377,8 @@ def test_a_check_overtaken_by_ten_rapid_edits_stops_and_hover_answers_from_the_n
     letters = "abcdefghij"
     cpu = server.cpu_seconds()
     server.send(method="textDocument/didOpen", params={"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
-    # Its check starts reading the text ...
-    time.sleep(0.1)
+    # Its check starts reading the text (about half of a check) ...
+    time.sleep(one_check / 4)
     # ... when ten edits overtake it; then a hover on the rule's `priority` key, and its outline.
     for n, letter in enumerate(letters):
         position = {"line": line, "character": column + n}
