@@ -19,9 +19,11 @@ pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Problem>) {
     (flow, problems)
 }
 
-/// What lowering one version of a file left for lowering the next, with its model.
+/// What lowering the previous version of a file left, with its model, and the reading of the
+/// version being lowered.
 pub struct Previous<'a> {
-    /// The next version's reading, which tells which rules are copies of this version's.
+    /// The reading of the text being lowered: it tells which of its rules are copies of the
+    /// previous version's.
     pub converted: &'a Converted,
     pub rules: &'a LoweredRules,
     pub flow: &'a MailFlow,

@@ -344,8 +344,9 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
-    /// The items of top-level lists that are copies of the previous version's, moved: by the
-    /// [`shared_id`] of the copy, that of the value copied and how far it moved.
+    /// The values two steps below the root (among them the items of top-level lists) that are
+    /// copies of the previous version's, moved: by the [`shared_id`] of the copy, that of the
+    /// value copied and how far it moved.
     moved_items: HashMap<usize, (usize, isize)>,
     /// Where the text's comments are, in order.
     comments: Vec<Span>,
@@ -519,8 +520,9 @@ impl Reader<'_> {
         let delta = start as isize - old.start as isize;
         self.reused.push((start..ts.end_byte(), delta));
         let node = value.shifted(delta);
-        // An item of a top-level list (a rule, a connector) copied to move it: the lowering
-        // reuses what it made of the value copied (see `Converted::moved_item`).
+        // A value two steps below the root, as an item of a top-level list is (a rule, a
+        // connector), copied to move it: the lowering reuses what it made of the value copied
+        // (see `Converted::moved_item`).
         if self.path.len() == 2 && delta != 0 {
             if let (Some(moved), Some(from)) = (shared_id(&node), shared_id(value)) {
                 self.moved_items.insert(moved, (from, delta));
