@@ -359,10 +359,17 @@ fn try_fixes(text: &str, checked: &Checked, findings: &[&Diagnostic], syntax: Sy
 #[derive(Clone)]
 pub struct Reuse {
     tree: ReusableTree,
-    lowered: Option<Arc<LoweredRules>>,
-    lowered_yaml: Option<(Arc<lower_yaml::LoweredRules>, Arc<MailFlow>)>,
+    lowered: Lowered,
     /// Whether the parsers read the text with its lone CRs written as LFs ([`parser_text`]).
     normalised: bool,
+}
+
+/// The rules one version's lowering left for the next, in the syntax it read.
+#[derive(Clone)]
+enum Lowered {
+    /// With the model they are in: the YAML lowering takes a rule it reuses from there.
+    Yaml(Arc<lower_yaml::LoweredRules>, Arc<MailFlow>),
+    Dsl(Arc<LoweredRules>),
 }
 
 impl Reuse {
@@ -434,7 +441,10 @@ pub fn check_incremental_unless(
             if stop() {
                 return None;
             }
-            let old = previous.and_then(|previous| previous.lowered_yaml.as_ref());
+            let old = previous.and_then(|previous| match &previous.lowered {
+                Lowered::Yaml(rules, flow) => Some((rules, flow)),
+                Lowered::Dsl(_) => None,
+            });
             let reusing = old.zip(tree.yaml.as_deref()).map(|((rules, flow), converted)| lower_yaml::Previous {
                 converted,
                 rules,
@@ -443,7 +453,7 @@ pub fn check_incremental_unless(
             let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
             let errors = yaml.errors.clone();
             let flow = Arc::new(flow);
-            let reuse = Reuse { tree, lowered: None, lowered_yaml: Some((Arc::new(rules), flow.clone())), normalised };
+            let reuse = Reuse { tree, lowered: Lowered::Yaml(Arc::new(rules), flow.clone()), normalised };
             (Source::Yaml(yaml), reuse, errors, (flow, problems))
         }
         Syntax::Dsl => {
@@ -451,10 +461,12 @@ pub fn check_incremental_unless(
             if stop() {
                 return None;
             }
-            let old_rules = previous.and_then(|previous| previous.lowered.as_deref());
+            let old_rules = previous.and_then(|previous| match &previous.lowered {
+                Lowered::Dsl(rules) => Some(&**rules),
+                Lowered::Yaml(..) => None,
+            });
             let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
-            let reuse =
-                Reuse { tree: dsl.tree.clone(), lowered: Some(Arc::new(rules)), lowered_yaml: None, normalised };
+            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Lowered::Dsl(Arc::new(rules)), normalised };
             let errors = dsl.errors.clone();
             (Source::Dsl(dsl), reuse, errors, (Arc::new(flow), diagnostics))
         }
