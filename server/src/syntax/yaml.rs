@@ -407,7 +407,8 @@ fn collect_comments(
     let comment = Kinds::get().comment;
     let mut comments = Vec::new();
     let mut reused = reused.iter().peekable();
-    for (at, _) in text.match_indices('#') {
+    // memchr, as the line index searches its line breaks: a `#` is one byte.
+    for at in memchr::memchr_iter(b'#', text.as_bytes()) {
         while reused.next_if(|(range, _)| range.end <= at).is_some() {}
         let moved = reused.peek().filter(|(range, _)| range.start <= at);
         let span = match (moved, previous) {
