@@ -55,10 +55,7 @@ impl<'a> Working<'a> {
 
     /// Replaces the characters of `line` with spaces; returns the bytes that changed.
     fn blank(&mut self, line: usize) -> Range<usize> {
-        let start = self.lines.line_start(line);
-        let len = self.lines.line_text(&self.text, line).len();
-        self.text.to_mut().replace_range(start..start + len, &" ".repeat(len));
-        start..start + len
+        blank_line(self.text.to_mut(), self.lines, line)
     }
 
     /// Blanks `blamed`'s line and the lines nested under it; returns the stretches that
@@ -600,13 +597,7 @@ impl Prefixes {
     ) -> bool {
         let mut prefix = working.text[..working.end_of_line(line)].to_owned();
         let start = working.lines.line_start(blanked.start);
-        let mut end = start;
-        for blank in blanked {
-            let at = working.lines.line_start(blank);
-            let len = working.lines.line_text(&prefix, blank).len();
-            prefix.replace_range(at..at + len, &" ".repeat(len));
-            end = at + len;
-        }
+        let end = blanked.map(|blank| blank_line(&mut prefix, working.lines, blank).end).last().unwrap_or(start);
         self.parse(parser, working, &prefix, Some(start..end))
     }
 
@@ -644,6 +635,15 @@ impl Prefixes {
         self.differs = differs;
         has_error
     }
+}
+
+/// Replaces the characters of `line` of `text` (indexed by `lines`) with spaces, its line break
+/// kept; returns the bytes that changed.
+fn blank_line(text: &mut String, lines: &LineIndex, line: usize) -> Range<usize> {
+    let start = lines.line_start(line);
+    let len = lines.line_text(text, line).len();
+    text.replace_range(start..start + len, &" ".repeat(len));
+    start..start + len
 }
 
 /// Whether a line holds more than blanks and a comment.
@@ -712,14 +712,20 @@ fn quoted_scalar_problem(line: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// The broken lines `text` is read without, as their text, and what its items were
-    /// blamed on.
-    fn read<'t>(text: &'t str, known: Option<&ItemBlames>) -> (Vec<&'t str>, Option<ItemBlames>) {
+    /// The errors of `text`, in order, and what its items were blamed on.
+    fn errors(text: &str, known: Option<&ItemBlames>) -> (Vec<SyntaxError>, Option<ItemBlames>) {
         let lines = LineIndex::new(text);
         let mut working = Working::new(text, &lines);
         let mut errors = Vec::new();
         let (_, blamed) = parse(&mut super::super::parser(), &mut working, None, text, &mut errors, known);
         errors.sort_by_key(|error| error.span);
+        (errors, blamed)
+    }
+
+    /// The broken lines `text` is read without, as their text, and what its items were
+    /// blamed on.
+    fn read<'t>(text: &'t str, known: Option<&ItemBlames>) -> (Vec<&'t str>, Option<ItemBlames>) {
+        let (errors, blamed) = errors(text, known);
         (errors.iter().map(|error| &text[error.span.range()]).collect(), blamed)
     }
 
@@ -763,12 +769,7 @@ mod tests {
 
     /// The message of each error of `text`, in order.
     fn messages(text: &str) -> Vec<String> {
-        let lines = LineIndex::new(text);
-        let mut working = Working::new(text, &lines);
-        let mut errors = Vec::new();
-        parse(&mut super::super::parser(), &mut working, None, text, &mut errors, None);
-        errors.sort_by_key(|error| error.span);
-        errors.into_iter().map(|error| error.message).collect()
+        errors(text, None).0.into_iter().map(|error| error.message).collect()
     }
 
     #[test]
