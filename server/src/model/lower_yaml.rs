@@ -567,7 +567,6 @@ mod tests {
     use super::*;
     use crate::check::{check, Selection, Syntax};
     use crate::syntax::yaml::parse_incremental;
-    use crate::syntax::TextPoint;
     use crate::text::LineIndex;
 
     /// Issue 15: an edit inside one rule of five lowers that rule again and takes the four
@@ -584,14 +583,8 @@ mod tests {
         assert_eq!((rules.rules.len(), rules.reused), (5, 0));
         // `R2` becomes `R22`: one byte more before rules 3 and 4.
         let at = text.find("R2\n").unwrap() + 1;
-        let point = |text: &str, byte: usize| {
-            let row = text[..byte].matches('\n').count();
-            TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
-        };
         let mut tree = tree;
-        let start = point(&text, at);
-        text.insert(at, '2');
-        tree.edit(start, start, point(&text, at + 1));
+        tree.insert(&mut text, at, "2");
         let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
         let converted = next.yaml.as_deref().expect("a YAML reading");
         let previous = Previous { converted, rules: &rules, flow: &flow };

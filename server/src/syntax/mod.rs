@@ -91,6 +91,20 @@ impl ReusableTree {
     }
 }
 
+#[cfg(test)]
+impl ReusableTree {
+    /// Inserts `insert` at byte `at` of `text`, the text of this tree, and records the edit.
+    pub(crate) fn insert(&mut self, text: &mut String, at: usize, insert: &str) {
+        let point = |text: &str, byte: usize| {
+            let row = text[..byte].matches('\n').count();
+            TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
+        };
+        let start = point(text, at);
+        text.insert_str(at, insert);
+        self.edit(start, start, point(text, at + insert.len()));
+    }
+}
+
 impl std::fmt::Debug for ReusableTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ReusableTree")

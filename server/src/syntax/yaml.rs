@@ -887,7 +887,6 @@ fn node_count(node: &Node) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::TextPoint;
 
     /// The errors of `text`, each as its text and message.
     fn errors(text: &str) -> Vec<(&str, String)> {
@@ -941,13 +940,7 @@ mod tests {
         assert_eq!(counts(&tree), (0, 0), "a text that parses reads no item alone");
         let at = text.find("priority: 2").unwrap() + "priority: ".len();
         let edit = |text: &mut String, tree: &mut ReusableTree, insert: &str| {
-            let point = |text: &str, byte: usize| {
-                let row = text[..byte].matches('\n').count();
-                TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
-            };
-            let start = point(text, at);
-            text.insert_str(at, insert);
-            tree.edit(start, start, point(text, at + insert.len()));
+            tree.insert(text, at, insert);
             let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
             assert_eq!(file, parse(text), "{text}");
             *tree = next;
