@@ -182,7 +182,6 @@ fn a_kept_block_scalar_sees_blank_lines_added_after_it() {
     assert_eq!(file, parse(&text));
 }
 
-/// The DSL examples.
 /// Applies `edits` to `text` one after another, checking each version with what the check of
 /// the one before left, and holds the model and the findings to a fresh check's.
 fn checks_with_the_previous_check_as_afresh(
@@ -204,6 +203,7 @@ fn checks_with_the_previous_check_as_afresh(
     Ok(())
 }
 
+/// The DSL examples.
 fn dsl_texts() -> impl Strategy<Value = String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
     let mut texts: Vec<String> = std::fs::read_dir(dir)
