@@ -142,8 +142,6 @@ impl Client {
 
 type Settings = std::sync::Arc<std::sync::Mutex<Value>>;
 
-/// Passes what the server sends to the test, answering the server's own requests:
-/// `workspace/configuration` with the settings, anything else with null.
 /// A server, and what it says to the client: its requests (answered as `forward` does) and
 /// its notifications, in the order each way sent them.
 fn serve(settings: Settings) -> (LspService<Backend>, tokio::sync::mpsc::UnboundedReceiver<Request>) {
@@ -161,6 +159,8 @@ fn serve(settings: Settings) -> (LspService<Backend>, tokio::sync::mpsc::Unbound
     (service, received)
 }
 
+/// Passes what the server sends to the test, answering the server's own requests:
+/// `workspace/configuration` with the settings, anything else with null.
 async fn forward(socket: ClientSocket, sender: tokio::sync::mpsc::UnboundedSender<Request>, settings: Settings) {
     use futures::SinkExt;
     let (mut requests, mut responses) = socket.split();
