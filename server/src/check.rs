@@ -5,13 +5,14 @@ use crate::analysis::activity::Activity;
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::fixes::{apply_fixes, DslEditor, Editor, FixContext, YamlEditor};
 use crate::model::lower_dsl::{self, LoweredRules};
+use crate::model::problem::Problem;
 use crate::model::{lower_yaml, MailFlow};
 use crate::rules::{self, mf001_syntax_error};
 use crate::suppression::{self, ObjectSpans};
 use crate::syntax::dsl::{self, DslFile};
 
 use crate::syntax::yaml::{self, YamlFile};
-use crate::syntax::{Comment, ReusableTree, TextPoint};
+use crate::syntax::{Comment, ReusableTree, SyntaxError, TextPoint};
 use crate::text::LineIndex;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -99,9 +100,31 @@ pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
     check(text, Syntax::Yaml, selection)
 }
 
-/// Checks `text` and computes every finding's fix.
+/// Checks `text` and computes every finding's fix, keeping nothing for a next version of it:
+/// a large YAML file is read in pieces ([`yaml::parse_once`]).
 pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
-    check_keeping_tree(text, syntax, selection).0
+    let lines = LineIndex::new(text);
+    let parsed = parser_text(text);
+    let (source, errors, flow, lowering) = match syntax {
+        Syntax::Yaml => {
+            let yaml = yaml::parse_once(&parsed, &lines);
+            let (flow, problems) = lower_yaml::lower(&yaml, &parsed);
+            let errors = yaml.errors.clone();
+            (Source::Yaml(yaml), errors, flow, problems)
+        }
+        Syntax::Dsl => {
+            let dsl = dsl::parse(&parsed, None);
+            let (flow, problems) = lower_dsl::lower(&dsl, &parsed);
+            let errors = dsl.errors.clone();
+            (Source::Dsl(dsl), errors, flow, problems)
+        }
+    };
+    let mut checked = checked(source, &errors, Arc::new(flow), &lowering, lines, syntax, selection, &|| false)
+        .expect("a check that is never asked to stop ends");
+    let mut diagnostics = std::mem::take(&mut checked.diagnostics);
+    checked.attach_fixes(text, &mut diagnostics);
+    checked.diagnostics = diagnostics;
+    checked
 }
 
 /// The model of `text` as [`check`] reads it (lone CRs, syntax errors and all), without
@@ -112,18 +135,6 @@ pub fn model(text: &str, syntax: Syntax) -> MailFlow {
         Syntax::Yaml => lower_yaml::lower(&yaml::parse(&parsed), &parsed).0,
         Syntax::Dsl => lower_dsl::lower(&dsl::parse(&parsed, None), &parsed).0,
     }
-}
-
-/// [`check`], handing back the syntax tree it read (as the [`Reuse`] an editor would keep)
-/// instead of freeing it: a caller that exits once it has reported may leave the tree and the
-/// model to the end of the process, since freeing them node by node costs a tenth of a large
-/// file's check.
-pub fn check_keeping_tree(text: &str, syntax: Syntax, selection: &Selection) -> (Checked, Reuse) {
-    let (mut checked, tree) = check_incremental(text, syntax, selection, None);
-    let mut diagnostics = std::mem::take(&mut checked.diagnostics);
-    checked.attach_fixes(text, &mut diagnostics);
-    checked.diagnostics = diagnostics;
-    (checked, tree)
 }
 
 /// Rounds of fixing and checking again in [`fix`]. A fix can make a new finding with its
@@ -471,6 +482,23 @@ pub fn check_incremental_unless(
             (Source::Dsl(dsl), reuse, errors, (Arc::new(flow), diagnostics))
         }
     };
+    let checked = checked(source, &errors, flow, &lowering, lines, syntax, selection, stop)?;
+    Some((checked, reuse))
+}
+
+/// The findings on a text read and lowered (`errors`: the syntax errors, `lowering`: the
+/// lowering's problems), suppressed and selected: `None` when `stop` said to stop.
+#[allow(clippy::too_many_arguments)]
+fn checked(
+    source: Source,
+    errors: &[SyntaxError],
+    flow: Arc<MailFlow>,
+    lowering: &[Problem],
+    lines: LineIndex,
+    syntax: Syntax,
+    selection: &Selection,
+    stop: &dyn Fn() -> bool,
+) -> Option<Checked> {
     let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
     diagnostics.extend(lowering.iter().map(rules::lowering_finding));
     // The checks word their findings for `syntax`, as the lowering does its own.
@@ -490,7 +518,7 @@ pub fn check_incremental_unless(
     diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
     // An alias expands one anchored value in several places: report each finding once.
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    Some((Checked { source, flow, lines, diagnostics, activity }, reuse))
+    Some(Checked { source, flow, lines, diagnostics, activity })
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled

@@ -12,6 +12,7 @@
 //! again and the other 299 are copied with their spans moved.
 
 mod nesting;
+mod pieces;
 mod recovery;
 
 use std::collections::HashMap;
@@ -233,7 +234,17 @@ impl Node {
 }
 
 pub fn parse(text: &str) -> YamlFile {
-    parse_incremental(text, &LineIndex::new(text), None).0
+    parse_once(text, &LineIndex::new(text))
+}
+
+/// Reads `text` when nothing is kept for a next version of it (`check` on the command line):
+/// a large file in pieces, on every core, holding a piece's tree at a time (see [`pieces`]);
+/// any other, or one that does not read cleanly in pieces, whole.
+pub fn parse_once(text: &str, lines: &LineIndex) -> YamlFile {
+    if let Some(file) = pieces::read(text, lines) {
+        return file;
+    }
+    read_whole(text, lines, None, false).0
 }
 
 /// A tree-sitter parser of YAML.
@@ -250,6 +261,16 @@ pub(super) fn parser() -> tree_sitter::Parser {
 /// tree for the next edit too. `lines` is the line index of `text`, which a checker builds
 /// anyway.
 pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
+    read_whole(text, lines, old, true)
+}
+
+/// [`parse_incremental`]; `remembering` whether to note what the next version may reuse.
+fn read_whole(
+    text: &str,
+    lines: &LineIndex,
+    old: Option<&ReusableTree>,
+    remembering: bool,
+) -> (YamlFile, ReusableTree) {
     let mut parser = parser();
     let mut working = recovery::Working::new(text, lines);
     let mut errors = working.blank_too_deep();
@@ -269,48 +290,9 @@ pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTre
         None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
     };
     let root = tree.root_node();
-    let mut reader = Reader {
-        kinds: Kinds::get(),
-        text,
-        lines,
-        anchors: HashMap::new(),
-        open_anchors: Vec::new(),
-        expanded: 0,
-        depth: 0,
-        errors,
-        previous,
-        path: Vec::new(),
-        reusable: Vec::new(),
-        paths: Vec::new(),
-        reach: 0,
-        anchor_uses: 0,
-        moved_items: HashMap::new(),
-        reused: Vec::new(),
-    };
-    let mut documents = Vec::new();
-    collect_documents(root, &mut documents);
-    let mut file_root = None;
-    for (index, document) in documents.iter().enumerate() {
-        if index == 1 {
-            let span = span_of(*document);
-            reader.errors.push(SyntaxError {
-                span: Span::new(
-                    span.start,
-                    span.start + reader.lines.line_text(text, reader.lines.line_of(span.start)).len(),
-                ),
-                message: "a mailflow file holds one YAML document; this is a second one (split the file, \
-                          or remove the `---` line)"
-                    .into(),
-            });
-        }
-        if index > 0 {
-            continue;
-        }
-        let mut cursor = document.walk();
-        let content = document.named_children(&mut cursor).find(|child| reader.kinds.is_node(child.kind_id()));
-        file_root = content.map(|content| reader.node(content, 0));
-    }
-    let comments = collect_comments(root, text, &reader.reused, previous);
+    let mut reader = Reader::new(text, lines, errors, previous, remembering);
+    let file_root = reader.document(root);
+    let comments = collect_comments(root, text, 0..text.len(), &reader.reused, previous);
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
     let root = file_root.map(Arc::new);
@@ -389,7 +371,7 @@ struct Reusable {
     path: Range<usize>,
 }
 
-/// Every comment in the tree, in order. A comment starts with a `#`, and no node holds a `#` of
+/// Every comment in the tree within the bytes `within`, in order. A comment starts with a `#`, and no node holds a `#` of
 /// the text without being or containing the smallest node around it: so each `#` of the text
 /// is looked up from the root (a path as deep as the tree, not a walk of it), and it is a
 /// comment's when that node is a comment starting there. The `#`s inside quoted or plain
@@ -401,6 +383,7 @@ struct Reusable {
 fn collect_comments(
     root: tree_sitter::Node,
     text: &str,
+    within: Range<usize>,
     reused: &[(Range<usize>, isize)],
     previous: Option<&Converted>,
 ) -> Vec<Comment> {
@@ -408,7 +391,7 @@ fn collect_comments(
     let mut comments = Vec::new();
     let mut reused = reused.iter().peekable();
     // memchr, as the line index searches its line breaks: a `#` is one byte.
-    for at in memchr::memchr_iter(b'#', text.as_bytes()) {
+    for at in memchr::memchr_iter(b'#', &text.as_bytes()[within.clone()]).map(|at| within.start + at) {
         while reused.next_if(|(range, _)| range.end <= at).is_some() {}
         let moved = reused.peek().filter(|(range, _)| range.start <= at);
         let span = match (moved, previous) {
@@ -474,9 +457,71 @@ struct Reader<'a> {
     moved_items: HashMap<usize, (usize, isize)>,
     /// The subtrees whose values were reused, in order: where each is and how far it moved.
     reused: Vec<(Range<usize>, isize)>,
+    /// Whether to note what the next version may reuse (`reusable`, `paths`).
+    remembering: bool,
+    /// Items read elsewhere to insert into a list, after its item starting at the byte they
+    /// are keyed by (see [`pieces`]).
+    spliced: HashMap<usize, Vec<Node>>,
+    /// The first plain scalars read (up to [`SHARED_SCALARS`]), by their text: the keys and
+    /// the usual values of a file's rules are the same few words, and each one read later
+    /// shares the string of the first (10,000 rules: 5 MB less).
+    plain_scalars: HashMap<&'a str, Resolved>,
 }
 
-impl Reader<'_> {
+/// How many plain scalars a reader keeps to share their strings.
+const SHARED_SCALARS: usize = 256;
+
+impl<'a> Reader<'a> {
+    fn new(
+        text: &'a str,
+        lines: &'a LineIndex,
+        errors: Vec<SyntaxError>,
+        previous: Option<&'a Converted>,
+        remembering: bool,
+    ) -> Self {
+        Reader {
+            kinds: Kinds::get(),
+            text,
+            lines,
+            anchors: HashMap::new(),
+            open_anchors: Vec::new(),
+            expanded: 0,
+            depth: 0,
+            errors,
+            previous,
+            path: Vec::new(),
+            reusable: Vec::new(),
+            paths: Vec::new(),
+            reach: 0,
+            anchor_uses: 0,
+            moved_items: HashMap::new(),
+            reused: Vec::new(),
+            remembering,
+            spliced: HashMap::new(),
+            plain_scalars: HashMap::new(),
+        }
+    }
+
+    /// Reads the first document of the stream `root`: its content, `None` when it has none.
+    /// A second document is an error.
+    fn document(&mut self, root: tree_sitter::Node) -> Option<Node> {
+        let mut documents = Vec::new();
+        collect_documents(root, &mut documents);
+        if let Some(second) = documents.get(1) {
+            let start = second.start_byte();
+            self.errors.push(SyntaxError {
+                span: Span::new(start, start + self.lines.line_text(self.text, self.lines.line_of(start)).len()),
+                message: "a mailflow file holds one YAML document; this is a second one (split the file, \
+                          or remove the `---` line)"
+                    .into(),
+            });
+        }
+        let document = documents.first()?;
+        let mut cursor = document.walk();
+        let content = document.named_children(&mut cursor).find(|child| self.kinds.is_node(child.kind_id()));
+        content.map(|content| self.node(content, 0))
+    }
+
     fn error(&mut self, span: Span, message: impl Into<String>) {
         self.errors.push(SyntaxError { span, message: message.into() });
     }
@@ -536,6 +581,9 @@ impl Reader<'_> {
 
     /// Records that the node just read from `ts` may be reused by the next version.
     fn remember(&mut self, ts: tree_sitter::Node, owner_indent: usize, reach: usize) {
+        if !self.remembering {
+            return;
+        }
         let start = ts.start_byte();
         let path_start = self.paths.len();
         self.paths.extend_from_slice(&self.path);
@@ -621,10 +669,19 @@ impl Reader<'_> {
         }
         let raw = &self.text[span.range()];
         let kind = match kind {
-            kind if kind == kinds.plain_scalar => NodeKind::Scalar(Scalar {
-                value: scalar::resolve_plain(&scalar::plain(raw)),
-                style: ScalarStyle::Plain,
-            }),
+            kind if kind == kinds.plain_scalar => {
+                let value = match self.plain_scalars.get(raw) {
+                    Some(value) => value.clone(),
+                    None => {
+                        let value = scalar::resolve_plain(&scalar::plain(raw));
+                        if self.plain_scalars.len() < SHARED_SCALARS {
+                            self.plain_scalars.insert(raw, value.clone());
+                        }
+                        value
+                    }
+                };
+                NodeKind::Scalar(Scalar { value, style: ScalarStyle::Plain })
+            }
             kind if kind == kinds.single_quote_scalar => NodeKind::Scalar(Scalar {
                 value: Resolved::Str(scalar::single_quoted(raw).into()),
                 style: ScalarStyle::SingleQuoted,
@@ -661,13 +718,10 @@ impl Reader<'_> {
                 let mut items = Vec::new();
                 let mut cursor = ts.walk();
                 for item in ts.named_children(&mut cursor).filter(|c| c.kind_id() == kinds.block_sequence_item) {
-                    let dash_column = self.column(item.start_byte());
-                    let mut item_cursor = item.walk();
-                    let value = item.named_children(&mut item_cursor).find(|c| c.kind_id() != kinds.comment);
-                    items.push(match value {
-                        Some(value) => self.at_step(items.len(), |reader| reader.node(value, dash_column)),
-                        None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
-                    });
+                    items.push(self.at_step(items.len(), |reader| reader.item(item)));
+                    if !self.spliced.is_empty() {
+                        items.extend(self.spliced.remove(&item.start_byte()).unwrap_or_default());
+                    }
                 }
                 NodeKind::Seq(items.into())
             }
@@ -692,6 +746,17 @@ impl Reader<'_> {
             _ => NodeKind::Map(self.mapping(ts).into()),
         };
         Node { span, kind }
+    }
+
+    /// The value of a `block_sequence_item`.
+    fn item(&mut self, item: tree_sitter::Node) -> Node {
+        let dash_column = self.column(item.start_byte());
+        let mut cursor = item.walk();
+        let value = item.named_children(&mut cursor).find(|c| c.kind_id() != self.kinds.comment);
+        match value {
+            Some(value) => self.node(value, dash_column),
+            None => Node { span: Span::new(item.end_byte(), item.end_byte()), kind: empty_scalar() },
+        }
     }
 
     fn mapping(&mut self, ts: tree_sitter::Node) -> Vec<Entry> {

@@ -342,7 +342,7 @@ fn blame_alone(parser: &mut tree_sitter::Parser, text: &str) -> Box<[Blamed]> {
 /// lines from its `-` to the line before the next item or the line that ends the list. In
 /// YAML, everything inside an item is indented deeper than its `-`, so a line with a `-` at
 /// the list's column starts the next item, and a line indented less ends the list.
-fn list_items(working: &Working) -> Vec<Range<usize>> {
+pub(super) fn list_items(working: &Working) -> Vec<Range<usize>> {
     let mut items = Vec::new();
     // The list being read: its column, and the first line of its item being read.
     let mut list: Option<(usize, usize)> = None;
