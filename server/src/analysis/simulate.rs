@@ -412,10 +412,29 @@ fn lower(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A rule's conditions or exceptions as [`understood`] reads them: the rule's own, or a copy
+/// where an `other` entry reads as a key, boxed (as a `Cow`, every rule's [`ReadRule`], kept
+/// for the whole check, would hold room for two whole copies).
+enum ReadPredicates<'a> {
+    Rule(&'a Predicates),
+    Copy(Box<Predicates>),
+}
+
+impl std::ops::Deref for ReadPredicates<'_> {
+    type Target = Predicates;
+
+    fn deref(&self) -> &Predicates {
+        match self {
+            ReadPredicates::Rule(predicates) => predicates,
+            ReadPredicates::Copy(predicates) => predicates,
+        }
+    }
+}
+
 /// A rule's conditions or exceptions as the analysis reads them ([`understood`]), with
 /// their lists indexed so that testing a message takes the same time however long they are.
 struct Tested<'a> {
-    predicates: Cow<'a, Predicates>,
+    predicates: ReadPredicates<'a>,
     /// The keys it gives, in the order they are tested ([`TESTED`]).
     given: Vec<Test>,
     sender_domains: Option<DomainIndex<()>>,
@@ -453,7 +472,10 @@ impl<'a> Tested<'a> {
                 (names.intern(&test.header.value), words)
             }),
             header_matches: predicates.header_matches.as_ref().map(|test| names.intern(&test.header.value)),
-            predicates,
+            predicates: match predicates {
+                Cow::Borrowed(predicates) => ReadPredicates::Rule(predicates),
+                Cow::Owned(predicates) => ReadPredicates::Copy(Box::new(predicates)),
+            },
         }
     }
 }

@@ -74,11 +74,11 @@ fn predicates(predicates: &Predicates, place: Place) -> Cow<'_, Predicates> {
         let values = texts(values);
         match test {
             "headerContains" if read.header_contains.is_none() => {
-                read.header_contains = Some(HeaderContains { span: header.span, header, words: values });
+                read.header_contains = Some(Box::new(HeaderContains { span: header.span, header, words: values }));
             }
             "headerMatches" if read.header_matches.is_none() => {
                 let patterns = values.into_iter().map(Pattern::compile).collect();
-                read.header_matches = Some(HeaderMatches { span: header.span, header, patterns });
+                read.header_matches = Some(Box::new(HeaderMatches { span: header.span, header, patterns }));
             }
             _ => {}
         }

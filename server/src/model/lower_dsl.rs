@@ -460,21 +460,23 @@ impl<'a> Lowerer<'a> {
                 }
                 "header_contains" => {
                     predicates.header_contains =
-                        field(predicate, "header").and_then(|h| self.text(h, key)).map(|header| HeaderContains {
-                            span: span(predicate),
-                            header,
-                            words: self.text_list(predicate, "value", key).value,
+                        field(predicate, "header").and_then(|h| self.text(h, key)).map(|header| {
+                            Box::new(HeaderContains {
+                                span: span(predicate),
+                                header,
+                                words: self.text_list(predicate, "value", key).value,
+                            })
                         });
                 }
                 "header_matches" => {
                     predicates.header_matches =
                         field(predicate, "header").and_then(|h| self.text(h, key)).map(|header| {
                             let patterns = self.text_list(predicate, "pattern", key).value;
-                            HeaderMatches {
+                            Box::new(HeaderMatches {
                                 span: span(predicate),
                                 header,
                                 patterns: patterns.into_iter().map(Pattern::compile).collect(),
-                            }
+                            })
                         });
                 }
                 "message_type_matches" => {

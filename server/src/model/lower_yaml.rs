@@ -316,22 +316,22 @@ impl Lowerer<'_> {
         predicates.header_contains = fields.get("headerContains").and_then(|node| {
             let fields = self.fields(node, Object::HeaderContains, "headerContains")?;
             self.require(&fields, "`headerContains`");
-            Some(HeaderContains {
+            Some(Box::new(HeaderContains {
                 span: node.span,
                 header: fields.get("header").and_then(|v| self.text_value(v, "header"))?,
                 words: fields.get("words").map(|v| self.text_list(v, "words").value)?,
-            })
+            }))
         });
         predicates.header_matches = fields.get("headerMatches").and_then(|node| {
             let fields = self.fields(node, Object::HeaderMatches, "headerMatches")?;
             self.require(&fields, "`headerMatches`");
-            Some(HeaderMatches {
+            Some(Box::new(HeaderMatches {
                 span: node.span,
                 header: fields.get("header").and_then(|v| self.text_value(v, "header"))?,
                 patterns: fields
                     .get("patterns")
                     .map(|v| self.text_list(v, "patterns").value.into_iter().map(Pattern::compile).collect())?,
-            })
+            }))
         });
         predicates.message_type_matches = self.enumerated(&fields, "messageTypeMatches", MessageType::from_key);
         predicates.message_size_over = fields.get("messageSizeOver").and_then(|v| {

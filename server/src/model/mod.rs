@@ -602,8 +602,8 @@ pub struct Predicates {
     pub sender_domain_is: TextList,
     pub recipient_domain_is: TextList,
     pub recipient_address_matches: PatternList,
-    pub header_contains: Option<HeaderContains>,
-    pub header_matches: Option<HeaderMatches>,
+    pub header_contains: Option<Box<HeaderContains>>,
+    pub header_matches: Option<Box<HeaderMatches>>,
     pub message_type_matches: Option<Spanned<MessageType>>,
     /// Group addresses.
     pub sender_is_member_of: TextList,

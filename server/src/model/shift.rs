@@ -33,6 +33,12 @@ impl<T: Shift> Shift for Option<T> {
     }
 }
 
+impl<T: Shift> Shift for Box<T> {
+    fn shift(&mut self, delta: isize) {
+        (**self).shift(delta);
+    }
+}
+
 impl<T: Shift> Shift for Vec<T> {
     fn shift(&mut self, delta: isize) {
         for value in self {

@@ -300,16 +300,17 @@ impl<'a> Reader<'a> {
         }
         let header = self.text(&name("headerContains", 0));
         let words = self.texts(&name("headerContains", 1));
-        predicates.header_contains =
-            self.pair(&name("headerContains", 0), header, words).map(|(header, words)| HeaderContains {
+        predicates.header_contains = self.pair(&name("headerContains", 0), header, words).map(|(header, words)| {
+            Box::new(HeaderContains {
                 span: Span::default(),
                 header: spanned(header),
                 words: words.into_iter().map(spanned).collect(),
-            });
+            })
+        });
         let header = self.text(&name("headerMatches", 0));
         let words = self.texts(&name("headerMatches", 1));
         predicates.header_matches = self.pair(&name("headerMatches", 0), header, words).map(|(header, texts)| {
-            HeaderMatches { span: Span::default(), header: spanned(header), patterns: patterns(texts) }
+            Box::new(HeaderMatches { span: Span::default(), header: spanned(header), patterns: patterns(texts) })
         });
         predicates.message_type_matches =
             self.enumerated(&name("messageTypeMatches", 0), &MessageType::ALL, names::message_type, None).map(spanned);
