@@ -14,7 +14,8 @@ The binary defaults to $MAILFLOW_BIN or target/release/mailflow. PATH is yaml-la
 
 The files come from benchmarks/generate.py (shapes rules-block, rules-flow and their
 -findings twins: every rule with one finding). Each shape is measured in a server of its
-own, started over stdio, which opens the file and is waited for:
+own, started over stdio, which opens the file and is waited for, and then left alone for
+half a second (SETTLE_S: the edits measure an editor at work, not its opening):
 
 - edit: one character typed into a rule's disclaimer text (inside a flow mapping in flow
   style), `--edits` times in rules spread over the file, each from writing `didChange` to
@@ -22,6 +23,9 @@ own, started over stdio, which opens the file and is waited for:
 - type a key: `stopProcessingMoreRules: true` typed into a rule letter by letter, after
   Enter, each keystroke waited for as above (the findings change as the key grows);
 - open: `didOpen` to the first diagnostics, the file opened under a new name each time;
+- edit right after opening: the first edit, sent as soon as the first diagnostics come (a
+  large file is first checked read in pieces, and the reading that edits reuse is made
+  after publishing: this edit waits for it), over as many openings;
 - hover on a rule's name or on a key, and completion of a rule's `mode`: request to answer.
 
 Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
@@ -47,6 +51,8 @@ import queue
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TIMEOUT = 120.0
+# Seconds between the first diagnostics of a file opened and the first operation measured.
+SETTLE_S = 0.5
 
 
 def three_hundred_rules() -> str:
@@ -347,6 +353,20 @@ def measure_opening(kind: Kind, shape: "Shape", count: int) -> Measured:
     return Measured(times, cpu)
 
 
+def measure_first_edit(kind: Kind, shape: "Shape", count: int) -> Measured:
+    """`count` servers started, each opening the file and editing it as soon as its first
+    diagnostics come: that edit's time."""
+    times, cpu = [], 0.0
+    for _ in range(count):
+        with tempfile.TemporaryDirectory() as folder:
+            session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
+            point = edit_points(session.lines, EDIT_MARKER)[0]
+            times.append(session.change(*point, "x")[0])
+            cpu += session.server.cpu_seconds()
+            session.close()
+    return Measured(times, cpu)
+
+
 def measure_requests(session: Session, method: str, positions: list[tuple[int, int]], count: int) -> Measured:
     """Requests at `positions`; mailflow must answer each with something, and the answers
     another server leaves empty are counted."""
@@ -410,6 +430,8 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
         text = generate.generate(f"rules-{style}", 300)
         name = f"open, {style} style, 300 rules"
         found.append(Shape(name, "open.mailflow.yaml", text, measure_opening, 10, count=30, fresh=True))
+    name = "edit right after opening, block style, 300 rules"
+    found.append(Shape(name, "first.mailflow.yaml", block, measure_first_edit, 0, count=20, fresh=True))
     for size in sizes:
         text = generate.generate("rules-block", size)
         lines = text.split("\n")
@@ -442,6 +464,7 @@ def run(kind: Kind, shape: Shape, count: int) -> Measured:
         return shape.measure(kind, shape, count)
     with tempfile.TemporaryDirectory() as folder:
         session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
+        time.sleep(SETTLE_S)
         try:
             return shape.measure(session, count)
         finally:

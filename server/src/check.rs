@@ -105,26 +105,45 @@ pub fn check_yaml(text: &str, selection: &Selection) -> Checked {
 pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
     let lines = LineIndex::new(text);
     let parsed = parser_text(text);
-    let (source, errors, flow, lowering) = match syntax {
-        Syntax::Yaml => {
-            let yaml = yaml::parse_once(&parsed, &lines);
-            let (flow, problems) = lower_yaml::lower(&yaml, &parsed);
-            let errors = yaml.errors.clone();
-            (Source::Yaml(yaml), errors, flow, problems)
-        }
+    let read = match syntax {
+        Syntax::Yaml => Read::of_yaml(yaml::parse_once(&parsed, &lines), &parsed, lines),
         Syntax::Dsl => {
             let dsl = dsl::parse(&parsed, None);
             let (flow, problems) = lower_dsl::lower(&dsl, &parsed);
-            let errors = dsl.errors.clone();
-            (Source::Dsl(dsl), errors, flow, problems)
+            Read { errors: dsl.errors.clone(), source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }
         }
     };
-    let mut checked = checked(source, &errors, Arc::new(flow), &lowering, lines, syntax, selection, &|| false)
-        .expect("a check that is never asked to stop ends");
+    let mut checked = read.checked(syntax, selection, &|| false).expect("a check never asked to stop ends");
     let mut diagnostics = std::mem::take(&mut checked.diagnostics);
     checked.attach_fixes(text, &mut diagnostics);
     checked.diagnostics = diagnostics;
     checked
+}
+
+/// The first check of a text an editor opened: [`check_incremental_unless`], but a large
+/// YAML file is read in pieces (twice as fast on two cores) and leaves nothing for the next
+/// check, which the editor has made after publishing ([`reuse_of`]).
+pub fn check_first_unless(
+    text: &str,
+    syntax: Syntax,
+    selection: &Selection,
+    stop: &dyn Fn() -> bool,
+) -> Option<(Checked, Option<Reuse>)> {
+    if syntax == Syntax::Yaml {
+        let lines = LineIndex::new(text);
+        let parsed = parser_text(text);
+        if let Some(yaml) = yaml::parse_in_pieces(&parsed, &lines) {
+            let read = Read::of_yaml(yaml, &parsed, lines);
+            return Some((read.checked(syntax, selection, stop)?, None));
+        }
+    }
+    let (checked, reuse) = check_incremental_unless(text, syntax, selection, None, stop)?;
+    Some((checked, Some(reuse)))
+}
+
+/// What [`check_incremental`] leaves for the next check of `text`, without checking it.
+pub fn reuse_of(text: &str, syntax: Syntax) -> Reuse {
+    read_reusing(text, syntax, None, &|| false).expect("a reading never asked to stop ends").1
 }
 
 /// The model of `text` as [`check`] reads it (lone CRs, syntax errors and all), without
@@ -438,6 +457,18 @@ pub fn check_incremental_unless(
     if stop() {
         return None;
     }
+    let (read, reuse) = read_reusing(text, syntax, previous, stop)?;
+    Some((read.checked(syntax, selection, stop)?, reuse))
+}
+
+/// Reads and lowers `text` reusing `previous`, and what that leaves for the next version:
+/// `None` when `stop` said to stop.
+fn read_reusing(
+    text: &str,
+    syntax: Syntax,
+    previous: Option<&Reuse>,
+    stop: &dyn Fn() -> bool,
+) -> Option<(Read, Reuse)> {
     let lines = LineIndex::new(text);
     let parsed = parser_text(text);
     let normalised = matches!(parsed, Cow::Owned(_));
@@ -446,7 +477,7 @@ pub fn check_incremental_unless(
     let previous = previous.filter(|previous| !normalised && !previous.normalised);
     let text: &str = &parsed;
     let old_tree = previous.map(|previous| &previous.tree);
-    let (source, reuse, errors, (flow, lowering)) = match syntax {
+    let read = match syntax {
         Syntax::Yaml => {
             let (yaml, tree) = yaml::parse_incremental(text, &lines, old_tree);
             if stop() {
@@ -462,10 +493,9 @@ pub fn check_incremental_unless(
                 flow,
             });
             let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
-            let errors = yaml.errors.clone();
             let flow = Arc::new(flow);
             let reuse = Reuse { tree, lowered: Lowered::Yaml(Arc::new(rules), flow.clone()), normalised };
-            (Source::Yaml(yaml), reuse, errors, (flow, problems))
+            (Read { errors: yaml.errors.clone(), source: Source::Yaml(yaml), flow, problems, lines }, reuse)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
@@ -476,49 +506,58 @@ pub fn check_incremental_unless(
                 Lowered::Dsl(rules) => Some(&**rules),
                 Lowered::Yaml(..) => None,
             });
-            let (flow, diagnostics, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
+            let (flow, problems, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
             let reuse = Reuse { tree: dsl.tree.clone(), lowered: Lowered::Dsl(Arc::new(rules)), normalised };
-            let errors = dsl.errors.clone();
-            (Source::Dsl(dsl), reuse, errors, (Arc::new(flow), diagnostics))
+            (
+                Read { errors: dsl.errors.clone(), source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines },
+                reuse,
+            )
         }
     };
-    let checked = checked(source, &errors, flow, &lowering, lines, syntax, selection, stop)?;
-    Some((checked, reuse))
+    Some(read)
 }
 
-/// The findings on a text read and lowered (`errors`: the syntax errors, `lowering`: the
-/// lowering's problems), suppressed and selected: `None` when `stop` said to stop.
-#[allow(clippy::too_many_arguments)]
-fn checked(
+/// A text read and lowered: its syntax errors, and the lowering's problems.
+struct Read {
     source: Source,
-    errors: &[SyntaxError],
+    errors: Vec<SyntaxError>,
     flow: Arc<MailFlow>,
-    lowering: &[Problem],
+    problems: Vec<Problem>,
+    /// The lines of the text as written (a lone CR ends one).
     lines: LineIndex,
-    syntax: Syntax,
-    selection: &Selection,
-    stop: &dyn Fn() -> bool,
-) -> Option<Checked> {
-    let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
-    diagnostics.extend(lowering.iter().map(rules::lowering_finding));
-    // The checks word their findings for `syntax`, as the lowering does its own.
-    let (findings, activity) = rules::check_unless(&flow, syntax, stop)?;
-    diagnostics.extend(findings);
-    let objects: Vec<ObjectSpans> = flow
-        .connectors
-        .iter()
-        .map(|c| ObjectSpans { item: c.span, name: c.name_span() })
-        .chain(flow.rules.iter().map(|r| ObjectSpans { item: r.span, name: r.name_span() }))
-        .collect();
-    let mut diagnostics =
-        suppression::apply(diagnostics, source.comments(), &objects, &lines, |code| selection.is_enabled(code));
-    // After the suppressions, so that MF014 itself can be deselected; a suppression of a code
-    // that is not selected is never reported as unused.
-    diagnostics.retain(|d| selection.is_enabled(d.code()));
-    diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
-    // An alias expands one anchored value in several places: report each finding once.
-    diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
-    Some(Checked { source, flow, lines, diagnostics, activity })
+}
+
+impl Read {
+    /// `yaml`, the reading of `text` (whose lines as written are `lines`), lowered.
+    fn of_yaml(yaml: YamlFile, text: &str, lines: LineIndex) -> Read {
+        let (flow, problems) = lower_yaml::lower(&yaml, text);
+        Read { errors: yaml.errors.clone(), source: Source::Yaml(yaml), flow: Arc::new(flow), problems, lines }
+    }
+
+    /// The findings on the text, suppressed and selected: `None` when `stop` said to stop.
+    fn checked(self, syntax: Syntax, selection: &Selection, stop: &dyn Fn() -> bool) -> Option<Checked> {
+        let Read { source, errors, flow, problems, lines } = self;
+        let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
+        diagnostics.extend(problems.iter().map(rules::lowering_finding));
+        // The checks word their findings for `syntax`, as the lowering does its own.
+        let (findings, activity) = rules::check_unless(&flow, syntax, stop)?;
+        diagnostics.extend(findings);
+        let objects: Vec<ObjectSpans> = flow
+            .connectors
+            .iter()
+            .map(|c| ObjectSpans { item: c.span, name: c.name_span() })
+            .chain(flow.rules.iter().map(|r| ObjectSpans { item: r.span, name: r.name_span() }))
+            .collect();
+        let mut diagnostics =
+            suppression::apply(diagnostics, source.comments(), &objects, &lines, |code| selection.is_enabled(code));
+        // After the suppressions, so that MF014 itself can be deselected; a suppression of a code
+        // that is not selected is never reported as unused.
+        diagnostics.retain(|d| selection.is_enabled(d.code()));
+        diagnostics.sort_by(|a, b| (a.span, a.code()).cmp(&(b.span, b.code())));
+        // An alias expands one anchored value in several places: report each finding once.
+        diagnostics.dedup_by(|a, b| a.span == b.span && a.code() == b.code() && a.message == b.message);
+        Some(Checked { source, flow, lines, diagnostics, activity })
+    }
 }
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled

@@ -85,6 +85,10 @@ pub struct Document {
     pub syntax: Syntax,
     /// What checking an earlier version left, with every change since recorded in it.
     pub previous: Option<Reuse>,
+    /// While what the next check reuses is being made from a checked text (a document just
+    /// opened), the changes since that text, to record in it once made; `None` when none is
+    /// being made, or a change replaced the whole text.
+    pub changes_to_replay: Option<Vec<[TextPoint; 3]>>,
     /// Numbers this opening of the document: a check of a document closed since and opened
     /// again is not of this one.
     pub opening: u64,
@@ -109,6 +113,7 @@ impl Document {
             version,
             syntax,
             previous: None,
+            changes_to_replay: None,
             opening,
             revision: 0,
             running: Vec::new(),
@@ -128,6 +133,7 @@ impl Document {
         let Some(range) = change.range else {
             self.rope = Rope::from_str(&change.text);
             self.previous = None;
+            self.changes_to_replay = None;
             return;
         };
         let start = self.char_index(range.start, encoding);
@@ -139,6 +145,9 @@ impl Document {
         let new_end = self.point(start_point.byte + change.text.len());
         if let Some(previous) = &mut self.previous {
             previous.edit(start_point, old_end, new_end);
+        }
+        if let Some(changes) = &mut self.changes_to_replay {
+            changes.push([start_point, old_end, new_end]);
         }
     }
 

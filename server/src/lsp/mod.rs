@@ -15,6 +15,10 @@
 //! the rules with the simulation: `check::check_incremental_unless`), and a check that has
 //! not started yet is not started; the phase running ends first, and nothing of a stopped
 //! check is kept or published.
+//!
+//! A large file just opened is checked read in pieces on every core, which leaves nothing for
+//! the next check to reuse: that is made after publishing, with the changes that came
+//! meanwhile recorded in it, and the document's next check waits for it.
 
 mod convert;
 mod document;
@@ -35,7 +39,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
-use crate::check::{check_incremental, check_incremental_unless, fix, Checked, Selection, Syntax};
+use crate::check::{check_first_unless, check_incremental, check_incremental_unless, fix, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding, Stamp};
 
@@ -297,8 +301,17 @@ impl Shared {
                     let stop =
                         || !state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wanted(&checked_uri, stamp);
                     let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
-                    let (checked, reuse) =
-                        check_incremental_unless(&text, syntax, &selection, previous.as_ref(), &stop)?;
+                    // With nothing to reuse (a document just opened), a large file is checked
+                    // the fastest way, and what the next check reuses is made after
+                    // publishing ([`Shared::keep_reuse`]).
+                    let (checked, reuse) = match previous {
+                        None => check_first_unless(&text, syntax, &selection, &stop)?,
+                        Some(previous) => {
+                            let (checked, reuse) =
+                                check_incremental_unless(&text, syntax, &selection, Some(&previous), &stop)?;
+                            (checked, Some(reuse))
+                        }
+                    };
                     Some((Analysis::new(version, text, checked, mailflow, selection, stamp), reuse))
                 })
                 .await,
@@ -308,24 +321,32 @@ impl Shared {
         // analysis): freeing a big file's trees takes a while, so it is done after publishing,
         // on a blocking thread, and never under the lock.
         let mut discarded: (Option<crate::check::Reuse>, Option<Arc<Analysis>>) = (None, None);
+        // The text whose reuse is still to be made, while it is the document's.
+        let mut reuse_to_make = None;
         let (publish, push) = {
             let mut state = self.state();
             let settings = state.settings_generation;
             let push = !state.pull_diagnostics;
             let mut kept = None;
             if let Some(document) = state.documents.get_mut(&uri).filter(|d| d.opening == stamp.opening) {
-                document.running.retain(|s| *s != stamp);
                 match outcome {
                     Some(Ok(Some((analysis, reuse)))) => {
                         document.checked += 1;
+                        let analysis = Arc::new(analysis);
                         // The reuse matches this text exactly: later edits are recorded in
                         // what the document holds.
-                        discarded.0 = if document.revision == stamp.revision {
-                            document.previous.replace(reuse)
-                        } else {
-                            Some(reuse)
-                        };
-                        kept = Some(Arc::new(analysis));
+                        match reuse {
+                            Some(reuse) if document.revision == stamp.revision => {
+                                discarded.0 = document.previous.replace(reuse)
+                            }
+                            Some(reuse) => discarded.0 = Some(reuse),
+                            None if document.revision == stamp.revision => {
+                                document.changes_to_replay = Some(Vec::new());
+                                reuse_to_make = Some(analysis.clone());
+                            }
+                            None => {}
+                        }
+                        kept = Some(analysis);
                     }
                     Some(Err(error)) => {
                         let reason =
@@ -346,17 +367,72 @@ impl Shared {
             if let Some(analysis) = &kept {
                 discarded.1 = state.analyses.insert(uri.clone(), analysis.clone());
             }
+            // A document's next check waits for the reuse being made: it would otherwise check
+            // its text whole, and make a reuse of its own.
+            if reuse_to_make.is_none() {
+                if let Some(document) = state.documents.get_mut(&uri) {
+                    document.running.retain(|s| *s != stamp);
+                }
+            }
             (kept.filter(|_| push && state.stamp(&uri) == Some(stamp)), push)
         };
         self.checks_ended.send_modify(|ended| *ended += 1);
+        if let Some(analysis) = publish {
+            self.publish(uri.clone(), analysis).await;
+        }
+        if let Some(analysis) = reuse_to_make {
+            self.keep_reuse(&uri, stamp, analysis).await;
+        }
         if push {
             self.start_check(&uri, 1);
         }
-        if let Some(analysis) = publish {
-            self.publish(uri, analysis).await;
-        }
         if discarded.0.is_some() || discarded.1.is_some() {
             tokio::task::spawn_blocking(move || drop(discarded));
+        }
+    }
+
+    /// Makes what the next check of a document reuses from the text `analysis` checked (see
+    /// [`Shared::check`]), and keeps it with the changes made since recorded in it. (A client
+    /// that sends a change as soon as the last one's diagnostics come would otherwise change
+    /// the text every time before it is made.)
+    async fn keep_reuse(&self, uri: &Uri, stamp: Stamp, analysis: Arc<Analysis>) {
+        let syntax = analysis.checked.source.syntax();
+        let permit = self.checking.clone().acquire_owned().await;
+        let made = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            crate::check::reuse_of(&analysis.text, syntax)
+        })
+        .await;
+        let unused = {
+            let mut state = self.state();
+            let document = state.documents.get_mut(uri).filter(|d| d.opening == stamp.opening);
+            match (document, made) {
+                (Some(document), Ok(mut reuse)) => {
+                    document.running.retain(|s| *s != stamp);
+                    match document.changes_to_replay.take() {
+                        Some(changes) if document.previous.is_none() => {
+                            for [start, old_end, new_end] in changes {
+                                reuse.edit(start, old_end, new_end);
+                            }
+                            document.previous = Some(reuse);
+                            None
+                        }
+                        _ => Some(reuse),
+                    }
+                }
+                (Some(document), Err(error)) => {
+                    document.running.retain(|s| *s != stamp);
+                    document.changes_to_replay = None;
+                    let reason =
+                        error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
+                    eprintln!("mailflow lsp: reading {} for its next check failed: {reason}", uri.as_str());
+                    None
+                }
+                (None, made) => made.ok(),
+            }
+        };
+        if let Some(unused) = unused {
+            tokio::task::spawn_blocking(move || drop(unused));
         }
     }
 

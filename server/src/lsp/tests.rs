@@ -7,6 +7,7 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::{ClientSocket, LspService};
 
 use super::Backend;
+use crate::check::{Selection, Syntax};
 
 const URI: &str = "file:///tenant/contoso.mailflow.yaml";
 
@@ -881,6 +882,63 @@ async fn hold_checks(client: &Client) -> tokio::sync::OwnedSemaphorePermit {
     let checking = client.service.inner().shared.checking.clone();
     let permits = checking.available_permits() as u32;
     checking.acquire_many_owned(permits).await.unwrap()
+}
+
+/// Issue 15: a large file just opened is checked read in pieces, which leaves nothing for
+/// the next check; what that reuses is made after publishing, with the changes that came
+/// meanwhile recorded in it, and the edits then check the text as it is, reusing it.
+#[tokio::test]
+async fn a_large_file_opened_is_checked_first_and_read_for_its_edits_after() {
+    let rule = |n: usize| {
+        format!(
+            "  - name: Tag {n}\n    priority: {}\n    conditions: {{senderIs: inside}}\n    actions:\n      \
+             setHeader: {{name: X-Tag-{n}, value: '1'}}\n",
+            n + 1
+        )
+    };
+    let text: String = TEXT.to_owned() + &(0..400).map(rule).collect::<String>();
+    let lines = crate::text::LineIndex::new(&text);
+    assert!(crate::syntax::yaml::parse_in_pieces(&text, &lines).is_some(), "read in pieces");
+    let codes_of = |text: &str| {
+        let mut codes: Vec<String> = crate::check::check(text, Syntax::Yaml, &Selection::default())
+            .diagnostics
+            .iter()
+            .map(|d| d.code().to_owned())
+            .collect();
+        codes.sort();
+        codes
+    };
+    let sorted = |published: &Value| {
+        let mut codes = codes(published);
+        codes.sort();
+        codes
+    };
+    let mut client = Client::start(json!({})).await;
+    assert_eq!(sorted(&client.open(&text).await), codes_of(&text));
+    // Renames the connector found, at once and again later: its finding follows the name.
+    let mut text = text;
+    for (version, name) in [(2, "Mimecast outbound"), (3, "Mimecast 2")] {
+        let uri: tower_lsp_server::ls_types::Uri = URI.parse().unwrap();
+        let holds_reuse = |client: &Client| client.service.inner().state().documents[&uri].previous.is_some();
+        if version == 3 {
+            for _ in 0..1000 {
+                if holds_reuse(&client) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            assert!(holds_reuse(&client), "what the next check reuses was not made");
+        }
+        let new_name = format!("Mimecast {version}");
+        let change = json!({"range": range_of(&text, name), "text": new_name});
+        text = text.replace(name, &new_name);
+        let document = json!({"uri": URI, "version": version});
+        client.notify("textDocument/didChange", json!({"textDocument": document, "contentChanges": [change]})).await;
+        let published = client.notification("textDocument/publishDiagnostics").await;
+        assert_eq!(published["version"], version);
+        assert_eq!(published["diagnostics"][0]["range"], range_of(&text, &new_name));
+        assert_eq!(sorted(&published), codes_of(&text));
+    }
 }
 
 /// How many checks of the open document ran to their end.

@@ -241,10 +241,12 @@ pub fn parse(text: &str) -> YamlFile {
 /// a large file in pieces, on every core, holding a piece's tree at a time (see [`pieces`]);
 /// any other, or one that does not read cleanly in pieces, whole.
 pub fn parse_once(text: &str, lines: &LineIndex) -> YamlFile {
-    if let Some(file) = pieces::read(text, lines) {
-        return file;
-    }
-    read_whole(text, lines, None, false).0
+    parse_in_pieces(text, lines).unwrap_or_else(|| read_whole(text, lines, None, false).0)
+}
+
+/// `text` read in pieces (see [`pieces`]), `None` when it is not large or not read cleanly so.
+pub fn parse_in_pieces(text: &str, lines: &LineIndex) -> Option<YamlFile> {
+    pieces::read(text, lines)
 }
 
 /// A tree-sitter parser of YAML.
