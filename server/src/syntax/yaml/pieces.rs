@@ -112,7 +112,10 @@ fn read_in_pieces(
     };
     std::thread::scope(|scope| {
         for _ in 1..workers.min(pieces.len() + 1) {
-            scope.spawn(work);
+            // A thread the system refuses leaves its jobs to the others.
+            if std::thread::Builder::new().spawn_scoped(scope, work).is_err() {
+                break;
+            }
         }
         work();
     });
