@@ -40,6 +40,7 @@ finding changes none.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import subprocess
@@ -174,9 +175,12 @@ class Server:
 
 
 def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `fraction` of the values
+    at or below it (of 100 values, p99 is the 99th smallest, p50 the 50th)."""
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    # Rounded first: 0.99 * 100 is 99.00000000000001 in floating point.
+    rank = math.ceil(round(fraction * len(ordered), 6))
+    return ordered[min(len(ordered), max(1, rank)) - 1]
 
 
 class Kind:
