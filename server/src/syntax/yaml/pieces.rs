@@ -407,6 +407,7 @@ mod tests {
         })
     }
 
+    /// Files of such items, with LF or (as files written on Windows) CRLF line breaks.
     fn file() -> impl Strategy<Value = String> {
         (0..2usize)
             .prop_flat_map(|column| {
@@ -415,12 +416,18 @@ mod tests {
                     proptest::collection::vec(item(column * 2), 0..6),
                     proptest::sample::select(vec!["", "# heading\n", "mailflow: 1\n", "organization:\n  name: x\n"]),
                     proptest::sample::select(vec!["", "\n", "tail: 1\n", "# end\n", "...\n"]),
+                    proptest::bool::weighted(0.25),
                 )
             })
-            .prop_map(|(rules, connectors, head, tail)| {
+            .prop_map(|(rules, connectors, head, tail, crlf)| {
                 let connectors =
                     if connectors.is_empty() { String::new() } else { format!("connectors:\n{}", connectors.concat()) };
-                format!("{head}rules:\n{}{connectors}{tail}", rules.concat())
+                let text = format!("{head}rules:\n{}{connectors}{tail}", rules.concat());
+                if crlf {
+                    text.replace('\n', "\r\n")
+                } else {
+                    text
+                }
             })
     }
 
