@@ -58,6 +58,13 @@ impl Source {
             Source::Dsl(dsl) => &dsl.comments,
         }
     }
+
+    pub fn errors(&self) -> &[SyntaxError] {
+        match self {
+            Source::Yaml(yaml) => &yaml.errors,
+            Source::Dsl(dsl) => &dsl.errors,
+        }
+    }
 }
 
 /// Everything known about one checked text.
@@ -110,10 +117,10 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
         Syntax::Dsl => {
             let dsl = dsl::parse(&parsed, None);
             let (flow, problems) = lower_dsl::lower(&dsl, &parsed);
-            Read { errors: dsl.errors.clone(), source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }
+            Read { source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }
         }
     };
-    let mut checked = read.checked(syntax, selection, &|| false).expect("a check never asked to stop ends");
+    let mut checked = read.checked(selection, &|| false).expect("a check never asked to stop ends");
     let mut diagnostics = std::mem::take(&mut checked.diagnostics);
     checked.attach_fixes(text, &mut diagnostics);
     checked.diagnostics = diagnostics;
@@ -129,21 +136,24 @@ pub fn check_first_unless(
     selection: &Selection,
     stop: &dyn Fn() -> bool,
 ) -> Option<(Checked, Option<Reuse>)> {
+    if stop() {
+        return None;
+    }
+    let lines = LineIndex::new(text);
     if syntax == Syntax::Yaml {
-        let lines = LineIndex::new(text);
         let parsed = parser_text(text);
         if let Some(yaml) = yaml::parse_in_pieces(&parsed, &lines) {
             let read = Read::of_yaml(yaml, &parsed, lines);
-            return Some((read.checked(syntax, selection, stop)?, None));
+            return Some((read.checked(selection, stop)?, None));
         }
     }
-    let (checked, reuse) = check_incremental_unless(text, syntax, selection, None, stop)?;
-    Some((checked, Some(reuse)))
+    let (read, reuse) = read_reusing(text, lines, syntax, None, stop)?;
+    Some((read.checked(selection, stop)?, Some(reuse)))
 }
 
 /// What [`check_incremental`] leaves for the next check of `text`, without checking it.
 pub fn reuse_of(text: &str, syntax: Syntax) -> Reuse {
-    read_reusing(text, syntax, None, &|| false).expect("a reading never asked to stop ends").1
+    read_reusing(text, LineIndex::new(text), syntax, None, &|| false).expect("a reading never asked to stop ends").1
 }
 
 /// The model of `text` as [`check`] reads it (lone CRs, syntax errors and all), without
@@ -457,19 +467,19 @@ pub fn check_incremental_unless(
     if stop() {
         return None;
     }
-    let (read, reuse) = read_reusing(text, syntax, previous, stop)?;
-    Some((read.checked(syntax, selection, stop)?, reuse))
+    let (read, reuse) = read_reusing(text, LineIndex::new(text), syntax, previous, stop)?;
+    Some((read.checked(selection, stop)?, reuse))
 }
 
-/// Reads and lowers `text` reusing `previous`, and what that leaves for the next version:
-/// `None` when `stop` said to stop.
+/// Reads and lowers `text` (whose lines as written are `lines`) reusing `previous`, and what
+/// that leaves for the next version: `None` when `stop` said to stop.
 fn read_reusing(
     text: &str,
+    lines: LineIndex,
     syntax: Syntax,
     previous: Option<&Reuse>,
     stop: &dyn Fn() -> bool,
 ) -> Option<(Read, Reuse)> {
-    let lines = LineIndex::new(text);
     let parsed = parser_text(text);
     let normalised = matches!(parsed, Cow::Owned(_));
     // An edit next to a lone CR can make it half of a CRLF, or a CRLF's CR lone: a byte the
@@ -495,7 +505,7 @@ fn read_reusing(
             let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
             let flow = Arc::new(flow);
             let reuse = Reuse { tree, lowered: Lowered::Yaml(Arc::new(rules), flow.clone()), normalised };
-            (Read { errors: yaml.errors.clone(), source: Source::Yaml(yaml), flow, problems, lines }, reuse)
+            (Read { source: Source::Yaml(yaml), flow, problems, lines }, reuse)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
@@ -508,19 +518,15 @@ fn read_reusing(
             });
             let (flow, problems, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
             let reuse = Reuse { tree: dsl.tree.clone(), lowered: Lowered::Dsl(Arc::new(rules)), normalised };
-            (
-                Read { errors: dsl.errors.clone(), source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines },
-                reuse,
-            )
+            (Read { source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }, reuse)
         }
     };
     Some(read)
 }
 
-/// A text read and lowered: its syntax errors, and the lowering's problems.
+/// A text read (with its syntax errors) and lowered, with the lowering's problems.
 struct Read {
     source: Source,
-    errors: Vec<SyntaxError>,
     flow: Arc<MailFlow>,
     problems: Vec<Problem>,
     /// The lines of the text as written (a lone CR ends one).
@@ -531,13 +537,14 @@ impl Read {
     /// `yaml`, the reading of `text` (whose lines as written are `lines`), lowered.
     fn of_yaml(yaml: YamlFile, text: &str, lines: LineIndex) -> Read {
         let (flow, problems) = lower_yaml::lower(&yaml, text);
-        Read { errors: yaml.errors.clone(), source: Source::Yaml(yaml), flow: Arc::new(flow), problems, lines }
+        Read { source: Source::Yaml(yaml), flow: Arc::new(flow), problems, lines }
     }
 
     /// The findings on the text, suppressed and selected: `None` when `stop` said to stop.
-    fn checked(self, syntax: Syntax, selection: &Selection, stop: &dyn Fn() -> bool) -> Option<Checked> {
-        let Read { source, errors, flow, problems, lines } = self;
-        let mut diagnostics: Vec<Diagnostic> = errors.iter().map(mf001_syntax_error::diagnostic).collect();
+    fn checked(self, selection: &Selection, stop: &dyn Fn() -> bool) -> Option<Checked> {
+        let Read { source, flow, problems, lines } = self;
+        let syntax = source.syntax();
+        let mut diagnostics: Vec<Diagnostic> = source.errors().iter().map(mf001_syntax_error::diagnostic).collect();
         diagnostics.extend(problems.iter().map(rules::lowering_finding));
         // The checks word their findings for `syntax`, as the lowering does its own.
         let (findings, activity) = rules::check_unless(&flow, syntax, stop)?;
