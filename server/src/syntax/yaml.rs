@@ -263,16 +263,18 @@ pub(super) fn parser() -> tree_sitter::Parser {
 /// tree for the next edit too. `lines` is the line index of `text`, which a checker builds
 /// anyway.
 pub fn parse_incremental(text: &str, lines: &LineIndex, old: Option<&ReusableTree>) -> (YamlFile, ReusableTree) {
-    read_whole(text, lines, old, true)
+    let (file, tree) = read_whole(text, lines, old, true);
+    (file, tree.expect("a reading that remembers leaves a tree"))
 }
 
-/// [`parse_incremental`]; `remembering` whether to note what the next version may reuse.
+/// [`parse_incremental`]; `remembering` whether to note what the next version may reuse and
+/// leave it (`None` when not).
 fn read_whole(
     text: &str,
     lines: &LineIndex,
     old: Option<&ReusableTree>,
     remembering: bool,
-) -> (YamlFile, ReusableTree) {
+) -> (YamlFile, Option<ReusableTree>) {
     let mut parser = parser();
     let mut working = recovery::Working::new(text, lines);
     let mut errors = working.blank_too_deep();
@@ -286,11 +288,6 @@ fn read_whole(
     let old_tree =
         old_tree.as_ref().map(|tree| recovery::EditedTree { tree, edited: old.and_then(|old| old.edited.clone()) });
     let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree, text, &mut errors, known);
-    // A text that parses blames nothing: what was found for items still holds for the next.
-    let item_blames = match blamed {
-        Some(blamed) => Arc::new(blamed),
-        None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
-    };
     let root = tree.root_node();
     let mut reader = Reader::new(text, lines, errors, previous, remembering);
     let file_root = reader.document(root);
@@ -298,6 +295,14 @@ fn read_whole(
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
     let root = file_root.map(Arc::new);
+    if !remembering {
+        return (YamlFile { root, comments, errors }, None);
+    }
+    // A text that parses blames nothing: what was found for items still holds for the next.
+    let item_blames = match blamed {
+        Some(blamed) => Arc::new(blamed),
+        None => previous.map(|previous| previous.item_blames.clone()).unwrap_or_default(),
+    };
     let mut next = tree.clone();
     working.mark_blanked(&mut next);
     let converted = Converted {
@@ -310,7 +315,8 @@ fn read_whole(
         comments: comments.iter().map(|comment| comment.span).collect(),
         item_blames,
     };
-    (YamlFile { root, comments, errors }, ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None })
+    let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
+    (YamlFile { root, comments, errors }, Some(reusable))
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
