@@ -225,6 +225,11 @@ fn failed(what: &str, reason: String) -> Error {
     error
 }
 
+/// What a blocking task that did not finish said, if it panicked.
+fn failure_reason(error: tokio::task::JoinError) -> String {
+    error.try_into_panic().map(|panic| transport::panic_reason(panic.as_ref())).unwrap_or_default()
+}
+
 /// A document's text as it was when a check of it started.
 struct Snapshot {
     stamp: Stamp,
@@ -349,8 +354,7 @@ impl Shared {
                         kept = Some(analysis);
                     }
                     Some(Err(error)) => {
-                        let reason =
-                            error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
+                        let reason = failure_reason(error);
                         eprintln!("mailflow lsp: checking {} failed: {reason}", uri.as_str());
                         document.failed = Some((stamp, reason));
                     }
@@ -423,8 +427,7 @@ impl Shared {
                 (Some(document), Err(error)) => {
                     document.running.retain(|s| *s != stamp);
                     document.changes_to_replay = None;
-                    let reason =
-                        error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
+                    let reason = failure_reason(error);
                     eprintln!("mailflow lsp: reading {} for its next check failed: {reason}", uri.as_str());
                     None
                 }
@@ -472,10 +475,7 @@ impl Shared {
             let _permit = permit;
             analysis.fixed_text();
         });
-        fixing.await.map_err(|error| {
-            let reason = error.try_into_panic().map(|p| transport::panic_reason(p.as_ref())).unwrap_or_default();
-            failed("fixing the document", reason)
-        })
+        fixing.await.map_err(|error| failed("fixing the document", failure_reason(error)))
     }
 
     /// The analysis of the document's text now, or of a newer one, waiting for its check;
