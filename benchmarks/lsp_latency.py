@@ -344,31 +344,32 @@ def measure_typing(session: Session, keys: int) -> Measured:
     return timed(session, operations)
 
 
-def measure_opening(kind: Kind, shape: "Shape", count: int) -> Measured:
-    """`count` servers started, each opening the file: the first diagnostics of a server,
-    which has compiled nothing yet. Its processor time includes starting the server."""
+def per_new_server(kind: Kind, shape: "Shape", count: int, time_of) -> Measured:
+    """`count` servers started, each opening the file: `time_of(session)` for each. Its
+    processor time includes starting the server."""
     times, cpu = [], 0.0
     for _ in range(count):
         with tempfile.TemporaryDirectory() as folder:
             session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
-            times.append(session.opened_in)
+            times.append(time_of(session))
             cpu += session.server.cpu_seconds()
             session.close()
     return Measured(times, cpu)
+
+
+def measure_opening(kind: Kind, shape: "Shape", count: int) -> Measured:
+    """The first diagnostics of a server, which has compiled nothing yet."""
+    return per_new_server(kind, shape, count, lambda session: session.opened_in)
 
 
 def measure_first_edit(kind: Kind, shape: "Shape", count: int) -> Measured:
-    """`count` servers started, each opening the file and editing it as soon as its first
-    diagnostics come: that edit's time."""
-    times, cpu = [], 0.0
-    for _ in range(count):
-        with tempfile.TemporaryDirectory() as folder:
-            session = Session(kind, pathlib.Path(folder), shape.file, shape.text, shape.language_id)
-            point = edit_points(session.lines, EDIT_MARKER)[0]
-            times.append(session.change(*point, "x")[0])
-            cpu += session.server.cpu_seconds()
-            session.close()
-    return Measured(times, cpu)
+    """The first edit of a server, sent as soon as its first diagnostics come."""
+
+    def first_edit(session: Session) -> float:
+        point = edit_points(session.lines, EDIT_MARKER)[0]
+        return session.change(*point, "x")[0]
+
+    return per_new_server(kind, shape, count, first_edit)
 
 
 def measure_requests(session: Session, method: str, positions: list[tuple[int, int]], count: int) -> Measured:
