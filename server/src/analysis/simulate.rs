@@ -16,10 +16,11 @@
 //! recipients the simulation cannot tell apart only the first: a file's size costs look-ups
 //! in lists indexed once, not a simulation per domain.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use super::other_effects::{self, ActionEffect, PathChange};

@@ -11,7 +11,7 @@ use super::*;
 use crate::syntax::scalar::Resolved;
 use crate::syntax::yaml::{shared_id, Converted, Entry, Node, NodeKind, ScalarStyle, YamlFile};
 use crate::text::{first_line, Span, Spanned};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Lowers a parsed YAML file. `text` is the file's source, which fixes may edit.
 pub fn lower(file: &YamlFile, text: &str) -> (MailFlow, Vec<Problem>) {

@@ -1,6 +1,6 @@
 //! MF005 duplicate-name: two transport rules, or two connectors, have the same name.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};

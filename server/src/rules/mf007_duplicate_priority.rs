@@ -1,6 +1,6 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};

@@ -15,7 +15,7 @@ mod nesting;
 mod pieces;
 mod recovery;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::num::NonZeroU16;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};

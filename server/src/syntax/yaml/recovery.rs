@@ -21,8 +21,8 @@
 //! the file. Only errors left after that (outside the items, or in how they combine) are
 //! blamed on a fresh parse of the whole text.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 use super::{nesting, MAX_DEPTH};
