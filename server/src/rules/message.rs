@@ -218,21 +218,21 @@ impl Message {
 
     /// The message in the words of `syntax`.
     pub fn render(&self, syntax: Syntax) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(128);
         let mut article = false;
         for piece in &self.pieces {
             if let Piece::Article = piece {
                 article = true;
                 continue;
             }
-            let said = piece.said(syntax);
+            let start = out.len();
+            piece.say(syntax, &mut out);
             if article {
                 // A `u` takes "a": `use` is said with a consonant.
-                let word = said.trim_start_matches('`');
-                out.push_str(if word.starts_with(['a', 'e', 'i', 'o']) { "an " } else { "a " });
+                let word = out[start..].trim_start_matches('`');
+                out.insert_str(start, if word.starts_with(['a', 'e', 'i', 'o']) { "an " } else { "a " });
                 article = false;
             }
-            out.push_str(&said);
         }
         debug_assert!(!article, "an article ends the message");
         out
@@ -240,27 +240,27 @@ impl Message {
 }
 
 impl Piece {
-    /// The piece in the words of `syntax`.
-    fn said(&self, syntax: Syntax) -> Cow<'_, str> {
+    /// Writes the piece in the words of `syntax` to `out` (a finding's message is rendered
+    /// for every finding of every check: no piece is built apart first).
+    fn say(&self, syntax: Syntax, out: &mut String) {
         let dsl = syntax == Syntax::Dsl;
+        let quoted = |out: &mut String, parts: &[&str]| {
+            out.push('`');
+            parts.iter().for_each(|part| out.push_str(part));
+            out.push('`');
+        };
         match self {
-            Piece::Text(words) => Cow::Borrowed(words),
-            Piece::Quoted(text) => Cow::Owned(format!("`{text}`")),
-            Piece::Key { at, key } => {
-                let name = dsl.then(|| dsl_spelling(at.object(), key)?.0).flatten();
-                Cow::Owned(match name {
-                    Some(name) => format!("`{}{name}`", at.keyword()),
-                    None => format!("`{key}`"),
-                })
-            }
-            Piece::Setting { at, key, value } => {
-                let statement = dsl.then(|| dsl_statement(at.object(), key, value)).flatten();
-                Cow::Owned(match statement {
-                    Some(statement) => format!("`{}{statement}`", at.keyword()),
-                    None => format!("`{key}: {}`", yaml_value(value)),
-                })
-            }
-            Piece::Article => Cow::Borrowed(""),
+            Piece::Text(words) => out.push_str(words),
+            Piece::Quoted(text) => quoted(out, &[text]),
+            Piece::Key { at, key } => match dsl.then(|| dsl_spelling(at.object(), key)?.0).flatten() {
+                Some(name) => quoted(out, &[at.keyword(), name]),
+                None => quoted(out, &[key]),
+            },
+            Piece::Setting { at, key, value } => match dsl.then(|| dsl_statement(at.object(), key, value)).flatten() {
+                Some(statement) => quoted(out, &[at.keyword(), &statement]),
+                None => quoted(out, &[key, ": ", &yaml_value(value)]),
+            },
+            Piece::Article => {}
         }
     }
 }
