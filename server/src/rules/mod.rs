@@ -203,20 +203,55 @@ pub fn check(flow: &MailFlow, syntax: Syntax) -> Vec<Diagnostic> {
     check_unless(flow, syntax, &|| false).expect("a check that is never asked to stop ends").0
 }
 
+/// How many rules and connectors a file has before its model's checks run beside its
+/// simulation, on a thread of their own: on a large file each takes a few milliseconds, on
+/// a small one starting the thread costs more than it saves.
+const SIDE_BY_SIDE: usize = 200;
+
 /// [`check`], asking `stop` before the model's checks, before each simulated message and
 /// before the simulation's checks: `None` when it said to stop. Also returns what the
 /// simulation saw each rule do, for the pages about rules.
 pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) -> Option<(Vec<Diagnostic>, Activity)> {
+    check_side_by_side_unless(flow, syntax, flow.rules.len() + flow.connectors.len() >= SIDE_BY_SIDE, stop)
+}
+
+/// [`check_unless`], the model's checks on a thread of their own beside the simulation when
+/// `side_by_side` (their findings are the same either way).
+fn check_side_by_side_unless(
+    flow: &MailFlow,
+    syntax: Syntax,
+    side_by_side: bool,
+    stop: &dyn Fn() -> bool,
+) -> Option<(Vec<Diagnostic>, Activity)> {
     if stop() {
         return None;
     }
-    let mut findings = Findings::new(syntax);
-    for rule in ALL {
-        if let Check::Model(check) = rule.check {
-            check(flow, &mut findings);
+    let model_checks = || {
+        let mut findings = Findings::new(syntax);
+        for rule in ALL {
+            if let Check::Model(check) = rule.check {
+                check(flow, &mut findings);
+            }
         }
-    }
-    let simulation = Simulation::of_unless(flow, stop)?;
+        findings
+    };
+    // The simulation holds `Rc`s: it stays on this thread.
+    let (findings, simulation) = if side_by_side {
+        std::thread::scope(|scope| {
+            let model = std::thread::Builder::new().spawn_scoped(scope, model_checks);
+            let simulation = Simulation::of_unless(flow, stop);
+            // A thread the system refuses leaves the checks to this one.
+            let findings = match model {
+                Ok(model) => model.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => model_checks(),
+            };
+            (findings, simulation)
+        })
+    } else {
+        (model_checks(), Simulation::of_unless(flow, stop))
+    };
+    let mut findings = findings;
+    let simulation = simulation?;
     if stop() {
         return None;
     }
@@ -308,6 +343,28 @@ mod tests {
         assert_eq!(page_url("https://docs.example/codes/", "MF202"), "https://docs.example/codes/MF202");
         assert_eq!(page_url("https://docs.example/codes", "MF202"), "https://docs.example/codes/MF202");
         assert_eq!(page_url("https://docs.example/{CODE}.html#top", "MF101"), "https://docs.example/MF101.html#top");
+    }
+
+    /// A large file's model checks run on a thread of their own beside the simulation; the
+    /// findings, of both, are those of running one after the other.
+    #[test]
+    fn checking_side_by_side_finds_what_checking_in_turn_finds() {
+        let example = include_str!("../../../examples/broken-rule-order.mailflow.yaml");
+        // Disclaimer rules whose header names end in a colon (MF010, of the model).
+        let disclaimer = |n: usize| {
+            format!(
+                "  - name: Disclaimer {n}\n    priority: {}\n    exceptions: {{headerContains: {{header: \"X-Dept-{n}:\", words: [x]}}}}\n    actions: {{setHeader: {{name: X-Dept, value: \"{n}\"}}}}\n",
+                n + 3
+            )
+        };
+        let text = format!("{example}\n{}", (0..SIDE_BY_SIDE).map(disclaimer).collect::<String>());
+        let flow = crate::model::lower_yaml::lower(&crate::syntax::yaml::parse(&text), &text).0;
+        assert!(flow.rules.len() + flow.connectors.len() >= SIDE_BY_SIDE);
+        let check = |side_by_side| check_side_by_side_unless(&flow, Syntax::Yaml, side_by_side, &|| false).unwrap().0;
+        let (beside, in_turn) = (check(true), check(false));
+        assert_eq!(beside, in_turn);
+        let count = |code: &str| beside.iter().filter(|d| d.code() == code).count();
+        assert_eq!((count("MF010"), count("MF306")), (SIDE_BY_SIDE, 1), "{beside:#?}");
     }
 
     #[test]
