@@ -23,6 +23,7 @@ pub mod ide;
 pub mod lsp;
 pub mod model;
 pub mod rules;
+pub mod side_by_side;
 pub mod suppression;
 pub mod syntax;
 pub mod tenant;

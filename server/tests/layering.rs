@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 /// Each top-level module of the crate with its layer, lowest first.
 const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
+    // Running two parts of one check at once.
+    ("side_by_side", 0),
     ("syntax", 1),
     ("model", 2),
     ("analysis", 3),

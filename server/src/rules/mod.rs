@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
+use crate::side_by_side;
 use crate::syntax::Syntax;
 
 pub mod dsl_spelling;
@@ -216,11 +217,11 @@ pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) ->
 }
 
 /// [`check_unless`], the model's checks on a thread of their own beside the simulation when
-/// `side_by_side` (their findings are the same either way).
+/// `beside` (their findings are the same either way).
 fn check_side_by_side_unless(
     flow: &MailFlow,
     syntax: Syntax,
-    side_by_side: bool,
+    beside: bool,
     stop: &dyn Fn() -> bool,
 ) -> Option<(Vec<Diagnostic>, Activity)> {
     if stop() {
@@ -236,21 +237,9 @@ fn check_side_by_side_unless(
         findings
     };
     // The simulation holds `Rc`s: it stays on this thread.
-    let (findings, simulation) = if side_by_side {
-        std::thread::scope(|scope| {
-            let model = std::thread::Builder::new().spawn_scoped(scope, model_checks);
-            let simulation = Simulation::of_unless(flow, stop);
-            // A thread the system refuses leaves the checks to this one.
-            let findings = match model {
-                Ok(model) => model.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => model_checks(),
-            };
-            (findings, simulation)
-        })
-    } else {
-        (model_checks(), Simulation::of_unless(flow, stop))
-    };
-    let mut findings = findings;
+    let simulate = || Simulation::of_unless(flow, stop);
+    let (mut findings, simulation) =
+        if beside { side_by_side::join(model_checks, simulate) } else { (model_checks(), simulate()) };
     let simulation = simulation?;
     if stop() {
         return None;
@@ -360,7 +349,7 @@ mod tests {
         let text = format!("{example}\n{}", (0..SIDE_BY_SIDE).map(disclaimer).collect::<String>());
         let flow = crate::model::lower_yaml::lower(&crate::syntax::yaml::parse(&text), &text).0;
         assert!(flow.rules.len() + flow.connectors.len() >= SIDE_BY_SIDE);
-        let check = |side_by_side| check_side_by_side_unless(&flow, Syntax::Yaml, side_by_side, &|| false).unwrap().0;
+        let check = |beside| check_side_by_side_unless(&flow, Syntax::Yaml, beside, &|| false).unwrap().0;
         let (beside, in_turn) = (check(true), check(false));
         assert_eq!(beside, in_turn);
         let count = |code: &str| beside.iter().filter(|d| d.code() == code).count();

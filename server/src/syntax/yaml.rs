@@ -23,6 +23,7 @@ use std::sync::{Arc, OnceLock};
 use super::scalar::{self, Resolved};
 use super::{span_of, ReusableTree};
 pub use super::{Comment, SyntaxError};
+use crate::side_by_side;
 use crate::text::{LineIndex, Span};
 
 /// How many nodes alias expansion may create in one file before it is called a bomb.
@@ -334,9 +335,8 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
-    /// The values two steps below the root (among them the items of top-level lists) that are
-    /// copies of the previous version's, moved: by the [`shared_id`] of the copy, that of the
-    /// value copied and how far it moved.
+    /// The items of top-level block lists that are copies of the previous version's, moved:
+    /// by the [`shared_id`] of the copy, that of the value copied and how far it moved.
     moved_items: HashMap<usize, (usize, isize)>,
     /// Where the text's comments are, in order.
     comments: Vec<Span>,
@@ -463,6 +463,13 @@ struct Reader<'a> {
     anchor_uses: usize,
     /// See `Converted::moved_items`.
     moved_items: HashMap<usize, (usize, isize)>,
+    /// The items of the top-level list being read that the edit moved: where each goes in
+    /// the list, the previous version's value and how far it moved. They are copied when the
+    /// list is read (`Reader::moved_copies`), on every core.
+    moving: Vec<(usize, &'a Node, isize)>,
+    /// Whether the node being read is in a block list that is the value of a key of the root
+    /// mapping (its items' moves wait in `moving`).
+    in_top_level_list: bool,
     /// The subtrees whose values were reused, in order: where each is and how far it moved.
     reused: Vec<(Range<usize>, isize)>,
     /// Whether to note what the next version may reuse (`reusable`, `paths`).
@@ -475,6 +482,9 @@ struct Reader<'a> {
     /// shares the string of the first (10,000 rules: 5 MB less).
     plain_scalars: HashMap<&'a str, Resolved>,
 }
+
+/// How many moved items of a top-level list make copying them worth a second thread.
+const MOVED_BESIDE: usize = 64;
 
 /// How many plain scalars a reader keeps to share their strings.
 const SHARED_SCALARS: usize = 256;
@@ -503,6 +513,8 @@ impl<'a> Reader<'a> {
             reach: 0,
             anchor_uses: 0,
             moved_items: HashMap::new(),
+            moving: Vec::new(),
+            in_top_level_list: false,
             reused: Vec::new(),
             remembering,
             spliced: HashMap::new(),
@@ -573,18 +585,32 @@ impl<'a> Reader<'a> {
         let value = previous.root.as_deref()?.at_path(&previous.paths[old.path.clone()])?;
         let delta = start as isize - old.start as isize;
         self.reused.push((start..ts.end_byte(), delta));
-        let node = value.shifted(delta);
-        // A value two steps below the root, as an item of a top-level list is (a rule, a
-        // connector), copied to move it: the lowering reuses what it made of the value copied
-        // (see `Converted::moved_item`).
-        if self.path.len() == 2 && delta != 0 {
-            if let (Some(moved), Some(from)) = (shared_id(&node), shared_id(value)) {
-                self.moved_items.insert(moved, (from, delta));
+        // An item of a top-level list (a rule, a connector) that moved is copied with the
+        // list's other moved items; until then the list holds the previous value.
+        let node = match (self.path.as_slice(), delta) {
+            (&[_, item], delta) if delta != 0 && self.in_top_level_list => {
+                self.moving.push((item as usize, value, delta));
+                value.clone()
             }
-        }
+            _ => value.shifted(delta),
+        };
         self.reach = self.reach.max(reach);
         self.remember(ts, owner_indent, reach);
         Some(node)
+    }
+
+    /// Puts in `items`, the items of a top-level list, the copies of those the edit moved
+    /// (`moving`), made on every core for a long list. The lowering reuses what it made of
+    /// the value each copies (see `Converted::moved_item`).
+    fn moved_copies(&mut self, items: &mut [Node]) {
+        let moving = std::mem::take(&mut self.moving);
+        let copies = side_by_side::map(&moving, MOVED_BESIDE, |&(_, value, delta)| value.shifted(delta));
+        for ((item, value, delta), copy) in moving.into_iter().zip(copies) {
+            if let (Some(moved), Some(from)) = (shared_id(&copy), shared_id(value)) {
+                self.moved_items.insert(moved, (from, delta));
+            }
+            items[item] = copy;
+        }
     }
 
     /// Records that the node just read from `ts` may be reused by the next version.
@@ -725,11 +751,17 @@ impl<'a> Reader<'a> {
             kind if kind == kinds.block_sequence => {
                 let mut items = Vec::new();
                 let mut cursor = ts.walk();
+                let top_level = self.path.len() == 1;
+                let outer = std::mem::replace(&mut self.in_top_level_list, top_level);
                 for item in ts.named_children(&mut cursor).filter(|c| c.kind_id() == kinds.block_sequence_item) {
                     items.push(self.at_step(items.len(), |reader| reader.item(item)));
                     if !self.spliced.is_empty() {
                         items.extend(self.spliced.remove(&item.start_byte()).unwrap_or_default());
                     }
+                }
+                self.in_top_level_list = outer;
+                if top_level {
+                    self.moved_copies(&mut items);
                 }
                 NodeKind::Seq(items.into())
             }
@@ -1032,6 +1064,27 @@ mod tests {
         assert_eq!(edit(&mut text, &mut tree, "z"), (2, 1));
         // Rule 3 is known from then on.
         assert_eq!(edit(&mut text, &mut tree, "z"), (2, 1));
+    }
+
+    /// The items of a top-level list that an edit moved are copied when that list is read,
+    /// into it: not into a list nested in a later item (found by the property of
+    /// `tests/incremental_edits.rs`), on two threads when there are many.
+    #[test]
+    fn moved_items_are_copied_into_their_own_list() {
+        for count in [2, 100] {
+            let mut text = "mailflow: 1\nconnectors:\n".to_owned();
+            for i in 0..count {
+                text.push_str(&format!("  - name: C{i}\n    recipientDomains:\n      - d{i}.example\n"));
+            }
+            let (_, tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+            let mut tree = tree;
+            // Every item moves; the last is read again, and its nested list with it.
+            tree.insert(&mut text, 0, "# moved\n");
+            let last = text.rfind(".example").unwrap();
+            tree.insert(&mut text, last, "x");
+            let (file, _) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
+            assert_eq!(file, parse(&text), "{count} connectors");
+        }
     }
 
     #[test]
