@@ -90,6 +90,7 @@ fn check_both(text: &str, syntax: Syntax, previous: Option<&mailflow::check::Reu
     assert_eq!(reusing.flow, fresh.flow, "the model differs from a fresh check's; {}", context());
     assert_eq!(reusing.diagnostics, fresh.diagnostics, "the findings differ from a fresh check's; {}", context());
     assert_eq!(reusing.yaml(), fresh.yaml(), "the YAML read differs from a fresh check's; {}", context());
+    assert_eq!(reusing.lines, fresh.lines, "the lines differ from a fresh check's; {}", context());
     let fixed = |checked: &Checked| {
         let mut diagnostics = checked.diagnostics.clone();
         checked.attach_fixes(text, &mut diagnostics);

@@ -402,6 +402,9 @@ pub struct Reuse {
     lowered: Lowered,
     /// Whether the parsers read the text with its lone CRs written as LFs ([`parser_text`]).
     normalised: bool,
+    /// The lines of the text, and its length: the next version's are made from them.
+    lines: LineIndex,
+    text_len: usize,
 }
 
 /// The rules one version's lowering left for the next, in the syntax it read.
@@ -416,6 +419,15 @@ impl Reuse {
     /// Records that the text from `start` to `old_end` was replaced by text ending at `new_end`.
     pub fn edit(&mut self, start: TextPoint, old_end: TextPoint, new_end: TextPoint) {
         self.tree.edit(start, old_end, new_end);
+    }
+
+    /// The lines of `text`, the text this was made from with the edits told to it.
+    fn lines_of(&self, text: &str) -> LineIndex {
+        match &self.tree.edited {
+            Some(changed) => self.lines.edited(self.text_len, text, changed.clone()),
+            None if text.len() == self.text_len => self.lines.clone(),
+            None => LineIndex::new(text),
+        }
     }
 }
 
@@ -467,7 +479,8 @@ pub fn check_incremental_unless(
     if stop() {
         return None;
     }
-    let (read, reuse) = read_reusing(text, LineIndex::new(text), syntax, previous, stop)?;
+    let lines = previous.map_or_else(|| LineIndex::new(text), |previous| previous.lines_of(text));
+    let (read, reuse) = read_reusing(text, lines, syntax, previous, stop)?;
     Some((read.checked(selection, stop)?, reuse))
 }
 
@@ -504,7 +517,13 @@ fn read_reusing(
             });
             let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
             let flow = Arc::new(flow);
-            let reuse = Reuse { tree, lowered: Lowered::Yaml(Arc::new(rules), flow.clone()), normalised };
+            let reuse = Reuse {
+                tree,
+                lowered: Lowered::Yaml(Arc::new(rules), flow.clone()),
+                normalised,
+                lines: lines.clone(),
+                text_len: text.len(),
+            };
             (Read { source: Source::Yaml(yaml), flow, problems, lines }, reuse)
         }
         Syntax::Dsl => {
@@ -517,7 +536,13 @@ fn read_reusing(
                 Lowered::Yaml(..) => None,
             });
             let (flow, problems, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
-            let reuse = Reuse { tree: dsl.tree.clone(), lowered: Lowered::Dsl(Arc::new(rules)), normalised };
+            let reuse = Reuse {
+                tree: dsl.tree.clone(),
+                lowered: Lowered::Dsl(Arc::new(rules)),
+                normalised,
+                lines: lines.clone(),
+                text_len: text.len(),
+            };
             (Read { source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }, reuse)
         }
     };

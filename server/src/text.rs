@@ -116,12 +116,20 @@ pub struct Position {
 /// Where `text`'s lone CRs are: each `\r` not followed by `\n`, which breaks a line as LF and
 /// CRLF do.
 pub fn lone_crs(text: &str) -> impl Iterator<Item = usize> + Clone + '_ {
+    lone_crs_within(text, 0..text.len())
+}
+
+/// [`lone_crs`] among the bytes `within` (the byte after one may be outside them).
+fn lone_crs_within(text: &str, within: Range<usize>) -> impl Iterator<Item = usize> + Clone + '_ {
     let bytes = text.as_bytes();
-    memchr::memchr_iter(b'\r', bytes).filter(move |&at| bytes.get(at + 1) != Some(&b'\n'))
+    let start = within.start;
+    memchr::memchr_iter(b'\r', &bytes[within])
+        .map(move |at| start + at)
+        .filter(move |&at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// Maps byte offsets of one text to lines and columns.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LineIndex {
     /// Byte offset at which each line starts; the first is always 0.
     line_starts: Vec<usize>,
@@ -139,6 +147,39 @@ impl LineIndex {
             line_starts.extend(lone);
             line_starts.sort_unstable();
         }
+        LineIndex { line_starts }
+    }
+
+    /// The index of `text`, made from `self`, the index of a text of `old_len` bytes that
+    /// `text` equals but for the bytes `changed` of `text` (and what they replaced): the line
+    /// starts before and after them are taken, those after moved, and only `changed` is
+    /// searched. An editor's text changes a few bytes at a time, and searching the whole of a
+    /// large one again was a twentieth of each edit's check (3,000 rules).
+    pub fn edited(&self, old_len: usize, text: &str, changed: Range<usize>) -> LineIndex {
+        let bytes = text.as_bytes();
+        let (prefix, suffix) = (changed.start, text.len().saturating_sub(changed.end));
+        // The unchanged ends must fit in both texts; a CR just before the change ends a line
+        // or not as the byte after it says, and that byte changed.
+        if changed.start > changed.end
+            || changed.end > text.len()
+            || prefix + suffix > old_len
+            || (prefix > 0 && bytes[prefix - 1] == b'\r')
+        {
+            return LineIndex::new(text);
+        }
+        let kept_before = self.line_starts.partition_point(|&start| start <= prefix);
+        let kept_after = self.line_starts.partition_point(|&start| start <= old_len - suffix);
+        let mut found: Vec<usize> = memchr::memchr_iter(b'\n', &bytes[changed.clone()])
+            .map(|at| prefix + at)
+            .chain(lone_crs_within(text, changed.clone()))
+            .map(|at| at + 1)
+            .collect();
+        found.sort_unstable();
+        let mut line_starts = Vec::with_capacity(kept_before + found.len() + self.line_starts.len() - kept_after);
+        line_starts.extend_from_slice(&self.line_starts[..kept_before]);
+        line_starts.extend(found);
+        let moved = |start: usize| start - (old_len - suffix) + changed.end;
+        line_starts.extend(self.line_starts[kept_after..].iter().map(|&start| moved(start)));
         LineIndex { line_starts }
     }
 
@@ -282,6 +323,34 @@ pub fn visible_except<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// An index made from the previous text's, for the bytes an edit changed, is the
+        /// index made afresh: with LF, CRLF and lone CR line breaks on either side of the
+        /// edit and in it.
+        #[test]
+        fn an_edited_index_is_the_index_made_afresh(
+            old in "[ab\r\n]{0,40}",
+            edits in proptest::collection::vec((0.0..=1.0f64, 0.0..=1.0f64, "[ab\r\n]{0,6}"), 1..4),
+        ) {
+            let mut text = old.clone();
+            let mut changed: Option<Range<usize>> = None;
+            for (at, length, insert) in edits {
+                let start = (at * text.len() as f64) as usize;
+                let end = start + (length * (text.len() - start) as f64) as usize;
+                text.replace_range(start..end, &insert);
+                let new_end = start + insert.len();
+                // As `ReusableTree::edit` keeps it: one stretch of the text after every edit.
+                let moved = |at: usize| if at >= end { at - end + new_end } else if at > start { new_end } else { at };
+                changed = Some(match changed {
+                    None => start..new_end,
+                    Some(changed) => changed.start.min(start)..moved(changed.end).max(new_end),
+                });
+            }
+            let edited = LineIndex::new(&old).edited(old.len(), &text, changed.unwrap());
+            proptest::prop_assert_eq!(edited.line_starts, LineIndex::new(&text).line_starts);
+        }
+    }
 
     #[test]
     fn positions_count_characters_from_one() {

@@ -198,6 +198,7 @@ fn checks_with_the_previous_check_as_afresh(
         let (fresh, _) = check_incremental(&text, syntax, &selection, None);
         prop_assert_eq!(&checked.flow, &fresh.flow, "after editing to:\n{}", text);
         prop_assert_eq!(&checked.diagnostics, &fresh.diagnostics, "after editing to:\n{}", text);
+        prop_assert_eq!(&checked.lines, &fresh.lines, "after editing to:\n{}", text);
         reuse = next;
     }
     Ok(())
