@@ -278,7 +278,13 @@ fn read_whole(
 ) -> (YamlFile, Option<ReusableTree>) {
     let mut parser = parser();
     let mut working = recovery::Working::new(text, lines);
-    let mut errors = working.blank_too_deep();
+    // Only the lines an edit touched can nest deeper than those of a text that nested nowhere
+    // near the limit.
+    let touched = old.filter(|old| old.yaml.as_deref().is_some_and(|previous| previous.shallow)).map(|old| {
+        let edited = old.edited.clone().unwrap_or(0..0);
+        lines.line_of(edited.start)..lines.line_of(edited.end) + 1
+    });
+    let (mut errors, shallow) = working.blank_too_deep(touched);
     let old_tree = old.map(|old| {
         let mut tree = old.tree.clone();
         working.mark_blanked(&mut tree);
@@ -315,6 +321,7 @@ fn read_whole(
         moved_items: reader.moved_items,
         comments: comments.iter().map(|comment| comment.span).collect(),
         item_blames,
+        shallow,
     };
     let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
     (YamlFile { root, comments, errors }, Some(reusable))
@@ -343,6 +350,8 @@ pub struct Converted {
     /// What recovery found in the items of this text's lists that it read alone, or of the
     /// last earlier text that did not parse: shared by the versions that parse since.
     item_blames: Arc<recovery::ItemBlames>,
+    /// Whether no line of the text may nest deeper than the limit (see `nesting::too_deep`).
+    shallow: bool,
 }
 
 impl Converted {
@@ -1085,6 +1094,27 @@ mod tests {
             let (file, _) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
             assert_eq!(file, parse(&text), "{count} connectors");
         }
+    }
+
+    /// An edit of a text that nests nowhere near the limit bounds only the lines it touched:
+    /// a block nested past the limit typed into it is found as afresh, and so is one left
+    /// standing while another line is edited.
+    #[test]
+    fn an_edit_nesting_past_the_limit_is_found_as_afresh() {
+        let mut text = "mailflow: 1\ntransportRules:\n  - name: R\n    priority: 1\n".to_owned();
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        let mut edit = |text: &mut String, at: usize, insert: &str| {
+            tree.insert(text, at, insert);
+            let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(&tree));
+            assert_eq!(file, parse(text), "{text}");
+            tree = next;
+            file.errors.len()
+        };
+        let deep: String = (0..MAX_DEPTH + 2).map(|depth| format!("{}- \n", " ".repeat(6 + 2 * depth))).collect();
+        let at = text.len();
+        assert_eq!(edit(&mut text, at, &format!("    other:\n{deep}")), 1);
+        let at = text.find("R\n").unwrap() + 1;
+        assert_eq!(edit(&mut text, at, "2"), 1);
     }
 
     #[test]

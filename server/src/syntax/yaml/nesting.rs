@@ -7,6 +7,8 @@
 //! blocks deeper than the reader's limit are found here, from indentation and indicators, and
 //! blanked before tree-sitter sees them.
 
+use std::ops::Range;
+
 use crate::text::LineIndex;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,12 +25,20 @@ struct Open {
 }
 
 /// The stretches of lines to blank, each a line whose blocks nest deeper than `max` followed by
-/// the lines nested under it (comment and blank lines among them are kept), by 0-based line.
-pub(super) fn too_deep(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> {
-    if depth_bound(text, lines) <= max {
-        return Vec::new();
+/// the lines nested under it (comment and blank lines among them are kept), by 0-based line,
+/// and whether every line is bounded within `max` ([`depth_bound`]). `only`, when the lines
+/// outside it are known to be (an edit of a text whose lines all were, the lines it touched),
+/// the lines to bound.
+pub(super) fn too_deep(
+    text: &str,
+    lines: &LineIndex,
+    max: usize,
+    only: Option<Range<usize>>,
+) -> (Vec<Vec<usize>>, bool) {
+    if depth_bound(text, lines, only.unwrap_or(0..lines.line_count())) <= max {
+        return (Vec::new(), true);
     }
-    too_deep_lines(text, lines, max)
+    (too_deep_lines(text, lines, max), false)
 }
 
 /// [`too_deep`], reading every line.
@@ -79,8 +89,9 @@ fn too_deep_lines(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> 
     stretches
 }
 
-/// A bound of how deep blocks nest anywhere in `text`, from the start of each line alone, so
-/// that a file well within the limit (every mail-flow file) is not read line by line.
+/// A bound of how deep blocks nest at the lines `of` of `text`, from the start of each line
+/// alone, so that a file well within the limit (every mail-flow file) is not read line by
+/// line.
 ///
 /// Along the blocks open at a line, columns never decrease, and two of them share a column
 /// only as a mapping and the list at its key's column (see [`blocks_too_deep`]): a block at
@@ -89,7 +100,7 @@ fn too_deep_lines(text: &str, lines: &LineIndex, max: usize) -> Vec<Vec<usize>> 
 ///
 /// Read byte by byte: it runs on every version of an open document, and no byte it reads
 /// (spaces, tabs, indicators) ends a line.
-fn depth_bound(text: &str, lines: &LineIndex) -> usize {
+fn depth_bound(text: &str, lines: &LineIndex, of: Range<usize>) -> usize {
     let bytes = text.as_bytes();
     let skip = |mut at: usize, blank: &[u8]| {
         while bytes.get(at).is_some_and(|byte| blank.contains(byte)) {
@@ -104,7 +115,7 @@ fn depth_bound(text: &str, lines: &LineIndex) -> usize {
         }
         at - start
     };
-    (0..lines.line_count()).map(|line| 2 * (deepest_column(lines.line_start(line)) + 1)).max().unwrap_or(0)
+    of.map(|line| 2 * (deepest_column(lines.line_start(line)) + 1)).max().unwrap_or(0)
 }
 
 /// Reads the blocks `body` (a line's text after its `indent` spaces) opens or continues into
@@ -227,7 +238,7 @@ mod tests {
     use super::*;
 
     fn stretches(text: &str) -> Vec<Vec<usize>> {
-        too_deep(text, &LineIndex::new(text), 3)
+        too_deep(text, &LineIndex::new(text), 3, None).0
     }
 
     #[test]
@@ -244,11 +255,12 @@ mod tests {
         for text in [tightest, compact, after_cr] {
             let lines = LineIndex::new(&text);
             let deepest = (1..200).find(|&max| too_deep_lines(&text, &lines, max).is_empty()).unwrap_or(200);
-            let bound = depth_bound(&text, &lines);
+            let bound = depth_bound(&text, &lines, 0..lines.line_count());
             assert!(bound >= deepest, "bound {bound} below depth {deepest}: {text:?}");
         }
         let usual = "mailflow: 1\nrules:\n  - name: a\n    priority: 0\n";
-        assert_eq!(depth_bound(usual, &LineIndex::new(usual)), 2 * (4 + 1));
+        let lines = LineIndex::new(usual);
+        assert_eq!(depth_bound(usual, &lines, 0..lines.line_count()), 2 * (4 + 1));
     }
 
     #[test]

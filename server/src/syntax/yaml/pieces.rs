@@ -70,7 +70,7 @@ fn read_in_pieces(
     let mut working = recovery::Working::new(text, lines);
     // A lone CR breaks a line for the line index and not for tree-sitter, whose rows the
     // included ranges name; and blanked lines would make the text read not the file's.
-    if crate::text::lone_crs(text).next().is_some() || !working.blank_too_deep().is_empty() {
+    if crate::text::lone_crs(text).next().is_some() || !working.blank_too_deep(None).0.is_empty() {
         return None;
     }
     let lists = lists(&working, text, lines, min_items);

@@ -116,10 +116,12 @@ impl<'a> Working<'a> {
     }
 
     /// Blanks the lines nested deeper than tree-sitter-yaml's scanner and the reader take
-    /// (see [`nesting`]), before the text is first parsed; returns the errors saying so.
-    pub(super) fn blank_too_deep(&mut self) -> Vec<SyntaxError> {
+    /// (see [`nesting`]), before the text is first parsed; returns the errors saying so, and
+    /// whether every line is known to be within the limit (`only`: see [`nesting::too_deep`]).
+    pub(super) fn blank_too_deep(&mut self, only: Option<Range<usize>>) -> (Vec<SyntaxError>, bool) {
         let mut errors = Vec::new();
-        for stretch in nesting::too_deep(&self.text, self.lines, MAX_DEPTH) {
+        let (stretches, shallow) = nesting::too_deep(&self.text, self.lines, MAX_DEPTH, only);
+        for stretch in stretches {
             let content = self.lines.line_text(&self.text, stretch[0]);
             let indent = content.len() - content.trim_start().len();
             let start = self.lines.line_start(stretch[0]);
@@ -134,7 +136,7 @@ impl<'a> Working<'a> {
             // One edit for the stretch: the comments kept in it are read again, which is no harm.
             self.blanked.push(ranges[0].start..ranges[ranges.len() - 1].end);
         }
-        errors
+        (errors, shallow)
     }
 
     /// Tells `tree` that the blanked lines changed: a tree of the file's text becomes one of
