@@ -452,14 +452,15 @@ impl Shared {
                 let state = self.state();
                 (state.encoding(), state.settings.docs_url.clone())
             };
-            Ok(Convert::new(&uri, &analysis, encoding, docs_url).diagnostics())
+            Convert::new(&uri, &analysis, encoding, docs_url)
+                .serialized_diagnostics()
+                .map_err(|error| failed("serializing diagnostics", error.to_string()))
         }) else {
             return;
         };
         let _publishing = self.publishing.lock().await;
         if self.state().stamp(&uri) == Some(analysis.stamp) {
-            let params = PublishDiagnosticsParams::new(uri, diagnostics, Some(analysis.version));
-            self.notifications.send::<notification::PublishDiagnostics>(&params);
+            self.notifications.publish_diagnostics(&uri, &diagnostics, analysis.version);
         }
     }
 

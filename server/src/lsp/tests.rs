@@ -279,6 +279,30 @@ async fn pull_clients_ask_for_diagnostics() {
     assert_eq!(report["items"][0]["code"], "MF202");
 }
 
+/// The diagnostics pushed for a large file, serialized a half on each core, are those a pull
+/// client gets, in the order of the findings.
+#[tokio::test]
+async fn a_large_files_pushed_diagnostics_are_its_findings_in_order() {
+    let rule = |n: usize| {
+        format!("  - name: R{n}\n    priority: {n}\n    exceptions: {{headerContains: {{header: \"X-{n}:\", words: [x]}}}}\n")
+    };
+    let text = format!("mailflow: 1\ntransportRules:\n{}", (0..400).map(rule).collect::<String>());
+    let mut push = Client::start(json!({})).await;
+    let pushed = push.open(&text).await;
+    let mut pull = Client::start(json!({"textDocument": {"diagnostic": {}}})).await;
+    pull.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}}),
+    )
+    .await;
+    let pulled = pull.request("textDocument/diagnostic", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    let diagnostics = pushed["diagnostics"].as_array().unwrap();
+    assert_eq!(codes(&pushed).iter().filter(|code| *code == "MF010").count(), 400);
+    assert_eq!(&pulled["items"], &pushed["diagnostics"]);
+    let indices: Vec<u64> = diagnostics.iter().map(|d| d["data"]["index"].as_u64().unwrap()).collect();
+    assert_eq!(indices, (0..diagnostics.len() as u64).collect::<Vec<_>>());
+}
+
 #[tokio::test]
 async fn the_headline_code_action_inserts_the_anti_loop_rule() {
     let mut client = Client::start(json!({})).await;

@@ -38,11 +38,14 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use futures::{FutureExt, SinkExt, Stream, StreamExt};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
+use tower_lsp_server::ls_types::notification::{self, Notification as _};
+use tower_lsp_server::ls_types::Uri;
 use tower_lsp_server::{ClientSocket, ExitedError};
 
 /// The server's notifications written without going through tower-lsp-server's `Client`,
@@ -63,13 +66,29 @@ pub fn notifications() -> (Notifications, NotificationsOut) {
 impl Notifications {
     /// Sends the notification `N` with `params`; nothing once the output is closed.
     pub fn send<N: tower_lsp_server::ls_types::notification::Notification>(&self, params: &N::Params) {
+        self.send_as(N::METHOD, params);
+    }
+
+    /// Publishes the diagnostics of `version` of the document `uri`, each serialized already
+    /// (`Convert::serialized_diagnostics`), as `PublishDiagnosticsParams` says.
+    pub fn publish_diagnostics(&self, uri: &Uri, diagnostics: &[Box<RawValue>], version: i32) {
+        #[derive(serde::Serialize)]
+        struct Params<'a> {
+            uri: &'a Uri,
+            diagnostics: &'a [Box<RawValue>],
+            version: i32,
+        }
+        self.send_as(notification::PublishDiagnostics::METHOD, &Params { uri, diagnostics, version });
+    }
+
+    fn send_as(&self, method: &'static str, params: &impl serde::Serialize) {
         #[derive(serde::Serialize)]
         struct Body<'a, P> {
             jsonrpc: &'static str,
             method: &'static str,
             params: &'a P,
         }
-        if let Ok(body) = serde_json::to_vec(&Body { jsonrpc: "2.0", method: N::METHOD, params }) {
+        if let Ok(body) = serde_json::to_vec(&Body { jsonrpc: "2.0", method, params }) {
             let _ = self.0.send(body);
         }
     }
