@@ -500,7 +500,7 @@ fn read_reusing(
     let previous = previous.filter(|previous| !normalised && !previous.normalised);
     let text: &str = &parsed;
     let old_tree = previous.map(|previous| &previous.tree);
-    let read = match syntax {
+    let (source, flow, problems, tree, lowered) = match syntax {
         Syntax::Yaml => {
             let (yaml, tree) = yaml::parse_incremental(text, &lines, old_tree);
             if stop() {
@@ -517,14 +517,8 @@ fn read_reusing(
             });
             let (flow, problems, rules) = lower_yaml::lower_reusing(&yaml, text, reusing);
             let flow = Arc::new(flow);
-            let reuse = Reuse {
-                tree,
-                lowered: Lowered::Yaml(Arc::new(rules), flow.clone()),
-                normalised,
-                lines: lines.clone(),
-                text_len: text.len(),
-            };
-            (Read { source: Source::Yaml(yaml), flow, problems, lines }, reuse)
+            let lowered = Lowered::Yaml(Arc::new(rules), flow.clone());
+            (Source::Yaml(yaml), flow, problems, tree, lowered)
         }
         Syntax::Dsl => {
             let dsl = dsl::parse(text, old_tree);
@@ -536,17 +530,12 @@ fn read_reusing(
                 Lowered::Yaml(..) => None,
             });
             let (flow, problems, rules) = lower_dsl::lower_reusing(&dsl, text, old_rules);
-            let reuse = Reuse {
-                tree: dsl.tree.clone(),
-                lowered: Lowered::Dsl(Arc::new(rules)),
-                normalised,
-                lines: lines.clone(),
-                text_len: text.len(),
-            };
-            (Read { source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }, reuse)
+            let tree = dsl.tree.clone();
+            (Source::Dsl(dsl), Arc::new(flow), problems, tree, Lowered::Dsl(Arc::new(rules)))
         }
     };
-    Some(read)
+    let reuse = Reuse { tree, lowered, normalised, lines: lines.clone(), text_len: text.len() };
+    Some((Read { source, flow, problems, lines }, reuse))
 }
 
 /// A text read (with its syntax errors) and lowered, with the lowering's problems.

@@ -1085,8 +1085,7 @@ mod tests {
             for i in 0..count {
                 text.push_str(&format!("  - name: C{i}\n    recipientDomains:\n      - d{i}.example\n"));
             }
-            let (_, tree) = parse_incremental(&text, &LineIndex::new(&text), None);
-            let mut tree = tree;
+            let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
             // Every item moves; the last is read again, and its nested list with it.
             tree.insert(&mut text, 0, "# moved\n");
             let last = text.rfind(".example").unwrap();
