@@ -96,6 +96,11 @@ impl<'a> Working<'a> {
         column
     }
 
+    /// The byte of the `-` of the list item starting on `line`.
+    fn dash(&self, line: usize) -> usize {
+        self.lines.line_start(line) + self.indent(line)
+    }
+
     fn is_blank(&self, line: usize) -> bool {
         self.lines.line_text(&self.text, line).trim().is_empty()
     }
@@ -285,7 +290,11 @@ fn blame_items(
     if working.newlines.is_some() {
         return (found, to_blank);
     }
-    for item in list_items(working) {
+    let items = list_items(working);
+    let dashes: Vec<usize> = items.iter().map(|item| working.dash(item.start)).collect();
+    let nodes = ItemNodes::of(tree, &dashes);
+    let mut old_nodes = None;
+    for item in items {
         let bytes = working.lines.line_start(item.start)..working.end_of_line(item.end - 1);
         let text = &working.text[bytes.clone()];
         // The edits left the item's text as it was (they wrote nowhere in it or next to it).
@@ -294,8 +303,13 @@ fn blame_items(
         };
         let lines = match known.and_then(|known| known.0.get(text)).or_else(|| found.0.get(text)) {
             Some(lines) => lines.clone(),
-            None if read_cleanly(tree, working, item.clone()) => continue,
-            None if old.filter(unedited).is_some_and(|old| read_cleanly(old.tree, working, item.clone())) => continue,
+            None if nodes.read_cleanly(working, item.clone()) => continue,
+            None if old.filter(unedited).is_some_and(|old| {
+                old_nodes.get_or_insert_with(|| ItemNodes::of(old.tree, &dashes)).read_cleanly(working, item.clone())
+            }) =>
+            {
+                continue
+            }
             None => blame_alone(parser, text),
         };
         to_blank.extend(lines.iter().map(|blamed| Blamed { line: item.start + blamed.line, ..*blamed }));
@@ -304,28 +318,71 @@ fn blame_items(
     (found, to_blank)
 }
 
-/// Whether `tree` reads the item on `lines` as one list item without error, from its `-` to
-/// its last line with content. Its text then reads alone without error too: read alone, it is
-/// a list at the item's column, and each of its lines is indented deeper than the `-`, so no
-/// line of it is compared with the indentation of what is around it in the file. (A scalar or
-/// flow collection running on below the item's lines makes the node end past them: not so.)
-fn read_cleanly(tree: &tree_sitter::Tree, working: &Working, lines: Range<usize>) -> bool {
-    let dash = working.lines.line_start(lines.start) + working.indent(lines.start);
-    let end = working.end_of_line(lines.end - 1);
-    let Some(item) = tree.root_node().descendant_for_byte_range(dash, dash + 1).and_then(|dash| dash.parent()) else {
-        return false;
-    };
-    // An old tree's node that an edit (or a line blanked since) touched may no longer be read so.
-    if item.kind_id() != super::Kinds::get().block_sequence_item
-        || item.start_byte() != dash
-        || item.end_byte() > end
-        || item.has_error()
-        || item.has_changes()
-    {
-        return false;
+/// The nodes of a tree that are list items starting at the `-`s of the items [`list_items`]
+/// finds, by the byte of their `-`: found in one walk from the root, going down only into
+/// nodes that hold one of those bytes, so that 300 items cost a walk of the tree's top, not
+/// 300 descents from the root, each scanning the siblings on its way.
+struct ItemNodes<'t>(HashMap<usize, tree_sitter::Node<'t>>);
+
+impl<'t> ItemNodes<'t> {
+    /// The list items of `tree` that start at one of `dashes` (in increasing order).
+    fn of(tree: &'t tree_sitter::Tree, dashes: &[usize]) -> Self {
+        let item_kind = super::Kinds::get().block_sequence_item;
+        let mut found = HashMap::default();
+        let mut cursor = tree.walk();
+        // Whether a node over `range` holds one of the bytes.
+        let holds = |range: Range<usize>| {
+            let first = dashes.partition_point(|&dash| dash < range.start);
+            dashes.get(first).is_some_and(|&dash| dash < range.end)
+        };
+        'walk: loop {
+            let node = cursor.node();
+            let mut inside = node.byte_range();
+            if node.kind_id() == item_kind && dashes.binary_search(&node.start_byte()).is_ok() {
+                found.insert(node.start_byte(), node);
+                // Its own `-` is found; what is inside it holds another only when the tree
+                // read an item into another.
+                inside.start += 1;
+            }
+            if holds(inside) && cursor.goto_first_child() {
+                continue;
+            }
+            // On to the next node that may hold one: a later sibling, or one of an ancestor's.
+            loop {
+                if cursor.goto_next_sibling() {
+                    if holds(cursor.node().byte_range()) {
+                        continue 'walk;
+                    }
+                    continue;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        ItemNodes(found)
     }
-    let last = working.lines.line_of(item.end_byte().saturating_sub(1).max(dash));
-    (last + 1..lines.end).all(|line| !working.has_content(line))
+
+    /// Whether the tree reads the item on `lines` as one list item without error, from its `-`
+    /// to its last line with content. Its text then reads alone without error too: read alone,
+    /// it is a list at the item's column, and each of its lines is indented deeper than the
+    /// `-`, so no line of it is compared with the indentation of what is around it in the
+    /// file. (A scalar or flow collection running on below the item's lines makes the node
+    /// end past them: not so.)
+    fn read_cleanly(&self, working: &Working, lines: Range<usize>) -> bool {
+        let dash = working.dash(lines.start);
+        let end = working.end_of_line(lines.end - 1);
+        let Some(item) = self.0.get(&dash) else {
+            return false;
+        };
+        // An old tree's node that an edit (or a line blanked since) touched may no longer be
+        // read so.
+        if item.end_byte() > end || item.has_error() || item.has_changes() {
+            return false;
+        }
+        let last = working.lines.line_of(item.end_byte().saturating_sub(1).max(dash));
+        (last + 1..lines.end).all(|line| !working.has_content(line))
+    }
 }
 
 /// The lines of `text`, an item of a list read on its own, that recovery blanks.
