@@ -408,16 +408,17 @@ pub(super) fn list_items(working: &Working) -> Vec<Range<usize>> {
     let mut after_key = false;
     for line in 0..working.lines.line_count() {
         let content = working.lines.line_text(&working.text, line);
-        let body = content.trim_start_matches(' ');
+        let indent = content.bytes().take_while(|&byte| byte == b' ').count();
+        // Most lines are inside an item: indented deeper than its `-`, whatever they hold.
+        if list.is_some_and(|(column, _)| indent > column) {
+            continue;
+        }
+        let body = &content[indent..];
         if body.trim().is_empty() || body.starts_with('#') {
             continue;
         }
-        let indent = content.len() - body.len();
         let dash = body.strip_prefix('-').is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
         if let Some((column, first)) = list {
-            if indent > column {
-                continue;
-            }
             items.push(first..line);
             if indent == column && dash {
                 list = Some((column, line));
