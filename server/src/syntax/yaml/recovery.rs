@@ -794,6 +794,36 @@ mod tests {
         list_items(&Working::new(text, &lines))
     }
 
+    /// The walk finds, for each item, the node a descent from the root to its `-` finds (the
+    /// list item that is the `-`'s parent), in a text that parses and in texts with error
+    /// regions, unclosed flow collections and quoted scalars running over later items' lines.
+    #[test]
+    fn the_walk_finds_the_items_a_descent_to_each_dash_finds() {
+        let item_kind = super::super::Kinds::get().block_sequence_item;
+        for text in [
+            FILE,
+            "a:\n  - x: 1\n  - y: [2,\n  - z: 3\n  - w: 4\n",
+            "a:\n- x: 1\n- - y\n  - z\n- \"open\n- q: 2\nb:\n  - c\n",
+            "a:\n  - x: 1\n\ty: 2\n  - z: {3\n  - w: 4\nb:\n  - 5\n",
+            "a:\n  -\n  - |\n    - not an item\n  - b\n",
+        ] {
+            let lines = LineIndex::new(text);
+            let working = Working::new(text, &lines);
+            let tree = parse_text(&mut super::super::parser(), text, None);
+            let dashes: Vec<usize> = list_items(&working).iter().map(|item| working.dash(item.start)).collect();
+            assert!(!dashes.is_empty(), "{text}");
+            let walked = ItemNodes::of(&tree, &dashes);
+            for &dash in &dashes {
+                let descended = tree
+                    .root_node()
+                    .descendant_for_byte_range(dash, dash + 1)
+                    .and_then(|node| node.parent())
+                    .filter(|item| item.kind_id() == item_kind && item.start_byte() == dash);
+                assert_eq!(walked.0.get(&dash).copied(), descended, "{text:?} at {dash}");
+            }
+        }
+    }
+
     const FILE: &str = "mailflow: 1\n\
                         organization:\n  name: Contoso\n  domains:\n    - contoso.com\n\
                         connectors:  # outbound\n  - name: A\n    smartHosts:\n      - a.example\n\
