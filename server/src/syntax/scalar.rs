@@ -470,8 +470,11 @@ fn starts_white(text: &str) -> bool {
     text.starts_with(is_white)
 }
 
-fn leading_spaces(text: &str) -> usize {
-    text.len() - text.trim_start_matches(' ').len()
+/// How many spaces `text` starts with (YAML indents with spaces only). Counted by bytes: a
+/// space is one, and recovery counts every line of a file at every keystroke that breaks one
+/// (`trim_start_matches` took 40% more instructions there).
+pub(crate) fn leading_spaces(text: &str) -> usize {
+    text.bytes().take_while(|&byte| byte == b' ').count()
 }
 
 /// `raw` without its opening and closing `quote`, and the offset of the rest in `raw`.

@@ -164,8 +164,7 @@ fn lists(working: &recovery::Working, text: &str, lines: &LineIndex, min_items: 
         .into_iter()
         .filter(|items| items.len() >= min_items.max(3))
         .map(|items| {
-            let first_line = lines.line_text(text, items[0].start);
-            let column = first_line.len() - first_line.trim_start_matches(' ').len();
+            let column = working.indent(items[0].start);
             List { items: items.iter().map(|item| byte(item.start)..byte(item.end)).collect(), column }
         })
         .collect()

@@ -26,6 +26,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::{nesting, MAX_DEPTH};
+use crate::syntax::scalar::leading_spaces;
 use crate::syntax::SyntaxError;
 use crate::text::{lone_crs, shorten, LineIndex, Span};
 
@@ -77,9 +78,8 @@ impl<'a> Working<'a> {
     }
 
     /// The indentation of `line` in spaces (a tab ends it).
-    fn indent(&self, line: usize) -> usize {
-        let content = self.lines.line_text(&self.text, line);
-        content.len() - content.trim_start_matches(' ').len()
+    pub(super) fn indent(&self, line: usize) -> usize {
+        leading_spaces(self.lines.line_text(&self.text, line))
     }
 
     /// The column of the first key or value on `line`, after its indentation and the `- ` of
@@ -408,7 +408,7 @@ pub(super) fn list_items(working: &Working) -> Vec<Range<usize>> {
     let mut after_key = false;
     for line in 0..working.lines.line_count() {
         let content = working.lines.line_text(&working.text, line);
-        let indent = content.bytes().take_while(|&byte| byte == b' ').count();
+        let indent = leading_spaces(content);
         // Most lines are inside an item: indented deeper than its `-`, whatever they hold.
         if list.is_some_and(|(column, _)| indent > column) {
             continue;
