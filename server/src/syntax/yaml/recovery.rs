@@ -294,7 +294,7 @@ fn blame_items(
     let dashes: Vec<usize> = items.iter().map(|item| working.dash(item.start)).collect();
     let nodes = ItemNodes::of(tree, &dashes);
     let mut old_nodes = None;
-    for item in items {
+    for (item, &dash) in items.into_iter().zip(&dashes) {
         let bytes = working.lines.line_start(item.start)..working.end_of_line(item.end - 1);
         let text = &working.text[bytes.clone()];
         // The edits left the item's text as it was (they wrote nowhere in it or next to it).
@@ -303,9 +303,13 @@ fn blame_items(
         };
         let lines = match known.and_then(|known| known.0.get(text)).or_else(|| found.0.get(text)) {
             Some(lines) => lines.clone(),
-            None if nodes.read_cleanly(working, item.clone()) => continue,
+            None if nodes.read_cleanly(working, item.clone(), dash) => continue,
             None if old.filter(unedited).is_some_and(|old| {
-                old_nodes.get_or_insert_with(|| ItemNodes::of(old.tree, &dashes)).read_cleanly(working, item.clone())
+                old_nodes.get_or_insert_with(|| ItemNodes::of(old.tree, &dashes)).read_cleanly(
+                    working,
+                    item.clone(),
+                    dash,
+                )
             }) =>
             {
                 continue
@@ -368,9 +372,8 @@ impl<'t> ItemNodes<'t> {
     /// it is a list at the item's column, and each of its lines is indented deeper than the
     /// `-`, so no line of it is compared with the indentation of what is around it in the
     /// file. (A scalar or flow collection running on below the item's lines makes the node
-    /// end past them: not so.)
-    fn read_cleanly(&self, working: &Working, lines: Range<usize>) -> bool {
-        let dash = working.dash(lines.start);
+    /// end past them: not so.) `dash` is the byte of the item's `-`.
+    fn read_cleanly(&self, working: &Working, lines: Range<usize>, dash: usize) -> bool {
         let end = working.end_of_line(lines.end - 1);
         let Some(item) = self.0.get(&dash) else {
             return false;
