@@ -6,15 +6,15 @@
 //! lock is held across one, and diagnostics are published under a lock after checking that
 //! no newer version of the document exists.
 //!
-//! Checks run on blocking threads, never on the async executor, and the newest text wins:
-//! a document has at most one check running for its diagnostics, and versions that come
-//! while it runs are not checked (only the newest, once it ends). A request waits for a check
-//! of the text it came after, or of a newer one, never an older one; if the check running is
-//! of an older text, the newest is checked beside it. A check overtaken by a newer text that
-//! no waiting request can be answered from stops before its next phase (parsing, lowering,
-//! the rules with the simulation: `check::check_incremental_unless`), and a check that has
-//! not started yet is not started; the phase running ends first, and nothing of a stopped
-//! check is kept or published.
+//! Checks run on the document's own thread (`document_thread`), never on the async executor,
+//! and the newest text wins: a document has at most one check running for its diagnostics,
+//! and versions that come while it runs are not checked (only the newest, once it ends). A
+//! request waits for a check of the text it came after, or of a newer one, never an older
+//! one; if the check running is of an older text, the newest is checked next. A check
+//! overtaken by a newer text that no waiting request can be answered from stops before its
+//! next phase (parsing, lowering, the rules with the simulation:
+//! `check::check_incremental_unless`), and a check that has not started yet is not started;
+//! the phase running ends first, and nothing of a stopped check is kept or published.
 //!
 //! A large file just opened is checked read in pieces on every core, which leaves nothing for
 //! the next check to reuse: that is made after publishing, with the changes that came
@@ -22,6 +22,7 @@
 
 mod convert;
 mod document;
+mod document_thread;
 #[cfg(test)]
 mod tests;
 mod transport;
@@ -42,6 +43,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 use crate::check::{check_first_unless, check_incremental, check_incremental_unless, fix, Checked, Selection, Syntax};
 use convert::Convert;
 use document::{Document, Encoding, Stamp};
+use document_thread::DocumentThread;
 
 pub use transport::MAX_BODY;
 
@@ -92,6 +94,8 @@ impl Analysis {
 #[derive(Default)]
 struct State {
     documents: HashMap<Uri, Document>,
+    /// The thread each open document's checks run on, and its versions are freed on.
+    threads: HashMap<Uri, DocumentThread>,
     /// The newest analysis of each open document (possibly of an older text than it has now).
     analyses: HashMap<Uri, Arc<Analysis>>,
     /// Checked files of the workspace that are not open, for workspace symbols.
@@ -238,6 +242,7 @@ struct Snapshot {
     syntax: Syntax,
     selection: Selection,
     previous: Option<crate::check::Reuse>,
+    thread: DocumentThread,
 }
 
 impl Shared {
@@ -257,13 +262,15 @@ impl Shared {
     /// is running, or `running_at_most` checks of the document are running already (then it
     /// is started when one ends, if the client still needs it). Diagnostics after a change
     /// allow one: an older check is let finish, and what came meanwhile is skipped. A waiting
-    /// request allows two: the newest text is checked beside an older one.
+    /// request allows two: the newest text is checked next after an older one, which stops
+    /// unless another request waits for it.
     fn start_check(&self, uri: &Uri, running_at_most: usize) {
         let snapshot = {
             let mut state = self.state();
             let analysed = state.analyses.get(uri).map(|a| a.stamp);
             let selection = state.settings.selection.clone();
             let Some(stamp) = state.stamp(uri) else { return };
+            let Some(thread) = state.threads.get(uri).cloned() else { return };
             let Some(document) = state.documents.get_mut(uri) else { return };
             let failed = document.failed.as_ref().is_some_and(|(s, _)| *s == stamp);
             if analysed == Some(stamp) || failed || document.running.contains(&stamp) {
@@ -280,6 +287,7 @@ impl Shared {
                 syntax: document.syntax,
                 selection,
                 previous: document.previous.clone(),
+                thread,
             }
         };
         let shared = self.clone();
@@ -287,44 +295,47 @@ impl Shared {
         tokio::spawn(async move { shared.check(uri, snapshot).await });
     }
 
-    /// Checks a snapshot on a blocking thread, keeps its analysis if no newer one exists,
+    /// Checks a snapshot on the document's thread, keeps its analysis if no newer one exists,
     /// publishes it if it is still the document's text, and starts the newest text's check.
     /// The check stops when it is no longer wanted ([`State::wanted`]).
     async fn check(self, uri: Uri, snapshot: Snapshot) {
         let stamp = snapshot.stamp;
         let permit = self.checking.clone().acquire_owned().await;
+        let Snapshot { version, text, syntax, selection, previous, thread, .. } = snapshot;
         // Overtaken while waiting for its turn, and no request needs it: not worth checking.
         let outcome = if !self.state().wanted(&uri, stamp) {
+            thread.free((text, previous));
             None
         } else {
-            let Snapshot { version, text, syntax, selection, previous, .. } = snapshot;
             let name = uri::file_name(&uri);
             let (state, checked_uri) = (self.state.clone(), uri.clone());
             Some(
-                tokio::task::spawn_blocking(move || {
-                    let _permit = permit;
-                    let stop =
-                        || !state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wanted(&checked_uri, stamp);
-                    let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
-                    // With nothing to reuse (a document just opened), a large file is checked
-                    // the fastest way, and what the next check reuses is made after
-                    // publishing ([`Shared::keep_reuse`]).
-                    let (checked, reuse) = match previous {
-                        None => check_first_unless(&text, syntax, &selection, &stop)?,
-                        Some(previous) => {
-                            let (checked, reuse) =
-                                check_incremental_unless(&text, syntax, &selection, Some(&previous), &stop)?;
-                            (checked, Some(reuse))
-                        }
-                    };
-                    Some((Analysis::new(version, text, checked, mailflow, selection, stamp), reuse))
-                })
-                .await,
+                thread
+                    .run(move || {
+                        let _permit = permit;
+                        let stop = || {
+                            !state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wanted(&checked_uri, stamp)
+                        };
+                        let mailflow = syntax == Syntax::Dsl || crate::discover::is_mailflow_document(&name, &text);
+                        // With nothing to reuse (a document just opened), a large file is checked
+                        // the fastest way, and what the next check reuses is made after
+                        // publishing ([`Shared::keep_reuse`]).
+                        let (checked, reuse) = match previous {
+                            None => check_first_unless(&text, syntax, &selection, &stop)?,
+                            Some(previous) => {
+                                let (checked, reuse) =
+                                    check_incremental_unless(&text, syntax, &selection, Some(&previous), &stop)?;
+                                (checked, Some(reuse))
+                            }
+                        };
+                        Some((Analysis::new(version, text, checked, mailflow, selection, stamp), reuse))
+                    })
+                    .await,
             )
         };
         // What this check leaves unused or replaces (the previous version's reuse and
         // analysis): freeing a big file's trees takes a while, so it is done after publishing,
-        // on a blocking thread, and never under the lock.
+        // on the document's thread, and never under the lock.
         let mut discarded: (Option<crate::check::Reuse>, Option<Arc<Analysis>>) = (None, None);
         // The text whose reuse is still to be made, while it is the document's.
         let mut reuse_to_make = None;
@@ -353,8 +364,8 @@ impl Shared {
                         }
                         kept = Some(analysis);
                     }
-                    Some(Err(error)) => {
-                        let reason = failure_reason(error);
+                    Some(Err(panicked)) => {
+                        let reason = transport::panic_reason(panicked.as_ref());
                         eprintln!("mailflow lsp: checking {} failed: {reason}", uri.as_str());
                         document.failed = Some((stamp, reason));
                     }
@@ -385,13 +396,13 @@ impl Shared {
             self.publish(uri.clone(), analysis).await;
         }
         if let Some(analysis) = reuse_to_make {
-            self.keep_reuse(&uri, stamp, analysis).await;
+            self.keep_reuse(&uri, stamp, analysis, &thread).await;
         }
         if push {
             self.start_check(&uri, 1);
         }
         if discarded.0.is_some() || discarded.1.is_some() {
-            tokio::task::spawn_blocking(move || drop(discarded));
+            thread.free(discarded);
         }
     }
 
@@ -399,14 +410,15 @@ impl Shared {
     /// [`Shared::check`]), and keeps it with the changes made since recorded in it. (A client
     /// that sends a change as soon as the last one's diagnostics come would otherwise change
     /// the text every time before it is made.)
-    async fn keep_reuse(&self, uri: &Uri, stamp: Stamp, analysis: Arc<Analysis>) {
+    async fn keep_reuse(&self, uri: &Uri, stamp: Stamp, analysis: Arc<Analysis>, thread: &DocumentThread) {
         let syntax = analysis.checked.source.syntax();
         let permit = self.checking.clone().acquire_owned().await;
-        let made = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            crate::check::reuse_of(&analysis.text, syntax)
-        })
-        .await;
+        let made = thread
+            .run(move || {
+                let _permit = permit;
+                crate::check::reuse_of(&analysis.text, syntax)
+            })
+            .await;
         let unused = {
             let mut state = self.state();
             let document = state.documents.get_mut(uri).filter(|d| d.opening == stamp.opening);
@@ -424,10 +436,10 @@ impl Shared {
                         _ => Some(reuse),
                     }
                 }
-                (Some(document), Err(error)) => {
+                (Some(document), Err(panicked)) => {
                     document.running.retain(|s| *s != stamp);
                     document.changes_to_replay = None;
-                    let reason = failure_reason(error);
+                    let reason = transport::panic_reason(panicked.as_ref());
                     eprintln!("mailflow lsp: reading {} for its next check failed: {reason}", uri.as_str());
                     None
                 }
@@ -435,7 +447,7 @@ impl Shared {
             }
         };
         if let Some(unused) = unused {
-            tokio::task::spawn_blocking(move || drop(unused));
+            thread.free(unused);
         }
     }
 
@@ -794,6 +806,7 @@ impl LanguageServer for Backend {
             state.openings += 1;
             let opened = Document::new(&document.text, document.version, syntax, state.openings);
             state.documents.insert(document.uri.clone(), opened);
+            state.threads.entry(document.uri.clone()).or_insert_with(DocumentThread::start);
             state.analyses.remove(&document.uri);
         }
         self.refresh(&document.uri).await;
@@ -818,8 +831,11 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         {
             let mut state = self.state();
-            state.documents.remove(&uri);
-            state.analyses.remove(&uri);
+            let closed = (state.documents.remove(&uri), state.analyses.remove(&uri));
+            // Freed where its versions were made, not under the lock.
+            if let Some(thread) = state.threads.remove(&uri) {
+                thread.free(closed);
+            }
         }
         // Requests waiting for the document's check answer now.
         self.shared.checks_ended.send_modify(|ended| *ended += 1);
