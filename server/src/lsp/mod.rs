@@ -464,9 +464,7 @@ impl Shared {
                 let state = self.state();
                 (state.encoding(), state.settings.docs_url.clone())
             };
-            Convert::new(&uri, &analysis, encoding, docs_url)
-                .serialized_diagnostics()
-                .map_err(|error| failed("serializing diagnostics", error.to_string()))
+            Ok(Convert::new(&uri, &analysis, encoding, docs_url).serialized_diagnostics())
         }) else {
             return;
         };

@@ -279,6 +279,40 @@ async fn pull_clients_ask_for_diagnostics() {
     assert_eq!(report["items"][0]["code"], "MF202");
 }
 
+/// What a client that is pushed diagnostics is published for `text`, and what a client that
+/// pulls them is answered, each with `settings`.
+async fn pushed_and_pulled(text: &str, settings: Value) -> (Value, Value) {
+    let settings = Settings::new(std::sync::Mutex::new(settings));
+    let mut push = Client::with_settings(json!({"workspace": {"configuration": true}}), settings.clone()).await;
+    let pushed = push.open(text).await;
+    let pulls = json!({"workspace": {"configuration": true}, "textDocument": {"diagnostic": {}}});
+    let mut pull = Client::with_settings(pulls, settings).await;
+    let document = json!({"uri": URI, "languageId": "yaml", "version": 1, "text": text});
+    pull.notify("textDocument/didOpen", json!({"textDocument": document})).await;
+    let pulled = pull.request("textDocument/diagnostic", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    (pushed, pulled)
+}
+
+/// Pushed diagnostics are written as JSON directly, pulled ones through serde: they are the
+/// same, with every field a diagnostic can have, text that needs escaping in JSON, and columns
+/// counted in UTF-16 past a character outside the BMP.
+#[tokio::test]
+async fn pushed_diagnostics_are_the_pulled_ones() {
+    let text = "mailflow: 1\ntransportRules:\n  - name: \"Say \\\"hi\\\" \\\\ \u{e9} \u{1d11e}\\tnow\"\n    \
+                priority: 0\n    exceptions: {headerContains: {header: \"X-\u{1d11e}:\", words: [x]}}\n  \
+                # mailflow: ignore[MF203]\n  - name: \"Say \\\"hi\\\" \\\\ \u{e9} \u{1d11e}\\tnow\"\n    priority: 1\n";
+    let (pushed, pulled) = pushed_and_pulled(text, json!({"docsUrl": "https://docs.example/mailflow/"})).await;
+    let diagnostics = pushed["diagnostics"].as_array().unwrap();
+    for code in ["MF005", "MF010", "MF014"] {
+        assert!(codes(&pushed).iter().any(|c| c == code), "{code} in {pushed:#}");
+    }
+    for field in ["relatedInformation", "tags", "codeDescription"] {
+        assert!(diagnostics.iter().any(|d| !d[field].is_null()), "{field} in {pushed:#}");
+    }
+    assert!(diagnostics.iter().any(|d| d["message"].as_str().unwrap().contains("\"hi\" \\ \u{e9} \u{1d11e}\tnow")));
+    assert_eq!(&pulled["items"], &pushed["diagnostics"]);
+}
+
 /// The diagnostics pushed for a large file, serialized a half on each core, are those a pull
 /// client gets, in the order of the findings.
 #[tokio::test]
@@ -287,15 +321,7 @@ async fn a_large_files_pushed_diagnostics_are_its_findings_in_order() {
         format!("  - name: R{n}\n    priority: {n}\n    exceptions: {{headerContains: {{header: \"X-{n}:\", words: [x]}}}}\n")
     };
     let text = format!("mailflow: 1\ntransportRules:\n{}", (0..400).map(rule).collect::<String>());
-    let mut push = Client::start(json!({})).await;
-    let pushed = push.open(&text).await;
-    let mut pull = Client::start(json!({"textDocument": {"diagnostic": {}}})).await;
-    pull.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}}),
-    )
-    .await;
-    let pulled = pull.request("textDocument/diagnostic", json!({"textDocument": {"uri": URI}})).await.unwrap();
+    let (pushed, pulled) = pushed_and_pulled(&text, json!({})).await;
     let diagnostics = pushed["diagnostics"].as_array().unwrap();
     assert_eq!(codes(&pushed).iter().filter(|code| *code == "MF010").count(), 400);
     assert_eq!(&pulled["items"], &pushed["diagnostics"]);

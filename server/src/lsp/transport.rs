@@ -38,7 +38,6 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use futures::{FutureExt, SinkExt, Stream, StreamExt};
-use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
@@ -69,16 +68,29 @@ impl Notifications {
         self.send_as(N::METHOD, params);
     }
 
-    /// Publishes the diagnostics of `version` of the document `uri`, each serialized already
-    /// (`Convert::serialized_diagnostics`), as `PublishDiagnosticsParams` says.
-    pub fn publish_diagnostics(&self, uri: &Uri, diagnostics: &[Box<RawValue>], version: i32) {
-        #[derive(serde::Serialize)]
-        struct Params<'a> {
-            uri: &'a Uri,
-            diagnostics: &'a [Box<RawValue>],
-            version: i32,
+    /// Publishes the diagnostics of `version` of the document `uri`, as
+    /// `PublishDiagnosticsParams` says, each written as JSON already
+    /// (`Convert::serialized_diagnostics`) and copied into the message as it is.
+    pub fn publish_diagnostics(&self, uri: &Uri, diagnostics: &[String], version: i32) {
+        let method = notification::PublishDiagnostics::METHOD;
+        let (Ok(method), Ok(uri)) = (serde_json::to_string(method), serde_json::to_string(uri)) else { return };
+        let written: usize = diagnostics.iter().map(|diagnostic| diagnostic.len() + 1).sum();
+        let mut body = String::with_capacity(written + method.len() + uri.len() + 80);
+        body.push_str("{\"jsonrpc\":\"2.0\",\"method\":");
+        body.push_str(&method);
+        body.push_str(",\"params\":{\"uri\":");
+        body.push_str(&uri);
+        body.push_str(",\"diagnostics\":[");
+        for (n, diagnostic) in diagnostics.iter().enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(diagnostic);
         }
-        self.send_as(notification::PublishDiagnostics::METHOD, &Params { uri, diagnostics, version });
+        body.push_str("],\"version\":");
+        body.push_str(itoa::Buffer::new().format(version));
+        body.push_str("}}");
+        let _ = self.0.send(body.into_bytes());
     }
 
     fn send_as(&self, method: &'static str, params: &impl serde::Serialize) {
