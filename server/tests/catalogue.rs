@@ -416,7 +416,7 @@ fn strip_defaults(flow: &MailFlow) -> String {
             *setting = None;
         }
     };
-    for rule in &mut flow.rules {
+    for rule in flow.rules.iter_mut().map(std::sync::Arc::make_mut) {
         default(&mut rule.enabled, true);
         default(&mut rule.stop_processing, false);
         default(&mut rule.defer_on_error, false);

@@ -45,7 +45,7 @@ fn strip(flow: &MailFlow) -> String {
 /// for the default it is: the DSL writes it by leaving the statement out.
 fn strip_for_dsl(flow: &MailFlow) -> String {
     let mut flow = flow.clone();
-    for rule in &mut flow.rules {
+    for rule in flow.rules.iter_mut().map(std::sync::Arc::make_mut) {
         for setting in [&mut rule.stop_processing, &mut rule.defer_on_error] {
             if setting.as_ref().is_some_and(|s| !s.value) {
                 *setting = None;
@@ -612,12 +612,13 @@ mod generated {
 
     fn flow() -> impl Strategy<Value = MailFlow> {
         ((1..=i64::MAX).prop_map(at), of(organization()), vec(connector(), 0..3), vec(rule(), 0..3)).prop_map(
-            |(version, organization, connectors, rules)| MailFlow {
-                version: Some(version),
-                organization,
-                connectors,
-                rules,
-                rules_span: Span::default(),
+            |(version, organization, connectors, rules)| {
+                let mut flow = MailFlow::default();
+                flow.version = Some(version);
+                flow.organization = organization;
+                flow.connectors = connectors;
+                flow.rules = rules.into_iter().map(std::sync::Arc::new).collect();
+                flow
             },
         )
     }

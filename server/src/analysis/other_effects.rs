@@ -329,7 +329,7 @@ mod tests {
     fn rule(text: &str) -> TransportRule {
         let text = format!("transportRules:\n  - name: R\n    priority: 0\n{text}");
         let (flow, _) = crate::model::lower_yaml::lower(&crate::syntax::yaml::parse(&text), &text);
-        flow.rules.into_iter().next().unwrap()
+        std::sync::Arc::unwrap_or_clone(flow.rules.into_iter().next().unwrap())
     }
 
     #[test]

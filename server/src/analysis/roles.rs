@@ -32,7 +32,8 @@ pub struct Roles<'a> {
 
 impl<'a> Roles<'a> {
     pub fn of(flow: &'a MailFlow) -> Self {
-        let ordered = flow.rules_in_order();
+        let order = flow.order();
+        let ordered: Vec<&TransportRule> = order.iter().map(|&index| flow.rules[index].as_ref()).collect();
         let routing = ordered
             .iter()
             .filter_map(|rule| {
@@ -41,8 +42,8 @@ impl<'a> Roles<'a> {
             })
             .collect();
         let mut places = vec![0; flow.rules.len()];
-        for (place, rule) in ordered.iter().enumerate() {
-            places[flow.rule_index(rule)] = place;
+        for (place, &index) in order.iter().enumerate() {
+            places[index] = place;
         }
         Roles { ordered, routing, flow, places }
     }

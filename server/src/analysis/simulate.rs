@@ -729,8 +729,7 @@ struct Partial {
 
 impl<'a> Simulator<'a> {
     pub fn new(flow: &'a MailFlow) -> Self {
-        let active: Vec<usize> =
-            flow.rules_in_order().into_iter().filter(|r| r.is_active()).map(|r| flow.rule_index(r)).collect();
+        let active: Vec<usize> = flow.order().into_iter().filter(|&index| flow.rules[index].is_active()).collect();
         let mut accepted = DomainIndex::new();
         let domains = flow.organization.iter().flat_map(|o| &o.domains);
         domains.clone().for_each(|domain| accepted.insert(&domain.value, ()));

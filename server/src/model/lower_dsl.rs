@@ -56,7 +56,7 @@ pub struct LoweredRules {
 /// A rule as lowered, with the findings its lowering reported.
 struct LoweredRule {
     start: usize,
-    rule: TransportRule,
+    rule: Arc<TransportRule>,
     problems: Vec<Problem>,
 }
 
@@ -252,13 +252,14 @@ impl<'a> Lowerer<'a> {
         };
         let organization = items.get("organization").map(|node| self.organization(node));
         let connectors: Vec<Connector> = items.all("connector").map(|node| self.connector(node)).collect();
-        let rules: Vec<TransportRule> = items.all("rule").map(|node| self.rule_reusing(node)).collect();
+        let rules: Vec<Arc<TransportRule>> = items.all("rule").map(|node| self.rule_reusing(node)).collect();
         MailFlow {
             version,
             organization,
             connectors,
             rules_span: rules.first().map_or(Span::new(0, 0), |rule| rule.span),
             rules,
+            ..MailFlow::default()
         }
     }
 
@@ -373,14 +374,15 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// [`Self::rule`], or the previous version's lowering of the same subtree with its spans
-    /// moved; remembers the rule for the next version.
-    fn rule_reusing(&mut self, node: Node) -> TransportRule {
+    /// [`Self::rule`], or the previous version's lowering of the same subtree, shared where the
+    /// edit did not move it, its spans moved where it did; remembers the rule for the next
+    /// version.
+    fn rule_reusing(&mut self, node: Node) -> Arc<TransportRule> {
         let whole = span(node);
         if self.file.errors.iter().any(|error| error.span.start <= whole.end && whole.start <= error.span.end) {
-            return self.rule(node);
+            return Arc::new(self.rule(node));
         }
-        let Some(id) = node.child(0).map(|child| child.id()) else { return self.rule(node) };
+        let Some(id) = node.child(0).map(|child| child.id()) else { return Arc::new(self.rule(node)) };
         let previous = self.previous.and_then(|previous| {
             let old = previous.rules.get(&id)?;
             let unchanged = previous.text.get(old.start..old.start + whole.len()) == self.text.get(whole.range());
@@ -389,8 +391,14 @@ impl<'a> Lowerer<'a> {
         let (rule, problems) = match previous {
             Some(old) => {
                 let delta = whole.start as isize - old.start as isize;
-                let mut rule = old.rule.clone();
-                rule.shift(delta);
+                let rule = match delta {
+                    0 => old.rule.clone(),
+                    _ => {
+                        let mut rule = TransportRule::clone(&old.rule);
+                        rule.shift(delta);
+                        Arc::new(rule)
+                    }
+                };
                 let mut problems = old.problems.clone();
                 problems.shift(delta);
                 self.problems.extend(problems.iter().cloned());
@@ -398,7 +406,7 @@ impl<'a> Lowerer<'a> {
             }
             None => {
                 let before = self.problems.len();
-                let rule = self.rule(node);
+                let rule = Arc::new(self.rule(node));
                 (rule, self.problems[before..].to_vec())
             }
         };
@@ -664,6 +672,23 @@ mod tests {
         assert_eq!(dsl_problems, []);
         assert_eq!(yaml_problems, []);
         assert_eq!(without_spans(&dsl_flow), without_spans(&yaml_flow));
+    }
+
+    /// An edit in the last of three rules lowers that rule again and shares the two before it
+    /// with the previous version's model; the model is a fresh lowering's.
+    #[test]
+    fn an_edit_shares_the_rules_before_it() {
+        let mut text = (0..3).map(|i| format!("rule \"R{i}\" priority {i} {{\n}}\n")).collect::<String>();
+        text.insert_str(0, "mailflow 1\n");
+        let file = dsl::parse(&text, None);
+        let (flow, _, lowered) = lower_reusing(&file, &text, None);
+        let mut tree = file.tree;
+        let at = text.find("R2").unwrap() + 1;
+        tree.insert(&mut text, at, "2");
+        let (edited, _, _) = lower_reusing(&dsl::parse(&text, Some(&tree)), &text, Some(&lowered));
+        let shared: Vec<bool> = flow.rules.iter().zip(&edited.rules).map(|(a, b)| Arc::ptr_eq(a, b)).collect();
+        assert_eq!(shared, [true, true, false]);
+        assert_eq!(edited, lower_text(&text).0);
     }
 
     #[test]

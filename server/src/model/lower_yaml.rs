@@ -174,14 +174,14 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Puts in `rules` the copies of the previous version's rules that `rule_reusing` took,
-    /// their spans moved, made on every core for a long list.
-    fn reused_copies(&mut self, rules: &mut [TransportRule]) {
+    /// Puts in `rules` the copies of the previous version's rules that `rule_reusing` took
+    /// where the edit moved them, their spans moved, made on every core for a long list.
+    fn reused_copies(&mut self, rules: &mut [Arc<TransportRule>]) {
         let reusing = std::mem::take(&mut self.reusing);
         let copies = side_by_side::map(&reusing, COPIED_BESIDE, |&(_, rule, delta)| {
             let mut copy = rule.clone();
             copy.shift(delta);
-            copy
+            Arc::new(copy)
         });
         for ((index, _, _), copy) in reusing.into_iter().zip(copies) {
             rules[index] = copy;
@@ -264,10 +264,11 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Adds the rule `node` holds to `rules`: [`Self::rule`], or the previous version's lowering
-    /// of the value `node` shares or copies, its spans moved. Remembers it for the next version.
-    fn rule_reusing(&mut self, node: &Node, rules: &mut Vec<TransportRule>) {
+    /// of the value `node` shares or copies, shared where the edit did not move it, its spans
+    /// moved where it did. Remembers it for the next version.
+    fn rule_reusing(&mut self, node: &Node, rules: &mut Vec<Arc<TransportRule>>) {
         let Some(id) = shared_id(node) else {
-            rules.extend(self.rule(node));
+            rules.extend(self.rule(node).map(Arc::new));
             return;
         };
         let reused = self.previous.as_ref().and_then(|previous| {
@@ -279,20 +280,29 @@ impl<'a> Lowerer<'a> {
             Some((&flow.rules[old.index], delta, problems))
         });
         let (rule, problems) = match reused {
+            Some((rule, 0, problems)) => {
+                self.problems.extend(problems.iter().cloned());
+                #[cfg(test)]
+                {
+                    self.lowered.reused += 1;
+                }
+                (rule.clone(), problems)
+            }
             Some((rule, delta, problems)) => {
                 self.problems.extend(problems.iter().cloned());
                 #[cfg(test)]
                 {
                     self.lowered.reused += 1;
                 }
-                // Copied with the list's other reused rules (`Lowerer::reused_copies`).
-                self.reusing.push((rules.len(), rule, delta));
-                (TransportRule::default(), problems)
+                // Copied with the list's other moved rules (`Lowerer::reused_copies`), which
+                // puts the copy in this one's place.
+                self.reusing.push((rules.len(), rule.as_ref(), delta));
+                (rule.clone(), problems)
             }
             None => {
                 let before = self.problems.len();
                 let Some(rule) = self.rule(node) else { return };
-                (rule, self.problems[before..].to_vec())
+                (Arc::new(rule), self.problems[before..].to_vec())
             }
         };
         self.lowered.rules.insert(id, LoweredRule { _mapping: node.clone(), index: rules.len(), problems });
@@ -594,9 +604,9 @@ mod tests {
     use crate::text::LineIndex;
 
     /// Issue 15: an edit inside one rule of five lowers that rule again and takes the four
-    /// others from the previous version's lowering (those after it moved), and the model and
-    /// problems are a fresh lowering's. So with 200 rules, whose 197 moved ones the reading
-    /// copies on two threads.
+    /// others from the previous version's lowering (shared where the edit left them in place,
+    /// copied where it moved them), and the model and problems are a fresh lowering's. So with
+    /// 200 rules, whose 197 moved ones the reading copies on two threads.
     #[test]
     fn an_edited_text_lowers_again_only_the_rules_the_edit_touched() {
         for count in [5, 200] {
@@ -616,6 +626,8 @@ mod tests {
             let previous = Previous { converted, rules: &rules, flow: &flow };
             let (edited, problems, rules) = lower_reusing(&file, &text, Some(previous));
             assert_eq!(rules.reused, count - 1);
+            let shared: Vec<bool> = flow.rules.iter().zip(&edited.rules).map(|(a, b)| Arc::ptr_eq(a, b)).collect();
+            assert_eq!(shared, (0..count).map(|i| i < 2).collect::<Vec<_>>(), "R0 and R1 are shared");
             let (fresh, fresh_problems) = lower(&parse_incremental(&text, &LineIndex::new(&text), None).0, &text);
             assert_eq!(edited, fresh);
             // Each rule's unknown key `colour`, reused or not, where it is now.

@@ -11,6 +11,8 @@ pub mod problem;
 mod shift;
 pub mod vendors;
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use crate::text::{Span, Spanned};
@@ -24,9 +26,51 @@ pub struct MailFlow {
     pub version: Option<Spanned<i64>>,
     pub organization: Option<Organization>,
     pub connectors: Vec<Connector>,
-    pub rules: Vec<TransportRule>,
+    /// Shared: an edit's lowering takes the previous version's rules the edit did not move.
+    pub rules: Vec<Arc<TransportRule>>,
     /// Span of the `transportRules` key, or of the whole document when it is absent.
     pub rules_span: Span,
+    rule_indexes: RuleIndexes,
+}
+
+/// Each rule's index in [`MailFlow::rules`] by its address, made when first asked for
+/// ([`MailFlow::rule_index`], which the checks and the simulator ask of every rule: a search
+/// made it quadratic). Only a guide: an answer is checked against `rules`, which may have
+/// changed since, and searched for if it is wrong. Not part of the model: a copy starts
+/// without one, and two models are equal whatever their tables.
+#[derive(Default)]
+struct RuleIndexes(std::sync::OnceLock<Vec<(usize, usize)>>);
+
+impl Clone for RuleIndexes {
+    fn clone(&self) -> Self {
+        RuleIndexes::default()
+    }
+}
+
+impl PartialEq for RuleIndexes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for RuleIndexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RuleIndexes")
+    }
+}
+
+impl RuleIndexes {
+    fn of(rules: &[Arc<TransportRule>]) -> Vec<(usize, usize)> {
+        let mut indexes: Vec<(usize, usize)> =
+            rules.iter().enumerate().map(|(index, rule)| (Arc::as_ptr(rule) as usize, index)).collect();
+        indexes.sort_unstable();
+        indexes
+    }
+
+    fn find(indexes: &[(usize, usize)], address: usize) -> Option<usize> {
+        let at = indexes.binary_search_by_key(&address, |&(address, _)| address).ok()?;
+        Some(indexes[at].1)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -730,7 +774,14 @@ impl MailFlow {
 
     /// The index of a rule of this model.
     pub fn rule_index(&self, rule: &TransportRule) -> usize {
-        index_in(&self.rules, rule).expect("the rule belongs to this model")
+        let address = rule as *const TransportRule as usize;
+        let is_at = |index: usize| self.rules.get(index).is_some_and(|own| std::ptr::eq(own.as_ref(), rule));
+        let indexes = self.rule_indexes.0.get_or_init(|| RuleIndexes::of(&self.rules));
+        RuleIndexes::find(indexes, address)
+            .filter(|&index| is_at(index))
+            // `rules` changed since the table was made.
+            .or_else(|| (0..self.rules.len()).find(|&index| is_at(index)))
+            .expect("the rule belongs to this model")
     }
 
     /// The index of a connector of this model.
@@ -740,9 +791,14 @@ impl MailFlow {
 
     /// Rules in the order Exchange evaluates them: by priority, rules without one last.
     pub fn rules_in_order(&self) -> Vec<&TransportRule> {
-        let mut rules: Vec<&TransportRule> = self.rules.iter().collect();
-        rules.sort_by_key(|r| r.priority.as_ref().map_or(i64::MAX, |p| p.value));
-        rules
+        self.order().into_iter().map(|index| self.rules[index].as_ref()).collect()
+    }
+
+    /// The indexes of the rules in the order Exchange evaluates them ([`Self::rules_in_order`]).
+    pub fn order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.rules.len()).collect();
+        order.sort_by_key(|&index| self.rules[index].priority.as_ref().map_or(i64::MAX, |p| p.value));
+        order
     }
 }
 
@@ -759,6 +815,18 @@ fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// A rule's index comes from a table of the rules' addresses, and is right after the rules
+    /// changed too.
+    #[test]
+    fn a_rules_index_is_found_by_its_address_even_after_the_rules_changed() {
+        let rules = (0..5).map(|_| Arc::new(TransportRule::default())).collect();
+        let mut flow = MailFlow { rules, ..MailFlow::default() };
+        let indexes = |flow: &MailFlow| flow.rules.iter().map(|rule| flow.rule_index(rule)).collect::<Vec<_>>();
+        assert_eq!(indexes(&flow), [0, 1, 2, 3, 4]);
+        flow.rules.swap(0, 4);
+        flow.rules.push(Arc::new(TransportRule::default()));
+        assert_eq!(indexes(&flow), [0, 1, 2, 3, 4, 5]);
+    }
     #[test]
     fn an_item_is_found_at_its_own_place_and_an_equal_copy_nowhere() {
         let items = vec![String::from("a"), String::from("b"), String::from("b")];

@@ -1,5 +1,7 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
+use std::sync::Arc;
+
 use foldhash::{HashMap, HashMapExt};
 
 use super::message::Message;
@@ -88,7 +90,7 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     // The first rule of each priority, so that each rule is compared once, not with every rule
     // before it.
     let mut first_of: HashMap<i64, &TransportRule> = HashMap::with_capacity(flow.rules.len());
-    for rule in &flow.rules {
+    for rule in flow.rules.iter().map(Arc::as_ref) {
         let Some(priority) = &rule.priority else { continue };
         let first = *first_of.entry(priority.value).or_insert(rule);
         if !std::ptr::eq(first, rule) {

@@ -5,6 +5,8 @@
 //! Exchange's default, or (a connector's settings that are not mail routing, an accepted
 //! domain outside the organization) it is listed in [`Imported::notes`].
 
+use std::sync::Arc;
+
 use super::names::{self, parameter, EXCEPT_IF};
 use super::{Kind, Problem, TenantObject, Value};
 use crate::model::keys::{without_except_if, Object};
@@ -28,7 +30,8 @@ pub struct Imported {
 pub fn import(objects: &[TenantObject], organization_name: Option<&str>) -> Result<Imported, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let mut flow = MailFlow { version: Some(spanned(1)), ..MailFlow::default() };
+    let mut flow = MailFlow::default();
+    flow.version = Some(spanned(1));
     let mut domains = Vec::new();
     for object in objects {
         if object.absent {
@@ -58,7 +61,7 @@ pub fn import(objects: &[TenantObject], organization_name: Option<&str>) -> Resu
         match object.kind {
             Kind::TransportRule => {
                 let rule = reader.rule();
-                flow.rules.push(rule);
+                flow.rules.push(Arc::new(rule));
             }
             Kind::OutboundConnector => {
                 let connector = reader.connector(&mut notes);

@@ -1,6 +1,8 @@
 //! What several fixes share: finding the object a finding is about, and editing the
 //! `conditions`, `exceptions` and `actions` of a rule with the [`super::YamlEditor`] primitives.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Edit, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::{Connector, MailFlow, TransportRule, Vendor};
@@ -12,7 +14,7 @@ const ANTI_LOOP_HEADER: &str = "X-AntiLoop-Smarthost";
 /// The rule a finding is about, when its subject is one.
 pub fn rule(flow: &MailFlow, subject: Subject) -> Option<&TransportRule> {
     match subject {
-        Subject::Rule(index) => flow.rules.get(index),
+        Subject::Rule(index) => flow.rules.get(index).map(Arc::as_ref),
         _ => None,
     }
 }
@@ -35,7 +37,7 @@ pub fn written_in(object: Span, span: Span) -> Option<Span> {
 /// `span` when it is `rule`'s own to edit: written inside the rule, and not in a block that
 /// another rule uses through an alias of its anchor (editing it would edit that rule too).
 pub fn rule_owned(flow: &MailFlow, rule: &TransportRule, span: Span) -> Option<Span> {
-    let others = flow.rules.iter().filter(|other| !std::ptr::eq(*other, rule));
+    let others = flow.rules.iter().map(Arc::as_ref).filter(|other| !std::ptr::eq(*other, rule));
     let mut blocks = others.flat_map(|other| Block::ALL.map(|block| block.span(other))).flatten();
     let shared = blocks.any(|block| block.contains(span) || span.contains(block));
     written_in(rule.span, span).filter(|_| !shared)
@@ -151,9 +153,10 @@ transportRules:
 ";
         let flow = flow(text);
         assert_eq!(unused_anti_loop_header([], Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost");
-        assert_eq!(unused_anti_loop_header(&flow.rules[..1], Some(Vendor::Proofpoint)), "X-AntiLoop-Proofpoint");
-        assert_eq!(unused_anti_loop_header(&flow.rules, Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost-2");
-        assert_eq!(unused_anti_loop_header(&flow.rules, Some(Vendor::Other)), "X-AntiLoop-Smarthost-2");
+        let rules = || flow.rules.iter().map(Arc::as_ref);
+        assert_eq!(unused_anti_loop_header(rules().take(1), Some(Vendor::Proofpoint)), "X-AntiLoop-Proofpoint");
+        assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost-2");
+        assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Other)), "X-AntiLoop-Smarthost-2");
     }
 
     #[test]

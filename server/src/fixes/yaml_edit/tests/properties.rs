@@ -452,7 +452,7 @@ fn run(d: &Doc, op: &Op) -> Option<(Vec<Edit>, Data)> {
                     set(&mut rules_mut(&mut expected)[*index], "priority", priority);
                 }
             }
-            let slots: Vec<Option<&TransportRule>> = slots.iter().map(|slot| slot.map(|i| &rules[i])).collect();
+            let slots: Vec<Option<&TransportRule>> = slots.iter().map(|slot| slot.map(|i| rules[i].as_ref())).collect();
             editor.renumber_priorities(&slots).expect("every rule is in the file")
         }
     };
