@@ -280,23 +280,17 @@ impl<'a> Lowerer<'a> {
             Some((&flow.rules[old.index], delta, problems))
         });
         let (rule, problems) = match reused {
-            Some((rule, 0, problems)) => {
-                self.problems.extend(problems.iter().cloned());
-                #[cfg(test)]
-                {
-                    self.lowered.reused += 1;
-                }
-                (rule.clone(), problems)
-            }
             Some((rule, delta, problems)) => {
                 self.problems.extend(problems.iter().cloned());
                 #[cfg(test)]
                 {
                     self.lowered.reused += 1;
                 }
-                // Copied with the list's other moved rules (`Lowerer::reused_copies`), which
-                // puts the copy in this one's place.
-                self.reusing.push((rules.len(), rule.as_ref(), delta));
+                // Shared where it did not move; where it did, copied with the list's other
+                // moved rules (`Lowerer::reused_copies`), which puts the copy in its place.
+                if delta != 0 {
+                    self.reusing.push((rules.len(), rule.as_ref(), delta));
+                }
                 (rule.clone(), problems)
             }
             None => {
