@@ -6,8 +6,6 @@
 //! cursor is comes from the text: the line up to the cursor, and the indentation and keys of
 //! the lines above it. What values can name comes from the checked model.
 
-use std::sync::Arc;
-
 use super::describe::{connector_detail, connector_page, guide_citation, key_page, value_page};
 use super::locate::{resolve, Slot, Step};
 use crate::analysis::roles::Roles;
@@ -606,7 +604,7 @@ impl AntiLoop {
             None => next_priority(flow),
         };
         let vendor = connector.and_then(|c| c.service.as_ref()?.vendor.as_ref()).map(|vendor| vendor.value);
-        let header = unused_anti_loop_header(flow.rules.iter().map(Arc::as_ref), vendor);
+        let header = unused_anti_loop_header(flow.iter_rules(), vendor);
         let domains = connector
             .and_then(|c| c.recipient_domains.as_ref())
             .map_or_else(Vec::new, |d| rule_domains(&d.value).into_iter().map(|d| d.to_owned()).collect());

@@ -1,7 +1,5 @@
 //! MF007 duplicate-priority: two transport rules have the same priority, so their order is undefined.
 
-use std::sync::Arc;
-
 use foldhash::{HashMap, HashMapExt};
 
 use super::message::Message;
@@ -90,7 +88,7 @@ pub fn check(flow: &MailFlow, out: &mut Findings) {
     // The first rule of each priority, so that each rule is compared once, not with every rule
     // before it.
     let mut first_of: HashMap<i64, &TransportRule> = HashMap::with_capacity(flow.rules.len());
-    for rule in flow.rules.iter().map(Arc::as_ref) {
+    for rule in flow.iter_rules() {
         let Some(priority) = &rule.priority else { continue };
         let first = *first_of.entry(priority.value).or_insert(rule);
         if !std::ptr::eq(first, rule) {

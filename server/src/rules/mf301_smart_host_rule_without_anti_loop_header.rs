@@ -1,7 +1,5 @@
 //! MF301 smart-host-rule-without-anti-loop-header: a smart host rule does not mark the mail it routes.
 
-use std::sync::Arc;
-
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, Roles};
@@ -187,10 +185,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     }
     let connector = flow.connector(&rule.actions.redirect_to_connector.as_ref()?.value)?;
     let vendor = connector.service.as_ref()?.vendor.as_ref().map(|v| v.value);
-    let header = rule_edits::unused_anti_loop_header(
-        flow.rules.iter().map(Arc::as_ref).filter(|r| !std::ptr::eq(*r, rule)),
-        vendor,
-    );
+    let header = rule_edits::unused_anti_loop_header(flow.iter_rules().filter(|r| !std::ptr::eq(*r, rule)), vendor);
     let mark = Value::flow_map([("name", Value::str(&header)), ("value", Value::str("true"))]);
     let set = rule_edits::set_in_block(context, rule, Block::Actions, "setHeader", &mark)?;
     let except = rule_edits::set_header_exception(context, rule, &header, "true")?;

@@ -1,7 +1,5 @@
 //! MF303 anti-loop-mismatch: a smart host rule's header exceptions do not test the header and value it sets.
 
-use std::sync::Arc;
-
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
@@ -142,7 +140,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
     let header = rule.actions.set_header.as_ref()?;
     // Replacing a test on a header another rule sets would stop excepting the mail it marks.
     if let Some(tested) = &rule.exceptions.header_contains {
-        let mut others = flow.rules.iter().map(Arc::as_ref).filter(|r| !std::ptr::eq(*r, rule));
+        let mut others = flow.iter_rules().filter(|r| !std::ptr::eq(*r, rule));
         if others.any(|r| {
             r.actions.set_header.as_ref().is_some_and(|h| h.name.value.eq_ignore_ascii_case(&tested.header.value))
         }) {

@@ -2,8 +2,6 @@
 //! decides, with Exchange's defaults written out (a rule that says nothing of its mode is
 //! `Enforce`), so that two descriptions of one tenant compare property by property.
 
-use std::sync::Arc;
-
 use super::names::{self, parameter, EXCEPT_IF};
 use super::{Kind, Origin, TenantObject, Value};
 use crate::model::keys::{without_except_if, Object};
@@ -16,8 +14,7 @@ use crate::model::{
 /// accepted domains. `file` names the file in each object's origin.
 pub fn objects(flow: &MailFlow, file: &str) -> Vec<TenantObject> {
     let origin = |number| Origin { file: file.to_owned(), number };
-    let mut rules: Vec<&TransportRule> = flow.rules.iter().map(Arc::as_ref).collect();
-    rules.sort_by_key(|rule| rule.priority.as_ref().map_or(i64::MAX, |p| p.value));
+    let rules = flow.rules_in_order();
     let connectors = flow.connectors.iter().enumerate().map(|(index, connector)| TenantObject {
         kind: Kind::OutboundConnector,
         properties: connector_properties(connector),

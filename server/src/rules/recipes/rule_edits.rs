@@ -37,7 +37,7 @@ pub fn written_in(object: Span, span: Span) -> Option<Span> {
 /// `span` when it is `rule`'s own to edit: written inside the rule, and not in a block that
 /// another rule uses through an alias of its anchor (editing it would edit that rule too).
 pub fn rule_owned(flow: &MailFlow, rule: &TransportRule, span: Span) -> Option<Span> {
-    let others = flow.rules.iter().map(Arc::as_ref).filter(|other| !std::ptr::eq(*other, rule));
+    let others = flow.iter_rules().filter(|other| !std::ptr::eq(*other, rule));
     let mut blocks = others.flat_map(|other| Block::ALL.map(|block| block.span(other))).flatten();
     let shared = blocks.any(|block| block.contains(span) || span.contains(block));
     written_in(rule.span, span).filter(|_| !shared)
@@ -153,7 +153,7 @@ transportRules:
 ";
         let flow = flow(text);
         assert_eq!(unused_anti_loop_header([], Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost");
-        let rules = || flow.rules.iter().map(Arc::as_ref);
+        let rules = || flow.iter_rules();
         assert_eq!(unused_anti_loop_header(rules().take(1), Some(Vendor::Proofpoint)), "X-AntiLoop-Proofpoint");
         assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost-2");
         assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Other)), "X-AntiLoop-Smarthost-2");

@@ -3,8 +3,6 @@
 //! moving one there (MF103, MF104), or inserting the anti-loop smart host rule there for a
 //! connector (MF201, MF202).
 
-use std::sync::Arc;
-
 use std::iter;
 use std::ptr;
 
@@ -60,7 +58,7 @@ pub fn insert_anti_loop_rule(connector: &Connector, context: &FixContext) -> Opt
         conditions.push(("recipientDomainIs", Value::List(domains.into_iter().map(Value::str).collect())));
     }
     let vendor = connector.service.as_ref().and_then(|service| service.vendor.as_ref()).map(|vendor| vendor.value);
-    let header = unused_anti_loop_header(flow.rules.iter().map(Arc::as_ref), vendor);
+    let header = unused_anti_loop_header(flow.iter_rules(), vendor);
     let words = Value::List(vec![Value::str("true")]);
     let fields: Vec<(String, Value)> = [
         ("name", Value::Str(rule_name(target, flow))),
