@@ -565,6 +565,7 @@ mod generated {
                     stop_processing,
                     defer_on_error,
                     comments,
+                    derived: Default::default(),
                 },
             )
     }

@@ -22,6 +22,7 @@ use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::other_effects::{self, ActionEffect, PathChange};
 use super::roles::Roles;
@@ -126,7 +127,7 @@ pub struct Pass {
     /// The rule whose "Stop processing more rules" ended this pass's rule evaluation.
     pub stopped_by: Option<usize>,
     /// Headers that rules set in this pass, as written.
-    pub set_headers: Vec<(Rc<str>, Rc<str>)>,
+    pub set_headers: Vec<(Arc<str>, Arc<str>)>,
     /// The message left this pass encrypted (by a rule of this pass or an earlier one): a
     /// signature service cannot add a signature to it.
     pub encrypted: bool,
@@ -413,29 +414,15 @@ fn lower(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// A rule's conditions or exceptions as [`understood`] reads them: the rule's own, or a copy
-/// where an `other` entry reads as a key, boxed (as a `Cow`, every rule's [`ReadRule`], kept
-/// for the whole check, would hold room for two whole copies).
-enum ReadPredicates<'a> {
-    Rule(&'a Predicates),
-    Copy(Box<Predicates>),
-}
-
-impl std::ops::Deref for ReadPredicates<'_> {
-    type Target = Predicates;
-
-    fn deref(&self) -> &Predicates {
-        match self {
-            ReadPredicates::Rule(predicates) => predicates,
-            ReadPredicates::Copy(predicates) => predicates,
-        }
-    }
-}
-
-/// A rule's conditions or exceptions as the analysis reads them ([`understood`]), with
-/// their lists indexed so that testing a message takes the same time however long they are.
-struct Tested<'a> {
-    predicates: ReadPredicates<'a>,
+/// A rule's conditions or exceptions as the simulation reads them on their own
+/// ([`understood`]), with their lists indexed so that testing a message takes the same time
+/// however long they are. Part of a [`RuleReading`]: nothing in it depends on where the rule
+/// is written.
+struct TestedReading {
+    /// The predicates with an `other` entry that has a key read as that key, where one has
+    /// (most rules have none, and are read as written). Read for their values only: their
+    /// spans are those of the rule this was worked out from, which may since have moved.
+    understood: Option<Box<Predicates>>,
     /// The keys it gives, in the order they are tested ([`TESTED`]).
     given: Vec<Test>,
     sender_domains: Option<DomainIndex<()>>,
@@ -444,14 +431,12 @@ struct Tested<'a> {
     groups: Option<HashSet<String>>,
     /// `from`, lower-cased.
     senders: Option<HashSet<String>>,
-    /// `headerContains`: the header's name, and its words lower-cased.
-    header_contains: Option<(HeaderName, Vec<String>)>,
-    /// `headerMatches`: the header's name.
-    header_matches: Option<HeaderName>,
+    /// `headerContains`: its words, lower-cased.
+    header_words: Option<Vec<String>>,
 }
 
-impl<'a> Tested<'a> {
-    fn new(predicates: Cow<'a, Predicates>, names: &mut HeaderNames) -> Tested<'a> {
+impl TestedReading {
+    fn of(predicates: Cow<'_, Predicates>) -> TestedReading {
         let domains = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
             list.as_ref().map(|list| {
                 let mut index = DomainIndex::new();
@@ -462,55 +447,48 @@ impl<'a> Tested<'a> {
         let set = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
             list.as_ref().map(|list| list.value.iter().map(|item| item.value.to_ascii_lowercase()).collect())
         };
-        Tested {
+        TestedReading {
             given: TESTED.into_iter().filter(|test| test.given(&predicates)).collect(),
             sender_domains: domains(&predicates.sender_domain_is),
             recipient_domains: domains(&predicates.recipient_domain_is),
             groups: set(&predicates.sender_is_member_of),
             senders: set(&predicates.from),
-            header_contains: predicates.header_contains.as_ref().map(|test| {
-                let words = test.words.iter().map(|word| word.value.to_lowercase()).collect();
-                (names.intern(&test.header.value), words)
-            }),
-            header_matches: predicates.header_matches.as_ref().map(|test| names.intern(&test.header.value)),
-            predicates: match predicates {
-                Cow::Borrowed(predicates) => ReadPredicates::Rule(predicates),
-                Cow::Owned(predicates) => ReadPredicates::Copy(Box::new(predicates)),
+            header_words: predicates
+                .header_contains
+                .as_ref()
+                .map(|test| test.words.iter().map(|word| word.value.to_lowercase()).collect()),
+            understood: match predicates {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(predicates) => Some(Box::new(predicates)),
             },
         }
     }
 }
 
-/// A rule as the simulation reads it: what it tests, and what its actions do, worked out
-/// once.
-struct ReadRule<'a> {
-    conditions: Tested<'a>,
-    exceptions: Tested<'a>,
-    /// The headers its actions remove.
-    removed_headers: Vec<HeaderName>,
+/// What the simulation reads of a rule on its own: what it tests, and what its actions do.
+/// Worked out once per rule and kept with it ([`crate::model::Derived`]), so that a version
+/// of the file an edit made reads again only the rules the edit changed.
+struct RuleReading {
+    conditions: TestedReading,
+    exceptions: TestedReading,
+    /// The headers its actions remove, lower-cased.
+    removed_headers: Vec<String>,
     /// The headers its actions set, as written.
-    sets: Vec<(Rc<str>, Rc<str>)>,
-    /// The same, as [`Headers`] holds them.
-    set_keys: Vec<(HeaderName, Rc<HeaderValue>)>,
+    sets: Vec<(Arc<str>, Arc<str>)>,
     /// None of its actions changes the message's path (`other_effects::path_changes`).
     leaves_path_alone: bool,
     /// Applying it can change where the message goes or what later rules see.
     has_effect: bool,
-    /// Applying it changes only headers that no rule tests (nor a service reads): a branch
-    /// where it applies and one where it does not differ in nothing later read, so a rule
-    /// that may apply is followed as one branch where it "may" apply, not two.
-    /// Set by [`Simulator::new`], which knows every rule.
-    unread_effect: bool,
     /// An action takes the message away.
     takes_away: bool,
     /// An action encrypts the message.
     encrypts: bool,
 }
 
-impl<'a> ReadRule<'a> {
-    fn new(rule: &'a TransportRule, names: &mut HeaderNames) -> ReadRule<'a> {
+impl RuleReading {
+    fn of(rule: &TransportRule) -> RuleReading {
         let read = understood(rule);
-        let sets: Vec<(Rc<str>, Rc<str>)> =
+        let sets: Vec<(Arc<str>, Arc<str>)> =
             other_effects::headers_set(rule).into_iter().map(|(name, value)| (name.into(), value.into())).collect();
         let path_changes = other_effects::path_changes(rule);
         let leaves_path_alone = path_changes.is_empty();
@@ -519,17 +497,75 @@ impl<'a> ReadRule<'a> {
         let an_action_does = |wanted: ActionEffect| {
             path_changes.iter().any(|change| matches!(change, PathChange::Other(_, effect) if *effect == wanted))
         };
-        ReadRule {
-            conditions: Tested::new(read.conditions, names),
-            exceptions: Tested::new(read.exceptions, names),
-            removed_headers: read.removed_headers.iter().map(|name| names.intern(name)).collect(),
+        RuleReading {
+            conditions: TestedReading::of(read.conditions),
+            exceptions: TestedReading::of(read.exceptions),
+            removed_headers: read.removed_headers,
             has_effect: !sets.is_empty() || rule.actions.remove_header.is_some() || !leaves_path_alone,
-            unread_effect: false,
-            set_keys: sets.iter().map(|(name, value)| (names.intern(name), HeaderValue::new(value))).collect(),
             sets,
             leaves_path_alone,
             takes_away: an_action_does(ActionEffect::TakesAway),
             encrypts: an_action_does(ActionEffect::Encrypts),
+        }
+    }
+}
+
+/// A rule's conditions or exceptions as one simulator tests them: its [`TestedReading`],
+/// with the header names it tests in the simulator's table.
+struct Tested<'a> {
+    /// What they test: the rule's own, or the reading's understood copy.
+    predicates: &'a Predicates,
+    reading: &'a TestedReading,
+    /// `headerContains`: the header's name.
+    header_contains: Option<HeaderName>,
+    /// `headerMatches`: the header's name.
+    header_matches: Option<HeaderName>,
+}
+
+impl<'a> Tested<'a> {
+    fn new(written: &'a Predicates, reading: &'a TestedReading, names: &mut HeaderNames) -> Tested<'a> {
+        let predicates = reading.understood.as_deref().unwrap_or(written);
+        Tested {
+            header_contains: predicates.header_contains.as_ref().map(|test| names.intern(&test.header.value)),
+            header_matches: predicates.header_matches.as_ref().map(|test| names.intern(&test.header.value)),
+            predicates,
+            reading,
+        }
+    }
+}
+
+/// A rule as one simulator reads it: its [`RuleReading`], with the header names it sets,
+/// removes and tests in the simulator's table.
+struct ReadRule<'a> {
+    reading: &'a RuleReading,
+    conditions: Tested<'a>,
+    exceptions: Tested<'a>,
+    /// The headers its actions remove.
+    removed_headers: Vec<HeaderName>,
+    /// The headers its actions set, as [`Headers`] holds them.
+    set_keys: Vec<(HeaderName, Rc<HeaderValue>)>,
+    /// Applying it changes only headers that no rule tests (nor a service reads): a branch
+    /// where it applies and one where it does not differ in nothing later read, so a rule
+    /// that may apply is followed as one branch where it "may" apply, not two.
+    /// Set by [`Simulator::new`], which knows every rule.
+    unread_effect: bool,
+}
+
+impl<'a> ReadRule<'a> {
+    /// The rule as this simulator reads it; counts in `worked_out` a rule whose
+    /// [`RuleReading`] was not kept with it.
+    fn new(rule: &'a TransportRule, names: &mut HeaderNames, worked_out: &mut u64) -> ReadRule<'a> {
+        let reading: &RuleReading = rule.derived.get_or_init(|| {
+            *worked_out += 1;
+            RuleReading::of(rule)
+        });
+        ReadRule {
+            conditions: Tested::new(&rule.conditions, &reading.conditions, names),
+            exceptions: Tested::new(&rule.exceptions, &reading.exceptions, names),
+            removed_headers: reading.removed_headers.iter().map(|name| names.intern(name)).collect(),
+            set_keys: reading.sets.iter().map(|(name, value)| (names.intern(name), HeaderValue::new(value))).collect(),
+            unread_effect: false,
+            reading,
         }
     }
 }
@@ -548,6 +584,9 @@ pub struct Work {
     pub lookups: u64,
     /// Ways of a message the branch cap kept the simulator from following.
     pub cut: u64,
+    /// Rules whose reading ([`RuleReading`]) the simulator worked out, not finding it kept
+    /// with the rule by an earlier version's simulation.
+    pub rules_read: u64,
 }
 
 /// Where a message comes from: from inside or not, and its class.
@@ -738,7 +777,9 @@ impl<'a> Simulator<'a> {
             None => "sender@inside.example".to_owned(),
         };
         let mut header_names = HeaderNames::default();
-        let mut read: Vec<ReadRule> = flow.rules.iter().map(|rule| ReadRule::new(rule, &mut header_names)).collect();
+        let mut rules_read = 0;
+        let mut read: Vec<ReadRule> =
+            flow.rules.iter().map(|rule| ReadRule::new(rule, &mut header_names, &mut rules_read)).collect();
         let processed_headers: Vec<_> = flow
             .connectors
             .iter()
@@ -789,7 +830,7 @@ impl<'a> Simulator<'a> {
             recipient_connectors,
             recipient_lists,
             rules_for: RefCell::new(BTreeMap::new()),
-            work: Cell::new(Work::default()),
+            work: Cell::new(Work { rules_read, ..Work::default() }),
         }
     }
 
@@ -884,7 +925,7 @@ impl<'a> Simulator<'a> {
         let message = Message { from_inside, to: String::new(), class: class.clone() };
         let ruled_out = |index: usize| {
             let conditions = &self.read[index].conditions;
-            let mut sender_only = conditions.given.iter().filter(|test| test.reads_the_sender_only());
+            let mut sender_only = conditions.reading.given.iter().filter(|test| test.reads_the_sender_only());
             sender_only.any(|&test| self.test(test, conditions, &message, &Headers::default()) == Some(Truth::No))
         };
         let rules: Rc<[usize]> = self.active.iter().copied().filter(|&index| !ruled_out(index)).collect();
@@ -943,7 +984,7 @@ impl<'a> Simulator<'a> {
         let mut stamped_by = HashMap::new();
         for &index in self.active.iter().take_while(|&&index| index != until) {
             let read = &self.read[index];
-            if !read.leaves_path_alone || self.applies(index, message, &headers) != Truth::Yes {
+            if !read.reading.leaves_path_alone || self.applies(index, message, &headers) != Truth::Yes {
                 continue;
             }
             for (name, value) in &read.set_keys {
@@ -967,13 +1008,17 @@ impl<'a> Simulator<'a> {
     ) -> Option<ScopeCause> {
         let read = &self.read[index];
         let conditions = &read.conditions;
-        if let Some(&test) =
-            conditions.given.iter().find(|&&test| self.test(test, conditions, message, headers) == Some(Truth::No))
+        if let Some(&test) = conditions
+            .reading
+            .given
+            .iter()
+            .find(|&&test| self.test(test, conditions, message, headers) == Some(Truth::No))
         {
             return Some(ScopeCause::Condition(test.key()));
         }
         let exceptions = &read.exceptions;
         let test = *exceptions
+            .reading
             .given
             .iter()
             .find(|&&test| self.test(test, exceptions, message, headers) == Some(Truth::Yes))?;
@@ -983,7 +1028,7 @@ impl<'a> Simulator<'a> {
                 .header_contains
                 .as_ref()
                 .zip(exceptions.header_contains.as_ref())
-                .map(|(test, (name, _))| (&test.header.value, name)),
+                .map(|(test, name)| (&test.header.value, name)),
             Test::HeaderMatches => exceptions
                 .predicates
                 .header_matches
@@ -1121,8 +1166,8 @@ impl<'a> Simulator<'a> {
     }
 
     /// The headers the rules `applied` set, in order, as written.
-    fn headers_set(&self, applied: &[Applied]) -> Vec<(Rc<str>, Rc<str>)> {
-        applied.iter().flat_map(|applied| self.read[applied.rule].sets.iter().cloned()).collect()
+    fn headers_set(&self, applied: &[Applied]) -> Vec<(Arc<str>, Arc<str>)> {
+        applied.iter().flat_map(|applied| self.read[applied.rule].reading.sets.iter().cloned()).collect()
     }
 
     /// What the service behind a connector does; `None` when the message comes back for
@@ -1218,7 +1263,7 @@ impl<'a> Simulator<'a> {
                 match self.applies(index, message, &partial.headers) {
                     Truth::No => next.push(partial),
                     Truth::Yes => next.push(apply(rule, read, index, partial, false)),
-                    Truth::Maybe if !read.has_effect => next.push(partial),
+                    Truth::Maybe if !read.reading.has_effect => next.push(partial),
                     Truth::Maybe if read.unread_effect => next.push(apply(rule, read, index, partial, true)),
                     Truth::Maybe if branches < room => {
                         branches += 1;
@@ -1270,7 +1315,7 @@ impl<'a> Simulator<'a> {
         // The value that settles the answer: a failed condition, or a matching exception.
         let settled = empty.not();
         let mut result: Option<Truth> = None;
-        for &test in &predicates.given {
+        for &test in &predicates.reading.given {
             let Some(truth) = self.test(test, predicates, message, headers) else { continue };
             let combined = result.map_or(truth, |so_far| combine(so_far, truth));
             if combined == settled {
@@ -1292,11 +1337,12 @@ impl<'a> Simulator<'a> {
                 .recipient_is
                 .as_ref()
                 .map(|scope| scope_truth(scope.value, self.is_inside(message.recipient_domain()))),
-            Test::SenderDomainIs => tested.sender_domains.as_ref().map(|domains| {
+            Test::SenderDomainIs => tested.reading.sender_domains.as_ref().map(|domains| {
                 let sender_domain = self.sender_address(message).rsplit_once('@').map_or("", |(_, d)| d);
                 Truth::from(!sender_domain.is_empty() && self.listed_domain(domains, sender_domain))
             }),
             Test::RecipientDomainIs => tested
+                .reading
                 .recipient_domains
                 .as_ref()
                 .map(|domains| Truth::from(self.listed_domain(domains, message.recipient_domain()))),
@@ -1306,14 +1352,17 @@ impl<'a> Simulator<'a> {
             Test::MessageSizeOver => {
                 predicates.message_size_over.as_ref().map(|s| Truth::from(message.size() >= s.value.bytes))
             }
-            Test::SenderIsMemberOf => tested.groups.as_ref().map(|groups| match &message.class {
+            Test::SenderIsMemberOf => tested.reading.groups.as_ref().map(|groups| match &message.class {
                 Class::MemberOf(group) => self.listed(groups, group),
                 // A sender no rule names is in no group a rule names.
                 _ => Truth::No,
             }),
-            Test::From => tested.senders.as_ref().map(|senders| self.listed(senders, self.sender_address(message))),
+            Test::From => {
+                tested.reading.senders.as_ref().map(|senders| self.listed(senders, self.sender_address(message)))
+            }
             Test::HeaderContains => {
-                tested.header_contains.as_ref().map(|(header, words)| header_contains(*header, words, headers))
+                let words = tested.reading.header_words.as_ref();
+                tested.header_contains.zip(words).map(|(header, words)| header_contains(header, words, headers))
             }
             Test::Other => (!predicates.other.is_empty()).then_some(Truth::Maybe),
             Test::RecipientAddressMatches => {
@@ -1346,10 +1395,10 @@ fn apply(rule: &TransportRule, read: &ReadRule, index: usize, mut partial: Parti
     for &name in &read.removed_headers {
         partial.headers.remove(name);
     }
-    if read.takes_away {
+    if read.reading.takes_away {
         partial.taken_away = partial.taken_away.or(Some(index));
     }
-    if read.encrypts {
+    if read.reading.encrypts {
         partial.encrypted = true;
     }
     if rule.actions.redirect_to_connector.is_some() && partial.redirect.is_none() {
@@ -1375,20 +1424,20 @@ fn mark_unread_effects(
     let mut tested: HashSet<HeaderName> = HashSet::with_capacity(read.len());
     for rule in read.iter() {
         for side in [&rule.conditions, &rule.exceptions] {
-            tested.extend(side.header_contains.as_ref().map(|(header, _)| *header));
+            tested.extend(side.header_contains);
             tested.extend(side.header_matches);
         }
     }
     tested.extend(processed_headers.iter().flatten().map(|(name, _)| *name));
     for (rule, read) in flow.rules.iter().zip(read.iter_mut()) {
-        let headers_only = read.leaves_path_alone
+        let headers_only = read.reading.leaves_path_alone
             && rule.actions.redirect_to_connector.is_none()
             && !rule.stops_processing()
-            && !read.takes_away
-            && !read.encrypts;
+            && !read.reading.takes_away
+            && !read.reading.encrypts;
         let unread = read.set_keys.iter().all(|(name, _)| !tested.contains(name))
             && read.removed_headers.iter().all(|name| !tested.contains(name));
-        read.unread_effect = read.has_effect && headers_only && unread;
+        read.unread_effect = read.reading.has_effect && headers_only && unread;
     }
 }
 

@@ -393,11 +393,7 @@ impl<'a> Lowerer<'a> {
                 let delta = whole.start as isize - old.start as isize;
                 let rule = match delta {
                     0 => old.rule.clone(),
-                    _ => {
-                        let mut rule = TransportRule::clone(&old.rule);
-                        rule.shift(delta);
-                        Arc::new(rule)
-                    }
+                    _ => Arc::new(old.rule.moved(delta)),
                 };
                 let mut problems = old.problems.clone();
                 problems.shift(delta);
@@ -439,6 +435,7 @@ impl<'a> Lowerer<'a> {
             stop_processing: flag("stop_processing"),
             defer_on_error: flag("defer_on_error"),
             comments: self.text_of(body.get("comments"), "comments"),
+            derived: Derived::default(),
         }
     }
 
@@ -641,6 +638,7 @@ impl<'a> Lowerer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::simulate::Simulator;
     use crate::model::lower_yaml;
     use crate::syntax::yaml;
 
@@ -682,12 +680,15 @@ mod tests {
         text.insert_str(0, "mailflow 1\n");
         let file = dsl::parse(&text, None);
         let (flow, _, lowered) = lower_reusing(&file, &text, None);
+        assert_eq!(Simulator::new(&flow).work().rules_read, 3);
         let mut tree = file.tree;
         let at = text.find("R2").unwrap() + 1;
         tree.insert(&mut text, at, "2");
         let (edited, _, _) = lower_reusing(&dsl::parse(&text, Some(&tree)), &text, Some(&lowered));
         let shared: Vec<bool> = flow.rules.iter().zip(&edited.rules).map(|(a, b)| Arc::ptr_eq(a, b)).collect();
         assert_eq!(shared, [true, true, false]);
+        // The simulator reads the edited rule again only: the others keep their reading.
+        assert_eq!(Simulator::new(&edited).work().rules_read, 1);
         assert_eq!(edited, lower_text(&text).0);
     }
 

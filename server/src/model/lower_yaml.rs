@@ -178,11 +178,7 @@ impl<'a> Lowerer<'a> {
     /// where the edit moved them, their spans moved, made on every core for a long list.
     fn reused_copies(&mut self, rules: &mut [Arc<TransportRule>]) {
         let reusing = std::mem::take(&mut self.reusing);
-        let copies = side_by_side::map(&reusing, COPIED_BESIDE, |&(_, rule, delta)| {
-            let mut copy = rule.clone();
-            copy.shift(delta);
-            Arc::new(copy)
-        });
+        let copies = side_by_side::map(&reusing, COPIED_BESIDE, |&(_, rule, delta)| Arc::new(rule.moved(delta)));
         for ((index, _, _), copy) in reusing.into_iter().zip(copies) {
             rules[index] = copy;
         }
@@ -321,6 +317,7 @@ impl<'a> Lowerer<'a> {
             defer_on_error: fields.get("deferOnError").and_then(|v| self.boolean(v, "deferOnError")),
             comments: fields.get("comments").and_then(|v| self.text_value(v, "comments")),
             name,
+            derived: Derived::default(),
         })
     }
 
@@ -593,14 +590,16 @@ fn is_integer(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::simulate::Simulator;
     use crate::check::{check, Selection, Syntax};
     use crate::syntax::yaml::parse_incremental;
     use crate::text::LineIndex;
 
     /// Issue 15: an edit inside one rule of five lowers that rule again and takes the four
     /// others from the previous version's lowering (shared where the edit left them in place,
-    /// copied where it moved them), and the model and problems are a fresh lowering's. So with
-    /// 200 rules, whose 197 moved ones the reading copies on two threads.
+    /// copied where it moved them, with what the simulator read of them), and the model and
+    /// problems are a fresh lowering's. So with 200 rules, whose 197 moved ones the reading
+    /// copies on two threads.
     #[test]
     fn an_edited_text_lowers_again_only_the_rules_the_edit_touched() {
         for count in [5, 200] {
@@ -611,6 +610,7 @@ mod tests {
             let (file, tree) = parse_incremental(&text, &LineIndex::new(&text), None);
             let (flow, _, rules) = lower_reusing(&file, &text, None);
             assert_eq!((rules.rules.len(), rules.reused), (count, 0));
+            assert_eq!(Simulator::new(&flow).work().rules_read, count as u64);
             // `R2` becomes `R22`: one byte more before every rule after it.
             let at = text.find("R2\n").unwrap() + 1;
             let mut tree = tree;
@@ -622,7 +622,10 @@ mod tests {
             assert_eq!(rules.reused, count - 1);
             let shared: Vec<bool> = flow.rules.iter().zip(&edited.rules).map(|(a, b)| Arc::ptr_eq(a, b)).collect();
             assert_eq!(shared, (0..count).map(|i| i < 2).collect::<Vec<_>>(), "R0 and R1 are shared");
+            // The simulator reads `R22` only: the others keep their reading, moved or not.
+            assert_eq!(Simulator::new(&edited).work().rules_read, 1);
             let (fresh, fresh_problems) = lower(&parse_incremental(&text, &LineIndex::new(&text), None).0, &text);
+            assert_eq!(Simulator::new(&fresh).work().rules_read, count as u64);
             assert_eq!(edited, fresh);
             // Each rule's unknown key `colour`, reused or not, where it is now.
             assert_eq!(problems, fresh_problems);

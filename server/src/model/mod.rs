@@ -11,8 +11,9 @@ pub mod problem;
 mod shift;
 pub mod vendors;
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::text::{Span, Spanned};
 use keys::{Object, ValueShape};
@@ -38,7 +39,7 @@ pub struct MailFlow {
 /// changed since, and searched for if it is wrong. Not part of the model: a copy starts
 /// without one, and two models are equal whatever their tables.
 #[derive(Default)]
-struct RuleIndexes(std::sync::OnceLock<Vec<(usize, usize)>>);
+struct RuleIndexes(OnceLock<Vec<(usize, usize)>>);
 
 impl Clone for RuleIndexes {
     fn clone(&self) -> Self {
@@ -733,6 +734,55 @@ pub struct TransportRule {
     pub stop_processing: Option<Spanned<bool>>,
     pub defer_on_error: Option<Spanned<bool>>,
     pub comments: Option<Spanned<String>>,
+    /// What the analysis works out from this rule alone ([`Derived`]).
+    pub derived: Derived,
+}
+
+/// What an analysis works out from one rule on its own, kept with the rule so that a later
+/// version of the file that reuses the rule (the same, or a copy moved by
+/// [`TransportRule::moved`]) does not work it out again: the simulator's reading of the
+/// rule, which at 3,000 rules cost an edit more than its parse. It must hold nothing that
+/// depends on where the rule is written, since a moved copy carries it. Not part of the
+/// model: any other copy starts without it (the copy may then be changed), and two rules are
+/// equal whatever they hold here.
+#[derive(Default)]
+pub struct Derived(OnceLock<Arc<dyn Any + Send + Sync>>);
+
+impl Derived {
+    /// What `work_out` gives, worked out on the first call. One type is kept per rule: a
+    /// second type would be a programming error, and panics.
+    pub fn get_or_init<T: Any + Send + Sync>(&self, work_out: impl FnOnce() -> T) -> &T {
+        let kept = self.0.get_or_init(|| Arc::new(work_out()));
+        (**kept).downcast_ref::<T>().expect("one type of derived work per rule")
+    }
+
+    /// A slot holding what this one holds, for a copy that differs only in its spans.
+    fn kept(&self) -> Derived {
+        let kept = OnceLock::new();
+        if let Some(work) = self.0.get() {
+            kept.get_or_init(|| work.clone());
+        }
+        Derived(kept)
+    }
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The same whatever it holds, as equality is.
+        f.write_str("Derived")
+    }
 }
 
 impl TransportRule {

@@ -161,6 +161,7 @@ impl Shift for TransportRule {
             stop_processing,
             defer_on_error,
             comments,
+            derived: _,
         } = self;
         span.shift(delta);
         name.shift(delta);
@@ -173,6 +174,17 @@ impl Shift for TransportRule {
         stop_processing.shift(delta);
         defer_on_error.shift(delta);
         comments.shift(delta);
+    }
+}
+
+impl TransportRule {
+    /// A copy of the rule for a text in which everything before it moved by `delta` bytes,
+    /// keeping what the analysis derived from it, which holds no span.
+    pub(crate) fn moved(&self, delta: isize) -> TransportRule {
+        let mut copy = self.clone();
+        copy.shift(delta);
+        copy.derived = self.derived.kept();
+        copy
     }
 }
 
