@@ -10,6 +10,7 @@ use crate::model::problem::{Problem, ProblemKind};
 use crate::model::MailFlow;
 use crate::side_by_side;
 use crate::syntax::Syntax;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub mod dsl_spelling;
 pub mod message;
@@ -217,7 +218,9 @@ pub fn check_unless(flow: &MailFlow, syntax: Syntax, stop: &dyn Fn() -> bool) ->
 }
 
 /// [`check_unless`], the model's checks on a thread of their own beside the simulation when
-/// `beside` (their findings are the same either way).
+/// `beside` (their findings are the same either way): this thread takes its share of them
+/// once the simulation is done, since with the rules' reading kept between versions the
+/// simulation of an edit is the shorter of the two.
 fn check_side_by_side_unless(
     flow: &MailFlow,
     syntax: Syntax,
@@ -227,19 +230,25 @@ fn check_side_by_side_unless(
     if stop() {
         return None;
     }
-    let model_checks = || {
-        let mut findings = Findings::new(syntax);
-        for rule in ALL {
-            if let Check::Model(check) = rule.check {
-                check(flow, &mut findings);
-            }
-        }
-        findings
-    };
+    let model_checks = ModelChecks { flow, syntax, next: AtomicUsize::new(0) };
     // The simulation holds `Rc`s: it stays on this thread.
     let simulate = || Simulation::of_unless(flow, stop);
-    let (mut findings, simulation) =
-        if beside { side_by_side::join(model_checks, simulate) } else { (model_checks(), simulate()) };
+    let (simulation, found) = if beside {
+        let (mut found, (simulation, here)) = side_by_side::join(
+            || model_checks.take(),
+            || {
+                let simulation = simulate();
+                (simulation, model_checks.take())
+            },
+        );
+        found.extend(here);
+        (simulation, found)
+    } else {
+        let found = model_checks.take();
+        (simulate(), found)
+    };
+    let mut findings = Findings::new(syntax);
+    findings.found = ModelChecks::in_code_order(found);
     let simulation = simulation?;
     if stop() {
         return None;
@@ -260,6 +269,36 @@ fn check_side_by_side_unless(
         }
     }
     Some((findings.into_vec(), Activity::of(&simulation)))
+}
+
+/// The model's checks of one file, each taken by one of the threads that run them.
+struct ModelChecks<'a> {
+    flow: &'a MailFlow,
+    syntax: Syntax,
+    /// The index in [`ALL`] of the next rule to look at.
+    next: AtomicUsize,
+}
+
+impl ModelChecks<'_> {
+    /// Runs checks until none is left; returns each one's findings with its index in [`ALL`].
+    fn take(&self) -> Vec<(usize, Vec<Diagnostic>)> {
+        let mut done = Vec::new();
+        loop {
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(rule) = ALL.get(index) else { return done };
+            if let Check::Model(check) = rule.check {
+                let mut findings = Findings::new(self.syntax);
+                check(self.flow, &mut findings);
+                done.push((index, findings.found));
+            }
+        }
+    }
+
+    /// The findings of every check, in the order of [`ALL`], whichever thread ran it.
+    fn in_code_order(mut done: Vec<(usize, Vec<Diagnostic>)>) -> Vec<Diagnostic> {
+        done.sort_unstable_by_key(|&(index, _)| index);
+        done.into_iter().flat_map(|(_, found)| found).collect()
+    }
 }
 
 fn words(allowed: &[String]) -> Vec<&str> {
