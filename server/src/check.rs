@@ -93,11 +93,11 @@ impl Checked {
     pub fn attach_fixes(&self, text: &str, diagnostics: &mut [Diagnostic]) {
         // A DSL file also keeps the fixes its lowering made (renaming a misspelt statement).
         match &self.source {
-            Source::Yaml(yaml) => {
-                attach_fixes(diagnostics, &self.flow, Syntax::Yaml, || Box::new(YamlEditor::new(text, yaml)))
-            }
+            Source::Yaml(yaml) => attach_fixes(diagnostics, &self.flow, Syntax::Yaml, &yaml.errors, || {
+                Box::new(YamlEditor::new(text, yaml))
+            }),
             Source::Dsl(dsl) => {
-                attach_fixes(diagnostics, &self.flow, Syntax::Dsl, || Box::new(DslEditor::new(text, dsl)))
+                attach_fixes(diagnostics, &self.flow, Syntax::Dsl, &dsl.errors, || Box::new(DslEditor::new(text, dsl)))
             }
         }
     }
@@ -583,26 +583,40 @@ impl Read {
 
 /// Computes each finding's fix from its rule, for findings that name their subject, titled
 /// for `syntax`. A fix is withheld when its subject's name is not unique (the fix, or
-/// Exchange, could take the other object of that name), and in YAML when it would change
-/// what an alias or a `<<` merge reads ([`Editor::keeps_aliases`]): a fix changes its
-/// subject, never another rule through a shared anchor.
+/// Exchange, could take the other object of that name), when a syntax error lies in its
+/// subject's lines or touches them (what the subject holds there is the error recovery's
+/// guess, and lines a fix adds can make the broken lines read otherwise, as a new error), and
+/// in YAML when it would change what an alias or a `<<` merge reads
+/// ([`Editor::keeps_aliases`]): a fix changes its subject, never another rule through a
+/// shared anchor.
 // The lifetime ties the editor to the model's text; clippy's elision would not compile.
 #[allow(clippy::needless_lifetimes)]
 fn attach_fixes<'a>(
     diagnostics: &mut [Diagnostic],
     flow: &'a MailFlow,
     syntax: Syntax,
+    errors: &[SyntaxError],
     editor: impl Fn() -> Box<dyn Editor + 'a>,
 ) {
     let mut context = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
-        if is_ambiguous(flow, subject) {
+        if is_ambiguous(flow, subject) || is_broken(flow, subject, errors) {
             continue;
         }
         let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
         diagnostic.fix = fix(subject, context).filter(|fix| context.editor.keeps_aliases(&fix.edits));
     }
+}
+
+/// Whether a syntax error lies in the lines of the subject, or begins or ends where it does.
+fn is_broken(flow: &MailFlow, subject: Subject, errors: &[SyntaxError]) -> bool {
+    let span = match subject {
+        Subject::Rule(index) => flow.rules[index].span,
+        Subject::Connector(index) => flow.connectors[index].span,
+        Subject::File => return false,
+    };
+    errors.iter().any(|error| error.span.start <= span.end && span.start <= error.span.end)
 }
 
 /// Whether another object of the subject's kind has its name (as Exchange compares names,
@@ -644,6 +658,25 @@ mod tests {
         for (text, syntax) in &texts {
             assert_eq!(model(text, *syntax), *check(text, *syntax, &Selection::default()).flow, "{text}");
         }
+    }
+
+    /// A rule whose lines hold a line that does not parse is not fixed: the error recovery
+    /// leaves out the `- name: Tag` line and reads the lines under it into `Route`'s actions,
+    /// and the `exceptions` MF301's fix would add after them would make them read otherwise,
+    /// as a new error. (Found by `tests/fixes.rs` on an example with lines removed.)
+    #[test]
+    fn a_fix_is_withheld_from_a_subject_with_a_syntax_error_in_its_lines() {
+        let whole = "connectors:\n  - name: Gateway\n    smartHosts: [d1.ess.barracudanetworks.com]\n    \
+            service: {kind: smart-host, vendor: barracuda}\ntransportRules:\n  - name: Route\n    actions:\n      \
+            setHeader:\n      redirectToConnector: Gateway\n";
+        let broken = format!("{whole}  - name: Tag\n      recipientIs: inside\n      other: {{PrependSubject: x}}\n");
+        let fix_of_mf301 = |text: &str| {
+            let checked = check(text, Syntax::Yaml, &Selection::default());
+            let mf301 = checked.diagnostics.iter().find(|d| d.code() == "MF301").expect("MF301");
+            mf301.fix.is_some()
+        };
+        assert!(fix_of_mf301(whole));
+        assert!(!fix_of_mf301(&broken));
     }
 
     #[test]
