@@ -5,6 +5,7 @@
 //! four times as large must be at most four times as large. A quadratic count grows
 //! sixteenfold. benchmarks/check_scaling.py times the same shapes.
 
+use mailflow::analysis::roles::Roles;
 use mailflow::analysis::simulate::{Simulation, Work};
 use mailflow::check::{check_yaml, Selection};
 use mailflow::rules::{Check, Findings, ALL};
@@ -160,7 +161,8 @@ fn work(text: &str) -> Work {
 fn simulated(text: &str) -> Work {
     let checked = check_yaml(text, &Selection::default());
     let simulation = Simulation::of(&checked.flow);
-    let mut findings = Findings::new(Syntax::Yaml);
+    let roles = Roles::of(&checked.flow);
+    let mut findings = Findings::new(Syntax::Yaml, &roles);
     for rule in ALL {
         if let Check::Simulation(check) = rule.check {
             check(&simulation, &mut findings);

@@ -1819,7 +1819,8 @@ transportRules:
         simulation: &Simulation,
         syntax: crate::syntax::Syntax,
     ) -> Vec<crate::diagnostic::Diagnostic> {
-        let mut findings = crate::rules::Findings::new(syntax);
+        let roles = Roles::of(simulation.flow);
+        let mut findings = crate::rules::Findings::new(syntax, &roles);
         for rule in crate::rules::ALL {
             if let crate::rules::Check::Simulation(check) = rule.check {
                 check(simulation, &mut findings);

@@ -6,7 +6,7 @@ use std::{iter, ptr};
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
 use crate::analysis::other_effects::{headers_set, path_changes, ActionEffect, PathChange};
-use crate::analysis::roles::{excepts_header, Roles};
+use crate::analysis::roles::excepts_header;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::{MailFlow, TransportRule};
@@ -118,7 +118,7 @@ they act on, and in what state, changes.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     let Some(signature) = roles.signature_rule() else { return };
     // Only enabled rules in enforce mode act. A rule that acts only on headers, the body or
     // the recipients leaves the path alone: vendors put their exclusion rules there.

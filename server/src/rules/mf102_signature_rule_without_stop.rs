@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::keys::Object;
@@ -104,7 +104,7 @@ other rule runs as before.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for signature in Roles::of(flow).signature_rules() {
+    for signature in out.roles().signature_rules() {
         let rule = signature.rule;
         if rule.stops_processing() {
             continue;

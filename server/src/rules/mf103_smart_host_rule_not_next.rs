@@ -2,7 +2,6 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{MailFlow, TransportRule};
 use crate::rules::recipes::smart_host_rule::move_below_signature;
@@ -117,7 +116,7 @@ rule does.
 const NAMED_BETWEEN: usize = 10;
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     let Some(signature) = roles.signature_rule() else { return };
     let below = roles.position(signature.rule) + 1;
     // Which rules, in evaluation order, are smart host rules: asked once per rule, not once

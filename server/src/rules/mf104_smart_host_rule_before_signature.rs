@@ -2,7 +2,6 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::Roles;
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::MailFlow;
 use crate::rules::recipes::smart_host_rule::move_below_signature;
@@ -106,7 +105,7 @@ when, changes.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     let Some(signature) = roles.signature_rule() else { return };
     let position = roles.position(signature.rule);
     for smart_host in roles.smart_host_rules().filter(|r| roles.position(r.rule) < position) {

@@ -109,7 +109,7 @@ the rule sends it, for instance no more mail from outside senders.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     let Some(signature) = roles.signature_rules().find(|r| r.rule.is_active()) else { return };
     for connector in &flow.connectors {
         let smart_host = connector.service.as_ref().is_some_and(|s| s.kind.value == ServiceKind::SmartHost);

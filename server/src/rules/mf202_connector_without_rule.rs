@@ -103,7 +103,7 @@ the smart host.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     for connector in &flow.connectors {
         if connector.usage() != ConnectorUse::TransportRule {
             continue;

@@ -94,7 +94,7 @@ or when the rule already has a `recipientDomainIs` list of other domains.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     for connector in &flow.connectors {
         let Some(domains) = &connector.recipient_domains else { continue };
         // An empty list is how an export shows a rule-scoped connector: nothing is left over.

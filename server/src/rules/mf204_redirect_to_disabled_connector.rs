@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{connector_span, rule_span, Roles};
+use crate::analysis::roles::{connector_span, rule_span};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, TransportRule};
@@ -80,7 +80,7 @@ outage at the vendor); in that case disable or change the rule instead.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     for connector in flow.connectors.iter().filter(|c| !c.is_enabled()) {
         let rules: Vec<&TransportRule> = roles.rules_to(connector).collect();
         let who = match rules.as_slice() {

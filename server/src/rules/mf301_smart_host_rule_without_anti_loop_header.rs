@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{excepts_header, Roles};
+use crate::analysis::roles::excepts_header;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{join_insertions, FixContext, Value};
 use crate::model::keys::Object;
@@ -128,7 +128,7 @@ only you know whether the smart host really stamps it.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let (rule, connector) = (smart_host.rule, smart_host.connector);
         if rule.actions.set_header.is_some() || excepts_processed_header(rule, connector) {
             continue;

@@ -2,7 +2,7 @@
 
 use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{has_header_exception, rule_span, Roles};
+use crate::analysis::roles::{has_header_exception, rule_span};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::MailFlow;
@@ -116,7 +116,7 @@ host.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };
         if has_header_exception(&rule.exceptions) {

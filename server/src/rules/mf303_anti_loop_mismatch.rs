@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{excepts_header, has_header_exception, rule_span, Roles};
+use crate::analysis::roles::{excepts_header, has_header_exception, rule_span};
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::FixContext;
 use crate::model::{MailFlow, Service};
@@ -95,7 +95,7 @@ since that exception only matches mail the smart host has already handed back.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };
         let exceptions = &rule.exceptions;

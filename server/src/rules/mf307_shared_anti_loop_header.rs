@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::model::{Header, MailFlow, TransportRule};
@@ -109,9 +109,9 @@ rule's exception to the same new name in the same edit, or MF303 follows.
     check: Check::Model(check),
 };
 
-pub fn check(flow: &MailFlow, out: &mut Findings) {
+pub fn check(_flow: &MailFlow, out: &mut Findings) {
     let mut first_setters: Vec<(&TransportRule, &Header)> = Vec::new();
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let rule = smart_host.rule;
         let Some(header) = &rule.actions.set_header else { continue };
         let first = first_setters.iter().find(|(_, h)| h.name.value.eq_ignore_ascii_case(&header.name.value));

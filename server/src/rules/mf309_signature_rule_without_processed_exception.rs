@@ -2,7 +2,7 @@
 
 use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{excepts_header, Roles};
+use crate::analysis::roles::excepts_header;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
@@ -88,7 +88,7 @@ went to the service the first time still goes there once. A rule has one
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for signature in Roles::of(flow).signature_rules() {
+    for signature in out.roles().signature_rules() {
         let Some(service) = &signature.connector.service else { continue };
         // A service of vendor `other` without `processedHeader`: nothing to check against.
         let Some((name, value)) = service.processed_header() else { continue };

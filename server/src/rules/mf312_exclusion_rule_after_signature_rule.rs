@@ -102,7 +102,7 @@ happens today, and the rules it passes now see the header it sets.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
+    let roles = out.roles();
     let Some(signature) = roles.signature_rule() else { return };
     let exceptions = &signature.rule.exceptions;
     let after = roles.position(signature.rule) + 1;

@@ -149,8 +149,8 @@ struct Removal<'a> {
 }
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    let roles = Roles::of(flow);
-    for removal in removals(&roles) {
+    let roles = out.roles();
+    for removal in removals(roles) {
         let (name, relying) = (removal.rule.name(), removal.relying.rule.name());
         let message = Message::new().written(name).text(" removes ").written(removal.header);
         let message = match removal.when {

@@ -2,7 +2,7 @@
 
 use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
@@ -80,7 +80,7 @@ the smart host, which may be a flow someone relies on.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let rule = smart_host.rule;
         let sender = rule.conditions.sender_is.as_ref();
         let (problem, action) = match sender {

@@ -2,7 +2,7 @@
 
 use super::message::{Message, Place};
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::{MailFlow, Scope};
@@ -82,7 +82,7 @@ instance).
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for smart_host in Roles::of(flow).smart_host_rules() {
+    for smart_host in out.roles().smart_host_rules() {
         let rule = smart_host.rule;
         let recipient = rule.conditions.recipient_is.as_ref();
         let (problem, action) = match recipient {

@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
@@ -80,7 +80,7 @@ Check the rule's conditions and place first, or delete the rule if it is a lefto
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for routing in Roles::of(flow).routing.iter().filter(|r| !r.rule.is_enabled()) {
+    for routing in out.roles().routing.iter().filter(|r| !r.rule.is_enabled()) {
         let rule = routing.rule;
         let message = Message::new()
             .written(rule.name())

@@ -2,7 +2,7 @@
 
 use super::message::Message;
 use super::{Check, Findings, RuleMeta};
-use crate::analysis::roles::{rule_span, Roles};
+use crate::analysis::roles::rule_span;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::keys::Object;
@@ -83,7 +83,7 @@ purpose while a service is being introduced.
 };
 
 pub fn check(flow: &MailFlow, out: &mut Findings) {
-    for routing in Roles::of(flow).routing.iter() {
+    for routing in out.roles().routing.iter() {
         let rule = routing.rule;
         let mode = match rule.mode() {
             RuleMode::Enforce => continue,

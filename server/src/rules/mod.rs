@@ -3,6 +3,7 @@
 //! the one registry: adding a rule is its file and its line in [`ALL`].
 
 use crate::analysis::activity::Activity;
+use crate::analysis::roles::Roles;
 use crate::analysis::simulate::Simulation;
 use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Subject};
 use crate::fixes::FixContext;
@@ -174,15 +175,22 @@ pub static ALL: &[&RuleMeta] = &[
 ];
 
 /// Where the checks put their findings, with the syntax of the checked file: their messages
-/// are worded for it (see [`message`]).
-pub struct Findings {
+/// are worded for it (see [`message`]); and the roles of the file's rules and connectors,
+/// resolved once for every check of the file.
+pub struct Findings<'a> {
     syntax: Syntax,
     found: Vec<Diagnostic>,
+    roles: &'a Roles<'a>,
 }
 
-impl Findings {
-    pub fn new(syntax: Syntax) -> Findings {
-        Findings { syntax, found: Vec::new() }
+impl<'a> Findings<'a> {
+    pub fn new(syntax: Syntax, roles: &'a Roles<'a>) -> Findings<'a> {
+        Findings { syntax, found: Vec::new(), roles }
+    }
+
+    /// What each rule and connector of the checked file is for.
+    pub fn roles(&self) -> &'a Roles<'a> {
+        self.roles
     }
 
     /// The syntax of the checked file.
@@ -230,7 +238,8 @@ fn check_side_by_side_unless(
     if stop() {
         return None;
     }
-    let model_checks = ModelChecks { flow, syntax, next: AtomicUsize::new(0) };
+    let roles = Roles::of(flow);
+    let model_checks = ModelChecks { flow, syntax, roles: &roles, next: AtomicUsize::new(0) };
     // The simulation holds `Rc`s: it stays on this thread.
     let simulate = || Simulation::of_unless(flow, stop);
     let (simulation, found) = if beside {
@@ -247,7 +256,7 @@ fn check_side_by_side_unless(
         let found = model_checks.take();
         (simulate(), found)
     };
-    let mut findings = Findings::new(syntax);
+    let mut findings = Findings::new(syntax, &roles);
     findings.found = ModelChecks::in_code_order(found);
     let simulation = simulation?;
     if stop() {
@@ -275,6 +284,7 @@ fn check_side_by_side_unless(
 struct ModelChecks<'a> {
     flow: &'a MailFlow,
     syntax: Syntax,
+    roles: &'a Roles<'a>,
     /// The index in [`ALL`] of the next rule to look at.
     next: AtomicUsize,
 }
@@ -287,7 +297,7 @@ impl ModelChecks<'_> {
             let index = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(rule) = ALL.get(index) else { return done };
             if let Check::Model(check) = rule.check {
-                let mut findings = Findings::new(self.syntax);
+                let mut findings = Findings::new(self.syntax, self.roles);
                 check(self.flow, &mut findings);
                 done.push((index, findings.found));
             }
