@@ -616,7 +616,7 @@ fn is_broken(flow: &MailFlow, subject: Subject, errors: &[SyntaxError]) -> bool 
         Subject::Connector(index) => flow.connectors[index].span,
         Subject::File => return false,
     };
-    errors.iter().any(|error| error.span.start <= span.end && span.start <= error.span.end)
+    errors.iter().any(|error| error.span.touches(span))
 }
 
 /// Whether another object of the subject's kind has its name (as Exchange compares names,

@@ -34,6 +34,11 @@ impl Span {
         self.start <= other.start && other.end <= self.end
     }
 
+    /// Whether the two share a byte, or one begins where the other ends.
+    pub fn touches(self, other: Span) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+
     pub fn len(self) -> usize {
         self.end - self.start
     }

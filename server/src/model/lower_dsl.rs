@@ -379,7 +379,7 @@ impl<'a> Lowerer<'a> {
     /// version.
     fn rule_reusing(&mut self, node: Node) -> Arc<TransportRule> {
         let whole = span(node);
-        if self.file.errors.iter().any(|error| error.span.start <= whole.end && whole.start <= error.span.end) {
+        if self.file.errors.iter().any(|error| error.span.touches(whole)) {
             return Arc::new(self.rule(node));
         }
         let Some(id) = node.child(0).map(|child| child.id()) else { return Arc::new(self.rule(node)) };
