@@ -30,46 +30,49 @@ pub struct MailFlow {
     pub rules: Vec<Arc<TransportRule>>,
     /// Span of the `transportRules` key, or of the whole document when it is absent.
     pub rules_span: Span,
-    rule_indexes: RuleIndexes,
+    /// Each rule's index in `rules` by its address, sorted by address, made when first asked
+    /// for ([`MailFlow::rule_index`], which the checks and the simulator ask of every rule: a
+    /// search made it quadratic). Only a guide: an answer is checked against `rules`, which
+    /// may have changed since, and searched for if it is wrong.
+    rule_indexes: Unmodelled<Vec<(usize, usize)>>,
 }
 
-/// Each rule's index in [`MailFlow::rules`] by its address, made when first asked for
-/// ([`MailFlow::rule_index`], which the checks and the simulator ask of every rule: a search
-/// made it quadratic). Only a guide: an answer is checked against `rules`, which may have
-/// changed since, and searched for if it is wrong. Not part of the model: a copy starts
-/// without one, and two models are equal whatever their tables.
-#[derive(Default)]
-struct RuleIndexes(OnceLock<Vec<(usize, usize)>>);
+/// What is worked out from the model and kept beside it, made when first asked for. Not part
+/// of the model: a copy starts without it (the copy may then be changed), and two are equal,
+/// and print the same, whatever they hold.
+struct Unmodelled<T>(OnceLock<T>);
 
-impl Clone for RuleIndexes {
-    fn clone(&self) -> Self {
-        RuleIndexes::default()
+impl<T> Unmodelled<T> {
+    fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+
+    fn get_or_init(&self, work_out: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(work_out)
     }
 }
 
-impl PartialEq for RuleIndexes {
+impl<T> Default for Unmodelled<T> {
+    fn default() -> Self {
+        Unmodelled(OnceLock::new())
+    }
+}
+
+impl<T> Clone for Unmodelled<T> {
+    fn clone(&self) -> Self {
+        Unmodelled::default()
+    }
+}
+
+impl<T> PartialEq for Unmodelled<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl std::fmt::Debug for RuleIndexes {
+impl<T> std::fmt::Debug for Unmodelled<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RuleIndexes")
-    }
-}
-
-impl RuleIndexes {
-    fn of(rules: &[Arc<TransportRule>]) -> Vec<(usize, usize)> {
-        let mut indexes: Vec<(usize, usize)> =
-            rules.iter().enumerate().map(|(index, rule)| (Arc::as_ptr(rule) as usize, index)).collect();
-        indexes.sort_unstable();
-        indexes
-    }
-
-    fn find(indexes: &[(usize, usize)], address: usize) -> Option<usize> {
-        let at = indexes.binary_search_by_key(&address, |&(address, _)| address).ok()?;
-        Some(indexes[at].1)
+        f.write_str("Unmodelled")
     }
 }
 
@@ -743,10 +746,10 @@ pub struct TransportRule {
 /// [`TransportRule::moved`]) does not work it out again: the simulator's reading of the
 /// rule, which at 3,000 rules cost an edit more than its parse. It must hold nothing that
 /// depends on where the rule is written, since a moved copy carries it. Not part of the
-/// model: any other copy starts without it (the copy may then be changed), and two rules are
-/// equal whatever they hold here.
-#[derive(Default)]
-pub struct Derived(OnceLock<Arc<dyn Any + Send + Sync>>);
+/// model (kept `Unmodelled`): any other copy starts without it, and two rules are equal
+/// whatever they hold here.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Derived(Unmodelled<Arc<dyn Any + Send + Sync>>);
 
 impl Derived {
     /// What `work_out` gives, worked out on the first call. One type is kept per rule: a
@@ -758,30 +761,11 @@ impl Derived {
 
     /// A slot holding what this one holds, for a copy that differs only in its spans.
     fn kept(&self) -> Derived {
-        let kept = OnceLock::new();
+        let kept = Derived::default();
         if let Some(work) = self.0.get() {
-            kept.get_or_init(|| work.clone());
+            kept.0.get_or_init(|| work.clone());
         }
-        Derived(kept)
-    }
-}
-
-impl Clone for Derived {
-    fn clone(&self) -> Self {
-        Derived::default()
-    }
-}
-
-impl PartialEq for Derived {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for Derived {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The same whatever it holds, as equality is.
-        f.write_str("Derived")
+        kept
     }
 }
 
@@ -825,8 +809,15 @@ impl MailFlow {
     pub fn rule_index(&self, rule: &TransportRule) -> usize {
         let address = rule as *const TransportRule as usize;
         let is_at = |index: usize| self.rules.get(index).is_some_and(|own| std::ptr::eq(own.as_ref(), rule));
-        let indexes = self.rule_indexes.0.get_or_init(|| RuleIndexes::of(&self.rules));
-        RuleIndexes::find(indexes, address)
+        let indexes = self.rule_indexes.get_or_init(|| {
+            let mut indexes: Vec<(usize, usize)> =
+                self.rules.iter().enumerate().map(|(index, rule)| (Arc::as_ptr(rule) as usize, index)).collect();
+            indexes.sort_unstable();
+            indexes
+        });
+        let found = indexes.binary_search_by_key(&address, |&(address, _)| address).ok();
+        found
+            .map(|at| indexes[at].1)
             .filter(|&index| is_at(index))
             // `rules` changed since the table was made.
             .or_else(|| (0..self.rules.len()).find(|&index| is_at(index)))
@@ -858,7 +849,7 @@ impl MailFlow {
 
 /// Where `item` sits in `items`, worked out from its address rather than searched for: the
 /// checks ask it of every connector they report on (the rules, shared between versions, are
-/// not in one allocation: [`RuleIndexes`]).
+/// not in one allocation: [`MailFlow::rule_index`]).
 fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
     let offset = (item as *const T as usize).wrapping_sub(items.as_ptr() as usize);
     let index = offset / std::mem::size_of::<T>().max(1);
