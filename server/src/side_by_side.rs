@@ -5,15 +5,18 @@
 /// Runs `beside` on a thread of its own while `here` runs on this one, and returns both
 /// results. When the system refuses a thread, `beside` runs here after `here`. A panic in
 /// `beside` is resumed here.
-pub fn join<A: Send, B>(beside: impl Fn() -> A + Sync, here: impl FnOnce() -> B) -> (A, B) {
+pub fn join<A: Send, B>(beside: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    // Taken by whichever runs it: the thread, or this one when there is no thread.
+    let beside = std::sync::Mutex::new(Some(beside));
+    let run = || beside.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().map(|beside| beside());
     std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new().spawn_scoped(scope, &beside);
+        let thread = std::thread::Builder::new().spawn_scoped(scope, run);
         let here = here();
         let beside = match thread {
             Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => beside(),
+            Err(_) => run(),
         };
-        (beside, here)
+        (beside.expect("`beside` runs once, on the thread or here"), here)
     })
 }
 

@@ -285,15 +285,13 @@ fn parse_ranges(
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use proptest::prelude::*;
 
     use super::*;
 
     /// The file read whole, as when a version is kept.
     fn whole(text: &str) -> YamlFile {
-        super::super::read_whole(text, &LineIndex::new(text), None, false).0
+        super::super::read_whole(text, &LineIndex::new(text), None, false, super::super::READ_BESIDE).0
     }
 
     /// The file read in pieces of one item each, on two threads.
@@ -301,24 +299,9 @@ mod tests {
         read_in_pieces(text, &LineIndex::new(text), 1, 3, 2)
     }
 
-    fn yaml_files(folder: &Path, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                yaml_files(&path, found);
-            } else if path.extension().is_some_and(|extension| extension == "yaml") {
-                found.push(path);
-            }
-        }
-    }
-
     #[test]
     fn every_yaml_file_of_the_repository_reads_in_pieces_as_whole() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut files = Vec::new();
-        for folder in ["examples", "server/tests"] {
-            yaml_files(&root.join(folder), &mut files);
-        }
+        let files = super::super::tests::repository_yaml_files();
         let mut read_in_pieces = 0;
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();
