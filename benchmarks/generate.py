@@ -23,6 +23,8 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
                          the same, each rule with one finding (a header name ending in a
                          colon, MF010) and every 100th rule named as the one before it
                          (MF005, with the first name as related information)
+    suppressions N       rules-block-findings N with a suppression of its finding above each
+                         rule (`# mailflow: ignore[MF010]`)
     stress N             the simulator's stress file: N rules in all, each past the usual
                          two with a condition mailflow cannot evaluate (`other`), stamping
                          a header; every third excepting the header the one before it
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -71,6 +74,7 @@ SHAPES = (
     "rules-flow",
     "rules-block-findings",
     "rules-flow-findings",
+    "suppressions",
 )
 
 HEAD = """mailflow: 1
@@ -242,6 +246,9 @@ def generate(shape: str, n: int) -> str:
     if shape == "header-exceptions":
         text, rules = unknown_headers(n, read=True)
         return HEAD.format(accepted="", connectors=text, rules=rules)
+    if shape == "suppressions":
+        text = editor_rules(n, flow=False, finding=True)
+        return re.sub(r"  # Department \d+\n", "  # mailflow: ignore[MF010]\n", text)
     if shape.startswith("rules-block") or shape.startswith("rules-flow"):
         return editor_rules(n, flow=shape.startswith("rules-flow"), finding=shape.endswith("-findings"))
     if shape == "unknown-headers":

@@ -40,6 +40,7 @@ CASES = (
     ("unknown-headers", 299, "trace"),
     ("header-exceptions", 299, "check"),
     ("header-exceptions", 299, "trace"),
+    ("suppressions", 3000, "check"),
     ("domain-exceptions", 30, "check"),
     ("domain-exceptions", 100, "check"),
     ("accepted-domains", 10000, "check"),

@@ -3,6 +3,8 @@
 //! anywhere. A suppression that silences nothing is itself reported (MF014). The editor's
 //! "Ignore MFxxx" actions write them ([`ignore`]), reading them as the checker does.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Edit, Fix, Subject};
 use crate::model::MailFlow;
 use crate::rules::{self, mf014_unused_suppression};
@@ -16,18 +18,6 @@ enum Reach {
         line: usize,
     },
     File,
-}
-
-impl Reach {
-    /// Whether this reaches `object` (wherever in it a finding is).
-    fn covers(self, object: &ObjectSpans, lines: &LineIndex) -> bool {
-        match self {
-            Reach::File => true,
-            Reach::Object { line } => {
-                lines.line_of(object.name.start) == line || lines.line_of(object.item.start) == line + 1
-            }
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -81,17 +71,69 @@ pub fn codes(comments: &[Comment], lines: &LineIndex) -> Vec<(String, Span)> {
 }
 
 /// Each object suppression (`ignore[…]`) among `comments`, by its comment's span, with the
-/// objects it reaches by where it stands (indices into `objects`). The formatter moves
-/// comments, and must keep every suppression reaching what it reached.
+/// objects it reaches by where it stands (indices into `objects`, in order). The formatter
+/// moves comments, and must keep every suppression reaching what it reached.
 pub fn object_reach(comments: &[Comment], objects: &[ObjectSpans], lines: &LineIndex) -> Vec<(Span, Vec<usize>)> {
+    let by_line = objects_by_line(objects, lines);
     parse(comments, lines)
         .into_iter()
-        .filter(|suppression| suppression.reach != Reach::File)
-        .map(|suppression| {
-            let reached = (0..objects.len()).filter(|&i| suppression.reach.covers(&objects[i], lines)).collect();
-            (suppression.span, reached)
+        .filter_map(|suppression| match suppression.reach {
+            Reach::Object { line } => Some((suppression.span, by_line.get(&line).cloned().unwrap_or_default())),
+            Reach::File => None,
         })
         .collect()
+}
+
+/// The objects an object suppression on each line reaches (see [`Reach::Object`]), in
+/// order: looked up by line, so that a file with a suppression on every object does not try
+/// every object for each.
+fn objects_by_line(objects: &[ObjectSpans], lines: &LineIndex) -> HashMap<usize, Vec<usize>> {
+    let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (index, object) in objects.iter().enumerate() {
+        let name_line = lines.line_of(object.name.start);
+        by_line.entry(name_line).or_default().push(index);
+        if let Some(above) = lines.line_of(object.item.start).checked_sub(1).filter(|&above| above != name_line) {
+            by_line.entry(above).or_default().push(index);
+        }
+    }
+    by_line
+}
+
+/// The objects holding a span, found by bisecting the objects by where they start. Objects
+/// may overlap (rules read through the same alias share their spans), so each object also
+/// knows the furthest end of those starting before it: the search walks back only over
+/// objects that may still hold the span.
+struct Holders<'a> {
+    objects: &'a [ObjectSpans],
+    /// Indices into `objects`, by start.
+    by_start: Vec<usize>,
+    /// For each position in `by_start`, the furthest end of the objects up to it.
+    furthest_end: Vec<usize>,
+}
+
+impl<'a> Holders<'a> {
+    fn new(objects: &'a [ObjectSpans]) -> Self {
+        let mut by_start: Vec<usize> = (0..objects.len()).collect();
+        by_start.sort_by_key(|&index| objects[index].item.start);
+        let furthest_end = by_start
+            .iter()
+            .scan(0, |furthest, &index| {
+                *furthest = objects[index].item.end.max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
+        Holders { objects, by_start, furthest_end }
+    }
+
+    /// The objects whose item holds `span`.
+    fn of(&self, span: Span) -> impl Iterator<Item = usize> + '_ {
+        let starting_before = self.by_start.partition_point(|&index| self.objects[index].item.start <= span.start);
+        (0..starting_before)
+            .rev()
+            .take_while(move |&at| self.furthest_end[at] >= span.end)
+            .map(|at| self.by_start[at])
+            .filter(move |&index| self.objects[index].item.contains(span))
+    }
 }
 
 /// An object a suppression can name: a connector or a rule.
@@ -119,18 +161,27 @@ pub fn apply(
     for (suppression, used) in suppressions.iter().zip(&mut used) {
         used.resize(suppression.codes.len(), false);
     }
-    let applies_to = |reach: Reach, span: Span| match reach {
-        Reach::File => true,
-        Reach::Object { .. } => objects.iter().any(|object| object.item.contains(span) && reach.covers(object, lines)),
-    };
+    // Which suppressions reach each object, and which reach the whole file.
+    let by_line = objects_by_line(objects, lines);
+    let mut reaching = vec![Vec::new(); objects.len()];
+    let mut file_wide = Vec::new();
+    for (index, suppression) in suppressions.iter().enumerate() {
+        match suppression.reach {
+            Reach::File => file_wide.push(index),
+            Reach::Object { line } => {
+                for &object in by_line.get(&line).into_iter().flatten() {
+                    reaching[object].push(index);
+                }
+            }
+        }
+    }
+    let holders = Holders::new(objects);
     let mut kept = Vec::with_capacity(diagnostics.len());
     for diagnostic in diagnostics {
         let mut silenced = false;
-        for (index, suppression) in suppressions.iter().enumerate() {
-            if !applies_to(suppression.reach, diagnostic.span) {
-                continue;
-            }
-            for (code_index, (code, _)) in suppression.codes.iter().enumerate() {
+        let held_by = holders.of(diagnostic.span).flat_map(|object| reaching[object].iter());
+        for &index in file_wide.iter().chain(held_by) {
+            for (code_index, (code, _)) in suppressions[index].codes.iter().enumerate() {
                 if code.eq_ignore_ascii_case(diagnostic.code()) {
                     used[index][code_index] = true;
                     silenced = true;
@@ -331,5 +382,54 @@ mod tests {
             edited.contains(&format!("}} # mailflow: ignore[MF202]\n# mailflow: ignore[MF401]\n{rule}")),
             "{edited}"
         );
+    }
+
+    /// A file with a suppression on many of its objects: each reaches its own object, by the
+    /// line above it or the line of its name, and no other; an object between two suppressed
+    /// ones keeps its finding, and a suppression on no object's line silences nothing.
+    #[test]
+    fn each_of_many_suppressions_reaches_its_own_object() {
+        let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
+        for i in 0..60 {
+            let above = if i % 3 == 0 { "  # mailflow: ignore[MF010]\n" } else { "" };
+            let name = if i % 3 == 1 { format!("R{i}  # mailflow: ignore[mf010]") } else { format!("R{i}") };
+            text.push_str(&format!(
+                "{above}  - name: {name}\n    priority: {i}\n    conditions: {{senderIs: inside}}\n\n    \
+                 # mailflow: ignore[MF010]\n\n    actions: {{setHeader: {{name: 'X-{i}:', value: v}}}}\n"
+            ));
+        }
+        let checked = check(&text, Syntax::Yaml, &Selection::default());
+        let found = |code: &str| -> Vec<String> {
+            let rules = checked.diagnostics.iter().filter(|d| d.code() == code).map(|d| {
+                let rule = checked.flow.rules.iter().find(|r| r.span.contains(d.span)).expect("in a rule");
+                rule.name.as_ref().expect("named").value.clone()
+            });
+            rules.collect()
+        };
+        let unsuppressed: Vec<String> = (0..60).filter(|i| i % 3 == 2).map(|i| format!("R{i}")).collect();
+        assert_eq!(found("MF010"), unsuppressed);
+        // The one inside each rule, on no object's line, is unused: 60 of them.
+        assert_eq!(checked.diagnostics.iter().filter(|d| d.code() == "MF014").count(), 60);
+    }
+
+    /// The objects holding a span, when objects overlap (rules read through one alias share
+    /// their spans) or nest.
+    #[test]
+    fn the_holders_of_a_span_are_every_object_around_it() {
+        let object =
+            |start: usize, end: usize| ObjectSpans { item: Span::new(start, end), name: Span::new(start, start) };
+        let objects = [object(200, 300), object(0, 100), object(10, 20), object(0, 100), object(100, 150)];
+        let holders = Holders::new(&objects);
+        let of = |start, end| {
+            let mut found: Vec<usize> = holders.of(Span::new(start, end)).collect();
+            found.sort();
+            found
+        };
+        assert_eq!(of(15, 16), [1, 2, 3]);
+        assert_eq!(of(30, 100), [1, 3]);
+        assert_eq!(of(100, 100), [1, 3, 4]);
+        assert_eq!(of(90, 120), Vec::<usize>::new());
+        assert_eq!(of(250, 250), [0]);
+        assert_eq!(of(300, 301), Vec::<usize>::new());
     }
 }
