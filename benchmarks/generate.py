@@ -25,6 +25,8 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
                          (MF005, with the first name as related information)
     suppressions N       rules-block-findings N with a suppression of its finding above each
                          rule (`# mailflow: ignore[MF010]`)
+    same-names N         rules-block-findings N with every rule named alike: each rule's
+                         MF005 points back at the first (the human report's snippets)
     stress N             the simulator's stress file: N rules in all, each past the usual
                          two with a condition mailflow cannot evaluate (`other`), stamping
                          a header; every third excepting the header the one before it
@@ -75,6 +77,7 @@ SHAPES = (
     "rules-block-findings",
     "rules-flow-findings",
     "suppressions",
+    "same-names",
 )
 
 HEAD = """mailflow: 1
@@ -249,6 +252,8 @@ def generate(shape: str, n: int) -> str:
     if shape == "suppressions":
         text = editor_rules(n, flow=False, finding=True)
         return re.sub(r"  # Department \d+\n", "  # mailflow: ignore[MF010]\n", text)
+    if shape == "same-names":
+        return re.sub(r'name: "Department \d+ disclaimer"', 'name: "Department disclaimer"', editor_rules(n, False, True))
     if shape.startswith("rules-block") or shape.startswith("rules-flow"):
         return editor_rules(n, flow=shape.startswith("rules-flow"), finding=shape.endswith("-findings"))
     if shape == "unknown-headers":

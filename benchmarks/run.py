@@ -41,6 +41,7 @@ CASES = (
     ("header-exceptions", 299, "check"),
     ("header-exceptions", 299, "trace"),
     ("suppressions", 3000, "check"),
+    ("same-names", 3000, "check"),
     ("domain-exceptions", 30, "check"),
     ("domain-exceptions", 100, "check"),
     ("accepted-domains", 10000, "check"),

@@ -131,3 +131,28 @@ def test_a_missing_file_is_no_all_good(mailflow, tmp_path, fmt):
     assert "cannot read `missing-file`" in done.stderr
     assert "All good" not in done.stdout
     assert "could not do all of its job" in done.stdout
+
+
+def test_a_finding_shows_the_lines_around_each_place_and_not_the_file_between(mailflow, tmp_path):
+    """MF005 points at the first rule of the same name as related information. Places close
+    together share one snippet; places far apart get one each (`-->` for the finding, `:::`
+    for the other), so that a report of thousands of duplicates does not print, or read, the
+    whole file between them again for each."""
+    rule = "  - name: {name}\n    priority: {priority}\n    conditions: {{senderIs: inside}}\n"
+    between = "".join(rule.format(name=f"Between {i}", priority=i + 1) for i in range(10))
+    text = (
+        "mailflow: 1\ntransportRules:\n"
+        + rule.format(name="Twice", priority=0)
+        + rule.format(name="Twice", priority=11)
+        + between
+        + rule.format(name="Twice", priority=20)
+    )
+    path = tmp_path / "far.mailflow.yaml"
+    path.write_text(text)
+    human = mailflow("check", "--select", "MF005", path).stdout
+    near, far = human.split("error[MF005]")[1:]
+    # The second rule is three lines under the first: one snippet shows both.
+    assert f"--> {path}:6:11" in near and ":::" not in near, near
+    assert "first named here" in near, near
+    assert f"--> {path}:39:11" in far and f"::: {path}:3:11" in far, far
+    assert "Between" not in far, far

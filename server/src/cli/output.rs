@@ -178,36 +178,75 @@ fn human(report: &FileReport, renderer: &Renderer) -> String {
     out
 }
 
+/// A place a finding shows: its own span (`primary`) or a related one, with its label and
+/// the lines it is on.
+struct Place<'a> {
+    primary: bool,
+    span: Span,
+    label: &'a str,
+    first: usize,
+    last: usize,
+}
+
+/// How many lines apart two places of a finding may be and still share a snippet.
+const SHARED_WINDOW_GAP: usize = 12;
+
 /// One finding as rustc shows one: the header, the source lines with the span underlined,
 /// related places labelled, and a pointer to the code's page.
 fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) -> String {
     let lines = &report.lines;
     let text = &report.text;
-    // Show only the lines from the first span to the last, not the whole file.
-    let spans = std::iter::once(diagnostic.span).chain(diagnostic.related.iter().map(|r| r.span));
-    let (first, last) = spans.fold((usize::MAX, 0), |(first, last), span| {
-        (first.min(lines.line_of(span.start)), last.max(lines.line_of(span.end.max(span.start + 1) - 1)))
-    });
-    let last = last.min(lines.line_count() - 1);
-    let window_start = lines.line_start(first);
-    let window_end = (lines.line_start(last) + lines.line_text(text, last).len()).max(window_start);
-    let (window, moved) = escape::snippet_source(&text[window_start..window_end]);
-    let local = |span: Span| {
-        let start = span.start.clamp(window_start, window_end) - window_start;
-        let end = span.end.clamp(window_start, window_end) - window_start;
-        moved(start)..moved(end.max(start))
-    };
     let path = visible(&report.path);
     let labels: Vec<_> = diagnostic.related.iter().map(|related| visible(&related.message)).collect();
-    // The renderer adds the line and column of the primary annotation to the path.
-    let mut snippet = Snippet::source(window.as_ref())
-        .line_start(first + 1)
-        .path(path.as_ref())
-        .fold(true)
-        .annotation(AnnotationKind::Primary.span(local(diagnostic.span)).label(diagnostic.rule.name));
-    for (related, label) in diagnostic.related.iter().zip(&labels) {
-        snippet = snippet.annotation(AnnotationKind::Context.span(local(related.span)).label(label.as_ref()));
+    let places = std::iter::once((diagnostic.span, diagnostic.rule.name))
+        .chain(diagnostic.related.iter().zip(&labels).map(|(related, label)| (related.span, label.as_ref())));
+    let mut places: Vec<Place> = places
+        .enumerate()
+        .map(|(index, (span, label))| {
+            let last = lines.line_of(span.end.max(span.start + 1) - 1).min(lines.line_count() - 1);
+            Place { primary: index == 0, span, label, first: lines.line_of(span.start).min(last), last }
+        })
+        .collect();
+    places.sort_by_key(|place| (place.first, !place.primary));
+    // Places close together share a snippet, showing the lines from the first to the last;
+    // places far apart get a snippet each, so that a finding's snippets hold the lines around
+    // its places and not the whole file between them.
+    let mut windows: Vec<Vec<Place>> = Vec::new();
+    for place in places {
+        match windows.last_mut() {
+            Some(window) if place.first <= window.iter().map(|p| p.last).max().unwrap_or(0) + SHARED_WINDOW_GAP => {
+                window.push(place)
+            }
+            _ => windows.push(vec![place]),
+        }
     }
+    // The finding's own place first, as rustc puts its primary span.
+    windows.sort_by_key(|window| !window.iter().any(|place| place.primary));
+    let sources: Vec<_> = windows
+        .iter()
+        .map(|window| {
+            let first = window.iter().map(|p| p.first).min().unwrap_or(0);
+            let last = window.iter().map(|p| p.last).max().unwrap_or(0);
+            let window_start = lines.line_start(first);
+            let window_end = (lines.line_start(last) + lines.line_text(text, last).len()).max(window_start);
+            let (source, moved) = escape::snippet_source(&text[window_start..window_end]);
+            (first, window_start, window_end, source, moved)
+        })
+        .collect();
+    let snippets = windows.iter().zip(&sources).map(|(window, (first, window_start, window_end, source, moved))| {
+        let local = |span: Span| {
+            let start = span.start.clamp(*window_start, *window_end) - window_start;
+            let end = span.end.clamp(*window_start, *window_end) - window_start;
+            moved(start)..moved(end.max(start))
+        };
+        // The renderer adds the line and column of the primary annotation to the path.
+        let mut snippet = Snippet::source(source.as_ref()).line_start(first + 1).path(path.as_ref()).fold(true);
+        for place in window {
+            let kind = if place.primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+            snippet = snippet.annotation(kind.span(local(place.span)).label(place.label));
+        }
+        snippet
+    });
     // Each severity in the colour of the renderer's nearest level, under the name every other
     // format gives it (a hint is not rustc's `help`, which the fix line below is).
     let level = match diagnostic.severity() {
@@ -217,7 +256,7 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
     }
     .with_name(diagnostic.severity().as_str());
     let message = visible(&diagnostic.message);
-    let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).element(snippet);
+    let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).elements(snippets);
     if let Some(fix) = &diagnostic.fix {
         let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
         group = group.element(Level::HELP.message(format!("{} (mailflow check {how})", visible(&fix.title))));
