@@ -156,3 +156,19 @@ def test_a_finding_shows_the_lines_around_each_place_and_not_the_file_between(ma
     assert "first named here" in near, near
     assert f"--> {path}:39:11" in far and f"::: {path}:3:11" in far, far
     assert "Between" not in far, far
+
+
+def test_a_finding_on_a_line_too_long_to_show_is_shown_by_its_line_and_column(mailflow, tmp_path):
+    """A file written on one line (JSON is YAML): each finding's place is given by its line and
+    column, not by a snippet of the whole line, which for every finding would print (and read)
+    the whole file again."""
+    rule = {"priority": 0, "conditions": {"senderIs": "inside"}, "comments": "x" * 5000}
+    rules = [dict(rule, name="Twice"), dict(rule, name="Other", priority=1), dict(rule, name="Twice", priority=2)]
+    text = json.dumps({"mailflow": 1, "transportRules": rules}, separators=(",", ":")) + "\n"
+    path = tmp_path / "one line.mailflow.yaml"
+    path.write_text(text)
+    human = mailflow("check", "--select", "MF005", path).stdout
+    first, second = [text.index('"Twice"') + 1, text.rindex('"Twice"') + 1]
+    assert f"--> {path}:1:{second}" in human, human
+    assert f"::: {path}:1:{first}" in human and "first named here" in human, human
+    assert "xxxxxxxx" not in human, human

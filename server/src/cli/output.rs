@@ -2,7 +2,7 @@
 //! paths) has its control characters escaped in every format (`escape`), and a run that
 //! could not do all of its job says so in each.
 
-use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Element, Level, Origin, Renderer, Snippet};
 use serde_json::{json, Value};
 
 use super::escape::{self, line_start_path, visible, visible_except};
@@ -188,6 +188,11 @@ struct Place<'a> {
     last: usize,
 }
 
+/// The longest line a snippet shows (in bytes): a longer one is wider than any terminal, and
+/// showing a line of a file written on one line for each of its findings read the file
+/// again for each. Such a place is shown by its line and column.
+const MAX_SHOWN_LINE: usize = 4096;
+
 /// How many lines apart two places of a finding may be and still share a snippet.
 const SHARED_WINDOW_GAP: usize = 12;
 
@@ -227,13 +232,27 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
         .map(|window| {
             let first = window.iter().map(|p| p.first).min().unwrap_or(0);
             let last = window.iter().map(|p| p.last).max().unwrap_or(0);
+            let too_long = (first..=last).any(|line| lines.line_text(text, line).len() > MAX_SHOWN_LINE);
             let window_start = lines.line_start(first);
             let window_end = (lines.line_start(last) + lines.line_text(text, last).len()).max(window_start);
-            let (source, moved) = escape::snippet_source(&text[window_start..window_end]);
-            (first, window_start, window_end, source, moved)
+            let source = (!too_long).then(|| escape::snippet_source(&text[window_start..window_end]));
+            (first, window_start, window_end, source)
         })
         .collect();
-    let snippets = windows.iter().zip(&sources).map(|(window, (first, window_start, window_end, source, moved))| {
+    let elements = windows.iter().zip(&sources).flat_map(|(window, (first, window_start, window_end, source))| {
+        let Some((source, moved)) = source else {
+            // Lines too long to show (a file written on one line): where each place is, and
+            // the related places' labels.
+            let mut elements: Vec<Element> = Vec::new();
+            for place in window {
+                let at = lines.position(text, place.span.start);
+                elements.push(Origin::path(path.as_ref()).line(at.line).char_column(at.column).into());
+                if !place.primary {
+                    elements.push(Level::NOTE.message(place.label).into());
+                }
+            }
+            return elements;
+        };
         let local = |span: Span| {
             let start = span.start.clamp(*window_start, *window_end) - window_start;
             let end = span.end.clamp(*window_start, *window_end) - window_start;
@@ -245,7 +264,7 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
             let kind = if place.primary { AnnotationKind::Primary } else { AnnotationKind::Context };
             snippet = snippet.annotation(kind.span(local(place.span)).label(place.label));
         }
-        snippet
+        vec![snippet.into()]
     });
     // Each severity in the colour of the renderer's nearest level, under the name every other
     // format gives it (a hint is not rustc's `help`, which the fix line below is).
@@ -256,7 +275,7 @@ fn human_one(report: &FileReport, diagnostic: &Diagnostic, renderer: &Renderer) 
     }
     .with_name(diagnostic.severity().as_str());
     let message = visible(&diagnostic.message);
-    let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).elements(snippets);
+    let mut group = level.primary_title(message.as_ref()).id(diagnostic.code()).elements(elements);
     if let Some(fix) = &diagnostic.fix {
         let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
         group = group.element(Level::HELP.message(format!("{} (mailflow check {how})", visible(&fix.title))));
