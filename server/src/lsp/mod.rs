@@ -416,7 +416,7 @@ impl Shared {
         let made = thread
             .run(move || {
                 let _permit = permit;
-                crate::check::reuse_of(&analysis.text, syntax)
+                crate::check::reuse_of(&analysis.text, syntax, &analysis.checked.flow)
             })
             .await;
         let unused = {
