@@ -22,7 +22,7 @@ pub fn references_in(flow: &MailFlow) -> impl Iterator<Item = &Spanned<String>> 
 /// marks, which every value read through the alias carries: the model knows the anchored
 /// value only, so the aliases are read off the syntax tree. None in the DSL.
 fn aliases(checked: &Checked, text: &str) -> Vec<Alias> {
-    if checked.yaml().is_none() {
+    if !checked.yaml().is_some_and(|yaml| yaml.anchored) {
         return Vec::new();
     }
     let (_, tree) = crate::syntax::yaml::parse_incremental(text, &checked.lines, None);

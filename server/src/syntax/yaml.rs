@@ -150,6 +150,10 @@ pub struct YamlFile {
     pub root: Option<Arc<Node>>,
     pub comments: Vec<Comment>,
     pub errors: Vec<SyntaxError>,
+    /// Whether the text defines an anchor or reads an alias anywhere: what is read through
+    /// aliases is looked up on the syntax tree only when it does (go to definition,
+    /// references and rename parsed the whole text again for each request).
+    pub anchored: bool,
 }
 
 impl Node {
@@ -304,9 +308,11 @@ fn read_whole(
     let comments = collect_comments(root, text, 0..text.len(), &reader.reused, previous);
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
+    // A value holding an anchor or alias is never reused, so every one of them was read.
+    let anchored = reader.anchor_uses > 0;
     let root = file_root.map(Arc::new);
     if !remembering {
-        return (YamlFile { root, comments, errors }, None);
+        return (YamlFile { root, comments, errors, anchored }, None);
     }
     // A text that parses blames nothing: what was found for items still holds for the next.
     let item_blames = match blamed {
@@ -327,7 +333,7 @@ fn read_whole(
         shallow,
     };
     let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
-    (YamlFile { root, comments, errors }, Some(reusable))
+    (YamlFile { root, comments, errors, anchored }, Some(reusable))
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
@@ -1341,5 +1347,22 @@ mod tests {
             assert_eq!((&one.0, &one.1, &one.2), (&two.0, &two.1, &two.2), "{text}");
         }
         assert_eq!(read_beside("rules:\n  - &r a\n  - b\n  - *r\n", None, 2).0.errors, []);
+    }
+
+    /// Whether a text has an anchor or alias, fresh and after an edit that left the anchored
+    /// rule alone (a value holding an anchor is never reused, so it is read again and
+    /// counted); a text without one says so, as the navigation's alias lookup relies on.
+    #[test]
+    fn a_text_says_whether_it_has_an_anchor_or_alias() {
+        assert!(!parse("rules:\n  - name: A\n    pattern: '.*@a&b'\n").anchored);
+        assert!(parse("a: &x 1\n").anchored);
+        assert!(parse("a: *x\n").anchored);
+        let mut text = "rules:\n  - &first {name: A}\n  - {name: B}\n  - *first\n".to_owned();
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        let at = text.find("B}").unwrap() + 1;
+        tree.insert(&mut text, at, "x");
+        let (file, _) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
+        assert!(file.anchored);
+        assert_eq!(file, parse(&text));
     }
 }

@@ -143,7 +143,8 @@ fn read_in_pieces(
         comments.extend(collect_comments(root, text, range, &[], None));
     }
     comments.sort_by_key(|comment| comment.span.start);
-    Some(YamlFile { root: file_root.map(Into::into), comments, errors: Vec::new() })
+    // A file with an anchor or alias is read whole.
+    Some(YamlFile { root: file_root.map(Into::into), comments, errors: Vec::new(), anchored: false })
 }
 
 /// The top-level lists of `min_items` items or more, each item from its line's start to the
