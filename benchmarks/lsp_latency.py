@@ -26,7 +26,8 @@ half a second (SETTLE_S: the edits measure an editor at work, not its opening):
 - edit right after opening: the first edit, sent as soon as the first diagnostics come (a
   large file is first checked read in pieces, and the reading that edits reuse is made
   after publishing: this edit waits for it), over as many openings;
-- hover on a rule's name or on a key, and completion of a rule's `mode`: request to answer.
+- hover on a rule's name or on a key, completion of a rule's `mode`, and going from a rule's
+  `redirectToConnector` to the connector: request to answer.
 
 Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
 processor time per operation (user and system, from /proc: a busy machine disturbs it less
@@ -398,6 +399,12 @@ def condition_keys(lines: list[str]) -> list[tuple[int, int]]:
     return [(i, line.index("senderDomainIs") + 3) for i, line in enumerate(lines) if "senderDomainIs" in line]
 
 
+def connector_references(lines: list[str]) -> list[tuple[int, int]]:
+    """The connector names the usual two rules redirect to."""
+    key = "redirectToConnector: "
+    return [(i, line.index(key) + len(key) + 2) for i, line in enumerate(lines) if key in line]
+
+
 def mode_values(lines: list[str]) -> list[tuple[int, int]]:
     return [(i, 10) for i, line in enumerate(lines) if line == "    mode: enforce"]
 
@@ -444,6 +451,7 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
             ("hover on a rule's name", "textDocument/hover", rule_names(lines)),
             ("hover on a key", "textDocument/hover", condition_keys(lines)),
             ("completion of a value", "textDocument/completion", mode_values(lines)),
+            ("go to a connector's definition", "textDocument/definition", connector_references(lines)),
         ):
             found.append(
                 Shape(f"{what}, block style, {size} rules", f"asked-{size}.mailflow.yaml", text,
