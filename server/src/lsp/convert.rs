@@ -43,8 +43,9 @@ fn push_text(json: &mut String, pieces: &[&str]) {
     }
 }
 
-/// How many findings make serializing them worth a second thread.
-const SERIALIZED_BESIDE: usize = 256;
+/// How many findings make serializing them worth a second thread (measured with
+/// `rules::SIDE_BY_SIDE`).
+const SERIALIZED_BESIDE: usize = 1024;
 
 /// The code actions for a range, but for the fix-all action when it is to be listed with its
 /// edit: that needs the fixed text ([`super::Analysis::fixed_text`]), computed off the

@@ -82,8 +82,9 @@ struct Lowerer<'a> {
     reusing: Vec<(usize, &'a TransportRule, isize)>,
 }
 
-/// How many reused rules make copying them worth a second thread.
-const COPIED_BESIDE: usize = 64;
+/// How many reused rules make copying them worth a second thread (measured with
+/// `rules::SIDE_BY_SIDE`).
+const COPIED_BESIDE: usize = 512;
 
 /// The entries of one mapping, checked against the keys its kind may hold.
 struct Fields<'n> {
@@ -598,11 +599,11 @@ mod tests {
     /// Issue 15: an edit inside one rule of five lowers that rule again and takes the four
     /// others from the previous version's lowering (shared where the edit left them in place,
     /// copied where it moved them, with what the simulator read of them), and the model and
-    /// problems are a fresh lowering's. So with 200 rules, whose 197 moved ones the reading
-    /// copies on two threads.
+    /// problems are a fresh lowering's. So with enough rules that the lowering copies the
+    /// moved ones on two threads.
     #[test]
     fn an_edited_text_lowers_again_only_the_rules_the_edit_touched() {
-        for count in [5, 200] {
+        for count in [5, COPIED_BESIDE + 8] {
             let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
             for i in 0..count {
                 text.push_str(&format!("  - name: R{i}\n    priority: {i}\n    mode: enforce\n    colour: {i}\n"));

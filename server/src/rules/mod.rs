@@ -215,8 +215,13 @@ pub fn check(flow: &MailFlow, syntax: Syntax) -> Vec<Diagnostic> {
 
 /// How many rules and connectors a file has before its model's checks run beside its
 /// simulation, on a thread of their own: on a large file each takes a few milliseconds, on
-/// a small one starting the thread costs more than it saves.
-const SIDE_BY_SIDE: usize = 200;
+/// a small one starting the thread, and the other core's caches, cost more than it saves.
+/// With this and the other thresholds of a second thread (`COPIED_BESIDE`, `MOVED_BESIDE`,
+/// `SERIALIZED_BESIDE`) at 200-256 rather than 512-1,024, an edit of 300 rules took more
+/// time and more processor time: p50 1.8-2.5 ms against 1.4-2.1, 2.1-2.9 ms of processor
+/// time against 1.6-2.4 (`benchmarks/lsp_latency.py`, two runs interleaved); at 1,000 and
+/// 3,000 rules the two were within the noise.
+const SIDE_BY_SIDE: usize = 1000;
 
 /// [`check`], asking `stop` before the model's checks, before each simulated message and
 /// before the simulation's checks: `None` when it said to stop. Also returns what the

@@ -508,8 +508,9 @@ struct Reader<'a> {
 /// hundred items read about as fast as a thread starts.
 const READ_BESIDE: usize = 512;
 
-/// How many moved items of a top-level list make copying them worth a second thread.
-const MOVED_BESIDE: usize = 64;
+/// How many moved items of a top-level list make copying them worth a second thread
+/// (measured with `rules::SIDE_BY_SIDE`).
+const MOVED_BESIDE: usize = 512;
 
 /// How many plain scalars a reader keeps to share their strings.
 const SHARED_SCALARS: usize = 256;
@@ -1204,7 +1205,7 @@ mod tests {
     /// `tests/incremental_edits.rs`), on two threads when there are many.
     #[test]
     fn moved_items_are_copied_into_their_own_list() {
-        for count in [2, 100] {
+        for count in [2, MOVED_BESIDE + 8] {
             let mut text = "mailflow: 1\nconnectors:\n".to_owned();
             for i in 0..count {
                 text.push_str(&format!("  - name: C{i}\n    recipientDomains:\n      - d{i}.example\n"));
