@@ -34,10 +34,20 @@ fn model(checked: &Checked) -> String {
 
 /// Each object's codes, sorted, by the object's kind and name: a finding is an object's when
 /// it starts on the object's lines (a comment on the last line of an object, after its `}`
-/// in the DSL, is the object's as it is in YAML); what lies in none is the file's.
-fn codes(checked: &Checked) -> BTreeMap<String, Vec<&'static str>> {
+/// in the DSL, is the object's as it is in YAML); what lies in none is the file's. A YAML
+/// list item's node runs on over the blank and comment lines after it, up to the next item:
+/// those lines are not the object's, as in the DSL, where they stand between two objects.
+fn codes(checked: &Checked, text: &str) -> BTreeMap<String, Vec<&'static str>> {
     let line = |offset: usize| checked.lines.line_of(offset);
-    let lines = |span: mailflow::text::Span| line(span.start)..=line(span.end.max(span.start + 1) - 1);
+    let said = |line: usize| {
+        let content = checked.lines.line_text(text, line).trim_start();
+        !content.is_empty() && !content.starts_with('#')
+    };
+    let lines = |span: mailflow::text::Span| {
+        let first = line(span.start);
+        let last = (first..=line(span.end.max(span.start + 1) - 1)).rev().find(|&l| said(l)).unwrap_or(first);
+        first..=last
+    };
     let mut found: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
     for diagnostic in &checked.diagnostics {
         let on = |span| lines(span).contains(&line(diagnostic.span.start));
@@ -82,15 +92,17 @@ pub fn holds(text: &str, syntax: Syntax) -> bool {
         return false;
     }
     let Ok(first) = convert(&source, text, other(syntax)) else { return false };
-    let (model_before, codes_before) = (model(&source), codes(&source));
+    let (model_before, codes_before) = (model(&source), codes(&source, text));
     let first_checked = reread(&first, other(syntax), "the first conversion");
     let back = converted(&first_checked, &first, syntax, "the first conversion");
     let back_checked = reread(&back, syntax, "the way back");
     let second = converted(&back_checked, &back, other(syntax), "the way back");
     let back_again = converted(&reread(&second, other(syntax), "the second conversion"), &second, syntax, "again");
-    for (step, checked) in [("the first conversion", &first_checked), ("the way back", &back_checked)] {
+    for (step, checked, text) in
+        [("the first conversion", &first_checked, &first), ("the way back", &back_checked, &back)]
+    {
         assert_eq!(model(checked), model_before, "{step} reads as another model");
-        assert_eq!(codes(checked), codes_before, "{step} reports other codes on its objects");
+        assert_eq!(codes(checked, text), codes_before, "{step} reports other codes on its objects");
     }
     assert_eq!(second, first, "converting back and again gives another text than the first conversion");
     assert_eq!(back_again, back, "converting again and back gives another text than the way back");

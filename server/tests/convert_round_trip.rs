@@ -111,3 +111,12 @@ fn an_empty_object_with_an_ignore_comment_converts_as_fmt_lays_it_out() {
     assert_eq!(dsl, "mailflow 1\n\nrule \"R\" priority 0 {} # mailflow: ignore[MF101]\n");
     assert_eq!(mailflow::format::format_dsl(&dsl).ok().as_deref(), Some(dsl.as_str()));
 }
+
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07): an unused suppression
+/// above a rule, after a blank line, converts to YAML inside the node of the rule before it
+/// (a list item's node runs on to the next item), where the property took it for that rule's.
+#[test]
+fn a_suppression_between_two_rules_is_neither_rules_after_converting() {
+    let dsl = "mailflow 1\n\nrule \"A\" priority 2 {\n}\n\n# mailflow: ignore[MF013]\nrule \"B\" priority 0 {\n}\n";
+    assert!(property::holds(dsl, Syntax::Dsl));
+}
