@@ -120,3 +120,15 @@ fn a_suppression_between_two_rules_is_neither_rules_after_converting() {
     let dsl = "mailflow 1\n\nrule \"A\" priority 2 {\n}\n\n# mailflow: ignore[MF013]\nrule \"B\" priority 0 {\n}\n";
     assert!(property::holds(dsl, Syntax::Dsl));
 }
+
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07): a comment inside an
+/// empty organization was written after `organization: {}`, where reading the YAML again
+/// took it for a comment above the rules.
+#[test]
+fn a_comment_inside_an_empty_organization_stays_inside() {
+    let dsl = "mailflow 1\n\norganization {\n  # kept inside\n}\n\nrule \"R\" priority 0 {\n  stop processing\n}\n";
+    assert!(property::holds(dsl, Syntax::Dsl));
+    let checked = mailflow::check::check(dsl, Syntax::Dsl, &Default::default());
+    let yaml = mailflow::convert::convert(&checked, dsl, Syntax::Yaml).unwrap();
+    assert!(yaml.contains("organization:\n  # kept inside\n  {}\n"), "{yaml}");
+}

@@ -28,9 +28,17 @@ pub fn to_yaml(flow: &MailFlow, comments: &Attached) -> String {
         out.comments(0, &own.above);
         let body = organization_body(organization);
         let placement = comments.place(own, &body.anchors());
-        let head = if body.is_empty() { "organization: {}" } else { "organization:" };
-        out.ended_line(0, head, own.trailing.as_deref());
-        out.body(0, &body, &placement, 0);
+        if body.is_empty() && !placement.end.is_empty() {
+            // Comments inside an empty organization go between the key and its `{}`: after
+            // `organization: {}` they would be read as above what follows.
+            out.ended_line(0, "organization:", own.trailing.as_deref());
+            out.comments(STEP, &placement.end);
+            out.line(STEP, "{}");
+        } else {
+            let head = if body.is_empty() { "organization: {}" } else { "organization:" };
+            out.ended_line(0, head, own.trailing.as_deref());
+            out.body(0, &body, &placement, 0);
+        }
     }
     let connectors = flow.connectors.iter().map(|c| (c.span, connector_body(c)));
     list(&mut out, "connectors", connectors, comments);
