@@ -132,3 +132,15 @@ fn a_comment_inside_an_empty_organization_stays_inside() {
     let yaml = mailflow::convert::convert(&checked, dsl, Syntax::Yaml).unwrap();
     assert!(yaml.contains("organization:\n  # kept inside\n  {}\n"), "{yaml}");
 }
+
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07): comments between the
+/// version's line and the first object, not directly above it, were taken for the file's
+/// header block and printed above the version's line.
+#[test]
+fn comments_after_the_version_stay_after_it() {
+    let yaml = "mailflow: 1\n\n# about what follows\n\norganization:\n  name: Contoso\n";
+    assert!(property::holds(yaml, Syntax::Yaml));
+    let checked = mailflow::check::check(yaml, Syntax::Yaml, &Default::default());
+    let dsl = mailflow::convert::convert(&checked, yaml, Syntax::Dsl).unwrap();
+    assert!(dsl.starts_with("mailflow 1\n\n# about what follows\n\norganization"), "{dsl}");
+}

@@ -130,7 +130,11 @@ impl Attached {
                     text: written.to_owned(),
                 }),
                 None => match places.iter().position(|p| p.start > start) {
-                    Some(0) if !directly_above(&places[0]) => top.push((line, written)),
+                    // A header block: before the first object, not directly above it, and not
+                    // after the version's line (printed first, it would move above that line).
+                    Some(0) if !directly_above(&places[0]) && version_line.is_none_or(|v| line < v) => {
+                        top.push((line, written))
+                    }
                     Some(next) => above.entry(next).or_default().push((line, written)),
                     None if places.is_empty() => top.push((line, written)),
                     None => bottom.push((line, written)),
