@@ -29,7 +29,8 @@ half a second (SETTLE_S: the edits measure an editor at work, not its opening):
   large file is first checked read in pieces, and the reading that edits reuse is made
   after publishing: this edit waits for it), over as many openings;
 - hover on a rule's name or on a key, completion of a rule's `mode`, and going from a rule's
-  `redirectToConnector` to the connector: request to answer.
+  `redirectToConnector` to the connector, written out or through an alias of the
+  connector's anchored name: request to answer.
 
 Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
 processor time per operation (user and system, from /proc: a busy machine disturbs it less
@@ -472,6 +473,17 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
                 Shape(f"{what}, block style, {size} rules", f"asked-{size}.mailflow.yaml", text,
                       lambda s, n, m=method, p=positions: measure_requests(s, m, p, n), peer_edits)
             )
+        # The smart host connector's name anchored, and the rule redirecting to it through an
+        # alias: the request is made on the alias.
+        aliased = text.replace("  - name: Mimecast outbound\n", "  - name: &smart-host Mimecast outbound\n", 1)
+        aliased = aliased.replace("redirectToConnector: Mimecast outbound", "redirectToConnector: *smart-host", 1)
+        lines = aliased.split("\n")
+        alias = [(i, line.index("*smart-host") + 2) for i, line in enumerate(lines) if "*smart-host" in line]
+        found.append(
+            Shape(f"go to a connector's definition through an alias, block style, {size} rules",
+                  f"aliased-{size}.mailflow.yaml", aliased,
+                  lambda s, n, p=alias: measure_requests(s, "textDocument/definition", p, n), peer_edits)
+        )
     dsl = generate.to_dsl(block)
     measure = lambda session, count: measure_edits(session, count, DSL_EDIT_MARKER)  # noqa: E731
     found.append(Shape("edit, DSL, 300 rules", "typed.mailflow", dsl, measure, 0, "mailflow"))

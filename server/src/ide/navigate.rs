@@ -6,9 +6,8 @@ use crate::check::Checked;
 use crate::diagnostic::Edit;
 use crate::fixes::{Value, YamlEditor};
 use crate::model::{Connector, MailFlow};
-use crate::syntax::span_of;
+use crate::syntax::yaml::AliasUse;
 use crate::text::{Span, Spanned};
-use std::collections::HashMap;
 
 /// Every value that names a connector: each rule's `redirectToConnector`, and the
 /// on-premises `relaysThrough`, which names a connector or a host.
@@ -18,65 +17,16 @@ pub fn references_in(flow: &MailFlow) -> impl Iterator<Item = &Spanned<String>> 
     redirects.chain(relay)
 }
 
-/// In a YAML text, each alias (`*name`) with the span of the node its anchor (`&name`)
-/// marks, which every value read through the alias carries: the model knows the anchored
-/// value only, so the aliases are read off the syntax tree. None in the DSL.
-fn aliases(checked: &Checked, text: &str) -> Vec<Alias> {
-    if !checked.yaml().is_some_and(|yaml| yaml.anchored) {
-        return Vec::new();
-    }
-    let (_, tree) = crate::syntax::yaml::parse_incremental(text, &checked.lines, None);
-    let mut anchored: HashMap<&str, Span> = HashMap::new();
-    let mut found = Vec::new();
-    let mut cursor = tree.tree.walk();
-    // Every node in the order of the text: an anchor comes before what it marks, and a later
-    // anchor of the same name replaces it for the aliases after it.
-    'walk: loop {
-        let node = cursor.node();
-        let name = || text[node.byte_range()].trim_start_matches(['&', '*']);
-        match node.kind() {
-            "anchor" => {
-                let mut siblings = node.parent().map(|parent| parent.walk());
-                let content = node.parent().and_then(|parent| {
-                    parent
-                        .named_children(siblings.as_mut()?)
-                        .find(|child| !matches!(child.kind(), "anchor" | "tag" | "comment"))
-                });
-                if let Some(content) = content {
-                    anchored.insert(name(), span_of(content));
-                }
-            }
-            "alias" => {
-                if let Some(&anchor) = anchored.get(name()) {
-                    found.push(Alias { anchor, alias: span_of(node) });
-                }
-            }
-            _ => {}
-        }
-        if cursor.goto_first_child() || cursor.goto_next_sibling() {
-            continue;
-        }
-        while cursor.goto_parent() {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-        }
-        break;
-    }
-    found
-}
-
-/// An alias and the node its anchor marks.
-#[derive(Clone, Copy)]
-struct Alias {
-    anchor: Span,
-    alias: Span,
+/// In a YAML text, each alias read (`*name`) with the span of the node its anchor marks,
+/// which every value read through the alias carries. None in the DSL.
+fn aliases(checked: &Checked) -> &[AliasUse] {
+    checked.yaml().map_or(&[], |yaml| &yaml.aliases)
 }
 
 /// The connector whose name is at `offset`, or which the value at `offset` names, or an
 /// alias there reads.
-fn connector_at<'f>(flow: &'f MailFlow, aliases: &[Alias], offset: usize) -> Option<&'f Connector> {
-    let offset = aliases.iter().find(|a| touches(a.alias, offset)).map_or(offset, |a| a.anchor.start);
+fn connector_at<'f>(flow: &'f MailFlow, aliases: &[AliasUse], offset: usize) -> Option<&'f Connector> {
+    let offset = aliases.iter().find(|a| touches(a.alias, offset)).map_or(offset, |a| a.anchored.start);
     flow.connectors.iter().find(|c| c.name.as_ref().is_some_and(|name| touches(name.span, offset))).or_else(|| {
         let reference = references_in(flow).find(|reference| touches(reference.span, offset))?;
         flow.connector(&reference.value)
@@ -85,8 +35,8 @@ fn connector_at<'f>(flow: &'f MailFlow, aliases: &[Alias], offset: usize) -> Opt
 
 /// From a value naming a connector (or the connector's own name, or an alias of either) to
 /// the connector's name.
-pub fn definition(checked: &Checked, text: &str, offset: usize) -> Option<Span> {
-    connector_at(&checked.flow, &aliases(checked, text), offset)?.name.as_ref().map(|name| name.span)
+pub fn definition(checked: &Checked, offset: usize) -> Option<Span> {
+    connector_at(&checked.flow, aliases(checked), offset)?.name.as_ref().map(|name| name.span)
 }
 
 /// On a connector's name or a value naming it (or an alias of either): every value naming
@@ -94,11 +44,11 @@ pub fn definition(checked: &Checked, text: &str, offset: usize) -> Option<Span> 
 /// reading such a value or its name, and with `include_declaration` its name; in the order
 /// of the text, each place once (a value read through an alias is its anchor, and the alias
 /// is a place of its own).
-pub fn references(checked: &Checked, text: &str, offset: usize, include_declaration: bool) -> Vec<Span> {
-    let aliases = aliases(checked, text);
-    let Some((mut spans, name)) = named(checked, &aliases, offset) else { return Vec::new() };
+pub fn references(checked: &Checked, offset: usize, include_declaration: bool) -> Vec<Span> {
+    let aliases = aliases(checked);
+    let Some((mut spans, name)) = named(checked, aliases, offset) else { return Vec::new() };
     let read: Vec<Span> =
-        aliases.iter().filter(|a| a.anchor == name || spans.contains(&a.anchor)).map(|a| a.alias).collect();
+        aliases.iter().filter(|a| a.anchored == name || spans.contains(&a.anchored)).map(|a| a.alias).collect();
     // A value read through an alias of the name carries the name's span: the alias stands
     // for it.
     spans.retain(|span| *span != name);
@@ -113,7 +63,7 @@ pub fn references(checked: &Checked, text: &str, offset: usize, include_declarat
 
 /// The values naming the connector at `offset`, and its name: the places a rename writes
 /// (an alias reads the new name from its anchor).
-fn named(checked: &Checked, aliases: &[Alias], offset: usize) -> Option<(Vec<Span>, Span)> {
+fn named(checked: &Checked, aliases: &[AliasUse], offset: usize) -> Option<(Vec<Span>, Span)> {
     let flow = &checked.flow;
     let name = connector_at(flow, aliases, offset)?.name.as_ref()?;
     let mut spans: Vec<Span> = references_in(flow)
@@ -128,10 +78,10 @@ fn named(checked: &Checked, aliases: &[Alias], offset: usize) -> Option<(Vec<Spa
 
 /// The name, reference or alias at `offset` that [`rename`] can rename: the whole scalar,
 /// quotes included, or the alias.
-pub fn prepare_rename(checked: &Checked, text: &str, offset: usize) -> Option<Span> {
+pub fn prepare_rename(checked: &Checked, offset: usize) -> Option<Span> {
     let flow = &checked.flow;
-    let aliases = aliases(checked, text);
-    connector_at(flow, &aliases, offset)?;
+    let aliases = aliases(checked);
+    connector_at(flow, aliases, offset)?;
     let at = |span: Span| touches(span, offset).then_some(span);
     flow.connectors
         .iter()
@@ -146,8 +96,8 @@ pub fn prepare_rename(checked: &Checked, text: &str, offset: usize) -> Option<Sp
 /// without regard to case).
 pub fn rename(checked: &Checked, text: &str, offset: usize, new_name: &str) -> Result<Vec<Edit>, String> {
     let flow = &checked.flow;
-    let aliases = aliases(checked, text);
-    let connector = connector_at(flow, &aliases, offset)
+    let aliases = aliases(checked);
+    let connector = connector_at(flow, aliases, offset)
         .ok_or("rename works on a connector: put the cursor on its `name` or on a `redirectToConnector` naming it")?;
     if new_name.trim().is_empty() {
         return Err("a connector needs a name: the new name is empty".to_owned());
@@ -163,13 +113,13 @@ pub fn rename(checked: &Checked, text: &str, offset: usize, new_name: &str) -> R
     let Some(yaml) = checked.yaml() else {
         // In the DSL every name is a string literal: each is spelled anew.
         let quoted = crate::syntax::dsl::quote(new_name);
-        let places = named(checked, &aliases, offset).map_or_else(Vec::new, |(spans, _)| spans);
+        let places = named(checked, aliases, offset).map_or_else(Vec::new, |(spans, _)| spans);
         return Ok(places.into_iter().map(|span| Edit { span, replacement: quoted.clone() }).collect());
     };
     let editor = YamlEditor::new(text, yaml);
     let new = Value::str(new_name);
     // The anchored values are renamed; the aliases read the new name from them.
-    named(checked, &aliases, offset)
+    named(checked, aliases, offset)
         .map_or_else(Vec::new, |(spans, _)| spans)
         .into_iter()
         .map(|span| {
@@ -240,16 +190,16 @@ transportRules:
     #[test]
     fn definition_goes_from_a_redirect_to_the_connector_name() {
         let (checked, text, offset) = with_cursor("\"CodeTwo connector\"}");
-        let span = definition(&checked, &text, offset + 3).unwrap();
+        let span = definition(&checked, offset + 3).unwrap();
         assert_eq!(&text[span.range()], "'CodeTwo connector'");
         // Not on a connector at all.
-        assert_eq!(definition(&checked, &text, text.find("priority: 0").unwrap()), None);
+        assert_eq!(definition(&checked, text.find("priority: 0").unwrap()), None);
     }
 
     #[test]
     fn references_include_redirects_and_the_relay_in_any_case() {
         let (checked, text, offset) = with_cursor("Mimecast outbound\n    use");
-        insta::assert_snapshot!(marked(&text, &references(&checked, &text, offset, true)), @r#"
+        insta::assert_snapshot!(marked(&text, &references(&checked, offset, true)), @r#"
         mailflow: 1
         organization:
           domains: [contoso.com]
@@ -271,13 +221,13 @@ transportRules:
               redirectToConnector: [Mimecast outbound]
         "#);
         let from_redirect = text.rfind("Mimecast outbound").unwrap();
-        assert_eq!(references(&checked, &text, from_redirect, false).len(), 2);
+        assert_eq!(references(&checked, from_redirect, false).len(), 2);
     }
 
     #[test]
     fn rename_follows_every_reference_in_its_quoting() {
         let (checked, text, offset) = with_cursor("CodeTwo connector'");
-        let span = prepare_rename(&checked, &text, offset).unwrap();
+        let span = prepare_rename(&checked, offset).unwrap();
         assert_eq!(&text[span.range()], "'CodeTwo connector'");
         let edits = rename(&checked, &text, offset, "CodeTwo: signatures").unwrap();
         let fix = crate::diagnostic::Fix { title: "rename".into(), safe: true, edits };
@@ -332,18 +282,18 @@ transportRules:
         // From the name, from each alias and from the anchored redirect: every place.
         for at in ["Mimecast outbound", "*mc", "mimecast OUTBOUND", "*again"] {
             let offset = ALIASED.find(at).unwrap() + 1;
-            assert_eq!(marked(ALIASED, &references(&checked, ALIASED, offset, true)), everywhere, "from {at}");
-            let name = definition(&checked, ALIASED, offset).map(|span| &ALIASED[span.range()]);
+            assert_eq!(marked(ALIASED, &references(&checked, offset, true)), everywhere, "from {at}");
+            let name = definition(&checked, offset).map(|span| &ALIASED[span.range()]);
             assert_eq!(name, Some("Mimecast outbound"), "from {at}");
         }
         // Without the declaration, the alias of the name still reads the connector.
         let from_alias = ALIASED.find("*mc").unwrap() + 1;
         let places: Vec<&str> =
-            references(&checked, ALIASED, from_alias, false).iter().map(|span| &ALIASED[span.range()]).collect();
+            references(&checked, from_alias, false).iter().map(|span| &ALIASED[span.range()]).collect();
         assert_eq!(places, ["*mc", "mimecast OUTBOUND", "*again"]);
 
         // Renamed from an alias: the anchored values change, and the aliases read them.
-        let span = prepare_rename(&checked, ALIASED, from_alias).unwrap();
+        let span = prepare_rename(&checked, from_alias).unwrap();
         assert_eq!(&ALIASED[span.range()], "*mc");
         let edits = rename(&checked, ALIASED, from_alias, "Mimecast EU").unwrap();
         let fix = crate::diagnostic::Fix { title: "rename".into(), safe: true, edits };
@@ -374,6 +324,6 @@ transportRules:
         );
         assert_eq!(rename(&checked, &text, offset, " "), Err("a connector needs a name: the new name is empty".into()));
         assert!(rename(&checked, &text, text.find("priority").unwrap(), "X").is_err());
-        assert_eq!(prepare_rename(&checked, &text, text.find("priority").unwrap()), None);
+        assert_eq!(prepare_rename(&checked, text.find("priority").unwrap()), None);
     }
 }

@@ -390,19 +390,18 @@ impl<'a> Convert<'a> {
     }
 
     pub fn definition(&self, position: Position) -> Option<Location> {
-        ide::definition(&self.analysis.checked, &self.analysis.text, self.offset(position))
-            .map(|span| self.location(span))
+        ide::definition(&self.analysis.checked, self.offset(position)).map(|span| self.location(span))
     }
 
     pub fn references(&self, position: Position, include_declaration: bool) -> Vec<Location> {
-        ide::references(&self.analysis.checked, &self.analysis.text, self.offset(position), include_declaration)
+        ide::references(&self.analysis.checked, self.offset(position), include_declaration)
             .into_iter()
             .map(|span| self.location(span))
             .collect()
     }
 
     pub fn prepare_rename(&self, position: Position) -> Option<PrepareRenameResponse> {
-        ide::prepare_rename(&self.analysis.checked, &self.analysis.text, self.offset(position))
+        ide::prepare_rename(&self.analysis.checked, self.offset(position))
             .map(|span| PrepareRenameResponse::Range(self.range(span)))
     }
 

@@ -150,10 +150,17 @@ pub struct YamlFile {
     pub root: Option<Arc<Node>>,
     pub comments: Vec<Comment>,
     pub errors: Vec<SyntaxError>,
-    /// Whether the text defines an anchor or reads an alias anywhere: what is read through
-    /// aliases is looked up on the syntax tree only when it does (go to definition,
-    /// references and rename parsed the whole text again for each request).
-    pub anchored: bool,
+    /// Every alias read, in the order of the text, with the value it reads. Complete: a value
+    /// holding an alias is never reused, so every alias of a version is read again.
+    pub aliases: Vec<AliasUse>,
+}
+
+/// An alias (`*name`) read, and the span of the value it reads: the node its anchor marks,
+/// whose span every value read through the alias carries (the model knows that node only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AliasUse {
+    pub alias: Span,
+    pub anchored: Span,
 }
 
 impl Node {
@@ -308,11 +315,10 @@ fn read_whole(
     let comments = collect_comments(root, text, 0..text.len(), &reader.reused, previous);
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.span);
-    // A value holding an anchor or alias is never reused, so every one of them was read.
-    let anchored = reader.anchor_uses > 0;
+    let aliases = std::mem::take(&mut reader.aliases);
     let root = file_root.map(Arc::new);
     if !remembering {
-        return (YamlFile { root, comments, errors, anchored }, None);
+        return (YamlFile { root, comments, errors, aliases }, None);
     }
     // A text that parses blames nothing: what was found for items still holds for the next.
     let item_blames = match blamed {
@@ -333,7 +339,7 @@ fn read_whole(
         shallow,
     };
     let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
-    (YamlFile { root, comments, errors, anchored }, Some(reusable))
+    (YamlFile { root, comments, errors, aliases }, Some(reusable))
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
@@ -479,6 +485,8 @@ struct Reader<'a> {
     reach: usize,
     /// How many anchors were defined and aliases read so far.
     anchor_uses: usize,
+    /// The aliases read so far (`YamlFile::aliases`).
+    aliases: Vec<AliasUse>,
     /// See `Converted::moved_items`.
     moved_items: HashMap<usize, (usize, isize)>,
     /// The items of the top-level list being read that the edit moved: where each goes in
@@ -538,6 +546,7 @@ impl<'a> Reader<'a> {
             paths: Vec::new(),
             reach: 0,
             anchor_uses: 0,
+            aliases: Vec::new(),
             moved_items: HashMap::new(),
             moving: Vec::new(),
             in_top_level_list: false,
@@ -873,6 +882,7 @@ impl<'a> Reader<'a> {
             paths: Vec::new(),
             reach: self.reach,
             anchor_uses: self.anchor_uses,
+            aliases: Vec::new(),
             moved_items: HashMap::new(),
             moving: Vec::new(),
             in_top_level_list: self.in_top_level_list,
@@ -884,12 +894,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Takes in what `fork` read after what this reader read: its errors, what the next
-    /// version may reuse (its paths moved to follow this reader's), the moved items waiting
-    /// to be copied, the reused subtrees (in order, since the fork read later items).
+    /// Takes in what `fork` read after what this reader read: its errors and aliases, what the
+    /// next version may reuse (its paths moved to follow this reader's), the moved items
+    /// waiting to be copied, the reused subtrees (in order, since the fork read later items).
     fn absorb(&mut self, fork: Reader<'a>) {
-        let Reader { errors, reusable, paths, reach, moved_items, moving, reused, .. } = fork;
+        let Reader { errors, aliases, reusable, paths, reach, moved_items, moving, reused, .. } = fork;
         self.errors.extend(errors);
+        self.aliases.extend(aliases);
         let offset = self.paths.len();
         self.paths.extend(paths);
         self.reusable.extend(reusable.into_iter().map(|(id, mut reusable)| {
@@ -1022,6 +1033,7 @@ impl<'a> Reader<'a> {
             return Node { span, kind: NodeKind::Invalid };
         }
         self.expanded += size;
+        self.aliases.push(AliasUse { alias: span, anchored: node.span });
         node.clone()
     }
 
@@ -1350,20 +1362,36 @@ mod tests {
         assert_eq!(read_beside("rules:\n  - &r a\n  - b\n  - *r\n", None, 2).0.errors, []);
     }
 
-    /// Whether a text has an anchor or alias, fresh and after an edit that left the anchored
-    /// rule alone (a value holding an anchor is never reused, so it is read again and
-    /// counted); a text without one says so, as the navigation's alias lookup relies on.
+    /// Every alias read, with the value it reads, fresh and after edits before and after the
+    /// anchor (a value holding an anchor or alias is never reused, so they are read again
+    /// where they now are): going to definition, references and rename look nowhere else.
     #[test]
-    fn a_text_says_whether_it_has_an_anchor_or_alias() {
-        assert!(!parse("rules:\n  - name: A\n    pattern: '.*@a&b'\n").anchored);
-        assert!(parse("a: &x 1\n").anchored);
-        assert!(parse("a: *x\n").anchored);
-        let mut text = "rules:\n  - &first {name: A}\n  - {name: B}\n  - *first\n".to_owned();
-        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
-        let at = text.find("B}").unwrap() + 1;
-        tree.insert(&mut text, at, "x");
-        let (file, _) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
-        assert!(file.anchored);
-        assert_eq!(file, parse(&text));
+    fn every_alias_is_read_with_the_value_it_reads() {
+        let uses = |file: &YamlFile, text: &str| -> Vec<(String, String)> {
+            let at = |span: Span| text[span.range()].to_owned();
+            file.aliases.iter().map(|a| (at(a.alias), at(a.anchored))).collect()
+        };
+        let pairs =
+            |list: &[(&str, &str)]| list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        let text = "rules:\n  - name: A\n    pattern: '.*@a&b'\n";
+        assert_eq!(parse(text).aliases, []);
+        // Undefined, then defined: only the second reads a value.
+        let text = "a: *x\nb: &x {c: 1}\nd: *x\n";
+        assert_eq!(uses(&parse(text), text), pairs(&[("*x", "{c: 1}")]));
+        let mut text = "rules:\n  - &first {name: A}\n  - {name: B}\n  - *first\n  - <<: *first\n".to_owned();
+        let expected = pairs(&[("*first", "{name: A}"), ("*first", "{name: A}")]);
+        let (file, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        assert_eq!(uses(&file, &text), expected);
+        for (before, insert) in [("B}", "x"), ("rules:", "# moved\n"), ("A}", "y")] {
+            let at = text.find(before).unwrap();
+            tree.insert(&mut text, at, insert);
+            let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
+            assert_eq!(file, parse(&text), "{text}");
+            assert_eq!(uses(&file, &text).len(), 2, "{text}");
+            assert!(uses(&file, &text)
+                .iter()
+                .all(|(alias, anchored)| alias == "*first" && anchored.starts_with("{name: ")));
+            tree = next;
+        }
     }
 }

@@ -144,7 +144,7 @@ fn read_in_pieces(
     }
     comments.sort_by_key(|comment| comment.span.start);
     // A file with an anchor or alias is read whole.
-    Some(YamlFile { root: file_root.map(Into::into), comments, errors: Vec::new(), anchored: false })
+    Some(YamlFile { root: file_root.map(Into::into), comments, errors: Vec::new(), aliases: Vec::new() })
 }
 
 /// The top-level lists of `min_items` items or more, each item from its line's start to the
