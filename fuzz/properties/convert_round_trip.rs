@@ -36,16 +36,23 @@ fn model(checked: &Checked) -> String {
 /// it starts on the object's lines (a comment on the last line of an object, after its `}`
 /// in the DSL, is the object's as it is in YAML); what lies in none is the file's. A YAML
 /// list item's node runs on over the blank and comment lines after it, up to the next item:
-/// those lines are not the object's, as in the DSL, where they stand between two objects.
+/// of those, the comments indented less than its keys are about what follows, not the
+/// object's (as a conversion reads them).
 fn codes(checked: &Checked, text: &str) -> BTreeMap<String, Vec<&'static str>> {
     let line = |offset: usize| checked.lines.line_of(offset);
-    let said = |line: usize| {
-        let content = checked.lines.line_text(text, line).trim_start();
-        !content.is_empty() && !content.starts_with('#')
-    };
     let lines = |span: mailflow::text::Span| {
         let first = line(span.start);
-        let last = (first..=line(span.end.max(span.start + 1) - 1)).rev().find(|&l| said(l)).unwrap_or(first);
+        let column = span.start - checked.lines.line_start(first);
+        let mut last = line(span.end.max(span.start + 1) - 1);
+        while last > first {
+            let content = checked.lines.line_text(text, last);
+            let written = content.trim_start();
+            let about_what_follows = written.starts_with('#') && content.len() - written.len() < column;
+            if !(written.is_empty() || about_what_follows) {
+                break;
+            }
+            last -= 1;
+        }
         first..=last
     };
     let mut found: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();

@@ -127,9 +127,7 @@ fn a_suppression_between_two_rules_is_neither_rules_after_converting() {
 #[test]
 fn a_comment_inside_an_empty_organization_stays_inside() {
     let dsl = "mailflow 1\n\norganization {\n  # kept inside\n}\n\nrule \"R\" priority 0 {\n  stop processing\n}\n";
-    assert!(property::holds(dsl, Syntax::Dsl));
-    let checked = mailflow::check::check(dsl, Syntax::Dsl, &Default::default());
-    let yaml = mailflow::convert::convert(&checked, dsl, Syntax::Yaml).unwrap();
+    let yaml = holding_and_converted(dsl, Syntax::Dsl, Syntax::Yaml);
     assert!(yaml.contains("organization:\n  # kept inside\n  {}\n"), "{yaml}");
 }
 
@@ -139,8 +137,33 @@ fn a_comment_inside_an_empty_organization_stays_inside() {
 #[test]
 fn comments_after_the_version_stay_after_it() {
     let yaml = "mailflow: 1\n\n# about what follows\n\norganization:\n  name: Contoso\n";
-    assert!(property::holds(yaml, Syntax::Yaml));
-    let checked = mailflow::check::check(yaml, Syntax::Yaml, &Default::default());
-    let dsl = mailflow::convert::convert(&checked, yaml, Syntax::Dsl).unwrap();
+    let dsl = holding_and_converted(yaml, Syntax::Yaml, Syntax::Dsl);
     assert!(dsl.starts_with("mailflow 1\n\n# about what follows\n\norganization"), "{dsl}");
+}
+
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07): a comment ending the
+/// line of a rule's first action went, in YAML, to the end of `actions:` (the DSL's group
+/// starts at its first statement, before the action's value), and one ending the same
+/// action's line elsewhere in the group to the action's line.
+#[test]
+fn a_comment_ending_the_first_action_stays_with_it() {
+    let dsl = "mailflow 1\n\nrule \"R\" priority 0 {\n  redirect to \"C\"  # why\n  remove header \"X-A\"\n}\n\nconnector \"C\" {\n  use transport-rule\n  smart-hosts \"h.example\"\n}\n";
+    let yaml = holding_and_converted(dsl, Syntax::Dsl, Syntax::Yaml);
+    assert!(yaml.contains("    actions:\n      redirectToConnector: C  # why\n"), "{yaml}");
+}
+
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07), the other side of the
+/// suppression between two rules: a comment at the end of a connector's body stays the
+/// connector's in YAML, at its keys' indentation, though no key follows it there.
+#[test]
+fn a_suppression_at_the_end_of_an_object_stays_its_own_after_converting() {
+    let dsl = "mailflow 1\n\nconnector \"C\" {\n  use transport-rule\n  smart-hosts \"h.example\"\n\n# mailflow: ignore[MF013]\n}\n\nrule \"R\" priority 0 {\n  redirect to \"C\"\n}\n";
+    assert!(property::holds(dsl, Syntax::Dsl));
+}
+
+/// `text` held to the property, and its first conversion.
+fn holding_and_converted(text: &str, syntax: Syntax, to: Syntax) -> String {
+    assert!(property::holds(text, syntax));
+    let checked = mailflow::check::check(text, syntax, &Default::default());
+    mailflow::convert::convert(&checked, text, to).unwrap()
 }

@@ -162,8 +162,9 @@ impl Attached {
     /// Places an object's inside comments among the lines printed for its body, given the
     /// spans of the model values each line prints (none for a line that prints none, or that
     /// nothing may go above). A comment that ends a source line goes to the end of the printed
-    /// line of the value that starts first on that line (`{name: X}  # …` is about the
-    /// mapping, `name: X  # …` in a block mapping about the name, though both start there);
+    /// line of the value that starts first on that line, of those that end there too if any
+    /// do (`{name: X}  # …` is about the mapping, `name: X  # …` in a block mapping about the
+    /// name, though both start there);
     /// one that ends the line of a YAML key whose block value follows (`actions:  # …`) to
     /// the end of the printed line of that value, the outermost value starting first after
     /// it (so that a comment a conversion wrote at the end of a key's line comes back where
@@ -178,10 +179,14 @@ impl Attached {
         let mut claimed: Vec<Option<usize>> = Vec::with_capacity(comments.inside.len());
         let mut taken = vec![false; anchors.len()];
         for comment in &comments.inside {
-            let on_its_line = first(
-                anchored().filter(|(_, span)| comment.ends_line && self.lines.line_of(span.start) == comment.line),
-            )
-            .filter(|&index| !taken[index]);
+            let starts_there = |span: &Span| comment.ends_line && self.lines.line_of(span.start) == comment.line;
+            // A value that also ends on the line before one that runs on below it: a DSL
+            // group (`actions`) starts at its first statement, and a comment ending that
+            // statement's line is about the statement unless the group is that line alone.
+            let ends_there = |span: &Span| self.lines.line_of(span.end.max(span.start + 1) - 1) == comment.line;
+            let on_its_line = first(anchored().filter(|(_, span)| starts_there(span) && ends_there(span)))
+                .or_else(|| first(anchored().filter(|(_, span)| starts_there(span))))
+                .filter(|&index| !taken[index]);
             if let Some(index) = on_its_line {
                 taken[index] = true;
             }
