@@ -307,10 +307,22 @@ fn read_whole(
     let known = previous.map(|previous| &*previous.item_blames);
     let old_tree =
         old_tree.as_ref().map(|tree| recovery::EditedTree { tree, edited: old.and_then(|old| old.edited.clone()) });
-    let (tree, blamed) = recovery::parse(&mut parser, &mut working, old_tree, text, &mut errors, known);
+    let parse = || recovery::parse(&mut parser, &mut working, old_tree, text, &mut errors, known);
+    // tree-sitter's parse leaves the other core idle: the items the edits left whole after
+    // them are copied there meanwhile, which the reading would otherwise copy after it.
+    let after = old.zip(previous).map(|(old, previous)| items_after_the_edits(old, previous, text.len()));
+    let (premade, (tree, blamed)) = match after {
+        Some((items, delta)) if items.len() >= MOVED_BESIDE => {
+            let copy = || items.iter().filter_map(|item| Some((shared_id(item)?, item.shifted(delta)))).collect();
+            let (copies, parsed) = side_by_side::join(copy, parse);
+            ((copies, delta), parsed)
+        }
+        _ => ((HashMap::new(), 0), parse()),
+    };
     let root = tree.root_node();
     let mut reader = Reader::new(text, lines, errors, previous, remembering);
     reader.read_beside = read_beside;
+    reader.premade = premade;
     let file_root = reader.document(root);
     let comments = collect_comments(root, text, 0..text.len(), &reader.reused, previous);
     let mut errors = reader.errors;
@@ -340,6 +352,23 @@ fn read_whole(
     };
     let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
     (YamlFile { root, comments, errors, aliases }, Some(reusable))
+}
+
+/// The items of `previous`'s top-level lists that every edit since left after it (edited to
+/// a text of `text_len` bytes), and how far they moved: the items that the reading copies,
+/// moved, when tree-sitter reuses them, as it does unless an edit changed how they parse.
+fn items_after_the_edits<'p>(old: &ReusableTree, previous: &'p Converted, text_len: usize) -> (Vec<&'p Node>, isize) {
+    let delta = text_len as isize - previous.text.len() as isize;
+    let (Some(edited), Some(root)) = (&old.edited, previous.root.as_deref()) else { return (Vec::new(), 0) };
+    if delta == 0 {
+        return (Vec::new(), 0);
+    }
+    let lists = root.as_map().into_iter().flatten().filter_map(|entry| match &entry.value.kind {
+        NodeKind::Seq(items) => Some(&**items),
+        _ => None,
+    });
+    let after = |item: &&Node| item.span.start as isize + delta >= edited.end as isize;
+    (lists.flat_map(|items| items.iter().filter(after)).collect(), delta)
 }
 
 /// What reading one version of a file leaves for reading the next: the tree-sitter tree that
@@ -493,6 +522,9 @@ struct Reader<'a> {
     /// the list, the previous version's value and how far it moved. They are copied when the
     /// list is read (`Reader::moved_copies`), on every core.
     moving: Vec<(usize, &'a Node, isize)>,
+    /// Copies of the previous version's top-level items moved by the edits, made while
+    /// tree-sitter parsed (by the id of the value each copies), and how far they moved.
+    premade: (HashMap<usize, Node>, isize),
     /// Whether the node being read is in a block list that is the value of a key of the root
     /// mapping (its items' moves wait in `moving`).
     in_top_level_list: bool,
@@ -549,6 +581,7 @@ impl<'a> Reader<'a> {
             aliases: Vec::new(),
             moved_items: HashMap::new(),
             moving: Vec::new(),
+            premade: (HashMap::new(), 0),
             in_top_level_list: false,
             reused: Vec::new(),
             remembering,
@@ -636,12 +669,23 @@ impl<'a> Reader<'a> {
     }
 
     /// Puts in `items`, the items of a top-level list, the copies of those the edit moved
-    /// (`moving`), made on every core for a long list. The lowering reuses what it made of
-    /// the value each copies (see `Converted::moved_item`).
+    /// (`moving`): made while tree-sitter parsed (`premade`) where they were, the others now,
+    /// on every core for a long list. The lowering reuses what it made of the value each
+    /// copies (see `Converted::moved_item`).
     fn moved_copies(&mut self, items: &mut [Node]) {
         let moving = std::mem::take(&mut self.moving);
-        let copies = side_by_side::map(&moving, MOVED_BESIDE, |&(_, value, delta)| value.shifted(delta));
-        for ((item, value, delta), copy) in moving.into_iter().zip(copies) {
+        let (premade, premade_delta) = &mut self.premade;
+        let mut copies: Vec<Option<Node>> = moving
+            .iter()
+            .map(|&(_, value, delta)| premade.remove(&shared_id(value)?).filter(|_| delta == *premade_delta))
+            .collect();
+        let left: Vec<_> =
+            moving.iter().zip(&copies).filter(|(_, copy)| copy.is_none()).map(|(moving, _)| *moving).collect();
+        let mut made = side_by_side::map(&left, MOVED_BESIDE, |&(_, value, delta)| value.shifted(delta)).into_iter();
+        for slot in copies.iter_mut().filter(|copy| copy.is_none()) {
+            *slot = made.next();
+        }
+        for ((item, value, delta), copy) in moving.into_iter().zip(copies.into_iter().flatten()) {
             if let (Some(moved), Some(from)) = (shared_id(&copy), shared_id(value)) {
                 self.moved_items.insert(moved, (from, delta));
             }
@@ -885,6 +929,7 @@ impl<'a> Reader<'a> {
             aliases: Vec::new(),
             moved_items: HashMap::new(),
             moving: Vec::new(),
+            premade: (HashMap::new(), 0),
             in_top_level_list: self.in_top_level_list,
             reused: Vec::new(),
             remembering: self.remembering,
@@ -1229,6 +1274,39 @@ mod tests {
             tree.insert(&mut text, last, "x");
             let (file, _) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
             assert_eq!(file, parse(&text), "{count} connectors");
+        }
+    }
+
+    /// A long list edited once near its start: the items after the edit are copied while
+    /// tree-sitter parses, and the reading is a fresh one's, for a lengthening edit and a
+    /// shortening one, and for an edit after which tree-sitter reads an item again.
+    #[test]
+    fn the_items_after_an_edit_copied_during_the_parse_read_as_afresh() {
+        let count = MOVED_BESIDE + 8;
+        let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
+        for i in 0..count {
+            text.push_str(&format!("  - name: R{i}\n    priority: {i}\n    conditions: {{senderIs: inside}}\n"));
+        }
+        let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
+        let (after, delta) = items_after_the_edits(&tree, tree.yaml.as_deref().unwrap(), text.len() + 1);
+        assert_eq!((after.len(), delta), (0, 0), "before an edit, nothing is after it");
+        for (before, replace, insert) in
+            [("R1\n", 0, "11"), ("R111\n", 3, ""), ("priority: 2\n", 0, "\n    # a comment")]
+        {
+            let at = text.find(before).unwrap() + 1;
+            let point = |text: &str, byte: usize| crate::syntax::TextPoint {
+                byte,
+                row: text[..byte].matches('\n').count(),
+                column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1),
+            };
+            let (start, old_end) = (point(&text, at), point(&text, at + replace));
+            text.replace_range(at..at + replace, insert);
+            tree.edit(start, old_end, point(&text, at + insert.len()));
+            let (after, delta) = items_after_the_edits(&tree, tree.yaml.as_deref().unwrap(), text.len());
+            assert!(after.len() >= count - 200 && delta == insert.len() as isize - replace as isize, "{before}");
+            let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
+            assert_eq!(file, parse(&text), "after editing {before}");
+            tree = next;
         }
     }
 
