@@ -95,13 +95,19 @@ impl ReusableTree {
 impl ReusableTree {
     /// Inserts `insert` at byte `at` of `text`, the text of this tree, and records the edit.
     pub(crate) fn insert(&mut self, text: &mut String, at: usize, insert: &str) {
+        self.replace(text, at..at, insert);
+    }
+
+    /// Replaces the bytes `range` of `text`, the text of this tree, with `insert`, and
+    /// records the edit.
+    pub(crate) fn replace(&mut self, text: &mut String, range: std::ops::Range<usize>, insert: &str) {
         let point = |text: &str, byte: usize| {
             let row = text[..byte].matches('\n').count();
             TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
         };
-        let start = point(text, at);
-        text.insert_str(at, insert);
-        self.edit(start, start, point(text, at + insert.len()));
+        let (start, old_end) = (point(text, range.start), point(text, range.end));
+        text.replace_range(range.clone(), insert);
+        self.edit(start, old_end, point(text, range.start + insert.len()));
     }
 }
 

@@ -675,17 +675,15 @@ impl<'a> Reader<'a> {
     fn moved_copies(&mut self, items: &mut [Node]) {
         let moving = std::mem::take(&mut self.moving);
         let (premade, premade_delta) = &mut self.premade;
-        let mut copies: Vec<Option<Node>> = moving
+        let premade: Vec<Option<Node>> = moving
             .iter()
             .map(|&(_, value, delta)| premade.remove(&shared_id(value)?).filter(|_| delta == *premade_delta))
             .collect();
         let left: Vec<_> =
-            moving.iter().zip(&copies).filter(|(_, copy)| copy.is_none()).map(|(moving, _)| *moving).collect();
+            moving.iter().zip(&premade).filter(|(_, copy)| copy.is_none()).map(|(moving, _)| *moving).collect();
         let mut made = side_by_side::map(&left, MOVED_BESIDE, |&(_, value, delta)| value.shifted(delta)).into_iter();
-        for slot in copies.iter_mut().filter(|copy| copy.is_none()) {
-            *slot = made.next();
-        }
-        for ((item, value, delta), copy) in moving.into_iter().zip(copies.into_iter().flatten()) {
+        let copies = premade.into_iter().map(|copy| copy.or_else(|| made.next()).expect("a copy of each item left"));
+        for ((item, value, delta), copy) in moving.into_iter().zip(copies) {
             if let (Some(moved), Some(from)) = (shared_id(&copy), shared_id(value)) {
                 self.moved_items.insert(moved, (from, delta));
             }
@@ -1294,14 +1292,7 @@ mod tests {
             [("R1\n", 0, "11"), ("R111\n", 3, ""), ("priority: 2\n", 0, "\n    # a comment")]
         {
             let at = text.find(before).unwrap() + 1;
-            let point = |text: &str, byte: usize| crate::syntax::TextPoint {
-                byte,
-                row: text[..byte].matches('\n').count(),
-                column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1),
-            };
-            let (start, old_end) = (point(&text, at), point(&text, at + replace));
-            text.replace_range(at..at + replace, insert);
-            tree.edit(start, old_end, point(&text, at + insert.len()));
+            tree.replace(&mut text, at..at + replace, insert);
             let (after, delta) = items_after_the_edits(&tree, tree.yaml.as_deref().unwrap(), text.len());
             assert!(after.len() >= count - 200 && delta == insert.len() as isize - replace as isize, "{before}");
             let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));
