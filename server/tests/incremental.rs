@@ -44,6 +44,7 @@ fn texts() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(read("../examples/codetwo-mimecast.mailflow.yaml")),
         Just(read("tests/incremental/tricky.mailflow.yaml")),
+        Just(read("tests/incremental/one-line.mailflow.yaml")),
     ]
 }
 
@@ -89,6 +90,22 @@ fn many_rules(rules: usize) -> String {
     text
 }
 
+/// Replaces `remove` bytes of `text` at `at` with `insert`, and tells tree-sitter's `tree`.
+fn replace(text: &mut String, tree: &mut tree_sitter::Tree, at: usize, remove: usize, insert: &str) {
+    let (start, old_end) = (point(text, at), point(text, at + remove));
+    text.replace_range(at..at + remove, insert);
+    let new_end = point(text, at + insert.len());
+    let position = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
+    tree.edit(&tree_sitter::InputEdit {
+        start_byte: start.byte,
+        old_end_byte: old_end.byte,
+        new_end_byte: new_end.byte,
+        start_position: position(start),
+        old_end_position: position(old_end),
+        new_end_position: position(new_end),
+    });
+}
+
 /// Issue 15: an editor's Enter reparsed the rest of the file, because tree-sitter-yaml's scanner
 /// kept absolute rows in its state and the runtime reuses a subtree only where that state is
 /// unchanged (`vendor/tree-sitter-yaml`, README item 4). A line inserted or deleted at the top
@@ -109,18 +126,7 @@ fn a_line_inserted_or_deleted_above_a_rule_leaves_its_subtree_shared() {
     let mut tree = parser.parse(&text, None).unwrap();
     for (insert, remove) in [("\n", 0), ("", 1), ("\n\n# a comment\n", 0)] {
         let at = text.find('\n').unwrap() + 1;
-        let (start, old_end) = (point(&text, at), point(&text, at + remove));
-        text.replace_range(at..at + remove, insert);
-        let new_end = point(&text, at + insert.len());
-        let position = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
-        tree.edit(&tree_sitter::InputEdit {
-            start_byte: start.byte,
-            old_end_byte: old_end.byte,
-            new_end_byte: new_end.byte,
-            start_position: position(start),
-            old_end_position: position(old_end),
-            new_end_position: position(new_end),
-        });
+        replace(&mut text, &mut tree, at, remove, insert);
         let reparsed = parser.parse(&text, Some(&tree)).unwrap();
         assert!(!reparsed.root_node().has_error());
         assert_eq!(last_rule(&reparsed), last_rule(&tree), "{insert:?}, {remove} removed");
@@ -313,4 +319,43 @@ fn a_key_typed_letter_by_letter_reads_as_a_fresh_check_reads_it() {
     }
     assert!(text.contains("    priority: 1\n    stopProcessingMoreRules: true\n"), "{text}");
     assert!(broken > 10, "only {broken} keystrokes left a line that does not parse");
+}
+
+/// Issue 15: a file written on one line (JSON is YAML, and `ConvertTo-Json -Compress` writes
+/// one) was parsed whole again on every edit. tree-sitter-yaml read a flow collection that
+/// starts a row two ways until the row ended (it might be the key of a block mapping), and
+/// nodes built while two readings run are never reused; its scanner kept the column of the
+/// last token in its state, which a character typed earlier on a row changes for every token
+/// after it (`vendor/tree-sitter-yaml`, README items 5 and 6). A character typed into the
+/// first rule now leaves the last rule's subtree the very same.
+#[test]
+fn a_character_typed_early_on_a_long_row_leaves_the_rest_of_the_row_shared() {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&tree_sitter_yaml::LANGUAGE.into()).unwrap();
+    let rules: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                r#"{{"name":"Rule {i}","priority":{i},"conditions":{{"senderIs":"inside"}},"actions":{{"setHeader":{{"name":"X-Dept-{i}","value":"yes"}}}}}}"#
+            )
+        })
+        .collect();
+    let mut text = format!(r#"{{"mailflow":1,"transportRules":[{}]}}"#, rules.join(","));
+    let last_rule = |tree: &tree_sitter::Tree| {
+        let at = tree.root_node().end_byte() - 4;
+        let mut node = tree.root_node().descendant_for_byte_range(at, at).unwrap();
+        while node.parent().unwrap().kind() != "flow_sequence" {
+            node = node.parent().unwrap();
+        }
+        node.id()
+    };
+    let mut tree = parser.parse(&text, None).unwrap();
+    let before = last_rule(&tree);
+    for (insert, remove) in [("x", 0), ("", 1), (" , ", 0)] {
+        let at = text.find("\"Rule").unwrap() + 5;
+        replace(&mut text, &mut tree, at, remove, insert);
+        let reparsed = parser.parse(&text, Some(&tree)).unwrap();
+        assert!(!reparsed.root_node().has_error(), "{text}");
+        assert_eq!(last_rule(&reparsed), before, "{insert:?}, {remove} removed");
+        tree = reparsed;
+    }
 }

@@ -21,6 +21,7 @@ fn texts() -> Vec<(Syntax, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths: Vec<_> = std::fs::read_dir(root.join("../examples")).unwrap().map(|e| e.unwrap().path()).collect();
     paths.push(root.join("tests/incremental/tricky.mailflow.yaml"));
+    paths.push(root.join("tests/incremental/one-line.mailflow.yaml"));
     paths.sort();
     paths.iter().map(|path| (Syntax::of_path(path), std::fs::read_to_string(path).unwrap())).collect()
 }

@@ -80,16 +80,6 @@ module.exports = grammar({
   conflicts: $ => [
     [$._r_prp, $._r_sgl_prp],
     [$._br_prp, $._br_sgl_prp],
-    [$._flw_seq_tal, $._sgl_flw_seq_tal],
-    [$._flw_map_tal, $._sgl_flw_map_tal],
-    [$._flw_ann_par_tal, $._sgl_flw_ann_par_tal],
-    [$._r_flw_seq_itm, $._r_sgl_flw_col_itm],
-    [$._r_flw_map_itm, $._r_sgl_flw_col_itm],
-    [$._r_flw_njl_ann_par, $._r_sgl_flw_njl_ann_par],
-    [$._r_flw_exp_par, $._r_sgl_flw_exp_par],
-    [$._r_dqt_str, $._r_sgl_dqt_str],
-    [$._r_sqt_str, $._r_sgl_sqt_str],
-    [$._r_pln_flw_val, $._r_sgl_pln_flw_val],
 
     /**
      * (_r_prp  _r_acr  •  _br_tag)
@@ -120,7 +110,6 @@ module.exports = grammar({
     $._b_sgl_flw_val_blk,
     $._r_flw_val_flw,
     $._br_flw_val_flw,
-    $._r_sgl_flw_val_flw,
     $._r_flw_jsl_val,
     $._br_flw_jsl_val,
     $._r_sgl_flw_jsl_val,
@@ -133,7 +122,6 @@ module.exports = grammar({
     $._b_sgl_flw_njl_val_blk,
     $._r_flw_njl_val_flw,
     $._br_flw_njl_val_flw,
-    $._r_sgl_flw_njl_val_flw,
   ],
 
   rules: {
@@ -333,16 +321,15 @@ module.exports = grammar({
     _r_flw_val_flw: $ => choice($._r_flw_jsl_val, $._r_flw_njl_val_flw),
     _br_flw_val_flw: $ => choice($._br_flw_jsl_val, $._br_flw_njl_val_flw),
 
-    _r_sgl_flw_val_flw: $ => choice($._r_sgl_flw_jsl_val, $._r_sgl_flw_njl_val_flw),
 
     // json-like flow value
 
     _r_flw_jsl_val: $ => choice($._r_flw_seq_val, $._r_flw_map_val, $._r_dqt_str_val, $._r_sqt_str_val),
     _br_flw_jsl_val: $ => choice($._br_flw_seq_val, $._br_flw_map_val, $._br_dqt_str_val, $._br_sqt_str_val),
 
-    _r_sgl_flw_jsl_val: $ => choice($._r_sgl_flw_seq_val, $._r_sgl_flw_map_val, $._r_sgl_dqt_str_val, $._r_sgl_sqt_str_val),
-    _br_sgl_flw_jsl_val: $ => choice($._br_sgl_flw_seq_val, $._br_sgl_flw_map_val, $._br_sgl_dqt_str_val, $._br_sgl_sqt_str_val),
-    _b_sgl_flw_jsl_val: $ => choice($._b_sgl_flw_seq_val, $._b_sgl_flw_map_val, $._b_sgl_dqt_str_val, $._b_sgl_sqt_str_val),
+    _r_sgl_flw_jsl_val: $ => choice($._r_sgl_dqt_str_val, $._r_sgl_sqt_str_val),
+    _br_sgl_flw_jsl_val: $ => choice($._br_sgl_dqt_str_val, $._br_sgl_sqt_str_val),
+    _b_sgl_flw_jsl_val: $ => choice($._b_sgl_dqt_str_val, $._b_sgl_sqt_str_val),
 
     // non-json-like flow value in block
 
@@ -358,45 +345,30 @@ module.exports = grammar({
     _r_flw_njl_val_flw: $ => choice($._r_als_val, $._r_prp_val, $._r_pln_flw_val),
     _br_flw_njl_val_flw: $ => choice($._br_als_val, $._br_prp_val, $._br_pln_flw_val),
 
-    _r_sgl_flw_njl_val_flw: $ => choice($._r_als_val, $._r_sgl_prp_val, $._r_sgl_pln_flw_val),
 
     // flow sequence
 
     _r_flw_seq_val: $ => choice($._r_flw_seq, seq($._r_prp, choice($._r_flw_seq, $._br_flw_seq))),
     _br_flw_seq_val: $ => choice($._br_flw_seq, seq($._br_prp, choice($._r_flw_seq, $._br_flw_seq))),
 
-    _r_sgl_flw_seq_val: $ => choice($._r_sgl_flw_seq, seq($._r_sgl_prp, $._r_sgl_flw_seq)),
-    _br_sgl_flw_seq_val: $ => choice($._br_sgl_flw_seq, seq($._br_sgl_prp, $._r_sgl_flw_seq)),
-    _b_sgl_flw_seq_val: $ => choice($._b_sgl_flw_seq, seq($._b_sgl_prp, $._r_sgl_flw_seq)),
 
     _r_flw_seq: $ => seq($._r_flw_seq_bgn, $._flw_seq_tal),
     _br_flw_seq: $ => seq($._br_flw_seq_bgn, $._flw_seq_tal),
 
-    _r_sgl_flw_seq: $ => seq($._r_flw_seq_bgn, $._sgl_flw_seq_tal),
-    _br_sgl_flw_seq: $ => seq($._br_flw_seq_bgn, $._sgl_flw_seq_tal),
-    _b_sgl_flw_seq: $ => seq($._b_flw_seq_bgn, $._sgl_flw_seq_tal),
 
     _flw_seq_tal: $ => seq(optional(choice($._r_flw_seq_dat, $._br_flw_seq_dat)), choice($._r_flw_seq_end, $._br_flw_seq_end, $._b_flw_seq_end)),
-    _sgl_flw_seq_tal: $ => seq(optional($._r_sgl_flw_col_dat), $._r_flw_seq_end),
 
     // flow mapping
 
     _r_flw_map_val: $ => choice($._r_flw_map, seq($._r_prp, choice($._r_flw_map, $._br_flw_map))),
     _br_flw_map_val: $ => choice($._br_flw_map, seq($._br_prp, choice($._r_flw_map, $._br_flw_map))),
 
-    _r_sgl_flw_map_val: $ => choice($._r_sgl_flw_map, seq($._r_sgl_prp, $._r_sgl_flw_map)),
-    _br_sgl_flw_map_val: $ => choice($._br_sgl_flw_map, seq($._br_sgl_prp, $._r_sgl_flw_map)),
-    _b_sgl_flw_map_val: $ => choice($._b_sgl_flw_map, seq($._b_sgl_prp, $._r_sgl_flw_map)),
 
     _r_flw_map: $ => seq($._r_flw_map_bgn, $._flw_map_tal),
     _br_flw_map: $ => seq($._br_flw_map_bgn, $._flw_map_tal),
 
-    _r_sgl_flw_map: $ => seq($._r_flw_map_bgn, $._sgl_flw_map_tal),
-    _br_sgl_flw_map: $ => seq($._br_flw_map_bgn, $._sgl_flw_map_tal),
-    _b_sgl_flw_map: $ => seq($._b_flw_map_bgn, $._sgl_flw_map_tal),
 
     _flw_map_tal: $ => seq(optional(choice($._r_flw_map_dat, $._br_flw_map_dat)), choice($._r_flw_map_end, $._br_flw_map_end, $._b_flw_map_end)),
-    _sgl_flw_map_tal: $ => seq(optional($._r_sgl_flw_col_dat), $._r_flw_map_end),
 
     // flow collection data
 
@@ -406,12 +378,10 @@ module.exports = grammar({
     _r_flw_map_dat: $ => seq($._r_flw_map_itm, repeat($._flw_map_dat_rpt), optional(choice($._r_flw_sep_bgn, $._br_flw_sep_bgn))),
     _br_flw_map_dat: $ => seq($._br_flw_map_itm, repeat($._flw_map_dat_rpt), optional(choice($._r_flw_sep_bgn, $._br_flw_sep_bgn))),
 
-    _r_sgl_flw_col_dat: $ => seq($._r_sgl_flw_col_itm, repeat($._sgl_flw_col_dat_rpt), optional($._r_flw_sep_bgn)),
 
     _flw_seq_dat_rpt: $ => seq(choice($._r_flw_sep_bgn, $._br_flw_sep_bgn), choice($._r_flw_seq_itm, $._br_flw_seq_itm)),
     _flw_map_dat_rpt: $ => seq(choice($._r_flw_sep_bgn, $._br_flw_sep_bgn), choice($._r_flw_map_itm, $._br_flw_map_itm)),
 
-    _sgl_flw_col_dat_rpt: $ => seq($._r_flw_sep_bgn, $._r_sgl_flw_col_itm),
 
     // flow collection item
 
@@ -421,14 +391,12 @@ module.exports = grammar({
     _r_flw_map_itm: $ => choice($._r_flw_val_flw, $._r_flw_exp_par, $._r_flw_imp_r_par, $._r_flw_imp_br_par, $._r_flw_njl_ann_par),
     _br_flw_map_itm: $ => choice($._br_flw_val_flw, $._br_flw_exp_par, $._br_flw_imp_r_par, $._br_flw_imp_br_par, $._br_flw_njl_ann_par),
 
-    _r_sgl_flw_col_itm: $ => choice($._r_sgl_flw_val_flw, $._r_sgl_flw_exp_par, $._r_sgl_flw_imp_par, $._r_sgl_flw_njl_ann_par),
 
     // explicit flow pair
 
     _r_flw_exp_par: $ => seq($._r_flw_key_bgn, optional(choice($._r_flw_imp_r_par, $._r_flw_imp_br_par, $._br_flw_imp_r_par, $._br_flw_imp_br_par))),
     _br_flw_exp_par: $ => seq($._br_flw_key_bgn, optional(choice($._r_flw_imp_r_par, $._r_flw_imp_br_par, $._br_flw_imp_r_par, $._br_flw_imp_br_par))),
 
-    _r_sgl_flw_exp_par: $ => seq($._r_flw_key_bgn, optional($._r_sgl_flw_imp_par)),
 
     // implicit flow pair
 
@@ -437,22 +405,18 @@ module.exports = grammar({
     _br_flw_imp_r_par: $ => choice(seq(field('key', $._br_flw_jsl_val), $._r_flw_jsl_ann_par), seq(field('key', $._br_flw_njl_val_flw), $._r_flw_njl_ann_par)),
     _br_flw_imp_br_par: $ => choice(seq(field('key', $._br_flw_jsl_val), $._br_flw_jsl_ann_par), seq(field('key', $._br_flw_njl_val_flw), $._br_flw_njl_ann_par)),
 
-    _r_sgl_flw_imp_par: $ => choice(seq(field('key', $._r_sgl_flw_jsl_val), $._r_sgl_flw_jsl_ann_par), seq(field('key', $._r_sgl_flw_njl_val_flw), $._r_sgl_flw_njl_ann_par)),
 
     // anonymous flow pair
 
     _r_flw_jsl_ann_par: $ => seq($._r_flw_jsv_bgn, optional(field('value', $._flw_ann_par_tal))),
     _br_flw_jsl_ann_par: $ => seq($._br_flw_jsv_bgn, optional(field('value', $._flw_ann_par_tal))),
 
-    _r_sgl_flw_jsl_ann_par: $ => seq($._r_flw_jsv_bgn, optional(field('value', $._sgl_flw_ann_par_tal))),
 
     _r_flw_njl_ann_par: $ => seq($._r_flw_njv_bgn, optional(field('value', $._flw_ann_par_tal))),
     _br_flw_njl_ann_par: $ => seq($._br_flw_njv_bgn, optional(field('value', $._flw_ann_par_tal))),
 
-    _r_sgl_flw_njl_ann_par: $ => seq($._r_flw_njv_bgn, optional(field('value', $._sgl_flw_ann_par_tal))),
 
     _flw_ann_par_tal: $ => choice($._r_flw_val_flw, $._br_flw_val_flw),
-    _sgl_flw_ann_par_tal: $ => $._r_sgl_flw_val_flw,
 
     // double quote scalar
 
@@ -528,7 +492,6 @@ module.exports = grammar({
     _r_pln_flw_val: $ => choice($._r_pln_flw, seq($._r_prp, choice($._r_pln_flw, $._br_pln_flw))),
     _br_pln_flw_val: $ => choice($._br_pln_flw, seq($._br_prp, choice($._r_pln_flw, $._br_pln_flw))),
 
-    _r_sgl_pln_flw_val: $ => choice($._r_sgl_pln_flw, seq($._r_sgl_prp, $._r_sgl_pln_flw)),
 
     _r_pln_flw: $ => choice($._r_sgl_pln_flw, $._r_mtl_pln_flw),
     _br_pln_flw: $ => choice($._br_sgl_pln_flw, $._br_mtl_pln_flw),
@@ -592,17 +555,17 @@ module.exports.grammar = global_alias(global_alias(module.exports.grammar, {
   ..._('block_sequence_item', '_r_blk_seq_itm', '_br_blk_seq_itm', '_b_blk_seq_itm'),
   ..._('block_mapping_pair', '_r_blk_exp_itm', '_br_blk_exp_itm', '_b_blk_exp_itm'),
   ..._('block_mapping_pair', '_r_blk_imp_itm', '_br_blk_imp_itm', '_b_blk_imp_itm'),
-  ..._('flow_node', '_r_flw_seq_val', '_br_flw_seq_val', '_r_sgl_flw_seq_val', '_br_sgl_flw_seq_val', '_b_sgl_flw_seq_val'),
-  ..._('flow_node', '_r_flw_map_val', '_br_flw_map_val', '_r_sgl_flw_map_val', '_br_sgl_flw_map_val', '_b_sgl_flw_map_val'),
-  ..._('flow_sequence', '_r_flw_seq', '_br_flw_seq', '_r_sgl_flw_seq', '_br_sgl_flw_seq', '_b_sgl_flw_seq'),
-  ..._('flow_mapping', '_r_flw_map', '_br_flw_map', '_r_sgl_flw_map', '_br_sgl_flw_map', '_b_sgl_flw_map'),
-  ..._(['flow_pair'], '_r_flw_exp_par', '_br_flw_exp_par', '_r_sgl_flw_exp_par',
-    '_r_flw_imp_r_par', '_r_flw_imp_br_par', '_br_flw_imp_r_par', '_br_flw_imp_br_par', '_r_sgl_flw_imp_par',
-    '_r_flw_njl_ann_par', '_br_flw_njl_ann_par', '_r_sgl_flw_njl_ann_par'),
+  ..._('flow_node', '_r_flw_seq_val', '_br_flw_seq_val'),
+  ..._('flow_node', '_r_flw_map_val', '_br_flw_map_val'),
+  ..._('flow_sequence', '_r_flw_seq', '_br_flw_seq'),
+  ..._('flow_mapping', '_r_flw_map', '_br_flw_map'),
+  ..._(['flow_pair'], '_r_flw_exp_par', '_br_flw_exp_par',
+    '_r_flw_imp_r_par', '_r_flw_imp_br_par', '_br_flw_imp_r_par', '_br_flw_imp_br_par',
+    '_r_flw_njl_ann_par', '_br_flw_njl_ann_par'),
   ..._('flow_node', '_r_dqt_str_val', '_br_dqt_str_val', '_r_sgl_dqt_str_val', '_br_sgl_dqt_str_val', '_b_sgl_dqt_str_val'),
   ..._('flow_node', '_r_sqt_str_val', '_br_sqt_str_val', '_r_sgl_sqt_str_val', '_br_sgl_sqt_str_val', '_b_sgl_sqt_str_val'),
   ..._('flow_node', '_r_pln_blk_val', '_br_pln_blk_val', '_r_sgl_pln_blk_val', '_br_sgl_pln_blk_val', '_b_sgl_pln_blk_val',
-    '_r_pln_flw_val', '_br_pln_flw_val', '_r_sgl_pln_flw_val'),
+    '_r_pln_flw_val', '_br_pln_flw_val'),
   ..._('double_quote_scalar', '_r_dqt_str', '_br_dqt_str', '_r_sgl_dqt_str', '_br_sgl_dqt_str', '_b_sgl_dqt_str'),
   ..._('single_quote_scalar', '_r_sqt_str', '_br_sqt_str', '_r_sgl_sqt_str', '_br_sgl_sqt_str', '_b_sgl_sqt_str'),
   ..._('plain_scalar', '_r_mtl_pln_blk', '_br_mtl_pln_blk', '_r_sgl_pln_blk', '_br_sgl_pln_blk', '_b_sgl_pln_blk',
@@ -626,9 +589,9 @@ module.exports.grammar = global_alias(global_alias(module.exports.grammar, {
   ..._(':', '_r_blk_imp_bgn'),
   ..._('|', '_r_blk_lit_bgn', '_br_blk_lit_bgn'),
   ..._('>', '_r_blk_fld_bgn', '_br_blk_fld_bgn'),
-  ..._('[', '_r_flw_seq_bgn', '_br_flw_seq_bgn', '_b_flw_seq_bgn'),
+  ..._('[', '_r_flw_seq_bgn', '_br_flw_seq_bgn'),
   ..._(']', '_r_flw_seq_end', '_br_flw_seq_end', '_b_flw_seq_end'),
-  ..._('{', '_r_flw_map_bgn', '_br_flw_map_bgn', '_b_flw_map_bgn'),
+  ..._('{', '_r_flw_map_bgn', '_br_flw_map_bgn'),
   ..._('}', '_r_flw_map_end', '_br_flw_map_end', '_b_flw_map_end'),
   ..._(',', '_r_flw_sep_bgn', '_br_flw_sep_bgn'),
   ..._('?', '_r_flw_key_bgn', '_br_flw_key_bgn'),

@@ -1167,6 +1167,24 @@ mod tests {
         parse(text).errors.into_iter().map(|e| (&text[e.span.range()], e.message)).collect()
     }
 
+    /// A list or mapping written in flow style is not read as the key of a block mapping
+    /// (`vendor/tree-sitter-yaml`, README item 6): a line that makes one a key does not parse,
+    /// and says so. JSON's keys, quoted, and plain ones read as before, and so does a flow
+    /// collection as a value or an item.
+    #[test]
+    fn a_flow_collection_is_not_read_as_a_key() {
+        for key in ["{senderIs: inside}", "[a, b]", "&k {a: 1}"] {
+            let text = format!("mailflow: 1\n{key}: x\nb: 2\n");
+            let found = errors(&text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert!(found[0].0.starts_with(key) && found[0].1.contains("not valid YAML here"), "{text}: {found:?}");
+        }
+        for text in ["{\"a\": {\"b\": [1, {c: d}]}, 'e': f}\n", "a: {b: c}\n\"d\": [e]\n'f': g\n", "- {a: b}\n- [c]\n"]
+        {
+            assert_eq!(errors(text), [], "{text}");
+        }
+    }
+
     /// The YAML files of the repository: the examples and the tests' fixtures, many broken.
     pub(super) fn repository_yaml_files() -> Vec<std::path::PathBuf> {
         fn yaml_files(folder: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {

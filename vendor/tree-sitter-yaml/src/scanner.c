@@ -80,7 +80,7 @@ typedef enum {
 
 #define RET_SYM(RESULT_SYMBOL)                                                                                         \
     {                                                                                                                  \
-        flush(scanner);                                                                                                \
+        flush(scanner, RESULT_SYMBOL);                                                                                 \
         lexer->result_symbol = RESULT_SYMBOL;                                                                          \
         return true;                                                                                                   \
     }
@@ -283,9 +283,43 @@ static inline void init(Scanner *scanner) {
     scanner->rlt_sch = RS_STR;
 }
 
-static inline void flush(Scanner *scanner) {
+/* Whether a token occurs only inside a flow collection. What follows it on its row is flow
+   content, or, once the collection closes, what may follow a flow node on a row (a `:` and a
+   value, a comment): nothing there compares a column with an absolute one. Block
+   indentations are pushed from a column only by block tokens, and `blk_imp_col` is set only
+   by the first key-like token of a row, which a flow-only token never precedes on it. */
+static inline bool is_flw_only(TSSymbol symbol) {
+    switch (symbol) {
+        case R_FLW_SEQ_BGN: case BR_FLW_SEQ_BGN: case B_FLW_SEQ_BGN:
+        case R_FLW_MAP_BGN: case BR_FLW_MAP_BGN: case B_FLW_MAP_BGN:
+        case R_FLW_SEP_BGN: case BR_FLW_SEP_BGN:
+        case R_FLW_KEY_BGN: case BR_FLW_KEY_BGN:
+        case R_FLW_JSV_BGN: case BR_FLW_JSV_BGN:
+        case R_FLW_NJV_BGN: case BR_FLW_NJV_BGN:
+        case R_SGL_PLN_NUL_FLW: case BR_SGL_PLN_NUL_FLW:
+        case R_SGL_PLN_BOL_FLW: case BR_SGL_PLN_BOL_FLW:
+        case R_SGL_PLN_INT_FLW: case BR_SGL_PLN_INT_FLW:
+        case R_SGL_PLN_FLT_FLW: case BR_SGL_PLN_FLT_FLW:
+        case R_SGL_PLN_TMS_FLW: case BR_SGL_PLN_TMS_FLW:
+        case R_SGL_PLN_STR_FLW: case BR_SGL_PLN_STR_FLW:
+        case R_MTL_PLN_STR_FLW: case BR_MTL_PLN_STR_FLW:
+            return true;
+        default:
+            return false;
+    }
+}
+
+/* The column kept after a flow-only token, whatever its real one: larger than any
+   indentation, so that every comparison the rest of its row makes reads as at the real
+   column, and the same wherever on the row the token is. With the real column in the state,
+   the runtime, which reuses a subtree only where the scanner's state at its start is
+   unchanged, reused nothing after a character typed earlier on a row (a file written on one
+   line, as JSON often is, was parsed whole on every edit). Rows are assumed under 1 GiB. */
+#define FLW_COL (1 << 30)
+
+static inline void flush(Scanner *scanner, TSSymbol symbol) {
     scanner->row = scanner->end_row;
-    scanner->col = scanner->end_col;
+    scanner->col = is_flw_only(symbol) ? FLW_COL : scanner->end_col;
 }
 
 static inline void pop_ind(Scanner *scanner) {
