@@ -600,20 +600,27 @@ mod tests {
     /// others from the previous version's lowering (shared where the edit left them in place,
     /// copied where it moved them, with what the simulator read of them), and the model and
     /// problems are a fresh lowering's. So with enough rules that the lowering copies the
-    /// moved ones on two threads.
+    /// moved ones on two threads, and in a file written on one line (JSON), whose rules move
+    /// along the line.
     #[test]
     fn an_edited_text_lowers_again_only_the_rules_the_edit_touched() {
-        for count in [5, COPIED_BESIDE + 8] {
+        for (count, one_line) in [(5, false), (COPIED_BESIDE + 8, false), (5, true), (COPIED_BESIDE + 8, true)] {
             let mut text = "mailflow: 1\ntransportRules:\n".to_owned();
             for i in 0..count {
                 text.push_str(&format!("  - name: R{i}\n    priority: {i}\n    mode: enforce\n    colour: {i}\n"));
+            }
+            if one_line {
+                let rules: Vec<String> = (0..count)
+                    .map(|i| format!(r#"{{"name":"R{i}","priority":{i},"mode":"enforce","colour":{i}}}"#))
+                    .collect();
+                text = format!(r#"{{"mailflow":1,"transportRules":[{}]}}"#, rules.join(","));
             }
             let (file, tree) = parse_incremental(&text, &LineIndex::new(&text), None);
             let (flow, _, rules) = lower_reusing(&file, &text, None);
             assert_eq!((rules.rules.len(), rules.reused), (count, 0));
             assert_eq!(Simulator::new(&flow).work().rules_read, count as u64);
             // `R2` becomes `R22`: one byte more before every rule after it.
-            let at = text.find("R2\n").unwrap() + 1;
+            let at = text.find("R2\n").or_else(|| text.find("R2\"")).unwrap() + 1;
             let mut tree = tree;
             tree.insert(&mut text, at, "2");
             let (file, next) = parse_incremental(&text, &LineIndex::new(&text), Some(&tree));

@@ -386,7 +386,7 @@ pub struct Converted {
     reusable: HashMap<usize, Reusable>,
     /// The paths of `reusable`, one after another.
     paths: Vec<u32>,
-    /// The items of top-level block lists that are copies of the previous version's, moved:
+    /// The items of top-level lists that are copies of the previous version's, moved:
     /// by the [`shared_id`] of the copy, that of the value copied and how far it moved.
     moved_items: HashMap<usize, (usize, isize)>,
     /// Where the text's comments are, in order.
@@ -525,8 +525,8 @@ struct Reader<'a> {
     /// Copies of the previous version's top-level items moved by the edits, made while
     /// tree-sitter parsed (by the id of the value each copies), and how far they moved.
     premade: (HashMap<usize, Node>, isize),
-    /// Whether the node being read is in a block list that is the value of a key of the root
-    /// mapping (its items' moves wait in `moving`).
+    /// Whether the node being read is in a list (block or flow) that is the value of a key of
+    /// the root mapping (its items' moves wait in `moving`).
     in_top_level_list: bool,
     /// The subtrees whose values were reused, in order: where each is and how far it moved.
     reused: Vec<(Range<usize>, isize)>,
@@ -644,9 +644,12 @@ impl<'a> Reader<'a> {
         let old = previous.reusable.get(&ts.id())?;
         let start = ts.start_byte();
         let reach = start + (old.reach - old.start);
-        let unchanged = old.owner_indent == owner_indent
+        // Columns count only for block scalars' indentation, which a flow collection cannot
+        // hold: one moved along its row (an edit before it on a line of JSON) is still the same.
+        let placed_alike = ts.kind_id() == self.kinds.flow_node
+            || (old.owner_indent == owner_indent && old.column == self.column(start));
+        let unchanged = placed_alike
             && old.depth == self.depth
-            && old.column == self.column(start)
             && self.text.as_bytes().get(start..reach) == previous.text.as_bytes().get(old.start..old.reach);
         if !unchanged {
             return None;
@@ -845,6 +848,10 @@ impl<'a> Reader<'a> {
                 NodeKind::Seq(items.into())
             }
             kind if kind == kinds.flow_sequence => {
+                // A top-level list written in flow style (JSON) moves its items as a block
+                // list does: copied together, known to the lowering as moved copies.
+                let top_level = self.path.len() == 1;
+                let outer = std::mem::replace(&mut self.in_top_level_list, top_level);
                 let mut items = Vec::new();
                 let mut cursor = ts.walk();
                 for child in ts.named_children(&mut cursor) {
@@ -859,6 +866,10 @@ impl<'a> Reader<'a> {
                         }
                         _ => {}
                     }
+                }
+                self.in_top_level_list = outer;
+                if top_level {
+                    self.moved_copies(&mut items);
                 }
                 NodeKind::Seq(items.into())
             }
