@@ -19,12 +19,20 @@ pub struct Positions<'t> {
     text: &'t str,
     lines: &'t crate::text::LineIndex,
     encoding: Encoding,
+    /// Whether the whole text is ASCII (its UTF-16 columns are its byte columns), found once
+    /// the first column far along a line is asked for.
+    ascii: std::sync::OnceLock<bool>,
 }
+
+/// How far along a line a column is counted from the line's start, rather than after finding
+/// the whole text ASCII once: a file written on one line (JSON) has every finding there, and
+/// counting each from the line's start took 2 of an edit's 4 ms at 300 rules on a 130 KB line.
+const FAR_ALONG_A_LINE: usize = 1024;
 
 impl<'t> Positions<'t> {
     /// `lines` is the line index of `text` (a checked text has one already).
     pub fn new(text: &'t str, lines: &'t crate::text::LineIndex, encoding: Encoding) -> Self {
-        Positions { text, lines, encoding }
+        Positions { text, lines, encoding, ascii: std::sync::OnceLock::new() }
     }
 
     pub fn position(&self, offset: usize) -> Position {
@@ -33,6 +41,9 @@ impl<'t> Positions<'t> {
         let before = &self.text[self.lines.line_start(line)..offset];
         let character = match self.encoding {
             Encoding::Utf8 => before.len(),
+            Encoding::Utf16 if before.len() > FAR_ALONG_A_LINE && *self.ascii.get_or_init(|| self.text.is_ascii()) => {
+                before.len()
+            }
             Encoding::Utf16 => utf16_len(before),
         };
         Position::new(line as u32, character as u32)
@@ -248,5 +259,20 @@ mod tests {
             assert_eq!(utf16_len(text), text.encode_utf16().count(), "{text}");
         }
         assert_eq!(Positions::new(text, &lines, Encoding::Utf8).position(7), Position::new(0, 7));
+        // Far along a long line, in an ASCII text and in one that is not (past or before the
+        // line's only wide character).
+        for wide in ["", "é", "𝄞"] {
+            for at in [0, FAR_ALONG_A_LINE + 5] {
+                let text = format!("a: [{}{wide}{}]\nb: c\n", "x".repeat(at), "y".repeat(2 * FAR_ALONG_A_LINE));
+                let lines = crate::text::LineIndex::new(&text);
+                let positions = Positions::new(&text, &lines, Encoding::Utf16);
+                for offset in [FAR_ALONG_A_LINE / 2, FAR_ALONG_A_LINE + 2, 2 * FAR_ALONG_A_LINE, text.len() - 8] {
+                    let offset = crate::text::floor_char_boundary(&text, offset);
+                    let expected = text[..offset].rsplit('\n').next().unwrap().encode_utf16().count();
+                    assert_eq!(positions.position(offset).character as usize, expected, "{wide:?} at {at}, {offset}");
+                    assert_eq!(positions.offset(positions.position(offset)), offset);
+                }
+            }
+        }
     }
 }
