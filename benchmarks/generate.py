@@ -53,6 +53,7 @@ processor time, peak memory, trace size) with its shape.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
@@ -76,6 +77,8 @@ SHAPES = (
     "rules-flow",
     "rules-block-findings",
     "rules-flow-findings",
+    "rules-json-line",
+    "rules-json-line-findings",
     "suppressions",
     "same-names",
 )
@@ -218,6 +221,43 @@ def editor_rules(n: int, flow: bool, finding: bool) -> str:
     )
 
 
+def json_line(n: int, finding: bool) -> str:
+    """The file of [`editor_rules`] as JSON on one line, as `ConvertTo-Json -Compress` and
+    most JSON tools write it: the same rules, connectors and findings."""
+    signature = "CodeTwo Email Signatures 365 connector"
+    rules = [
+        {"name": "CodeTwo Exchange transport rule", "priority": 0, "conditions": {"senderIs": "inside"},
+         "exceptions": {"headerContains": {"header": "X-CodeTwoProcessed", "words": ["true"]}},
+         "actions": {"redirectToConnector": signature}, "stopProcessingMoreRules": True},
+        {"name": "Mimecast smart host", "priority": 1, "conditions": {"senderIs": "inside", "recipientIs": "outside"},
+         "exceptions": {"headerContains": {"header": "X-AntiLoop-Smarthost", "words": ["true"]}},
+         "actions": {"setHeader": {"name": "X-AntiLoop-Smarthost", "value": "true"}, "redirectToConnector": "Mimecast outbound"},
+         "deferOnError": True},
+    ]
+    for i in range(2, max(n, 2)):
+        rules.append({
+            "name": f"Department {i - 1 if finding and i % 100 == 0 else i} disclaimer", "priority": i, "mode": "enforce",
+            "conditions": {"senderDomainIs": [f"dept{i}.contoso.com"],
+                           "recipientAddressMatches": [f"^(?!noreply)[^@]+@partner{i}\\.example$"],
+                           "other": {"SubjectContainsWords": [f"invoice {i}"]}},
+            "exceptions": {"headerMatches": {"header": f"X-Dept-{i}:" if finding else f"X-Dept-{i}", "patterns": ["^skip"]}},
+            "actions": {"other": {"ApplyHtmlDisclaimerText": f"<p>Department {i}.</p>"}},
+            "comments": f"Added for department {i}.",
+        })
+    document = {
+        "mailflow": 1,
+        "organization": {"name": "Contoso", "domains": ["contoso.com"]},
+        "connectors": [
+            {"name": signature, "type": "on-premises", "use": "transport-rule", "smartHosts": ["1a2b3c.smtp.codetwo.online"],
+             "service": {"kind": "signature", "vendor": "codetwo", "domain": "1a2b3c.smtp.codetwo.online"}},
+            {"name": "Mimecast outbound", "use": "transport-rule", "smartHosts": ["eu-smtp-o365-outbound-1.mimecast.com"],
+             "service": {"kind": "smart-host", "vendor": "mimecast", "returnsToExchange": False}},
+        ],
+        "transportRules": rules,
+    }
+    return json.dumps(document, separators=(",", ":")) + "\n"
+
+
 def stress(n: int) -> str:
     """The simulator's stress file: `n` rules, the usual two and `n - 2` with an `other`
     condition and a header stamped; every third excepts the header the rule before it
@@ -254,6 +294,8 @@ def generate(shape: str, n: int) -> str:
         return re.sub(r"  # Department \d+\n", "  # mailflow: ignore[MF010]\n", text)
     if shape == "same-names":
         return re.sub(r'name: "Department \d+ disclaimer"', 'name: "Department disclaimer"', editor_rules(n, False, True))
+    if shape.startswith("rules-json-line"):
+        return json_line(n, finding=shape.endswith("-findings"))
     if shape.startswith("rules-block") or shape.startswith("rules-flow"):
         return editor_rules(n, flow=shape.startswith("rules-flow"), finding=shape.endswith("-findings"))
     if shape == "unknown-headers":

@@ -92,6 +92,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 EDIT_MARKER = 'ApplyHtmlDisclaimerText: "<p>Department '
+JSON_EDIT_MARKER = '"ApplyHtmlDisclaimerText":"<p>Department '
 DSL_EDIT_MARKER = 'do other "ApplyHtmlDisclaimerText" "<p>Department '
 TYPED_KEY = "stopProcessingMoreRules: true"
 # yaml-language-server's fixed wait between a change and its validation.
@@ -317,25 +318,30 @@ def spread(items: list, count: int) -> list:
 
 
 def edit_points(lines: list[str], marker: str) -> list[tuple[int, int]]:
-    """Where each rule's disclaimer says "Department N.": right after the dot."""
+    """Where each rule's disclaimer says "Department N.": right after the dot (every one of a
+    line: a file written on one line has them all on it)."""
     points = []
     for i, line in enumerate(lines):
         at = line.find(marker)
-        if at >= 0:
+        while at >= 0:
             points.append((i, line.index(".", at + len(marker)) + 1))
+            at = line.find(marker, at + len(marker))
     return points
 
 
 def measure_edits(session: Session, count: int, marker: str = EDIT_MARKER) -> Measured:
-    points = spread(edit_points(session.lines, marker), count)
+    points = edit_points(session.lines, marker)
     findings = len(session.first)
 
-    def edit(point):
-        elapsed, diagnostics = session.change(*point, "x")
+    def edit(n):
+        line, column = points[n]
+        elapsed, diagnostics = session.change(line, column, "x")
         assert len(diagnostics) == findings, f"{session.kind.name}: an edit of a disclaimer changed the findings"
+        # The points after it on its line (a file written on one line) moved along.
+        points[:] = [(l, c + (l == line and c >= column)) for l, c in points]
         return elapsed
 
-    return timed(session, [lambda p=p: edit(p) for p in points])
+    return timed(session, [lambda n=n: edit(n) for n in spread(range(len(points)), count)])
 
 
 def measure_typing(session: Session, keys: int, pause: float = 0.0) -> Measured:
@@ -447,6 +453,13 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
                 text = generate.generate(shape, size)
                 name = f"edit, {style} style, {size} rules, " + ("a finding per rule" if findings else "no finding")
                 found.append(Shape(name, f"{shape}-{size}.mailflow.yaml", text, measure_edits, peer_edits))
+    # JSON is YAML, and JSON tools write a file on one line: every edit is on the line of
+    # every rule.
+    for findings in (False, True):
+        shape = "rules-json-line" + ("-findings" if findings else "")
+        name = "edit, JSON on one line, 300 rules, " + ("a finding per rule" if findings else "no finding")
+        measure = lambda session, count: measure_edits(session, count, JSON_EDIT_MARKER)  # noqa: E731
+        found.append(Shape(name, f"{shape}.mailflow.yaml", generate.generate(shape, 300), measure, peer_edits))
     block = generate.generate("rules-block", 300)
     found.append(Shape("type a key, block style, 300 rules", "typed.mailflow.yaml", block, measure_typing, 1, count=4))
     # A person types a few keys a second: between keys the processor idles, and on this
@@ -454,9 +467,9 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
     typing = lambda session, count: measure_typing(session, count, PAUSE_S)  # noqa: E731
     name = f"type a key, {1 / PAUSE_S:.0f} a second, block style, 300 rules"
     found.append(Shape(name, "typed.mailflow.yaml", block, typing, 1, count=2))
-    for style in ("block", "flow"):
+    for style in ("block", "flow", "json-line"):
         text = generate.generate(f"rules-{style}", 300)
-        name = f"open, {style} style, 300 rules"
+        name = f"open, {style.replace('json-line', 'JSON on one line')} style, 300 rules".replace("line style", "line")
         found.append(Shape(name, "open.mailflow.yaml", text, measure_opening, 10, count=30, fresh=True))
     name = "edit right after opening, block style, 300 rules"
     found.append(Shape(name, "first.mailflow.yaml", block, measure_first_edit, 0, count=20, fresh=True))

@@ -34,6 +34,8 @@ CASES = (
     ("rules-block", 300, "check"),
     ("rules-block", 3000, "check"),
     ("rules-block", 10000, "check"),
+    ("rules-json-line", 300, "check"),
+    ("rules-json-line", 3000, "check"),
     ("stress", 300, "check"),
     ("stress", 300, "trace"),
     ("unknown-headers", 299, "check"),
