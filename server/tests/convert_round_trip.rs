@@ -161,6 +161,19 @@ fn a_suppression_at_the_end_of_an_object_stays_its_own_after_converting() {
     assert!(property::holds(dsl, Syntax::Dsl));
 }
 
+/// Found by `spliced_files_convert_there_and_back_twice` (2026-12-07): a comment above the
+/// first key inside `onPremises` went, in the DSL, above `on-premises {` (the YAML value
+/// starts at that key, after the comment; the DSL's block at its head).
+#[test]
+fn a_comment_inside_on_premises_stays_inside() {
+    let yaml = "mailflow: 1\norganization:\n  onPremises:\n    # inside\n    relaysThrough: h.example\n";
+    let dsl = holding_and_converted(yaml, Syntax::Yaml, Syntax::Dsl);
+    assert!(dsl.contains("  on-premises {\n    # inside\n    relays-through"), "{dsl}");
+    let dsl =
+        "mailflow 1\n\norganization {\n  on-premises {\n# at the margin\n    relays-through \"h.example\"\n  }\n}\n";
+    assert!(property::holds(dsl, Syntax::Dsl));
+}
+
 /// `text` held to the property, and its first conversion.
 fn holding_and_converted(text: &str, syntax: Syntax, to: Syntax) -> String {
     assert!(property::holds(text, syntax));

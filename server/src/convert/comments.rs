@@ -21,6 +21,10 @@ pub struct Attached {
     objects: HashMap<Span, ObjectComments>,
     /// The source's lines, to tell which line a model value was read from.
     lines: LineIndex,
+    /// In YAML, where the key of each list or mapping that is a key's value starts, by the
+    /// value's span (the model's, for `onPremises`): the value starts at its first key or
+    /// item, and a comment between its key and that is inside it.
+    value_keys: HashMap<Span, usize>,
 }
 
 /// The comments of one organization, connector or rule.
@@ -82,6 +86,7 @@ impl Default for Attached {
             version: None,
             objects: HashMap::new(),
             lines: LineIndex::new(""),
+            value_keys: HashMap::new(),
         }
     }
 }
@@ -90,7 +95,14 @@ impl Attached {
     /// No comments but `top`, the comment lines (each from its `#`) that open a file written
     /// from a model read elsewhere (an import).
     pub fn header(top: Vec<String>) -> Attached {
-        Attached { top, bottom: Vec::new(), version: None, objects: HashMap::new(), lines: LineIndex::new("") }
+        Attached {
+            top,
+            bottom: Vec::new(),
+            version: None,
+            objects: HashMap::new(),
+            lines: LineIndex::new(""),
+            value_keys: HashMap::new(),
+        }
     }
 
     /// Attaches each comment of `checked` (the check of `text`) to an object of its model.
@@ -151,6 +163,7 @@ impl Attached {
             version,
             objects,
             lines: lines.clone(),
+            value_keys: value_keys(checked),
         }
     }
 
@@ -207,13 +220,38 @@ impl Attached {
                 placement.trailing[index] = Some(comment.text.clone());
                 continue;
             }
-            match first(anchored().filter(|(_, span)| span.start > comment.start)) {
+            let key_start = |span: &Span| self.value_keys.get(span).copied().unwrap_or(span.start);
+            match first(anchored().filter(|(_, span)| key_start(span) > comment.start)) {
                 Some(index) => placement.above[index].push(comment.text.clone()),
                 None => placement.end.push(comment.text.clone()),
             }
         }
         placement
     }
+}
+
+/// Where the key of each list or mapping under a key starts, by the value's span (YAML only).
+fn value_keys(checked: &Checked) -> HashMap<Span, usize> {
+    use crate::syntax::yaml::{Node, NodeKind};
+    fn walk(node: &Node, found: &mut HashMap<Span, usize>) {
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                for entry in entries.iter() {
+                    if matches!(entry.value.kind, NodeKind::Map(_) | NodeKind::Seq(_)) {
+                        found.insert(entry.value.span, entry.key.span.start);
+                    }
+                    walk(&entry.value, found);
+                }
+            }
+            NodeKind::Seq(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = HashMap::new();
+    if let Some(root) = checked.yaml().and_then(|yaml| yaml.root.as_deref()) {
+        walk(root, &mut found);
+    }
+    found
 }
 
 /// The line (by index) that prints the value starting first among `anchors`, the innermost
