@@ -857,7 +857,11 @@ impl<'a> Reader<'a> {
                 for child in ts.named_children(&mut cursor) {
                     match child.kind_id() {
                         kind if kind == kinds.flow_node => {
-                            items.push(self.at_step(items.len(), |reader| reader.node(child, 0)))
+                            items.push(self.at_step(items.len(), |reader| reader.node(child, 0)));
+                            // The items read in pieces after it (`pieces.rs`).
+                            if !self.spliced.is_empty() {
+                                items.extend(self.spliced.remove(&child.start_byte()).unwrap_or_default());
+                            }
                         }
                         // `[key: value]` is a list holding a one-entry mapping.
                         kind if kind == kinds.flow_pair => {

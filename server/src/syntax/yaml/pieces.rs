@@ -14,6 +14,12 @@
 //! item followed by the `-` of the next reads the same in a piece as in the file. Anything
 //! else (an error, an anchor or alias, which may reach across pieces, more than one document,
 //! a line nested too deep) and the file is read whole, as before.
+//!
+//! A file written as JSON (the rules exported by a script, on one line or pretty-printed) has
+//! its long lists in brackets: each piece is parsed as its items and the next between the
+//! list's own `[` and `]`, the skeleton holds the first and the last item, and a piece reads
+//! as a flow list whose items start where the file's do. Its items are found by reading the
+//! text as JSON ([`json_lists`]): anything JSON does not write, and it is read as YAML is.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -38,11 +44,13 @@ pub(super) fn read(text: &str, lines: &LineIndex) -> Option<YamlFile> {
     read_in_pieces(text, lines, PIECE_BYTES, MIN_ITEMS, workers)
 }
 
-/// A top-level list read in pieces: where its items start (each at its line's start) and end,
-/// and the column of their `-`.
+/// A top-level list read in pieces: where its items start (each at its line's start, or at
+/// its first byte in a list in brackets) and end, and the column of their `-` (0 in brackets).
 struct List {
     items: Vec<Range<usize>>,
     column: usize,
+    /// Where the list's `[` and `]` are, for a list written in flow style.
+    brackets: Option<(usize, usize)>,
 }
 
 impl List {
@@ -73,7 +81,8 @@ fn read_in_pieces(
     if crate::text::lone_crs(text).next().is_some() || !working.blank_too_deep(None).0.is_empty() {
         return None;
     }
-    let lists = lists(&working, text, lines, min_items);
+    let json = json_lists(text, min_items);
+    let lists = if json.is_empty() { lists(&working, text, lines, min_items) } else { json };
     if lists.is_empty() {
         return None;
     }
@@ -166,9 +175,125 @@ fn lists(working: &recovery::Working, text: &str, lines: &LineIndex, min_items: 
         .filter(|items| items.len() >= min_items.max(3))
         .map(|items| {
             let column = working.indent(items[0].start);
-            List { items: items.iter().map(|item| byte(item.start)..byte(item.end)).collect(), column }
+            List { items: items.iter().map(|item| byte(item.start)..byte(item.end)).collect(), column, brackets: None }
         })
         .collect()
+}
+
+/// The lists of `min_items` items or more that are values of the root mapping of a file
+/// written as JSON: its root a mapping in braces, with nothing but JSON in it (strings,
+/// numbers, `true`, `false`, `null`, brackets and punctuation; comment lines above it
+/// only). Each item runs from its first byte to its last. Nothing at all for any other text,
+/// which is read as YAML is: a plain word, a comment or an anchor may mean what a reading
+/// this simple would miss.
+fn json_lists(text: &str, min_items: usize) -> Vec<List> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    loop {
+        while bytes.get(at).is_some_and(|b| b.is_ascii_whitespace()) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'#') {
+            break;
+        }
+        at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
+    }
+    if bytes.get(at) != Some(&b'{') {
+        return Vec::new();
+    }
+    let mut lists = Vec::new();
+    // The brackets open, the byte before the last token (a `:` opens a value), and the list
+    // being read: its `[`, its items, and where its current item starts.
+    let mut depth = 0usize;
+    let mut last = 0u8;
+    let mut list: Option<(usize, Vec<Range<usize>>, Option<usize>)> = None;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let start = at;
+        if byte.is_ascii_whitespace() {
+            at += 1;
+            continue;
+        }
+        if depth == 0 && last == b'}' {
+            // Anything after the root mapping.
+            return Vec::new();
+        }
+        match byte {
+            b'"' => {
+                at += 1;
+                loop {
+                    match bytes.get(at) {
+                        None => return Vec::new(),
+                        Some(b'\\') => at += 2,
+                        Some(b'"') => break,
+                        Some(_) => at += 1,
+                    }
+                }
+                at += 1;
+            }
+            b'{' | b'[' => {
+                at += 1;
+            }
+            b'}' | b']' => {
+                let Some(outer) = depth.checked_sub(1) else { return Vec::new() };
+                if outer == 1 && byte == b']' {
+                    if let Some((open, mut items, item)) = list.take() {
+                        items.extend(item.map(|item| item..last_end(bytes, start)));
+                        if items.len() >= min_items.max(3) {
+                            lists.push(List { items, column: 0, brackets: Some((open, start)) });
+                        }
+                    }
+                }
+                depth = outer;
+                last = byte;
+                at += 1;
+                continue;
+            }
+            b',' | b':' => {
+                if byte == b',' && depth == 2 {
+                    if let Some((_, items, item)) = &mut list {
+                        let Some(item) = item.take() else { return Vec::new() };
+                        items.push(item..last_end(bytes, start));
+                    }
+                }
+                last = byte;
+                at += 1;
+                continue;
+            }
+            _ => {
+                let length = bytes[at..].iter().position(|b| !(b.is_ascii_alphanumeric() || b"+-.".contains(b)));
+                let word = &text[at..at + length.unwrap_or(bytes.len() - at)];
+                let number = word.starts_with(|c: char| c == '-' || c.is_ascii_digit()) && word.parse::<f64>().is_ok();
+                if !(number || matches!(word, "true" | "false" | "null")) {
+                    return Vec::new();
+                }
+                at += word.len();
+            }
+        }
+        // A token that starts an item of the list being read, or a list.
+        if depth == 2 {
+            if let Some((_, _, item @ None)) = &mut list {
+                *item = Some(start);
+            }
+        }
+        if byte == b'[' && depth == 1 && last == b':' {
+            list = Some((start, Vec::new(), None));
+        }
+        if byte == b'{' || byte == b'[' {
+            depth += 1;
+        }
+        last = byte;
+    }
+    if depth == 0 {
+        lists
+    } else {
+        Vec::new()
+    }
+}
+
+/// Where the last token before the `,` or `]` at `at` ends.
+fn last_end(bytes: &[u8], at: usize) -> usize {
+    bytes[..at].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(at, |last| last + 1)
 }
 
 /// The items between each list's first and last, a piece every `piece_bytes` or so.
@@ -200,7 +325,11 @@ fn read_piece(
     let list = &lists[piece.list];
     let follower = piece.items.end;
     let parsed = list.items[piece.items.start].start..list.items[follower].end;
-    let tree = parse_ranges(parser, text, lines, std::slice::from_ref(&parsed))?;
+    let ranges = match list.brackets {
+        Some((open, close)) => vec![open..open + 1, parsed, close..close + 1],
+        None => vec![parsed],
+    };
+    let tree = parse_ranges(parser, text, lines, &ranges)?;
     let root = tree.root_node();
     let kinds = Kinds::get();
     if root.has_error() {
@@ -214,9 +343,10 @@ fn read_piece(
     if sequence.parent()?.parent()? != document {
         return None;
     }
+    let item_kind = if list.brackets.is_some() { kinds.flow_node } else { kinds.block_sequence_item };
     let mut cursor = sequence.walk();
     let items: Vec<tree_sitter::Node> =
-        sequence.named_children(&mut cursor).filter(|child| child.kind_id() == kinds.block_sequence_item).collect();
+        sequence.named_children(&mut cursor).filter(|child| child.kind_id() == item_kind).collect();
     let dashes = (piece.items.start..=follower).map(|item| list.dash(item));
     if items.len() != follower + 1 - piece.items.start || !items.iter().map(|item| item.start_byte()).eq(dashes) {
         return None;
@@ -224,7 +354,10 @@ fn read_piece(
     // The items are read where a top-level list's are: inside the root mapping and the list.
     let mut reader = Reader::new(text, lines, Vec::new(), None, false);
     reader.depth = 2;
-    let values: Vec<Node> = items[..items.len() - 1].iter().map(|&item| reader.item(item)).collect();
+    let values: Vec<Node> = items[..items.len() - 1]
+        .iter()
+        .map(|&item| if list.brackets.is_some() { reader.node(item, 0) } else { reader.item(item) })
+        .collect();
     if !reader.errors.is_empty() || reader.anchor_uses > 0 {
         return None;
     }
@@ -237,25 +370,41 @@ fn read_piece(
 fn skeleton_holds(root: tree_sitter::Node, list: &List) -> bool {
     let kinds = Kinds::get();
     let Some(sequence) = first_item(root, list.dash(0)).and_then(|item| item.parent()) else { return false };
+    let (item_kind, mapping_kind) = match list.brackets {
+        Some(_) => (kinds.flow_node, kinds.flow_mapping),
+        None => (kinds.block_sequence_item, kinds.block_mapping),
+    };
     let mut cursor = sequence.walk();
     let items: Vec<usize> = sequence
         .named_children(&mut cursor)
-        .filter(|child| child.kind_id() == kinds.block_sequence_item)
+        .filter(|child| child.kind_id() == item_kind)
         .map(|item| item.start_byte())
         .collect();
     // block_sequence < block_node < block_mapping_pair < block_mapping < block_node < document
+    // (in flow: flow_sequence < flow_node < flow_pair < flow_mapping < flow_node < document)
     let mapping = (0..3).try_fold(sequence, |node, _| node.parent());
     items == [list.dash(0), list.dash(list.items.len() - 1)]
         && mapping.is_some_and(|mapping| {
-            mapping.kind_id() == kinds.block_mapping
+            mapping.kind_id() == mapping_kind
                 && mapping.parent().and_then(|node| node.parent()).is_some_and(|document| document.kind() == "document")
         })
 }
 
-/// The list item whose `-` is at `dash`, when a list item starts there.
+/// The list item that starts at `dash` (a block list's `-`, a flow list's item's first byte),
+/// when one does.
 fn first_item(root: tree_sitter::Node, dash: usize) -> Option<tree_sitter::Node> {
-    let item = root.descendant_for_byte_range(dash, dash + 1)?.parent()?;
-    (item.kind_id() == Kinds::get().block_sequence_item && item.start_byte() == dash).then_some(item)
+    let kinds = Kinds::get();
+    let mut node = root.descendant_for_byte_range(dash, dash + 1)?;
+    while node.start_byte() == dash {
+        let parent = node.parent()?;
+        let item = (parent.kind_id() == kinds.block_sequence && node.kind_id() == kinds.block_sequence_item)
+            || (parent.kind_id() == kinds.flow_sequence && node.kind_id() == kinds.flow_node);
+        if item {
+            return Some(node);
+        }
+        node = parent;
+    }
+    None
 }
 
 /// Parses the bytes `ranges` of `text` (each from a line's start to a line's start or the
@@ -344,6 +493,55 @@ mod tests {
         }
     }
 
+    /// A file written as JSON, on one line or pretty-printed, is read in pieces: its long
+    /// lists in brackets, the pieces parsed between the list's own brackets.
+    #[test]
+    fn a_file_written_as_json_is_read_in_pieces() {
+        let rule = |n: usize| {
+            format!(
+                r#"{{"name":"Rule {n} \"quoted\" é","priority":{n},"conditions":{{"senderIs":"inside","words":["a, b]","}}"]}},"actions":{{}},"on":true,"off":null,"x":-1.5e3}}"#
+            )
+        };
+        let rules: Vec<String> = (0..40).map(rule).collect();
+        let one_line = format!(r#"{{"mailflow":1,"transportRules":[{}],"connectors":[]}}"#, rules.join(","));
+        let pretty = format!(
+            "# exported\n{{\n  \"mailflow\": 1,\n  \"transportRules\": [\n    {}\n  ]\n}}\n",
+            rules.join(",\n    ")
+        );
+        for text in [one_line, pretty] {
+            let lists = json_lists(&text, 3);
+            assert_eq!(lists.len(), 1, "{text}");
+            assert_eq!(lists[0].items.iter().map(|item| &text[item.clone()]).collect::<Vec<_>>(), rules);
+            let file = in_pieces(&text).expect("a JSON file reads in pieces");
+            assert_eq!(file, whole(&text), "{text}");
+        }
+    }
+
+    /// What JSON does not write leaves a file's lists to be read as YAML is.
+    #[test]
+    fn only_json_has_its_lists_found_in_brackets() {
+        let items = |item: &str| [item; 5].join(",");
+        for text in [
+            format!(r#"{{"r":[{}]}}"#, items("1")),
+            format!(r#"{{"r":[{}],"s":[{}]}}"#, items(r#"{"a":"b"}"#), items("[]")),
+        ] {
+            assert!(!json_lists(&text, 3).is_empty(), "{text}");
+        }
+        for (text, why) in [
+            (format!("r: [{}]\n", items("1")), "a root in block style"),
+            (format!(r#"{{"r":[{}]}}"#, items("plain")), "a plain word"),
+            (format!("{{\"r\":[{}] # a comment\n}}", items("1")), "a comment inside"),
+            (format!(r#"{{"r":[{}]"#, items("1")), "an unclosed root"),
+            (format!(r#"{{"r":[{}]}} x"#, items("1")), "a word after the root"),
+            (format!(r#"{{"r":[{}]}}"#, items("&a 1")), "an anchor"),
+            (format!(r#"{{"r":[{}]}}"#, items("'single'")), "a single-quoted string"),
+            (format!(r#"{{"r":[{}, "open]}}"#, items("1")), "an unclosed string"),
+            (format!(r#"{{"r":[{{"a":[{}]}}]}}"#, items("1")), "a list deeper than the root's values"),
+        ] {
+            assert!(json_lists(&text, 3).is_empty(), "{why}: {text}");
+        }
+    }
+
     fn parse_once(text: &str) -> YamlFile {
         super::super::parse_once(text, &LineIndex::new(text))
     }
@@ -414,6 +612,52 @@ mod tests {
             })
     }
 
+    /// A JSON value, as a rule's or a list's item, with whatever spacing and line breaks,
+    /// and some values that JSON does not write.
+    fn json_value() -> impl Strategy<Value = String> {
+        let scalar = prop_oneof![
+            "\"[a-z ,:\\[\\]{}#&*é]{0,8}\"",
+            Just(r#""with \"escapes\" \\ and \u00e9""#.to_owned()),
+            "-?[0-9]{1,4}(\\.[0-9]{1,2})?",
+            prop::sample::select(vec!["true", "false", "null"]).prop_map(str::to_owned),
+        ];
+        let space = prop::sample::select(vec!["", " ", "\n  ", "\r\n    "]);
+        let value = scalar.prop_recursive(3, 24, 4, move |inner| {
+            let space = space.clone();
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..4), space.clone())
+                    .prop_map(|(items, space)| format!("[{space}{}{space}]", items.join(&format!(",{space}")))),
+                (prop::collection::vec(("[a-z]{1,6}", inner), 0..4), space).prop_map(|(pairs, space)| {
+                    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{space}{v}")).collect();
+                    format!("{{{space}{}{space}}}", pairs.join(&format!(",{space}")))
+                }),
+            ]
+        });
+        prop_oneof![
+            20 => value,
+            1 => prop::sample::select(vec!["plain", "'single'", "&a 1", "{a: b}", "# c\n1", "[1,", "\"open"])
+                .prop_map(str::to_owned),
+        ]
+    }
+
+    /// Files written as JSON: a root mapping holding a long list or two and other values.
+    fn json_file() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(json_value(), 3..14),
+            prop::collection::vec(json_value(), 0..5),
+            prop::sample::select(vec!["", "\n", "\n  ", " "]),
+            prop::sample::select(vec!["", "# exported\n", "\n"]),
+        )
+            .prop_map(|(rules, connectors, space, head)| {
+                let list = |items: &[String]| format!("[{space}{}{space}]", items.join(&format!(",{space}")));
+                format!(
+                    "{head}{{{space}\"mailflow\": 1,{space}\"transportRules\": {},{space}\"connectors\": {}{space}}}\n",
+                    list(&rules),
+                    list(&connectors)
+                )
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2_000))]
 
@@ -421,6 +665,15 @@ mod tests {
         fn a_file_read_in_pieces_reads_as_whole(text in file()) {
             if let Some(file) = in_pieces(&text) {
                 prop_assert_eq!(file, whole(&text));
+            }
+        }
+
+        #[test]
+        fn a_json_file_read_in_pieces_reads_as_whole(text in json_file()) {
+            match in_pieces(&text) {
+                Some(file) => prop_assert_eq!(file, whole(&text)),
+                // Only what JSON does not write, or a file that does not parse, is read whole.
+                None => prop_assert!(json_lists(&text, 3).is_empty() || !whole(&text).errors.is_empty()),
             }
         }
     }
