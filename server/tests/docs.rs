@@ -61,7 +61,10 @@ fn format_page() -> String {
         "# The mail-flow file format (YAML)\n\n\
          Generated from the key catalogue the checker reads (`server/src/model/keys.rs`); do not edit\n\
          by hand. The DSL (`*.mailflow`) says the same with the statements shown beside each key;\n\
-         its grammar is described in `grammar/README.md`. A file starts with `mailflow: 1`.\n",
+         its grammar is described in `grammar/README.md`. A file starts with `mailflow: 1`.\n\n\
+         Any YAML 1.2 spelling of these keys is read, in block or flow style, and so is JSON (a\n\
+         script's export, pretty-printed or on one line), with one exception: a key is a name, so a\n\
+         list or mapping written in brackets or braces before a `:` is a line that does not parse.\n",
     );
     for (object, path, title) in OBJECTS {
         page.push_str(&format!("\n## {title}\n"));
