@@ -43,6 +43,7 @@ finding changes none.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -332,13 +333,15 @@ def edit_points(lines: list[str], marker: str) -> list[tuple[int, int]]:
 def measure_edits(session: Session, count: int, marker: str = EDIT_MARKER) -> Measured:
     points = edit_points(session.lines, marker)
     findings = len(session.first)
+    shared = {line for line, count in collections.Counter(line for line, _ in points).items() if count > 1}
 
     def edit(n):
         line, column = points[n]
         elapsed, diagnostics = session.change(line, column, "x")
         assert len(diagnostics) == findings, f"{session.kind.name}: an edit of a disclaimer changed the findings"
         # The points after it on its line (a file written on one line) moved along.
-        points[:] = [(l, c + (l == line and c >= column)) for l, c in points]
+        if line in shared:
+            points[:] = [(l, c + (l == line and c >= column)) for l, c in points]
         return elapsed
 
     return timed(session, [lambda n=n: edit(n) for n in spread(range(len(points)), count)])
