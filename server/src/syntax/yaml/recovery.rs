@@ -728,6 +728,8 @@ fn describe_broken_line(text: &str, lines: &LineIndex, blamed: Blamed) -> Syntax
         "a tab in the indentation: YAML indents with spaces only".to_owned()
     } else if let Some(message) = quoted_scalar_problem(body) {
         message
+    } else if is_flow_collection_key(body) {
+        "a list in `[...]` or a mapping in `{...}` is not a key: a key is a name (`name: value`)".to_owned()
     } else if body.matches('[').count() > body.matches(']').count() {
         "a `[` list is not closed with `]` on this line".to_owned()
     } else if body.matches('{').count() > body.matches('}').count() {
@@ -746,6 +748,39 @@ fn describe_broken_line(text: &str, lines: &LineIndex, blamed: Blamed) -> Syntax
         _ => format!("{message}; the {nested} lines indented under it were not read either"),
     };
     SyntaxError { span, message }
+}
+
+/// Whether a line (after any `- `) starts with a list or mapping in flow style followed by
+/// `:` and a space or its end: one written as a key, which mailflow's YAML does not read
+/// (`vendor/tree-sitter-yaml`, README item 6).
+fn is_flow_collection_key(line: &str) -> bool {
+    let mut rest = line;
+    while let Some(item) = rest.strip_prefix("- ") {
+        rest = item.trim_start();
+    }
+    if !rest.starts_with(['[', '{']) {
+        return false;
+    }
+    let (mut depth, mut quote) = (0usize, None);
+    for (index, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    let after = &rest[index + 1..];
+                    return after
+                        .strip_prefix(':')
+                        .is_some_and(|value| value.is_empty() || value.starts_with([' ', '\t']));
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The problem with the first quoted scalar on a line, if it has one.
