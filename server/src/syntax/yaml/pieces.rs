@@ -202,8 +202,10 @@ fn json_lists(text: &str, min_items: usize) -> Vec<List> {
         return Vec::new();
     }
     let mut lists = Vec::new();
-    // The brackets open, the byte before the last token (a `:` opens a value), and the list
-    // being read: its `[`, its items, and where its current item starts.
+    // How many brackets are open, the first byte of the last token (a `[` after a `:` is a
+    // key's value), and the list being read: its `[`, its items, where its current item starts.
+    // A plain word JSON has (a number, `true`, `false`, `null`) holds no separator, whatever
+    // YAML reads it as; any other stops the search.
     let mut depth = 0usize;
     let mut last = 0u8;
     let mut list: Option<(usize, Vec<Range<usize>>, Option<usize>)> = None;
