@@ -470,9 +470,9 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
     typing = lambda session, count: measure_typing(session, count, PAUSE_S)  # noqa: E731
     name = f"type a key, {1 / PAUSE_S:.0f} a second, block style, 300 rules"
     found.append(Shape(name, "typed.mailflow.yaml", block, typing, 1, count=2))
-    for style in ("block", "flow", "json-line"):
+    for style, written in (("block", "block style"), ("flow", "flow style"), ("json-line", "JSON on one line")):
         text = generate.generate(f"rules-{style}", 300)
-        name = f"open, {style.replace('json-line', 'JSON on one line')} style, 300 rules".replace("line style", "line")
+        name = f"open, {written}, 300 rules"
         found.append(Shape(name, "open.mailflow.yaml", text, measure_opening, 10, count=30, fresh=True))
     name = "edit right after opening, block style, 300 rules"
     found.append(Shape(name, "first.mailflow.yaml", block, measure_first_edit, 0, count=20, fresh=True))

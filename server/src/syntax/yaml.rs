@@ -829,48 +829,13 @@ impl<'a> Reader<'a> {
     fn collection(&mut self, ts: tree_sitter::Node, span: Span) -> Node {
         let kinds = self.kinds;
         let kind = match ts.kind_id() {
-            kind if kind == kinds.block_sequence => {
-                let mut cursor = ts.walk();
-                let item_nodes: Vec<_> =
-                    ts.named_children(&mut cursor).filter(|c| c.kind_id() == kinds.block_sequence_item).collect();
+            kind if kind == kinds.block_sequence || kind == kinds.flow_sequence => {
+                // A top-level list, in block or flow style (JSON), moves its items together:
+                // copied at once, known to the lowering as moved copies.
                 let top_level = self.path.len() == 1;
                 let outer = std::mem::replace(&mut self.in_top_level_list, top_level);
-                let mut items = Vec::with_capacity(item_nodes.len());
-                if top_level && self.spliced.is_empty() && item_nodes.len() >= self.read_beside {
-                    self.items_side_by_side(&item_nodes, &mut items);
-                } else {
-                    self.items(&item_nodes, &mut items, 0);
-                }
-                self.in_top_level_list = outer;
-                if top_level {
-                    self.moved_copies(&mut items);
-                }
-                NodeKind::Seq(items.into())
-            }
-            kind if kind == kinds.flow_sequence => {
-                // A top-level list written in flow style (JSON) moves its items as a block
-                // list does: copied together, known to the lowering as moved copies.
-                let top_level = self.path.len() == 1;
-                let outer = std::mem::replace(&mut self.in_top_level_list, top_level);
-                let mut items = Vec::new();
-                let mut cursor = ts.walk();
-                for child in ts.named_children(&mut cursor) {
-                    match child.kind_id() {
-                        kind if kind == kinds.flow_node => {
-                            items.push(self.at_step(items.len(), |reader| reader.node(child, 0)));
-                            // The items read in pieces after it (`pieces.rs`).
-                            if !self.spliced.is_empty() {
-                                items.extend(self.spliced.remove(&child.start_byte()).unwrap_or_default());
-                            }
-                        }
-                        // `[key: value]` is a list holding a one-entry mapping.
-                        kind if kind == kinds.flow_pair => {
-                            let entry = self.at_step(items.len(), |reader| reader.pair(child, 0, 0));
-                            items.push(Node { span: entry.span, kind: NodeKind::Map(Arc::new([entry])) });
-                        }
-                        _ => {}
-                    }
-                }
+                let mut items =
+                    if kind == kinds.block_sequence { self.block_items(ts, top_level) } else { self.flow_items(ts) };
                 self.in_top_level_list = outer;
                 if top_level {
                     self.moved_copies(&mut items);
@@ -882,14 +847,56 @@ impl<'a> Reader<'a> {
         Node { span, kind }
     }
 
+    /// The items of a `block_sequence`, a long top-level one's read on two threads.
+    fn block_items(&mut self, ts: tree_sitter::Node, top_level: bool) -> Vec<Node> {
+        let kinds = self.kinds;
+        let mut cursor = ts.walk();
+        let item_nodes: Vec<_> =
+            ts.named_children(&mut cursor).filter(|c| c.kind_id() == kinds.block_sequence_item).collect();
+        let mut items = Vec::with_capacity(item_nodes.len());
+        if top_level && self.spliced.is_empty() && item_nodes.len() >= self.read_beside {
+            self.items_side_by_side(&item_nodes, &mut items);
+        } else {
+            self.items(&item_nodes, &mut items, 0);
+        }
+        items
+    }
+
+    /// The items of a `flow_sequence`.
+    fn flow_items(&mut self, ts: tree_sitter::Node) -> Vec<Node> {
+        let kinds = self.kinds;
+        let mut items = Vec::new();
+        let mut cursor = ts.walk();
+        for child in ts.named_children(&mut cursor) {
+            match child.kind_id() {
+                kind if kind == kinds.flow_node => {
+                    items.push(self.at_step(items.len(), |reader| reader.node(child, 0)));
+                    self.splice_after(child, &mut items);
+                }
+                // `[key: value]` is a list holding a one-entry mapping.
+                kind if kind == kinds.flow_pair => {
+                    let entry = self.at_step(items.len(), |reader| reader.pair(child, 0, 0));
+                    items.push(Node { span: entry.span, kind: NodeKind::Map(Arc::new([entry])) });
+                }
+                _ => {}
+            }
+        }
+        items
+    }
+
     /// Reads the `block_sequence_item`s `item_nodes` into `items`; the list holds `before`
     /// items before those in `items`.
     fn items(&mut self, item_nodes: &[tree_sitter::Node], items: &mut Vec<Node>, before: usize) {
         for &item in item_nodes {
             items.push(self.at_step(before + items.len(), |reader| reader.item(item)));
-            if !self.spliced.is_empty() {
-                items.extend(self.spliced.remove(&item.start_byte()).unwrap_or_default());
-            }
+            self.splice_after(item, items);
+        }
+    }
+
+    /// Puts in `items` the items read in pieces after `item` (`pieces.rs`), if any were.
+    fn splice_after(&mut self, item: tree_sitter::Node, items: &mut Vec<Node>) {
+        if !self.spliced.is_empty() {
+            items.extend(self.spliced.remove(&item.start_byte()).unwrap_or_default());
         }
     }
 

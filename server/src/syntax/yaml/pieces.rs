@@ -57,6 +57,15 @@ impl List {
     fn dash(&self, item: usize) -> usize {
         self.items[item].start + self.column
     }
+
+    /// The kinds of the list's item nodes and of the mapping holding the list.
+    fn kinds(&self) -> (u16, u16) {
+        let kinds = Kinds::get();
+        match self.brackets {
+            Some(_) => (kinds.flow_node, kinds.flow_mapping),
+            None => (kinds.block_sequence_item, kinds.block_mapping),
+        }
+    }
 }
 
 /// Items `items` of list `list`, parsed with the item after them.
@@ -333,7 +342,6 @@ fn read_piece(
     };
     let tree = parse_ranges(parser, text, lines, &ranges)?;
     let root = tree.root_node();
-    let kinds = Kinds::get();
     if root.has_error() {
         return None;
     }
@@ -345,7 +353,7 @@ fn read_piece(
     if sequence.parent()?.parent()? != document {
         return None;
     }
-    let item_kind = if list.brackets.is_some() { kinds.flow_node } else { kinds.block_sequence_item };
+    let (item_kind, _) = list.kinds();
     let mut cursor = sequence.walk();
     let items: Vec<tree_sitter::Node> =
         sequence.named_children(&mut cursor).filter(|child| child.kind_id() == item_kind).collect();
@@ -370,12 +378,8 @@ fn read_piece(
 /// Whether the skeleton's tree holds `list` as the value of a key of the root mapping,
 /// holding the list's first and last items alone.
 fn skeleton_holds(root: tree_sitter::Node, list: &List) -> bool {
-    let kinds = Kinds::get();
     let Some(sequence) = first_item(root, list.dash(0)).and_then(|item| item.parent()) else { return false };
-    let (item_kind, mapping_kind) = match list.brackets {
-        Some(_) => (kinds.flow_node, kinds.flow_mapping),
-        None => (kinds.block_sequence_item, kinds.block_mapping),
-    };
+    let (item_kind, mapping_kind) = list.kinds();
     let mut cursor = sequence.walk();
     let items: Vec<usize> = sequence
         .named_children(&mut cursor)
