@@ -126,7 +126,7 @@ struct NotEvaluated<'f> {
 fn not_evaluated(flow: &MailFlow) -> Vec<NotEvaluated<'_>> {
     let mut found = Vec::new();
     for rule in &flow.rules {
-        for pattern in rule.conditions.patterns().into_iter().chain(rule.exceptions.patterns()) {
+        for pattern in rule.conditions.patterns().chain(rule.exceptions.patterns()) {
             let (valid, why) = match pattern.compilation() {
                 Compilation::Evaluated { .. } => continue,
                 Compilation::NotEvaluated { why } => (true, why),

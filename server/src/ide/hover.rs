@@ -147,7 +147,7 @@ fn pattern(checked: &Checked, offset: usize) -> Option<HoverInfo> {
         .flow
         .rules
         .iter()
-        .flat_map(|rule| rule.conditions.patterns().into_iter().chain(rule.exceptions.patterns()))
+        .flat_map(|rule| rule.conditions.patterns().chain(rule.exceptions.patterns()))
         .find(|pattern| touches(pattern.source.span, offset))?;
     let heading = format!(
         "**Text pattern** `{}` · a .NET regular expression, matched without regard to case",

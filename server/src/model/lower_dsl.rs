@@ -68,7 +68,7 @@ fn predicate_words(kind: &str) -> &'static str {
 
 /// The field, among a condition's fields of one shape, that a predicate of this node kind
 /// writes.
-fn keyed<T>(fields: Vec<(&'static str, T)>, kind: &str) -> Option<T> {
+fn keyed<T, const N: usize>(fields: [(&'static str, T); N], kind: &str) -> Option<T> {
     let key = dsl_statements::by_kind(Block::Rule, kind)?.key;
     fields.into_iter().find(|(field, _)| *field == key).map(|(_, field)| field)
 }
