@@ -174,6 +174,27 @@ fn a_comment_inside_on_premises_stays_inside() {
     assert!(property::holds(dsl, Syntax::Dsl));
 }
 
+/// A comment above a DSL statement stays above that statement's key in YAML, inside its
+/// group, even where the statement came first in its group and the YAML writes another key
+/// first: it used to go above `actions:` (the DSL's group starts at its first statement),
+/// come back above the first action in the DSL's order, and go inside `actions:` the next
+/// time (found by the property, seed `55622c`).
+#[test]
+fn a_comment_above_a_dsl_statement_stays_with_it() {
+    let dsl = "mailflow 1\nrule \"R\" priority 0 {\n  # about the redirect\n  redirect to \"c\"\n  \
+               except header \"X-A\" contains \"true\"\n  set header \"X-A\" to \"true\"\n}\n";
+    let yaml = holding_and_converted(dsl, Syntax::Dsl, Syntax::Yaml);
+    assert!(yaml.contains("    actions:\n      setHeader:\n        name: X-A\n        value: \"true\"\n      # about the redirect\n      redirectToConnector: c\n"), "{yaml}");
+    let back = holding_and_converted(&yaml, Syntax::Yaml, Syntax::Dsl);
+    assert!(back.contains("  # about the redirect\n  redirect to \"c\"\n"), "{back}");
+    // A comment above a YAML group stays there when converted to YAML from YAML's own DSL
+    // twin only as far as the DSL can say it: above the group's first statement.
+    let yaml = "mailflow: 1\ntransportRules:\n  - name: R\n    priority: 0\n    # about the exceptions\n    exceptions:\n      \
+                senderDomainIs: [a.example]\n";
+    let dsl = holding_and_converted(yaml, Syntax::Yaml, Syntax::Dsl);
+    assert!(dsl.contains("  # about the exceptions\n  except sender domain is \"a.example\"\n"), "{dsl}");
+}
+
 /// `text` held to the property, and its first conversion.
 fn holding_and_converted(text: &str, syntax: Syntax, to: Syntax) -> String {
     assert!(property::holds(text, syntax));

@@ -25,6 +25,9 @@ pub struct Attached {
     /// value's span (the model's, for `onPremises`): the value starts at its first key or
     /// item, and a comment between its key and that is inside it.
     value_keys: HashMap<Span, usize>,
+    /// In the DSL, the spans of the rules' conditions, exceptions and actions, which start at
+    /// their first statement: no comment goes above them ([`Attached::place`]).
+    groups: HashSet<Span>,
 }
 
 /// The comments of one organization, connector or rule.
@@ -87,6 +90,7 @@ impl Default for Attached {
             objects: HashMap::new(),
             lines: LineIndex::new(""),
             value_keys: HashMap::new(),
+            groups: HashSet::new(),
         }
     }
 }
@@ -102,6 +106,7 @@ impl Attached {
             objects: HashMap::new(),
             lines: LineIndex::new(""),
             value_keys: HashMap::new(),
+            groups: HashSet::new(),
         }
     }
 
@@ -164,6 +169,7 @@ impl Attached {
             objects,
             lines: lines.clone(),
             value_keys: value_keys(checked),
+            groups: dsl_groups(checked),
         }
     }
 
@@ -182,7 +188,11 @@ impl Attached {
     /// the end of the printed line of that value, the outermost value starting first after
     /// it (so that a comment a conversion wrote at the end of a key's line comes back where
     /// it was: converting again changes nothing); any other goes above the line of the first
-    /// value after it, or after the last line.
+    /// value after it, or after the last line. In the DSL that value is never a rule's
+    /// conditions, exceptions or actions: they start at their first statement, and a comment
+    /// above a statement is about it (anchored to the group, it went above `actions:`, came
+    /// back above the group's first statement in the DSL's order, another one where the
+    /// orders differ, and went inside `actions:` the next time).
     pub(super) fn place(&self, comments: &ObjectComments, anchors: &[Vec<Span>]) -> Placement {
         let mut placement =
             Placement { above: vec![Vec::new(); anchors.len()], trailing: vec![None; anchors.len()], end: Vec::new() };
@@ -221,7 +231,8 @@ impl Attached {
                 continue;
             }
             let key_start = |span: &Span| self.value_keys.get(span).copied().unwrap_or(span.start);
-            match first(anchored().filter(|(_, span)| key_start(span) > comment.start)) {
+            let after = |span: &Span| key_start(span) > comment.start && !self.groups.contains(span);
+            match first(anchored().filter(|(_, span)| after(span))) {
                 Some(index) => placement.above[index].push(comment.text.clone()),
                 None => placement.end.push(comment.text.clone()),
             }
@@ -252,6 +263,16 @@ fn value_keys(checked: &Checked) -> HashMap<Span, usize> {
         walk(root, &mut found);
     }
     found
+}
+
+/// In a DSL source, the spans of its rules' conditions, exceptions and actions.
+fn dsl_groups(checked: &Checked) -> HashSet<Span> {
+    if checked.yaml().is_some() {
+        return HashSet::new();
+    }
+    let groups =
+        checked.flow.rules.iter().flat_map(|rule| [rule.conditions.span, rule.exceptions.span, rule.actions.span]);
+    groups.flatten().collect()
 }
 
 /// The line (by index) that prints the value starting first among `anchors`, the innermost
