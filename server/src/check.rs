@@ -620,7 +620,7 @@ fn attach_fixes<'a>(
     let mut context = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
-        if is_ambiguous(flow, subject) || is_broken(flow, subject, errors) {
+        if is_ambiguous(flow, subject) || is_broken(flow, subject, errors, syntax) {
             continue;
         }
         let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
@@ -629,13 +629,24 @@ fn attach_fixes<'a>(
 }
 
 /// Whether a syntax error lies in the lines of the subject, or begins or ends where it does.
-fn is_broken(flow: &MailFlow, subject: Subject, errors: &[SyntaxError]) -> bool {
+/// In YAML the subject's lines run on to the next object: a line indented under the item
+/// that does not parse is left out of the value read (the item's span ends before it), but a
+/// fix that removes or adds a line above it can make it read as part of another key (a
+/// connector's `service:` taking the list the line starts), as a new error.
+fn is_broken(flow: &MailFlow, subject: Subject, errors: &[SyntaxError], syntax: Syntax) -> bool {
     let span = match subject {
         Subject::Rule(index) => flow.rules[index].span,
         Subject::Connector(index) => flow.connectors[index].span,
         Subject::File => return false,
     };
-    errors.iter().any(|error| error.span.touches(span))
+    let lines_end = match syntax {
+        Syntax::Yaml => {
+            let starts = flow.connectors.iter().map(|c| c.span.start).chain(flow.rules.iter().map(|r| r.span.start));
+            starts.filter(|&start| start > span.start).min().unwrap_or(usize::MAX)
+        }
+        Syntax::Dsl => span.end,
+    };
+    errors.iter().any(|error| error.span.touches(span) || (span.start..lines_end).contains(&error.span.start))
 }
 
 /// Whether another object of the subject's kind has its name (as Exchange compares names,
@@ -696,6 +707,25 @@ mod tests {
         };
         assert!(fix_of_mf301(whole));
         assert!(!fix_of_mf301(&broken));
+    }
+
+    /// A line indented under a connector that does not parse is left out of its value, which
+    /// ends before it: removing `recipientDomains` (MF203's safe fix) would make `service:`
+    /// above read it as its own, a new MF001. (Found by `tests/fixes.rs` on
+    /// `suppressed-leftover-domains.mailflow.yaml` with lines removed.)
+    #[test]
+    fn a_fix_is_withheld_from_a_subject_followed_by_a_line_it_did_not_read() {
+        let connector = "connectors:\n  - name: CodeTwo\n    use: transport-rule\n    service:\n    \
+            recipientDomains: [\"*\"]\n";
+        let rule = "  - name: Other\n    use: transport-rule\n";
+        let fix_of_mf203 = |text: &str| {
+            let checked = check(text, Syntax::Yaml, &Selection::default());
+            let mf203 = checked.diagnostics.iter().find(|d| d.code() == "MF203").expect("MF203");
+            assert!(checked.diagnostics.iter().any(|d| d.code() == "MF001") == text.contains("kind"));
+            mf203.fix.is_some()
+        };
+        assert!(fix_of_mf203(&format!("{connector}{rule}")));
+        assert!(!fix_of_mf203(&format!("{connector}      kind: smart-host\n{rule}")));
     }
 
     /// What the editor makes for the next check of a large file it opened shares the first
