@@ -2,6 +2,8 @@
 //! same findings on the same objects; a conversion, either way, reads back as the same model,
 //! on the examples and on generated models; comments travel with their objects.
 
+mod cases;
+
 use std::path::{Path, PathBuf};
 
 use mailflow::check::{check, Checked, Selection, Syntax};
@@ -625,7 +627,7 @@ mod generated {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::cases::cases(256), ..ProptestConfig::default() })]
 
         #[test]
         fn a_model_printed_as_yaml_reads_back_as_itself(flow in flow()) {

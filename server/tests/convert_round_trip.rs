@@ -5,6 +5,8 @@
 //! converted text reads without errors as the same model with the same codes on each object,
 //! and converting back and again reproduces the first conversion.
 
+mod cases;
+
 #[path = "../../fuzz/properties/convert_round_trip.rs"]
 mod property;
 
@@ -90,7 +92,7 @@ fn every_file_converts_there_and_back_twice() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(64), ..ProptestConfig::default() })]
     #[test]
     fn spliced_files_convert_there_and_back_twice(choice in any::<Index>(), splices in prop::collection::vec(splice(), 1..4)) {
         let (path, syntax, original) = &files()[choice.index(files().len())];

@@ -4,6 +4,8 @@
 //! follows them both ways as patterns it cannot evaluate, or reports them (MF011) with .NET's
 //! reason.
 
+mod cases;
+
 use mailflow::model::{dotnet_regex, Compilation, Pattern};
 use mailflow::text::{Span, Spanned};
 
@@ -258,7 +260,7 @@ fn the_table_covers_each_kind_of_outcome() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: crate::cases::cases(2000), ..Default::default() })]
     /// Any text is read without a panic, and whatever the tool writes for its engine either
     /// compiles or is named as what the engine cannot run.
     #[test]

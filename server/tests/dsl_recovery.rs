@@ -2,6 +2,8 @@
 //! far, the rest of the file keeps every diagnostic it has without it, and the syntax errors
 //! (MF001) lie in the part being typed, one region at a time.
 
+mod cases;
+
 use mailflow::check::{check, Selection, Source, Syntax};
 use mailflow::diagnostic::Diagnostic;
 use mailflow::syntax::{dsl, span_of};
@@ -174,7 +176,7 @@ fn every_node(root: tree_sitter::Node) -> Vec<tree_sitter::Node> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(256), ..ProptestConfig::default() })]
     /// The parser's scan skips the subtrees that cannot hold what it looks for; a plain walk
     /// over every node finds nothing it missed: each comment, and each error, missing token or
     /// invalid escape inside a reported error.

@@ -5,6 +5,8 @@
 //! written with lone CRs for line breaks (as YAML 1.2, the language server and the checker
 //! read them) checks and fixes exactly as with LFs.
 
+mod cases;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -187,7 +189,7 @@ fn lone_cr_files_check_and_fix_as_their_lf_twins() {
 fn the_servers_rope_and_the_checker_count_the_same_lines() {
     use proptest::prelude::*;
     let pieces = prop::collection::vec(prop::sample::select(&["a", "é", " ", "\n", "\r", "\r\n", "𝄞"][..]), 0..40);
-    proptest!(ProptestConfig::with_cases(256), |(pieces in pieces)| {
+    proptest!(ProptestConfig::with_cases(crate::cases::cases(256)), |(pieces in pieces)| {
         let text: String = pieces.concat();
         let rope = ropey::Rope::from_str(&text);
         let lines = mailflow::text::LineIndex::new(&text);
@@ -309,7 +311,7 @@ mod mutated {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::cases::cases(48), ..ProptestConfig::default() })]
         #[test]
         fn fixing_mutated_files_adds_no_broken_finding_and_settles(
             choice in any::<Index>(),

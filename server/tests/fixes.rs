@@ -2,6 +2,8 @@
 //! fixes is gone, no new schema error (MF0xx) appears, and every byte outside its edits is
 //! unchanged. Applying all safe fixes is idempotent and adds no schema error.
 
+mod cases;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -140,7 +142,7 @@ mod mutated {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::cases::cases(96), ..ProptestConfig::default() })]
         #[test]
         fn safe_fixes_on_mutated_examples(choice in any::<prop::sample::Index>(), removed in prop::collection::vec(0u8..8, 200)) {
             let examples = examples();

@@ -5,6 +5,8 @@
 //! report or an error, never a panic, and the order of the fields other than `Received:`
 //! changes nothing.
 
+mod cases;
+
 use std::path::{Path, PathBuf};
 
 use mailflow::check::{check, Checked, Selection, Syntax};
@@ -279,7 +281,7 @@ const SHUFFLED: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn any_text_gives_a_report_or_an_error(text in "\\PC{0,600}") {

@@ -1,18 +1,14 @@
 //! Parsing an edited text with the previous tree gives exactly what parsing it afresh
 //! gives, whatever the edits (the language server reuses trees between versions).
 
+mod cases;
+
 use mailflow::check::{check_incremental, Selection, Syntax};
 use mailflow::syntax::yaml::YamlFile;
 use mailflow::syntax::yaml::{parse, parse_incremental};
 use mailflow::syntax::{ReusableTree, TextPoint};
 use mailflow::text::LineIndex;
 use proptest::prelude::*;
-
-/// How many cases a property runs: `default` (CI's count), or `PROPTEST_CASES` when set, to
-/// search further locally (`PROPTEST_CASES=20000 cargo test -p mailflow --test incremental`).
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(default)
-}
 
 fn point(text: &str, byte: usize) -> TextPoint {
     let before = &text[..byte];
@@ -62,7 +58,7 @@ fn edits() -> impl Strategy<Value = Vec<(f64, f64, String)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(256), ..ProptestConfig::default() })]
     #[test]
     fn reparsing_with_the_old_tree_equals_parsing_afresh(mut text in texts(), edits in edits()) {
         let (_, mut tree) = parse_incremental(&text, &LineIndex::new(&text), None);
@@ -152,7 +148,7 @@ fn line_edits() -> impl Strategy<Value = Vec<(f64, &'static str, bool)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(64), ..ProptestConfig::default() })]
     /// Issue 15: the items of the list are blamed on their own, and an edited text takes what
     /// the previous versions found for the items it left alone, broken or not.
     #[test]
@@ -234,7 +230,7 @@ fn dsl_edits() -> impl Strategy<Value = Vec<(f64, f64, String)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(128), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(128), ..ProptestConfig::default() })]
     /// The DSL lowering reuses the rules an edit left alone: checking with what the previous
     /// version left gives what checking afresh gives, model and findings alike.
     #[test]
@@ -244,7 +240,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(128), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(128), ..ProptestConfig::default() })]
     /// Issue 15: the YAML lowering reuses the rules an edit left alone (shared, or copied to
     /// move them): checking with what the previous version left gives what checking afresh
     /// gives, model and findings alike, on realistic files and on the tricky one.

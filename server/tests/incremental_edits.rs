@@ -5,6 +5,8 @@
 //! versions. What it holds is in `fuzz/properties/incremental_edits.rs`, which the target
 //! compiles too: each check reusing the previous one equals a fresh check.
 
+mod cases;
+
 #[macro_use]
 #[path = "../../fuzz/properties/incremental_edits.rs"]
 mod property;
@@ -56,7 +58,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(128), ..ProptestConfig::default() })]
     #[test]
     fn an_edited_document_checks_as_its_text_checks_afresh(
         text in select(texts()),

@@ -5,6 +5,8 @@
 //! ends, every frame is a message or a reported error, the cuts change nothing, and it holds
 //! no more than its limits (measured by a counting allocator, which this test binary uses).
 
+mod cases;
+
 #[path = "../../fuzz/properties/lsp_reader.rs"]
 mod property;
 
@@ -79,7 +81,7 @@ fn stream() -> impl Strategy<Value = Stream> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(256), ..ProptestConfig::default() })]
 
     #[test]
     fn any_input_is_read_into_messages_and_reported_errors(stream in stream()) {

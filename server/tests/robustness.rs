@@ -1,6 +1,8 @@
 //! Whatever the text, checking it (in either syntax), formatting it and converting it
 //! return an answer: no panic, no hang. Every finding points into the text.
 
+mod cases;
+
 use mailflow::check::{check, Checked, Selection, Syntax};
 use mailflow::convert::{blockers, convert, Unwritable};
 use mailflow::text::Span;
@@ -73,7 +75,7 @@ fn exercise(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(256), ..ProptestConfig::default() })]
     #[test]
     fn arbitrary_text(text in "\\PC{0,400}") {
         exercise(&text);

@@ -3,6 +3,8 @@
 //! scanner kept them in 16 bits), and a syntax error early in a large file (recovery parsed
 //! prefixes of the file from the start, round after round).
 
+mod cases;
+
 use std::fmt::Write;
 use std::process::Command;
 
@@ -170,13 +172,8 @@ fn a_half_typed_key_is_blamed_on_its_line() {
     assert!(found[0].starts_with(&format!("{line} MF001 syntax error: this line is not valid YAML here (`condit`)")));
 }
 
-/// 64 cases unless `PROPTEST_CASES` says how many.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::cases::cases(64), ..ProptestConfig::default() })]
     /// Recovery blanks lines in the text tree-sitter reads and tells the tree; the tree it
     /// leaves for the next version is told they changed back. Whatever breaks the lines
     /// (tabs, half keys, open quotes and brackets, deep nesting), checking each version
