@@ -15,7 +15,7 @@ use crate::syntax::yaml::{self, YamlFile};
 use crate::syntax::{Comment, ReusableTree, SyntaxError, TextPoint};
 use crate::text::LineIndex;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The two ways to write a mail flow; the syntax layer defines it, as the rules word their
@@ -618,9 +618,11 @@ fn attach_fixes<'a>(
     editor: impl Fn() -> Box<dyn Editor + 'a>,
 ) {
     let mut context = None;
+    let mut subjects = None;
     for diagnostic in diagnostics.iter_mut().filter(|d| d.fix.is_none()) {
         let (Some(fix), Some(subject)) = (diagnostic.rule.fix, diagnostic.subject) else { continue };
-        if is_ambiguous(flow, subject) || is_broken(flow, subject, errors, syntax) {
+        let subjects = subjects.get_or_insert_with(|| Subjects::of(flow, syntax, errors));
+        if subjects.is_ambiguous(subject) || subjects.is_broken(subject) {
             continue;
         }
         let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
@@ -628,41 +630,82 @@ fn attach_fixes<'a>(
     }
 }
 
-/// Whether a syntax error lies in the lines of the subject, or begins or ends where it does.
-/// In YAML the subject's lines run on to the next object: a line indented under the item
-/// that does not parse is left out of the value read (the item's span ends before it), but a
-/// fix that removes or adds a line above it can make it read as part of another key (a
-/// connector's `service:` taking the list the line starts), as a new error.
-fn is_broken(flow: &MailFlow, subject: Subject, errors: &[SyntaxError], syntax: Syntax) -> bool {
-    let span = match subject {
-        Subject::Rule(index) => flow.rules[index].span,
-        Subject::Connector(index) => flow.connectors[index].span,
-        Subject::File => return false,
-    };
-    let lines_end = match syntax {
-        Syntax::Yaml => {
-            let starts = flow.connectors.iter().map(|c| c.span.start).chain(flow.rules.iter().map(|r| r.span.start));
-            starts.filter(|&start| start > span.start).min().unwrap_or(usize::MAX)
-        }
-        Syntax::Dsl => span.end,
-    };
-    errors.iter().any(|error| error.span.touches(span) || (span.start..lines_end).contains(&error.span.start))
+/// What withholds a subject's fixes ([`attach_fixes`]), worked out once for the file rather
+/// than for each finding: each finding compared its subject with every object, which made a
+/// check with a fixable finding per rule quadratic.
+struct Subjects<'f> {
+    flow: &'f MailFlow,
+    errors: &'f [SyntaxError],
+    /// The indexes of the rules, and of the connectors, whose name another object of their
+    /// kind has (as Exchange compares names, without regard to case).
+    ambiguous_rules: HashSet<usize>,
+    ambiguous_connectors: HashSet<usize>,
+    /// In YAML beside a syntax error, where each connector and rule starts, in order: a
+    /// subject's lines run on to the next object ([`Subjects::is_broken`]). `None` in the
+    /// DSL, where they end with its span.
+    starts: Option<Vec<usize>>,
 }
 
-/// Whether another object of the subject's kind has its name (as Exchange compares names,
-/// without regard to case).
-fn is_ambiguous(flow: &MailFlow, subject: Subject) -> bool {
-    fn shared<'n>(index: usize, names: impl Iterator<Item = Option<&'n str>>) -> bool {
-        let names: Vec<Option<&str>> = names.collect();
-        let Some(Some(name)) = names.get(index) else { return false };
-        names.iter().enumerate().any(|(other, n)| other != index && n.is_some_and(|n| n.eq_ignore_ascii_case(name)))
-    }
-    match subject {
-        Subject::Rule(index) => shared(index, flow.rules.iter().map(|r| r.name.as_ref().map(|n| n.value.as_str()))),
-        Subject::Connector(index) => {
-            shared(index, flow.connectors.iter().map(|c| c.name.as_ref().map(|n| n.value.as_str())))
+impl<'f> Subjects<'f> {
+    fn of(flow: &'f MailFlow, syntax: Syntax, errors: &'f [SyntaxError]) -> Subjects<'f> {
+        fn shared<'n>(names: impl Iterator<Item = Option<&'n str>>) -> HashSet<usize> {
+            let names: Vec<Option<String>> = names.map(|name| name.map(str::to_ascii_lowercase)).collect();
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for name in names.iter().flatten() {
+                *counts.entry(name).or_default() += 1;
+            }
+            let is_shared = |name: &Option<String>| name.as_deref().is_some_and(|name| counts[name] > 1);
+            names.iter().enumerate().filter(|(_, name)| is_shared(name)).map(|(index, _)| index).collect()
         }
-        Subject::File => false,
+        let starts = (syntax == Syntax::Yaml).then(|| {
+            let mut starts: Vec<usize> = match errors.is_empty() {
+                true => Vec::new(),
+                false => flow
+                    .connectors
+                    .iter()
+                    .map(|c| c.span.start)
+                    .chain(flow.rules.iter().map(|r| r.span.start))
+                    .collect(),
+            };
+            starts.sort_unstable();
+            starts
+        });
+        Subjects {
+            flow,
+            errors,
+            ambiguous_rules: shared(flow.rules.iter().map(|r| r.name.as_ref().map(|n| n.value.as_str()))),
+            ambiguous_connectors: shared(flow.connectors.iter().map(|c| c.name.as_ref().map(|n| n.value.as_str()))),
+            starts,
+        }
+    }
+
+    /// Whether another object of the subject's kind has its name.
+    fn is_ambiguous(&self, subject: Subject) -> bool {
+        match subject {
+            Subject::Rule(index) => self.ambiguous_rules.contains(&index),
+            Subject::Connector(index) => self.ambiguous_connectors.contains(&index),
+            Subject::File => false,
+        }
+    }
+
+    /// Whether a syntax error lies in the lines of the subject, or begins or ends where it
+    /// does. In YAML the subject's lines run on to the next object: a line indented under the
+    /// item that does not parse is left out of the value read (the item's span ends before
+    /// it), but a fix that removes or adds a line above it can make it read as part of another
+    /// key (a connector's `service:` taking the list the line starts), as a new error.
+    fn is_broken(&self, subject: Subject) -> bool {
+        let span = match subject {
+            Subject::Rule(index) => self.flow.rules[index].span,
+            Subject::Connector(index) => self.flow.connectors[index].span,
+            Subject::File => return false,
+        };
+        let lines_end = match &self.starts {
+            Some(starts) => {
+                starts.get(starts.partition_point(|&start| start <= span.start)).copied().unwrap_or(usize::MAX)
+            }
+            None => span.end,
+        };
+        self.errors.iter().any(|error| error.span.touches(span) || (span.start..lines_end).contains(&error.span.start))
     }
 }
 
@@ -726,6 +769,23 @@ mod tests {
         };
         assert!(fix_of_mf203(&format!("{connector}{rule}")));
         assert!(!fix_of_mf203(&format!("{connector}      kind: smart-host\n{rule}")));
+    }
+
+    /// A fix is withheld from every rule whose name another rule has, as Exchange compares
+    /// names (without regard to case), and from no other.
+    #[test]
+    fn a_fix_is_withheld_from_rules_named_alike() {
+        let rule = |name: &str| {
+            format!("  - name: {name}\n    conditions:\n      other: {{RecipientDomainIs: [a.example]}}\n")
+        };
+        let fixed = |names: [&str; 3]| {
+            let text = format!("transportRules:\n{}", names.map(rule).concat());
+            let checked = check(&text, Syntax::Yaml, &Selection::default());
+            let mf015 = checked.diagnostics.iter().filter(|d| d.code() == "MF015");
+            mf015.map(|d| d.fix.is_some()).collect::<Vec<bool>>()
+        };
+        assert_eq!(fixed(["A", "B", "C"]), [true, true, true]);
+        assert_eq!(fixed(["Route", "B", "ROUTE"]), [false, true, false]);
     }
 
     /// What the editor makes for the next check of a large file it opened shares the first
