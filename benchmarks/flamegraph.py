@@ -256,14 +256,8 @@ def main(argv: list[str]) -> None:
         if only not in name:
             continue
         with tempfile.TemporaryDirectory() as folder:
-            path = pathlib.Path(folder) / f"{shape}-{size}"
-            if shape == "repository":
-                generate.repository(size, path)
-            else:
-                path = path.with_suffix(".mailflow.yaml")
-                path.write_text(generate.generate(shape, size))
-            argv_ = [binary, "check", str(path)] if command == "check" else [binary, "trace", str(path), "--format", "json"]
-            stacks = fold(sampled_command(argv_, pathlib.Path(folder), 5))
+            case = cli.prepared(binary, shape, size, command, pathlib.Path(folder))
+            stacks = fold(sampled_command(case, pathlib.Path(folder), 5))
         report(name, stacks, out)
         shares.append((name, phases(stacks)))
     print("\nPercent of the processor time in each phase:\n")

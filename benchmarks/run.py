@@ -67,6 +67,19 @@ def run(command: list[str]) -> tuple[float, float, int, int]:
         return wall, usage.ru_utime + usage.ru_stime, int(peak.read().split()[-1]), out.seek(0, os.SEEK_END)
 
 
+def prepared(binary: str, shape: str, size: int, command: str, folder: pathlib.Path) -> list[str]:
+    """The command line of one case, its file (or, for `repository`, its folder) written into
+    `folder` unless it is there already."""
+    path = folder / f"{shape}-{size}"
+    if shape == "repository":
+        if not path.exists():
+            generate.repository(size, path)
+    else:
+        path = path.with_suffix(".mailflow.yaml")
+        path.write_text(generate.generate(shape, size))
+    return [binary, "check", str(path)] if command == "check" else [binary, "trace", str(path), "--format", "json"]
+
+
 def main(argv: list[str]) -> None:
     args = list(argv)
     runs, only = 3, ""
@@ -84,14 +97,7 @@ def main(argv: list[str]) -> None:
         for shape, size, command in CASES:
             if only not in shape:
                 continue
-            path = pathlib.Path(folder) / f"{shape}-{size}"
-            if shape == "repository":
-                if not path.exists():
-                    generate.repository(size, path)
-            else:
-                path = path.with_suffix(".mailflow.yaml")
-                path.write_text(generate.generate(shape, size))
-            argv = [binary, "check", str(path)] if command == "check" else [binary, "trace", str(path), "--format", "json"]
+            argv = prepared(binary, shape, size, command, pathlib.Path(folder))
             measured = [run(argv) for _ in range(runs)]
             wall = statistics.median(m[0] for m in measured)
             cpu = statistics.median(m[1] for m in measured)
