@@ -625,7 +625,7 @@ fn attach_fixes<'a>(
         if subjects.is_ambiguous(subject) || subjects.is_broken(subject) {
             continue;
         }
-        let context = context.get_or_insert_with(|| FixContext { flow, editor: editor(), syntax });
+        let context = context.get_or_insert_with(|| FixContext::new(flow, editor(), syntax));
         diagnostic.fix = fix(subject, context).filter(|fix| context.editor.keeps_aliases(&fix.edits));
     }
 }

@@ -30,6 +30,8 @@ mod yaml_edit;
 pub use dsl_edit::DslEditor;
 pub use yaml_edit::{scalar, RulePlace, Value, YamlEditor};
 
+use std::cell::OnceCell;
+
 use crate::model::{MailFlow, TransportRule};
 use crate::syntax::Syntax;
 use crate::text::Span;
@@ -56,6 +58,72 @@ pub struct FixContext<'a> {
     pub flow: &'a MailFlow,
     pub editor: Box<dyn Editor + 'a>,
     pub syntax: Syntax,
+    /// Every rule's blocks, gathered when a fix first asks whether a block is its rule's own
+    /// ([`FixContext::rule_owned`]): each finding looking through every other rule made a
+    /// check with a fix per rule quadratic.
+    blocks: OnceCell<RuleBlocks<'a>>,
+}
+
+impl<'a> FixContext<'a> {
+    pub fn new(flow: &'a MailFlow, editor: Box<dyn Editor + 'a>, syntax: Syntax) -> FixContext<'a> {
+        FixContext { flow, editor, syntax, blocks: OnceCell::new() }
+    }
+
+    /// `span` when it is `rule`'s own to edit: written inside the rule, and not holding or
+    /// held by a block (conditions, exceptions, actions) of another rule, which reads it
+    /// through an alias of its anchor (editing it would edit that rule too). A value read
+    /// through an alias carries its anchor's span.
+    pub fn rule_owned(&self, rule: &TransportRule, span: Span) -> Option<Span> {
+        let blocks = self.blocks.get_or_init(|| RuleBlocks::of(self.flow));
+        (rule.span.contains(span) && !blocks.shares(rule, span)).then_some(span)
+    }
+}
+
+/// The conditions, exceptions and actions of every rule, by where they start.
+struct RuleBlocks<'a> {
+    /// Each block's span and its rule, in the order of their starts.
+    blocks: Vec<(Span, &'a TransportRule)>,
+    /// For each block, the furthest end of it and the blocks before it: a block holding a
+    /// span starts at or before it and ends at or after it, and the walk back for one stops
+    /// where no block before reaches that far.
+    reach: Vec<usize>,
+}
+
+impl<'a> RuleBlocks<'a> {
+    fn of(flow: &'a MailFlow) -> RuleBlocks<'a> {
+        let mut blocks: Vec<(Span, &TransportRule)> = flow
+            .iter_rules()
+            .flat_map(|rule| {
+                [rule.conditions.span, rule.exceptions.span, rule.actions.span]
+                    .into_iter()
+                    .flatten()
+                    .map(move |span| (span, rule))
+            })
+            .collect();
+        blocks.sort_by_key(|(span, _)| span.start);
+        let mut furthest = 0;
+        let reach = blocks
+            .iter()
+            .map(|(span, _)| {
+                furthest = furthest.max(span.end);
+                furthest
+            })
+            .collect();
+        RuleBlocks { blocks, reach }
+    }
+
+    /// Whether a block of a rule other than `rule` holds `span` or lies inside it.
+    fn shares(&self, rule: &TransportRule, span: Span) -> bool {
+        let other = |(block, owner): &(Span, &TransportRule)| {
+            !std::ptr::eq(*owner, rule) && (block.contains(span) || span.contains(*block))
+        };
+        let starting_inside = self.blocks.partition_point(|(block, _)| block.start < span.start);
+        let inside = self.blocks[starting_inside..].iter().take_while(|(block, _)| block.start <= span.end);
+        let starting_after = self.blocks.partition_point(|(block, _)| block.start <= span.start);
+        let holding = (0..starting_after).rev().take_while(|&index| self.reach[index] >= span.end);
+        let holding = holding.map(|index| &self.blocks[index]);
+        inside.chain(holding).any(other)
+    }
 }
 
 /// The edits a fix asks for, in the terms of the YAML format (keys and [`Value`]s) and the
@@ -269,6 +337,77 @@ fn overlap(a: Span, b: Span) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::lower_yaml;
+    use crate::syntax::yaml::parse;
+
+    /// Whether a block is `rule`'s own, looked up in every other rule: what
+    /// [`FixContext::rule_owned`] answers from its index.
+    fn owned_by_looking_through_every_rule(flow: &MailFlow, rule: &TransportRule, span: Span) -> bool {
+        let others = flow.iter_rules().filter(|other| !std::ptr::eq(*other, rule));
+        let blocks = others.flat_map(|other| [other.conditions.span, other.exceptions.span, other.actions.span]);
+        rule.span.contains(span) && !blocks.flatten().any(|block| block.contains(span) || span.contains(block))
+    }
+
+    #[test]
+    fn a_block_another_rule_reads_through_an_alias_is_not_the_rules_own() {
+        let text = "\
+transportRules:
+  - name: A
+    conditions: &scope {senderIs: inside}
+    exceptions: {recipientDomainIs: [fabrikam.com]}
+  - name: B
+    conditions: *scope
+  - &whole
+    name: C
+    conditions: {senderIs: outside}
+    actions: &stamp {setHeader: {name: X-A, value: b}}
+  - *whole
+  - name: E
+    exceptions: {<<: *scope, recipientDomainIs: [contoso.com]}
+    actions: *stamp
+  - name: F
+    conditions: {recipientDomainIs: [contoso.com]}
+";
+        let yaml = parse(text);
+        let flow = lower_yaml::lower(&yaml, text).0;
+        let context = FixContext::new(&flow, Box::new(YamlEditor::new(text, &yaml)), Syntax::Yaml);
+        let [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map(|index| flow.rules[index].as_ref());
+        let exceptions = a.exceptions.span.unwrap();
+        assert_eq!(context.rule_owned(a, exceptions), Some(exceptions));
+        // A's conditions are also B's; B's are not written in B.
+        assert_eq!(context.rule_owned(a, a.conditions.span.unwrap()), None);
+        assert_eq!(context.rule_owned(b, b.conditions.span.unwrap()), None);
+        // D is C read again: nothing of C is C's own; C's actions are E's too.
+        assert_eq!(context.rule_owned(c, c.conditions.span.unwrap()), None);
+        assert_eq!(context.rule_owned(d, d.conditions.span.unwrap()), None);
+        // A merge copies the anchor's keys: E's exceptions are written in E.
+        let merged = e.exceptions.span.unwrap();
+        assert_eq!(context.rule_owned(e, merged), Some(merged));
+        assert_eq!(context.rule_owned(f, f.conditions.span.unwrap()), f.conditions.span);
+        // Every block and every part of one, for every rule, as looking through every rule says.
+        let spans: Vec<Span> = flow
+            .iter_rules()
+            .flat_map(|rule| {
+                [rule.span, rule.name_span()]
+                    .into_iter()
+                    .chain([rule.conditions.span, rule.exceptions.span, rule.actions.span].into_iter().flatten())
+            })
+            .flat_map(|span| {
+                [
+                    span,
+                    Span::new(span.start, span.start),
+                    Span::new(span.start + 1, span.end),
+                    Span::new(span.start, span.end - 1),
+                ]
+            })
+            .collect();
+        for rule in flow.iter_rules() {
+            for &span in &spans {
+                let expected = owned_by_looking_through_every_rule(&flow, rule, span);
+                assert_eq!(context.rule_owned(rule, span).is_some(), expected, "{:?} in {:?}", span, rule.name);
+            }
+        }
+    }
 
     fn fix(edits: &[(usize, usize, &str)]) -> Fix {
         Fix {

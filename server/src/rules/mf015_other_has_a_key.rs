@@ -184,7 +184,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
         (Place::Action, rule.actions.span),
     ];
     for (place, block) in blocks {
-        let Some(block) = block.and_then(|span| rule_edits::rule_owned(context.flow, rule, span)) else { continue };
+        let Some(block) = block.and_then(|span| context.rule_owned(rule, span)) else { continue };
         // Each group on its own first: the editor says whether its key can go there.
         let fitting: Vec<(&Group, Value)> = groups
             .iter()

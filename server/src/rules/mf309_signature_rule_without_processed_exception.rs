@@ -6,7 +6,7 @@ use crate::analysis::roles::excepts_header;
 use crate::diagnostic::{Diagnostic, Fix, Severity, Subject};
 use crate::fixes::{FixContext, Value};
 use crate::model::MailFlow;
-use crate::rules::recipes::rule_edits::{self, rule_owned};
+use crate::rules::recipes::rule_edits;
 
 pub static RULE: RuleMeta = RuleMeta {
     code: "MF309",
@@ -125,7 +125,7 @@ fn fix(subject: Subject, context: &FixContext) -> Option<Fix> {
         // The exception tests the right header for other words: the value joins them.
         Some(test) if test.header.value.eq_ignore_ascii_case(&name) => {
             let words = test.words.iter().map(|word| Value::str(&word.value)).chain([Value::str(&value)]);
-            context.editor.set_entry(rule_owned(flow, rule, test.span)?, "words", &Value::List(words.collect()))?
+            context.editor.set_entry(context.rule_owned(rule, test.span)?, "words", &Value::List(words.collect()))?
         }
         // A rule has one `headerContains`: replacing the one on another header would drop it.
         Some(_) => return None,

@@ -34,15 +34,6 @@ pub fn written_in(object: Span, span: Span) -> Option<Span> {
     object.contains(span).then_some(span)
 }
 
-/// `span` when it is `rule`'s own to edit: written inside the rule, and not in a block that
-/// another rule uses through an alias of its anchor (editing it would edit that rule too).
-pub fn rule_owned(flow: &MailFlow, rule: &TransportRule, span: Span) -> Option<Span> {
-    let others = flow.iter_rules().filter(|other| !std::ptr::eq(*other, rule));
-    let mut blocks = others.flat_map(|other| Block::ALL.map(|block| block.span(other))).flatten();
-    let shared = blocks.any(|block| block.contains(span) || span.contains(block));
-    written_in(rule.span, span).filter(|_| !shared)
-}
-
 /// The mappings of a rule that hold settings of their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
@@ -52,8 +43,6 @@ pub enum Block {
 }
 
 impl Block {
-    const ALL: [Block; 3] = [Block::Conditions, Block::Exceptions, Block::Actions];
-
     fn key(self) -> &'static str {
         match self {
             Block::Conditions => "conditions",
@@ -73,7 +62,7 @@ impl Block {
 
 /// Gives `key` the value `value` in the rule's `block`, as [`super::YamlEditor::set_entry`]
 /// does; when the rule has no such block, adds it holding that one key. `None` when the
-/// block is not the rule's own (see [`rule_owned`]) or is not a mapping.
+/// block is not the rule's own (see [`FixContext::rule_owned`]) or is not a mapping.
 pub fn set_in_block(
     context: &FixContext,
     rule: &TransportRule,
@@ -82,7 +71,7 @@ pub fn set_in_block(
     value: &Value,
 ) -> Option<Edit> {
     match block.span(rule) {
-        Some(span) => context.editor.set_entry(rule_owned(context.flow, rule, span)?, key, value),
+        Some(span) => context.editor.set_entry(context.rule_owned(rule, span)?, key, value),
         None => context.editor.insert_entry(rule.span, block.key(), &Value::map([(key, value.clone())])),
     }
 }
@@ -157,24 +146,5 @@ transportRules:
         assert_eq!(unused_anti_loop_header(rules().take(1), Some(Vendor::Proofpoint)), "X-AntiLoop-Proofpoint");
         assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Mimecast)), "X-AntiLoop-Smarthost-2");
         assert_eq!(unused_anti_loop_header(rules(), Some(Vendor::Other)), "X-AntiLoop-Smarthost-2");
-    }
-
-    #[test]
-    fn a_block_another_rule_uses_through_an_alias_is_not_the_rules_own() {
-        let text = "\
-transportRules:
-  - name: A
-    conditions: &scope {senderIs: inside}
-    exceptions: {recipientDomainIs: [fabrikam.com]}
-  - name: B
-    conditions: *scope
-";
-        let flow = flow(text);
-        let (a, b) = (&flow.rules[0], &flow.rules[1]);
-        let exceptions = a.exceptions.span.unwrap();
-        assert_eq!(rule_owned(&flow, a, exceptions), Some(exceptions));
-        // A's conditions are also B's; B's are not written in B.
-        assert_eq!(rule_owned(&flow, a, a.conditions.span.unwrap()), None);
-        assert_eq!(rule_owned(&flow, b, b.conditions.span.unwrap()), None);
     }
 }
