@@ -29,3 +29,9 @@ pub mod syntax;
 pub mod tenant;
 pub mod text;
 pub mod trace;
+
+// The count of cases a property runs, `PROPTEST_CASES` or its default: the same file as the
+// integration suites'.
+#[cfg(test)]
+#[path = "../tests/cases/mod.rs"]
+mod cases;

@@ -467,7 +467,7 @@ fn messy_file() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(crate::cases::cases(400)))]
 
     #[test]
     fn formatting_is_idempotent_and_keeps_tokens_and_comments(file in messy_file()) {

@@ -1267,7 +1267,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::cases::cases(512)))]
 
         /// Any text, read from any offset, gives a value or an error: never a panic, never an
         /// offset past the text.

@@ -1,4 +1,5 @@
-//! How many cases a property of these suites runs.
+//! How many cases a property runs, in these suites and in the crate's own unit tests (which
+//! include this file as `crate::cases`).
 
 /// `default` (CI's count), or `PROPTEST_CASES` when set, to search further locally
 /// (`PROPTEST_CASES=20000 cargo test --release -p mailflow --test convert_round_trip`). A

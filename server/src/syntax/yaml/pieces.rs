@@ -665,7 +665,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::cases::cases(2_000)))]
 
         #[test]
         fn a_file_read_in_pieces_reads_as_whole(text in file()) {

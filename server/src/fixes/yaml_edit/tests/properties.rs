@@ -465,7 +465,7 @@ fn is_subsequence(part: &[&str], whole: &[&str]) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(crate::cases::cases(512)))]
 
     #[test]
     fn edits_keep_every_byte_and_comment_outside_them_and_change_exactly_the_data_asked(file in file(), op in op()) {
