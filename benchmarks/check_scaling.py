@@ -58,7 +58,7 @@ def main(argv: list[str]) -> None:
     runs = option(args, "--runs", 3)
     dsl = "--dsl" in args
     args = [a for a in args if a != "--dsl"]
-    binary = args[0] if args else generate.binary()
+    binary = generate.binary_argument(args, __doc__)
     os.environ["MAILFLOW_BIN"] = binary
     print(f"{'shape':<18} {'N':>6} {'wall s':>8} {'cpu s':>8}   {'4N':>6} {'wall s':>8} {'cpu s':>8}   ratio (cpu)")
     with tempfile.TemporaryDirectory() as folder:

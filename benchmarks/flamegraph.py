@@ -240,7 +240,7 @@ def main(argv: list[str]) -> None:
     out = pathlib.Path(lsp_latency.option(args, "--out", "target/flamegraphs"))
     only = lsp_latency.option(args, "--only", "") or ""
     sizes = [int(s) for s in (lsp_latency.option(args, "--sizes", "300,3000") or "").split(",")]
-    binary = args[0] if args else generate.binary()
+    binary = generate.binary_argument(args, __doc__)
     out.mkdir(parents=True, exist_ok=True)
     shares = []
     for shape in lsp_latency.shapes(sizes, 0):

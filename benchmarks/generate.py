@@ -326,6 +326,19 @@ def binary() -> str:
     return os.environ.get("MAILFLOW_BIN", str(ROOT / "target" / "release" / "mailflow"))
 
 
+def binary_argument(args: list[str], usage: str) -> str:
+    """The binary a benchmark runs: what is left of its arguments once its options are taken,
+    at most one path, or `binary()`. `-h` or `--help` prints `usage`; an option it does not
+    know, or a second path, is refused with it (a mistyped option is not a binary's path)."""
+    if "-h" in args or "--help" in args:
+        print(usage)
+        raise SystemExit(0)
+    unknown = [arg for arg in args if arg.startswith("-")]
+    if unknown or len(args) > 1:
+        raise SystemExit(f"unexpected {' '.join(unknown or args[1:])}\n{usage}")
+    return args[0] if args else binary()
+
+
 def to_dsl(yaml: str) -> str:
     with tempfile.TemporaryDirectory() as folder:
         source = pathlib.Path(folder) / "generated.mailflow.yaml"

@@ -534,7 +534,7 @@ def main(argv: list[str]) -> None:
     edits = int(option(args, "--edits", "100"))
     peer_edits = int(option(args, "--peer-edits", "20"))
     only = (option(args, "--only", "") or "").split()
-    binary = args[0] if args else generate.binary()
+    binary = generate.binary_argument(args, __doc__)
     if not pathlib.Path(binary).exists():
         raise SystemExit(f"no mailflow binary at {binary}: run `cargo build --release -p mailflow` or pass its path")
     os.environ["MAILFLOW_BIN"] = binary

@@ -91,7 +91,7 @@ def main(argv: list[str]) -> None:
         at = args.index("--only")
         only = args[at + 1]
         del args[at : at + 2]
-    binary = args[0] if args else generate.binary()
+    binary = generate.binary_argument(args, __doc__)
     print(f"{'command':<7} {'shape':<18} {'N':>6} {'wall ms':>9} {'cpu ms':>9} {'peak MB':>8} {'output KB':>10}")
     with tempfile.TemporaryDirectory() as folder:
         for shape, size, command in CASES:
