@@ -23,6 +23,11 @@ Shapes (each adds to the usual CodeTwo signature rule and Mimecast smart host ru
                          the same, each rule with one finding (a header name ending in a
                          colon, MF010) and every 100th rule named as the one before it
                          (MF005, with the first name as related information)
+    rules-json-line N, rules-json-line-findings N
+                         the file of rules-block (or rules-block-findings) as JSON on one
+                         line, as `ConvertTo-Json -Compress` writes it
+    rules-in-brackets N  the file of rules-block in block style with its rules in a list in
+                         brackets, a rule a line in flow style
     suppressions N       rules-block-findings N with a suppression of its finding above each
                          rule (`# mailflow: ignore[MF010]`)
     same-names N         rules-block-findings N with every rule named alike: each rule's
@@ -79,6 +84,7 @@ SHAPES = (
     "rules-flow-findings",
     "rules-json-line",
     "rules-json-line-findings",
+    "rules-in-brackets",
     "suppressions",
     "same-names",
 )
@@ -221,9 +227,8 @@ def editor_rules(n: int, flow: bool, finding: bool) -> str:
     )
 
 
-def json_line(n: int, finding: bool) -> str:
-    """The file of [`editor_rules`] as JSON on one line, as `ConvertTo-Json -Compress` and
-    most JSON tools write it: the same rules, connectors and findings."""
+def editor_document(n: int, finding: bool) -> dict:
+    """The file of [`editor_rules`] as data: the same rules, connectors and findings."""
     signature = "CodeTwo Email Signatures 365 connector"
     rules = [
         {"name": "CodeTwo Exchange transport rule", "priority": 0, "conditions": {"senderIs": "inside"},
@@ -255,7 +260,30 @@ def json_line(n: int, finding: bool) -> str:
         ],
         "transportRules": rules,
     }
-    return json.dumps(document, separators=(",", ":")) + "\n"
+    return document
+
+
+def json_line(n: int, finding: bool) -> str:
+    """The file of [`editor_rules`] as JSON on one line, as `ConvertTo-Json -Compress` and
+    most JSON tools write it."""
+    return json.dumps(editor_document(n, finding), separators=(",", ":")) + "\n"
+
+
+def list_in_brackets(n: int) -> str:
+    """The file of [`editor_rules`] in block style with its rules in a list in brackets, a
+    rule a line in flow style, as a script writing YAML item by item may."""
+
+    def flow(value) -> str:
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"
+        if isinstance(value, list):
+            return "[" + ", ".join(flow(item) for item in value) + "]"
+        return json.dumps(value)
+
+    document = editor_document(n, finding=False)
+    rules = document.pop("transportRules")
+    head = "".join(f"{key}: {flow(value)}\n" for key, value in document.items())
+    return head + "transportRules: [\n" + ",\n".join(f"  {flow(rule)}" for rule in rules) + "\n]\n"
 
 
 def stress(n: int) -> str:
@@ -294,6 +322,8 @@ def generate(shape: str, n: int) -> str:
         return re.sub(r"  # Department \d+\n", "  # mailflow: ignore[MF010]\n", text)
     if shape == "same-names":
         return re.sub(r'name: "Department \d+ disclaimer"', 'name: "Department disclaimer"', editor_rules(n, False, True))
+    if shape == "rules-in-brackets":
+        return list_in_brackets(n)
     if shape.startswith("rules-json-line"):
         return json_line(n, finding=shape.endswith("-findings"))
     if shape.startswith("rules-block") or shape.startswith("rules-flow"):

@@ -36,6 +36,7 @@ CASES = (
     ("rules-block", 10000, "check"),
     ("rules-json-line", 300, "check"),
     ("rules-json-line", 3000, "check"),
+    ("rules-in-brackets", 3000, "check"),
     ("stress", 300, "check"),
     ("stress", 300, "trace"),
     ("unknown-headers", 299, "check"),

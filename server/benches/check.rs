@@ -36,6 +36,7 @@ const CHECKED: &[(&str, usize)] = &[
     ("rules-block", 10000),
     ("rules-json-line", 300),
     ("rules-json-line", 3000),
+    ("rules-in-brackets", 3000),
     ("stress", 300),
     ("unknown-headers", 299),
     ("header-exceptions", 299),

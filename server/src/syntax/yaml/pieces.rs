@@ -20,6 +20,10 @@
 //! list's own `[` and `]`, the skeleton holds the first and the last item, and a piece reads
 //! as a flow list whose items start where the file's do. Its items are found by reading the
 //! text as JSON ([`json_lists`]): anything JSON does not write, and it is read as YAML is.
+//! A file in block style may hold such a list too, after a key at a line's start
+//! (`transportRules: [`, a rule a line): its items are found by a reading of YAML's flow
+//! style that gives up on anything it could get wrong ([`flow_lists`]), and it is read in
+//! pieces the same way, the tree checked as for the others.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -51,6 +55,8 @@ struct List {
     column: usize,
     /// Where the list's `[` and `]` are, for a list written in flow style.
     brackets: Option<(usize, usize)>,
+    /// Whether the mapping holding the list is in braces (a file written as JSON).
+    in_braces: bool,
 }
 
 impl List {
@@ -61,10 +67,8 @@ impl List {
     /// The kinds of the list's item nodes and of the mapping holding the list.
     fn kinds(&self) -> (u16, u16) {
         let kinds = Kinds::get();
-        match self.brackets {
-            Some(_) => (kinds.flow_node, kinds.flow_mapping),
-            None => (kinds.block_sequence_item, kinds.block_mapping),
-        }
+        let item = if self.brackets.is_some() { kinds.flow_node } else { kinds.block_sequence_item };
+        (item, if self.in_braces { kinds.flow_mapping } else { kinds.block_mapping })
     }
 }
 
@@ -91,7 +95,20 @@ fn read_in_pieces(
         return None;
     }
     let json = json_lists(text, min_items);
-    let lists = if json.is_empty() { lists(&working, text, lines, min_items) } else { json };
+    let lists = if json.is_empty() {
+        let mut lists = lists(&working, text, lines, min_items);
+        // A list in brackets that holds or meets a block list's item is not one to read so.
+        let meets_block_item = |flow: &List| {
+            let (open, close) = flow.brackets.expect("a list in brackets");
+            lists.iter().flat_map(|list| &list.items).any(|item| item.start <= close && open <= item.end)
+        };
+        let flow: Vec<List> = flow_lists(text, lines, min_items).into_iter().filter(|f| !meets_block_item(f)).collect();
+        lists.extend(flow);
+        lists.sort_by_key(|list| list.items[0].start);
+        lists
+    } else {
+        json
+    };
     if lists.is_empty() {
         return None;
     }
@@ -184,7 +201,12 @@ fn lists(working: &recovery::Working, text: &str, lines: &LineIndex, min_items: 
         .filter(|items| items.len() >= min_items.max(3))
         .map(|items| {
             let column = working.indent(items[0].start);
-            List { items: items.iter().map(|item| byte(item.start)..byte(item.end)).collect(), column, brackets: None }
+            List {
+                items: items.iter().map(|item| byte(item.start)..byte(item.end)).collect(),
+                column,
+                brackets: None,
+                in_braces: false,
+            }
         })
         .collect()
 }
@@ -251,7 +273,7 @@ fn json_lists(text: &str, min_items: usize) -> Vec<List> {
                     if let Some((open, mut items, item)) = list.take() {
                         items.extend(item.map(|item| item..last_end(bytes, start)));
                         if items.len() >= min_items.max(3) {
-                            lists.push(List { items, column: 0, brackets: Some((open, start)) });
+                            lists.push(List { items, column: 0, brackets: Some((open, start)), in_braces: true });
                         }
                     }
                 }
@@ -305,6 +327,152 @@ fn json_lists(text: &str, min_items: usize) -> Vec<List> {
 /// Where the last token before the `,` or `]` at `at` ends.
 fn last_end(bytes: &[u8], at: usize) -> usize {
     bytes[..at].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(at, |last| last + 1)
+}
+
+/// The lists in brackets of `min_items` items or more that are values of the root mapping of
+/// a file in block style: each written after a plain key at the start of a line
+/// (`transportRules: [`), with nothing but a comment after its `]` on that line. Each item
+/// runs from its first byte to the end of its last token. None in a file of more than one
+/// document or with a directive, and none of a list this simple reading may get wrong
+/// ([`flow_items`]): it is left to the skeleton, read as YAML is.
+fn flow_lists(text: &str, lines: &LineIndex, min_items: usize) -> Vec<List> {
+    let bytes = text.as_bytes();
+    let starts = (0..lines.line_count()).map(|line| lines.line_start(line));
+    let mut lists = Vec::new();
+    let mut after_last = 0;
+    for start in starts {
+        let line = &bytes[start..];
+        if line.starts_with(b"---") || line.starts_with(b"...") || line.starts_with(b"%") {
+            return Vec::new();
+        }
+        // A list is found on the lines after the one before.
+        if start < after_last {
+            continue;
+        }
+        let key = line.iter().take_while(|b| b.is_ascii_alphanumeric() || b"_-".contains(b)).count();
+        if key == 0 || line.get(key) != Some(&b':') {
+            continue;
+        }
+        let blank = line[key + 1..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        if blank == 0 || line.get(key + 1 + blank) != Some(&b'[') {
+            continue;
+        }
+        let open = start + key + 1 + blank;
+        let Some((items, close)) = flow_items(bytes, open) else { continue };
+        // A line of a value in block context is indented deeper than its key, the `]` aside:
+        // one at the margin is an error that the list's pieces, parsed apart, would not see.
+        let at_margin = (lines.line_of(open) + 1..=lines.line_of(close)).map(|line| lines.line_start(line));
+        if at_margin.into_iter().any(|at| !matches!(bytes[at], b' ' | b'\r' | b'\n') && at != close) {
+            continue;
+        }
+        let rest = &bytes[close + 1..];
+        let line_rest = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
+        let spaces = line_rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if spaces < line_rest.len() && !(spaces > 0 && line_rest[spaces] == b'#') {
+            continue;
+        }
+        after_last = close;
+        if items.len() >= min_items.max(3) {
+            lists.push(List { items, column: 0, brackets: Some((open, close)), in_braces: false });
+        }
+    }
+    lists
+}
+
+/// The items of the list in brackets whose `[` is at `open` (each from its first byte to the
+/// end of its last token) and where its `]` is. `None` where this reading could be wrong: an
+/// anchor, alias, tag or explicit key, a character YAML reserves or a `- ` starting a token,
+/// a `#` with no white space before it, an empty item, a string or a list that does not end.
+fn flow_items(bytes: &[u8], open: usize) -> Option<(Vec<Range<usize>>, usize)> {
+    // Where a plain scalar ends, or a `:` is the mapping's: before white space, a flow
+    // indicator or the end.
+    let ends_plain = |at: usize| bytes.get(at).is_none_or(|b| b.is_ascii_whitespace() || b",[]{}".contains(b));
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut item: Option<usize> = None;
+    let mut token_end = open;
+    let mut at = open;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let start = at;
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                at += 1;
+                continue;
+            }
+            b'#' if bytes[at - 1].is_ascii_whitespace() => {
+                at += bytes[at..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - at);
+                continue;
+            }
+            b',' => {
+                if depth == 1 {
+                    items.push(item.take()?..token_end);
+                }
+                at += 1;
+                continue;
+            }
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    if byte != b']' {
+                        return None;
+                    }
+                    items.extend(item.map(|item| item..token_end));
+                    return Some((items, start));
+                }
+                at += 1;
+                token_end = at;
+                continue;
+            }
+            b'#' | b'&' | b'*' | b'!' | b'?' | b'|' | b'>' | b'%' | b'@' | b'`' => return None,
+            b'-' if ends_plain(at + 1) => return None,
+            b'[' | b'{' => at += 1,
+            b':' if ends_plain(at + 1) => at += 1,
+            b'"' => {
+                at += 1;
+                loop {
+                    match bytes.get(at)? {
+                        b'\\' => at += 2,
+                        b'"' => break,
+                        _ => at += 1,
+                    }
+                }
+                at += 1;
+            }
+            b'\'' => {
+                at += 1;
+                loop {
+                    match bytes.get(at)? {
+                        b'\'' if bytes.get(at + 1) == Some(&b'\'') => at += 2,
+                        b'\'' => break,
+                        _ => at += 1,
+                    }
+                }
+                at += 1;
+            }
+            // A plain scalar, over the white space inside it: it ends before a flow
+            // indicator, a `:` that ends it, or white space before a comment.
+            _ => loop {
+                let next = at + bytes[at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+                match bytes.get(next) {
+                    None => break,
+                    Some(b',' | b'[' | b']' | b'{' | b'}') => break,
+                    Some(b'#') if next > at => break,
+                    Some(b':') if ends_plain(next + 1) => break,
+                    Some(_) => at = next + 1,
+                }
+            },
+        }
+        if depth == 1 && item.is_none() {
+            item = Some(start);
+        }
+        if byte == b'[' || byte == b'{' {
+            depth += 1;
+        } else {
+            token_end = at;
+        }
+    }
+    None
 }
 
 /// The items between each list's first and last, a piece every `piece_bytes` or so.
@@ -515,12 +683,16 @@ mod tests {
             rules.join(",\n    ")
         );
         for text in [one_line, pretty] {
-            let lists = json_lists(&text, 3);
-            assert_eq!(lists.len(), 1, "{text}");
-            assert_eq!(lists[0].items.iter().map(|item| &text[item.clone()]).collect::<Vec<_>>(), rules);
-            let file = in_pieces(&text).expect("a JSON file reads in pieces");
-            assert_eq!(file, whole(&text), "{text}");
+            assert_one_list_read_in_pieces(&text, json_lists(&text, 3), &rules);
         }
+    }
+
+    /// `lists`, found in `text`, are one list of `items`, and `text` reads in pieces as whole.
+    fn assert_one_list_read_in_pieces(text: &str, lists: Vec<List>, items: &[String]) {
+        assert_eq!(lists.len(), 1, "{text}");
+        assert_eq!(lists[0].items.iter().map(|item| &text[item.clone()]).collect::<Vec<_>>(), items);
+        let file = in_pieces(text).expect("the file reads in pieces");
+        assert_eq!(file, whole(text), "{text}");
     }
 
     /// What JSON does not write leaves a file's lists to be read as YAML is.
@@ -545,6 +717,52 @@ mod tests {
             (format!(r#"{{"r":[{{"a":[{}]}}]}}"#, items("1")), "a list deeper than the root's values"),
         ] {
             assert!(json_lists(&text, 3).is_empty(), "{why}: {text}");
+        }
+    }
+
+    /// A file in block style whose long list is written in brackets, an item a line or over
+    /// several, is read in pieces: the pieces parsed between the list's own brackets.
+    #[test]
+    fn a_list_in_brackets_in_a_file_in_block_style_is_read_in_pieces() {
+        let rule = |n: usize| {
+            format!(
+                "{{name: Partners & vendors - rule {n}, priority: {n}, url: http://a.example/x#y,\n    \
+                 words: [\"a, b]\", 'it''s }}', c:d], conditions: {{senderIs: inside}}}}"
+            )
+        };
+        let rules: Vec<String> = (0..40).map(rule).collect();
+        let lines: Vec<String> = rules.iter().map(|rule| format!("  {rule},  # rule\n")).collect();
+        let text = format!(
+            "mailflow: 1\norganization: {{name: Contoso}}\n# The rules, one a line.\ntransportRules: [\n{}  ]  # end\n\
+             connectors: []\n",
+            lines.concat()
+        );
+        let one_line = format!("mailflow: 1\ntransportRules: [{}]\n", rules.join(", "));
+        for text in [text, one_line] {
+            assert_one_list_read_in_pieces(&text, flow_lists(&text, &LineIndex::new(&text), 3), &rules);
+        }
+    }
+
+    /// What this reading of a list in brackets could get wrong leaves the list to the skeleton.
+    #[test]
+    fn a_list_in_brackets_this_reading_may_get_wrong_is_read_as_yaml_is() {
+        let list = |item: &str| format!("mailflow: 1\nrules: [\n  {}\n]\n", [item; 5].join(",\n  "));
+        for (text, why) in [
+            (list("&a {b: 1}"), "an anchor"),
+            (list("*a"), "an alias"),
+            (list("!!str x"), "a tag"),
+            (list("? a : b"), "an explicit key"),
+            (list("- a"), "a block list's dash"),
+            (list("{a: 1},#b"), "a `#` with no space before it"),
+            (list("a,,b"), "an empty item"),
+            (format!("{}x\n", list("a").trim_end()), "text after the `]`"),
+            (list("\"open").replace("\n]", "\n"), "a string that does not end"),
+            (format!("{}---\nb: 2\n", list("a")), "a second document"),
+            ("rules:[a, a, a, a]\n".to_owned(), "no space after the key's colon"),
+            (list("a").replace("\n  a,\n  a,", "\n  a,\na,"), "a line at the margin"),
+        ] {
+            assert!(flow_lists(&text, &LineIndex::new(&text), 3).is_empty(), "{why}: {text}");
+            assert_eq!(parse_once(&text), whole(&text), "{why}");
         }
     }
 
@@ -627,23 +845,34 @@ mod tests {
             "-?[0-9]{1,4}(\\.[0-9]{1,2})?",
             prop::sample::select(vec!["true", "false", "null"]).prop_map(str::to_owned),
         ];
-        let space = prop::sample::select(vec!["", " ", "\n  ", "\r\n    "]);
+        let troublesome = vec!["plain", "'single'", "&a 1", "{a: b}", "# c\n1", "[1,", "\"open"];
+        let pair = |key: &str, space: &str, value: &str| format!("\"{key}\":{space}{value}");
+        flow_value(scalar, vec!["", " ", "\n  ", "\r\n    "], pair, 20, troublesome)
+    }
+
+    /// Lists and mappings of `scalar`s in flow style, nested up to three deep, with one of
+    /// `space` around and between their items and each entry written by `pair` (from its key,
+    /// the space and its value); of every `clean + 1` values, one is of `troublesome`.
+    fn flow_value(
+        scalar: impl Strategy<Value = String> + 'static,
+        space: Vec<&'static str>,
+        pair: fn(&str, &str, &str) -> String,
+        clean: u32,
+        troublesome: Vec<&'static str>,
+    ) -> impl Strategy<Value = String> {
+        let space = prop::sample::select(space);
         let value = scalar.prop_recursive(3, 24, 4, move |inner| {
             let space = space.clone();
             prop_oneof![
                 (prop::collection::vec(inner.clone(), 0..4), space.clone())
                     .prop_map(|(items, space)| format!("[{space}{}{space}]", items.join(&format!(",{space}")))),
-                (prop::collection::vec(("[a-z]{1,6}", inner), 0..4), space).prop_map(|(pairs, space)| {
-                    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{space}{v}")).collect();
+                (prop::collection::vec(("[a-z]{1,6}", inner), 0..4), space).prop_map(move |(pairs, space)| {
+                    let pairs: Vec<String> = pairs.iter().map(|(key, value)| pair(key, space, value)).collect();
                     format!("{{{space}{}{space}}}", pairs.join(&format!(",{space}")))
                 }),
             ]
         });
-        prop_oneof![
-            20 => value,
-            1 => prop::sample::select(vec!["plain", "'single'", "&a 1", "{a: b}", "# c\n1", "[1,", "\"open"])
-                .prop_map(str::to_owned),
-        ]
+        prop_oneof![clean => value, 1 => prop::sample::select(troublesome).prop_map(str::to_owned)]
     }
 
     /// Files written as JSON: a root mapping holding a long list or two and other values.
@@ -664,6 +893,49 @@ mod tests {
             })
     }
 
+    /// An item of a list in brackets in a file in block style, written the ways YAML's flow
+    /// style allows (plain words with spaces, `&`, `-`, `:` and `#` inside them, quoted strings
+    /// holding commas and brackets, comments and line breaks between tokens), and some ways
+    /// that make the list read whole.
+    fn flow_item() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "plain",
+            "two words",
+            "Partners & vendors",
+            "a - b",
+            "http://x.example/a#b",
+            "c:d",
+            "\"q, [u] {o} # te\\\"d\"",
+            "'it''s, ]'",
+            "-1.5",
+            "~",
+        ]);
+        let troublesome = vec!["&a x", "*a", "!!str x", "? k", "- x", "x,#y", "\"open", "[a"];
+        let pair = |key: &str, _: &str, value: &str| format!("{key}: {value}");
+        let space = vec!["", " ", "\n    ", "  # note\n    ", "\n  "];
+        flow_value(word.prop_map(str::to_owned), space, pair, 24, troublesome)
+    }
+
+    /// Files in block style with a long list in brackets, its items on lines of their own or
+    /// run together, and a block list beside it.
+    fn flow_list_file() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(flow_item(), 3..12),
+            prop::sample::select(vec![",\n  ", ", ", ",\n  # between\n  ", "\n  , "]),
+            prop::sample::select(vec!["", "  # end", " "]),
+            prop::sample::select(vec!["", "connectors:\n  - a\n  - b\n  - c\n", "tail: [1, 2]\n"]),
+            proptest::bool::weighted(0.2),
+        )
+            .prop_map(|(items, separator, after, tail, crlf)| {
+                let text = format!("mailflow: 1\nrules: [\n  {}\n]{after}\n{tail}", items.join(separator));
+                if crlf {
+                    text.replace('\n', "\r\n")
+                } else {
+                    text
+                }
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(crate::cases::cases(2_000)))]
 
@@ -671,6 +943,16 @@ mod tests {
         fn a_file_read_in_pieces_reads_as_whole(text in file()) {
             if let Some(file) = in_pieces(&text) {
                 prop_assert_eq!(file, whole(&text));
+            }
+        }
+
+        #[test]
+        fn a_list_in_brackets_read_in_pieces_reads_as_whole(text in flow_list_file()) {
+            let found = !flow_lists(&text, &LineIndex::new(&text), 3).is_empty();
+            match in_pieces(&text) {
+                Some(file) => prop_assert_eq!(file, whole(&text)),
+                // A list found is read in pieces unless the file does not parse.
+                None => prop_assert!(!found || !whole(&text).errors.is_empty(), "{}", text),
             }
         }
 
