@@ -361,8 +361,8 @@ fn flow_lists(text: &str, lines: &LineIndex, min_items: usize) -> Vec<List> {
         let Some((items, close)) = flow_items(bytes, open) else { continue };
         // A line of a value in block context is indented deeper than its key, the `]` aside:
         // one at the margin is an error that the list's pieces, parsed apart, would not see.
-        let at_margin = (lines.line_of(open) + 1..=lines.line_of(close)).map(|line| lines.line_start(line));
-        if at_margin.into_iter().any(|at| !matches!(bytes[at], b' ' | b'\r' | b'\n') && at != close) {
+        let mut line_starts = (lines.line_of(open) + 1..=lines.line_of(close)).map(|line| lines.line_start(line));
+        if line_starts.any(|at| !matches!(bytes[at], b' ' | b'\r' | b'\n') && at != close) {
             continue;
         }
         let rest = &bytes[close + 1..];
