@@ -196,13 +196,9 @@ fn generate(args: &[&str]) -> String {
 
 /// Types `letter` at byte `at` of `text`, and tells `reuse` of the edit.
 fn type_letter(text: &mut String, reuse: &mut Reuse, at: usize, letter: char) {
-    let point = |text: &str, byte: usize| {
-        let before = &text[..byte];
-        TextPoint { byte, row: before.matches('\n').count(), column: byte - before.rfind('\n').map_or(0, |i| i + 1) }
-    };
-    let start = point(text, at);
+    let start = TextPoint::of(text, at);
     text.insert(at, letter);
-    reuse.edit(start, start, point(text, at + letter.len_utf8()));
+    reuse.edit(start, start, TextPoint::of(text, at + letter.len_utf8()));
 }
 
 /// The times of `runs` runs, sorted.

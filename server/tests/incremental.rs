@@ -10,13 +10,6 @@ use mailflow::syntax::{ReusableTree, TextPoint};
 use mailflow::text::LineIndex;
 use proptest::prelude::*;
 
-fn point(text: &str, byte: usize) -> TextPoint {
-    let before = &text[..byte];
-    let row = before.matches('\n').count();
-    let column = byte - before.rfind('\n').map_or(0, |i| i + 1);
-    TextPoint { byte, row, column }
-}
-
 /// Applies one generated edit to `text` (see `edits`); returns where it starts, where the
 /// replaced text ended and where the new text ends, for the tree.
 fn apply(text: &mut String, at: f64, length: f64, insert: &str) -> (TextPoint, TextPoint, TextPoint) {
@@ -28,9 +21,9 @@ fn apply(text: &mut String, at: f64, length: f64, insert: &str) -> (TextPoint, T
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let (start_point, old_end) = (point(text, start), point(text, end));
+    let (start_point, old_end) = (TextPoint::of(text, start), TextPoint::of(text, end));
     text.replace_range(start..end, insert);
-    (start_point, old_end, point(text, start + insert.len()))
+    (start_point, old_end, TextPoint::of(text, start + insert.len()))
 }
 
 /// A realistic file, and one made of the constructs whose reading depends on more than
@@ -88,9 +81,9 @@ fn many_rules(rules: usize) -> String {
 
 /// Replaces `remove` bytes of `text` at `at` with `insert`, and tells tree-sitter's `tree`.
 fn replace(text: &mut String, tree: &mut tree_sitter::Tree, at: usize, remove: usize, insert: &str) {
-    let (start, old_end) = (point(text, at), point(text, at + remove));
+    let (start, old_end) = (TextPoint::of(text, at), TextPoint::of(text, at + remove));
     text.replace_range(at..at + remove, insert);
-    let new_end = point(text, at + insert.len());
+    let new_end = TextPoint::of(text, at + insert.len());
     let position = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
     tree.edit(&tree_sitter::InputEdit {
         start_byte: start.byte,
@@ -167,9 +160,9 @@ proptest! {
 
 /// Applies `edit` (replace `start..end` with `insert`) to `text` and to its tree, and reparses.
 fn reparse(text: &mut String, tree: &mut ReusableTree, start: usize, end: usize, insert: &str) -> YamlFile {
-    let (start_point, old_end) = (point(text, start), point(text, end));
+    let (start_point, old_end) = (TextPoint::of(text, start), TextPoint::of(text, end));
     text.replace_range(start..end, insert);
-    tree.edit(start_point, old_end, point(text, start + insert.len()));
+    tree.edit(start_point, old_end, TextPoint::of(text, start + insert.len()));
     let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
     *tree = next;
     file
@@ -300,9 +293,9 @@ fn a_key_typed_letter_by_letter_reads_as_a_fresh_check_reads_it() {
     for (n, keystroke) in typed.enumerate() {
         let start = if n == 0 { at } else { at + 4 + n };
         let (start, old_end, new_end) = {
-            let (start_point, old_end) = (point(&text, start), point(&text, start));
+            let (start_point, old_end) = (TextPoint::of(&text, start), TextPoint::of(&text, start));
             text.insert_str(start, &keystroke);
-            (start_point, old_end, point(&text, start + keystroke.len()))
+            (start_point, old_end, TextPoint::of(&text, start + keystroke.len()))
         };
         reuse.edit(start, old_end, new_end);
         let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&reuse));

@@ -50,13 +50,6 @@ fn check_yaml(text: &str) -> Checked {
     check(text, Syntax::Yaml, &Selection::default())
 }
 
-/// Where `byte` is in `text`, for a tree edit.
-fn point(text: &str, byte: usize) -> TextPoint {
-    let lines = LineIndex::new(text);
-    let row = lines.line_of(byte);
-    TextPoint { byte, row, column: byte - lines.line_start(row) }
-}
-
 #[test]
 fn blocks_nested_past_the_limit_are_a_syntax_error_and_the_other_files_are_checked() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,7 +95,7 @@ fn blocks_nested_past_the_limit_are_a_syntax_error_and_the_other_files_are_check
 /// finds and read the same values.
 fn type_into(text: &mut String, reuse: &mut Reuse, at: usize, insert: &str) -> Vec<String> {
     text.insert_str(at, insert);
-    reuse.edit(point(text, at), point(text, at), point(text, at + insert.len()));
+    reuse.edit(TextPoint::of(text, at), TextPoint::of(text, at), TextPoint::of(text, at + insert.len()));
     let (checked, next) = check_incremental(text, Syntax::Yaml, &Selection::default(), Some(reuse));
     *reuse = next;
     let fresh = check_yaml(text);

@@ -52,6 +52,14 @@ pub struct TextPoint {
     pub column: usize,
 }
 
+impl TextPoint {
+    /// Where byte `byte` of `text` is, rows counted as tree-sitter counts them (by `\n`).
+    pub fn of(text: &str, byte: usize) -> TextPoint {
+        let before = &text[..byte];
+        TextPoint { byte, row: before.matches('\n').count(), column: byte - before.rfind('\n').map_or(0, |i| i + 1) }
+    }
+}
+
 /// A parsed tree kept between versions of an open document, so that parsing the next
 /// version reuses what did not change. Every edit made to the text must be told to it.
 #[derive(Clone)]
@@ -101,13 +109,9 @@ impl ReusableTree {
     /// Replaces the bytes `range` of `text`, the text of this tree, with `insert`, and
     /// records the edit.
     pub(crate) fn replace(&mut self, text: &mut String, range: std::ops::Range<usize>, insert: &str) {
-        let point = |text: &str, byte: usize| {
-            let row = text[..byte].matches('\n').count();
-            TextPoint { byte, row, column: byte - text[..byte].rfind('\n').map_or(0, |i| i + 1) }
-        };
-        let (start, old_end) = (point(text, range.start), point(text, range.end));
+        let (start, old_end) = (TextPoint::of(text, range.start), TextPoint::of(text, range.end));
         text.replace_range(range.clone(), insert);
-        self.edit(start, old_end, point(text, range.start + insert.len()));
+        self.edit(start, old_end, TextPoint::of(text, range.start + insert.len()));
     }
 }
 
