@@ -194,6 +194,8 @@ fn checks_with_the_previous_check_as_afresh(
         prop_assert_eq!(&checked.flow, &fresh.flow, "after editing to:\n{}", text);
         prop_assert_eq!(&checked.diagnostics, &fresh.diagnostics, "after editing to:\n{}", text);
         prop_assert_eq!(&checked.lines, &fresh.lines, "after editing to:\n{}", text);
+        prop_assert_eq!(checked.source.comments(), fresh.source.comments(), "after editing to:\n{}", text);
+        prop_assert_eq!(checked.source.errors(), fresh.source.errors(), "after editing to:\n{}", text);
         reuse = next;
     }
     Ok(())

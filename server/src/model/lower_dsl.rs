@@ -35,7 +35,7 @@ pub fn lower_reusing(
     let mut lowerer = Lowerer { file, text, problems: Vec::new(), previous, lowered: HashMap::new() };
     let items = lowerer.statements(file.items(), Block::Root);
     let flow = lowerer.flow(&items);
-    let lowered = LoweredRules { _tree: file.tree.clone(), text: text.to_owned(), rules: lowerer.lowered };
+    let lowered = LoweredRules { tree: file.tree.clone(), rules: lowerer.lowered };
     (flow, lowerer.problems, lowered)
 }
 
@@ -44,13 +44,20 @@ pub fn lower_reusing(
 /// Parsing an edited text with the old tree shares the subtrees the edit did not touch. A
 /// node's id is where its parent keeps it: the top level is rebuilt after any edit, so a
 /// rule's own id changes, but a shared rule keeps its children where they were, and so their
-/// ids. `_tree` keeps this version's subtrees alive, so an id seen again is in the same rule.
-/// A rule's lowering depends on its subtree, its text and the error regions that reach into
-/// it; only rules no error region reaches are kept and reused.
+/// ids. `tree` keeps this version's subtrees alive, so an id seen again is in the same rule,
+/// and has the version's text (what its scan left). A rule's lowering depends on its subtree,
+/// its text and the error regions that reach into it; only rules no error region reaches are
+/// kept and reused.
 pub struct LoweredRules {
-    _tree: crate::syntax::ReusableTree,
-    text: String,
+    tree: crate::syntax::ReusableTree,
     rules: HashMap<usize, LoweredRule>,
+}
+
+impl LoweredRules {
+    /// The text of the version lowered.
+    fn text(&self) -> &str {
+        self.tree.dsl.as_deref().map_or("", |scanned| scanned.text())
+    }
 }
 
 /// A rule as lowered, with the findings its lowering reported.
@@ -385,7 +392,7 @@ impl<'a> Lowerer<'a> {
         let Some(id) = node.child(0).map(|child| child.id()) else { return Arc::new(self.rule(node)) };
         let previous = self.previous.and_then(|previous| {
             let old = previous.rules.get(&id)?;
-            let unchanged = previous.text.get(old.start..old.start + whole.len()) == self.text.get(whole.range());
+            let unchanged = previous.text().get(old.start..old.start + whole.len()) == self.text.get(whole.range());
             unchanged.then_some(old)
         });
         let (rule, problems) = match previous {

@@ -9,7 +9,8 @@
 
 use super::{span_of, Comment, ReusableTree, SyntaxError};
 use crate::text::{shorten, LineIndex, Span};
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 use tree_sitter::Node;
 
 /// The kind of a node of this grammar (what `Node::kind` says), from a table made once:
@@ -192,17 +193,72 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
     if old.is_some() && tree.root_node().has_error() {
         tree = parse(None);
     }
-    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new() };
+    let previous = old.and_then(|old| old.dsl.as_deref());
+    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new(), previous, items: HashMap::new() };
     scan.node(tree.root_node());
-    let Scan { comments, mut errors, .. } = scan;
+    let Scan { comments, mut errors, items, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    DslFile { tree: ReusableTree { tree, yaml: None, edited: None }, comments, errors: merge_lines(errors, text) }
+    let scanned = Scanned { _tree: tree.clone(), text: text.to_owned(), items };
+    let tree = ReusableTree { tree, yaml: None, dsl: Some(Arc::new(scanned)), edited: None };
+    DslFile { tree, comments, errors: merge_lines(errors, text) }
+}
+
+/// What scanning one version found in each of its top-level items that parse (their
+/// comments, and the escapes in them that stand for no character), for scanning the next:
+/// an item the edits left alone is not walked again (most of an edit's scan of a 300-rule
+/// file, whose patterns are full of escapes).
+///
+/// Items are keyed as the lowering keys its rules (`lower_dsl::LoweredRules`): by the id of
+/// their first child, which an item that parsing the next version shares keeps, and checked
+/// against their text. `_tree` keeps this version's subtrees alive, so that an id seen again
+/// is the very same node.
+pub struct Scanned {
+    _tree: tree_sitter::Tree,
+    text: String,
+    items: HashMap<usize, ScannedItem>,
+}
+
+impl Scanned {
+    /// The text this version was, which the lowering also holds its rules against.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// What the scan found in one item.
+#[derive(Clone)]
+struct ScannedItem {
+    span: Span,
+    comments: Vec<Comment>,
+    errors: Vec<SyntaxError>,
+}
+
+impl ScannedItem {
+    fn shifted(&self, span: Span) -> ScannedItem {
+        let delta = span.start as isize - self.span.start as isize;
+        ScannedItem {
+            span,
+            comments: self
+                .comments
+                .iter()
+                .map(|c| Comment { span: c.span.shifted(delta), text: c.text.clone() })
+                .collect(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| SyntaxError { span: e.span.shifted(delta), message: e.message.clone() })
+                .collect(),
+        }
+    }
 }
 
 struct Scan<'t> {
     text: &'t str,
     comments: Vec<Comment>,
     errors: Vec<SyntaxError>,
+    previous: Option<&'t Scanned>,
+    /// What this scan leaves for the next version (see [`Scanned`]).
+    items: HashMap<usize, ScannedItem>,
 }
 
 impl Scan<'_> {
@@ -252,9 +308,38 @@ impl Scan<'_> {
                 ends_broken = self.error(child);
             } else {
                 ends_broken &= kind(child) == "comment";
-                self.node(child);
+                self.item(child);
             }
         }
+    }
+
+    /// A top-level node outside any error: what the previous version found in it, when
+    /// parsing shared it and its text is the same, or else scanned; remembered for the next.
+    fn item(&mut self, node: Node) {
+        let Some(id) = node.child(0).map(|first| first.id()) else { return self.node(node) };
+        let span = span_of(node);
+        let previous = self.previous.and_then(|previous| {
+            let old = previous.items.get(&id)?;
+            (previous.text.get(old.span.range()) == Some(&self.text[span.range()])).then_some(old)
+        });
+        let item = match previous {
+            Some(old) => {
+                let item = old.shifted(span);
+                self.comments.extend(item.comments.iter().cloned());
+                self.errors.extend(item.errors.iter().cloned());
+                item
+            }
+            None => {
+                let (comments, errors) = (self.comments.len(), self.errors.len());
+                self.node(node);
+                ScannedItem {
+                    span,
+                    comments: self.comments[comments..].to_vec(),
+                    errors: self.errors[errors..].to_vec(),
+                }
+            }
+        };
+        self.items.insert(id, item);
     }
 
     fn children(&mut self, node: Node) {
@@ -398,6 +483,47 @@ mod tests {
 
     fn errors(text: &str) -> Vec<(String, String)> {
         parse(text, None).errors.into_iter().map(|e| (text[e.span.range()].to_owned(), e.message)).collect()
+    }
+
+    /// An edit's scan takes from the previous version what it found in the items the edit
+    /// left alone (moved), and scans the others: the previous scan's findings are altered
+    /// here so that what was taken shows.
+    #[test]
+    fn an_edit_scans_only_the_items_it_changed() {
+        let mut text = "mailflow 1\nrule \"A\" priority 0 {\n  # first\n  set header \"X\" to \"\\q\"\n}\n\
+                        rule \"B\" priority 1 {\n  # second\n  stop processing\n}\n"
+            .to_owned();
+        let first = parse(&text, None);
+        assert_eq!(first.comments.len(), 2);
+        assert_eq!(first.errors.len(), 1, "{:?}", first.errors);
+        let DslFile { mut tree, .. } = first;
+        let scanned = Arc::get_mut(tree.dsl.as_mut().unwrap()).expect("the scan is this tree's alone");
+        for item in scanned.items.values_mut() {
+            for comment in &mut item.comments {
+                comment.text.push_str(" (taken)");
+            }
+            for error in &mut item.errors {
+                error.message.push_str(" (taken)");
+            }
+        }
+        // Rule A gets a longer name: rule B moves, unchanged.
+        let at = text.find("\"A\"").unwrap() + 1;
+        tree.insert(&mut text, at, "AA");
+        let edited = parse(&text, Some(&tree));
+        let comments: Vec<&str> = edited.comments.iter().map(|c| &text[c.span.range()]).collect();
+        assert_eq!(comments, ["# first", "# second"], "spans moved with their item");
+        let texts: Vec<&str> = edited.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["# first", "# second (taken)"]);
+        assert!(!edited.errors[0].message.ends_with("(taken)"), "rule A was scanned again");
+        assert_eq!(&text[edited.errors[0].span.range()], "\\q");
+        // Rule B changes: scanned again; rule A, left alone this time, is taken.
+        let at = text.find("# second").unwrap() + 2;
+        let mut tree = edited.tree.clone();
+        tree.insert(&mut text, at, "new ");
+        let again = parse(&text, Some(&tree));
+        let texts: Vec<&str> = again.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["# first", "# new second"]);
+        assert_eq!(again.errors.len(), 1);
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct ReusableTree {
     pub(crate) tree: tree_sitter::Tree,
     /// For YAML, what reading this version into a value tree leaves for the next.
     pub(crate) yaml: Option<std::sync::Arc<yaml::Converted>>,
+    /// For the DSL, what scanning this version for comments and errors leaves for the next.
+    pub(crate) dsl: Option<std::sync::Arc<dsl::Scanned>>,
     /// The bytes of the edited text that the edits since this version wrote, as one stretch
     /// from the first to the last (`None` before an edit): every byte outside it is the
     /// version's, moved.

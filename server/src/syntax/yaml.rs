@@ -350,7 +350,7 @@ fn read_whole(
         item_blames,
         shallow,
     };
-    let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), edited: None };
+    let reusable = ReusableTree { tree: next, yaml: Some(Arc::new(converted)), dsl: None, edited: None };
     (YamlFile { root, comments, errors, aliases }, Some(reusable))
 }
 
