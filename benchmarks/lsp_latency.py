@@ -30,7 +30,10 @@ half a second (SETTLE_S: the edits measure an editor at work, not its opening):
   after publishing: this edit waits for it), over as many openings;
 - hover on a rule's name or on a key, completion of a rule's `mode`, and going from a rule's
   `redirectToConnector` to the connector, written out or through an alias of the
-  connector's anchored name: request to answer.
+  connector's anchored name: request to answer;
+- the outline (document symbols) and the folding ranges of the whole file, and the DSL's
+  semantic tokens: what an editor asks for again after the edits (VS Code a moment after the
+  last one), request to answer.
 
 Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
 processor time per operation (user and system, from /proc: a busy machine disturbs it less
@@ -226,7 +229,15 @@ def peer_kind(script: str) -> Kind:
             "schemaStore": {"enable": False},
         }
     }
-    capabilities = {"textDocument": {"publishDiagnostics": {}, "hover": {}, "completion": {}}}
+    capabilities = {
+        "textDocument": {
+            "publishDiagnostics": {},
+            "hover": {},
+            "completion": {},
+            "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
+            "foldingRange": {"lineFoldingOnly": True},
+        }
+    }
     return Kind("yaml-language-server", ["node", script, "--stdio"], {"capabilities": capabilities}, settings=settings)
 
 
@@ -411,6 +422,23 @@ def measure_requests(session: Session, method: str, positions: list[tuple[int, i
     return measured
 
 
+def measure_document_requests(session: Session, method: str, count: int) -> Measured:
+    """Requests about the whole document; mailflow must answer each with something."""
+    empty = []
+
+    def run():
+        sent, got, message = session.server.request(method, {"textDocument": {"uri": session.uri}})
+        assert "result" in message, f"{session.kind.name}: {message}"
+        if not message["result"]:
+            assert session.kind.name != "mailflow", f"mailflow answered {method} with nothing"
+            empty.append(method)
+        return (got - sent) * 1e3
+
+    measured = timed(session, [run] * count)
+    measured.empty = len(empty)
+    return measured
+
+
 def rule_names(lines: list[str]) -> list[tuple[int, int]]:
     return [(i, 14) for i, line in enumerate(lines) if line.startswith('  - name: "Department ')]
 
@@ -489,6 +517,11 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
                 Shape(f"{what}, block style, {size} rules", f"asked-{size}.mailflow.yaml", text,
                       lambda s, n, m=method, p=positions: measure_requests(s, m, p, n), peer_edits)
             )
+        for what, method in (("outline", "textDocument/documentSymbol"), ("folding ranges", "textDocument/foldingRange")):
+            found.append(
+                Shape(f"{what}, block style, {size} rules", f"asked-{size}.mailflow.yaml", text,
+                      lambda s, n, m=method: measure_document_requests(s, m, n), peer_edits, count=30)
+            )
         # The smart host connector's name anchored, and the rule redirecting to it through an
         # alias: the request is made on the alias.
         aliased = text.replace("  - name: Mimecast outbound\n", "  - name: &smart-host Mimecast outbound\n", 1)
@@ -503,6 +536,8 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
     dsl = generate.to_dsl(block)
     measure = lambda session, count: measure_edits(session, count, DSL_EDIT_MARKER)  # noqa: E731
     found.append(Shape("edit, DSL, 300 rules", "typed.mailflow", dsl, measure, 0, "mailflow"))
+    tokens = lambda session, count: measure_document_requests(session, "textDocument/semanticTokens/full", count)  # noqa: E731
+    found.append(Shape("semantic tokens, DSL, 300 rules", "asked.mailflow", dsl, tokens, 0, "mailflow", count=30))
     return found
 
 
