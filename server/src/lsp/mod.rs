@@ -223,6 +223,12 @@ fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
         .unwrap_or_else(|panic| Err(failed(what, transport::panic_reason(panic.as_ref()))))
 }
 
+/// `result`, or `None` when the transport answers with it, written straight from its types
+/// ([`transport::write_result`]): for the answers about a whole file, thousands of entries.
+fn written<T: serde::Serialize>(result: T) -> Option<T> {
+    (!transport::write_result(&result)).then_some(result)
+}
+
 fn failed(what: &str, reason: String) -> Error {
     let mut error = Error::internal_error();
     error.message = format!("mailflow failed while {what}: {reason} (please report this)").into();
@@ -953,7 +959,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("listing symbols", || {
-            Ok(Some(DocumentSymbolResponse::Nested(self.converter(&uri, &analysis).document_symbols())))
+            Ok(written(DocumentSymbolResponse::Nested(self.converter(&uri, &analysis).document_symbols())))
         })
     }
 
@@ -981,7 +987,7 @@ impl LanguageServer for Backend {
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let uri = params.text_document.uri;
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
-        guarded("computing folding ranges", || Ok(Some(convert::folding_ranges(&analysis))))
+        guarded("computing folding ranges", || Ok(written(convert::folding_ranges(&analysis))))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
@@ -1001,7 +1007,10 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let encoding = self.encoding();
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
-        guarded("highlighting", || Ok(convert::semantic_tokens(&analysis, encoding).map(SemanticTokensResult::Tokens)))
+        guarded("highlighting", || {
+            Ok(convert::semantic_tokens(&analysis, encoding)
+                .and_then(|tokens| written(SemanticTokensResult::Tokens(tokens))))
+        })
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {

@@ -61,12 +61,25 @@ impl Client {
         client
     }
 
+    /// The result of a request, or its error's message. It runs as the transport runs it: a
+    /// result the handler wrote itself is the answer's (checked to be what the handler gives
+    /// when it cannot write it, as JSON values).
     async fn request(&mut self, method: &'static str, params: Value) -> Result<Value, String> {
         self.next_id += 1;
+        let request = Request::build(method).id(self.next_id).params(params.clone()).finish();
+        let written = super::transport::Written::default();
+        let call = self.service.ready().await.unwrap().call(request);
+        let response = written.scope(call).await.unwrap().expect("a request gets a response");
+        let result = response.into_parts().1.map_err(|e| e.message.to_string())?;
+        let Some(bytes) = written.take() else { return Ok(result) };
+        assert_eq!(result, Value::Null, "{method}: a handler that wrote its result returns nothing");
+        let written: Value = serde_json::from_slice(&bytes).expect("a written result is JSON");
+        self.next_id += 1;
         let request = Request::build(method).id(self.next_id).params(params).finish();
-        let response =
-            self.service.ready().await.unwrap().call(request).await.unwrap().expect("a request gets a response");
-        response.into_parts().1.map_err(|e| e.message.to_string())
+        let response = self.service.ready().await.unwrap().call(request).await.unwrap().expect("a response");
+        let returned = response.into_parts().1.map_err(|e| e.message.to_string())?;
+        assert_eq!(written, returned, "{method}: written as the handler returns it");
+        Ok(written)
     }
 
     async fn notify(&mut self, method: &'static str, params: Value) {

@@ -398,9 +398,61 @@ fn report(what: &str) {
     eprintln!("mailflow lsp: {what}");
 }
 
-/// What a handler that has finished gives back: its request's id and method, and its answer
-/// (`Err` when it panicked).
-type Finished = (Option<Id>, String, Result<Result<Option<Response>, ExitedError>, String>);
+/// What a handler that has finished gives back: its request's id and method, its answer
+/// (`Err` when it panicked), and the result it wrote itself, if it did.
+type Finished = (Option<Id>, String, Result<Result<Option<Response>, ExitedError>, String>, Option<Vec<u8>>);
+
+/// The result a request's handler wrote itself as JSON ([`write_result`]), for the transport
+/// to answer with.
+#[derive(Clone, Default)]
+pub struct Written(std::sync::Arc<std::sync::Mutex<Option<Vec<u8>>>>);
+
+tokio::task_local! {
+    static WRITTEN: Written;
+}
+
+impl Written {
+    /// Runs `handler`, a request's, so that what it writes with [`write_result`] lands here.
+    pub fn scope<F: Future>(&self, handler: F) -> impl Future<Output = F::Output> {
+        WRITTEN.scope(self.clone(), handler)
+    }
+
+    /// The result written, if one was.
+    pub fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+/// Writes `result` as the JSON result of the request being handled, straight from its types,
+/// and says whether it did: not when no transport runs the handler ([`Written::scope`]). The
+/// handler then returns nothing, and the transport answers with what was written. Through
+/// tower-lsp-server, a result becomes a `serde_json::Value` tree before it is written: for the
+/// thousands of entries of a large file's outline, folding ranges or semantic tokens, making,
+/// writing and freeing that tree was most of the answer's time.
+pub fn write_result<T: serde::Serialize>(result: &T) -> bool {
+    let Ok(bytes) = serde_json::to_vec(result) else { return false };
+    WRITTEN
+        .try_with(|written| {
+            *written.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bytes);
+        })
+        .is_ok()
+}
+
+/// What the writer writes as an answer: a response, or the body of one already written.
+enum Answer {
+    Response(Response),
+    Body(Vec<u8>),
+}
+
+/// The body of the successful answer to request `id` whose result is the JSON `result`.
+fn answer_body(id: &Id, result: &[u8]) -> Vec<u8> {
+    let mut body = b"{\"jsonrpc\":\"2.0\",\"id\":".to_vec();
+    body.extend(serde_json::to_vec(id).expect("an id is a number or a string"));
+    body.extend_from_slice(b",\"result\":");
+    body.extend_from_slice(result);
+    body.push(b'}');
+    body
+}
 
 /// Serves the language service on `input` and `output` until the client says `exit` or the
 /// input ends; handlers still running then are given `grace` to finish.
@@ -419,7 +471,7 @@ where
     S::Future: Send + 'static,
 {
     let (server_requests, mut client_responses) = socket.split();
-    let (answers, answers_out) = mpsc::unbounded_channel::<Response>();
+    let (answers, answers_out) = mpsc::unbounded_channel::<Answer>();
     let writer = tokio::spawn(write(output, answers_out, server_requests, notifications));
     let (frames_in, mut frames) = mpsc::channel::<Frame>(1);
     let reader = tokio::spawn(async move {
@@ -458,22 +510,23 @@ where
                 if std::future::poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
                     break;
                 }
-                let mut handler = Box::pin(service.call(request));
+                let written = Written::default();
+                let mut handler = Box::pin(written.scope(service.call(request)));
                 // The handler's first steps run now, before the next message is read.
                 let first = std::future::poll_fn(|cx| {
                     Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))))
                 })
                 .await;
                 match first {
-                    Ok(Poll::Ready(answer)) => send_answer(&answers, id, &method, Ok(answer)),
+                    Ok(Poll::Ready(answer)) => send_answer(&answers, id, &method, Ok(answer), written.take()),
                     Ok(Poll::Pending) => {
                         let method = method.clone();
                         handlers.spawn(async move {
                             let answer = AssertUnwindSafe(handler).catch_unwind().await;
-                            (id, method, answer.map_err(|panic| panic_reason(panic.as_ref())))
+                            (id, method, answer.map_err(|panic| panic_reason(panic.as_ref())), written.take())
                         });
                     }
-                    Err(panic) => send_answer(&answers, id, &method, Err(panic_reason(panic.as_ref()))),
+                    Err(panic) => send_answer(&answers, id, &method, Err(panic_reason(panic.as_ref())), None),
                 }
                 if method == "exit" {
                     ending.exited = true;
@@ -481,8 +534,8 @@ where
                 }
             }
             Some(finished) = handlers.join_next(), if !handlers.is_empty() => {
-                if let Ok((id, method, answer)) = finished {
-                    send_answer(&answers, id, &method, answer);
+                if let Ok((id, method, answer, written)) = finished {
+                    send_answer(&answers, id, &method, answer, written);
                 }
             }
         }
@@ -490,8 +543,8 @@ where
     // The client is gone: what is still running gets `grace`, then is dropped.
     let _ = tokio::time::timeout(grace, async {
         while let Some(finished) = handlers.join_next().await {
-            if let Ok((id, method, answer)) = finished {
-                send_answer(&answers, id, &method, answer);
+            if let Ok((id, method, answer, written)) = finished {
+                send_answer(&answers, id, &method, answer, written);
             }
         }
     })
@@ -505,12 +558,12 @@ where
 
 /// A frame as a message for the service or an answer from the client; what is neither is
 /// refused here (answered, and said on standard error).
-fn triage(frame: Frame, answers: &mpsc::UnboundedSender<Response>) -> Option<Decoded> {
+fn triage(frame: Frame, answers: &mpsc::UnboundedSender<Answer>) -> Option<Decoded> {
     let (code, why) = match frame {
         Frame::Body(body) => match decode(&body) {
             Decoded::Refused(answer) => {
                 report(&answer.error().map(|e| e.message.to_string()).unwrap_or_default());
-                let _ = answers.send(answer);
+                let _ = answers.send(Answer::Response(answer));
                 return None;
             }
             Decoded::Unreadable(why) => {
@@ -526,7 +579,7 @@ fn triage(frame: Frame, answers: &mpsc::UnboundedSender<Response>) -> Option<Dec
         ),
     };
     report(&why);
-    let _ = answers.send(Response::from_error(Id::Null, error(code, why)));
+    let _ = answers.send(Answer::Response(Response::from_error(Id::Null, error(code, why))));
     None
 }
 
@@ -539,15 +592,23 @@ pub fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
-/// Sends what a handler answered; a request (it has an id) is always answered.
+/// Sends what a handler answered, with the result it wrote itself when it answered without
+/// error; a request (it has an id) is always answered.
 fn send_answer(
-    answers: &mpsc::UnboundedSender<Response>,
+    answers: &mpsc::UnboundedSender<Answer>,
     id: Option<Id>,
     method: &str,
     answer: Result<Result<Option<Response>, ExitedError>, String>,
+    written: Option<Vec<u8>>,
 ) {
     if let Err(reason) = &answer {
         report(&format!("{method} failed: {reason}"));
+    }
+    if let (Ok(Ok(Some(response))), Some(id), Some(result)) = (&answer, &id, &written) {
+        if response.is_ok() {
+            let _ = answers.send(Answer::Body(answer_body(id, result)));
+            return;
+        }
     }
     let response = match (answer, id) {
         (Ok(Ok(Some(response))), _) => response,
@@ -573,14 +634,14 @@ fn send_answer(
             ),
         ),
     };
-    let _ = answers.send(response);
+    let _ = answers.send(Answer::Response(response));
 }
 
 /// Writes the answers and the server's own requests and notifications, each framed, until
 /// the answers end (the requests end with the service, the notifications with the server).
 async fn write<O: AsyncWrite + Unpin>(
     mut output: O,
-    mut answers: mpsc::UnboundedReceiver<Response>,
+    mut answers: mpsc::UnboundedReceiver<Answer>,
     mut requests: impl Stream<Item = Request> + Unpin,
     mut notifications: NotificationsOut,
 ) {
@@ -588,7 +649,8 @@ async fn write<O: AsyncWrite + Unpin>(
     loop {
         let body = tokio::select! {
             answer = answers.recv() => match answer {
-                Some(answer) => serde_json::to_vec(&answer),
+                Some(Answer::Response(response)) => serde_json::to_vec(&response),
+                Some(Answer::Body(body)) => Ok(body),
                 None => break,
             },
             request = requests.next(), if requests_open => match request {

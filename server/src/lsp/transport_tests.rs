@@ -245,3 +245,38 @@ async fn exit_without_shutdown_is_status_1_and_the_end_of_input_is_0() {
     assert_eq!((ending, ending.status()), (Ending { exited: false, shutdown: false }, 0));
     assert_eq!(answer(&messages, json!(2))["result"], Value::Null);
 }
+
+/// The outline, folding ranges and semantic tokens are written by their handlers, straight
+/// from their types: each is the answer to its own request, with the request's id.
+#[tokio::test]
+async fn answers_written_by_their_handlers_answer_their_requests() {
+    let yaml = "mailflow: 1\ntransportRules:\n  - name: A\n    priority: 0\n    stopProcessingMoreRules: true\n";
+    let dsl = "mailflow 1\nrule \"A\" priority 0 {\n  if sender is inside\n  stop processing\n}\n";
+    let open = |uri: &str, language: &str, text: &str| {
+        let document = json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}});
+        message(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": document}))
+    };
+    let (yaml_uri, dsl_uri) = ("file:///a.mailflow.yaml", "file:///a.mailflow");
+    let ask = |id: Value, method: &str, uri: &str| {
+        message(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": {"textDocument": {"uri": uri}}}))
+    };
+    let input = [
+        initialize(),
+        open(yaml_uri, "yaml", yaml),
+        open(dsl_uri, "mailflow", dsl),
+        ask(json!("outline"), "textDocument/documentSymbol", yaml_uri),
+        ask(json!(3), "textDocument/foldingRange", yaml_uri),
+        ask(json!(4), "textDocument/semanticTokens/full", dsl_uri),
+    ]
+    .concat();
+    let (_, messages) = converse(input).await;
+    let outline = answer(&messages, json!("outline"));
+    assert_eq!(outline["jsonrpc"], "2.0");
+    assert_eq!(outline["result"][0]["name"], "A", "{outline}");
+    let folds =
+        json!([{"startLine": 1, "endLine": 4, "kind": "region"}, {"startLine": 2, "endLine": 4, "kind": "region"}]);
+    assert_eq!(answer(&messages, json!(3))["result"], folds);
+    let tokens = &answer(&messages, json!(4))["result"]["data"];
+    assert!(tokens.as_array().is_some_and(|data| !data.is_empty() && data.len() % 5 == 0), "{tokens}");
+    assert_eq!(messages.iter().filter(|m| m.get("method").is_none()).count(), 4, "{messages:?}");
+}
