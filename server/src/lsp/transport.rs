@@ -430,12 +430,13 @@ impl Written {
 /// thousands of entries of a large file's outline, folding ranges or semantic tokens, making,
 /// writing and freeing that tree was most of the answer's time.
 pub fn write_result<T: serde::Serialize>(result: &T) -> bool {
-    let Ok(bytes) = serde_json::to_vec(result) else { return false };
     WRITTEN
         .try_with(|written| {
+            let Ok(bytes) = serde_json::to_vec(result) else { return false };
             *written.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bytes);
+            true
         })
-        .is_ok()
+        .unwrap_or(false)
 }
 
 /// What the writer writes as an answer: a response, or the body of one already written.

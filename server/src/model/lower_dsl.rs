@@ -54,9 +54,9 @@ pub struct LoweredRules {
 }
 
 impl LoweredRules {
-    /// The text of the version lowered.
-    fn text(&self) -> &str {
-        self.tree.dsl.as_deref().map_or("", |scanned| scanned.text())
+    /// Whether the version lowered held `written` at byte `start`.
+    fn had(&self, start: usize, written: &str) -> bool {
+        self.tree.dsl.as_deref().is_some_and(|scanned| scanned.had(start, written))
     }
 }
 
@@ -392,8 +392,7 @@ impl<'a> Lowerer<'a> {
         let Some(id) = node.child(0).map(|child| child.id()) else { return Arc::new(self.rule(node)) };
         let previous = self.previous.and_then(|previous| {
             let old = previous.rules.get(&id)?;
-            let unchanged = previous.text().get(old.start..old.start + whole.len()) == self.text.get(whole.range());
-            unchanged.then_some(old)
+            previous.had(old.start, &self.text[whole.range()]).then_some(old)
         });
         let (rule, problems) = match previous {
             Some(old) => {

@@ -219,14 +219,14 @@ pub struct Scanned {
 }
 
 impl Scanned {
-    /// The text this version was, which the lowering also holds its rules against.
-    pub fn text(&self) -> &str {
-        &self.text
+    /// Whether this version's text held `written` at byte `start`: what both this scan and
+    /// the lowering ask of an item parsing shared before taking what they found in it.
+    pub fn had(&self, start: usize, written: &str) -> bool {
+        self.text.get(start..start + written.len()) == Some(written)
     }
 }
 
 /// What the scan found in one item.
-#[derive(Clone)]
 struct ScannedItem {
     span: Span,
     comments: Vec<Comment>,
@@ -320,7 +320,7 @@ impl Scan<'_> {
         let span = span_of(node);
         let previous = self.previous.and_then(|previous| {
             let old = previous.items.get(&id)?;
-            (previous.text.get(old.span.range()) == Some(&self.text[span.range()])).then_some(old)
+            (old.span.len() == span.len() && previous.had(old.span.start, &self.text[span.range()])).then_some(old)
         });
         let item = match previous {
             Some(old) => {
