@@ -210,8 +210,16 @@ class Kind:
         self.versioned = name == "mailflow"
 
 
+# As VS Code asks for folding ranges: whole lines, at most 5,000 of them (its
+# `editor.foldingMaximumRegions`).
+FOLDING_RANGE = {"lineFoldingOnly": True, "rangeLimit": 5000}
+
+
 def mailflow_kind(binary: str) -> Kind:
-    capabilities = {"textDocument": {"publishDiagnostics": {"versionSupport": True}}, "workspace": {"configuration": True}}
+    capabilities = {
+        "textDocument": {"publishDiagnostics": {"versionSupport": True}, "foldingRange": FOLDING_RANGE},
+        "workspace": {"configuration": True},
+    }
     return Kind("mailflow", [binary, "lsp"], {"capabilities": capabilities}, configuration={})
 
 
@@ -235,7 +243,7 @@ def peer_kind(script: str) -> Kind:
             "hover": {},
             "completion": {},
             "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
-            "foldingRange": {"lineFoldingOnly": True},
+            "foldingRange": FOLDING_RANGE,
         }
     }
     return Kind("yaml-language-server", ["node", script, "--stdio"], {"capabilities": capabilities}, settings=settings)

@@ -9,6 +9,8 @@
 //!   folder.
 //! - `edit`: a character typed in a rule's disclaimer, checked reusing the version before, as
 //!   the language server does, for each editing shape of `lsp_latency.py`.
+//! - `folding ranges`: the whole-file request an editor repeats after each edit, on a file
+//!   already checked.
 //! - `type a key`: a key typed letter by letter on a new line of a rule, most keystrokes
 //!   leaving a line that does not parse yet.
 //!
@@ -114,6 +116,18 @@ fn main() {
         let dsl = mailflow::convert::convert(&check(&yaml, Syntax::Yaml, &selection), &yaml, Syntax::Dsl)
             .expect("the generated rules have a DSL form");
         edits(name, dsl, Syntax::Dsl, 300, &wanted);
+    }
+
+    let name = "folding ranges, rules-block, 3000";
+    if wanted(name) {
+        let text = generated("rules-block", 3000);
+        let checked = check(&text, Syntax::Yaml, &selection);
+        let times = measure(20, |_| {
+            let start = Instant::now();
+            std::hint::black_box(mailflow::ide::folding_ranges(&checked, &text, None));
+            start.elapsed()
+        });
+        print_row(name, &times);
     }
 
     let name = "type a key on a new line, rules-block, 300";

@@ -198,6 +198,23 @@ impl LineIndex {
         self.line_starts.partition_point(|&start| start <= offset) - 1
     }
 
+    /// 0-based line that holds `offset`, which lies on `line` or after it: searched from
+    /// there in steps that double, so that the end of a short span costs a few comparisons
+    /// where [`LineIndex::line_of`] would search the whole file.
+    pub fn line_of_from(&self, line: usize, offset: usize) -> usize {
+        let line = line.min(self.line_starts.len() - 1);
+        let starts = &self.line_starts[line..];
+        if starts[0] > offset {
+            return self.line_of(offset);
+        }
+        let mut step = 1;
+        while step < starts.len() && starts[step] <= offset {
+            step *= 2;
+        }
+        let (low, high) = (step / 2, step.min(starts.len()));
+        line + low + starts[low..high].partition_point(|&start| start <= offset) - 1
+    }
+
     /// Byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
         self.line_starts[line.min(self.line_starts.len() - 1)]
@@ -359,6 +376,20 @@ mod tests {
             }
             let edited = LineIndex::new(&old).edited(old.len(), &text, changed.unwrap());
             proptest::prop_assert_eq!(edited.line_starts, LineIndex::new(&text).line_starts);
+        }
+
+        /// Searched from any line at or before it, an offset is on the line a search of the
+        /// whole file finds; from a line after it, too.
+        #[test]
+        fn a_line_searched_from_another_is_the_line_of_the_offset(
+            text in "[ab\r\n]{0,80}",
+            at in 0.0..=1.0f64,
+            from in 0.0..=1.2f64,
+        ) {
+            let index = LineIndex::new(&text);
+            let offset = (at * text.len() as f64) as usize;
+            let line = (from * index.line_count() as f64) as usize;
+            proptest::prop_assert_eq!(index.line_of_from(line, offset), index.line_of(offset));
         }
     }
 

@@ -844,6 +844,37 @@ async def test_workspace_symbols_cover_open_and_unopened_files_with_progress(tmp
         assert any(s.location.uri.endswith("codetwo-mimecast.mailflow.yaml") for s in mimecast)
 
 
+async def test_folding_ranges_keep_to_the_clients_limit_outermost_first(tmp_path):
+    # Fifty rules, each a list item holding two mappings: more ranges than the client shows.
+    rules = "".join(
+        f"  - name: Rule {n}\n    priority: {n}\n    conditions:\n      senderIs: inside\n"
+        f"    actions:\n      setHeader: {{name: X-Rule-{n}, value: 'yes'}}\n"
+        for n in range(50)
+    )
+    path = tmp_path / "many.mailflow.yaml"
+    path.write_text(f"mailflow: 1\norganization:\n  domains: [contoso.com]\ntransportRules:\n{rules}")
+
+    async def folds(limit):
+        capabilities = vscode_capabilities()
+        capabilities.text_document.folding_range.range_limit = limit
+        async with session(capabilities) as client:
+            doc = Doc(client, path)
+            await doc.diagnostics()
+            ranges = await within(client.text_document_folding_range_async(t.FoldingRangeParams(text_document=doc.id)))
+            return doc.text, {(r.start_line, r.end_line) for r in ranges}
+
+    text, every = await folds(None)
+    assert len(every) == 1 + 1 + 50 * 3  # organization, transportRules, each rule and its two mappings
+    _, kept = await folds(80)
+    assert len(kept) == 80 and kept <= every
+    lines = text.splitlines()
+    rule_lines = {n for n, line in enumerate(lines) if line.startswith("  - name: Rule ")}
+    assert {first for first, _ in kept} >= rule_lines | {1, 3}, "every rule and top-level key stays foldable"
+    # The 28 left over fold the first rules' conditions and actions, in the order of the text.
+    inner = sorted(first for first, _ in kept if lines[first].startswith("    "))
+    assert inner == sorted(first for first, _ in every if lines[first].startswith("    "))[:28]
+
+
 # ---------------------------------------------------------------------------------------
 # Other clients: pull diagnostics, UTF-8 columns
 

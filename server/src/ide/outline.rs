@@ -72,11 +72,12 @@ pub fn workspace_symbols(files: &[(&str, &Checked)], query: &str) -> Vec<(usize,
 }
 
 /// 0-based `(first line, last line)` of every mapping entry and list item that spans lines,
-/// and of every run of two or more comment lines; sorted, each once.
-pub fn folding_ranges(checked: &Checked, text: &str) -> Vec<(usize, usize)> {
+/// and of every run of two or more comment lines; sorted, each once. At most `limit` of them
+/// (an editor's `rangeLimit`): over it, the outermost are kept (see [`keep_outermost`]).
+pub fn folding_ranges(checked: &Checked, text: &str, limit: Option<usize>) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     if let Some(root) = checked.yaml().and_then(|yaml| yaml.root.as_ref()) {
-        fold(checked, text, root, &mut ranges);
+        fold(checked, text, root, 0, &mut ranges);
     }
     let comment_lines = checked.source.comments().iter().map(|c| c.span.start).filter(|&start| {
         let line_start = checked.lines.line_start(checked.lines.line_of(start));
@@ -93,42 +94,89 @@ pub fn folding_ranges(checked: &Checked, text: &str) -> Vec<(usize, usize)> {
         };
     }
     ranges.extend(run.filter(|(first, last)| last > first));
-    ranges.sort();
+    ranges.sort_unstable();
     ranges.dedup();
+    if let Some(limit) = limit.filter(|&limit| ranges.len() > limit) {
+        keep_outermost(&mut ranges, limit);
+    }
     ranges
 }
 
+/// Leaves `limit` of the sorted `ranges`: every range that fewer others hold than the cut,
+/// then, of those held by exactly that many, the first in the text. An editor told of more
+/// ranges than it shows drops some itself; what it keeps of a file of rules should be each
+/// rule and its keys, not the first few thousand lines' every nested list.
+fn keep_outermost(ranges: &mut Vec<(usize, usize)>, limit: usize) {
+    // How many ranges hold each one: visited by first line, the longer first, with the last
+    // lines of those still open above it.
+    let mut order: Vec<usize> = (0..ranges.len()).collect();
+    order.sort_unstable_by_key(|&index| (ranges[index].0, std::cmp::Reverse(ranges[index].1)));
+    let mut depth = vec![0; ranges.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for index in order {
+        let (first, last) = ranges[index];
+        while open.last().is_some_and(|&end| end < first) {
+            open.pop();
+        }
+        depth[index] = open.len();
+        open.push(last);
+    }
+    let mut at_depth = vec![0; depth.iter().max().map_or(0, |&max| max + 1)];
+    for &d in &depth {
+        at_depth[d] += 1;
+    }
+    let (mut cut, mut kept) = (0, 0);
+    while cut < at_depth.len() && kept + at_depth[cut] <= limit {
+        kept += at_depth[cut];
+        cut += 1;
+    }
+    let mut room = limit - kept;
+    let mut depths = depth.into_iter();
+    ranges.retain(|_| match depths.next() {
+        Some(d) if d < cut => true,
+        Some(d) if d == cut && room > 0 => {
+            room -= 1;
+            true
+        }
+        _ => false,
+    });
+}
+
 /// The ranges of `node`'s entries and items, and of theirs. What an alias or a merge brought
-/// in from elsewhere lies outside `node` and is left to where it is written.
-fn fold(checked: &Checked, text: &str, node: &Node, out: &mut Vec<(usize, usize)>) {
-    let children: Vec<(Span, &Node)> = match &node.kind {
-        NodeKind::Map(entries) => entries.iter().map(|entry| (entry.span, &entry.value)).collect(),
-        NodeKind::Seq(items) => items.iter().map(|item| (item.span, item)).collect(),
-        _ => return,
-    };
-    for (span, child) in children.into_iter().filter(|(span, _)| node.span.contains(*span)) {
-        let first = checked.lines.line_of(span.start);
-        let last = last_content_line(checked, text, span);
-        if last > first {
-            out.push((first, last));
+/// in from elsewhere lies outside `node` and is left to where it is written. `node` starts
+/// on line `line` or after it: the text is walked in order, each line found from the last.
+fn fold(checked: &Checked, text: &str, node: &Node, mut line: usize, out: &mut Vec<(usize, usize)>) {
+    let mut fold_child = |span: Span, child: &Node| {
+        if !node.span.contains(span) {
+            return;
+        }
+        line = checked.lines.line_of_from(line, span.start);
+        let last = last_content_line(checked, text, line, span);
+        if last > line {
+            out.push((line, last));
         }
         if span.contains(child.span) {
-            fold(checked, text, child, out);
+            fold(checked, text, child, line, out);
         }
+    };
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().for_each(|entry| fold_child(entry.span, &entry.value)),
+        NodeKind::Seq(items) => items.iter().for_each(|item| fold_child(item.span, item)),
+        _ => {}
     }
 }
 
-/// The last line of `span` that holds more than blanks and comments: tree-sitter's block
-/// nodes also take the comment lines after them, which belong to what follows.
-fn last_content_line(checked: &Checked, text: &str, span: Span) -> usize {
-    let first = checked.lines.line_of(span.start);
-    let mut last = checked.lines.line_of(span.end.saturating_sub(1).max(span.start));
+/// The last line of `span`, which starts on line `first`, that holds more than blanks and
+/// comments: tree-sitter's block nodes also take the comment lines after them, which belong
+/// to what follows.
+fn last_content_line(checked: &Checked, text: &str, first: usize, span: Span) -> usize {
+    let mut last = checked.lines.line_of_from(first, span.end.saturating_sub(1).max(span.start));
     while last > first {
-        let line = checked.lines.line_text(text, last).trim_start();
-        if !(line.is_empty() || line.starts_with('#')) {
-            break;
+        // YAML's blanks are spaces and tabs.
+        match checked.lines.line_text(text, last).bytes().find(|&byte| byte != b' ' && byte != b'\t') {
+            None | Some(b'#') => last -= 1,
+            Some(_) => break,
         }
-        last -= 1;
     }
     last
 }
@@ -205,7 +253,7 @@ transportRules:
         );
         let checked = check_yaml(&text, &Selection::default());
         let lines: Vec<&str> = text.lines().collect();
-        let folds: Vec<String> = folding_ranges(&checked, &text)
+        let folds: Vec<String> = folding_ranges(&checked, &text, None)
             .into_iter()
             .map(|(first, last)| format!("{first}-{last}: {} … {}", lines[first].trim(), lines[last].trim()))
             .collect();
@@ -222,5 +270,30 @@ transportRules:
         22-26: - name: CodeTwo Exchange transport rule … stopProcessingMoreRules: true
         24-25: actions: … redirectToConnector: CodeTwo Email Signatures 365 connector
         ");
+    }
+
+    #[test]
+    fn over_the_limit_the_outermost_ranges_are_kept() {
+        let checked = check_yaml(FILE, &Selection::default());
+        let all = folding_ranges(&checked, FILE, None);
+        let kept = |limit| folding_ranges(&checked, FILE, Some(limit));
+        // Three top-level keys, then what they hold (a comment run, connectors, rules) in the
+        // order of the text, then what those hold.
+        assert_eq!(kept(3), [(1, 3), (4, 14), (15, 24)]);
+        assert_eq!(kept(5), [(1, 3), (4, 14), (5, 6), (7, 9), (15, 24)]);
+        assert_eq!(kept(7), [(1, 3), (4, 14), (5, 6), (7, 9), (10, 14), (15, 24), (16, 19)]);
+        assert_eq!(kept(2), [(1, 3), (4, 14)]);
+        assert_eq!(kept(0), []);
+        assert_eq!(kept(all.len()), all);
+        // Whatever the limit, a kept range's holders are kept.
+        for limit in 0..all.len() {
+            let kept = kept(limit);
+            assert_eq!(kept.len(), limit);
+            for &(first, last) in &kept {
+                for holder in all.iter().filter(|&&(f, l)| f <= first && last <= l) {
+                    assert!(kept.contains(holder), "{holder:?} holds {:?} and is dropped at {limit}", (first, last));
+                }
+            }
+        }
     }
 }

@@ -501,8 +501,8 @@ pub fn workspace_symbols(
         .collect()
 }
 
-pub fn folding_ranges(analysis: &Analysis) -> Vec<FoldingRange> {
-    ide::folding_ranges(&analysis.checked, &analysis.text)
+pub fn folding_ranges(analysis: &Analysis, limit: Option<usize>) -> Vec<FoldingRange> {
+    ide::folding_ranges(&analysis.checked, &analysis.text, limit)
         .into_iter()
         .map(|(start, end)| FoldingRange {
             start_line: start as u32,

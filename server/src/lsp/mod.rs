@@ -112,6 +112,8 @@ struct State {
     /// The client asks for diagnostics again when told to (`workspace/diagnostic/refresh`).
     diagnostic_refresh: bool,
     resolve_edits: bool,
+    /// The most folding ranges the client shows (`foldingRange.rangeLimit`).
+    folding_range_limit: Option<usize>,
     configuration: bool,
     progress: bool,
 }
@@ -765,6 +767,10 @@ impl LanguageServer for Backend {
             .and_then(|t| t.code_action.as_ref())
             .and_then(|c| c.resolve_support.as_ref())
             .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
+        let folding_range_limit = text_document
+            .and_then(|t| t.folding_range.as_ref())
+            .and_then(|f| f.range_limit)
+            .map(|limit| limit as usize);
         let workspace = params.capabilities.workspace.as_ref();
         let root = |uri: &Uri| Some((uri.clone(), uri::to_path(uri, uri::Style::HOST)?));
         let mut roots: Vec<(Uri, PathBuf)> =
@@ -778,6 +784,7 @@ impl LanguageServer for Backend {
             state.encoding = Some(encoding);
             state.pull_diagnostics = pull_diagnostics;
             state.resolve_edits = resolve_edits;
+            state.folding_range_limit = folding_range_limit;
             state.configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
             state.diagnostic_refresh =
                 workspace.and_then(|w| w.diagnostics.as_ref()).and_then(|d| d.refresh_support).unwrap_or(false);
@@ -986,8 +993,9 @@ impl LanguageServer for Backend {
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let uri = params.text_document.uri;
+        let limit = self.state().folding_range_limit;
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
-        guarded("computing folding ranges", || Ok(written(convert::folding_ranges(&analysis))))
+        guarded("computing folding ranges", || Ok(written(convert::folding_ranges(&analysis, limit))))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
