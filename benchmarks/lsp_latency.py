@@ -33,7 +33,8 @@ half a second (SETTLE_S: the edits measure an editor at work, not its opening):
   connector's anchored name: request to answer;
 - the outline (document symbols) and the folding ranges of the whole file, and the DSL's
   semantic tokens: what an editor asks for again after the edits (VS Code a moment after the
-  last one), request to answer.
+  last one), request to answer; and the semantic tokens of 60 lines in the middle of the
+  file (what an editor shows, coloured first when it opens a file).
 
 Prints, per shape, the 50th, 95th and 99th percentiles in milliseconds and the server's
 processor time per operation (user and system, from /proc: a busy machine disturbs it less
@@ -430,12 +431,13 @@ def measure_requests(session: Session, method: str, positions: list[tuple[int, i
     return measured
 
 
-def measure_document_requests(session: Session, method: str, count: int) -> Measured:
-    """Requests about the whole document; mailflow must answer each with something."""
+def measure_document_requests(session: Session, method: str, count: int, extra: dict | None = None) -> Measured:
+    """Requests about the whole document (or the part `extra` names); mailflow must answer
+    each with something."""
     empty = []
 
     def run():
-        sent, got, message = session.server.request(method, {"textDocument": {"uri": session.uri}})
+        sent, got, message = session.server.request(method, {"textDocument": {"uri": session.uri}, **(extra or {})})
         assert "result" in message, f"{session.kind.name}: {message}"
         if not message["result"]:
             assert session.kind.name != "mailflow", f"mailflow answered {method} with nothing"
@@ -546,6 +548,12 @@ def shapes(sizes: list[int], peer_edits: int) -> list[Shape]:
     found.append(Shape("edit, DSL, 300 rules", "typed.mailflow", dsl, measure, 0, "mailflow"))
     tokens = lambda session, count: measure_document_requests(session, "textDocument/semanticTokens/full", count)  # noqa: E731
     found.append(Shape("semantic tokens, DSL, 300 rules", "asked.mailflow", dsl, tokens, 0, "mailflow", count=30))
+    middle = dsl.count("\n") // 2
+    screen = {"range": {"start": {"line": middle, "character": 0}, "end": {"line": middle + 60, "character": 0}}}
+    shown = lambda session, count: measure_document_requests(  # noqa: E731
+        session, "textDocument/semanticTokens/range", count, screen
+    )
+    found.append(Shape("semantic tokens of 60 lines, DSL, 300 rules", "shown.mailflow", dsl, shown, 0, "mailflow", count=30))
     return found
 
 

@@ -260,6 +260,31 @@ async def test_document_symbols_of_a_dsl_document(vscode, tmp_path):
     assert rule.range.end.line >= line_of(doc.text, "  defer on error")
 
 
+def decoded(data: list[int]) -> list[tuple[int, ...]]:
+    """Semantic tokens as (line, column, length, type, modifiers), placed from the file's start."""
+    tokens, line, column = [], 0, 0
+    for at in range(0, len(data), 5):
+        delta_line, delta_column, length, kind, modifiers = data[at : at + 5]
+        line, column = line + delta_line, (column + delta_column if delta_line == 0 else delta_column)
+        tokens.append((line, column, length, kind, modifiers))
+    return tokens
+
+
+async def test_semantic_tokens_of_a_range_are_those_of_the_whole_file_on_its_lines(vscode, tmp_path):
+    # As VS Code colours what it shows of a file before the whole file's tokens arrive.
+    assert vscode.init_result.capabilities.semantic_tokens_provider.range is True
+    doc = open_dsl(vscode, tmp_path)
+    await doc.diagnostics()
+    whole = decoded((await within(vscode.text_document_semantic_tokens_full_async(t.SemanticTokensParams(text_document=doc.id)))).data)
+    lines = doc.text.count("\n")
+    assert len(whole) > 50 and whole[-1][0] > 20
+    for first, last in [(0, 5), (10, 25), (lines - 8, lines + 1)]:
+        shown = t.Range(start=t.Position(line=first, character=0), end=t.Position(line=last, character=0))
+        found = await within(vscode.text_document_semantic_tokens_range_async(t.SemanticTokensRangeParams(text_document=doc.id, range=shown)))
+        expected = [token for token in whole if first <= token[0] < last]
+        assert expected and decoded(found.data) == expected, (first, last)
+
+
 async def test_definition_of_a_dsl_redirect_is_its_connector(vscode, tmp_path):
     doc = open_dsl(vscode, tmp_path)
     await doc.diagnostics()

@@ -61,11 +61,16 @@ fn kind(capture: &str) -> Option<HighlightKind> {
     })
 }
 
-/// The file's highlighted tokens in the order of the text, none overlapping another. A
-/// token several patterns match takes the first pattern's capture, as tree-sitter's own
+/// The file's highlighted tokens in the order of the text, none overlapping another; with
+/// `within`, those that reach into it (an editor colouring what it shows first). A token
+/// several patterns match takes the first pattern's capture, as tree-sitter's own
 /// highlighter does (the query is written for that: specific patterns come first).
-pub fn highlights(file: &DslFile, text: &str) -> Vec<Highlight> {
+pub fn highlights(file: &DslFile, text: &str, within: Option<Span>) -> Vec<Highlight> {
     let mut cursor = QueryCursor::new();
+    if let Some(within) = within {
+        // The query then visits only the nodes that reach into those bytes.
+        cursor.set_byte_range(within.range());
+    }
     let mut captures = cursor.captures(&HIGHLIGHTS, file.root(), text.as_bytes());
     let mut found = Vec::new();
     while let Some((matched, index)) = captures.next() {
@@ -88,7 +93,7 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<(&str, HighlightKind)> {
         let file = dsl::parse(text, None);
-        highlights(&file, text).into_iter().map(|h| (&text[h.span.range()], h.kind)).collect()
+        highlights(&file, text, None).into_iter().map(|h| (&text[h.span.range()], h.kind)).collect()
     }
 
     #[test]

@@ -553,13 +553,15 @@ fn token_type(kind: HighlightKind) -> (SemanticTokenType, u32) {
     }
 }
 
-/// The semantic tokens of a DSL document, each placed relative to the one before (as the
-/// protocol encodes them); none for YAML. No DSL token spans two lines.
-pub fn semantic_tokens(analysis: &Analysis, encoding: Encoding) -> Option<SemanticTokens> {
+/// The semantic tokens of a DSL document, or of those of its tokens that reach into `within`,
+/// each placed relative to the one before (as the protocol encodes them); none for YAML. No
+/// DSL token spans two lines.
+pub fn semantic_tokens(analysis: &Analysis, encoding: Encoding, within: Option<Range>) -> Option<SemanticTokens> {
     let Source::Dsl(file) = &analysis.checked.source else { return None };
     let positions = Positions::new(&analysis.text, &analysis.checked.lines, encoding);
+    let within = within.map(|range| Span::new(positions.offset(range.start), positions.offset(range.end)));
     let mut previous = Position::new(0, 0);
-    let data = ide::highlights(file, &analysis.text)
+    let data = ide::highlights(file, &analysis.text, within)
         .into_iter()
         .map(|highlight| {
             let start = positions.position(highlight.span.start);

@@ -714,7 +714,7 @@ fn capabilities(pull_diagnostics: bool, encoding: Encoding) -> ServerCapabilitie
             SemanticTokensOptions {
                 legend: convert::semantic_tokens_legend(),
                 full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: None,
+                range: Some(true),
                 work_done_progress_options: Default::default(),
             },
         )),
@@ -1016,8 +1016,21 @@ impl LanguageServer for Backend {
         let encoding = self.encoding();
         let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
         guarded("highlighting", || {
-            Ok(convert::semantic_tokens(&analysis, encoding)
+            Ok(convert::semantic_tokens(&analysis, encoding, None)
                 .and_then(|tokens| written(SemanticTokensResult::Tokens(tokens))))
+        })
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let uri = params.text_document.uri;
+        let encoding = self.encoding();
+        let Some(analysis) = self.analysis(&uri).await? else { return Ok(None) };
+        guarded("highlighting", || {
+            Ok(convert::semantic_tokens(&analysis, encoding, Some(params.range))
+                .and_then(|tokens| written(SemanticTokensRangeResult::Tokens(tokens))))
         })
     }
 

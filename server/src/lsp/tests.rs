@@ -851,6 +851,7 @@ async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
         let mut client = Client::start(capabilities).await;
         let provider = &client.capabilities["semanticTokensProvider"];
         assert_eq!(provider["full"], true);
+        assert_eq!(provider["range"], true);
         let legend = provider["legend"].clone();
         client.open_as(DSL_URI, "mailflow", text).await;
         let tokens = client
@@ -880,6 +881,17 @@ async fn dsl_documents_get_semantic_tokens_in_the_agreed_encoding() {
                 (5, 10, 3, "type".into(), vec!["declaration".to_owned()]),
             ]
         );
+        // A range's tokens are those of the whole file that reach into it, placed from the
+        // file's start as the whole file's are.
+        let range = json!({"start": {"line": 2, "character": 0}, "end": {"line": 3, "character": 12}});
+        let in_range = client
+            .request("textDocument/semanticTokens/range", json!({"textDocument": {"uri": DSL_URI}, "range": range}))
+            .await
+            .unwrap();
+        let whole = decode_tokens(&tokens["data"], &legend);
+        let expected: Vec<_> = whole.into_iter().filter(|t| t.0 == 2 || (t.0 == 3 && t.1 < 12)).collect();
+        assert_eq!(expected.len(), 7);
+        assert_eq!(decode_tokens(&in_range["data"], &legend), expected);
     }
     // YAML documents have none.
     let mut client = Client::start(json!({})).await;
