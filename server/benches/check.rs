@@ -210,9 +210,8 @@ fn generate(args: &[&str]) -> String {
 
 /// Types `letter` at byte `at` of `text`, and tells `reuse` of the edit.
 fn type_letter(text: &mut String, reuse: &mut Reuse, at: usize, letter: char) {
-    let start = TextPoint::of(text, at);
-    text.insert(at, letter);
-    reuse.edit(start, start, TextPoint::of(text, at + letter.len_utf8()));
+    let (start, old_end, new_end) = TextPoint::replace_in(text, at..at, letter.encode_utf8(&mut [0; 4]));
+    reuse.edit(start, old_end, new_end);
 }
 
 /// The times of `runs` runs, sorted.

@@ -21,9 +21,7 @@ fn apply(text: &mut String, at: f64, length: f64, insert: &str) -> (TextPoint, T
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let (start_point, old_end) = (TextPoint::of(text, start), TextPoint::of(text, end));
-    text.replace_range(start..end, insert);
-    (start_point, old_end, TextPoint::of(text, start + insert.len()))
+    TextPoint::replace_in(text, start..end, insert)
 }
 
 /// A realistic file, and one made of the constructs whose reading depends on more than
@@ -81,9 +79,7 @@ fn many_rules(rules: usize) -> String {
 
 /// Replaces `remove` bytes of `text` at `at` with `insert`, and tells tree-sitter's `tree`.
 fn replace(text: &mut String, tree: &mut tree_sitter::Tree, at: usize, remove: usize, insert: &str) {
-    let (start, old_end) = (TextPoint::of(text, at), TextPoint::of(text, at + remove));
-    text.replace_range(at..at + remove, insert);
-    let new_end = TextPoint::of(text, at + insert.len());
+    let (start, old_end, new_end) = TextPoint::replace_in(text, at..at + remove, insert);
     let position = |p: TextPoint| tree_sitter::Point { row: p.row, column: p.column };
     tree.edit(&tree_sitter::InputEdit {
         start_byte: start.byte,
@@ -160,9 +156,8 @@ proptest! {
 
 /// Applies `edit` (replace `start..end` with `insert`) to `text` and to its tree, and reparses.
 fn reparse(text: &mut String, tree: &mut ReusableTree, start: usize, end: usize, insert: &str) -> YamlFile {
-    let (start_point, old_end) = (TextPoint::of(text, start), TextPoint::of(text, end));
-    text.replace_range(start..end, insert);
-    tree.edit(start_point, old_end, TextPoint::of(text, start + insert.len()));
+    let (start_point, old_end, new_end) = TextPoint::replace_in(text, start..end, insert);
+    tree.edit(start_point, old_end, new_end);
     let (file, next) = parse_incremental(text, &LineIndex::new(text), Some(tree));
     *tree = next;
     file
@@ -294,11 +289,7 @@ fn a_key_typed_letter_by_letter_reads_as_a_fresh_check_reads_it() {
     let mut broken = 0;
     for (n, keystroke) in typed.enumerate() {
         let start = if n == 0 { at } else { at + 4 + n };
-        let (start, old_end, new_end) = {
-            let (start_point, old_end) = (TextPoint::of(&text, start), TextPoint::of(&text, start));
-            text.insert_str(start, &keystroke);
-            (start_point, old_end, TextPoint::of(&text, start + keystroke.len()))
-        };
+        let (start, old_end, new_end) = TextPoint::replace_in(&mut text, start..start, &keystroke);
         reuse.edit(start, old_end, new_end);
         let (checked, next) = check_incremental(&text, Syntax::Yaml, &selection, Some(&reuse));
         let (fresh, _) = check_incremental(&text, Syntax::Yaml, &selection, None);

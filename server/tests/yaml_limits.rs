@@ -94,8 +94,8 @@ fn blocks_nested_past_the_limit_are_a_syntax_error_and_the_other_files_are_check
 /// reusing `reuse` as the language server does, and checks that it found what a fresh check
 /// finds and read the same values.
 fn type_into(text: &mut String, reuse: &mut Reuse, at: usize, insert: &str) -> Vec<String> {
-    text.insert_str(at, insert);
-    reuse.edit(TextPoint::of(text, at), TextPoint::of(text, at), TextPoint::of(text, at + insert.len()));
+    let (start, old_end, new_end) = TextPoint::replace_in(text, at..at, insert);
+    reuse.edit(start, old_end, new_end);
     let (checked, next) = check_incremental(text, Syntax::Yaml, &Selection::default(), Some(reuse));
     *reuse = next;
     let fresh = check_yaml(text);

@@ -58,6 +58,18 @@ impl TextPoint {
         let before = &text[..byte];
         TextPoint { byte, row: before.matches('\n').count(), column: byte - before.rfind('\n').map_or(0, |i| i + 1) }
     }
+
+    /// Replaces the bytes `range` of `text` with `insert`; returns the edit as a tree takes
+    /// it: where it starts, where the bytes it replaced ended, where what it wrote ends.
+    pub fn replace_in(
+        text: &mut String,
+        range: std::ops::Range<usize>,
+        insert: &str,
+    ) -> (TextPoint, TextPoint, TextPoint) {
+        let (start, old_end) = (TextPoint::of(text, range.start), TextPoint::of(text, range.end));
+        text.replace_range(range.clone(), insert);
+        (start, old_end, TextPoint::of(text, range.start + insert.len()))
+    }
 }
 
 /// A parsed tree kept between versions of an open document, so that parsing the next
@@ -111,9 +123,8 @@ impl ReusableTree {
     /// Replaces the bytes `range` of `text`, the text of this tree, with `insert`, and
     /// records the edit.
     pub(crate) fn replace(&mut self, text: &mut String, range: std::ops::Range<usize>, insert: &str) {
-        let (start, old_end) = (TextPoint::of(text, range.start), TextPoint::of(text, range.end));
-        text.replace_range(range.clone(), insert);
-        self.edit(start, old_end, TextPoint::of(text, range.start + insert.len()));
+        let (start, old_end, new_end) = TextPoint::replace_in(text, range, insert);
+        self.edit(start, old_end, new_end);
     }
 }
 
