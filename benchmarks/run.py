@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Every command-line figure of issue 15, each with its shape: `mailflow check` of files of
-300 to 10,000 rules, of the simulator's adversarial shapes, of long domain and connector
+300 to 10,000 rules (in YAML, and in the DSL: `rules-block-dsl` is `rules-block` converted),
+of the simulator's adversarial shapes, of long domain and connector
 lists and of a 1,000-file repository, and the size of `trace --format json` where the
 simulation branches.
 
@@ -37,6 +38,8 @@ CASES = (
     ("rules-json-line", 300, "check"),
     ("rules-json-line", 3000, "check"),
     ("rules-in-brackets", 3000, "check"),
+    ("rules-block-dsl", 300, "check"),
+    ("rules-block-dsl", 10000, "check"),
     ("stress", 300, "check"),
     ("stress", 300, "trace"),
     ("unknown-headers", 299, "check"),
@@ -75,6 +78,13 @@ def prepared(binary: str, shape: str, size: int, command: str, folder: pathlib.P
     if shape == "repository":
         if not path.exists():
             generate.repository(size, path)
+    elif shape.endswith("-dsl"):
+        # The YAML shape written in the DSL by `mailflow convert` (the binary benchmarked).
+        path = path.with_suffix(".mailflow")
+        yaml = path.with_suffix(".mailflow.yaml")
+        yaml.write_text(generate.generate(shape.removesuffix("-dsl"), size))
+        converted = subprocess.run([binary, "convert", str(yaml), "--to", "dsl"], check=True, capture_output=True, text=True)
+        path.write_text(converted.stdout)
     else:
         path = path.with_suffix(".mailflow.yaml")
         path.write_text(generate.generate(shape, size))

@@ -115,7 +115,7 @@ pub fn check(text: &str, syntax: Syntax, selection: &Selection) -> Checked {
     let read = match syntax {
         Syntax::Yaml => Read::of_yaml(yaml::parse_once(&parsed, &lines), &parsed, lines),
         Syntax::Dsl => {
-            let dsl = dsl::parse(&parsed, None);
+            let dsl = dsl::parse(&parsed);
             let (flow, problems) = lower_dsl::lower(&dsl, &parsed);
             Read { source: Source::Dsl(dsl), flow: Arc::new(flow), problems, lines }
         }
@@ -181,7 +181,7 @@ pub fn model(text: &str, syntax: Syntax) -> MailFlow {
     let parsed = parser_text(text);
     match syntax {
         Syntax::Yaml => lower_yaml::lower(&yaml::parse(&parsed), &parsed).0,
-        Syntax::Dsl => lower_dsl::lower(&dsl::parse(&parsed, None), &parsed).0,
+        Syntax::Dsl => lower_dsl::lower(&dsl::parse(&parsed), &parsed).0,
     }
 }
 
@@ -540,7 +540,7 @@ fn read_reusing(
             (Source::Yaml(yaml), flow, problems, tree, lowered)
         }
         Syntax::Dsl => {
-            let dsl = dsl::parse(text, old_tree);
+            let dsl = dsl::parse_incremental(text, old_tree);
             if stop() {
                 return None;
             }

@@ -522,10 +522,10 @@ mod generated {
                         ..Predicates::default()
                     };
                     for ((_, field), list) in predicates.text_lists_mut().into_iter().zip(text_lists) {
-                        *field = list;
+                        *field = list.map(Box::new);
                     }
                     for ((_, field), list) in predicates.pattern_lists_mut().into_iter().zip(pattern_lists) {
-                        *field = list;
+                        *field = list.map(Box::new);
                     }
                     predicates
                 },

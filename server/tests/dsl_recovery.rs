@@ -182,7 +182,7 @@ proptest! {
     /// invalid escape inside a reported error.
     #[test]
     fn the_scan_misses_no_comment_and_no_error(text in spliced_examples()) {
-        let file = dsl::parse(&text, None);
+        let file = dsl::parse(&text);
         for node in every_node(file.root()) {
             let span = span_of(node);
             if node.kind() == "comment" {

@@ -27,8 +27,9 @@ use std::sync::Arc;
 use super::other_effects::{self, ActionEffect, PathChange};
 use super::roles::Roles;
 use super::understood::understood;
-use crate::model::{ConnectorUse, MailFlow, MessageType, Pattern, Predicates, Scope, ServiceKind, TransportRule};
-use crate::text::Spanned;
+use crate::model::{
+    ConnectorUse, MailFlow, MessageType, Pattern, Predicates, Scope, ServiceKind, TextList, TransportRule,
+};
 
 /// Exchange Server's default hop limit; Exchange Online's is not published (exchange.md).
 pub const MAX_PASSES: usize = 30;
@@ -437,14 +438,14 @@ struct TestedReading {
 
 impl TestedReading {
     fn of(predicates: Cow<'_, Predicates>) -> TestedReading {
-        let domains = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
+        let domains = |list: &TextList| {
             list.as_ref().map(|list| {
                 let mut index = DomainIndex::new();
                 list.value.iter().for_each(|domain| index.insert(&domain.value, ()));
                 index
             })
         };
-        let set = |list: &Option<Spanned<Vec<Spanned<String>>>>| {
+        let set = |list: &TextList| {
             list.as_ref().map(|list| list.value.iter().map(|item| item.value.to_ascii_lowercase()).collect())
         };
         TestedReading {

@@ -93,13 +93,13 @@ fn read_as_key(read: &mut Predicates, key: &str, parameter: &OtherParameter) -> 
     let span = parameter.span;
     if let Some((_, list)) = read.text_lists_mut().into_iter().find(|(k, _)| *k == key) {
         if list.is_none() {
-            *list = Some(Spanned::new(values, span));
+            *list = Some(Box::new(Spanned::new(values, span)));
         }
         return true;
     }
     if let Some((_, list)) = read.pattern_lists_mut().into_iter().find(|(k, _)| *k == key) {
         if list.is_none() {
-            *list = Some(Spanned::new(values.into_iter().map(Pattern::compile).collect(), span));
+            *list = Some(Box::new(Spanned::new(values.into_iter().map(Pattern::compile).collect(), span)));
         }
         return true;
     }

@@ -322,7 +322,7 @@ fn unwritable(flow: &MailFlow) -> Vec<Spanned<String>> {
             ));
         }
     };
-    let list = |list: &Option<Spanned<Vec<Spanned<String>>>>| list.as_ref().map(|l| (l.span, l.value.is_empty()));
+    let list = |list: Option<&Spanned<Vec<Spanned<String>>>>| list.map(|l| (l.span, l.value.is_empty()));
     for connector in &flow.connectors {
         let owner = format!("connector `{}`", connector.name());
         for (key, values) in
@@ -330,7 +330,7 @@ fn unwritable(flow: &MailFlow) -> Vec<Spanned<String>> {
                 .into_iter()
                 .chain(connector.service.as_ref().map(|s| ("relayDomains", &s.relay_domains)))
         {
-            if let Some((span, is_empty)) = list(values) {
+            if let Some((span, is_empty)) = list(values.as_ref()) {
                 report_empty(&owner, key, span, is_empty);
             }
         }
@@ -339,7 +339,7 @@ fn unwritable(flow: &MailFlow) -> Vec<Spanned<String>> {
         let owner = format!("rule `{}`", rule.name());
         for (block, predicates) in [("conditions", &rule.conditions), ("exceptions", &rule.exceptions)] {
             for (key, values) in predicates.text_lists() {
-                if let Some((span, is_empty)) = list(values) {
+                if let Some((span, is_empty)) = list(values.as_deref()) {
                     report_empty(&owner, &format!("{block}.{key}"), span, is_empty);
                 }
             }

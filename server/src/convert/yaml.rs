@@ -105,8 +105,8 @@ fn connector_body(connector: &Connector) -> Lines {
     boolean(&mut lines, "enabled", &connector.enabled);
     word(&mut lines, "type", connector.connector_type.as_ref().map(|t| Spanned::new(t.value.key(), t.span)));
     word(&mut lines, "use", connector.use_.as_ref().map(|u| Spanned::new(u.value.key(), u.span)));
-    list_of_text(&mut lines, "recipientDomains", &connector.recipient_domains);
-    list_of_text(&mut lines, "smartHosts", &connector.smart_hosts);
+    list_of_text(&mut lines, "recipientDomains", connector.recipient_domains.as_ref());
+    list_of_text(&mut lines, "smartHosts", connector.smart_hosts.as_ref());
     if let Some(service) = &connector.service {
         map(&mut lines, "service", Some(service.span), service_body(service));
     }
@@ -122,7 +122,7 @@ fn service_body(service: &Service) -> Lines {
         map(&mut lines, "processedHeader", Some(header.span), header_body(header));
     }
     boolean(&mut lines, "returnsToExchange", &service.returns_to_exchange);
-    list_of_text(&mut lines, "relayDomains", &service.relay_domains);
+    list_of_text(&mut lines, "relayDomains", service.relay_domains.as_ref());
     lines
 }
 
@@ -165,7 +165,7 @@ fn predicates_body(predicates: &Predicates) -> Lines {
     let (text_lists, pattern_lists) = (predicates.text_lists(), predicates.pattern_lists());
     for key in keys::keys(Object::Predicates).iter().map(|key| key.name) {
         if let Some((_, list)) = text_lists.iter().find(|(listed, _)| *listed == key) {
-            list_of_text(&mut lines, key, list);
+            list_of_text(&mut lines, key, list.as_deref());
             continue;
         }
         if let Some((_, Some(patterns))) = pattern_lists.iter().find(|(listed, _)| *listed == key) {
@@ -282,7 +282,7 @@ fn word(lines: &mut Lines, key: &str, value: Option<Spanned<&str>>) {
     }
 }
 
-fn list_of_text(lines: &mut Lines, key: &str, list: &Option<Spanned<Vec<Spanned<String>>>>) {
+fn list_of_text(lines: &mut Lines, key: &str, list: Option<&Spanned<Vec<Spanned<String>>>>) {
     if let Some(list) = list {
         lines.push(format!("{key}: {}", text_list(&list.value)), spans(&list.value).chain([list.span]));
     }

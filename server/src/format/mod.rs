@@ -75,7 +75,7 @@ impl std::error::Error for FormatError {}
 
 /// Formats a DSL file; a file with a syntax error is not formatted.
 pub fn format_dsl(text: &str) -> Result<String, FormatError> {
-    let file = dsl::parse(text, None);
+    let file = dsl::parse(text);
     if let Some(error) = file.errors.first() {
         return Err(FormatError::Syntax(error.clone()));
     }
@@ -246,7 +246,7 @@ fn body_is_empty(item: Node) -> bool {
 /// Checks that every suppression comment of `formatted` reaches the objects it reached in
 /// `original`.
 fn check_reach(original: &str, reach: &[(Span, Vec<usize>)], formatted: &str) -> Result<(), FormatError> {
-    let file = dsl::parse(formatted, None);
+    let file = dsl::parse(formatted);
     let lines = LineIndex::new(formatted);
     let text_of = |text: &str, span: Span| text[span.range()].trim_end().to_owned();
     let (_, spans) = objects(&file);

@@ -13,7 +13,7 @@ fn assert_formats(input: &str, expected: &str) {
 
 /// The tokens of a file without errors, each with its node kind; strings by their value.
 fn tokens(text: &str) -> Vec<(String, String)> {
-    let file = dsl::parse(text, None);
+    let file = dsl::parse(text);
     assert!(file.errors.is_empty(), "{:?} in:\n{text}", file.errors);
     let mut found = Vec::new();
     let mut cursor = file.root().walk();
@@ -37,7 +37,7 @@ fn tokens(text: &str) -> Vec<(String, String)> {
 
 fn comments(text: &str) -> Vec<String> {
     let mut comments: Vec<String> =
-        dsl::parse(text, None).comments.into_iter().map(|c| c.text.trim_end().to_owned()).collect();
+        dsl::parse(text).comments.into_iter().map(|c| c.text.trim_end().to_owned()).collect();
     comments.sort();
     comments
 }
@@ -280,7 +280,7 @@ fn the_grammar_examples_and_corpus_format_keeping_their_meaning() {
     let inputs = grammar_inputs();
     let mut formatted_count = 0;
     for input in &inputs {
-        if !dsl::parse(input, None).errors.is_empty() {
+        if !dsl::parse(input).errors.is_empty() {
             assert!(matches!(format_dsl(input), Err(FormatError::Syntax(_))));
             continue;
         }

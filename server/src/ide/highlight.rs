@@ -92,7 +92,7 @@ mod tests {
     use crate::syntax::dsl;
 
     fn kinds(text: &str) -> Vec<(&str, HighlightKind)> {
-        let file = dsl::parse(text, None);
+        let file = dsl::parse(text);
         highlights(&file, text, None).into_iter().map(|h| (&text[h.span.range()], h.kind)).collect()
     }
 

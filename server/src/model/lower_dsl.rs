@@ -462,12 +462,12 @@ impl<'a> Lowerer<'a> {
                 }
                 kind if keyed(predicates.text_lists_mut(), kind).is_some() => {
                     let list = self.text_list(predicate, "value", key);
-                    *keyed(predicates.text_lists_mut(), kind).expect("just found") = Some(list);
+                    *keyed(predicates.text_lists_mut(), kind).expect("just found") = Some(Box::new(list));
                 }
                 kind if keyed(predicates.pattern_lists_mut(), kind).is_some() => {
                     let list = self.text_list(predicate, "pattern", key);
                     let patterns = Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span);
-                    *keyed(predicates.pattern_lists_mut(), kind).expect("just found") = Some(patterns);
+                    *keyed(predicates.pattern_lists_mut(), kind).expect("just found") = Some(Box::new(patterns));
                 }
                 "header_contains" => {
                     predicates.header_contains =
@@ -649,7 +649,7 @@ mod tests {
     use crate::syntax::yaml;
 
     fn lower_text(text: &str) -> (MailFlow, Vec<Problem>) {
-        lower(&dsl::parse(text, None), text)
+        lower(&dsl::parse(text), text)
     }
 
     /// The lowering's problems as the checker reports them.
@@ -684,13 +684,13 @@ mod tests {
     fn an_edit_shares_the_rules_before_it() {
         let mut text = (0..3).map(|i| format!("rule \"R{i}\" priority {i} {{\n}}\n")).collect::<String>();
         text.insert_str(0, "mailflow 1\n");
-        let file = dsl::parse(&text, None);
+        let file = dsl::parse_incremental(&text, None);
         let (flow, _, lowered) = lower_reusing(&file, &text, None);
         assert_eq!(Simulator::new(&flow).work().rules_read, 3);
         let mut tree = file.tree;
         let at = text.find("R2").unwrap() + 1;
         tree.insert(&mut text, at, "2");
-        let (edited, _, _) = lower_reusing(&dsl::parse(&text, Some(&tree)), &text, Some(&lowered));
+        let (edited, _, _) = lower_reusing(&dsl::parse_incremental(&text, Some(&tree)), &text, Some(&lowered));
         let shared: Vec<bool> = flow.rules.iter().zip(&edited.rules).map(|(a, b)| Arc::ptr_eq(a, b)).collect();
         assert_eq!(shared, [true, true, false]);
         // The simulator reads the edited rule again only: the others keep their reading.
@@ -929,7 +929,7 @@ transportRules:
     #[test]
     fn what_the_parser_reported_is_not_reported_again() {
         let text = "mailflow 1\nrule \"R\" priority 0 {\n  if sender is\n  comments \"open\n  set header \"X\" to\n}\n";
-        let file = dsl::parse(text, None);
+        let file = dsl::parse(text);
         assert_eq!(file.errors.len(), 2, "{:?}", file.errors);
         let (flow, problems) = lower(&file, text);
         assert_eq!(problems, []);

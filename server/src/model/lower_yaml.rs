@@ -331,12 +331,12 @@ impl<'a> Lowerer<'a> {
         predicates.sender_is = self.enumerated(&fields, "senderIs", Scope::from_key);
         predicates.recipient_is = self.enumerated(&fields, "recipientIs", Scope::from_key);
         for (key, list) in predicates.text_lists_mut() {
-            *list = fields.get(key).map(|v| self.text_list(v, key));
+            *list = fields.get(key).map(|v| Box::new(self.text_list(v, key)));
         }
         for (key, list) in predicates.pattern_lists_mut() {
             *list = fields.get(key).map(|v| {
                 let list = self.text_list(v, key);
-                Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span)
+                Box::new(Spanned::new(list.value.into_iter().map(Pattern::compile).collect(), list.span))
             });
         }
         predicates.header_contains = fields.get("headerContains").and_then(|node| {

@@ -661,9 +661,9 @@ pub struct Predicates {
 }
 
 /// A condition's list of text (domains, addresses).
-pub type TextList = Option<Spanned<Vec<Spanned<String>>>>;
+pub type TextList = Option<Box<Spanned<Vec<Spanned<String>>>>>;
 /// A condition's list of regular expressions.
-pub type PatternList = Option<Spanned<Vec<Pattern>>>;
+pub type PatternList = Option<Box<Spanned<Vec<Pattern>>>>;
 
 /// Lists the fields of one value shape by their keys, read-only and writable: the lowerings
 /// and `convert` read and write such fields through these lists, so a new key of that

@@ -173,7 +173,7 @@ mod tests {
                 assert_ne!(statement, entry, "no DSL for `{entry}`");
                 let (yaml_text, dsl_text) = twin_files(spelling, &entry, &statement, block);
                 let (yaml_flow, yaml_findings) = lower_yaml::lower(&yaml::parse(&yaml_text), &yaml_text);
-                let (dsl_flow, dsl_findings) = lower_dsl::lower(&dsl::parse(&dsl_text, None), &dsl_text);
+                let (dsl_flow, dsl_findings) = lower_dsl::lower(&dsl::parse(&dsl_text), &dsl_text);
                 assert_eq!((yaml_findings, dsl_findings), (vec![], vec![]), "{yaml_text}\n{dsl_text}");
                 assert_eq!(without_spans(&dsl_flow), without_spans(&yaml_flow), "{yaml_text}\n{dsl_text}");
                 tested += 1;
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn the_lowering_names_each_statement_as_the_table_does() {
         let lowered = |text: &str| {
-            let problems = lower_dsl::lower(&dsl::parse(text, None), text).1;
+            let problems = lower_dsl::lower(&dsl::parse(text), text).1;
             problems.iter().map(crate::rules::lowering_finding).collect::<Vec<_>>()
         };
         let samples = samples();

@@ -174,14 +174,25 @@ fn salvaged(error: Node) -> Vec<Node> {
     error.named_children(&mut cursor).filter(|child| is_item(*child)).collect()
 }
 
-/// Parses `text`, reusing `old` (the tree of an earlier version with every edit recorded).
+/// Parses `text` when nothing is kept for a next version of it (`check`, formatting): the
+/// scan leaves nothing for a next one.
+pub fn parse(text: &str) -> DslFile {
+    read(text, None, false)
+}
+
+/// Parses a version of an open document, reusing `old` (the tree of an earlier version with
+/// every edit recorded), and leaves what the scan found in each item for the next version.
 ///
 /// The tree is the one parsing `text` afresh gives. tree-sitter reuses the old tree's
 /// subtrees only where they fit, which gives the fresh tree for a text without errors; but
 /// its error recovery starts from what it reused, and may put an error region elsewhere (a
 /// garbled line read as part of a connector where a fresh parse reads it in a rule). A text
 /// with an error is therefore parsed again without the old tree.
-pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
+pub fn parse_incremental(text: &str, old: Option<&ReusableTree>) -> DslFile {
+    read(text, old, true)
+}
+
+fn read(text: &str, old: Option<&ReusableTree>, kept: bool) -> DslFile {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_mailflow::LANGUAGE.into())
@@ -194,12 +205,12 @@ pub fn parse(text: &str, old: Option<&ReusableTree>) -> DslFile {
         tree = parse(None);
     }
     let previous = old.and_then(|old| old.dsl.as_deref());
-    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new(), previous, items: HashMap::new() };
+    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new(), previous, kept, items: HashMap::new() };
     scan.node(tree.root_node());
     let Scan { comments, mut errors, items, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    let scanned = Scanned { _tree: tree.clone(), text: text.to_owned(), items };
-    let tree = ReusableTree { tree, yaml: None, dsl: Some(Arc::new(scanned)), edited: None };
+    let scanned = kept.then(|| Arc::new(Scanned { _tree: tree.clone(), text: text.to_owned(), items }));
+    let tree = ReusableTree { tree, yaml: None, dsl: scanned, edited: None };
     DslFile { tree, comments, errors: merge_lines(errors, text) }
 }
 
@@ -257,6 +268,8 @@ struct Scan<'t> {
     comments: Vec<Comment>,
     errors: Vec<SyntaxError>,
     previous: Option<&'t Scanned>,
+    /// Whether this scan leaves what it found in each item for a next version.
+    kept: bool,
     /// What this scan leaves for the next version (see [`Scanned`]).
     items: HashMap<usize, ScannedItem>,
 }
@@ -316,7 +329,7 @@ impl Scan<'_> {
     /// A top-level node outside any error: what the previous version found in it, when
     /// parsing shared it and its text is the same, or else scanned; remembered for the next.
     fn item(&mut self, node: Node) {
-        let Some(id) = node.child(0).map(|first| first.id()) else { return self.node(node) };
+        let Some(id) = node.child(0).map(|first| first.id()).filter(|_| self.kept) else { return self.node(node) };
         let span = span_of(node);
         let previous = self.previous.and_then(|previous| {
             let old = previous.items.get(&id)?;
@@ -482,7 +495,7 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<(String, String)> {
-        parse(text, None).errors.into_iter().map(|e| (text[e.span.range()].to_owned(), e.message)).collect()
+        parse(text).errors.into_iter().map(|e| (text[e.span.range()].to_owned(), e.message)).collect()
     }
 
     /// An edit's scan takes from the previous version what it found in the items the edit
@@ -493,7 +506,7 @@ mod tests {
         let mut text = "mailflow 1\nrule \"A\" priority 0 {\n  # first\n  set header \"X\" to \"\\q\"\n}\n\
                         rule \"B\" priority 1 {\n  # second\n  stop processing\n}\n"
             .to_owned();
-        let first = parse(&text, None);
+        let first = parse_incremental(&text, None);
         assert_eq!(first.comments.len(), 2);
         assert_eq!(first.errors.len(), 1, "{:?}", first.errors);
         let DslFile { mut tree, .. } = first;
@@ -509,7 +522,7 @@ mod tests {
         // Rule A gets a longer name: rule B moves, unchanged.
         let at = text.find("\"A\"").unwrap() + 1;
         tree.insert(&mut text, at, "AA");
-        let edited = parse(&text, Some(&tree));
+        let edited = parse_incremental(&text, Some(&tree));
         let comments: Vec<&str> = edited.comments.iter().map(|c| &text[c.span.range()]).collect();
         assert_eq!(comments, ["# first", "# second"], "spans moved with their item");
         let texts: Vec<&str> = edited.comments.iter().map(|c| c.text.as_str()).collect();
@@ -520,7 +533,7 @@ mod tests {
         let at = text.find("# second").unwrap() + 2;
         let mut tree = edited.tree.clone();
         tree.insert(&mut text, at, "new ");
-        let again = parse(&text, Some(&tree));
+        let again = parse_incremental(&text, Some(&tree));
         let texts: Vec<&str> = again.comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, ["# first", "# new second"]);
         assert_eq!(again.errors.len(), 1);
@@ -530,7 +543,7 @@ mod tests {
     fn a_rule_typed_at_the_end_is_one_region_and_the_items_before_it_are_read() {
         let text = "mailflow 1\n# mailflow: ignore-file[MF013]\nrule \"A\" priority 0 {\n  stop processing\n}\n\
                     rule \"New\" priority 2 {\n  if sender is inside\n  redirect to \"X\"\n  set header";
-        let file = parse(text, None);
+        let file = parse(text);
         assert!(file.root().is_error(), "the case this handles: {}", file.root().to_sexp());
         let kinds: Vec<&str> = file.items().iter().map(|n| n.kind()).collect();
         assert_eq!(kinds, ["version", "rule"]);
@@ -544,7 +557,7 @@ mod tests {
     #[test]
     fn what_follows_a_broken_rule_header_is_part_of_it() {
         let text = "mailflow 1\nrule \"A\" priority 0 { stop processing }\nrule \"Mimecast smart host\n  prio\n";
-        let file = parse(text, None);
+        let file = parse(text);
         let kinds: Vec<&str> = file.items().iter().map(|n| n.kind()).collect();
         assert!(kinds.starts_with(&["version", "rule"]), "{kinds:?}");
         let errors = errors(text);
@@ -576,7 +589,7 @@ mod tests {
     #[test]
     fn strings_decode_their_escapes() {
         let text = r#"organization "a\"b\\c\nd\te\u{1F600}\q" {}"#;
-        let file = parse(text, None);
+        let file = parse(text);
         let name = file.items()[0].child_by_field_name("name").unwrap();
         assert_eq!(string_value(name, text), "a\"b\\c\nd\te\u{1F600}\\q");
         let surrogate = errors(r#"organization "\u{D800}" {}"#);

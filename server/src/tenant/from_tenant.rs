@@ -296,10 +296,10 @@ impl<'a> Reader<'a> {
             .map(spanned);
         let mut predicates = Predicates { sender_is, recipient_is, ..Predicates::default() };
         for (key, list) in predicates.text_lists_mut() {
-            *list = self.texts(&name(key, 0)).map(|texts| spanned(texts.into_iter().map(spanned).collect()));
+            *list = self.texts(&name(key, 0)).map(|texts| Box::new(spanned(texts.into_iter().map(spanned).collect())));
         }
         for (key, list) in predicates.pattern_lists_mut() {
-            *list = self.texts(&name(key, 0)).map(|texts| spanned(patterns(texts)));
+            *list = self.texts(&name(key, 0)).map(|texts| Box::new(spanned(patterns(texts))));
         }
         let header = self.text(&name("headerContains", 0));
         let words = self.texts(&name("headerContains", 1));
