@@ -369,12 +369,13 @@ def binary_argument(args: list[str], usage: str) -> str:
     return args[0] if args else binary()
 
 
-def to_dsl(yaml: str) -> str:
+def to_dsl(yaml: str, mailflow: str | None = None) -> str:
+    """`yaml` written in the DSL by `mailflow convert` (`mailflow`, else `binary()`)."""
     with tempfile.TemporaryDirectory() as folder:
         source = pathlib.Path(folder) / "generated.mailflow.yaml"
         source.write_text(yaml)
         return subprocess.run(
-            [binary(), "convert", str(source), "--to", "dsl"], check=True, capture_output=True, text=True
+            [mailflow or binary(), "convert", str(source), "--to", "dsl"], check=True, capture_output=True, text=True
         ).stdout
 
 

@@ -79,12 +79,9 @@ def prepared(binary: str, shape: str, size: int, command: str, folder: pathlib.P
         if not path.exists():
             generate.repository(size, path)
     elif shape.endswith("-dsl"):
-        # The YAML shape written in the DSL by `mailflow convert` (the binary benchmarked).
+        # The YAML shape written in the DSL by the binary benchmarked.
         path = path.with_suffix(".mailflow")
-        yaml = path.with_suffix(".mailflow.yaml")
-        yaml.write_text(generate.generate(shape.removesuffix("-dsl"), size))
-        converted = subprocess.run([binary, "convert", str(yaml), "--to", "dsl"], check=True, capture_output=True, text=True)
-        path.write_text(converted.stdout)
+        path.write_text(generate.to_dsl(generate.generate(shape.removesuffix("-dsl"), size), binary))
     else:
         path = path.with_suffix(".mailflow.yaml")
         path.write_text(generate.generate(shape, size))

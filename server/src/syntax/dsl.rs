@@ -205,11 +205,12 @@ fn read(text: &str, old: Option<&ReusableTree>, kept: bool) -> DslFile {
         tree = parse(None);
     }
     let previous = old.and_then(|old| old.dsl.as_deref());
-    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new(), previous, kept, items: HashMap::new() };
+    let items = kept.then(HashMap::new);
+    let mut scan = Scan { text, comments: Vec::new(), errors: Vec::new(), previous, items };
     scan.node(tree.root_node());
     let Scan { comments, mut errors, items, .. } = scan;
     errors.sort_by_key(|e| e.span);
-    let scanned = kept.then(|| Arc::new(Scanned { _tree: tree.clone(), text: text.to_owned(), items }));
+    let scanned = items.map(|items| Arc::new(Scanned { _tree: tree.clone(), text: text.to_owned(), items }));
     let tree = ReusableTree { tree, yaml: None, dsl: scanned, edited: None };
     DslFile { tree, comments, errors: merge_lines(errors, text) }
 }
@@ -268,10 +269,9 @@ struct Scan<'t> {
     comments: Vec<Comment>,
     errors: Vec<SyntaxError>,
     previous: Option<&'t Scanned>,
-    /// Whether this scan leaves what it found in each item for a next version.
-    kept: bool,
-    /// What this scan leaves for the next version (see [`Scanned`]).
-    items: HashMap<usize, ScannedItem>,
+    /// What this scan leaves for the next version (see [`Scanned`]); `None` when it leaves
+    /// nothing.
+    items: Option<HashMap<usize, ScannedItem>>,
 }
 
 impl Scan<'_> {
@@ -329,7 +329,9 @@ impl Scan<'_> {
     /// A top-level node outside any error: what the previous version found in it, when
     /// parsing shared it and its text is the same, or else scanned; remembered for the next.
     fn item(&mut self, node: Node) {
-        let Some(id) = node.child(0).map(|first| first.id()).filter(|_| self.kept) else { return self.node(node) };
+        let Some(id) = node.child(0).map(|first| first.id()).filter(|_| self.items.is_some()) else {
+            return self.node(node);
+        };
         let span = span_of(node);
         let previous = self.previous.and_then(|previous| {
             let old = previous.items.get(&id)?;
@@ -352,7 +354,9 @@ impl Scan<'_> {
                 }
             }
         };
-        self.items.insert(id, item);
+        if let Some(items) = &mut self.items {
+            items.insert(id, item);
+        }
     }
 
     fn children(&mut self, node: Node) {
