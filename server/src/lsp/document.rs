@@ -37,17 +37,7 @@ impl<'t> Positions<'t> {
 
     pub fn position(&self, offset: usize) -> Position {
         let offset = crate::text::floor_char_boundary(self.text, offset.min(self.text.len()));
-        self.position_on(self.lines.line_of(offset), offset)
-    }
-
-    /// The position of `offset`, which is on 0-based `line` or after it.
-    fn position_after(&self, line: usize, offset: usize) -> Position {
-        let offset = crate::text::floor_char_boundary(self.text, offset.min(self.text.len()));
-        self.position_on(self.lines.line_of_from(line, offset), offset)
-    }
-
-    /// The position of `offset` (at a character's start), which is on 0-based `line`.
-    fn position_on(&self, line: usize, offset: usize) -> Position {
+        let line = self.lines.line_of(offset);
         let before = &self.text[self.lines.line_start(line)..offset];
         let character = match self.encoding {
             Encoding::Utf8 => before.len(),
@@ -59,10 +49,8 @@ impl<'t> Positions<'t> {
         Position::new(line as u32, character as u32)
     }
 
-    /// The end is looked for from the start's line: most spans end a few lines on.
     pub fn range(&self, span: Span) -> Range {
-        let start = self.position(span.start);
-        Range::new(start, self.position_after(start.line as usize, span.end))
+        Range::new(self.position(span.start), self.position(span.end))
     }
 
     /// The byte offset of a position; a column past the line's end means the line's end.
